@@ -1,0 +1,165 @@
+"""The counter's TOML configuration, read into frozen dataclasses with clear errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from counter_app.domain.transaction import TransactionType
+from counter_app.paths import resource_path
+
+LANGUAGES = ("zh_CN", "en")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, naming the file, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class HeadOffice:
+    url: str | None = None
+    token: str | None = None
+    token_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    hall_id: str
+    hall_name: str
+    counter_id: str
+    language: str
+    rating_window_s: float
+    customer_screen: int | None
+    types: tuple[TransactionType, ...]
+    default_type: str
+    void_grace_s: float = 15.0
+    head_office: HeadOffice = field(default_factory=HeadOffice)
+    sync_window: str = "01:00-05:00"
+    source: str = "<demo>"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source.endswith("(demo)")
+
+    def type_named(self, code: str) -> TransactionType | None:
+        return next((t for t in self.types if t.code == code), None)
+
+
+# key → (type, required); a table of its own for each section keeps the errors uniform
+_SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    "hall": {"id": (str, True), "name": (str, True)},
+    "counter": {
+        "id": (str, True),
+        "language": (str, False),
+        "rating_window_s": ((int, float), False),
+        "customer_screen": (int, False),
+        "default_type": (str, False),
+        "void_grace_s": ((int, float), False),
+    },
+    "transaction_types": {
+        "code": (str, True), "name_zh": (str, True), "name_en": (str, True),
+        "target_s": ((int, float), False),
+    },
+    "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False)},
+    "sync": {"window": (str, False)},
+}
+_EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number"}
+
+
+def demo_config_path() -> Path:
+    return resource_path("demo_config.toml")
+
+
+def load(path: Path | None = None) -> Config:
+    """Read `path`, or the embedded demo configuration when None."""
+    source = path or demo_config_path()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return parse(data, str(source) if path else f"{source} (demo)")
+
+
+def parse(data: dict[str, Any], source: str) -> Config:
+    def fail(key: str, what: str) -> ConfigError:
+        return ConfigError(f"{source}: {key}: {what}")
+
+    for section in data:
+        if section not in _SCHEMA:
+            raise fail(section, f"unknown section; expected one of {', '.join(_SCHEMA)}")
+
+    def table(name: str, value: Any, required: bool = True) -> dict[str, Any]:
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            raise fail(name, "expected a table" if value is not None else "missing table")
+        schema = _SCHEMA[name.split("[")[0]]
+        for key, item in value.items():
+            if key not in schema:
+                raise fail(f"{name}.{key}", f"unknown key; expected one of {', '.join(schema)}")
+            kind, _ = schema[key]
+            if isinstance(item, bool) or not isinstance(item, kind):
+                raise fail(f"{name}.{key}", f"expected {_EXPECTED[kind]}, got {item!r}")
+        for key, (_, needed) in schema.items():
+            if needed and key not in value:
+                raise fail(f"{name}.{key}", "missing")
+        return value
+
+    hall = table("hall", data.get("hall"))
+    counter = table("counter", data.get("counter"))
+    raw_types = data.get("transaction_types")
+    if not isinstance(raw_types, list) or not raw_types:
+        raise fail("transaction_types", "expected at least one [[transaction_types]] table")
+    types: list[TransactionType] = []
+    for index, item in enumerate(raw_types):
+        t = table(f"transaction_types[{index}]", item)
+        target = t.get("target_s")
+        if target is not None and target <= 0:
+            raise fail(f"transaction_types[{index}].target_s", "expected a positive number")
+        if any(existing.code == t["code"] for existing in types):
+            raise fail(f"transaction_types[{index}].code", f"duplicate code {t['code']!r}")
+        types.append(TransactionType(t["code"], t["name_zh"], t["name_en"],
+                                     float(target) if target is not None else None))
+
+    language = counter.get("language", "zh_CN")
+    if language not in LANGUAGES:
+        raise fail("counter.language", f"expected one of {', '.join(LANGUAGES)}, got {language!r}")
+    window = float(counter.get("rating_window_s", 30))
+    if not 5 <= window <= 600:
+        raise fail("counter.rating_window_s", f"expected 5 to 600 seconds, got {window:g}")
+    grace = float(counter.get("void_grace_s", 15))
+    if not 0 <= grace <= 120:
+        raise fail("counter.void_grace_s", f"expected 0 to 120 seconds, got {grace:g}")
+    default_type = counter.get("default_type", types[0].code)
+    if default_type not in {t.code for t in types}:
+        raise fail("counter.default_type", f"{default_type!r} is not a transaction type code")
+    screen = counter.get("customer_screen")
+    if screen is not None and screen < 0:
+        raise fail("counter.customer_screen", "expected a screen index of 0 or more")
+
+    office = table("head_office", data.get("head_office"), required=False)
+    url = office.get("url")
+    if url is not None and not re.match(r"^https?://", url):
+        raise fail("head_office.url", f"expected an http:// or https:// URL, got {url!r}")
+    if office.get("token") and office.get("token_file"):
+        raise fail("head_office.token_file", "give either token or token_file, not both")
+    sync = table("sync", data.get("sync"), required=False)
+    sync_window = sync.get("window", "01:00-05:00")
+    if not _WINDOW.match(sync_window):
+        raise fail("sync.window", f"expected HH:MM-HH:MM, got {sync_window!r}")
+
+    return Config(
+        hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
+        rating_window_s=window, customer_screen=screen, types=tuple(types),
+        default_type=default_type, void_grace_s=grace,
+        head_office=HeadOffice(url, office.get("token"), office.get("token_file")),
+        sync_window=sync_window, source=source,
+    )

@@ -1,0 +1,349 @@
+"""The counter's lifecycle: sign-in, start, type change, done, void, rating, reasons, sign-out.
+
+`CounterMachine` decides what may happen and which events record it. It hands those events to
+an injected `record` callable (storage, in the app) and changes its own state only after
+`record` has returned, so a screen never shows a state whose event is not yet committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from counter_app.domain.ratings import (
+    OVERTIME_REASONS,
+    POOR_RATING_REASONS,
+    POOR_RATINGS,
+    is_valid_rating,
+    reason_codes,
+)
+from counter_app.domain.timer import Clock, ServiceTimer, TimerReading, monotonic
+
+VOID_GRACE_S = 15.0
+THANK_YOU_S = 4.0
+
+
+class CounterError(Exception):
+    """An action that is not allowed now; the message is shown to staff as is."""
+
+
+@dataclass(frozen=True)
+class TransactionType:
+    code: str
+    name_zh: str
+    name_en: str
+    target_s: float | None = None  # None: untimed
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language.startswith("zh") else self.name_en
+
+
+@dataclass(frozen=True)
+class Staff:
+    number: str
+    name: str
+    role: str = "staff"  # or "manager"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An event not yet sequenced, timed or hashed: what storage is asked to commit."""
+
+    kind: str
+    payload: dict[str, Any]
+
+
+Record = Callable[[Sequence[Draft]], None]
+
+
+class Phase(Enum):
+    SIGNED_OUT = "signed_out"
+    IDLE = "idle"
+    SERVING = "serving"
+
+
+class CustomerView(Enum):
+    """What the customer screen shows."""
+
+    CLOSED = "closed"  # nobody signed in
+    SIGN = "sign"  # service supervision sign
+    SERVICE = "service"  # hourglass
+    RATING = "rating"  # five buttons
+    REASON = "reason"  # why unhappy?
+    THANKS = "thanks"
+
+
+@dataclass
+class Running:
+    txn: str
+    type: TransactionType
+    timer: ServiceTimer
+    started_mono: float
+
+
+@dataclass
+class PendingRating:
+    txn: str
+    deadline: float
+    rating: int | None = None
+    reason_given: bool = False
+
+    @property
+    def wants_reason(self) -> bool:
+        return self.rating in POOR_RATINGS and not self.reason_given
+
+
+@dataclass
+class CounterMachine:
+    """The state of one counter and the rules for moving it on."""
+
+    types: Sequence[TransactionType]
+    record: Record
+    default_type: str | None = None
+    rating_window_s: float = 30.0
+    void_grace_s: float = VOID_GRACE_S
+    thank_you_s: float = THANK_YOU_S
+    clock: Clock = monotonic
+    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+
+    staff: Staff | None = None
+    running: Running | None = None
+    rating: PendingRating | None = None
+    overtime_reason_for: str | None = None
+    last_reading: TimerReading | None = None  # the finished transaction's final reading
+    _thanks_until: float = -1.0
+    _selected: TransactionType | None = None
+
+    def __post_init__(self) -> None:
+        if not self.types:
+            raise ValueError("at least one transaction type is needed")
+        codes = [t.code for t in self.types]
+        self._selected = self.types[codes.index(self.default_type)] if (
+            self.default_type in codes
+        ) else self.types[0]
+
+    # ---- what the screens ask -------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        if self.staff is None:
+            return Phase.SIGNED_OUT
+        return Phase.SERVING if self.running else Phase.IDLE
+
+    @property
+    def selected_type(self) -> TransactionType:
+        assert self._selected is not None
+        return self._selected
+
+    def reading(self) -> TimerReading | None:
+        return self.running.timer.read() if self.running else None
+
+    def customer_view(self) -> CustomerView:
+        if self.running:
+            return CustomerView.SERVICE
+        now = self.clock()
+        if self.rating and now <= self.rating.deadline:
+            if self.rating.rating is None:
+                return CustomerView.RATING
+            if self.rating.wants_reason:
+                return CustomerView.REASON
+        if now < self._thanks_until:
+            return CustomerView.THANKS
+        return CustomerView.SIGN if self.staff else CustomerView.CLOSED
+
+    @property
+    def customer_has_rated(self) -> bool | None:
+        """For the staff window: None while no rating is pending, else whether it came in."""
+        return None if self.rating is None else self.rating.rating is not None
+
+    def can_void(self) -> bool:
+        return bool(self.running and self.running.timer.elapsed_s() <= self.void_grace_s)
+
+    def next_deadline(self) -> float | None:
+        """The next monotonic instant at which `expire()` has something to do."""
+        candidates = [self._thanks_until] if self._thanks_until > self.clock() else []
+        if self.rating:
+            candidates.append(self.rating.deadline)
+        return min(candidates) if candidates else None
+
+    # ---- staff actions --------------------------------------------------------------------
+
+    def sign_in(self, staff: Staff) -> None:
+        if self.staff is not None:
+            raise CounterError(f"{self.staff.name} is still signed in")
+        self.record([Draft("signed_in", {"staff": staff.number, "role": staff.role})])
+        self.staff = staff
+
+    def sign_out(self) -> None:
+        staff = self._require_staff()
+        if self.running:
+            raise CounterError("Finish or void the running transaction before signing out")
+        drafts = self._close_rating_drafts()
+        drafts.append(Draft("signed_out", {"staff": staff.number}))
+        self.record(drafts)
+        self._close_rating()
+        self.staff = None
+        self.overtime_reason_for = None
+        self._thanks_until = -1.0
+
+    def start(self) -> None:
+        staff = self._require_staff()
+        if self.running:
+            raise CounterError("A transaction is already running")
+        if self.overtime_reason_for:
+            raise CounterError("Choose the overtime reason for the last transaction first")
+        kind = self.selected_type
+        txn = self.new_id()
+        drafts = self._close_rating_drafts()
+        drafts.append(
+            Draft(
+                "started",
+                {"txn": txn, "staff": staff.number, "type": kind.code, "target_s": kind.target_s},
+            )
+        )
+        started = self.clock()
+        self.record(drafts)
+        self._close_rating()
+        self._thanks_until = -1.0
+        self.last_reading = None
+        self.running = Running(txn, kind, ServiceTimer(self.clock, kind.target_s), started)
+
+    def select_type(self, code: str) -> None:
+        kind = self._type(code)
+        if self.running and kind != self.running.type:
+            self.record(
+                [Draft("type_changed", {"txn": self.running.txn, "type": kind.code,
+                                        "target_s": kind.target_s})]
+            )
+            self.running.type = kind
+            self.running.timer.retarget(kind.target_s)
+        self._selected = kind
+
+    def next_type(self) -> None:
+        index = list(self.types).index(self.selected_type)
+        self.select_type(self.types[(index + 1) % len(self.types)].code)
+
+    def complete(self) -> TimerReading:
+        run = self._require_running()
+        reading = run.timer.read()
+        self.record(
+            [
+                Draft(
+                    "completed",
+                    {
+                        "txn": run.txn,
+                        "duration_s": round(reading.elapsed_s, 3),
+                        "target_s": reading.target_s,
+                        "overtime_s": round(reading.overtime_s, 3),
+                    },
+                )
+            ]
+        )
+        self.running = None
+        self.last_reading = reading
+        self.rating = PendingRating(run.txn, self.clock() + self.rating_window_s)
+        if reading.is_overtime:
+            self.overtime_reason_for = run.txn
+        return reading
+
+    def void(self) -> None:
+        run = self._require_running()
+        elapsed = run.timer.elapsed_s()
+        if elapsed > self.void_grace_s:
+            raise CounterError(
+                f"Void is possible only in the first {self.void_grace_s:.0f} s; press Done instead"
+            )
+        self.record([Draft("voided", {"txn": run.txn, "elapsed_s": round(elapsed, 3)})])
+        self.running = None
+
+    def give_overtime_reason(self, code: str) -> None:
+        if not self.overtime_reason_for:
+            raise CounterError("No overtime transaction is waiting for a reason")
+        if code not in reason_codes(OVERTIME_REASONS):
+            raise CounterError(f"Unknown overtime reason {code!r}")
+        self.record([Draft("overtime_reason", {"txn": self.overtime_reason_for, "reason": code})])
+        self.overtime_reason_for = None
+
+    # ---- customer actions -----------------------------------------------------------------
+
+    def rate(self, value: int) -> bool:
+        """Record the customer's press; False (and nothing recorded) when it does not count."""
+        if not is_valid_rating(value):
+            return False
+        pending = self.rating
+        if pending is None or pending.rating is not None or self.clock() > pending.deadline:
+            return False
+        self.record([Draft("rated", {"txn": pending.txn, "rating": value})])
+        pending.rating = value
+        if value in POOR_RATINGS:
+            # the reason gets a fresh window of its own: the customer is still at the counter
+            pending.deadline = self.clock() + self.rating_window_s
+        else:
+            self._thank()
+        return True
+
+    def give_rating_reason(self, code: str) -> bool:
+        pending = self.rating
+        if (
+            pending is None
+            or not pending.wants_reason
+            or self.clock() > pending.deadline
+            or code not in reason_codes(POOR_RATING_REASONS)
+        ):
+            return False
+        self.record([Draft("rating_reason", {"txn": pending.txn, "reason": code})])
+        pending.reason_given = True
+        self._thank()
+        return True
+
+    def expire(self) -> bool:
+        """Close a rating window that has run out; True when what the screens show changed."""
+        pending = self.rating
+        now = self.clock()
+        if pending is None or now <= pending.deadline:
+            return 0 <= self._thanks_until <= now and self._clear_thanks()
+        if pending.rating is None:
+            self.record([Draft("rating_timed_out", {"txn": pending.txn})])
+        self.rating = None
+        return True
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _clear_thanks(self) -> bool:
+        self._thanks_until = -1.0
+        return True
+
+    def _thank(self) -> None:
+        self._thanks_until = self.clock() + self.thank_you_s
+
+    def _close_rating_drafts(self) -> list[Draft]:
+        """A new customer or a sign-out ends the previous one's chance to rate."""
+        if self.rating and self.rating.rating is None:
+            return [Draft("rating_timed_out", {"txn": self.rating.txn})]
+        return []
+
+    def _close_rating(self) -> None:
+        self.rating = None
+
+    def _require_staff(self) -> Staff:
+        if self.staff is None:
+            raise CounterError("Sign in first")
+        return self.staff
+
+    def _require_running(self) -> Running:
+        if self.running is None:
+            raise CounterError("No transaction is running")
+        return self.running
+
+    def _type(self, code: str) -> TransactionType:
+        for kind in self.types:
+            if kind.code == code:
+                return kind
+        raise CounterError(f"Unknown transaction type {code!r}")

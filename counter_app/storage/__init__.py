@@ -1,0 +1,1 @@
+"""SQLite storage: the event log, its projections, staff accounts. Nothing else touches SQL."""

@@ -1,0 +1,194 @@
+"""Opening the counter database safely: pragmas, integrity check, migrations, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+BACKUPS_KEPT = 7
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says why and what was done about it."""
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Database:
+    """A connection with the pragmas every connection needs (sqlite-utils sets none of them).
+
+    Only the one writer connection (owned by one thread) may write or checkpoint; others pass
+    `readonly=True`.
+    """
+    if readonly:
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+            check_same_thread=False,
+        )
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and str(path) != ":memory:":
+            raise DatabaseError(f"{path}: could not switch to WAL journal mode (got {mode})")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+# ---- migrations -----------------------------------------------------------------------------
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            hall TEXT NOT NULL,
+            counter TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correcting event'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correcting event'); END;
+
+        CREATE TABLE transactions (
+            txn TEXT PRIMARY KEY,
+            hall TEXT NOT NULL,
+            counter TEXT NOT NULL,
+            staff TEXT NOT NULL,
+            type TEXT NOT NULL,
+            target_s REAL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            duration_s REAL,
+            overtime_s REAL,
+            status TEXT NOT NULL
+                CHECK (status IN ('running', 'completed', 'voided', 'interrupted')),
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            rating_reason TEXT,
+            rating_status TEXT CHECK (rating_status IN ('pending', 'rated', 'not_rated')),
+            overtime_reason TEXT,
+            started_seq INTEGER NOT NULL REFERENCES events(seq),
+            last_seq INTEGER NOT NULL REFERENCES events(seq)
+        );
+        CREATE INDEX transactions_started_at ON transactions(started_at);
+        CREATE INDEX transactions_staff_started_at ON transactions(staff, started_at);
+        CREATE INDEX transactions_status ON transactions(status);
+
+        CREATE TABLE staff (
+            number TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('staff', 'manager')),
+            pin_hash TEXT NOT NULL,
+            photo TEXT,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0
+        );
+
+        -- progress of the running transaction, so a crash leaves "the time known so far"
+        CREATE TABLE heartbeat (
+            txn TEXT PRIMARY KEY REFERENCES transactions(txn),
+            elapsed_s REAL NOT NULL
+        );
+
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema to SCHEMA_VERSION, each step in its own transaction."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"database schema version {version} is newer than this app ({SCHEMA_VERSION}); "
+            "install the newer Counter App"
+        )
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+# ---- integrity ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenResult:
+    db: sqlite_utils.Database
+    set_aside: Path | None = None  # where a database that failed its check was moved
+    problem: str | None = None
+
+
+def quick_check(path: Path) -> str | None:
+    """None when `PRAGMA quick_check` passes, else what it (or opening) reported."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(rows[:5])
+
+
+def open_counter_db(path: Path) -> OpenResult:
+    """Check, set aside if damaged, open, migrate. A damaged file is moved, never deleted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    set_aside = problem = None
+    if path.exists() and path.stat().st_size > 0:
+        problem = quick_check(path)
+        if problem is not None:
+            set_aside = _set_aside(path)
+    db = connect(path)
+    migrate(db)
+    return OpenResult(db, set_aside, problem)
+
+
+def _set_aside(path: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = path.parent / f"damaged-{stamp}"
+    folder.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            shutil.move(str(part), folder / part.name)
+    return folder
+
+
+# ---- backups --------------------------------------------------------------------------------
+
+def backup_if_due(db: sqlite_utils.Database, folder: Path, today: dt.date) -> Path | None:
+    """Once a day, `VACUUM INTO` a dated copy (never a file copy of a live database)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"counter-{today.isoformat()}.sqlite"
+    if target.exists():
+        return None
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db.execute("VACUUM INTO ?", [str(partial)])
+    partial.replace(target)
+    for old in sorted(folder.glob("counter-*.sqlite"))[:-BACKUPS_KEPT]:
+        old.unlink()
+    return target
