@@ -38,23 +38,28 @@ class EventStore:
 
     # ---- writing --------------------------------------------------------------------------
 
-    def append(self, drafts: Sequence[Draft], *, at: str | None = None) -> list[Event]:
+    def append(self, drafts: Sequence[Draft]) -> list[Event]:
         """Sequence, hash and commit the drafts with their projections; all or nothing.
 
         Returns only after COMMIT, i.e. after SQLite has synced the WAL (synchronous=FULL).
         """
-        if not drafts:
+        now = self._now()
+        return self.append_timed([(now, draft) for draft in drafts])
+
+    def append_timed(self, items: Sequence[tuple[str, Draft]]) -> list[Event]:
+        """`append` with each event's UTC time given: for demo data and imports of history."""
+        if not items:
             return []
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             seq, prev = self._head()
             stored: list[Event] = []
-            for draft in drafts:
+            for at, draft in items:
                 seq += 1
                 event = seal(
                     Event(
-                        seq=seq, uuid=str(uuid.uuid4()), kind=draft.kind, at=at or self._now(),
+                        seq=seq, uuid=str(uuid.uuid4()), kind=draft.kind, at=at,
                         hall=self.hall, counter=self.counter, payload=draft.payload,
                         prev_hash=prev,
                     )

@@ -1,0 +1,50 @@
+"""Shared fixtures: an offscreen Qt, a controllable monotonic clock, a fresh counter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from counter_app import config as config_module
+from counter_app.config import Config
+from counter_app.service import CounterService
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand: no sleeping in tests."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def demo_config() -> Config:
+    return config_module.load()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def service(demo_config: Config, data_dir: Path, clock: FakeClock) -> Iterator[CounterService]:
+    svc = CounterService(demo_config, data_dir, clock=clock)
+    yield svc
+    svc.close()
