@@ -1,0 +1,371 @@
+"""`counter-app demo-data`: realistic, seeded history written through the normal event path."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from counter_app.config import Config
+from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
+from counter_app.domain.transaction import Draft, TransactionType
+
+TimedDraft = tuple[str, Draft]
+
+#: Opening hours, local time; the day is split into a morning and an afternoon shift.
+OPEN_AT = dt.time(9, 0)
+SHIFT_CHANGE_AT = dt.time(13, 30)
+CLOSE_AT = dt.time(18, 0)
+
+#: Demo staff numbers used when the directory has no staff-role accounts.
+FALLBACK_STAFF = ("1001", "1002", "1003")
+
+# How each staff member works: handling-time factor and rating bias (half a point at most).
+_STAFF_PROFILES: tuple[tuple[float, float], ...] = (
+    (0.92, 0.15), (1.00, 0.0), (1.10, -0.10), (0.97, 0.05), (1.05, -0.05),
+)
+
+# Share of customers per type code, and (median, sigma) of the log-normal handling time.
+_TYPE_MIX: dict[str, float] = {"payment": 0.60, "sim": 0.12, "plan": 0.10, "enquiry": 0.18}
+_MEDIAN_FACTOR_OF_TARGET = 0.62  # a type's median handling time as a share of its target
+_UNTIMED_MEDIAN_S = 95.0
+_SIGMA = 0.38
+
+_RATING_WEIGHTS = {5: 0.60, 4: 0.25, 3: 0.08, 2: 0.045, 1: 0.025}
+_NOT_RATED = 0.17
+_VOID_RATE = 0.012
+_CRASH_PER_DAY = 0.03
+
+
+def _iso(moment: dt.datetime) -> str:
+    utc = moment.astimezone(dt.UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Shift:
+    """One staff member's stint at the counter: the events it produces, in time order."""
+
+    staff: str
+    events: list[tuple[float, int, Draft]] = field(default_factory=list)
+    _order: int = 0
+
+    def add(self, at: float, kind: str, payload: dict[str, Any]) -> None:
+        # the counter keeps its own order for events at the same instant
+        self._order += 1
+        self.events.append((at, self._order, Draft(kind, payload)))
+
+
+class DemoHistory:
+    """Generates the events of a counter's days; pure apart from the seeded random source."""
+
+    def __init__(
+        self,
+        types: Sequence[TransactionType],
+        staff: Sequence[str],
+        *,
+        seed: int = 1,
+        rating_window_s: float = 30.0,
+        void_grace_s: float = 15.0,
+        default_type: str | None = None,
+        tz: dt.tzinfo | None = None,
+    ) -> None:
+        if not types:
+            raise ValueError("at least one transaction type is needed")
+        if not staff:
+            raise ValueError("at least one staff number is needed")
+        self.types = list(types)
+        self.staff = list(staff)
+        self.rng = random.Random(seed)
+        self.rating_window_s = rating_window_s
+        self.void_grace_s = void_grace_s
+        codes = [t.code for t in self.types]
+        self.default = self.types[codes.index(default_type)] if default_type in codes else (
+            self.types[0]
+        )
+        self.tz = tz or dt.datetime.now().astimezone().tzinfo
+        weights = [_TYPE_MIX.get(t.code, 0.08) for t in self.types]
+        total = sum(weights)
+        self._type_weights = [w / total for w in weights]
+
+    # ---- public ---------------------------------------------------------------------------
+
+    def days(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.date, list[TimedDraft]]]:
+        """Each day's events, oldest day first."""
+        day = first
+        while day <= last:
+            yield day, self.day(day)
+            day += dt.timedelta(days=1)
+
+    def day(self, day: dt.date) -> list[TimedDraft]:
+        """One opening day: two shifts, each signed in and out, customers in between."""
+        rng = self.rng
+        index = day.toordinal()
+        morning = self.staff[index % len(self.staff)]
+        afternoon = self.staff[(index + 1) % len(self.staff)]
+        opens = self._at(day, OPEN_AT)
+        change = self._at(day, SHIFT_CHANGE_AT)
+        closes = self._at(day, CLOSE_AT)
+        # a slow-system day now and then makes overtime cluster, as it does in real halls
+        day_factor = 1.25 if rng.random() < 0.04 else rng.uniform(0.95, 1.05)
+        busy = 1.12 if day.weekday() in (0, 5) else 1.0
+        crash_at = rng.uniform(opens, closes) if rng.random() < _CRASH_PER_DAY else None
+
+        out: list[TimedDraft] = []
+        begin = opens - rng.uniform(60, 300)
+        for staff, end in ((morning, change), (afternoon, closes)):
+            shift = _Shift(staff)
+            left = self._serve(shift, begin, end, day_factor * self._skill(staff), busy, crash_at)
+            begin = max(left, end) + rng.uniform(60, 240)  # hand-over to the next shift
+            for at, _, draft in sorted(shift.events, key=lambda e: (e[0], e[1])):
+                out.append((_iso(dt.datetime.fromtimestamp(at, dt.UTC)), draft))
+        return out
+
+    # ---- one shift ------------------------------------------------------------------------
+
+    def _serve(self, shift: _Shift, begin: float, end: float, factor: float, busy: float,
+               crash_at: float | None) -> float:
+        """Serve customers from `begin` until `end`; returns the sign-out time."""
+        rng = self.rng
+        shift.add(begin, "signed_in", {"staff": shift.staff, "role": "staff"})
+        selected = self.default
+        ready = begin + rng.uniform(20, 120)  # when the counter can take the next customer
+        pending: tuple[str, float] | None = None  # (txn, rating deadline) still unrated
+        while True:
+            now = ready + rng.expovariate(1.0 / self._gap_mean(ready, busy))
+            if now >= end - 60:
+                break
+            kind = self._pick_type()
+            txn = self._uuid()
+            if pending:  # the window ran out, or this start closes it (as the machine does)
+                shift.add(min(now, pending[1]), "rating_timed_out", {"txn": pending[0]})
+            pending = None
+            start_type = kind if rng.random() < 0.8 else selected
+            shift.add(now, "started", {"txn": txn, "staff": shift.staff, "type": start_type.code,
+                                       "target_s": start_type.target_s})
+            if rng.random() < _VOID_RATE:
+                elapsed = round(rng.uniform(2.0, self.void_grace_s - 1.0), 3)
+                shift.add(now + elapsed, "voided", {"txn": txn, "elapsed_s": elapsed})
+                selected = start_type
+                ready = now + elapsed + rng.uniform(3, 10)
+                continue
+            duration = self._duration(kind, factor)
+            if start_type is not kind:
+                self._change_type(shift, txn, now, start_type, kind, duration)
+            selected = kind
+            if crash_at is not None and now <= crash_at < now + duration:
+                ready = self._crash(shift, txn, now, crash_at)
+                crash_at = None
+                continue
+            done, after = self._complete(shift, txn, now, kind, duration)
+            pending, rated_by = self._rate(shift, txn, done, duration, kind)
+            ready = max(after, rated_by) + rng.uniform(1, 4)
+        left = max(end, ready)
+        if pending:  # the window ran out, or the sign-out closes it
+            shift.add(min(left, pending[1]), "rating_timed_out", {"txn": pending[0]})
+        shift.add(left, "signed_out", {"staff": shift.staff})
+        return left
+
+    def _change_type(self, shift: _Shift, txn: str, start: float, old: TransactionType,
+                     new: TransactionType, duration: float) -> None:
+        # F3 cycles through the types, so the change passes through those in between
+        rng = self.rng
+        at = start + min(duration * 0.5, rng.uniform(3, 25))
+        i = self.types.index(old)
+        if rng.random() < 0.5:  # picked in the type list rather than cycled with F3
+            i = self.types.index(new) - 1
+        while True:
+            i = (i + 1) % len(self.types)
+            step = self.types[i]
+            shift.add(at, "type_changed", {"txn": txn, "type": step.code,
+                                           "target_s": step.target_s})
+            if step is new:
+                return
+            at += rng.uniform(0.3, 1.0)
+
+    def _complete(self, shift: _Shift, txn: str, start: float, kind: TransactionType,
+                  duration: float) -> tuple[float, float]:
+        """Done, and the staff's overtime reason; returns (done, when the staff is free)."""
+        target = kind.target_s
+        overtime = max(0.0, duration - target) if target is not None else 0.0
+        end = start + duration
+        shift.add(end, "completed", {"txn": txn, "duration_s": round(duration, 3),
+                                     "target_s": target, "overtime_s": round(overtime, 3)})
+        if overtime > 0:  # the machine asks for it before the next start
+            reason = self._weighted({"complex": 0.34, "system": 0.2, "documents": 0.2,
+                                     "several": 0.18, "other": 0.08})
+            assert reason in {c.code for c in OVERTIME_REASONS}
+            reason_at = end + self.rng.uniform(1.5, 6)
+            shift.add(reason_at, "overtime_reason", {"txn": txn, "reason": reason})
+            return end, reason_at
+        return end, end
+
+    def _rate(self, shift: _Shift, txn: str, done: float, duration: float,
+              kind: TransactionType) -> tuple[tuple[str, float] | None, float]:
+        """Rate (or not); returns (the pending (txn, deadline) when unrated, when done rating)."""
+        rng = self.rng
+        deadline = done + self.rating_window_s
+        if rng.random() < _NOT_RATED:
+            return (txn, deadline), done
+        over = kind.target_s is not None and duration > kind.target_s
+        weights = dict(_RATING_WEIGHTS)
+        if over:  # overtime costs satisfaction, more the longer it runs
+            excess = min(2.0, duration / float(kind.target_s or 1) - 1.0)
+            weights[5] *= 0.55 - 0.15 * excess
+            weights[2] *= 2.5 + 2 * excess
+            weights[1] *= 2.5 + 2 * excess
+            weights[3] *= 1.8
+        bias = self._bias(shift.staff)
+        weights[5] *= 1 + bias
+        weights[1] *= 1 - bias
+        weights[2] *= 1 - bias
+        rating = int(self._weighted({str(k): v for k, v in weights.items()}))
+        at = done + rng.uniform(1.0, min(12.0, self.rating_window_s - 1))
+        shift.add(at, "rated", {"txn": txn, "rating": rating})
+        if rating in POOR_RATINGS and rng.random() < 0.7:
+            codes = {"slow": 0.45 if over else 0.15, "attitude": 0.2, "unsolved": 0.25,
+                     "process": 0.2, "other": 0.1}
+            reason = self._weighted(codes)
+            assert reason in {c.code for c in POOR_RATING_REASONS}
+            at += rng.uniform(1.0, 6.0)
+            shift.add(at, "rating_reason", {"txn": txn, "reason": reason})
+        return None, at
+
+    def _crash(self, shift: _Shift, txn: str, start: float, crash_at: float) -> float:
+        """Power cut mid-transaction: restart closes it as interrupted and signs in again."""
+        rng = self.rng
+        restart = crash_at + rng.uniform(90, 400)
+        heartbeat = max(0.0, math.floor(crash_at - start))  # the app notes progress each second
+        shift.add(restart, "interrupted", {"txn": txn, "elapsed_s": round(heartbeat, 3)})
+        shift.add(restart, "signed_out", {"staff": shift.staff, "reason": "interrupted"})
+        back = restart + rng.uniform(30, 120)
+        shift.add(back, "signed_in", {"staff": shift.staff, "role": "staff"})
+        return back
+
+    # ---- distributions --------------------------------------------------------------------
+
+    def _duration(self, kind: TransactionType, factor: float) -> float:
+        median = (kind.target_s * _MEDIAN_FACTOR_OF_TARGET if kind.target_s
+                  else _UNTIMED_MEDIAN_S) * factor
+        return max(15.0, self.rng.lognormvariate(math.log(median), _SIGMA))
+
+    def _gap_mean(self, now: float, busy: float) -> float:
+        hour = dt.datetime.fromtimestamp(now, self.tz).hour
+        rush = 1.35 if hour in (10, 11, 15, 16) else (0.7 if hour == 12 else 1.0)
+        return 70.0 / (rush * busy)
+
+    def _pick_type(self) -> TransactionType:
+        return self.rng.choices(self.types, weights=self._type_weights)[0]
+
+    def _weighted(self, weights: dict[str, float]) -> str:
+        keys = list(weights)
+        return self.rng.choices(keys, weights=[max(0.0, weights[k]) for k in keys])[0]
+
+    def _skill(self, staff: str) -> float:
+        return _STAFF_PROFILES[self.staff.index(staff) % len(_STAFF_PROFILES)][0]
+
+    def _bias(self, staff: str) -> float:
+        return _STAFF_PROFILES[self.staff.index(staff) % len(_STAFF_PROFILES)][1]
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _at(self, day: dt.date, clock: dt.time) -> float:
+        return dt.datetime.combine(day, clock, self.tz).timestamp()
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemoResult:
+    days: int
+    events: int
+    transactions: int
+    seconds: float
+
+
+def write_demo_history(
+    config: Config,
+    data_dir: Path,
+    days: int,
+    *,
+    seed: int = 1,
+    end: dt.date | None = None,
+    progress: Callable[[dt.date, int], None] | None = None,
+) -> DemoResult:
+    """Append `days` days of history ending on `end` (default yesterday), one SQLite
+    transaction per day, under the data folder's writer lock."""
+    from counter_app import paths
+    from counter_app.service import ensure_demo_accounts, lock_data_dir
+    from counter_app.storage.db import open_counter_db
+    from counter_app.storage.events import EventStore
+    from counter_app.storage.staff import StaffDirectory
+
+    if days < 1:
+        raise ValueError("--days must be at least 1")
+    last = end or (dt.date.today() - dt.timedelta(days=1))
+    first = last - dt.timedelta(days=days - 1)
+    begun = time.perf_counter()
+    lock = lock_data_dir(data_dir)
+    try:
+        db = open_counter_db(paths.database_path(data_dir)).db
+        try:
+            directory = StaffDirectory(db)
+            if config.is_demo:
+                ensure_demo_accounts(directory)
+            staff = [r.number for r in directory.list() if r.role == "staff"] or list(
+                FALLBACK_STAFF
+            )
+            store = EventStore(db, config.hall_id, config.counter_id)
+            store.recover_interrupted()  # what a crashed app left open is closed first
+            history = DemoHistory(
+                config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
+                void_grace_s=config.void_grace_s, default_type=config.default_type,
+            )
+            events = transactions = 0
+            for day, items in history.days(first, last):
+                store.append_timed(items)
+                events += len(items)
+                transactions += sum(1 for _, d in items if d.kind == "started")
+                if progress:
+                    progress(day, transactions)
+        finally:
+            db.conn.close()
+    finally:
+        lock.release()
+    return DemoResult(days, events, transactions, time.perf_counter() - begun)
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> None:
+    """`counter-app demo-data --days N [--seed S] [--end DATE]`."""
+    help_text = "append seeded, realistic demo history (for demos, tests and benchmarks)"
+    parser: argparse.ArgumentParser = sub.add_parser("demo-data", help=help_text,
+                                                     description=help_text)
+    add_common(parser, top=False)
+    parser.add_argument("--days", type=int, required=True, metavar="N",
+                        help="how many days of history, ending on --end")
+    parser.add_argument("--seed", type=int, default=1, metavar="S",
+                        help="random seed: the same seed gives the same history (default 1)")
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="DATE",
+                        help="last day of the history, YYYY-MM-DD (default: yesterday)")
+    parser.set_defaults(handler=_demo_data)
+
+
+def _demo_data(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    if args.days < 1:
+        print("counter-app: demo-data: --days must be at least 1", file=sys.stderr)
+        return 2
+    result = write_demo_history(config, data_dir, args.days, seed=args.seed, end=args.end)
+    print(f"{result.transactions} transactions ({result.events} events) over {result.days} days"
+          f" written to {data_dir} in {result.seconds:.1f} s")
+    return 0
