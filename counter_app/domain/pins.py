@@ -33,4 +33,4 @@ def check_pin(pin: str, stored: str) -> bool:
 
 
 def valid_pin_format(pin: str) -> bool:
-    return pin.isdigit() and 4 <= len(pin) <= 12
+    return pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12
