@@ -46,6 +46,7 @@ class Staff:
     number: str
     name: str
     role: str = "staff"  # or "manager"
+    photo: str | None = None  # path of a photo for the supervision sign
 
     @property
     def is_manager(self) -> bool:

@@ -26,3 +26,16 @@ def transactions(
         + " ORDER BY t.started_at, t.started_seq"
     )
     yield from db.query(sql, params)
+
+
+def served_today(db: sqlite_utils.Database) -> int:
+    """Transactions completed since local midnight."""
+    import datetime as dt
+
+    midnight = dt.datetime.combine(dt.date.today(), dt.time()).astimezone().astimezone(dt.UTC)
+    since = midnight.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    row = db.execute(
+        "SELECT COUNT(*) FROM transactions WHERE status = 'completed' AND started_at >= ?",
+        [since],
+    ).fetchone()
+    return int(row[0])

@@ -81,4 +81,4 @@ class StaffDirectory:
             "UPDATE staff SET failed_attempts = 0, locked_until = 0 WHERE number = ?",
             [row["number"]],
         )
-        return Staff(row["number"], row["name"], row["role"])
+        return Staff(row["number"], row["name"], row["role"], row["photo"])

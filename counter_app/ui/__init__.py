@@ -1,0 +1,1 @@
+"""The Qt user interface: staff window, customer screen, manager view. Qt lives only here."""

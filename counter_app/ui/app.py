@@ -1,0 +1,143 @@
+"""Start-up only: build the service, the controller and both windows, wire them, run Qt."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from counter_app import paths
+from counter_app.config import Config
+from counter_app.domain.transaction import CustomerView
+from counter_app.service import CounterService
+from counter_app.storage.db import DatabaseError
+from counter_app.storage.queries import served_today
+from counter_app.ui.controller import CounterController
+from counter_app.ui.customer_screen import CustomerScreen
+from counter_app.ui.staff_window import StaffWindow
+
+log = logging.getLogger(__name__)
+BACKUP_CHECK_MS = 60 * 60 * 1000
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication, with bundled fonts registered (CJK where the OS lacks one)."""
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Counter App")
+    app.setOrganizationName("Counter App")
+    for font in sorted(paths.resource_path("fonts").glob("*.[ot]t[fc]")):
+        QFontDatabase.addApplicationFont(str(font))
+    return app  # type: ignore[return-value]
+
+
+def install_translator(app: QApplication, language: str) -> list[QTranslator]:
+    """Load our .qm and Qt's own for `language`; English is the source language."""
+    loaded = []
+    QLocale.setDefault(QLocale(language))
+    for name, folder in (
+        (f"counter_app_{language}", str(paths.resource_path("translations"))),
+        (f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+    ):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            loaded.append(translator)
+    return loaded
+
+
+class CounterApp:
+    """Both windows around one controller; keeps the customer screen where it belongs."""
+
+    def __init__(self, service: CounterService) -> None:
+        self.service = service
+        self.controller = CounterController(service)
+        self.staff_window = StaffWindow(self.controller)
+        self.customer_screen = CustomerScreen(self.controller)
+        self._last_view = self.controller.customer_view
+        self.controller.changed.connect(self._on_changed)
+        self._backup_timer = QTimer(self.staff_window, interval=BACKUP_CHECK_MS)
+        self._backup_timer.timeout.connect(service.backup_if_due)
+        self._backup_timer.start()
+        if service.recovered:
+            interrupted = sum(1 for e in service.recovered if e.kind == "interrupted")
+            self.staff_window.counter_page.banner.setText(self.staff_window.tr(
+                "The app did not close normally last time: %1 running transaction(s) were "
+                "recorded as interrupted, with the time known so far.")
+                .replace("%1", str(interrupted)))
+            self.staff_window.counter_page.banner.setVisible(interrupted > 0)
+        self._update_served_today()
+
+    def show(self) -> None:
+        self.staff_window.show()
+        place_customer_screen(self.customer_screen, self.service.config.customer_screen,
+                              self.staff_window)
+
+    def _on_changed(self) -> None:
+        view = self.controller.customer_view
+        if view is not self._last_view:
+            # The rating keypad types into the focused window: give the customer screen the
+            # keyboard while it asks for a rating, and hand it back to the clerk afterwards.
+            if view in (CustomerView.RATING, CustomerView.REASON):
+                self.customer_screen.activateWindow()
+            elif self._last_view in (CustomerView.RATING, CustomerView.REASON):
+                self.staff_window.activateWindow()
+            if self._last_view is CustomerView.SERVICE:
+                self._update_served_today()
+            self._last_view = view
+
+    def _update_served_today(self) -> None:
+        self.staff_window.counter_page.set_today(served_today(self.service.db))
+
+
+def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWidget) -> None:
+    """Full screen on the configured monitor when it is a separate one; else a window."""
+    screens = QGuiApplication.screens()
+    staff_screen = staff.screen()
+    if index is not None and 0 <= index < len(screens) and screens[index] is not staff_screen:
+        target = screens[index]
+        screen_widget.setScreen(target)
+        screen_widget.setGeometry(target.geometry())
+        screen_widget.showFullScreen()
+        return
+    if index is not None and index >= len(screens):
+        log.warning("customer_screen = %s, but only %s screen(s): using a window",
+                    index, len(screens))
+    screen_widget.show()
+
+
+def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app = application()
+    install_translator(app, config.language)
+    try:
+        service = CounterService(config, data_dir)
+    except DatabaseError as exc:
+        if not smoke_test:
+            QMessageBox.critical(None, "Counter App", str(exc))
+        print(f"counter-app: {exc}", file=sys.stderr)
+        return 2
+    counter = CounterApp(service)
+    counter.show()
+    if service.damaged:
+        folder, problem = service.damaged
+        message = counter.staff_window.tr(
+            "THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be "
+            "uploaded; a new database was started. Tell your duty manager and support.")
+        message = message.replace("%1", problem).replace("%2", str(folder))
+        print(f"counter-app: {message}", file=sys.stderr)
+        if not smoke_test:
+            QMessageBox.warning(counter.staff_window, "Counter App", message)
+    if smoke_test:
+        def check() -> None:
+            shown = counter.staff_window.isVisible() and counter.customer_screen.isVisible()
+            print(f"smoke test: staff window and customer screen shown: {shown}")
+            app.exit(0 if shown else 1)
+
+        QTimer.singleShot(300, check)
+    code = app.exec()
+    service.close()
+    return code

@@ -1,0 +1,318 @@
+"""The staff window: sign-in, then the counter page (hourglass, type, Start/Done/Next/Void)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.ratings import OVERTIME_REASONS
+from counter_app.domain.timer import format_mmss
+from counter_app.domain.transaction import Phase
+from counter_app.ui.controller import CounterController
+from counter_app.ui.hourglass import Hourglass
+
+STYLE = """
+QMainWindow, QWidget#page { background: #f4f6f8; }
+QLabel#title { font-size: 22px; font-weight: bold; color: #263238; }
+QLabel#muted { color: #607d8b; }
+QLabel#error { color: #b71c1c; font-weight: bold; }
+QLabel#banner { background: #fff3e0; color: #e65100; border: 1px solid #ffb74d;
+                border-radius: 6px; padding: 8px; }
+QLabel#status { font-size: 16px; padding: 6px; }
+QPushButton { font-size: 16px; padding: 10px 14px; border-radius: 6px;
+              border: 1px solid #b0bec5; background: white; }
+QPushButton:disabled { color: #b0bec5; background: #eceff1; }
+QPushButton#start { background: #2e7d32; color: white; border: none; }
+QPushButton#done { background: #1565c0; color: white; border: none; }
+QPushButton#start:disabled, QPushButton#done:disabled { background: #cfd8dc; color: #90a4ae; }
+QPushButton[type="true"] { text-align: left; }
+QPushButton[type="true"]:checked { background: #fff8e1; border: 2px solid #e0a526;
+                                   font-weight: bold; }
+QFrame#reasons { background: #ffebee; border: 2px solid #c62828; border-radius: 8px; }
+QLineEdit { font-size: 18px; padding: 8px; }
+"""
+
+
+class SignInPage(QWidget):
+    """Staff number and PIN; Enter signs in."""
+
+    def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.controller = controller
+        config = controller.service.config
+        self.number = QLineEdit(placeholderText=self.tr("Staff number"))
+        self.pin = QLineEdit(placeholderText=self.tr("PIN"), echoMode=QLineEdit.EchoMode.Password)
+        self.button = QPushButton(self.tr("Sign in"), objectName="start")
+        self.error = QLabel(objectName="error", wordWrap=True)
+        title = QLabel(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
+                       .replace("%2", config.hall_name), objectName="title")
+        box = QVBoxLayout()
+        box.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
+        box.addSpacing(12)
+        box.addWidget(self.number)
+        box.addWidget(self.pin)
+        box.addWidget(self.button)
+        box.addWidget(self.error)
+        outer = QGridLayout(self)
+        frame = QWidget()
+        frame.setFixedWidth(360)
+        frame.setLayout(box)
+        outer.addWidget(frame, 0, 0, Qt.AlignmentFlag.AlignCenter)
+        self.number.returnPressed.connect(self.pin.setFocus)
+        self.pin.returnPressed.connect(self.sign_in)
+        self.button.clicked.connect(self.sign_in)
+
+    def sign_in(self) -> None:
+        problem = self.controller.sign_in(self.number.text().strip(), self.pin.text())
+        self.pin.clear()
+        if problem:
+            self.error.setText(self.tr(problem))
+            self.pin.setFocus()
+        else:
+            self.error.clear()
+            self.number.clear()
+
+    def reset(self) -> None:
+        self.error.clear()
+        self.number.setFocus()
+
+
+class CounterPage(QWidget):
+    """The clerk's working screen while signed in."""
+
+    def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.controller = controller
+        self.machine = controller.machine
+        self.language = controller.service.config.language
+
+        self.who = QLabel(objectName="title")
+        self.where = QLabel(objectName="muted")
+        self.sign_out_button = QPushButton(self.tr("Sign out"))
+        header = QHBoxLayout()
+        header.addWidget(self.who)
+        header.addSpacing(16)
+        header.addWidget(self.where)
+        header.addStretch()
+        header.addWidget(self.sign_out_button)
+
+        self.hourglass = Hourglass()
+        self.hourglass.overtime_label = self.tr("OVERTIME")
+
+        self.type_group = QButtonGroup(self, exclusive=True)
+        types_box = QVBoxLayout()
+        types_box.addWidget(QLabel(self.tr("Transaction type (F3)"), objectName="muted"))
+        self.type_buttons: dict[str, QPushButton] = {}
+        for kind in self.machine.types:
+            target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
+                      if kind.target_s else self.tr("untimed"))
+            button = QPushButton(f"{kind.name(self.language)}  ·  {target}", checkable=True)
+            button.setProperty("type", True)
+            button.clicked.connect(lambda _=False, code=kind.code: controller.select_type(code))
+            self.type_group.addButton(button)
+            self.type_buttons[kind.code] = button
+            types_box.addWidget(button)
+        types_box.addStretch()
+
+        self.start_button = QPushButton(self.tr("Start  (F1)"), objectName="start")
+        self.done_button = QPushButton(self.tr("Done  (F2)"), objectName="done")
+        self.next_button = QPushButton(self.tr("Next type  (F3)"))
+        self.void_button = QPushButton(self.tr("Void  (F4)"))
+        for button in (self.start_button, self.done_button):
+            button.setMinimumHeight(64)
+        actions = QGridLayout()
+        actions.addWidget(self.start_button, 0, 0)
+        actions.addWidget(self.done_button, 0, 1)
+        actions.addWidget(self.next_button, 1, 0)
+        actions.addWidget(self.void_button, 1, 1)
+
+        self.status = QLabel(objectName="status", wordWrap=True)
+        self.today = QLabel(objectName="muted")
+        self.message = QLabel(objectName="error", wordWrap=True)
+        self.banner = QLabel(objectName="banner", wordWrap=True, visible=False)
+
+        self.reasons = QFrame(objectName="reasons", visible=False)
+        reasons_box = QVBoxLayout(self.reasons)
+        reasons_box.addWidget(QLabel(self.tr("Overtime: why did it take longer? (one press)"),
+                                     objectName="title"))
+        grid = QGridLayout()
+        for index, choice in enumerate(OVERTIME_REASONS):
+            text = choice.zh if self.language.startswith("zh") else choice.en
+            button = QPushButton(text)
+            button.clicked.connect(
+                lambda _=False, code=choice.code: controller.give_overtime_reason(code))
+            grid.addWidget(button, index // 3, index % 3)
+        reasons_box.addLayout(grid)
+
+        right = QVBoxLayout()
+        right.addLayout(types_box)
+        right.addLayout(actions)
+        right.addWidget(self.status)
+        right.addWidget(self.today)
+        body = QHBoxLayout()
+        body.addWidget(self.hourglass, 3)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.reasons)
+        layout.addWidget(self.message)
+
+        self.start_button.clicked.connect(controller.start_transaction)
+        self.done_button.clicked.connect(controller.complete_transaction)
+        self.next_button.clicked.connect(controller.next_type)
+        self.void_button.clicked.connect(controller.void_transaction)
+        self.sign_out_button.clicked.connect(controller.sign_out)
+        controller.ticked.connect(self.refresh_timer)
+        self._message_timer = QTimer(self, singleShot=True, interval=8000)
+        self._message_timer.timeout.connect(self.message.clear)
+        controller.problem.connect(self.show_problem)
+
+    def show_problem(self, text: str) -> None:
+        self.message.setText(self.tr(text))
+        self._message_timer.start()
+
+    def refresh(self) -> None:
+        machine = self.machine
+        staff = machine.staff
+        if staff is not None:
+            self.who.setText(f"{staff.name}  ({staff.number})")
+        config = self.controller.service.config
+        self.where.setText(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
+                           .replace("%2", config.hall_name))
+        serving = machine.phase is Phase.SERVING
+        waiting_reason = machine.overtime_reason_for is not None
+        self.start_button.setEnabled(not serving and not waiting_reason)
+        self.done_button.setEnabled(serving)
+        self.void_button.setEnabled(machine.can_void())
+        self.sign_out_button.setEnabled(not serving)
+        self.type_buttons[machine.selected_type.code].setChecked(True)
+        self.reasons.setVisible(waiting_reason)
+        self.status.setText(self._status_text())
+        self.refresh_timer()
+
+    def _status_text(self) -> str:
+        machine = self.machine
+        if machine.phase is Phase.SERVING:
+            return self.tr("Serving…")
+        rated = machine.customer_has_rated
+        if rated is None:
+            return self.tr("Ready for the next customer: press Start (F1)")
+        if rated:
+            return self.tr("The customer has rated ✓")
+        return self.tr("Waiting for the customer's rating…")
+
+    def refresh_timer(self) -> None:
+        machine = self.machine
+        reading = machine.reading()
+        if reading is not None:
+            self.hourglass.show_reading(
+                reading.fraction_elapsed, reading.display_text(), overtime=reading.is_overtime,
+                caption=self.tr("time left") if reading.timed else self.tr("elapsed (untimed)"))
+            self.void_button.setEnabled(machine.can_void())
+            return
+        last = machine.last_reading
+        if last is not None and (machine.rating is not None or machine.overtime_reason_for):
+            self.hourglass.show_reading(
+                last.fraction_elapsed, format_mmss(last.elapsed_s), overtime=last.is_overtime,
+                running=False, caption=self.tr("last transaction"))
+        else:
+            target = machine.selected_type.target_s
+            self.hourglass.show_reading(
+                0.0, format_mmss(target) if target else "--:--", overtime=False, running=False,
+                caption=self.tr("ready"))
+
+    def set_today(self, served: int) -> None:
+        self.today.setText(self.tr("Served today: %1").replace("%1", str(served)))
+
+
+class StaffWindow(QMainWindow):
+    """Sign-in page, then the counter page (and, for a manager, the manager view beside it)."""
+
+    def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        config = controller.service.config
+        self.setWindowTitle(self.tr("Counter App — Counter %1 · %2")
+                            .replace("%1", config.counter_id).replace("%2", config.hall_name))
+        self.setStyleSheet(STYLE)
+        self.sign_in_page = SignInPage(controller)
+        self.counter_page = CounterPage(controller)
+        self.tabs = QTabWidget()
+        self.manager_view: QWidget | None = None
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.sign_in_page)
+        self.stack.addWidget(self.counter_page)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+        self.resize(1100, 700)
+
+        for key, action in (
+            (Qt.Key.Key_F1, controller.start_transaction),
+            (Qt.Key.Key_F2, controller.complete_transaction),
+            (Qt.Key.Key_F3, controller.next_type),
+            (Qt.Key.Key_F4, controller.void_transaction),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(self._guarded(action))
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    def _guarded(self, action):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            if self.controller.machine.staff is not None:
+                action()
+
+        return run
+
+    def refresh(self) -> None:
+        machine = self.controller.machine
+        if machine.staff is None:
+            self._drop_manager_view()
+            if self.stack.currentWidget() is not self.sign_in_page:
+                self.stack.setCurrentWidget(self.sign_in_page)
+                self.sign_in_page.reset()
+            return
+        if machine.staff.is_manager:
+            self._show_manager_tabs()
+        elif self.stack.currentWidget() is not self.counter_page:
+            self.stack.setCurrentWidget(self.counter_page)
+        self.counter_page.refresh()
+
+    def _show_manager_tabs(self) -> None:
+        if self.manager_view is None:
+            self.manager_view = self.build_manager_view()
+            self.tabs.addTab(self.counter_page, self.tr("Counter"))
+            self.tabs.addTab(self.manager_view, self.tr("Manager"))
+        self.stack.setCurrentWidget(self.tabs)
+
+    def build_manager_view(self) -> QWidget:
+        from counter_app.ui.manager import ManagerView
+
+        return ManagerView(self.controller.service, parent=self)
+
+    def _drop_manager_view(self) -> None:
+        if self.manager_view is None:
+            return
+        self.tabs.removeTab(1)
+        self.tabs.removeTab(0)
+        self.manager_view.deleteLater()
+        self.manager_view = None
+        self.stack.insertWidget(1, self.counter_page)

@@ -1,0 +1,154 @@
+"""Head office's tables (SQLAlchemy Core), the same for SQLite and PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from counter_app.domain.projection import COLUMNS as TRANSACTION_COLUMNS
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, nullable=False),
+)
+
+#: one row per enrolled counter: its token (hashed) and its contiguous high-water mark
+counters = Table(
+    "counters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall", String(64), nullable=False),
+    Column("counter", String(64), nullable=False),
+    Column("token_hash", String(64), unique=True),
+    Column("enrolled_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("hw_seq", Integer, nullable=False, default=0),
+    Column("hw_hash", String(64), nullable=False),
+    Column("last_sync_at", String(32)),
+    Column("last_event_at", String(32)),
+    UniqueConstraint("hall", "counter", name="counters_hall_counter"),
+)
+
+#: the events exactly as chained: `body` is the canonical text the hash covers, never rewritten
+events = Table(
+    "events", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("uuid", String(36), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+)
+
+#: the same sequence number offered with a different hash: recorded, never stored over
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("stored_hash", String(64), nullable=False),
+    Column("offered_hash", String(64), nullable=False),
+    Column("offered", Text, nullable=False),
+    Column("first_at", String(32), nullable=False),
+    Column("last_at", String(32), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+    UniqueConstraint("counter_id", "seq", "offered_hash", name="conflicts_once"),
+)
+
+#: events refused (foreign, tampered, chain broken): kept aside with the reason, once each
+rejected = Table(
+    "rejected", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("offered", Text, nullable=False),
+    Column("first_at", String(32), nullable=False),
+    Column("last_at", String(32), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+    UniqueConstraint("counter_id", "seq", "reason", name="rejected_once"),
+)
+
+_TYPES: dict[str, type] = {
+    "target_s": Float, "duration_s": Float, "overtime_s": Float, "rating": Integer,
+    "started_seq": Integer, "last_seq": Integer,
+}
+
+#: the counter's transactions projection (same fold), plus the manager's latest review of each
+transactions = Table(
+    "transactions", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    *(
+        Column(name, _TYPES.get(name, String(64)), primary_key=name == "txn",
+               nullable=name not in ("txn", "hall", "counter", "status"))
+        for name in TRANSACTION_COLUMNS
+    ),
+    Column("review_cause", String(64)),
+    Column("review_note", Text),
+    Column("reviewed_seq", Integer),
+    Index("transactions_hall_started", "hall", "started_at"),
+)
+
+#: manager review events (overtime causes, poor-rating follow-ups), one row per event
+reviews = Table(
+    "reviews", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("txn", String(64)),
+    Column("kind", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("cause", String(64)),
+    Column("note", Text),
+    Column("body", Text, nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    """The database belongs to a newer counter-hq, or cannot be migrated."""
+
+
+def migrate(engine: Engine) -> int:
+    """Create or bring the schema up to SCHEMA_VERSION, each step in its own transaction."""
+    with engine.begin() as conn:
+        if not inspect(conn).has_table("schema_version"):
+            schema_version.create(conn)
+            conn.execute(schema_version.insert().values(version=0))
+    with engine.begin() as conn:
+        version = conn.execute(select(schema_version.c.version)).scalar_one()
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the database is at schema version {version}, newer than this counter-hq "
+            f"({SCHEMA_VERSION}); install the newer counter-hq"
+        )
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(schema_version.update().values(version=number))
+    return SCHEMA_VERSION

@@ -1,0 +1,414 @@
+"""Head office storage: enrolment, tokens, idempotent chain-checked ingest and projections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from counter_app.domain import projection
+from counter_app.domain.chain import GENESIS_HASH, Event, canonical_bytes, first_break
+from head_office import schema
+from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB_URL = "sqlite:///counter-hq.sqlite"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+#: event kinds that record a manager's review of a transaction (payload: txn, cause, note)
+REVIEW_SUFFIXES = ("_reviewed", "_followed_up", "_follow_up")
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def is_review(kind: str) -> bool:
+    return kind.endswith(REVIEW_SUFFIXES)
+
+
+def event_body(ev: Event) -> str:
+    """The canonical text the event's hash covers: what head office stores, byte for byte."""
+    return canonical_bytes(ev.as_unhashed_dict()).decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Counter:
+    """An enrolled counter, as its token authenticates it."""
+
+    id: int
+    hall: str
+    counter: str
+    hw_seq: int
+    hw_hash: str
+    revoked_at: str | None = None
+    last_sync_at: str | None = None
+
+
+class Refusal(Exception):
+    """A request head office will not store; the message says why, `seq` names the event."""
+
+    def __init__(self, status: int, code: str, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.seq = seq
+
+
+@dataclass
+class IngestResult:
+    """What one batch did: counts, conflicts, and the high-water mark after it."""
+
+    hw_seq: int
+    hw_hash: str
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: list[int] = field(default_factory=list)
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine with the pragmas and locking SQLite needs; PostgreSQL as it comes."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # take the write lock at BEGIN, so concurrent batches for one counter serialise
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Store:
+    """Head office's database, through one code path for SQLite and PostgreSQL."""
+
+    def __init__(self, url: str = DEFAULT_DB_URL, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or create_db_engine(url)
+        schema.migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- enrolment ----------------------------------------------------------------------
+
+    def enroll(self, hall: str, counter: str) -> str:
+        """A new token for the counter (enrolling it if new); an older token stops working."""
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(counters.c.id).where(counters.c.hall == hall, counters.c.counter == counter)
+            ).scalar_one_or_none()
+            if existing is None:
+                conn.execute(counters.insert().values(
+                    hall=hall, counter=counter, token_hash=hash_token(token), enrolled_at=now,
+                    hw_seq=0, hw_hash=GENESIS_HASH,
+                ))
+            else:
+                conn.execute(counters.update().where(counters.c.id == existing).values(
+                    token_hash=hash_token(token), enrolled_at=now, revoked_at=None,
+                ))
+        return token
+
+    def revoke(self, hall: str, counter: str) -> bool:
+        """Stop the counter's token from working; False when no such counter is enrolled."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                counters.update()
+                .where(counters.c.hall == hall, counters.c.counter == counter)
+                .values(revoked_at=utc_now())
+            )
+        return done.rowcount > 0
+
+    def authenticate(self, token: str) -> Counter:
+        """The counter the token belongs to, or a Refusal (401 unknown, 403 revoked)."""
+        if not token:
+            raise Refusal(401, "no_token", "no token: send 'Authorization: Bearer <token>'")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(counters).where(counters.c.token_hash == hash_token(token))
+            ).one_or_none()
+        if row is None:
+            raise Refusal(401, "bad_token", "unknown token: enrol the counter with "
+                          "`counter-hq enroll` and put the printed token in its configuration")
+        if row.revoked_at is not None:
+            raise Refusal(403, "revoked", f"the token of hall {row.hall} counter {row.counter} "
+                          f"was revoked at {row.revoked_at}; enrol the counter again")
+        return _counter(row)
+
+    def counter(self, hall: str, counter: str) -> Counter | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(counters).where(counters.c.hall == hall, counters.c.counter == counter)
+            ).one_or_none()
+        return None if row is None else _counter(row)
+
+    def counters(self, hall: str | None = None) -> list[Counter]:
+        query = select(counters).order_by(counters.c.hall, counters.c.counter)
+        if hall is not None:
+            query = query.where(counters.c.hall == hall)
+        with self.engine.connect() as conn:
+            return [_counter(row) for row in conn.execute(query)]
+
+    # ---- ingest -------------------------------------------------------------------------
+
+    def ingest(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
+        """Store a batch in one transaction: duplicates skipped, conflicts recorded, new events
+        chain-checked from the high-water mark. A Refusal stores nothing but the rejection."""
+        for ev in batch:
+            if (ev.hall, ev.counter) != (who.hall, who.counter):
+                self._refuse(who, ev, Refusal(
+                    403, "foreign_event",
+                    f"event {ev.seq} is for hall {ev.hall} counter {ev.counter}, but the token "
+                    f"is hall {who.hall} counter {who.counter}; nothing was stored", ev.seq))
+        for attempt in range(3):
+            try:
+                return self._ingest_once(who, batch)
+            except (IntegrityError, OperationalError) as exc:
+                # a duplicate request raced this one (PostgreSQL without the row lock, or a
+                # busy SQLite): its effect is now visible, so a retry sees duplicates
+                if attempt == 2:
+                    raise
+                log.warning("retrying a batch after %s", type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    def _ingest_once(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
+        now = utc_now()
+        found: list[tuple[Event, str]] = []
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    select(counters.c.hw_seq, counters.c.hw_hash)
+                    .where(counters.c.id == who.id).with_for_update()
+                ).one()
+                result = IngestResult(row.hw_seq, row.hw_hash)
+                old = [ev for ev in batch if ev.seq <= row.hw_seq]
+                new = [ev for ev in batch if ev.seq > row.hw_seq]
+                if old:
+                    stored = dict(conn.execute(
+                        select(events.c.seq, events.c.hash).where(
+                            events.c.counter_id == who.id,
+                            events.c.seq.in_([ev.seq for ev in old]),
+                        )
+                    ).all())
+                    for ev in old:
+                        if stored.get(ev.seq) == ev.hash:
+                            result.duplicates += 1
+                        else:
+                            found.append((ev, stored.get(ev.seq, "")))
+                problem = first_break(new, prev_hash=row.hw_hash, expect_seq=row.hw_seq + 1)
+                if problem is not None:
+                    bad = next(ev for ev in new if ev.seq >= problem.seq)
+                    raise _ChainRefusal(bad, Refusal(
+                        422, "broken_chain",
+                        f"broken chain at sequence {problem.seq}: {problem.reason} (head office "
+                        f"holds up to {row.hw_seq}); nothing was stored", problem.seq))
+                if found:
+                    self._record_conflicts(conn, who, found, now)
+                    result.conflicts = [ev.seq for ev, _ in found]
+                if new:
+                    self._insert(conn, who, new, now)
+                    result.hw_seq, result.hw_hash = new[-1].seq, new[-1].hash
+                    result.stored = len(new)
+                conn.execute(counters.update().where(counters.c.id == who.id).values(
+                    hw_seq=result.hw_seq, hw_hash=result.hw_hash, last_sync_at=now,
+                    **({"last_event_at": new[-1].at} if new else {}),
+                ))
+                return result
+        except _ChainRefusal as refused:
+            with self.engine.begin() as conn:
+                if found:
+                    self._record_conflicts(conn, who, found, now)
+                self._record_rejection(conn, who, refused.event, refused.refusal, now)
+            raise refused.refusal from None
+
+    def _refuse(self, who: Counter, ev: Event, refusal: Refusal) -> None:
+        with self.engine.begin() as conn:
+            self._record_rejection(conn, who, ev, refusal, utc_now())
+        raise refusal
+
+    def _insert(self, conn: Connection, who: Counter, new: Sequence[Event], now: str) -> None:
+        conn.execute(events.insert(), [
+            {"counter_id": who.id, "seq": ev.seq, "uuid": ev.uuid, "kind": ev.kind, "at": ev.at,
+             "prev_hash": ev.prev_hash, "hash": ev.hash, "body": event_body(ev),
+             "received_at": now}
+            for ev in new
+        ])
+        self._project(conn, who, new)
+
+    def _project(self, conn: Connection, who: Counter, new: Sequence[Event]) -> None:
+        """Fold the new events into the transactions and reviews tables."""
+        txns = {str(ev.payload["txn"]) for ev in new if isinstance(ev.payload.get("txn"), str)}
+        if not txns:
+            return
+        rows: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(txns), 500):
+            chunk = sorted(txns)[start:start + 500]
+            for row in conn.execute(select(transactions).where(
+                transactions.c.counter_id == who.id, transactions.c.txn.in_(chunk)
+            )).mappings():
+                rows[row["txn"]] = dict(row)
+        existing = set(rows)
+        review_rows: list[dict[str, Any]] = []
+        for ev in new:
+            txn = ev.payload.get("txn")
+            if not isinstance(txn, str):
+                continue
+            if is_review(ev.kind):
+                cause, note = ev.payload.get("cause"), ev.payload.get("note")
+                review_rows.append({
+                    "counter_id": who.id, "seq": ev.seq, "txn": txn, "kind": ev.kind,
+                    "at": ev.at, "cause": _text(cause), "note": _text(note),
+                    "body": event_body(ev),
+                })
+                if txn in rows:
+                    rows[txn] = {**rows[txn], "review_cause": _text(cause),
+                                 "review_note": _text(note), "reviewed_seq": ev.seq}
+                continue
+            try:
+                row = projection.apply(rows.get(txn), ev)
+            except (KeyError, ValueError, TypeError) as exc:
+                # the event is chained and stored; only its projection is impossible
+                log.warning("hall %s counter %s event %s not projected: %s",
+                            who.hall, who.counter, ev.seq, exc)
+                continue
+            if row is not None:
+                rows[txn] = {"review_cause": None, "review_note": None, "reviewed_seq": None,
+                             **rows.get(txn, {}), **row, "counter_id": who.id}
+        if review_rows:
+            conn.execute(reviews.insert(), review_rows)
+        changed = [r for txn, r in rows.items() if txn in txns]
+        stale = [r["txn"] for r in changed if r["txn"] in existing]
+        if stale:
+            conn.execute(transactions.delete().where(
+                transactions.c.counter_id == who.id, transactions.c.txn.in_(stale)))
+        if changed:
+            conn.execute(transactions.insert(), changed)
+
+    def _record_conflicts(self, conn: Connection, who: Counter,
+                          found: Iterable[tuple[Event, str]], now: str) -> None:
+        for ev, stored_hash in found:
+            log.warning("conflict: hall %s counter %s sequence %s offered with another hash",
+                        who.hall, who.counter, ev.seq)
+            self._upsert_incident(conn, conflicts, {
+                "counter_id": who.id, "seq": ev.seq, "stored_hash": stored_hash,
+                "offered_hash": ev.hash, "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
+            }, ("counter_id", "seq", "offered_hash"), now)
+
+    def _record_rejection(self, conn: Connection, who: Counter, ev: Event, refusal: Refusal,
+                          now: str) -> None:
+        log.warning("rejected: hall %s counter %s: %s", who.hall, who.counter, refusal.message)
+        self._upsert_incident(conn, rejected, {
+            "counter_id": who.id, "seq": ev.seq, "reason": refusal.message[:500],
+            "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
+        }, ("counter_id", "seq", "reason"), now)
+
+    @staticmethod
+    def _upsert_incident(conn: Connection, table: Any, values: dict[str, Any],
+                         key: tuple[str, ...], now: str) -> None:
+        where = and_(*(table.c[k] == values[k] for k in key))
+        seen = conn.execute(select(table.c.id).where(where)).scalar_one_or_none()
+        if seen is None:
+            conn.execute(table.insert().values(**values, first_at=now, last_at=now, times=1))
+        else:
+            conn.execute(table.update().where(table.c.id == seen)
+                         .values(last_at=now, times=table.c.times + 1))
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def events(self, who: Counter, after_seq: int = 0, limit: int | None = None) -> list[Event]:
+        """Stored events, rebuilt from the exact text their hash covers."""
+        query = (select(events).where(events.c.counter_id == who.id, events.c.seq > after_seq)
+                 .order_by(events.c.seq))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_event_from_row(row) for row in conn.execute(query)]
+
+    def counts(self, who: Counter) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                name: conn.execute(
+                    select(func.count()).select_from(table).where(table.c.counter_id == who.id)
+                ).scalar_one()
+                for name, table in (("events", events), ("conflicts", conflicts),
+                                    ("rejected", rejected), ("transactions", transactions))
+            }
+
+    def incidents(self, who: Counter) -> dict[str, list[dict[str, Any]]]:
+        """The conflicts and rejections recorded for a counter, oldest first."""
+        with self.engine.connect() as conn:
+            return {
+                name: [dict(r) for r in conn.execute(
+                    select(table).where(table.c.counter_id == who.id).order_by(table.c.id)
+                ).mappings()]
+                for name, table in (("conflicts", conflicts), ("rejected", rejected))
+            }
+
+    def verify(self, who: Counter) -> str | None:
+        """None when the stored chain re-hashes from its stored text, else the first problem."""
+        from counter_app.domain.chain import chain_hash
+
+        prev, expect = GENESIS_HASH, 1
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=5000).execute(
+                select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
+                .where(events.c.counter_id == who.id).order_by(events.c.seq)
+            )
+            for seq, prev_hash, hash_, body in result:
+                if seq != expect:
+                    return f"sequence {expect}: missing (found {seq})"
+                if prev_hash != prev or chain_hash(prev_hash, body.encode("utf-8")) != hash_:
+                    return f"sequence {seq}: hash does not match the stored event"
+                prev, expect = hash_, expect + 1
+        if expect - 1 != who.hw_seq:
+            return f"high-water mark {who.hw_seq} but {expect - 1} events stored"
+        return None
+
+
+class _ChainRefusal(Exception):
+    def __init__(self, ev: Event, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.event = ev
+        self.refusal = refusal
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _counter(row: Any) -> Counter:
+    return Counter(row.id, row.hall, row.counter, row.hw_seq, row.hw_hash, row.revoked_at,
+                   row.last_sync_at)
+
+
+def _event_from_row(row: Any) -> Event:
+    fields = json.loads(row.body)
+    return Event(**fields, prev_hash=row.prev_hash, hash=row.hash)

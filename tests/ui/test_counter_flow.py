@@ -1,0 +1,199 @@
+"""Both windows driven through a whole transaction lifecycle, with the clock moved by hand."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from counter_app.domain.transaction import CustomerView, Phase
+from counter_app.service import CounterService
+from counter_app.ui.app import CounterApp
+from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def counter(qtbot, service: CounterService) -> CounterApp:  # type: ignore[no-untyped-def]
+    app = CounterApp(service)
+    qtbot.addWidget(app.staff_window)
+    qtbot.addWidget(app.customer_screen)
+    app.show()
+    return app
+
+
+def sign_in(qtbot, counter: CounterApp, number: str = "1001", pin: str = "1234") -> None:  # type: ignore[no-untyped-def]
+    page = counter.staff_window.sign_in_page
+    page.number.clear()
+    qtbot.keyClicks(page.number, number)
+    qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    qtbot.keyClicks(page.pin, pin)
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+
+
+def press(qtbot, widget, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
+    """A key press as the user makes it: into the active window, so shortcuts apply."""
+    window = widget.window()
+    if QApplication.activeWindow() is not window:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(QApplication.focusWidget() or window, key)
+
+
+def rows(service: CounterService) -> list[dict]:
+    return list(service.db.query("SELECT * FROM transactions ORDER BY started_seq"))
+
+
+def kinds(service: CounterService) -> list[str]:
+    return [r["kind"] for r in service.db.query("SELECT kind FROM events ORDER BY seq")]
+
+
+def test_keyboard_only_transaction_is_recorded_with_rating(qtbot, counter, service, clock):
+    staff, customer = counter.staff_window, counter.customer_screen
+    assert "Counter App" in staff.windowTitle()
+    assert "Customer Screen" in customer.windowTitle()
+    assert customer.stack.currentWidget() is customer.closed_page
+
+    sign_in(qtbot, counter)
+    assert staff.stack.currentWidget() is staff.counter_page
+    assert customer.stack.currentWidget() is customer.sign_page
+    assert customer.sign_name.text() == "王芳"
+    assert "1001" in customer.sign_number.text()
+
+    press(qtbot, staff, Qt.Key.Key_F1)
+    assert service.machine.phase is Phase.SERVING
+    assert customer.stack.currentWidget() is customer.service_page
+    clock.advance(95.4)
+    counter.controller.ticked.emit()
+    assert customer.hourglass.digits == "01:25"  # 180 - 95.4 = 84.6 s, counted up to 85
+    assert customer.hourglass.fraction == pytest.approx(95.4 / 180)
+
+    press(qtbot, staff, Qt.Key.Key_F2)
+    assert customer.stack.currentWidget() is customer.rating_page
+    assert staff.counter_page.status.text() == staff.counter_page.tr(
+        "Waiting for the customer's rating…")
+    press(qtbot, customer, Qt.Key.Key_4)
+    row = rows(service)[0]
+    assert (row["status"], row["rating"], row["duration_s"]) == ("completed", 4, 95.4)
+    assert customer.stack.currentWidget() is customer.thanks_page
+    # the clerk sees that a rating came in, never which
+    status = staff.counter_page.status.text()
+    assert "✓" in status and "4" not in status
+    clock.advance(5)
+    counter.controller.poll()
+    assert customer.stack.currentWidget() is customer.sign_page
+
+
+def test_only_the_first_press_counts_and_none_after_the_window(qtbot, counter, service, clock):
+    sign_in(qtbot, counter)
+    counter.controller.start_transaction()
+    clock.advance(30)
+    counter.controller.complete_transaction()
+    customer = counter.customer_screen
+    press(qtbot, customer, Qt.Key.Key_5)
+    press(qtbot, customer, Qt.Key.Key_1)
+    customer.rating_buttons[3].click()
+    assert rows(service)[0]["rating"] == 5
+    assert kinds(service).count("rated") == 1
+
+    counter.controller.start_transaction()
+    counter.controller.complete_transaction()
+    clock.advance(service.config.rating_window_s + 0.1)
+    press(qtbot, customer, Qt.Key.Key_5)  # the customer has gone: too late
+    counter.controller.poll()
+    second = rows(service)[1]
+    assert (second["rating"], second["rating_status"]) == (None, "not_rated")
+    assert customer.stack.currentWidget() is customer.sign_page
+
+
+def test_rating_timeout_records_not_rated(qtbot, counter, service, clock):
+    sign_in(qtbot, counter)
+    counter.controller.start_transaction()
+    counter.controller.complete_transaction()
+    clock.advance(29.9)
+    counter.controller.poll()
+    assert counter.controller.customer_view is CustomerView.RATING
+    clock.advance(0.2)
+    counter.controller.poll()
+    assert rows(service)[0]["rating_status"] == "not_rated"
+    assert kinds(service)[-1] == "rating_timed_out"
+
+
+def test_low_rating_offers_reasons(qtbot, counter, service, clock):
+    sign_in(qtbot, counter)
+    counter.controller.start_transaction()
+    counter.controller.complete_transaction()
+    customer = counter.customer_screen
+    customer.rating_buttons[2].click()
+    assert customer.stack.currentWidget() is customer.reason_page
+    press(qtbot, customer, Qt.Key.Key_2)  # second reason: attitude
+    row = rows(service)[0]
+    assert (row["rating"], row["rating_reason"]) == (2, "attitude")
+    assert customer.stack.currentWidget() is customer.thanks_page
+
+
+def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
+    staff = counter.staff_window
+    sign_in(qtbot, counter)
+    press(qtbot, staff, Qt.Key.Key_F1)
+    press(qtbot, staff, Qt.Key.Key_F3)  # payment → SIM card (300 s)
+    assert service.machine.running.type.code == "sim"
+    clock.advance(301)
+    counter.controller.ticked.emit()
+    assert counter.customer_screen.hourglass.overtime
+    assert counter.customer_screen.hourglass.digits == "+00:01"
+    press(qtbot, staff, Qt.Key.Key_F2)
+    assert staff.counter_page.reasons.isVisible()
+    press(qtbot, staff, Qt.Key.Key_F1)  # refused until the reason is given
+    assert service.machine.phase is Phase.IDLE
+    assert staff.counter_page.message.text()
+    staff.counter_page.reasons.findChildren(type(staff.counter_page.start_button))[0].click()
+    row = rows(service)[0]
+    assert (row["type"], row["target_s"], row["overtime_s"], row["overtime_reason"]) == (
+        "sim", 300.0, 1.0, "complex")
+    assert not staff.counter_page.reasons.isVisible()
+    assert "type_changed" in kinds(service)
+
+
+def test_void_only_within_grace(qtbot, counter, service, clock: FakeClock):
+    staff = counter.staff_window
+    sign_in(qtbot, counter)
+    press(qtbot, staff, Qt.Key.Key_F1)
+    clock.advance(10)
+    assert staff.counter_page.void_button.isEnabled()
+    press(qtbot, staff, Qt.Key.Key_F4)
+    assert rows(service)[0]["status"] == "voided"
+    press(qtbot, staff, Qt.Key.Key_F1)
+    clock.advance(16)
+    counter.controller.ticked.emit()
+    assert not staff.counter_page.void_button.isEnabled()
+    press(qtbot, staff, Qt.Key.Key_F4)
+    assert service.machine.phase is Phase.SERVING
+    assert "Void" in staff.counter_page.message.text() or staff.counter_page.message.text()
+
+
+def test_sign_out_returns_to_sign_in_and_closes_customer_screen(qtbot, counter, service):
+    staff = counter.staff_window
+    sign_in(qtbot, counter)
+    staff.counter_page.sign_out_button.click()
+    assert staff.stack.currentWidget() is staff.sign_in_page
+    assert counter.customer_screen.stack.currentWidget() is counter.customer_screen.closed_page
+    assert kinds(service)[-2:] == ["signed_in", "signed_out"]
+    press(qtbot, staff, Qt.Key.Key_F1)  # hotkeys do nothing while signed out
+    assert rows(service) == []
+
+
+def test_wrong_pin_five_times_locks_the_account(qtbot, counter, service):
+    page = counter.staff_window.sign_in_page
+    for attempt in range(5):
+        sign_in(qtbot, counter, pin="0000")
+        assert service.machine.staff is None, attempt
+    assert "locked" in page.error.text().lower()
+    sign_in(qtbot, counter, pin="1234")  # the right PIN is refused while locked
+    assert service.machine.staff is None
+    assert "locked" in page.error.text().lower()
+
+
+def test_customer_screen_ignores_other_keys(qtbot, counter, service):
+    sign_in(qtbot, counter)
+    press(qtbot, counter.customer_screen, Qt.Key.Key_F1)
+    assert service.machine.phase is Phase.IDLE
