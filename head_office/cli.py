@@ -1,0 +1,164 @@
+"""The `counter-hq` command line: serve, enroll, revoke, report."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from head_office.schema import SchemaError
+from head_office.store import DEFAULT_DB_URL, Store
+
+ENV_DB = "COUNTER_HQ_DB"
+REPORTS = ("stars", "overtime", "service-level", "chains")
+
+
+class CliError(Exception):
+    """A problem to print as one line on stderr, with exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="counter-hq", description="Counter App head office: receive, verify and report.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace, Store], int],
+                help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", default=os.environ.get(ENV_DB, DEFAULT_DB_URL), metavar="URL",
+                       help=f"database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
+                            f"(default: ${ENV_DB} or {DEFAULT_DB_URL})")
+        p.set_defaults(handler=handler)
+        return p
+
+    serve = command("serve", _serve, "run the head office HTTP server")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key (PEM)")
+    serve.add_argument("--log-level", default="info",
+                       choices=("critical", "error", "warning", "info", "debug"))
+
+    for name, handler, text in (
+        ("enroll", _enroll, "enrol a counter; prints its new token on the last line"),
+        ("revoke", _revoke, "stop a counter's token from working"),
+    ):
+        p = command(name, handler, text)
+        p.add_argument("--hall", required=True, metavar="ID")
+        p.add_argument("--counter", required=True, metavar="ID")
+
+    report = command("report", _report, "write a report across halls as CSV or XLSX")
+    report.add_argument("kind", choices=REPORTS)
+    report.add_argument("--month", metavar="YYYY-MM",
+                        help="the month (required except for chains)")
+    report.add_argument("--hall", metavar="ID", help="only this hall")
+    report.add_argument("--by", choices=("hall", "counter", "staff"), default="hall",
+                        help="service-level: one row per hall, counter or staff (default hall)")
+    report.add_argument("--timezone", metavar="ZONE",
+                        help="IANA zone whose calendar month is meant (default: this machine's)")
+    report.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    report.add_argument("--output", default="-", metavar="FILE|-",
+                        help="where to write (default: stdout; XLSX needs a file)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        store = Store(args.db)
+    except SchemaError as exc:
+        print(f"counter-hq: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bad URL or an unreachable database: say which, briefly
+        print(f"counter-hq: cannot open database {_safe(args.db)}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args, store))
+    except CliError as exc:
+        print(f"counter-hq: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        store.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
+def _serve(args: argparse.Namespace, store: Store) -> int:
+    import uvicorn
+
+    from head_office.api import create_app
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise CliError("give both --ssl-certfile and --ssl-keyfile, or neither")
+    print(f"counter-hq serving {_safe(args.db)} on "
+          f"{'https' if args.ssl_certfile else 'http'}://{args.host}:{args.port} "
+          f"(API docs at /docs)", flush=True)
+    uvicorn.run(create_app(store), host=args.host, port=args.port,
+                log_level=args.log_level, ssl_certfile=args.ssl_certfile,
+                ssl_keyfile=args.ssl_keyfile, timeout_graceful_shutdown=10)
+    return 0
+
+
+def _enroll(args: argparse.Namespace, store: Store) -> int:
+    token = store.enroll(args.hall, args.counter)
+    print(f"hall {args.hall} counter {args.counter} enrolled; any older token no longer works.")
+    print("Put this token in the counter's configuration ([head_office] token or token_file):")
+    print(token)
+    return 0
+
+
+def _revoke(args: argparse.Namespace, store: Store) -> int:
+    if not store.revoke(args.hall, args.counter):
+        raise CliError(f"hall {args.hall} counter {args.counter} is not enrolled")
+    print(f"hall {args.hall} counter {args.counter}: token revoked")
+    return 0
+
+
+def _report(args: argparse.Namespace, store: Store) -> int:
+    from head_office import reports
+
+    if args.kind != "chains" and not args.month:
+        raise CliError(f"report {args.kind} needs --month YYYY-MM")
+    if args.format == "xlsx" and args.output == "-":
+        raise CliError("XLSX needs a file: give --output FILE.xlsx")
+    try:
+        period = reports.month_period(args.month, args.timezone) if args.month else None
+    except (ValueError, KeyError) as exc:
+        raise CliError(str(exc)) from None
+    if args.kind == "chains":
+        rows, columns = reports.chains(store, hall=args.hall), reports.CHAIN_COLUMNS
+    else:
+        assert period is not None
+        if args.kind == "stars":
+            rows, columns = reports.stars(store, period, hall=args.hall), reports.STAR_COLUMNS
+        elif args.kind == "overtime":
+            rows = reports.overtime(store, period, hall=args.hall)
+            columns = reports.OVERTIME_COLUMNS
+        else:
+            rows = reports.service_level(store, period, by=args.by, hall=args.hall)
+            columns = reports.SERVICE_LEVEL_COLUMNS
+    target = sys.stdout if args.output == "-" else Path(args.output)
+    count = reports.write(rows, columns, args.format, target)
+    if args.output != "-":
+        print(f"{count} rows written to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
