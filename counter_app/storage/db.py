@@ -127,7 +127,8 @@ def migrate(db: sqlite_utils.Database) -> None:
             db.execute(f"PRAGMA user_version = {number}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back by themselves
+                db.execute("ROLLBACK")
             raise
 
 

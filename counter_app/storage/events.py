@@ -70,7 +70,8 @@ class EventStore:
                 prev = event.hash
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back by themselves
+                conn.execute("ROLLBACK")
             raise
         return stored
 
