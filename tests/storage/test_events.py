@@ -1,0 +1,388 @@
+"""EventStore: append-only triggers, all-or-nothing batches, projection, verify, full disk."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from conftest import FakeClock
+from domain.test_projection import ACTIONS, TYPES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from counter_app.domain import projection
+from counter_app.domain.chain import GENESIS_HASH, first_break
+from counter_app.domain.transaction import CounterError, CounterMachine, Draft, Staff
+from counter_app.storage.db import open_counter_db
+from counter_app.storage.events import EventStore, event_from_row, utc_now, verify
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+    opened = open_counter_db(tmp_path / "counter.sqlite")
+    yield opened.db
+    opened.db.conn.close()
+
+
+@pytest.fixture
+def store(db: sqlite_utils.Database) -> EventStore:
+    times = (f"2026-11-25T08:{n // 60:02d}:{n % 60:02d}.000Z" for n in itertools.count())
+    return EventStore(db, "SH-0001", "03", now=lambda: next(times))
+
+
+def started(txn: str, staff: str = "1001", type_: str = "payment",
+            target: float | None = 180.0) -> Draft:
+    return Draft("started", {"txn": txn, "staff": staff, "type": type_, "target_s": target})
+
+
+def completed(txn: str, duration: float = 60.0, target: float | None = 180.0) -> Draft:
+    overtime = max(0.0, duration - target) if target else 0.0
+    return Draft("completed", {"txn": txn, "duration_s": duration, "target_s": target,
+                               "overtime_s": overtime})
+
+
+def fill(store: EventStore) -> None:
+    """A small realistic day: sign-in, a rated, an overtime, a voided transaction, sign-out."""
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    store.append([started("t1")])
+    store.append([completed("t1", 95.5)])
+    store.append([Draft("rated", {"txn": "t1", "rating": 5})])
+    store.append([started("t2")])
+    store.append([Draft("type_changed", {"txn": "t2", "type": "sim", "target_s": 300.0})])
+    store.append([completed("t2", 320.25, 300.0)])
+    store.append([Draft("overtime_reason", {"txn": "t2", "reason": "complex"})])
+    store.append([Draft("rating_timed_out", {"txn": "t2"}), started("t3")])
+    store.append([Draft("voided", {"txn": "t3", "elapsed_s": 4.0})])
+    store.append([Draft("signed_out", {"staff": "1001"})])
+
+
+def table_rows(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    return {r["txn"]: {c: r[c] for c in projection.COLUMNS}
+            for r in db.query("SELECT * FROM transactions")}
+
+
+def all_events(db: sqlite_utils.Database) -> list[Any]:
+    return [event_from_row(r) for r in db.query("SELECT * FROM events ORDER BY seq")]
+
+
+def test_utc_now_format() -> None:
+    text = utc_now()
+    assert text.endswith("Z") and len(text) == len("2026-11-25T08:00:00.000Z")
+    assert text[10] == "T" and text[19] == "."
+
+
+# ---- appending --------------------------------------------------------------------------------
+
+def test_append_sequences_chains_and_projects(store: EventStore, db: sqlite_utils.Database) -> None:
+    first = store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    batch = store.append([started("t1"), completed("t1", 42.0)])
+    assert [e.seq for e in first + batch] == [1, 2, 3]
+    assert first[0].prev_hash == GENESIS_HASH
+    assert batch[0].prev_hash == first[0].hash and batch[1].prev_hash == batch[0].hash
+    assert batch[0].hall == "SH-0001" and batch[0].counter == "03"
+    assert len({e.uuid for e in first + batch}) == 3
+    assert store.last_seq() == 3
+    assert all_events(db) == first + batch  # what is stored is exactly what was sealed
+    row = store.transaction("t1")
+    assert row is not None
+    assert (row["status"], row["duration_s"], row["started_seq"], row["last_seq"]) == (
+        "completed", 42.0, 2, 3)
+    assert store.append([]) == []
+    assert store.last_seq() == 3
+
+
+def test_events_paging(store: EventStore) -> None:
+    fill(store)
+    assert [e.seq for e in store.events(after_seq=3, limit=4)] == [4, 5, 6, 7]
+    assert [e.seq for e in store.events(after_seq=10)] == [11, 12]
+
+
+def test_append_timed_keeps_given_times(store: EventStore) -> None:
+    events = store.append_timed([("2025-01-02T03:04:05.006Z", started("old"))])
+    assert events[0].at == "2025-01-02T03:04:05.006Z"
+    row = store.transaction("old")
+    assert row is not None and row["started_at"] == "2025-01-02T03:04:05.006Z"
+
+
+def test_unicode_payload_round_trips_and_verifies(store: EventStore, db: sqlite_utils.Database
+                                                  ) -> None:
+    store.append([Draft("signed_in", {"staff": "王芳", "role": "staff", "note": "交费 ✓"})])
+    assert all_events(db)[0].payload["note"] == "交费 ✓"
+    assert verify(db).ok
+
+
+# ---- append-only --------------------------------------------------------------------------------
+
+def test_triggers_refuse_update_and_delete(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE events SET payload = '{}' WHERE seq = 3")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM events WHERE seq = 3")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 1")
+    assert store.last_seq() == 12
+    assert verify(db).ok
+
+
+# ---- all or nothing -----------------------------------------------------------------------------
+
+def test_failure_mid_batch_stores_nothing(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    before_events, before_rows = all_events(db), table_rows(db)
+    bad = Draft("started", {"txn": "t9", "staff": "1001", "type": "payment",
+                            "target_s": float("nan")})  # not canonical JSON: sealing fails
+    with pytest.raises(ValueError):
+        store.append([started("t8"), completed("t8"), bad])
+    assert all_events(db) == before_events
+    assert table_rows(db) == before_rows
+    assert not db.conn.in_transaction
+    after = store.append([started("t8")])  # sequencing resumes without a gap
+    assert after[0].seq == before_events[-1].seq + 1
+    assert after[0].prev_hash == before_events[-1].hash
+    assert verify(db).ok
+
+
+def test_projection_failure_mid_batch_stores_nothing(
+    store: EventStore, db: sqlite_utils.Database
+) -> None:
+    fill(store)
+    before_events, before_rows = all_events(db), table_rows(db)
+    with pytest.raises(ValueError, match="unknown transaction"):
+        store.append([started("t8"), Draft("rated", {"txn": "ghost", "rating": 5})])
+    assert all_events(db) == before_events
+    assert table_rows(db) == before_rows
+    assert verify(db).ok
+
+
+def test_injected_insert_failure_mid_batch_stores_nothing(
+    store: EventStore, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(store)
+    before_events, before_rows = all_events(db), table_rows(db)
+    real_insert = store._insert
+    calls = itertools.count(1)
+
+    def flaky_insert(event: Any) -> None:
+        if next(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real_insert(event)
+
+    monkeypatch.setattr(store, "_insert", flaky_insert)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        store.append([started("t8"), completed("t8"), Draft("rated", {"txn": "t8", "rating": 4})])
+    assert all_events(db) == before_events
+    assert table_rows(db) == before_rows
+
+
+def test_full_database_raises_clear_error_and_loses_nothing(
+    store: EventStore, db: sqlite_utils.Database
+) -> None:
+    fill(store)
+    before_events, before_rows = all_events(db), table_rows(db)
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+    big = "x" * 20000
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        store.append([started("t8"), Draft("signed_out", {"staff": "1001", "pad": big})])
+    assert not db.conn.in_transaction
+    assert all_events(db) == before_events
+    assert table_rows(db) == before_rows
+    db.execute(f"PRAGMA max_page_count = {pages * 100}")
+    store.append([started("t8"), Draft("signed_out", {"staff": "1001", "pad": big})])
+    assert verify(db).ok
+
+
+# ---- projection and verify ----------------------------------------------------------------------
+
+def test_projection_table_equals_rebuild(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    rebuilt = projection.rebuild(all_events(db))
+    assert table_rows(db) == rebuilt
+    assert {t: r["status"] for t, r in rebuilt.items()} == {
+        "t1": "completed", "t2": "completed", "t3": "voided"}
+    assert rebuilt["t2"]["rating_status"] == "not_rated"
+    assert rebuilt["t2"]["overtime_reason"] == "complex"
+    report = verify(db)
+    assert report.ok and report.events == 12
+
+
+def test_verify_finds_edited_payload(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("""UPDATE events SET payload = '{"rating":1,"txn":"t1"}' WHERE seq = 4""")
+    report = verify(db)
+    assert not report.ok
+    assert report.chain_problem is not None and report.chain_problem.seq == 4
+
+
+def test_verify_finds_deleted_event(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    db.execute("DROP TRIGGER events_no_delete")
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("DELETE FROM events WHERE seq = 6")
+    report = verify(db)
+    assert report.chain_problem is not None and report.chain_problem.seq == 6
+    assert report.events == 11
+
+
+def test_verify_finds_swapped_events(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("UPDATE events SET seq = -1 WHERE seq = 7")
+    db.execute("UPDATE events SET seq = 7 WHERE seq = 5")
+    db.execute("UPDATE events SET seq = 5 WHERE seq = -1")
+    report = verify(db)
+    assert report.chain_problem is not None and report.chain_problem.seq == 5
+
+
+def test_verify_finds_tampered_projection(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)
+    db.execute("UPDATE transactions SET duration_s = 100.0 WHERE txn = 't2'")
+    report = verify(db)
+    assert report.chain_problem is None
+    assert report.projection_problem is not None
+    assert "t2" in report.projection_problem and "duration_s" in report.projection_problem
+    assert "sequence 5" in report.projection_problem
+
+
+def test_verify_finds_missing_and_extra_projection_rows(
+    store: EventStore, db: sqlite_utils.Database
+) -> None:
+    fill(store)
+    db.execute("DELETE FROM transactions WHERE txn = 't3'")
+    report = verify(db)
+    assert report.projection_problem is not None and "t3 is missing" in report.projection_problem
+
+
+def test_verify_finds_projection_row_without_events(
+    store: EventStore, db: sqlite_utils.Database
+) -> None:
+    fill(store)
+    db.execute(
+        "INSERT INTO transactions (txn, hall, counter, staff, type, started_at, status,"
+        " started_seq, last_seq) VALUES ('forged', 'SH-0001', '03', '1001', 'payment',"
+        " '2026-11-25T08:00:00.000Z', 'completed', 2, 3)"
+    )
+    report = verify(db)
+    assert report.projection_problem is not None
+    assert "forged is not in the event log" in report.projection_problem
+
+
+def test_verify_names_unfoldable_events(store: EventStore, db: sqlite_utils.Database) -> None:
+    """A correctly chained event that names an unknown transaction is still reported."""
+    fill(store)
+    events = all_events(db)
+    from counter_app.domain.chain import Event, seal
+
+    forged = seal(Event(13, "u-forged", "rated", "2026-11-25T09:00:00.000Z", "SH-0001", "03",
+                        {"txn": "ghost", "rating": 5}, prev_hash=events[-1].hash))
+    db.execute(
+        "INSERT INTO events (seq, uuid, kind, at, hall, counter, payload, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [forged.seq, forged.uuid, forged.kind, forged.at, forged.hall, forged.counter,
+         '{"rating":5,"txn":"ghost"}', forged.prev_hash, forged.hash],
+    )
+    report = verify(db)
+    assert report.chain_problem is None
+    assert report.projection_problem is not None and "ghost" in report.projection_problem
+
+
+# ---- heartbeat and recovery ---------------------------------------------------------------------
+
+def test_heartbeat_survives_type_change_and_clears_on_completion(
+    store: EventStore, db: sqlite_utils.Database
+) -> None:
+    store.append([started("t1")])
+    store.heartbeat("t1", 12.3456)
+    store.append([Draft("type_changed", {"txn": "t1", "type": "sim", "target_s": 300.0})])
+    assert list(db.query("SELECT * FROM heartbeat")) == [{"txn": "t1", "elapsed_s": 12.346}]
+    store.append([completed("t1", 20.0)])
+    assert list(db.query("SELECT * FROM heartbeat")) == []
+
+
+def test_heartbeat_for_unknown_transaction_is_refused(store: EventStore) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        store.heartbeat("ghost", 1.0)
+
+
+def test_recover_interrupted(store: EventStore, db: sqlite_utils.Database) -> None:
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    store.append([started("t1"), completed("t1", 30.0)])  # rating still pending
+    store.append([started("t2")])
+    store.heartbeat("t2", 77.5)
+    recovered = store.recover_interrupted()
+    assert [(e.kind, dict(e.payload)) for e in recovered] == [
+        ("interrupted", {"txn": "t2", "elapsed_s": 77.5}),
+        ("rating_timed_out", {"txn": "t1"}),
+        ("signed_out", {"staff": "1001", "reason": "interrupted"}),
+    ]
+    row = store.transaction("t2")
+    assert row is not None and (row["status"], row["duration_s"]) == ("interrupted", 77.5)
+    assert store.signed_in_staff() is None
+    assert store.recover_interrupted() == []  # nothing left to recover
+    assert verify(db).ok
+
+
+def test_recover_without_heartbeat_records_zero(store: EventStore) -> None:
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1")])
+    recovered = store.recover_interrupted()
+    assert recovered[0].payload == {"txn": "t1", "elapsed_s": 0.0}
+
+
+def test_signed_in_staff(store: EventStore) -> None:
+    assert store.signed_in_staff() is None
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    assert store.signed_in_staff() == "1001"
+    store.append([Draft("signed_out", {"staff": "1001"})])
+    assert store.signed_in_staff() is None
+
+
+# ---- properties: the machine over real storage --------------------------------------------------
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=st.lists(ACTIONS, max_size=40))
+def test_any_actions_on_real_storage_verify(tmp_path_factory: pytest.TempPathFactory,
+                                            actions: list[tuple[str, Any]]) -> None:
+    opened = open_counter_db(tmp_path_factory.mktemp("prop") / "counter.sqlite")
+    try:
+        store = EventStore(opened.db, "SH-0001", "03")
+        clock = FakeClock()
+        machine = CounterMachine(TYPES, store.append, rating_window_s=30.0, clock=clock)
+        for name, arg in actions:
+            try:
+                if name == "sign_in":
+                    machine.sign_in(Staff(arg, "x"))
+                elif name == "wait":
+                    clock.advance(arg)
+                elif name in ("rate", "select_type"):
+                    getattr(machine, name)(arg)
+                elif name == "rating_reason":
+                    machine.give_rating_reason(arg)
+                elif name == "overtime_reason":
+                    machine.give_overtime_reason(arg)
+                else:
+                    getattr(machine, name)()
+            except CounterError:
+                pass
+            if machine.running:
+                store.heartbeat(machine.running.txn, machine.running.timer.elapsed_s())
+        events = all_events(opened.db)
+        assert first_break(events) is None
+        assert table_rows(opened.db) == projection.rebuild(events)
+        assert verify(opened.db).ok
+        store.recover_interrupted()
+        assert verify(opened.db).ok
+        statuses = {r["status"] for r in table_rows(opened.db).values()}
+        assert "running" not in statuses
+    finally:
+        opened.db.conn.close()
