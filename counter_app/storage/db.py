@@ -108,7 +108,43 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+def _v2(db: sqlite_utils.Database) -> None:
+    """The manager's projections (reviews, confirmed stars) and indexes for the manager view."""
+    db.executescript(
+        """
+        -- latest overtime review / poor-rating follow-up per transaction (events supersede)
+        CREATE TABLE reviews (
+            txn TEXT NOT NULL REFERENCES transactions(txn),
+            subject TEXT NOT NULL CHECK (subject IN ('overtime', 'rating')),
+            cause TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            called_back INTEGER,
+            resolved INTEGER,
+            manager TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES events(seq),
+            PRIMARY KEY (txn, subject)
+        );
+        CREATE TABLE stars (
+            month TEXT PRIMARY KEY,
+            staff TEXT NOT NULL,
+            score REAL,
+            manager TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES events(seq)
+        );
+        -- the review queue: overtime and poor ratings only, by time
+        CREATE INDEX transactions_overtime_started_at ON transactions(started_at)
+            WHERE overtime_s > 0;
+        CREATE INDEX transactions_poor_started_at ON transactions(started_at)
+            WHERE rating <= 2;
+        -- hours signed in per month
+        CREATE INDEX events_kind_at ON events(kind, at);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_app.domain import projection
+from counter_app.domain import projection, reviews
 from counter_app.domain.chain import GENESIS_HASH, ChainProblem, Event, first_break, seal
 from counter_app.domain.transaction import Draft
 
@@ -88,6 +88,9 @@ class EventStore:
         )
 
     def _project(self, event: Event) -> None:
+        if event.kind in reviews.KINDS:
+            self._project_review(event)
+            return
         txn = event.payload.get("txn")
         if txn is None or event.kind not in projection.TRANSACTION_KINDS:
             return
@@ -103,6 +106,20 @@ class EventStore:
         )
         if row["status"] != "running":
             self.db.execute("DELETE FROM heartbeat WHERE txn = ?", [txn])
+
+    def _project_review(self, event: Event) -> None:
+        """The manager's tables: the latest review per transaction, the star per month."""
+        applied = reviews.apply(event)
+        if applied is None:
+            return
+        table, row = applied
+        if table == "reviews" and self.transaction(row["txn"]) is None:
+            raise ValueError(f"no transaction {row['txn']} to review")
+        self.db.execute(
+            f"INSERT OR REPLACE INTO {table} ({', '.join(row)})"
+            f" VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
 
     def heartbeat(self, txn: str, elapsed_s: float) -> None:
         """Remember how long the running transaction has lasted (not an event: no chain spam)."""
@@ -206,7 +223,25 @@ def verify(db: sqlite_utils.Database) -> VerifyReport:
                 f"transaction {txn} (started at sequence {want['started_seq']}) differs from "
                 f"its events in: {', '.join(diff)}",
             )
-    return VerifyReport(len(store_events), None, None)
+    return VerifyReport(len(store_events), None, _verify_reviews(db, store_events))
+
+
+def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
+    """The manager's tables (reviews, stars) against a rebuild from the events."""
+    expected = reviews.rebuild(store_events)
+    for table, columns in (("reviews", reviews.REVIEW_COLUMNS), ("stars", reviews.STAR_COLUMNS)):
+        actual = {reviews.key(table, r): r for r in db.query(f"SELECT * FROM {table}")}
+        want_rows = expected[table]
+        for k in sorted(set(want_rows) | set(actual)):
+            want, have = want_rows.get(k), actual.get(k)
+            if want is None or have is None:
+                where = "missing from the table" if have is None else "not in the event log"
+                return f"{table} row {'/'.join(k)} is {where}"
+            diff = [c for c in columns if want[c] != have[c]]
+            if diff:
+                return (f"{table} row {'/'.join(k)} (sequence {want['seq']}) differs from its "
+                        f"event in: {', '.join(diff)}")
+    return None
 
 
 def _seq_of(txn: str, *tables: dict[str, dict[str, Any]]) -> int:

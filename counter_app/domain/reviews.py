@@ -1,0 +1,136 @@
+"""The duty manager's events: overtime reviews, poor-rating follow-ups, the confirmed star.
+
+Each is append-only: a later review of the same transaction supersedes the earlier one, and the
+projections (one row per transaction and subject, one per month) are a pure fold of the log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from counter_app.domain.chain import Event
+from counter_app.domain.ratings import Choice
+from counter_app.domain.transaction import Draft
+
+OVERTIME_REVIEWED = "overtime_reviewed"
+RATING_FOLLOWED_UP = "rating_followed_up"
+STAR_CONFIRMED = "star_confirmed"
+KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
+
+#: The manager's finding for an overtime case (DESIGN.md's fixed list).
+OVERTIME_CAUSES: tuple[Choice, ...] = (
+    Choice("staff_skill", "员工业务技能", "Staff skill"),
+    Choice("system", "系统或网络", "System or network"),
+    Choice("complex_request", "客户业务复杂", "Complex customer request"),
+    Choice("missing_documents", "客户资料不全", "Missing documents"),
+    Choice("policy", "政策或流程", "Policy or process"),
+    Choice("other", "其他", "Other"),
+)
+
+#: The manager's finding after following up a poor rating.
+FOLLOW_UP_CAUSES: tuple[Choice, ...] = (
+    Choice("slow", "办理或等候太慢", "Too slow"),
+    Choice("attitude", "服务态度", "Staff attitude"),
+    Choice("unsolved", "问题没有解决", "Problem not solved"),
+    Choice("policy", "政策或流程", "Policy or process"),
+    Choice("misunderstanding", "客户误解", "Customer misunderstanding"),
+    Choice("other", "其他", "Other"),
+)
+
+MAX_NOTE = 500
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "txn", "subject", "cause", "note", "called_back", "resolved", "manager", "reviewed_at", "seq",
+)
+STAR_COLUMNS: tuple[str, ...] = ("month", "staff", "score", "manager", "confirmed_at", "seq")
+
+
+class ReviewError(ValueError):
+    """A review that cannot be recorded; the message is shown to the manager."""
+
+
+def _codes(choices: tuple[Choice, ...]) -> frozenset[str]:
+    return frozenset(c.code for c in choices)
+
+
+def _note(note: str) -> str:
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ReviewError(f"The note is too long (at most {MAX_NOTE} characters)")
+    return note
+
+
+def overtime_review(txn: str, cause: str, note: str, manager: str) -> Draft:
+    """The event recording the manager's cause for an overtime transaction."""
+    if cause not in _codes(OVERTIME_CAUSES):
+        raise ReviewError(f"Unknown overtime cause {cause!r}")
+    if cause == "other" and not note.strip():
+        raise ReviewError("Say what the cause was in the note when choosing “other”")
+    return Draft(OVERTIME_REVIEWED,
+                 {"txn": txn, "cause": cause, "note": _note(note), "manager": manager})
+
+
+def rating_follow_up(txn: str, *, called_back: bool, cause: str, resolved: bool, note: str,
+                     manager: str) -> Draft:
+    """The event recording the manager's follow-up of a poor rating (好差评 requires one)."""
+    if cause not in _codes(FOLLOW_UP_CAUSES):
+        raise ReviewError(f"Unknown follow-up cause {cause!r}")
+    return Draft(RATING_FOLLOWED_UP, {
+        "txn": txn, "called_back": bool(called_back), "cause": cause,
+        "resolved": bool(resolved), "note": _note(note), "manager": manager,
+    })
+
+
+def star_confirmation(month: str, staff: str, score: float | None, manager: str) -> Draft:
+    """The event naming the month's service star."""
+    if not _MONTH.match(month):
+        raise ReviewError(f"Month must be YYYY-MM, got {month!r}")
+    if not staff:
+        raise ReviewError("Choose the staff member to confirm as star")
+    return Draft(STAR_CONFIRMED, {
+        "month": month, "staff": staff,
+        "score": None if score is None else round(float(score), 4), "manager": manager,
+    })
+
+
+# ---- projection -----------------------------------------------------------------------------
+
+def apply(event: Event) -> tuple[str, dict[str, Any]] | None:
+    """(table, row) that the event puts in place of any earlier one, or None for other kinds."""
+    p = event.payload
+    if event.kind == OVERTIME_REVIEWED:
+        return "reviews", {
+            "txn": p["txn"], "subject": "overtime", "cause": p["cause"], "note": p.get("note", ""),
+            "called_back": None, "resolved": None, "manager": p.get("manager", ""),
+            "reviewed_at": event.at, "seq": event.seq,
+        }
+    if event.kind == RATING_FOLLOWED_UP:
+        return "reviews", {
+            "txn": p["txn"], "subject": "rating", "cause": p["cause"], "note": p.get("note", ""),
+            "called_back": int(bool(p["called_back"])), "resolved": int(bool(p["resolved"])),
+            "manager": p.get("manager", ""), "reviewed_at": event.at, "seq": event.seq,
+        }
+    if event.kind == STAR_CONFIRMED:
+        return "stars", {
+            "month": p["month"], "staff": p["staff"], "score": p.get("score"),
+            "manager": p.get("manager", ""), "confirmed_at": event.at, "seq": event.seq,
+        }
+    return None
+
+
+def key(table: str, row: dict[str, Any]) -> tuple[str, ...]:
+    return (row["txn"], row["subject"]) if table == "reviews" else (row["month"],)
+
+
+def rebuild(events: Iterable[Event]) -> dict[str, dict[tuple[str, ...], dict[str, Any]]]:
+    """Both manager tables, folded from the log alone: the latest event per key wins."""
+    tables: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {"reviews": {}, "stars": {}}
+    for event in events:
+        applied = apply(event)
+        if applied is not None:
+            table, row = applied
+            tables[table][key(table, row)] = row
+    return tables
