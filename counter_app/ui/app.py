@@ -106,6 +106,11 @@ def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWid
     if index is not None and index >= len(screens):
         log.warning("customer_screen = %s, but only %s screen(s): using a window",
                     index, len(screens))
+    # One monitor: put the customer window beside the staff window when it fits.
+    room = staff.screen().availableGeometry()
+    frame = staff.frameGeometry()
+    if frame.right() + screen_widget.width() <= room.right():
+        screen_widget.move(frame.right() + 1, frame.top())
     screen_widget.show()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from counter_app.cli import main
 from counter_app.domain.transaction import CustomerView, Phase
 from counter_app.service import CounterService
 from counter_app.ui.app import CounterApp
@@ -197,3 +201,24 @@ def test_customer_screen_ignores_other_keys(qtbot, counter, service):
     sign_in(qtbot, counter)
     press(qtbot, counter.customer_screen, Qt.Key.Key_F1)
     assert service.machine.phase is Phase.IDLE
+
+
+def test_export_after_a_served_customer_shows_one_rated_transaction(
+    qtbot, counter, service, clock, data_dir, capsys
+):
+    staff = counter.staff_window
+    sign_in(qtbot, counter)
+    press(qtbot, staff, Qt.Key.Key_F1)
+    clock.advance(42.25)
+    press(qtbot, staff, Qt.Key.Key_F2)
+    press(qtbot, counter.customer_screen, Qt.Key.Key_5)
+    capsys.readouterr()
+    assert main(["export", "transactions", "--data-dir", str(data_dir)]) == 0
+
+    exported = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(exported) == 1
+    row = exported[0]
+    assert (row["status"], row["rating"], row["staff"], row["type"]) == (
+        "completed", "5", "1001", "payment")
+    assert abs(float(row["duration_s"]) - 42.25) <= 0.5
+    assert row["started_at"].endswith("Z")
