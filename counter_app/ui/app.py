@@ -109,7 +109,9 @@ def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWid
     # One monitor: put the customer window beside the staff window when it fits.
     room = staff.screen().availableGeometry()
     frame = staff.frameGeometry()
-    if frame.right() + screen_widget.width() <= room.right():
+    space = room.right() - frame.right()
+    if space >= 640:
+        screen_widget.resize(min(screen_widget.width(), space), screen_widget.height())
         screen_widget.move(frame.right() + 1, frame.top())
     screen_widget.show()
 
