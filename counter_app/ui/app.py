@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -18,6 +18,7 @@ from counter_app.storage.db import DatabaseError
 from counter_app.storage.queries import served_today
 from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
+from counter_app.ui.i18n import translations_dir
 from counter_app.ui.staff_window import StaffWindow
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def install_translator(app: QApplication, language: str) -> list[QTranslator]:
     loaded = []
     QLocale.setDefault(QLocale(language))
     for name, folder in (
-        (f"counter_app_{language}", str(paths.resource_path("translations"))),
+        (f"counter_app_{language}", str(translations_dir(language))),
         (f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
     ):
         translator = QTranslator(app)
@@ -64,7 +65,7 @@ class CounterApp:
         self._backup_timer.start()
         if service.recovered:
             interrupted = sum(1 for e in service.recovered if e.kind == "interrupted")
-            self.staff_window.counter_page.banner.setText(self.staff_window.tr(
+            self.staff_window.counter_page.banner.setText(QCoreApplication.translate("StaffWindow",
                 "The app did not close normally last time: %1 running transaction(s) were "
                 "recorded as interrupted, with the time known so far.")
                 .replace("%1", str(interrupted)))
@@ -131,7 +132,7 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
     counter.show()
     if service.damaged:
         folder, problem = service.damaged
-        message = counter.staff_window.tr(
+        message = QCoreApplication.translate("StaffWindow",
             "THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be "
             "uploaded; a new database was started. Tell your duty manager and support.")
         message = message.replace("%1", problem).replace("%2", str(folder))

@@ -24,6 +24,7 @@ from counter_app.domain.timer import format_mmss
 from counter_app.domain.transaction import Phase
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+from counter_app.ui.messages import translate_message
 
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
@@ -81,7 +82,7 @@ class SignInPage(QWidget):
         problem = self.controller.sign_in(self.number.text().strip(), self.pin.text())
         self.pin.clear()
         if problem:
-            self.error.setText(self.tr(problem))
+            self.error.setText(translate_message(problem))
             self.pin.setFocus()
         else:
             self.error.clear()
@@ -186,7 +187,7 @@ class CounterPage(QWidget):
         controller.problem.connect(self.show_problem)
 
     def show_problem(self, text: str) -> None:
-        self.message.setText(self.tr(text))
+        self.message.setText(translate_message(text))
         self._message_timer.start()
 
     def refresh(self) -> None:
