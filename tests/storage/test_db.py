@@ -1,0 +1,255 @@
+"""Opening the database: pragmas on every connection, migrations, integrity check, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from counter_app.domain.transaction import Draft
+from counter_app.storage import db as db_module
+from counter_app.storage.db import (
+    SCHEMA_VERSION,
+    DatabaseError,
+    backup_if_due,
+    connect,
+    migrate,
+    open_counter_db,
+    quick_check,
+)
+from counter_app.storage.events import EventStore, verify
+
+
+def pragmas(database: sqlite_utils.Database) -> dict[str, object]:
+    return {
+        name: database.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+    }
+
+
+EXPECTED = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
+            "busy_timeout": db_module.BUSY_TIMEOUT_MS}
+
+
+def populated(path: Path, transactions: int = 3) -> None:
+    opened = open_counter_db(path)
+    store = EventStore(opened.db, "SH-0001", "03")
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    for n in range(transactions):
+        store.append([Draft("started", {"txn": f"t{n}", "staff": "1001", "type": "payment",
+                                        "target_s": 180.0, "note": "交费" * 20})])
+        store.append([Draft("completed", {"txn": f"t{n}", "duration_s": 60.0 + n,
+                                          "target_s": 180.0, "overtime_s": 0.0})])
+    opened.db.conn.close()
+
+
+# ---- pragmas ------------------------------------------------------------------------------------
+
+def test_writer_connection_pragmas(tmp_path: Path) -> None:
+    database = connect(tmp_path / "c.sqlite")
+    assert pragmas(database) == EXPECTED
+    assert db_module.BUSY_TIMEOUT_MS >= 1000
+
+
+def test_every_new_connection_gets_the_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    opened = open_counter_db(path)
+    assert pragmas(opened.db) == EXPECTED
+    for _ in range(2):
+        again = connect(path)
+        assert pragmas(again) == EXPECTED
+        again.conn.close()
+    opened.db.conn.close()
+
+
+def test_readonly_connection_pragmas_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    reader = connect(path, readonly=True)
+    assert pragmas(reader) == EXPECTED
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    assert verify(reader).ok
+    reader.conn.close()
+
+
+def test_readonly_sees_writers_committed_events(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    opened = open_counter_db(path)
+    reader = connect(path, readonly=True)
+    store = EventStore(opened.db, "SH-0001", "03")
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
+    assert reader.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
+    reader.conn.close()
+    opened.db.conn.close()
+
+
+# ---- migrations ---------------------------------------------------------------------------------
+
+def test_fresh_database_is_migrated_to_current_version(tmp_path: Path) -> None:
+    opened = open_counter_db(tmp_path / "counter.sqlite")
+    assert opened.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == len(db_module.MIGRATIONS) >= 1
+    assert {"events", "transactions", "staff", "heartbeat", "meta"} <= set(opened.db.table_names())
+    assert opened.set_aside is None and opened.problem is None
+    opened.db.conn.close()
+
+
+def test_reopening_does_not_rerun_migrations_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    opened = open_counter_db(path)
+    assert opened.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 7
+    assert opened.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    migrate(opened.db)  # idempotent
+    opened.db.conn.close()
+
+
+def test_migrations_run_from_an_older_version(tmp_path: Path) -> None:
+    database = connect(tmp_path / "c.sqlite")
+    db_module.MIGRATIONS[0](database)
+    database.execute("PRAGMA user_version = 1")
+    migrate(database)
+    assert database.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(database: sqlite_utils.Database) -> None:
+        database.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("migration bug")
+
+    monkeypatch.setattr(db_module, "MIGRATIONS", (*db_module.MIGRATIONS, broken))
+    database = connect(tmp_path / "c.sqlite")
+    with pytest.raises(RuntimeError, match="migration bug"):
+        migrate(database)
+    assert "half_done" not in database.table_names()
+    assert database.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert not database.conn.in_transaction
+
+
+def test_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DatabaseError, match=rf"version {SCHEMA_VERSION + 5} is newer") as info:
+        open_counter_db(path)
+    assert "install the newer Counter App" in str(info.value)
+    assert path.exists()  # refused, not set aside or replaced
+    assert not list(tmp_path.glob("damaged-*"))
+
+
+# ---- integrity ----------------------------------------------------------------------------------
+
+def test_quick_check_passes_on_a_good_database(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    assert quick_check(path) is None
+
+
+def test_damaged_header_is_set_aside_never_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    damaged = bytearray(path.read_bytes())
+    damaged[:100] = b"\xde\xad\xbe\xef" * 25
+    path.write_bytes(bytes(damaged))
+    assert quick_check(path) is not None
+    opened = open_counter_db(path)
+    assert opened.set_aside is not None and opened.set_aside.parent == tmp_path
+    assert opened.set_aside.name.startswith("damaged-")
+    assert (opened.set_aside / "counter.sqlite").read_bytes() == bytes(damaged)
+    assert opened.problem
+    assert opened.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+    assert pragmas(opened.db) == EXPECTED
+    opened.db.conn.close()
+
+
+def test_damaged_pages_mid_file_are_set_aside(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path, transactions=200)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 8 * page
+    for start in range(2 * page, len(data) - page, 3 * page):  # every third page after the first
+        data[start:start + page] = b"\x5a" * page
+    path.write_bytes(bytes(data))
+    problem = quick_check(path)
+    assert problem is not None
+    opened = open_counter_db(path)
+    assert opened.set_aside is not None and opened.problem == problem
+    assert (opened.set_aside / "counter.sqlite").read_bytes() == bytes(data)
+    assert opened.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+    opened.db.conn.close()
+
+
+def test_empty_file_is_treated_as_new(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    path.write_bytes(b"")
+    opened = open_counter_db(path)
+    assert opened.set_aside is None
+    assert opened.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    opened.db.conn.close()
+
+
+# ---- backups ------------------------------------------------------------------------------------
+
+def test_backup_once_a_day_is_a_valid_database(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    populated(path)
+    opened = open_counter_db(path)
+    folder = tmp_path / "backups"
+    day = dt.date(2026, 11, 25)
+    first = backup_if_due(opened.db, folder, day)
+    assert first == folder / "counter-2026-11-25.sqlite"
+    assert backup_if_due(opened.db, folder, day) is None  # once a day
+    assert first.is_file()
+    assert quick_check(first) is None
+    copy = sqlite_utils.Database(sqlite3.connect(first))
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    report = verify(copy)
+    assert report.ok and report.events == 7
+    copy.conn.close()
+    assert not list(folder.glob("*.partial"))
+    assert backup_if_due(opened.db, folder, day + dt.timedelta(days=1)) is not None
+    opened.db.conn.close()
+
+
+def test_backup_includes_uncheckpointed_wal_content(tmp_path: Path) -> None:
+    path = tmp_path / "counter.sqlite"
+    opened = open_counter_db(path)
+    EventStore(opened.db, "H", "C").append([Draft("signed_in", {"staff": "1", "role": "staff"})])
+    assert path.with_name("counter.sqlite-wal").stat().st_size > 0
+    target = backup_if_due(opened.db, tmp_path / "b", dt.date(2026, 1, 1))
+    assert target is not None
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT kind FROM events").fetchall() == [("signed_in",)]
+    copy.close()
+    opened.db.conn.close()
+
+
+def test_backups_keep_the_last_week(tmp_path: Path) -> None:
+    opened = open_counter_db(tmp_path / "counter.sqlite")
+    folder = tmp_path / "backups"
+    start = dt.date(2026, 11, 1)
+    for offset in range(10):
+        backup_if_due(opened.db, folder, start + dt.timedelta(days=offset))
+    kept = sorted(p.name for p in folder.glob("counter-*.sqlite"))
+    assert len(kept) == db_module.BACKUPS_KEPT == 7
+    assert kept[0] == "counter-2026-11-04.sqlite" and kept[-1] == "counter-2026-11-10.sqlite"
+    opened.db.conn.close()
+
+
+def test_stale_partial_backup_is_replaced(tmp_path: Path) -> None:
+    opened = open_counter_db(tmp_path / "counter.sqlite")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "counter-2026-11-25.partial").write_bytes(b"half a backup")
+    target = backup_if_due(opened.db, folder, dt.date(2026, 11, 25))
+    assert target is not None and quick_check(target) is None
+    assert not (folder / "counter-2026-11-25.partial").exists()
+    opened.db.conn.close()
