@@ -1,0 +1,96 @@
+"""Nightly sync to head office: protocol client, uploader, scheduler, and `counter-app sync`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from counter_app.config import Config
+
+
+def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> None:
+    """Add `counter-app sync [--now]` to the command line."""
+    parser = sub.add_parser(
+        "sync", help="upload the events head office has not acknowledged",
+        description="Upload the events head office has not acknowledged. Without --now it "
+                    "uploads only when due (this counter's slot in the nightly window has "
+                    "passed without a successful sync, or a retry is due), so an OS scheduler "
+                    "can run it every 15 minutes.",
+    )
+    add_common(parser, top=False)
+    parser.add_argument("--now", action="store_true", help="sync now, whatever the time")
+    parser.set_defaults(handler=_sync_command)
+
+
+@contextlib.contextmanager
+def _writer_if_free(data_dir: Path) -> Iterator[sqlite_utils.Database | None]:
+    """The writer connection when no running app holds the data folder, else None."""
+    from counter_app import paths
+    from counter_app.service import lock_data_dir
+    from counter_app.storage.db import DatabaseError, connect
+
+    try:
+        lock = lock_data_dir(data_dir)
+    except DatabaseError:
+        yield None
+        return
+    try:
+        db = connect(paths.database_path(data_dir))
+        try:
+            yield db
+        finally:
+            db.conn.close()
+    finally:
+        lock.release()
+
+
+def _sync_command(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    from counter_app.cli import CliError, open_readonly
+    from counter_app.sync.protocol import HeadOfficeClient, SyncError
+    from counter_app.sync.scheduler import SyncSchedule
+    from counter_app.sync.state import read_status, record_status
+    from counter_app.sync.uploader import LocalLog, Uploader
+
+    if not config.head_office.url:
+        raise CliError("no head office configured: set [head_office] url and token in the "
+                       "configuration file")
+    try:
+        schedule = SyncSchedule.for_counter(config.hall_id, config.counter_id, config.sync_window)
+        client = HeadOfficeClient.from_config(config)
+    except (SyncError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    reader = open_readonly(data_dir)  # refuses a database that fails its check
+    try:
+        previous = read_status(reader)
+        now = dt.datetime.now().astimezone()
+        if not args.now and not schedule.is_due(now, previous):
+            when = schedule.next_run(now, previous)
+            print(f"not due: next sync at {when:%Y-%m-%d %H:%M} (use --now to sync anyway)")
+            return 0
+        with client, _writer_if_free(data_dir) as writer:
+            progress = (lambda seq: print(f"  head office holds up to sequence {seq}",
+                                          file=sys.stderr)) if sys.stderr.isatty() else None
+            status = Uploader(LocalLog(reader), client, on_progress=progress).run()
+            if writer is not None:
+                status = record_status(writer, status)
+            else:
+                print("note: the Counter App is running, so it will record this sync's status "
+                      "at its own next sync", file=sys.stderr)
+    finally:
+        reader.conn.close()
+    if status.ok:
+        print(f"OK: {status.sent} events sent; head office holds all {status.acked_seq} events "
+              f"of hall {config.hall_id} counter {config.counter_id}")
+        return 0
+    print(f"sync FAILED: {status.error}", file=sys.stderr)
+    if status.acked_seq is not None:
+        print(f"head office holds {status.acked_seq} of {status.local_seq} events "
+              f"({status.sent} sent this time)", file=sys.stderr)
+    return 1

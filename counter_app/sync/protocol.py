@@ -1,0 +1,188 @@
+"""The head office protocol, client side: status, event upload and the hall view over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import gzip
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from counter_app.config import Config
+from counter_app.domain.chain import Event
+
+API = "/api/v1"
+MAX_EVENTS = 500
+MAX_BODY_BYTES = 1024 * 1024
+USER_AGENT = "counter-app-sync/1"
+
+
+class SyncError(Exception):
+    """Sync could not finish; the message is shown to the manager as is."""
+
+
+class Refused(SyncError):
+    """Head office answered 4xx: resending the same request will not help."""
+
+    def __init__(self, status: int, message: str, code: str = "", seq: int | None = None) -> None:
+        super().__init__(f"head office refused ({status}): {message}")
+        self.status = status
+        self.code = code
+        self.seq = seq
+
+
+class Unavailable(SyncError):
+    """No usable answer (network, 429, 5xx): try again later, not before `retry_after` s."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class HighWater:
+    """Head office's contiguous high-water mark for this counter."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class UploadAnswer:
+    high_water: HighWater
+    stored: int
+    duplicates: int
+    conflicts: tuple[int, ...]
+
+
+def resolve_token(config: Config) -> str:
+    """The token from `[head_office] token`, or read from `token_file` (beside the config)."""
+    office = config.head_office
+    if office.token:
+        return office.token.strip()
+    if office.token_file:
+        path = Path(office.token_file).expanduser()
+        if not path.is_absolute() and not config.is_demo:
+            path = Path(config.source).parent / path
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SyncError(f"cannot read the head office token file {path}: {exc}") from None
+    raise SyncError("no head office token: set [head_office] token or token_file")
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def encode_batch(events: Sequence[Event]) -> bytes:
+    """The upload body, before gzip."""
+    return json.dumps({"events": [ev.as_dict() for ev in events]}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class HeadOfficeClient:
+    """One counter's connection to counter-hq, authenticated by its token."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None, verify: bool | str = True) -> None:
+        self._http = httpx.Client(
+            base_url=url.rstrip("/"), timeout=timeout, transport=transport, verify=verify,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+        )
+
+    @classmethod
+    def from_config(cls, config: Config, **kwargs: Any) -> HeadOfficeClient:
+        if not config.head_office.url:
+            raise SyncError("no head office configured: set [head_office] url in the "
+                            "configuration")
+        return cls(config.head_office.url, resolve_token(config), **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HeadOfficeClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def status(self) -> HighWater:
+        data = self._call("GET", f"{API}/status")
+        return _high_water(data)
+
+    def upload(self, events: Sequence[Event]) -> UploadAnswer:
+        """Send one batch (gzip); head office has stored it when this returns."""
+        body = gzip.compress(encode_batch(events), compresslevel=6)
+        data = self._call("POST", f"{API}/events", content=body, headers={
+            "Content-Type": "application/json", "Content-Encoding": "gzip"})
+        try:
+            return UploadAnswer(_high_water(data), int(data["stored"]),
+                                int(data["duplicates"]),
+                                tuple(int(s) for s in data.get("conflicts", ())))
+        except (KeyError, TypeError, ValueError):
+            raise Unavailable("head office sent an answer this counter cannot read") from None
+
+    def hall(self, *, month: str | None = None, day: dt.date | None = None,
+             tz: str | None = None) -> dict[str, Any]:
+        """Hall-wide figures as of each counter's last sync (the manager view's hall panel)."""
+        params = {k: v for k, v in (("month", month), ("day", day and day.isoformat()),
+                                    ("tz", tz)) if v}
+        return self._call("GET", f"{API}/hall", params=params)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.RequestError as exc:
+            raise Unavailable(f"head office unreachable: {type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise Unavailable(f"head office busy or failing ({status}): {_detail(response)}",
+                              retry_after_seconds(response.headers.get("retry-after")))
+        if status >= 300:
+            data = _json(response) or {}
+            raise Refused(status, _detail(response), str(data.get("code", "")),
+                          data.get("seq") if isinstance(data.get("seq"), int) else None)
+        data = _json(response)
+        if not isinstance(data, dict):
+            raise Unavailable("head office sent an answer this counter cannot read")
+        return data
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, httpx.HTTPError):
+        return None
+
+
+def _detail(response: httpx.Response) -> str:
+    data = _json(response)
+    if isinstance(data, dict) and isinstance(data.get("detail"), str):
+        return data["detail"]
+    return (response.text or response.reason_phrase or "no details")[:300]
+
+
+def _high_water(data: dict[str, Any]) -> HighWater:
+    try:
+        mark = data["high_water"]
+        return HighWater(int(mark["seq"]), str(mark["hash"]))
+    except (KeyError, TypeError, ValueError):
+        raise Unavailable("head office sent an answer this counter cannot read") from None

@@ -1,0 +1,170 @@
+"""Upload the events head office has not acknowledged, in batches, resuming where it stands.
+
+Runs on any thread: it only READS the counter database (through its own read-only connection)
+and returns a SyncStatus; the writer thread records that status and mark afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlite_utils
+
+from counter_app.domain.chain import Event
+from counter_app.storage.events import event_from_row
+from counter_app.sync.protocol import (
+    MAX_BODY_BYTES,
+    MAX_EVENTS,
+    HeadOfficeClient,
+    Refused,
+    SyncError,
+    Unavailable,
+    encode_batch,
+)
+from counter_app.sync.scheduler import backoff_delay
+from counter_app.sync.state import SyncStatus, utc_now
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: room left in a batch for the JSON around the events
+_ENVELOPE_BYTES = 64
+
+
+class Cancelled(SyncError):
+    """The app is closing: stop between requests."""
+
+
+@dataclass
+class RetryPolicy:
+    """Retries of one request within a sync run; the scheduler retries whole runs later."""
+
+    attempts: int = 6
+    base_s: float = 1.0
+    cap_s: float = 60.0
+    max_wait_s: float = 300.0  # a longer Retry-After ends the run; the scheduler comes back
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class LocalLog:
+    """Read-only view of the counter's event log for uploading."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def last_seq(self) -> int:
+        row = self.db.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def hash_at(self, seq: int) -> str | None:
+        row = self.db.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchone()
+        return None if row is None else str(row[0])
+
+    def after(self, seq: int, limit: int) -> list[Event]:
+        rows = self.db.query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                             [seq, limit])
+        return [event_from_row(r) for r in rows]
+
+
+def fit_batch(events: list[Event], max_bytes: int = MAX_BODY_BYTES) -> list[Event]:
+    """The longest prefix whose upload body stays within `max_bytes` (at least one event)."""
+    total = _ENVELOPE_BYTES
+    for index, ev in enumerate(events):
+        total += len(encode_batch([ev])) - len(b'{"events":[]}') + 1
+        if total > max_bytes and index > 0:
+            return events[:index]
+    return events
+
+
+class Uploader:
+    """One sync run: ask head office where it stands, then upload the rest in batches."""
+
+    def __init__(
+        self,
+        log_: LocalLog,
+        client: HeadOfficeClient,
+        *,
+        batch_events: int = MAX_EVENTS,
+        max_bytes: int = MAX_BODY_BYTES,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        cancelled: Callable[[], bool] = lambda: False,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.local = log_
+        self.client = client
+        self.batch_events = batch_events
+        self.max_bytes = max_bytes
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.cancelled = cancelled
+        self.on_progress = on_progress
+
+    def run(self) -> SyncStatus:
+        """Never raises for sync problems: the returned status says what happened."""
+        local_seq = self.local.last_seq()
+        acked: int | None = None
+        start: int | None = None
+        try:
+            mark = self._with_retries(self.client.status)
+            acked = start = mark.seq
+            self._check_same_history(mark.seq, mark.hash, local_seq)
+            while acked < local_seq:
+                if self.cancelled():
+                    raise Cancelled("sync stopped: the app is closing")
+                batch = fit_batch(self.local.after(acked, self.batch_events), self.max_bytes)
+                answer = self._with_retries(lambda b=batch: self.client.upload(b))
+                if answer.conflicts:
+                    raise Refused(409, f"head office holds different events at sequence "
+                                       f"{', '.join(map(str, answer.conflicts[:5]))}; "
+                                       "it has recorded the conflict for head office staff")
+                if answer.high_water.seq <= acked:
+                    raise SyncError(f"head office did not move past sequence {acked}")
+                acked = answer.high_water.seq
+                if self.on_progress:
+                    self.on_progress(acked)
+        except SyncError as exc:
+            log.warning("sync failed: %s", exc)
+            return SyncStatus(
+                ok=False, finished_at=utc_now(), sent=_sent(start, acked), acked_seq=acked,
+                local_seq=local_seq, error=str(exc), permanent=isinstance(exc, Refused),
+                retry_after=exc.retry_after if isinstance(exc, Unavailable) else None,
+            )
+        return SyncStatus(ok=True, finished_at=utc_now(), sent=_sent(start, acked),
+                          acked_seq=acked, local_seq=local_seq)
+
+    def _check_same_history(self, seq: int, hash_: str, local_seq: int) -> None:
+        if seq == 0:
+            return
+        if seq > local_seq or self.local.hash_at(seq) != hash_:
+            raise Refused(409, f"head office holds a different history for this counter (up to "
+                               f"sequence {seq}; this counter has {local_seq}): was the counter "
+                               "database replaced? Ask head office to check the counter.")
+
+    def _with_retries(self, call: Callable[[], T]) -> T:
+        policy = self.retry
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return call()
+            except Unavailable as exc:
+                if attempt == policy.attempts:
+                    raise
+                wait = max(backoff_delay(attempt, base_s=policy.base_s, cap_s=policy.cap_s,
+                                         rng=policy.rng), exc.retry_after or 0.0)
+                if wait > policy.max_wait_s:
+                    raise
+                if self.cancelled():
+                    raise Cancelled("sync stopped: the app is closing") from None
+                log.info("head office unavailable (%s); retry %d in %.1f s", exc, attempt, wait)
+                self.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def _sent(start: int | None, acked: int | None) -> int:
+    return 0 if start is None or acked is None else max(0, acked - start)
