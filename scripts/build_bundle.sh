@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Build the one-folder bundle dist/counter-app/ and smoke-test it (both windows shown, exit 0).
+#   bash scripts/build_bundle.sh            uses .venv/bin/python when there, else python3
+#   PYTHON=python bash scripts/build_bundle.sh
+# Needs the build extra: pip install -e '.[build]' (scripts/setup.sh test installs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+fi
+started=$(date +%s)
+
+echo "== translations: .ts -> .qm (pyside6-lrelease)"
+"$PYTHON" -c 'from counter_app.ui import i18n; [print("  ", p) for p in i18n.compile_all()]'
+
+echo "== pyinstaller build.spec"
+"$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
+  --distpath dist --workpath build/pyinstaller build.spec
+
+bundle=dist/counter-app
+built=$(date +%s)
+echo "== bundle: $(du -sh "$bundle" | cut -f1) in $bundle, built in $((built - started)) s"
+
+echo "== smoke test (offscreen): counter-app --smoke-test"
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$bundle/counter-app" --data-dir "$data" --smoke-test
+QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$bundle/counter-app" --data-dir "$data" verify
+echo "== bundle OK ($(( $(date +%s) - started )) s in all)"
