@@ -1,0 +1,398 @@
+"""KPIs, chart series, the monthly summary and the service-star rule: pure functions over rows.
+
+Rows are transaction rows as the projection stores them (mappings with `status`, `duration_s`,
+`target_s`, `overtime_s`, `rating`, `staff`, `type`, `started_at`). No Qt, no SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from counter_app.domain.ratings import POOR_RATINGS, SATISFIED_RATINGS
+
+Row = Mapping[str, Any]
+
+
+# ---- statistics -----------------------------------------------------------------------------
+
+def percentile(values: Sequence[float], q: float, *, presorted: bool = False) -> float | None:
+    """The q-quantile (0 ≤ q ≤ 1) by linear interpolation between closest ranks; None if empty.
+
+    The same definition as numpy's default and spreadsheet PERCENTILE.INC.
+    """
+    if not values:
+        return None
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"q must be between 0 and 1, got {q}")
+    data = values if presorted else sorted(values)
+    pos = (len(data) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return float(data[lo] + (data[hi] - data[lo]) * (pos - lo))
+
+
+def median(values: Sequence[float]) -> float | None:
+    return percentile(values, 0.5)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def is_overtime(row: Row) -> bool:
+    return row.get("target_s") is not None and (row.get("overtime_s") or 0.0) > 0.0
+
+
+# ---- KPIs -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kpis:
+    """The headline numbers for a period; rates are 0–1 or None when there is nothing to rate."""
+
+    served: int
+    timed: int
+    within_target: int
+    overtime: int
+    rated: int
+    satisfied: int
+    poor: int
+    voided: int
+    interrupted: int
+    median_s: float | None
+    p90_s: float | None
+    mean_rating: float | None
+
+    @property
+    def service_level(self) -> float | None:
+        """Share of timed completed transactions done within their target."""
+        return _rate(self.within_target, self.timed)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: ratings 4–5 ÷ all ratings."""
+        return _rate(self.satisfied, self.rated)
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Rated ÷ completed."""
+        return _rate(self.rated, self.served)
+
+
+def kpis(rows: Iterable[Row]) -> Kpis:
+    """Served, service level, median and p90 handling time, overtime, satisfaction, etc."""
+    durations: list[float] = []
+    ratings: list[int] = []
+    timed = within = voided = interrupted = 0
+    for row in rows:
+        status = row["status"]
+        if status == "voided":
+            voided += 1
+            continue
+        if status == "interrupted":
+            interrupted += 1
+            continue
+        if status != "completed":
+            continue
+        durations.append(float(row["duration_s"]))
+        if row.get("target_s") is not None:
+            timed += 1
+            if not is_overtime(row):
+                within += 1
+        if row.get("rating") is not None:
+            ratings.append(int(row["rating"]))
+    durations.sort()
+    return Kpis(
+        served=len(durations), timed=timed, within_target=within, overtime=timed - within,
+        rated=len(ratings), satisfied=sum(1 for r in ratings if r in SATISFIED_RATINGS),
+        poor=sum(1 for r in ratings if r in POOR_RATINGS), voided=voided,
+        interrupted=interrupted,
+        median_s=percentile(durations, 0.5, presorted=True),
+        p90_s=percentile(durations, 0.9, presorted=True),
+        mean_rating=sum(ratings) / len(ratings) if ratings else None,
+    )
+
+
+# ---- chart series ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float | None  # None: the open last bin ("and more")
+    count: int
+
+
+def histogram(durations: Iterable[float], bin_s: float = 30.0, max_s: float = 900.0) -> list[Bin]:
+    """Counts per `bin_s`-wide bin from 0 to `max_s`, plus one open bin for longer ones."""
+    if bin_s <= 0 or max_s <= 0:
+        raise ValueError("bin width and maximum must be positive")
+    n = math.ceil(max_s / bin_s)
+    counts = [0] * (n + 1)
+    for d in durations:
+        counts[min(n, max(0, int(d // bin_s)))] += 1
+    bins = [Bin(i * bin_s, (i + 1) * bin_s, counts[i]) for i in range(n)]
+    bins.append(Bin(n * bin_s, None, counts[n]))
+    return bins
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: dt.date
+    served: int
+    service_level: float | None
+    satisfaction_rate: float | None
+
+
+def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[DayPoint]:
+    """Service level and satisfaction per (local) day, oldest first; `day_of` maps started_at."""
+    per_day: dict[dt.date, list[Row]] = defaultdict(list)
+    for row in rows:
+        per_day[day_of(row["started_at"])].append(row)
+    points = []
+    for day in sorted(per_day):
+        k = kpis(per_day[day])
+        points.append(DayPoint(day, k.served, k.service_level, k.satisfaction_rate))
+    return points
+
+
+@dataclass(frozen=True)
+class ParetoBar:
+    cause: str
+    count: int
+    cumulative: float  # share of all causes up to and including this one, 0–1
+
+
+def pareto(counts: Mapping[str, int]) -> list[ParetoBar]:
+    """Causes from most to least frequent (ties by name) with the cumulative share."""
+    total = sum(counts.values())
+    bars, running = [], 0
+    for cause, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if count <= 0:
+            continue
+        running += count
+        bars.append(ParetoBar(cause, count, running / total))
+    return bars
+
+
+def rating_distribution(rows: Iterable[Row]) -> dict[int, int]:
+    """How many completed transactions got each rating 1–5."""
+    counts = Counter(int(r["rating"]) for r in rows
+                     if r["status"] == "completed" and r.get("rating") is not None)
+    return {value: counts.get(value, 0) for value in (1, 2, 3, 4, 5)}
+
+
+#: Handling time as a share of the target: the bins of "does overtime cost satisfaction?".
+HANDLING_EDGES: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+@dataclass(frozen=True)
+class SatisfactionBin:
+    low: float  # share of target, inclusive
+    high: float | None  # exclusive; None: open
+    rated: int
+    satisfaction_rate: float | None
+    mean_rating: float | None
+
+
+def satisfaction_by_handling(rows: Iterable[Row],
+                             edges: Sequence[float] = HANDLING_EDGES) -> list[SatisfactionBin]:
+    """Satisfaction of rated, timed transactions binned by handling time ÷ target."""
+    bounds = [0.0, *edges]
+    groups: list[list[int]] = [[] for _ in bounds]
+    for row in rows:
+        if row["status"] != "completed" or row.get("rating") is None or not row.get("target_s"):
+            continue
+        ratio = float(row["duration_s"]) / float(row["target_s"])
+        index = sum(1 for edge in edges if ratio >= edge)
+        groups[index].append(int(row["rating"]))
+    out = []
+    for i, ratings in enumerate(groups):
+        high = bounds[i + 1] if i + 1 < len(bounds) else None
+        sat = sum(1 for r in ratings if r in SATISFIED_RATINGS)
+        out.append(SatisfactionBin(bounds[i], high, len(ratings), _rate(sat, len(ratings)),
+                                   sum(ratings) / len(ratings) if ratings else None))
+    return out
+
+
+# ---- the monthly summary --------------------------------------------------------------------
+
+def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
+                      end: str) -> dict[str, float]:
+    """Seconds each staff member was signed in within [start, end).
+
+    `sessions` are (utc_iso, kind, staff) of `signed_in`/`signed_out` events in log order; a
+    session still open at the end counts up to `end`.
+    """
+    lo, hi = _parse(start), _parse(end)
+    open_since: dict[str, dt.datetime] = {}
+    totals: dict[str, float] = defaultdict(float)
+    for at, kind, staff in sessions:
+        when = _parse(at)
+        if kind == "signed_in":
+            open_since[staff] = when
+        elif kind == "signed_out" and staff in open_since:
+            totals[staff] += _overlap(open_since.pop(staff), when, lo, hi)
+    for staff, since in open_since.items():
+        totals[staff] += _overlap(since, hi, lo, hi)
+    return {staff: seconds for staff, seconds in totals.items() if seconds > 0}
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _overlap(a: dt.datetime, b: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> float:
+    return max(0.0, (min(b, hi) - max(a, lo)).total_seconds())
+
+
+@dataclass(frozen=True)
+class StaffMonth:
+    """One staff member's month."""
+
+    staff: str
+    served: int
+    rated: int
+    rating_sum: int
+    satisfied: int
+    timed: int
+    overtime: int
+    serving_s: float
+    signed_in_s: float
+
+    @property
+    def mean_rating(self) -> float | None:
+        return self.rating_sum / self.rated if self.rated else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.rated)
+
+    @property
+    def overtime_rate(self) -> float | None:
+        return _rate(self.overtime, self.timed)
+
+    @property
+    def participation_rate(self) -> float | None:
+        return _rate(self.rated, self.served)
+
+    @property
+    def serving_share(self) -> float | None:
+        """Share of the signed-in time spent serving customers."""
+        return min(1.0, self.serving_s / self.signed_in_s) if self.signed_in_s > 0 else None
+
+
+def monthly_summary(rows: Iterable[Row],
+                    signed_in: Mapping[str, float] | None = None) -> list[StaffMonth]:
+    """Per staff: served, rated, ratings, overtime, time serving and signed in; by staff number."""
+    acc: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows:
+        a = acc[row["staff"]]
+        status = row["status"]
+        if status in ("completed", "voided", "interrupted"):
+            a["serving_s"] += float(row.get("duration_s") or 0.0)
+        if status != "completed":
+            continue
+        a["served"] += 1
+        if row.get("target_s") is not None:
+            a["timed"] += 1
+            a["overtime"] += is_overtime(row)
+        if row.get("rating") is not None:
+            a["rated"] += 1
+            a["rating_sum"] += int(row["rating"])
+            a["satisfied"] += int(row["rating"]) in SATISFIED_RATINGS
+    signed = dict(signed_in or {})
+    out = []
+    for staff in sorted(set(acc) | set(signed)):
+        a = acc.get(staff, {})
+        out.append(StaffMonth(
+            staff=staff, served=int(a.get("served", 0)), rated=int(a.get("rated", 0)),
+            rating_sum=int(a.get("rating_sum", 0)), satisfied=int(a.get("satisfied", 0)),
+            timed=int(a.get("timed", 0)), overtime=int(a.get("overtime", 0)),
+            serving_s=float(a.get("serving_s", 0.0)), signed_in_s=float(signed.get(staff, 0.0)),
+        ))
+    return out
+
+
+# ---- the service star -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StarRule:
+    """Who may be star and how they are ranked: shown in the UI and README as `describe()`."""
+
+    min_ratings: int = 30
+    prior_weight: int = 20  # ratings' worth of the hall's mean added to everyone's own
+    tie_places: int = 2  # scores equal to this many decimals are a tie
+
+    def describe(self) -> str:
+        return (
+            f"Eligible: at least {self.min_ratings} ratings in the month. "
+            f"Score = (C × m + sum of own ratings) ÷ (C + own ratings), with C = "
+            f"{self.prior_weight} and m = the hall's mean rating that month (a Bayesian "
+            f"average: few ratings stay close to the hall's mean). Highest score wins; scores "
+            f"equal to {self.tie_places} decimals are broken by the lower overtime rate, "
+            f"then by more ratings."
+        )
+
+
+@dataclass(frozen=True)
+class StarCandidate:
+    staff: str
+    rated: int
+    mean_rating: float | None
+    score: float | None  # None: not eligible
+    overtime_rate: float | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.score is not None
+
+
+@dataclass(frozen=True)
+class StarSuggestion:
+    """The suggested star (None when nobody is eligible) and everyone's standing."""
+
+    star: StarCandidate | None
+    ranking: list[StarCandidate] = field(default_factory=list)  # eligible first, best first
+    hall_mean: float | None = None
+    tie_broken_by: str | None = None  # "overtime rate" / "number of ratings" / "staff number"
+    rule: StarRule = field(default_factory=StarRule)
+
+
+def smoothed_score(rating_sum: float, rated: int, hall_mean: float, prior_weight: int) -> float:
+    """The Bayesian average: the hall's mean counted `prior_weight` times plus own ratings."""
+    return (prior_weight * hall_mean + rating_sum) / (prior_weight + rated)
+
+
+def suggest_star(summary: Sequence[StaffMonth], rule: StarRule | None = None) -> StarSuggestion:
+    """The month's suggested service star under `rule` (see StarRule.describe)."""
+    rule = rule or StarRule()
+    total_rated = sum(s.rated for s in summary)
+    if total_rated == 0:
+        ranking = [StarCandidate(s.staff, 0, None, None, s.overtime_rate) for s in summary]
+        return StarSuggestion(None, ranking, None, None, rule)
+    hall_mean = sum(s.rating_sum for s in summary) / total_rated
+    candidates = []
+    for s in summary:
+        eligible = s.rated >= rule.min_ratings and s.rated > 0
+        score = (smoothed_score(s.rating_sum, s.rated, hall_mean, rule.prior_weight)
+                 if eligible else None)
+        candidates.append(StarCandidate(s.staff, s.rated, s.mean_rating, score, s.overtime_rate))
+
+    def order(c: StarCandidate) -> tuple[Any, ...]:
+        overtime = c.overtime_rate if c.overtime_rate is not None else 1.0
+        score = -round(c.score, rule.tie_places) if c.score is not None else math.inf
+        return (not c.eligible, score, overtime, -c.rated, c.staff)
+
+    ranking = sorted(candidates, key=order)
+    best = ranking[0] if ranking and ranking[0].eligible else None
+    tie = None
+    if best is not None and len(ranking) > 1 and ranking[1].eligible:
+        a, b = order(best), order(ranking[1])
+        if a[1] == b[1]:
+            tie = ("overtime rate" if a[2] != b[2] else
+                   "number of ratings" if a[3] != b[3] else "staff number")
+    return StarSuggestion(best, ranking, hall_mean, tie, rule)
