@@ -1,0 +1,281 @@
+"""Configuration: the demo loads; every error names the file, the key and what is expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from counter_app import config as config_module
+from counter_app.config import ConfigError, load
+
+BASE = """\
+[hall]
+id = "SH-0001"
+name = "淮海路旗舰店"
+
+[counter]
+id = "03"
+language = "en"
+rating_window_s = 45
+customer_screen = 1
+default_type = "enquiry"
+void_grace_s = 10
+
+[[transaction_types]]
+code = "payment"
+name_zh = "交费"
+name_en = "Payment"
+target_s = 180
+
+[[transaction_types]]
+code = "enquiry"
+name_zh = "咨询"
+name_en = "Enquiry"
+
+[head_office]
+url = "https://hq.example.com"
+token = "secret"
+
+[sync]
+window = "02:00-04:30"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "counter.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message  # every error names the file first
+    return message
+
+
+def test_demo_config_loads() -> None:
+    config = load()
+    assert config.is_demo
+    assert config.hall_id and config.counter_id
+    assert config.language == "zh_CN"
+    assert config.rating_window_s == 30.0
+    assert config.default_type == "payment"
+    payment = config.type_named("payment")
+    assert payment is not None and payment.target_s == 180.0
+    assert any(t.target_s is None for t in config.types)  # the demo shows an untimed type
+    assert config.type_named("nope") is None
+
+
+def test_full_config_loads(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    config = load(path)
+    assert not config.is_demo
+    assert config.source == str(path)
+    assert (config.hall_id, config.hall_name) == ("SH-0001", "淮海路旗舰店")
+    assert config.counter_id == "03"
+    assert (config.language, config.rating_window_s, config.customer_screen) == ("en", 45.0, 1)
+    assert config.default_type == "enquiry" and config.void_grace_s == 10.0
+    assert [(t.code, t.target_s) for t in config.types] == [("payment", 180.0), ("enquiry", None)]
+    assert isinstance(config.types[0].target_s, float)
+    assert config.head_office.url == "https://hq.example.com"
+    assert config.head_office.token == "secret"
+    assert config.sync_window == "02:00-04:30"
+
+
+def test_minimal_config_defaults(tmp_path: Path) -> None:
+    text = ('[hall]\nid = "H"\nname = "N"\n[counter]\nid = "1"\n'
+            '[[transaction_types]]\ncode = "a"\nname_zh = "甲"\nname_en = "A"\n')
+    config = load(write(tmp_path, text))
+    assert config.language == "zh_CN"
+    assert config.rating_window_s == 30.0 and config.void_grace_s == 15.0
+    assert config.customer_screen is None
+    assert config.default_type == "a"
+    assert config.head_office.url is None
+    assert config.sync_window == "01:00-05:00"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError, match="file not found") as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read") as info:
+        load(tmp_path)  # a folder
+    assert str(tmp_path) in str(info.value)
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace('id = "03"', 'id = "03'))
+    assert "not valid TOML" in message and "line" in message
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "counter.toml"
+    path.write_bytes(BASE.encode("gb18030"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(path)
+
+
+def test_unknown_section(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE + '\n[printer]\nport = "lpt1"\n')
+    assert "printer: unknown section" in message
+    for section in config_module._SCHEMA:
+        assert section in message  # says what is expected
+
+
+@pytest.mark.parametrize(
+    ("section_line", "key"),
+    [("[hall]", "hall.colour"), ("[counter]", "counter.colour"),
+     ("[head_office]", "head_office.colour"), ("[sync]", "sync.colour")],
+)
+def test_unknown_key(tmp_path: Path, section_line: str, key: str) -> None:
+    message = error_for(tmp_path, BASE.replace(section_line, f'{section_line}\ncolour = "red"'))
+    assert f"{key}: unknown key" in message
+    section = key.split(".")[0]
+    assert "expected one of" in message
+    for known in config_module._SCHEMA[section]:
+        assert known in message
+
+
+def test_unknown_key_in_a_transaction_type(tmp_path: Path) -> None:
+    text = BASE.replace('name_en = "Enquiry"', 'name_en = "Enquiry"\ntarget = 60')
+    message = error_for(tmp_path, text)
+    assert "transaction_types[1].target: unknown key" in message
+    assert "target_s" in message
+
+
+def test_typo_in_a_key_is_caught(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace("rating_window_s", "rating_windows_s"))
+    assert "counter.rating_windows_s: unknown key" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "expected"),
+    [
+        ('id = "03"', "id = 3", "counter.id", "expected a string, got 3"),
+        ("rating_window_s = 45", 'rating_window_s = "45"', "counter.rating_window_s",
+         "expected a number, got '45'"),
+        ("rating_window_s = 45", "rating_window_s = true", "counter.rating_window_s",
+         "expected a number, got True"),
+        ("customer_screen = 1", "customer_screen = 1.5", "counter.customer_screen",
+         "expected a whole number, got 1.5"),
+        ("target_s = 180", 'target_s = "3 min"', "transaction_types[0].target_s",
+         "expected a number"),
+        ('name = "淮海路旗舰店"', "name = []", "hall.name", "expected a string"),
+        ('url = "https://hq.example.com"', "url = 1", "head_office.url", "expected a string"),
+        ('window = "02:00-04:30"', "window = 2", "sync.window", "expected a string"),
+    ],
+)
+def test_wrong_type(tmp_path: Path, old: str, new: str, key: str, expected: str) -> None:
+    assert old in BASE
+    message = error_for(tmp_path, BASE.replace(old, new, 1))
+    assert f"{key}: {expected}" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "expected"),
+    [
+        ('id = "SH-0001"\n', "hall.id", "a string"),
+        ('name = "淮海路旗舰店"\n', "hall.name", "a string"),
+        ('id = "03"\n', "counter.id", "a string"),
+        ('code = "payment"\n', "transaction_types[0].code", "a string"),
+        ('name_en = "Enquiry"\n', "transaction_types[1].name_en", "a string"),
+    ],
+    ids=["hall.id", "hall.name", "counter.id", "type.code", "type.name_en"],
+)
+def test_missing_required_key(tmp_path: Path, line: str, key: str, expected: str) -> None:
+    assert line in BASE
+    message = error_for(tmp_path, BASE.replace(line, "", 1))
+    assert f"{key}: missing" in message
+    assert expected in message, f"does not say what is expected: {message}"
+
+
+@pytest.mark.parametrize("section", ["hall", "counter"])
+def test_missing_required_table(tmp_path: Path, section: str) -> None:
+    start = BASE.index(f"[{section}]")
+    end = BASE.index("\n\n", start)
+    message = error_for(tmp_path, BASE[:start] + BASE[end:])
+    assert f"{section}: missing table" in message
+
+
+def test_section_that_is_not_a_table(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'hall = "SH-0001"\n' + BASE[BASE.index("[counter]"):])
+    assert "hall: expected a table" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [BASE[:BASE.index("[[transaction_types]]")] + BASE[BASE.index("[head_office]"):],
+     BASE.replace("[[transaction_types]]", "[transaction_types]", 1).replace(
+         '[[transaction_types]]\ncode = "enquiry"\nname_zh = "咨询"\nname_en = "Enquiry"\n', "")],
+    ids=["absent", "table-not-array"],
+)
+def test_transaction_types_required(tmp_path: Path, text: str) -> None:
+    message = error_for(tmp_path, text)
+    assert "transaction_types: expected at least one [[transaction_types]] table" in message
+
+
+def test_bad_language(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace('language = "en"', 'language = "fr"'))
+    assert "counter.language: expected one of zh_CN, en, got 'fr'" in message
+
+
+def test_bad_default_type(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace('default_type = "enquiry"', 'default_type = "x"'))
+    assert "counter.default_type" in message and "'x'" in message
+    assert "not a transaction type code" in message
+
+
+def test_duplicate_type_code(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace('code = "enquiry"', 'code = "payment"'))
+    assert "transaction_types[1].code: duplicate code 'payment'" in message
+
+
+@pytest.mark.parametrize("target", ["0", "-5"])
+def test_non_positive_target(tmp_path: Path, target: str) -> None:
+    message = error_for(tmp_path, BASE.replace("target_s = 180", f"target_s = {target}"))
+    assert "transaction_types[0].target_s: expected a positive number" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [("rating_window_s = 45", "rating_window_s = 4", "counter.rating_window_s"),
+     ("rating_window_s = 45", "rating_window_s = 601", "counter.rating_window_s"),
+     ("void_grace_s = 10", "void_grace_s = -1", "counter.void_grace_s"),
+     ("void_grace_s = 10", "void_grace_s = 121", "counter.void_grace_s"),
+     ("customer_screen = 1", "customer_screen = -1", "counter.customer_screen")],
+)
+def test_out_of_range(tmp_path: Path, old: str, new: str, key: str) -> None:
+    message = error_for(tmp_path, BASE.replace(old, new))
+    assert f"{key}: expected" in message
+
+
+@pytest.mark.parametrize(
+    "window", ["1:00-5:00", "25:00-05:00", "01:60-05:00", "01:00", "01:00 - 05:00", ""]
+)
+def test_bad_sync_window(tmp_path: Path, window: str) -> None:
+    message = error_for(tmp_path, BASE.replace('window = "02:00-04:30"', f'window = "{window}"'))
+    assert f"sync.window: expected HH:MM-HH:MM, got {window!r}" in message
+
+
+def test_sync_window_across_midnight_is_accepted(tmp_path: Path) -> None:
+    config = load(write(tmp_path, BASE.replace("02:00-04:30", "23:30-05:00")))
+    assert config.sync_window == "23:30-05:00"
+
+
+def test_bad_head_office_url(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace("https://hq.example.com", "hq.example.com"))
+    assert "head_office.url: expected an http:// or https:// URL" in message
+
+
+def test_token_and_token_file_together(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace('token = "secret"',
+                                               'token = "secret"\ntoken_file = "/etc/t"'))
+    assert "head_office.token_file: give either token or token_file" in message
