@@ -1,0 +1,146 @@
+"""SyncRunner: runs the nightly sync off the UI thread and records its status on the UI thread.
+
+The worker thread only reads the counter database (its own read-only connection) and talks
+HTTP; the new mark and status come back by signal and are written by the main thread through
+the service's single writer connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+from counter_app import paths
+from counter_app.service import CounterService
+from counter_app.storage.db import connect
+from counter_app.sync.protocol import HeadOfficeClient, SyncError
+from counter_app.sync.scheduler import SyncSchedule
+from counter_app.sync.state import SyncStatus, read_status, record_status, utc_now
+from counter_app.sync.uploader import LocalLog, Uploader
+
+log = logging.getLogger(__name__)
+
+#: re-check the schedule at least this often (the PC may have slept, the clock jumped)
+RECHECK_MS = 10 * 60 * 1000
+ClientFactory = Callable[[], HeadOfficeClient]
+Now = Callable[[], dt.datetime]
+
+
+def _local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+class _Carrier(QObject):
+    finished = Signal(object)  # SyncStatus, emitted from the worker thread
+
+
+class _SyncJob(QRunnable):
+    """One sync run on a pool thread: read-only database, HTTP, nothing written."""
+
+    def __init__(self, db_path: str, make_client: ClientFactory,
+                 cancelled: threading.Event) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.make_client = make_client
+        self.cancelled = cancelled
+        self.carrier = _Carrier()
+
+    def run(self) -> None:
+        try:
+            reader = connect(self.db_path, readonly=True)
+            try:
+                with self.make_client() as client:
+                    status = Uploader(LocalLog(reader), client,
+                                      cancelled=self.cancelled.is_set).run()
+            finally:
+                reader.conn.close()
+        except SyncError as exc:
+            status = SyncStatus(ok=False, finished_at=utc_now(), error=str(exc),
+                                permanent=True)
+        except Exception as exc:  # never let a sync bug reach the counter
+            log.exception("sync crashed")
+            status = SyncStatus(ok=False, finished_at=utc_now(),
+                                error=f"sync failed unexpectedly: {exc}")
+        self.carrier.finished.emit(status)
+
+
+class SyncRunner(QObject):
+    """Schedules sync for the running counter; `sync_now()` is the manager's button."""
+
+    status_changed = Signal(object)  # SyncStatus | None (None: never synced)
+    busy_changed = Signal(bool)
+
+    def __init__(self, service: CounterService, parent: QObject | None = None, *,
+                 make_client: ClientFactory | None = None, now: Now = _local_now) -> None:
+        super().__init__(parent)
+        self.service = service
+        config = service.config
+        self.configured = bool(config.head_office.url)
+        self.schedule = SyncSchedule.for_counter(config.hall_id, config.counter_id,
+                                                 config.sync_window)
+        self._make_client = make_client or (lambda: HeadOfficeClient.from_config(config))
+        self._now = now
+        self._db_path = str(paths.database_path(service.data_dir))
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._cancel = threading.Event()
+        self._job: _SyncJob | None = None
+        self.status: SyncStatus | None = read_status(service.db)
+        self.next_run: dt.datetime | None = None
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._on_timer)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def start(self) -> None:
+        """Arm the schedule (a missed night syncs right away: the catch-up)."""
+        self.status_changed.emit(self.status)
+        if self.configured:
+            self._arm()
+
+    def sync_now(self) -> bool:
+        """Start a sync unless one is running or head office is not configured."""
+        if self.busy or not self.configured:
+            return False
+        self._timer.stop()
+        self._job = _SyncJob(self._db_path, self._make_client, self._cancel)
+        self._job.carrier.finished.connect(self._on_finished)
+        self.busy_changed.emit(True)
+        self._pool.start(self._job)
+        return True
+
+    def shutdown(self, wait_ms: int = 5000) -> None:
+        """Stop between requests and wait a little; a sync cut short resends harmlessly."""
+        self._timer.stop()
+        self._cancel.set()
+        self._pool.waitForDone(wait_ms)
+
+    def _arm(self) -> None:
+        now = self._now()
+        self.next_run = self.schedule.next_run(now, self.status)
+        delay_ms = max(0, int((self.next_run - now).total_seconds() * 1000))
+        self._timer.start(min(delay_ms, RECHECK_MS))
+
+    def _on_timer(self) -> None:
+        if self.schedule.is_due(self._now(), self.status):
+            self.sync_now()
+        else:
+            self._arm()
+
+    def _on_finished(self, status: SyncStatus) -> None:
+        self._job = None
+        try:
+            self.status = record_status(self.service.db, status)  # the writer, on this thread
+        except Exception as exc:  # the status is a convenience; the counter goes on
+            log.error("could not record the sync status: %s", exc)
+            self.status = status.after(self.status)
+        self.busy_changed.emit(False)
+        self.status_changed.emit(self.status)
+        if not self._cancel.is_set():
+            self._arm()
