@@ -229,9 +229,12 @@ def verify(db: sqlite_utils.Database) -> VerifyReport:
 def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
     """The manager's tables (reviews, stars) against a rebuild from the events."""
     expected = reviews.rebuild(store_events)
+    present = set(db.table_names())
     for table, columns in (("reviews", reviews.REVIEW_COLUMNS), ("stars", reviews.STAR_COLUMNS)):
-        actual = {reviews.key(table, r): r for r in db.query(f"SELECT * FROM {table}")}
         want_rows = expected[table]
+        if table not in present:  # a database from before schema v2, opened read-only
+            return f"{table} table is missing" if want_rows else None
+        actual = {reviews.key(table, r): r for r in db.query(f"SELECT * FROM {table}")}
         for k in sorted(set(want_rows) | set(actual)):
             want, have = want_rows.get(k), actual.get(k)
             if want is None or have is None:

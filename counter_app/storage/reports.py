@@ -1,0 +1,146 @@
+"""Read-only queries for the manager view and its exports; each uses an index (see db._v2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+#: One row of the review queue: every overtime transaction and every poor rating (1–2).
+QUEUE_COLUMNS: tuple[str, ...] = (
+    "txn", "started_at", "hall", "counter", "staff", "staff_name", "type", "target_s",
+    "duration_s", "overtime_s", "overtime_reason", "rating", "rating_reason",
+    "cause", "note", "reviewed_by", "reviewed_at",
+    "follow_up_cause", "follow_up_note", "called_back", "resolved", "followed_up_at",
+)
+
+_QUEUE_SELECT = """
+SELECT t.txn, t.started_at, t.hall, t.counter, t.staff, s.name AS staff_name, t.type,
+       t.target_s, t.duration_s, t.overtime_s, t.overtime_reason, t.rating, t.rating_reason,
+       o.cause, o.note, o.manager AS reviewed_by, o.reviewed_at,
+       f.cause AS follow_up_cause, f.note AS follow_up_note, f.called_back, f.resolved,
+       f.reviewed_at AS followed_up_at
+FROM transactions t
+LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'
+LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'
+LEFT JOIN staff s ON s.number = t.staff
+"""
+
+
+def _range(column: str, start: str | None, end: str | None) -> tuple[str, list[Any]]:
+    where, params = [], []
+    if start:
+        where.append(f"{column} >= ?")
+        params.append(start)
+    if end:
+        where.append(f"{column} < ?")
+        params.append(end)
+    return (" AND " + " AND ".join(where) if where else ""), params
+
+
+def _dicts(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def review_queue(db: sqlite_utils.Database, start: str | None = None,
+                 end: str | None = None) -> list[dict[str, Any]]:
+    """Overtime transactions and poor ratings started in [start, end), newest first."""
+    cond, params = _range("started_at", start, end)
+    sql = (
+        _QUEUE_SELECT
+        + " WHERE t.txn IN ("
+        f"SELECT txn FROM transactions WHERE overtime_s > 0{cond}"
+        f" UNION ALL SELECT txn FROM transactions WHERE rating <= 2{cond})"
+        " ORDER BY t.started_at DESC"
+    )
+    return _dicts(db, sql, params + params)
+
+
+def queue_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
+    """One review-queue row, fresh after a review was recorded."""
+    rows = _dicts(db, _QUEUE_SELECT + " WHERE t.txn = ?", [txn])
+    return rows[0] if rows else None
+
+
+def overtime_log(db: sqlite_utils.Database, start: str | None = None,
+                 end: str | None = None) -> list[dict[str, Any]]:
+    """Every overtime transaction started in [start, end), oldest first, with its review."""
+    cond, params = _range("started_at", start, end)
+    sql = (_QUEUE_SELECT
+           + f" WHERE t.txn IN (SELECT txn FROM transactions WHERE overtime_s > 0{cond})"
+           " ORDER BY t.started_at, t.started_seq")
+    return _dicts(db, sql, params)
+
+
+#: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause.
+KPI_COLUMNS = ("started_at", "staff", "type", "status", "duration_s", "target_s", "overtime_s",
+               "rating", "rating_status", "overtime_reason", "cause")
+
+
+def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
+             staff: str | None = None, type_: str | None = None) -> list[dict[str, Any]]:
+    """Transactions started in [start, end), optionally one staff member's or one type's."""
+    cond, params = _range("t.started_at", start, end)
+    if staff:
+        cond += " AND t.staff = ?"
+        params.append(staff)
+    if type_:
+        cond += " AND t.type = ?"
+        params.append(type_)
+    sql = (
+        "SELECT t.started_at, t.staff, t.type, t.status, t.duration_s, t.target_s,"
+        " t.overtime_s, t.rating, t.rating_status, t.overtime_reason, o.cause"
+        " FROM transactions t"
+        " LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'"
+        f" WHERE 1 = 1{cond}"
+    )
+    return _dicts(db, sql, params)
+
+
+def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[tuple[str, str, str]]:
+    """(at, kind, staff) of sign-ins and sign-outs from a day before `start` until `end`."""
+    # a shift that began the evening before still counts from `start` on
+    before = _day_before(start)
+    rows = db.execute(
+        "SELECT at, kind, payload FROM events WHERE kind IN ('signed_in', 'signed_out')"
+        " AND at >= ? AND at < ? ORDER BY seq",
+        [before, end],
+    ).fetchall()
+    out = []
+    for at, kind, payload in rows:
+        data = json.loads(payload)
+        if data.get("role", "staff") == "manager":
+            continue
+        out.append((at, kind, data["staff"]))
+    return out
+
+
+def _day_before(iso: str) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")) - dt.timedelta(days=1)
+    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def staff_names(db: sqlite_utils.Database) -> dict[str, str]:
+    return {number: name for number, name in db.execute("SELECT number, name FROM staff")}
+
+
+def staff_in_transactions(db: sqlite_utils.Database) -> list[str]:
+    """Staff numbers that ever served at this counter (the staff filter's choices)."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT staff FROM transactions ORDER BY staff").fetchall()]
+
+
+def confirmed_star(db: sqlite_utils.Database, month: str) -> dict[str, Any] | None:
+    rows = _dicts(db, "SELECT * FROM stars WHERE month = ?", [month])
+    return rows[0] if rows else None
+
+
+def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
+    """The first and last started_at (UTC) in the log."""
+    row = db.execute("SELECT MIN(started_at), MAX(started_at) FROM transactions").fetchone()
+    return (row[0], row[1]) if row else (None, None)
