@@ -1,5 +1,8 @@
 """Test support for head office and sync: a real counter-hq subprocess, a throwaway PostgreSQL,
-a fault-injecting HTTP proxy, and generated counter histories."""
+a fault-injecting HTTP proxy, and generated counter histories.
+
+PYTEST_DONT_REWRITE: test modules import it directly and also list it in pytest_plugins.
+"""
 
 from __future__ import annotations
 
