@@ -26,6 +26,9 @@ def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> 
     )
     add_common(parser, top=False)
     parser.add_argument("--now", action="store_true", help="sync now, whatever the time")
+    parser.add_argument("--attempts", type=int, default=6, metavar="N",
+                        help="tries per request when head office is unreachable or busy, "
+                             "with backoff (default 6)")
     parser.set_defaults(handler=_sync_command)
 
 
@@ -56,7 +59,7 @@ def _sync_command(args: argparse.Namespace, config: Config, data_dir: Path) -> i
     from counter_app.sync.protocol import HeadOfficeClient, SyncError
     from counter_app.sync.scheduler import SyncSchedule
     from counter_app.sync.state import read_status, record_status
-    from counter_app.sync.uploader import LocalLog, Uploader
+    from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 
     if not config.head_office.url:
         raise CliError("no head office configured: set [head_office] url and token in the "
@@ -77,7 +80,8 @@ def _sync_command(args: argparse.Namespace, config: Config, data_dir: Path) -> i
         with client, _writer_if_free(data_dir) as writer:
             progress = (lambda seq: print(f"  head office holds up to sequence {seq}",
                                           file=sys.stderr)) if sys.stderr.isatty() else None
-            status = Uploader(LocalLog(reader), client, on_progress=progress).run()
+            status = Uploader(LocalLog(reader), client, on_progress=progress,
+                              retry=RetryPolicy(attempts=max(1, args.attempts))).run()
             if writer is not None:
                 status = record_status(writer, status)
             else:
