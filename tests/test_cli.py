@@ -289,6 +289,28 @@ def test_export_date_filters(capsys: pytest.CaptureFixture[str], history: Path,
     assert [r["id"] for r in export_rows(capsys, history, *args)] == expected
 
 
+def test_export_days_are_local_days(capsys: pytest.CaptureFixture[str], history: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """In Shanghai (UTC+8) 2026-03-12T23:59:59Z is already 13 March."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    rows = export_rows(capsys, history, "--from", "2026-03-12", "--to", "2026-03-12")
+    assert [r["id"] for r in rows] == ["c"]
+    rows = export_rows(capsys, history, "--from", "2026-03-13", "--to", "2026-03-13")
+    assert [r["id"] for r in rows] == ["d"]
+    assert rows[0]["started_at"] == "2026-03-12T23:59:59.999Z"  # stored and shown in UTC
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], history: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "no-such-folder" / "out.csv"
+    code, _, err = run(capsys, "export", "transactions", "--data-dir", str(history),
+                       "--output", str(target))
+    assert code == 2
+    assert err.startswith("counter-app: ") and str(target) in err
+
+
 def test_export_output_dash_is_stdout(capsys: pytest.CaptureFixture[str], history: Path) -> None:
     assert len(export_rows(capsys, history, "--output", "-")) == 4
 
@@ -304,6 +326,22 @@ def test_export_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str],
 def test_export_without_what(capsys: pytest.CaptureFixture[str], history: Path) -> None:
     code, _, err = run(capsys, "export", "--data-dir", str(history))
     assert code == 2 and "say what to do" in err
+
+
+def test_admin_command_says_loudly_when_the_database_is_damaged(
+    capsys: pytest.CaptureFixture[str], served: Path
+) -> None:
+    path = paths.database_path(served)
+    damaged = b"\x00garbage!" * 20 + path.read_bytes()[200:]
+    path.write_bytes(damaged)
+    code, _, err = run(capsys, "staff", "list", "--data-dir", str(served))
+    assert "damaged" in err.lower(), "a damaged database was handled without a word"
+    moved = list(served.glob("damaged-*/counter.sqlite"))
+    if moved:  # set aside: the message says where it went
+        assert moved[0].read_bytes() == damaged
+        assert str(moved[0].parent) in err
+    else:  # or refused, leaving the file alone
+        assert code == 2 and path.read_bytes() == damaged
 
 
 # ---- errors and the single writer ---------------------------------------------------------------

@@ -279,3 +279,20 @@ def test_token_and_token_file_together(tmp_path: Path) -> None:
     message = error_for(tmp_path, BASE.replace('token = "secret"',
                                                'token = "secret"\ntoken_file = "/etc/t"'))
     assert "head_office.token_file: give either token or token_file" in message
+
+
+@pytest.mark.parametrize("target", ["inf", "nan", "+inf"])
+def test_non_finite_target_is_refused(tmp_path: Path, target: str) -> None:
+    """TOML allows inf and nan; a start with such a target could never be recorded."""
+    message = error_for(tmp_path, BASE.replace("target_s = 180", f"target_s = {target}"))
+    assert "transaction_types[0].target_s: expected a positive number" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("rating_window_s = 45", "rating_window_s = nan"),
+     ("void_grace_s = 10", "void_grace_s = inf")],
+)
+def test_non_finite_windows_are_refused(tmp_path: Path, old: str, new: str) -> None:
+    message = error_for(tmp_path, BASE.replace(old, new))
+    assert "expected" in message
