@@ -1,0 +1,167 @@
+"""What the manager view and its exports show: the storage queries folded by domain.reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from counter_app.domain import reports
+from counter_app.domain.reports import StaffMonth, StarRule, StarSuggestion
+from counter_app.exports import local_day_bounds_utc
+from counter_app.storage import reports as queries
+
+#: The staff's one-press overtime reason, read as the manager's cause until a review says more.
+STAFF_REASON_AS_CAUSE = {
+    "complex": "complex_request", "several": "complex_request", "system": "system",
+    "documents": "missing_documents", "other": "other",
+}
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> tuple[dt.date, dt.date]:
+    """'YYYY-MM' → (first day, last day)."""
+    match = _MONTH.match(text)
+    if not match:
+        raise ValueError(f"expected a month YYYY-MM, got {text!r}")
+    first = dt.date(int(match[1]), int(match[2]), 1)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def month_bounds_utc(month: str) -> tuple[str, str]:
+    first, last = parse_month(month)
+    start, end = local_day_bounds_utc(first, last)
+    assert start is not None and end is not None
+    return start, end
+
+
+class LocalDays:
+    """UTC ISO time → local date, cached per UTC hour (a year of rows converts in a few ms)."""
+
+    def __init__(self, tz: dt.tzinfo | None = None) -> None:
+        self._tz = tz
+        self._cache: dict[str, dt.date] = {}
+
+    def __call__(self, at: str) -> dt.date:
+        hour = at[:13]
+        day = self._cache.get(hour)
+        if day is None:
+            moment = dt.datetime.fromisoformat(hour + ":00:00+00:00")
+            day = (moment.astimezone(self._tz) if self._tz else moment.astimezone()).date()
+            self._cache[hour] = day
+        return day
+
+
+def best_cause(row: dict[str, Any]) -> str | None:
+    """The manager's cause when reviewed, else the staff's reason mapped onto the same list."""
+    if row.get("cause"):
+        return str(row["cause"])
+    reason = row.get("overtime_reason")
+    return STAFF_REASON_AS_CAUSE.get(reason, "other") if reason else None
+
+
+def cause_counts(rows: Sequence[dict[str, Any]]) -> Counter[str]:
+    """Overtime cases per cause (best known), for the Pareto chart."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        if row["status"] == "completed" and reports.is_overtime(row):
+            counts[best_cause(row) or "unknown"] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """A month at this counter: per-staff summary, suggested and confirmed star."""
+
+    month: str
+    staff: list[StaffMonth]
+    suggestion: StarSuggestion
+    names: dict[str, str]
+    confirmed: dict[str, Any] | None = None
+    totals: reports.Kpis = field(default_factory=lambda: reports.kpis([]))
+
+    def name(self, number: str | None) -> str:
+        return self.names.get(number or "", number or "")
+
+    def score(self, number: str) -> float | None:
+        for c in self.suggestion.ranking:
+            if c.staff == number:
+                return c.score
+        return None
+
+
+def month_report(db: sqlite_utils.Database, month: str,
+                 rule: StarRule | None = None) -> MonthReport:
+    start, end = month_bounds_utc(month)
+    rows = queries.kpi_rows(db, start, end)
+    signed = reports.signed_in_seconds(queries.sessions(db, start, end), start, end)
+    summary = [s for s in reports.monthly_summary(rows, signed) if s.served or s.signed_in_s]
+    return MonthReport(
+        month=month, staff=summary, suggestion=reports.suggest_star(summary, rule),
+        names=queries.staff_names(db), confirmed=queries.confirmed_star(db, month),
+        totals=reports.kpis(rows),
+    )
+
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "month", "staff", "staff_name", "served", "rated", "mean_rating", "satisfaction_rate",
+    "overtime_rate", "participation_rate", "hours_signed_in", "serving_share", "star_score",
+    "suggested_star", "confirmed_star",
+)
+
+
+def summary_records(report: MonthReport) -> list[dict[str, Any]]:
+    """One export row per staff member (rates as fractions 0–1, rounded)."""
+    star = report.suggestion.star.staff if report.suggestion.star else None
+    confirmed = report.confirmed["staff"] if report.confirmed else None
+
+    def r(value: float | None, places: int = 4) -> float | None:
+        return None if value is None else round(value, places)
+
+    return [
+        {
+            "month": report.month, "staff": s.staff, "staff_name": report.name(s.staff),
+            "served": s.served, "rated": s.rated, "mean_rating": r(s.mean_rating, 3),
+            "satisfaction_rate": r(s.satisfaction_rate), "overtime_rate": r(s.overtime_rate),
+            "participation_rate": r(s.participation_rate),
+            "hours_signed_in": round(s.signed_in_s / 3600, 2),
+            "serving_share": r(s.serving_share), "star_score": r(report.score(s.staff), 3),
+            "suggested_star": "yes" if s.staff == star else "",
+            "confirmed_star": "yes" if s.staff == confirmed else "",
+        }
+        for s in report.staff
+    ]
+
+
+OVERTIME_COLUMNS: tuple[str, ...] = (
+    "id", "started_at", "local_time", "hall", "counter", "staff", "staff_name", "type",
+    "target_s", "duration_s", "overtime_s", "staff_reason", "rating", "rating_reason",
+    "reviewed", "cause", "note", "reviewed_by", "reviewed_at",
+)
+
+
+def overtime_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The overtime log as export rows (times in UTC ISO plus local wall time)."""
+    out = []
+    for row in rows:
+        local = dt.datetime.fromisoformat(row["started_at"].replace("Z", "+00:00")).astimezone()
+        out.append({
+            "id": row["txn"], "started_at": row["started_at"],
+            "local_time": local.strftime("%Y-%m-%d %H:%M:%S"), "hall": row["hall"],
+            "counter": row["counter"], "staff": row["staff"], "staff_name": row["staff_name"],
+            "type": row["type"], "target_s": row["target_s"],
+            "duration_s": round(float(row["duration_s"]), 1),
+            "overtime_s": round(float(row["overtime_s"]), 1),
+            "staff_reason": row["overtime_reason"], "rating": row["rating"],
+            "rating_reason": row["rating_reason"], "reviewed": "yes" if row["cause"] else "no",
+            "cause": row["cause"], "note": row["note"], "reviewed_by": row["reviewed_by"],
+            "reviewed_at": row["reviewed_at"],
+        })
+    return out

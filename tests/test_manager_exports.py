@@ -1,0 +1,123 @@
+"""Manager exports read back: overtime log as CSV and XLSX, monthly summary as CSV, XLSX, PDF."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from counter_app import cli
+from counter_app.config import Config
+from counter_app.demo_data import write_demo_history
+from counter_app.domain import reviews
+from counter_app.service import CounterService
+
+pypdf = pytest.importorskip("pypdf")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """March 2026 of demo history, one overtime case reviewed and the star confirmed."""
+    from counter_app import config as config_module
+
+    config = config_module.load()
+    data_dir = tmp_path_factory.mktemp("exports") / "data"
+    write_demo_history(config, data_dir, 31, seed=11, end=dt.date(2026, 3, 31))
+    service = CounterService(config, data_dir)
+    try:
+        txn = service.db.execute(
+            "SELECT txn FROM transactions WHERE overtime_s > 0 AND started_at >= '2026-03-10'"
+            " ORDER BY started_at LIMIT 1").fetchone()[0]
+        service.store.append([reviews.overtime_review(txn, "system", "CRM down 10 min", "9001")])
+        service.store.append([reviews.star_confirmation("2026-03", "1001", 4.4, "9001")])
+    finally:
+        service.close()
+    return data_dir
+
+
+def _run(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def test_overtime_csv_to_stdout(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run("export", "overtime", "--from", "2026-03-10", "--to", "2026-03-20",
+                "--format", "csv", "--output", "-", "--data-dir", str(history)) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and all(float(r["overtime_s"]) > 0 for r in rows)
+    assert all("2026-03-10" <= r["local_time"][:10] <= "2026-03-20" for r in rows)
+    reviewed = [r for r in rows if r["reviewed"] == "yes"]
+    assert len(reviewed) == 1
+    assert (reviewed[0]["cause"], reviewed[0]["note"]) == ("system", "CRM down 10 min")
+    assert rows[0]["staff_name"] in {"王芳", "李强", "张敏"}
+
+
+def test_overtime_xlsx(history: Path, tmp_path: Path) -> None:
+    out = tmp_path / "overtime.xlsx"
+    assert _run("export", "overtime", "--format", "xlsx", "--output", str(out),
+                "--data-dir", str(history)) == 0
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["id", "started_at", "local_time"] and "cause" in header
+    body = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(body) > 100
+    overtime = header.index("overtime_s")
+    assert all(row[overtime] > 0 for row in body)
+
+
+def test_summary_csv_and_xlsx_agree(history: Path, tmp_path: Path) -> None:
+    csv_path, xlsx_path = tmp_path / "s.csv", tmp_path / "s.xlsx"
+    for fmt, path in (("csv", csv_path), ("xlsx", xlsx_path)):
+        assert _run("export", "summary", "--month", "2026-03", "--format", fmt,
+                    "--output", str(path), "--data-dir", str(history)) == 0
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8-sig")))
+    assert [r["staff"] for r in rows] == ["1001", "1002", "1003"]
+    assert sum(r["suggested_star"] == "yes" for r in rows) == 1
+    assert [r["confirmed_star"] for r in rows] == ["yes", "", ""]
+    assert all(0 < float(r["satisfaction_rate"]) <= 1 for r in rows)
+    assert all(60 < float(r["hours_signed_in"]) < 130 for r in rows)  # ~21 shifts of 4.5 h
+    sheet = load_workbook(xlsx_path).active
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert first["served"] == int(rows[0]["served"])
+    assert first["satisfaction_rate"] == pytest.approx(float(rows[0]["satisfaction_rate"]))
+    notes = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert any(str(n).startswith("Star rule:") for n in notes)
+
+
+def test_summary_pdf_is_one_page_with_the_star(history: Path, tmp_path: Path) -> None:
+    out = tmp_path / "summary.pdf"
+    assert _run("export", "summary", "--month", "2026-03", "--format", "pdf",
+                "--output", str(out), "--data-dir", str(history)) == 0
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "Monthly service summary" in text and "2026-03" in text
+    assert "Suggested service star" in text
+    assert "Confirmed star" in text and "1001" in text
+    assert "at least 30 ratings" in text  # the rule is printed
+    assert "王芳" in text  # Chinese names survive
+
+
+def test_summary_pdf_needs_a_file(history: Path) -> None:
+    assert _run("export", "summary", "--month", "2026-03", "--format", "pdf", "--output", "-",
+                "--data-dir", str(history)) == 2
+
+
+def test_bad_month_is_refused(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run("export", "summary", "--month", "2026-13", "--output", "x.csv",
+             "--data-dir", str(history))
+    assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_empty_month(demo_config: Config, data_dir: Path, tmp_path: Path) -> None:
+    CounterService(demo_config, data_dir).close()
+    out = tmp_path / "empty.pdf"
+    assert _run("export", "summary", "--month", "2026-01", "--format", "pdf", "--output",
+                str(out), "--data-dir", str(data_dir)) == 0
+    text = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "No suggested star" in " ".join(text.split())
