@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlite_utils
 from hq_support import chained, day_drafts
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlite_utils import Database
 
 from counter_app.domain.chain import Event
 from counter_app.storage.db import connect, migrate
@@ -152,7 +152,7 @@ class ScriptedHeadOffice:
 
 
 @pytest.fixture
-def counter_db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def counter_db(tmp_path: Path) -> Iterator[Database]:
     db = connect(tmp_path / "counter.sqlite")
     migrate(db)
     from counter_app.storage.events import EventStore
@@ -162,7 +162,7 @@ def counter_db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     db.conn.close()
 
 
-def run(db: sqlite_utils.Database, office: ScriptedHeadOffice, attempts: int = 6,
+def run(db: Database, office: ScriptedHeadOffice, attempts: int = 6,
         sleeps: list[float] | None = None) -> SyncStatus:
     client = HeadOfficeClient("http://hq.test", "t", transport=httpx.MockTransport(office))
     waits = sleeps if sleeps is not None else []
@@ -171,7 +171,7 @@ def run(db: sqlite_utils.Database, office: ScriptedHeadOffice, attempts: int = 6
                                       rng=random.Random(2)), sleep=waits.append).run()
 
 
-def test_uploader_retries_busy_and_unreachable_head_office(counter_db: sqlite_utils.Database) -> None:
+def test_uploader_retries_busy_and_unreachable_head_office(counter_db: Database) -> None:
     office = ScriptedHeadOffice([
         httpx.ConnectError("refused"),
         httpx.Response(429, headers={"Retry-After": "20"}, json={"detail": "slow down"}),
@@ -186,7 +186,7 @@ def test_uploader_retries_busy_and_unreachable_head_office(counter_db: sqlite_ut
     assert 0.5 <= sleeps[0] <= 1 and 2 <= sleeps[3] <= 8
 
 
-def test_uploader_does_not_retry_a_refusal(counter_db: sqlite_utils.Database) -> None:
+def test_uploader_does_not_retry_a_refusal(counter_db: Database) -> None:
     office = ScriptedHeadOffice([httpx.Response(
         422, json={"detail": "broken chain at sequence 1", "code": "broken_chain", "seq": 1})])
     sleeps: list[float] = []
@@ -196,14 +196,14 @@ def test_uploader_does_not_retry_a_refusal(counter_db: sqlite_utils.Database) ->
     assert office.calls == 1
 
 
-def test_uploader_gives_up_after_its_attempts_and_says_so(counter_db: sqlite_utils.Database) -> None:
+def test_uploader_gives_up_after_its_attempts_and_says_so(counter_db: Database) -> None:
     office = ScriptedHeadOffice([httpx.Response(500, text="oops")] * 3)
     status = run(counter_db, office, attempts=3)
     assert not status.ok and not status.permanent and status.acked_seq is None
     assert "500" in (status.error or "")
 
 
-def test_uploader_stops_when_head_office_holds_another_history(counter_db: sqlite_utils.Database) -> None:
+def test_uploader_stops_when_head_office_holds_another_history(counter_db: Database) -> None:
     office = ScriptedHeadOffice([])
     office.stored = [e.as_dict() for e in chained("SH-0001", "03", day_drafts(3, seed=99))]
     status = run(counter_db, office)
@@ -235,7 +235,7 @@ def test_batches_are_cut_to_the_byte_limit() -> None:
     assert fit_batch(events[:1], max_bytes=10) == events[:1]  # never an empty batch
 
 
-def test_status_and_mark_are_recorded_in_meta(counter_db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_status_and_mark_are_recorded_in_meta(counter_db: Database, tmp_path: Path) -> None:
     first = record_status(counter_db, SyncStatus(
         ok=True, finished_at="2026-11-10T17:37:00.000Z", sent=40, acked_seq=40, local_seq=40))
     assert first.last_success_at == "2026-11-10T17:37:00.000Z"
