@@ -296,3 +296,14 @@ def test_non_finite_target_is_refused(tmp_path: Path, target: str) -> None:
 def test_non_finite_windows_are_refused(tmp_path: Path, old: str, new: str) -> None:
     message = error_for(tmp_path, BASE.replace(old, new))
     assert "expected" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [('id = "SH-0001"', 'id = ""', "hall.id"), ('id = "03"', 'id = "  "', "counter.id"),
+     ('code = "payment"', 'code = ""', "transaction_types[0].code")],
+)
+def test_empty_identifiers_are_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
+    """Ids go into every event and into head office's keys: an empty one is never right."""
+    message = error_for(tmp_path, BASE.replace(old, new, 1))
+    assert key in message and "expected" in message

@@ -20,7 +20,7 @@ from counter_app import paths
 from counter_app.config import Config
 from counter_app.domain.transaction import CounterError, Phase
 from counter_app.service import CounterService
-from counter_app.storage.db import quick_check
+from counter_app.storage.db import open_counter_db, quick_check
 from counter_app.storage.events import verify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -239,3 +239,63 @@ def test_corrupt_database_is_set_aside_and_a_fresh_one_started(
         assert svc.damaged is None  # said once, for the damaged file only
     finally:
         svc.close()
+
+
+# ---- killed in the middle of a commit -----------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from counter_app.domain.transaction import Draft
+    from counter_app.storage.db import open_counter_db
+    from counter_app.storage.events import EventStore
+
+    store = EventStore(open_counter_db(Path(sys.argv[1])).db, "SH-0001", "03")
+    print("READY", flush=True)
+    n = 0
+    while True:  # each batch: a whole transaction, so a half-written one shows as running
+        n += 1
+        txn = f"t{n}"
+        store.append([
+            Draft("started", {"txn": txn, "staff": "1001", "type": "payment", "target_s": 180.0}),
+            Draft("completed", {"txn": txn, "duration_s": 1.0, "target_s": 180.0,
+                                "overtime_s": 0.0}),
+            Draft("rated", {"txn": txn, "rating": 5, "pad": "x" * (n % 3000)}),
+        ])
+    """
+)
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.9])
+def test_sigkill_while_committing_leaves_whole_batches(tmp_path: Path, delay: float) -> None:
+    path = tmp_path / "counter.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
+                             text=True, cwd=REPO, env=env)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "READY"
+        time.sleep(delay)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert quick_check(path) is None
+    conn = sqlite3.connect(path)
+    try:
+        kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY seq")]
+        statuses = {s for (s,) in conn.execute("SELECT DISTINCT status FROM transactions")}
+    finally:
+        conn.close()
+    assert kinds, "the writer committed nothing before it was killed"
+    assert len(kinds) % 3 == 0
+    assert kinds == ["started", "completed", "rated"] * (len(kinds) // 3)
+    assert statuses == {"completed"}
+    opened = open_counter_db(path)
+    try:
+        assert opened.set_aside is None
+        assert verify(opened.db).ok
+    finally:
+        opened.db.conn.close()

@@ -386,3 +386,23 @@ def test_any_actions_on_real_storage_verify(tmp_path_factory: pytest.TempPathFac
         assert "running" not in statuses
     finally:
         opened.db.conn.close()
+
+
+def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
+    db: sqlite_utils.Database,
+) -> None:
+    """An NTP step of an hour backwards between Start and Done: the UTC times show the jump,
+    the stored duration does not."""
+    walls = iter(["2026-11-25T10:00:00.000Z", "2026-11-25T09:01:35.000Z"])
+    store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
+    clock = FakeClock()
+    machine = CounterMachine(TYPES, store.append, clock=clock)
+    machine.staff = Staff("1001", "王芳")  # signed in earlier; only start and done are timed here
+    machine.start()
+    clock.advance(95.0)
+    machine.complete()
+    (row,) = table_rows(db).values()
+    assert row["started_at"] == "2026-11-25T10:00:00.000Z"
+    assert row["ended_at"] == "2026-11-25T09:01:35.000Z"
+    assert row["duration_s"] == 95.0
+    assert verify(db).ok
