@@ -302,6 +302,7 @@ def test_non_finite_windows_are_refused(tmp_path: Path, old: str, new: str) -> N
     ("old", "new", "key"),
     [('id = "SH-0001"', 'id = ""', "hall.id"), ('id = "03"', 'id = "  "', "counter.id"),
      ('code = "payment"', 'code = ""', "transaction_types[0].code")],
+    ids=["hall.id", "counter.id", "type.code"],
 )
 def test_empty_identifiers_are_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
     """Ids go into every event and into head office's keys: an empty one is never right."""
