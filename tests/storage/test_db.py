@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from counter_app import paths
 from counter_app.domain.transaction import Draft
+from counter_app.service import CounterService
 from counter_app.storage import db as db_module
 from counter_app.storage.db import (
     SCHEMA_VERSION,
@@ -253,3 +255,36 @@ def test_stale_partial_backup_is_replaced(tmp_path: Path) -> None:
     assert target is not None and quick_check(target) is None
     assert not (folder / "counter-2026-11-25.partial").exists()
     opened.db.conn.close()
+
+
+# ---- the same rules through the service and the command line ------------------------------------
+
+def test_service_and_cli_connections_have_the_pragmas(service: CounterService,
+                                                      data_dir: Path) -> None:
+    from counter_app.cli import open_readonly
+
+    assert pragmas(service.db) == EXPECTED
+    reader = open_readonly(data_dir)
+    assert pragmas(reader) == EXPECTED
+    reader.conn.close()
+
+
+def test_service_takes_one_backup_a_day(service: CounterService, data_dir: Path) -> None:
+    backups = list(paths.backups_dir(data_dir).glob("counter-*.sqlite"))
+    assert [b.name for b in backups] == [f"counter-{dt.date.today().isoformat()}.sqlite"]
+    assert quick_check(backups[0]) is None
+    before = backups[0].stat().st_mtime_ns, backups[0].read_bytes()
+    assert service.backup_if_due() is None
+    assert (backups[0].stat().st_mtime_ns, backups[0].read_bytes()) == before
+
+
+def test_failed_backup_never_stops_the_counter(service: CounterService, data_dir: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    for backup in paths.backups_dir(data_dir).glob("*"):
+        backup.unlink()
+    paths.backups_dir(data_dir).rmdir()
+    paths.backups_dir(data_dir).write_text("a file where the folder should be")
+    assert service.backup_if_due() is None
+    assert "backup failed" in caplog.text
+    service.sign_in("1001", "1234")  # the counter works on
+    assert service.machine.staff is not None
