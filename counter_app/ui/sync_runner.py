@@ -20,7 +20,7 @@ from counter_app.storage.db import connect
 from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import SyncStatus, read_status, record_status, utc_now
-from counter_app.sync.uploader import LocalLog, Uploader
+from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,13 @@ class _Carrier(QObject):
 class _SyncJob(QRunnable):
     """One sync run on a pool thread: read-only database, HTTP, nothing written."""
 
-    def __init__(self, db_path: str, make_client: ClientFactory,
-                 cancelled: threading.Event) -> None:
+    def __init__(self, db_path: str, make_client: ClientFactory, cancelled: threading.Event,
+                 retry: RetryPolicy | None) -> None:
         super().__init__()
         self.db_path = db_path
         self.make_client = make_client
         self.cancelled = cancelled
+        self.retry = retry
         self.carrier = _Carrier()
 
     def run(self) -> None:
@@ -54,7 +55,7 @@ class _SyncJob(QRunnable):
             reader = connect(self.db_path, readonly=True)
             try:
                 with self.make_client() as client:
-                    status = Uploader(LocalLog(reader), client,
+                    status = Uploader(LocalLog(reader), client, retry=self.retry,
                                       cancelled=self.cancelled.is_set).run()
             finally:
                 reader.conn.close()
@@ -75,7 +76,8 @@ class SyncRunner(QObject):
     busy_changed = Signal(bool)
 
     def __init__(self, service: CounterService, parent: QObject | None = None, *,
-                 make_client: ClientFactory | None = None, now: Now = _local_now) -> None:
+                 make_client: ClientFactory | None = None, now: Now = _local_now,
+                 retry: RetryPolicy | None = None) -> None:
         super().__init__(parent)
         self.service = service
         config = service.config
@@ -84,6 +86,7 @@ class SyncRunner(QObject):
                                                  config.sync_window)
         self._make_client = make_client or (lambda: HeadOfficeClient.from_config(config))
         self._now = now
+        self._retry = retry
         self._db_path = str(paths.database_path(service.data_dir))
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -109,7 +112,7 @@ class SyncRunner(QObject):
         if self.busy or not self.configured:
             return False
         self._timer.stop()
-        self._job = _SyncJob(self._db_path, self._make_client, self._cancel)
+        self._job = _SyncJob(self._db_path, self._make_client, self._cancel, self._retry)
         self._job.carrier.finished.connect(self._on_finished)
         self.busy_changed.emit(True)
         self._pool.start(self._job)

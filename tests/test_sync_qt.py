@@ -1,0 +1,123 @@
+"""SyncRunner and SyncPanel in Qt: sync runs off the UI thread, the panel shows how it went."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import FakeClock
+from hq_support import HqServer, counter_config, day_drafts
+from pytestqt.qtbot import QtBot
+
+from counter_app.config import Config
+from counter_app.service import CounterService
+from counter_app.sync.protocol import HeadOfficeClient
+from counter_app.sync.state import read_status
+from counter_app.sync.uploader import RetryPolicy
+from counter_app.ui.sync_panel import SyncPanel
+from counter_app.ui.sync_runner import SyncRunner
+
+pytest_plugins = ["hq_support"]
+
+
+class GatedTransport(httpx.HTTPTransport):
+    """A real transport that holds every request until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.waiting = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.waiting.set()
+        self.gate.wait(20)
+        return super().handle_request(request)
+
+
+@pytest.fixture
+def counter(hq_sqlite: HqServer, demo_config: Config, tmp_path: Path,
+            clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[CounterService]:
+    name = request.node.name[-20:]
+    config = counter_config(demo_config, hq_sqlite.url, hq_sqlite.enroll("SH-0001", name),
+                            counter=name)
+    service = CounterService(config, tmp_path / "data", clock=clock)
+    service.store.append_timed(day_drafts(40))
+    yield service
+    service.close()
+
+
+def test_sync_runs_off_the_ui_thread_and_the_panel_reports_it(
+    qtbot: QtBot, counter: CounterService, hq_sqlite: HqServer
+) -> None:
+    transport = GatedTransport()
+    config = counter.config
+    runner = SyncRunner(counter, make_client=lambda: HeadOfficeClient(
+        config.head_office.url or "", config.head_office.token or "", transport=transport))
+    panel = SyncPanel(runner)
+    qtbot.addWidget(panel)
+    assert panel.state.text() == "Not synced yet"
+
+    runner.start()  # never synced: due at once
+    qtbot.waitUntil(transport.waiting.is_set, timeout=5000)
+    assert runner.busy and not panel.button.isEnabled()
+    assert panel.state.text() == "Syncing…"
+    # the counter goes on serving while the upload waits on the network
+    counter.sign_in("1001", "1234")
+    counter.machine.start()
+    counter.machine.complete()
+    transport.gate.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10000)
+
+    status = runner.status
+    assert status is not None and status.ok, status
+    assert read_status(counter.db) == status  # recorded by the main thread's writer
+    assert "OK" in panel.state.text()
+    assert f"{status.sent} events sent" in panel.detail.text()
+    assert panel.button.isEnabled()
+    assert runner.next_run is not None and "Next sync:" in panel.next.text()
+
+    # "Sync now" sends what was recorded meanwhile
+    with qtbot.waitSignal(runner.status_changed, timeout=10000):
+        panel.button.click()
+    assert runner.status is not None and runner.status.ok
+    assert runner.status.acked_seq == counter.store.last_seq()
+    who = hq_sqlite.store.counter(config.hall_id, config.counter_id)
+    assert who is not None and who.hw_seq == counter.store.last_seq()
+    runner.shutdown()
+
+
+def test_head_office_down_is_shown_and_retried_later(
+    qtbot: QtBot, counter: CounterService
+) -> None:
+    config = counter.config
+    runner = SyncRunner(counter, make_client=lambda: HeadOfficeClient(
+        "http://127.0.0.1:9", config.head_office.token or "", timeout=2),
+        retry=RetryPolicy(attempts=2, base_s=0.01, cap_s=0.01))
+    panel = SyncPanel(runner)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(runner.status_changed, timeout=10000):
+        runner.sync_now()
+    status = runner.status
+    assert status is not None and not status.ok and status.failures == 1
+    assert "FAILED" in panel.state.text() and "unreachable" in panel.detail.text()
+    assert runner.next_run is not None and runner.next_run > runner._now()
+    runner.shutdown()
+
+
+def test_without_head_office_the_panel_says_so(
+    qtbot: QtBot, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    service = CounterService(demo_config, tmp_path / "data", clock=clock)
+    try:
+        runner = SyncRunner(service)
+        panel = SyncPanel(runner)
+        qtbot.addWidget(panel)
+        runner.start()
+        assert not runner.sync_now()
+        assert not panel.button.isEnabled()
+        assert panel.state.text() == "No head office configured"
+    finally:
+        service.close()
