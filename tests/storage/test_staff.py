@@ -174,3 +174,16 @@ def test_list_names_and_empty(db: sqlite_utils.Database) -> None:
     assert not directory.is_empty()
     assert [(r.number, r.role) for r in directory.list()] == [("1", "manager"), ("2", "staff")]
     assert directory.names() == {"1": "A", "2": "B"}
+
+
+def test_a_wall_clock_step_back_does_not_stretch_the_lockout(directory: StaffDirectory,
+                                                             wall: WallClock) -> None:
+    """Locked while the PC clock ran a day fast; NTP then corrects it. The lock may not last
+    longer than five minutes from when the counter next looks, rather than a day."""
+    wall.now += 86400.0
+    wrong(directory, 5)
+    wall.now -= 86400.0  # the correction
+    with pytest.raises(SignInError, match=r"locked for about [1-5] min"):
+        directory.sign_in("1001", "1234")
+    wall.now += pins.LOCKOUT_S + 1
+    assert directory.sign_in("1001", "1234").number == "1001"
