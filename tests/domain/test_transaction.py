@@ -514,6 +514,22 @@ def test_overtime_reason_required_before_next_start(
     assert serving.phase is Phase.SERVING
 
 
+def test_sign_out_does_not_skip_the_overtime_reason(
+    serving: CounterMachine, recorder: Recorder, clock: FakeClock
+) -> None:
+    """Signing out and in again must not be a way round the overtime reason."""
+    clock.advance(200)
+    serving.complete()
+    before = snapshot(serving)
+    with pytest.raises(CounterError, match="overtime reason"):
+        serving.sign_out()
+    assert snapshot(serving) == before
+    assert "signed_out" not in recorder.kinds
+    serving.give_overtime_reason("system")
+    serving.sign_out()
+    assert recorder.kinds[-1] == "signed_out"
+
+
 def test_exactly_on_target_is_not_overtime(serving: CounterMachine, clock: FakeClock) -> None:
     clock.advance(180.0)
     assert not serving.complete().is_overtime
