@@ -299,3 +299,24 @@ def test_sigkill_while_committing_leaves_whole_batches(tmp_path: Path, delay: fl
         assert verify(opened.db).ok
     finally:
         opened.db.conn.close()
+
+
+# ---- a start that fails lets go of the data folder --------------------------------------------
+
+def test_failed_start_releases_the_data_folder(demo_config: Config, data_dir: Path) -> None:
+    """A database from a newer app is refused; the refusal must not leave the folder locked,
+    or every admin command then blames 'another Counter App'."""
+    from counter_app.service import lock_data_dir
+    from counter_app.storage.db import SCHEMA_VERSION, DatabaseError
+
+    CounterService(demo_config, data_dir, clock=FakeClock()).close()
+    conn = sqlite3.connect(paths.database_path(data_dir))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer than this app") as info:
+        CounterService(demo_config, data_dir, clock=FakeClock())
+    # the app still holds the error (to show it in a dialog) when the admin runs a command
+    assert info.value is not None
+    lock = lock_data_dir(data_dir)
+    lock.release()
