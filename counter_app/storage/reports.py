@@ -144,3 +144,19 @@ def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
     """The first and last started_at (UTC) in the log."""
     row = db.execute("SELECT MIN(started_at), MAX(started_at) FROM transactions").fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def unreviewed_counts(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(overtime cases without a review, poor ratings without a follow-up), all time."""
+    # counting over the partial indexes and subtracting the reviews avoids a per-row lookup;
+    # reviews exist only for cases of their subject (EventStore refuses unknown transactions)
+    def count(sql: str) -> int:
+        return int(db.execute(sql).fetchone()[0])
+
+    overtime = count("SELECT COUNT(*) FROM transactions WHERE overtime_s > 0")
+    poor = count("SELECT COUNT(*) FROM transactions WHERE rating <= 2")
+    reviewed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
+                     " WHERE r.subject = 'overtime' AND t.overtime_s > 0")
+    followed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
+                     " WHERE r.subject = 'rating' AND t.rating <= 2")
+    return overtime - reviewed, poor - followed

@@ -1,0 +1,278 @@
+"""QtCharts for the KPI tab: each function redraws one chart from domain.reports series."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCharts import (
+    QAbstractAxis,
+    QAreaSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QDateTimeAxis,
+    QLineSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QMargins, QPointF, Qt, QTime
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from counter_app.domain.reports import Bin, DayPoint, ParetoBar, SatisfactionBin
+
+GREEN, RED, BLUE, AMBER = "#2e7d32", "#c62828", "#1565c0", "#e0a526"
+_CONTEXT = "ManagerCharts"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(_CONTEXT, text)
+
+
+def chart_view(title: str, parent: QWidget | None = None) -> QChartView:
+    """An empty, antialiased chart with compact margins and a readable title."""
+    chart = QChart()
+    chart.setTitle(title)
+    font = QFont()
+    font.setPointSizeF(10)
+    font.setBold(True)
+    chart.setTitleFont(font)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.layout().setContentsMargins(0, 0, 0, 0)
+    chart.setBackgroundRoundness(4)
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    view = QChartView(chart, parent)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(220)
+    return view
+
+
+def _clear(chart: QChart) -> None:
+    chart.removeAllSeries()
+    chart.setProperty("kept", None)
+    for axis in chart.axes():
+        chart.removeAxis(axis)
+
+
+_KEPT: dict[int, list[object]] = {}
+
+
+def _keep(chart: QChart, obj: object) -> None:
+    _KEPT.setdefault(id(chart), []).clear()
+    _KEPT[id(chart)].append(obj)
+
+
+def _axis_font(axis: QAbstractAxis) -> None:
+    font = QFont()
+    font.setPointSizeF(8)
+    axis.setLabelsFont(font)
+
+
+def _value_axis(low: float, high: float, fmt: str, title: str = "") -> QValueAxis:
+    axis = QValueAxis()
+    axis.setRange(low, high)
+    axis.setLabelFormat(fmt)
+    if title:
+        axis.setTitleText(title)
+        font = QFont()
+        font.setPointSizeF(8)
+        axis.setTitleFont(font)
+    _axis_font(axis)
+    return axis
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    step = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 2.5, 5, 10):
+        if value <= m * step:
+            return m * step
+    return 10 * step
+
+
+def histogram(chart: QChart, bins: Sequence[Bin], target_s: float | None,
+              target_label: str) -> None:
+    """Handling-time histogram as a stepped area, with a dashed line at the target."""
+    _clear(chart)
+    if not bins:
+        return
+    upper = QLineSeries()
+    width = bins[0].high - bins[0].low if bins[0].high is not None else 30.0
+    peak = 0
+    for b in bins:
+        high = b.high if b.high is not None else b.low + width
+        upper.append(QPointF(b.low / 60, b.count))
+        upper.append(QPointF(high / 60, b.count))
+        peak = max(peak, b.count)
+    area = QAreaSeries(upper)
+    _keep(chart, upper)  # QAreaSeries does not own its boundary line: keep it alive
+    area.setName(_tr("Transactions"))
+    area.setColor(QColor(BLUE).lighter(150))
+    area.setBorderColor(QColor(BLUE))
+    chart.addSeries(area)
+    top = _nice_max(peak * 1.1)
+    x_max = (bins[-1].low + width) / 60
+    x_axis = _value_axis(0, x_max, "%.0f", _tr("minutes (last bin: longer)"))
+    x_axis.setTickCount(min(16, int(x_max) + 1) if x_max <= 15 else 11)
+    y_axis = _value_axis(0, top, "%.0f")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    area.attachAxis(x_axis)
+    area.attachAxis(y_axis)
+    if target_s:
+        line = QLineSeries()
+        line.setName(target_label)
+        line.append(target_s / 60, 0)
+        line.append(target_s / 60, top)
+        line.setPen(QPen(QColor(RED), 2.5, Qt.PenStyle.DashLine))
+        chart.addSeries(line)
+        line.attachAxis(x_axis)
+        line.attachAxis(y_axis)
+
+
+def _qdatetime(day: dt.date, hour: int = 12, minute: int = 0) -> QDateTime:
+    return QDateTime(QDate(day.year, day.month, day.day), QTime(hour, minute))
+
+
+def _msecs(day: dt.date) -> int:
+    return _qdatetime(day).toMSecsSinceEpoch()
+
+
+def daily_trend(chart: QChart, points: Sequence[DayPoint]) -> None:
+    """Service level and satisfaction per day, in percent."""
+    _clear(chart)
+    if not points:
+        return
+    level, satisfaction = QLineSeries(), QLineSeries()
+    level.setName(_tr("Service level"))
+    satisfaction.setName(_tr("Satisfaction rate"))
+    level.setPen(QPen(QColor(BLUE), 2))
+    satisfaction.setPen(QPen(QColor(GREEN), 2))
+    low = 100.0
+    for p in points:
+        when = _msecs(p.day)
+        if p.service_level is not None:
+            level.append(when, p.service_level * 100)
+            low = min(low, p.service_level * 100)
+        if p.satisfaction_rate is not None:
+            satisfaction.append(when, p.satisfaction_rate * 100)
+            low = min(low, p.satisfaction_rate * 100)
+    chart.addSeries(level)
+    chart.addSeries(satisfaction)
+    x_axis = QDateTimeAxis()
+    span = (points[-1].day - points[0].day).days
+    x_axis.setFormat("MM-dd" if span < 120 else "yyyy-MM")
+    x_axis.setTickCount(max(2, min(8, span + 1)))
+    first, last = points[0].day, points[-1].day
+    if first == last:
+        first, last = first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+    x_axis.setRange(_qdatetime(first, 0), _qdatetime(last, 23, 59))
+    _axis_font(x_axis)
+    y_axis = _value_axis(max(0.0, math.floor(low / 10) * 10 - 10), 100, "%.0f%%")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    for series in (level, satisfaction):
+        series.attachAxis(x_axis)
+        series.attachAxis(y_axis)
+
+
+def pareto(chart: QChart, bars: Sequence[ParetoBar], names: dict[str, str]) -> None:
+    """Overtime causes, most frequent first, with the cumulative share as a line."""
+    _clear(chart)
+    if not bars:
+        return
+    counts = QBarSet(_tr("Cases"))
+    counts.setColor(QColor(AMBER))
+    cumulative = QLineSeries()
+    cumulative.setName(_tr("Cumulative %"))
+    cumulative.setPen(QPen(QColor(RED), 2))
+    cumulative.setPointsVisible(True)
+    categories = []
+    for i, bar in enumerate(bars):
+        counts.append(bar.count)
+        cumulative.append(i, bar.cumulative * 100)
+        categories.append(names.get(bar.cause, bar.cause))
+    series = QBarSeries()
+    series.append(counts)
+    series.setLabelsVisible(True)
+    chart.addSeries(series)
+    chart.addSeries(cumulative)
+    x_axis = QBarCategoryAxis()
+    x_axis.append(categories)
+    _axis_font(x_axis)
+    y_axis = _value_axis(0, _nice_max(bars[0].count * 1.15), "%.0f")
+    y_pct = _value_axis(0, 100, "%.0f%%")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    chart.addAxis(y_pct, Qt.AlignmentFlag.AlignRight)
+    series.attachAxis(x_axis)
+    series.attachAxis(y_axis)
+    cumulative.attachAxis(x_axis)
+    cumulative.attachAxis(y_pct)
+
+
+def rating_distribution(chart: QChart, counts: dict[int, int], labels: dict[int, str]) -> None:
+    """How many customers pressed each of the five buttons, poor ones in warm colours."""
+    _clear(chart)
+    colors = {1: "#b71c1c", 2: "#ef6c00", 3: "#9e9d24", 4: "#558b2f", 5: "#2e7d32"}
+    series = QStackedBarSeries()  # one set per value, so each bar keeps its own colour
+    for value in (1, 2, 3, 4, 5):
+        bar_set = QBarSet(labels[value])
+        bar_set.setColor(QColor(colors[value]))
+        for other in (1, 2, 3, 4, 5):
+            bar_set.append(counts.get(value, 0) if other == value else 0)
+        series.append(bar_set)
+    series.setBarWidth(0.7)
+    chart.addSeries(series)
+    x_axis = QBarCategoryAxis()
+    x_axis.append([str(v) for v in (1, 2, 3, 4, 5)])  # the legend carries the words
+    _axis_font(x_axis)
+    y_axis = _value_axis(0, _nice_max(max(counts.values() or [0]) * 1.1), "%.0f")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(x_axis)
+    series.attachAxis(y_axis)
+    legend = chart.legend()
+    legend.setVisible(True)
+    font = QFont()
+    font.setPointSizeF(8)
+    legend.setFont(font)
+
+
+def satisfaction_by_handling(chart: QChart, bins: Sequence[SatisfactionBin]) -> None:
+    """Satisfaction rate per handling-time band (share of target): does overtime cost it?"""
+    _clear(chart)
+    within, over = QBarSet(_tr("Within target")), QBarSet(_tr("Over target"))
+    within.setColor(QColor(GREEN))
+    over.setColor(QColor(RED))
+    categories = []
+    for b in bins:
+        value = (b.satisfaction_rate or 0.0) * 100
+        is_over = b.low >= 1.0
+        within.append(0 if is_over else value)
+        over.append(value if is_over else 0)
+        categories.append(f"{b.low * 100:.0f}" if b.high is not None
+                          else f"{b.low * 100:.0f}+")
+    series = QBarSeries()
+    series.append(within)
+    series.append(over)
+    series.setBarWidth(0.9)
+    chart.addSeries(series)
+    x_axis = QBarCategoryAxis()
+    x_axis.append(categories)
+    x_axis.setTitleText(_tr("handling time, % of target (bin start)"))
+    font = QFont()
+    font.setPointSizeF(8)
+    x_axis.setTitleFont(font)
+    _axis_font(x_axis)
+    y_axis = _value_axis(0, 100, "%.0f%%")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(x_axis)
+    series.attachAxis(y_axis)

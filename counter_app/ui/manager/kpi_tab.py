@@ -1,0 +1,147 @@
+"""The KPIs and charts tab: headline numbers and five charts for the filtered period."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from counter_app.domain import reports
+from counter_app.domain.ratings import RATING_LABELS
+from counter_app.domain.reviews import OVERTIME_CAUSES
+from counter_app.domain.timer import format_mmss
+from counter_app.exports import local_day_bounds_utc
+from counter_app.manager_data import LocalDays, cause_counts
+from counter_app.storage import reports as queries
+from counter_app.ui.manager import charts
+from counter_app.ui.manager.context import Filters, ManagerContext
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+class KpiCard(QFrame):
+    """A big number with its name underneath."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kpiCard")
+        self.value = QLabel("–", objectName="kpiValue")
+        self.title = QLabel(title, objectName="kpiTitle", wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(0)
+        layout.addWidget(self.value)
+        layout.addWidget(self.title)
+
+    def set(self, text: str, tooltip: str = "") -> None:
+        self.value.setText(text)
+        self.setToolTip(tooltip)
+
+
+class KpiTab(QWidget):
+    """Served, service level, median/p90, overtime, satisfaction, participation; the charts."""
+
+    def __init__(self, ctx: ManagerContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kpis: reports.Kpis | None = None
+        self._filters: Filters | None = None
+        self._days = LocalDays()
+        self.cards = {
+            "served": KpiCard(self.tr("Served")),
+            "service_level": KpiCard(self.tr("Service level (within target)")),
+            "median": KpiCard(self.tr("Median time")),
+            "p90": KpiCard(self.tr("90th percentile")),
+            "overtime": KpiCard(self.tr("Overtime cases")),
+            "satisfaction": KpiCard(self.tr("Satisfaction rate (4–5)")),
+            "participation": KpiCard(self.tr("Participation (rated)")),
+            "mean": KpiCard(self.tr("Mean rating")),
+        }
+        cards = QHBoxLayout()
+        cards.setSpacing(6)
+        for card in self.cards.values():
+            cards.addWidget(card)
+
+        self.histogram = charts.chart_view(self.tr("Handling time"))
+        self.trend = charts.chart_view(self.tr("Daily service level and satisfaction"))
+        self.pareto = charts.chart_view(self.tr("Overtime causes (Pareto)"))
+        self.ratings = charts.chart_view(self.tr("Rating distribution"))
+        self.satisfaction = charts.chart_view(self.tr("Satisfaction by handling time"))
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        grid.addWidget(self.histogram, 0, 0)
+        grid.addWidget(self.trend, 0, 1, 1, 2)
+        grid.addWidget(self.pareto, 1, 0)
+        grid.addWidget(self.ratings, 1, 1)
+        grid.addWidget(self.satisfaction, 1, 2)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        self.note = QLabel(objectName="muted", wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(cards)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.note)
+
+    def load(self, filters: Filters) -> None:
+        """Recompute everything for `filters` (one indexed query, then pure functions)."""
+        self._filters = filters
+        start, end = local_day_bounds_utc(filters.start, filters.end)
+        rows = queries.kpi_rows(self.ctx.db, start, end, filters.staff, filters.type_code)
+        k = self.kpis = reports.kpis(rows)
+        self.cards["served"].set(str(k.served), self.tr("%1 voided, %2 interrupted")
+                                 .replace("%1", str(k.voided)).replace("%2", str(k.interrupted)))
+        self.cards["service_level"].set(_pct(k.service_level), self.tr("%1 of %2 timed")
+                                        .replace("%1", str(k.within_target))
+                                        .replace("%2", str(k.timed)))
+        self.cards["median"].set(format_mmss(k.median_s) if k.median_s is not None else "–")
+        self.cards["p90"].set(format_mmss(k.p90_s) if k.p90_s is not None else "–")
+        self.cards["overtime"].set(str(k.overtime))
+        self.cards["satisfaction"].set(_pct(k.satisfaction_rate), self.tr("%1 of %2 ratings")
+                                       .replace("%1", str(k.satisfied))
+                                       .replace("%2", str(k.rated)))
+        self.cards["participation"].set(_pct(k.participation_rate))
+        self.cards["mean"].set("–" if k.mean_rating is None else f"{k.mean_rating:.2f}")
+
+        completed = [r for r in rows if r["status"] == "completed"]
+        target, target_label = self._target(filters)
+        durations = [float(r["duration_s"]) for r in completed]
+        p90 = k.p90_s or 0.0
+        max_s = max(60.0, math.ceil(max((target or 0) * 2, p90 * 1.4) / 60) * 60)
+        charts.histogram(self.histogram.chart(),
+                         reports.histogram(durations, bin_s=max_s / 30, max_s=max_s),
+                         target, target_label)
+        charts.daily_trend(self.trend.chart(), reports.daily_trend(rows, self._days))
+        names = self.short_cause_names()
+        charts.pareto(self.pareto.chart(), reports.pareto(cause_counts(rows)), names)
+        labels = {v: f"{v} {zh if self.ctx.zh else en}" for v, (zh, en) in RATING_LABELS.items()}
+        charts.rating_distribution(self.ratings.chart(), reports.rating_distribution(rows),
+                                   labels)
+        charts.satisfaction_by_handling(self.satisfaction.chart(),
+                                        reports.satisfaction_by_handling(rows))
+        self.note.setText(self.tr(
+            "Overtime causes: the manager's cause where reviewed, else the staff's reason. "
+            "Satisfaction by handling time counts rated, timed transactions."))
+
+    def short_cause_names(self) -> dict[str, str]:
+        """Cause names short enough for the Pareto chart's axis."""
+        if self.ctx.zh:
+            short = {"staff_skill": "技能", "system": "系统网络", "complex_request": "业务复杂",
+                     "missing_documents": "资料不全", "policy": "政策流程", "other": "其他",
+                     "unknown": "未说明"}
+        else:
+            short = {"staff_skill": "Skill", "system": "System", "complex_request": "Complex",
+                     "missing_documents": "Docs", "policy": "Policy", "other": "Other",
+                     "unknown": "None"}
+        known = {c.code for c in OVERTIME_CAUSES}
+        return {code: text for code, text in short.items() if code in known or code == "unknown"}
+
+    def _target(self, filters: Filters) -> tuple[float | None, str]:
+        """The target line: the filtered type's, else the counter's default type's."""
+        kind = self.ctx.config.type_named(filters.type_code or self.ctx.config.default_type)
+        if kind is None or kind.target_s is None:
+            return None, ""
+        return kind.target_s, self.tr("Target %1 (%2)").replace(
+            "%1", format_mmss(kind.target_s)).replace("%2", kind.name(self.ctx.language))

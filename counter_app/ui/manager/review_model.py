@@ -1,0 +1,251 @@
+"""The review queue as a Qt table model, and the proxy that filters and sorts it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
+from counter_app.domain.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
+from counter_app.domain.timer import format_mmss
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+_CONTEXT = "ReviewQueue"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(_CONTEXT, text)
+
+
+def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
+    """A choice's label in the UI language; the code itself when unknown."""
+    if not code:
+        return ""
+    for choice in choices:
+        if choice.code == code:
+            return choice.zh if language.startswith("zh") else choice.en
+    return code
+
+
+class QueueRow:
+    """One case in the queue, with what filters and sorting need computed once."""
+
+    __slots__ = ("data", "day", "follow_up_done", "is_overtime", "is_poor", "local", "review_done")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        started = dt.datetime.fromisoformat(data["started_at"].replace("Z", "+00:00"))
+        self.local = started.astimezone()
+        self.day = self.local.date()
+        self.is_overtime = (data.get("overtime_s") or 0) > 0
+        self.is_poor = data.get("rating") in POOR_RATINGS
+        self.review_done = bool(data.get("cause"))
+        self.follow_up_done = bool(data.get("follow_up_cause"))
+
+    @property
+    def txn(self) -> str:
+        return str(self.data["txn"])
+
+    @property
+    def reviewed(self) -> bool:
+        """Every review this case needs is recorded."""
+        return ((not self.is_overtime or self.review_done)
+                and (not self.is_poor or self.follow_up_done))
+
+
+class ReviewQueueModel(QAbstractTableModel):
+    """Overtime transactions and poor ratings, one row each, with the manager's findings."""
+
+    COLUMNS: tuple[str, ...] = (
+        "when", "counter", "staff", "type", "target", "actual", "overtime", "staff_reason",
+        "rating", "issue", "cause", "note", "status",
+    )
+
+    def __init__(self, language: str, type_name: Callable[[str], str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.language = language
+        self.type_name = type_name
+        self.rows: list[QueueRow] = []
+        self._headers = [
+            _tr("When"), _tr("Counter"), _tr("Staff"), _tr("Type"), _tr("Target"),
+            _tr("Actual"), _tr("Overtime"), _tr("Staff's reason"), _tr("Rating"), _tr("Issue"),
+            _tr("Manager's cause"), _tr("Note"), _tr("Status"),
+        ]
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # ---- data in ---------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.rows = [QueueRow(r) for r in rows]
+        self.endResetModel()
+
+    def update_row(self, data: dict[str, Any]) -> int | None:
+        """Replace the row of the same transaction (after a review); its number, or None."""
+        for i, row in enumerate(self.rows):
+            if row.txn == data["txn"]:
+                self.rows[i] = QueueRow(data)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
+                return i
+        return None
+
+    def row_of(self, txn: str) -> int | None:
+        return next((i for i, r in enumerate(self.rows) if r.txn == txn), None)
+
+    # ---- Qt model --------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            return self._sort_key(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+                "target", "actual", "overtime", "rating"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == "status" and not row.reviewed:
+                return QColor("#bf360c")
+            if column == "overtime":
+                return QColor("#b71c1c")
+        if role == Qt.ItemDataRole.FontRole and column == "status" and not row.reviewed:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole and column == "note":
+            return self._display(row, column) or None
+        return None
+
+    def _display(self, row: QueueRow, column: str) -> str:
+        d = row.data
+        if column == "when":
+            return row.local.strftime("%Y-%m-%d %H:%M")
+        if column == "counter":
+            return str(d["counter"])
+        if column == "staff":
+            return f"{d.get('staff_name') or ''} {d['staff']}".strip()
+        if column == "type":
+            return self.type_name(d["type"])
+        if column == "target":
+            return format_mmss(d["target_s"]) if d.get("target_s") else "–"
+        if column == "actual":
+            return format_mmss(d["duration_s"] or 0)
+        if column == "overtime":
+            return "+" + format_mmss(d["overtime_s"]) if row.is_overtime else ""
+        if column == "staff_reason":
+            return label(OVERTIME_REASONS, d.get("overtime_reason"), self.language)
+        if column == "rating":
+            if d.get("rating") is None:
+                return ""
+            zh, en = RATING_LABELS[int(d["rating"])]
+            return f"{d['rating']} {zh if self.language.startswith('zh') else en}"
+        if column == "issue":
+            parts = ([_tr("Overtime")] if row.is_overtime else []) + (
+                [_tr("Poor rating")] if row.is_poor else [])
+            return " + ".join(parts)
+        if column == "cause":
+            parts = []
+            if row.review_done:
+                parts.append(label(OVERTIME_CAUSES, d["cause"], self.language))
+            if row.follow_up_done:
+                parts.append(label(FOLLOW_UP_CAUSES, d["follow_up_cause"], self.language))
+            return " / ".join(parts)
+        if column == "note":
+            return " / ".join(n for n in (d.get("note"), d.get("follow_up_note")) if n)
+        if column == "status":
+            if row.reviewed:
+                if row.is_poor and not d.get("resolved"):
+                    return _tr("Followed up, open")
+                return _tr("Reviewed")
+            return _tr("To review")
+        return ""
+
+    def _sort_key(self, row: QueueRow, column: str) -> Any:
+        d = row.data
+        numeric = {"target": "target_s", "actual": "duration_s", "overtime": "overtime_s",
+                   "rating": "rating"}
+        if column == "when":
+            return d["started_at"]
+        if column in numeric:
+            value = d.get(numeric[column])
+            return -1.0 if value is None else float(value)
+        if column == "status":
+            return int(row.reviewed)
+        return self._display(row, column)
+
+
+class ReviewFilter(QSortFilterProxyModel):
+    """Staff, type, kind of case and "unreviewed only"; the date range is the SQL query's."""
+
+    KINDS = ("all", "overtime", "poor")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.staff: str | None = None
+        self.type_code: str | None = None
+        self.kind = "all"
+        self.unreviewed_only = False
+        self.setSortRole(SORT_ROLE)
+
+    def set_filters(self, *, staff: str | None = None, type_code: str | None = None,
+                    kind: str = "all", unreviewed_only: bool = False) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"kind must be one of {self.KINDS}")
+        modern = hasattr(self, "beginFilterChange")  # Qt ≥ 6.9; invalidateRowsFilter before
+        if modern:
+            self.beginFilterChange()
+        self.staff, self.type_code = staff or None, type_code or None
+        self.kind, self.unreviewed_only = kind, unreviewed_only
+        if modern:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, ReviewQueueModel)
+        row = model.rows[source_row]
+        d = row.data
+        if self.staff and d["staff"] != self.staff:
+            return False
+        if self.type_code and d["type"] != self.type_code:
+            return False
+        if self.kind == "overtime" and not row.is_overtime:
+            return False
+        if self.kind == "poor" and not row.is_poor:
+            return False
+        return not (self.unreviewed_only and row.reviewed)
+
+    def source_row(self, proxy_row: int) -> QueueRow | None:
+        model = self.sourceModel()
+        assert isinstance(model, ReviewQueueModel)
+        index = self.mapToSource(self.index(proxy_row, 0))
+        return model.rows[index.row()] if index.isValid() else None

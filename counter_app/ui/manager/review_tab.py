@@ -1,0 +1,290 @@
+"""The review queue / overtime log tab: filtered, sortable table and the review forms."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain import reviews
+from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
+from counter_app.domain.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES, ReviewError
+from counter_app.domain.timer import format_mmss
+from counter_app.domain.transaction import Draft
+from counter_app.exports import local_day_bounds_utc
+from counter_app.storage import reports as queries
+from counter_app.ui.manager.context import Filters, ManagerContext
+from counter_app.ui.manager.review_model import (
+    QueueRow,
+    ReviewFilter,
+    ReviewQueueModel,
+    label,
+)
+
+_WIDTHS = {"when": 118, "counter": 58, "staff": 96, "type": 86, "target": 60, "actual": 60,
+           "overtime": 66, "staff_reason": 120, "rating": 110, "issue": 130, "cause": 150,
+           "note": 150, "status": 110}
+
+
+class ReviewTab(QWidget):
+    """Every overtime case and poor rating in the period; record the cause or the follow-up."""
+
+    #: a review was recorded (the view updates its "to review" counts)
+    reviewed = Signal(str)
+
+    def __init__(self, ctx: ManagerContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._loaded_range: tuple[str | None, str | None] | None = None
+        self._filters: Filters | None = None
+
+        self.kind = QComboBox(objectName="queueKind")
+        for code, text in (("all", self.tr("Overtime and poor ratings")),
+                           ("overtime", self.tr("Overtime only")),
+                           ("poor", self.tr("Poor ratings only"))):
+            self.kind.addItem(text, code)
+        self.unreviewed = QCheckBox(self.tr("Unreviewed only"), objectName="unreviewedOnly")
+        self.count_label = QLabel(objectName="queueCount")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Show")))
+        bar.addWidget(self.kind)
+        bar.addWidget(self.unreviewed)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+
+        self.model = ReviewQueueModel(ctx.language, ctx.type_name, self)
+        self.proxy = ReviewFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(objectName="reviewTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for i, column in enumerate(ReviewQueueModel.COLUMNS):
+            self.table.setColumnWidth(i, _WIDTHS[column])
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.detail = QLabel(objectName="caseDetail", wordWrap=True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setMinimumWidth(260)
+
+        self.cause = QComboBox(objectName="overtimeCause")
+        for choice in OVERTIME_CAUSES:
+            self.cause.addItem(ctx.choice(choice), choice.code)
+        self.note = QLineEdit(objectName="overtimeNote", maxLength=reviews.MAX_NOTE)
+        self.note.setPlaceholderText(self.tr("What happened (required for “other”)"))
+        self.record_button = QPushButton(self.tr("Record cause"), objectName="recordCause")
+        self.record_button.clicked.connect(self.record_cause)
+        self.overtime_box = QGroupBox(self.tr("Overtime review"))
+        form = QFormLayout(self.overtime_box)
+        form.addRow(self.tr("Cause"), self.cause)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.record_button)
+
+        self.called_back = QCheckBox(self.tr("Customer called back"), objectName="calledBack")
+        self.follow_cause = QComboBox(objectName="followUpCause")
+        for choice in FOLLOW_UP_CAUSES:
+            self.follow_cause.addItem(ctx.choice(choice), choice.code)
+        self.resolved = QCheckBox(self.tr("Resolved"), objectName="resolved")
+        self.follow_note = QLineEdit(objectName="followUpNote", maxLength=reviews.MAX_NOTE)
+        self.follow_button = QPushButton(self.tr("Record follow-up"), objectName="recordFollowUp")
+        self.follow_button.clicked.connect(self.record_follow_up)
+        self.follow_box = QGroupBox(self.tr("Poor-rating follow-up"))
+        form = QFormLayout(self.follow_box)
+        checks = QHBoxLayout()
+        checks.addWidget(self.called_back)
+        checks.addWidget(self.resolved)
+        checks.addStretch(1)
+        form.addRow(checks)
+        form.addRow(self.tr("Cause"), self.follow_cause)
+        form.addRow(self.tr("Note"), self.follow_note)
+        form.addRow(self.follow_button)
+
+        self.message = QLabel(objectName="reviewMessage", wordWrap=True)
+        panel = QWidget()
+        panel_layout = QHBoxLayout(panel)
+        panel_layout.setContentsMargins(0, 4, 0, 0)
+        panel_layout.addWidget(self.detail, 3)
+        panel_layout.addWidget(self.overtime_box, 4)
+        panel_layout.addWidget(self.follow_box, 4)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.message)
+
+        self.kind.currentIndexChanged.connect(self._apply_proxy)
+        self.unreviewed.toggled.connect(self._apply_proxy)
+        self._show_case(None)
+
+    # ---- loading and filtering ------------------------------------------------------------
+
+    def load(self, filters: Filters, *, force: bool = False) -> None:
+        """Query the period when it changed (indexed), then filter staff/type in the proxy."""
+        self._filters = filters
+        bounds = local_day_bounds_utc(filters.start, filters.end)
+        if force or bounds != self._loaded_range:
+            selected = self.current_row()
+            self.model.set_rows(queries.review_queue(self.ctx.db, *bounds))
+            self._loaded_range = bounds
+            if selected is not None:
+                self.select_txn(selected.txn)
+        self._apply_proxy()
+
+    def _apply_proxy(self) -> None:
+        f = self._filters
+        self.proxy.set_filters(
+            staff=f.staff if f else None, type_code=f.type_code if f else None,
+            kind=str(self.kind.currentData()), unreviewed_only=self.unreviewed.isChecked())
+        self._update_count()
+        if self.current_row() is None:
+            self._show_case(None)
+
+    def _update_count(self) -> None:
+        shown = self.proxy.rowCount()
+        open_cases = sum(1 for i in range(shown)
+                         if (row := self.proxy.source_row(i)) is not None and not row.reviewed)
+        self.count_label.setText(self.tr("%1 cases shown, %2 to review")
+                                 .replace("%1", str(shown)).replace("%2", str(open_cases)))
+
+    # ---- selection -----------------------------------------------------------------------
+
+    def current_row(self) -> QueueRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.proxy.source_row(rows[0].row()) if rows else None
+
+    def select_txn(self, txn: str) -> bool:
+        source = self.model.row_of(txn)
+        if source is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(source, 0))
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._show_case(self.current_row())
+
+    def _show_case(self, row: QueueRow | None) -> None:
+        self.message.clear()
+        self.overtime_box.setEnabled(bool(row and row.is_overtime))
+        self.follow_box.setEnabled(bool(row and row.is_poor))
+        if row is None:
+            self.detail.setText(self.tr("Select a case in the table to review it."))
+            return
+        d = row.data
+        lines = [
+            row.local.strftime("%Y-%m-%d %H:%M:%S") + "  ·  " + self.tr("Counter")
+            + f" {d['counter']}",
+            self.tr("Staff") + f": {self.ctx.staff_label(d['staff'])}",
+            self.tr("Type") + f": {self.ctx.type_name(d['type'])}",
+            self.tr("Time") + f": {format_mmss(d['duration_s'] or 0)}"
+            + (f" / {format_mmss(d['target_s'])}" if d.get("target_s") else ""),
+        ]
+        if row.is_overtime:
+            lines.append(self.tr("Overtime") + f": +{format_mmss(d['overtime_s'])}")
+            reason = label(OVERTIME_REASONS, d.get("overtime_reason"), self.ctx.language)
+            lines.append(self.tr("Staff's reason") + ": " + (reason or self.tr("none given")))
+        if d.get("rating") is not None:
+            zh, en = RATING_LABELS[int(d["rating"])]
+            text = self.tr("Rating") + f": {d['rating']} {zh if self.ctx.zh else en}"
+            if d.get("rating_reason"):
+                text += " — " + label(POOR_RATING_REASONS, d["rating_reason"], self.ctx.language)
+            lines.append(text)
+        self.detail.setText("\n".join(lines))
+        self._set_combo(self.cause, d.get("cause") or "staff_skill")
+        self.note.setText(d.get("note") or "")
+        self.called_back.setChecked(bool(d.get("called_back")))
+        self.resolved.setChecked(bool(d.get("resolved")))
+        self._set_combo(self.follow_cause, d.get("follow_up_cause") or
+                        {"slow": "slow", "attitude": "attitude", "unsolved": "unsolved",
+                         "process": "policy"}.get(d.get("rating_reason") or "", "other"))
+        self.follow_note.setText(d.get("follow_up_note") or "")
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, code: str) -> None:
+        index = combo.findData(code)
+        combo.setCurrentIndex(max(0, index))
+
+    # ---- recording -----------------------------------------------------------------------
+
+    def record_cause(self) -> bool:
+        """Write an `overtime_reviewed` event for the selected case."""
+        row = self.current_row()
+        if row is None or not row.is_overtime:
+            return False
+        try:
+            draft = reviews.overtime_review(row.txn, str(self.cause.currentData()),
+                                            self.note.text(), self.ctx.manager)
+        except ReviewError as exc:
+            self._error(str(exc))
+            return False
+        return self._record(row.txn, draft, self.tr("Cause recorded"))
+
+    def record_follow_up(self) -> bool:
+        """Write a `rating_followed_up` event for the selected case."""
+        row = self.current_row()
+        if row is None or not row.is_poor:
+            return False
+        try:
+            draft = reviews.rating_follow_up(
+                row.txn, called_back=self.called_back.isChecked(),
+                cause=str(self.follow_cause.currentData()), resolved=self.resolved.isChecked(),
+                note=self.follow_note.text(), manager=self.ctx.manager)
+        except ReviewError as exc:
+            self._error(str(exc))
+            return False
+        return self._record(row.txn, draft, self.tr("Follow-up recorded"))
+
+    def _record(self, txn: str, draft: Draft, done: str) -> bool:
+        try:
+            self.ctx.service.store.append([draft])
+        except Exception as exc:  # the event was not committed: say so, change nothing
+            self._error(self.tr("Not recorded: %1").replace("%1", str(exc)))
+            return False
+        fresh = queries.queue_row(self.ctx.db, txn)
+        if fresh is not None:
+            self.model.update_row(fresh)
+        self._update_count()
+        self.select_txn(txn)
+        self._show_case(self.current_row())
+        self.message.setStyleSheet("color: #2e7d32;")
+        self.message.setText(done)
+        self.reviewed.emit(txn)
+        return True
+
+    def _error(self, text: str) -> None:
+        self.message.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.message.setText(text)

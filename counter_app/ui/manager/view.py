@@ -1,0 +1,355 @@
+"""ManagerView: the duty manager's review queue, KPIs and charts, monthly summary and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.exports import local_day_bounds_utc
+from counter_app.manager_data import (
+    LocalDays,
+    month_report,
+    overtime_records,
+)
+from counter_app.manager_exports import write_overtime, write_summary
+from counter_app.service import CounterService
+from counter_app.storage import reports as queries
+from counter_app.ui.manager.context import Filters, ManagerContext
+from counter_app.ui.manager.kpi_tab import KpiTab
+from counter_app.ui.manager.review_tab import ReviewTab
+from counter_app.ui.manager.summary_tab import SummaryTab, months_between
+
+STYLE = """
+QWidget#managerView { background: #f4f6f8; }
+QLabel#managerTitle { font-size: 18px; font-weight: bold; color: #263238; }
+QLabel#toReview { background: #fff3e0; color: #bf360c; border: 1px solid #ffb74d;
+                  border-radius: 10px; padding: 3px 10px; font-weight: bold; }
+QLabel#toReview[clear="true"] { background: #e8f5e9; color: #2e7d32; border-color: #81c784; }
+QFrame#kpiCard { background: white; border: 1px solid #cfd8dc; border-radius: 6px; }
+QLabel#kpiValue { font-size: 20px; font-weight: bold; color: #263238; }
+QLabel#kpiTitle { color: #607d8b; font-size: 11px; }
+QFrame#starBox { background: #fffdf3; border: 2px solid #e0a526; border-radius: 8px; }
+QLabel#starSuggestion { font-size: 16px; font-weight: bold; color: #8d6e00; }
+QLabel#starRule, QLabel#muted { color: #546e7a; }
+QLabel#caseDetail { background: white; border: 1px solid #cfd8dc; border-radius: 4px;
+                    padding: 6px; }
+"""
+
+PRESETS = ("last7", "last30", "this_month", "last_month", "last365", "custom")
+
+
+def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days a quick-range choice stands for (inclusive); None for "custom"."""
+    if preset == "last7":
+        return today - dt.timedelta(days=6), today
+    if preset == "last30":
+        return today - dt.timedelta(days=29), today
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "last365":
+        return today - dt.timedelta(days=364), today
+    return None
+
+
+class ManagerView(QWidget):
+    """The manager's screen; the host shows it only after a manager signs in."""
+
+    #: emitted after any manager event was recorded (review, follow-up, star)
+    recorded = Signal()
+
+    def __init__(self, service: CounterService, parent: QWidget | None = None,
+                 sync_panel: QWidget | None = None, *, manager: str | None = None,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("managerView")
+        self.setStyleSheet(STYLE)
+        self.ctx = ManagerContext(service, manager)
+        self.today = today or dt.date.today()
+        self._dirty: set[str] = set()
+
+        config = service.config
+        title = QLabel(self.tr("Duty manager · %1 · counter %2")
+                       .replace("%1", config.hall_name).replace("%2", config.counter_id),
+                       objectName="managerTitle")
+        self.to_review = QLabel(objectName="toReview")
+        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch(1)
+        header.addWidget(self.to_review)
+        header.addWidget(self.refresh_button)
+
+        # ---- shared filters ------------------------------------------------------------
+        self.preset = QComboBox(objectName="rangePreset")
+        for code, text in zip(PRESETS, (
+                self.tr("Last 7 days"), self.tr("Last 30 days"), self.tr("This month"),
+                self.tr("Last month"), self.tr("Last 12 months"), self.tr("Custom")),
+                strict=True):
+            self.preset.addItem(text, code)
+        self.date_from = QDateEdit(objectName="dateFrom", calendarPopup=True,
+                                   displayFormat="yyyy-MM-dd")
+        self.date_to = QDateEdit(objectName="dateTo", calendarPopup=True,
+                                 displayFormat="yyyy-MM-dd")
+        self.staff = QComboBox(objectName="staffFilter")
+        self.type = QComboBox(objectName="typeFilter")
+        self.type.addItem(self.tr("All types"), "")
+        for kind in config.types:
+            self.type.addItem(kind.name(self.ctx.language), kind.code)
+        self._fill_staff()
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("Period")))
+        filters.addWidget(self.preset)
+        filters.addWidget(self.date_from)
+        filters.addWidget(QLabel("–"))
+        filters.addWidget(self.date_to)
+        filters.addSpacing(12)
+        filters.addWidget(QLabel(self.tr("Staff")))
+        filters.addWidget(self.staff)
+        filters.addSpacing(12)
+        filters.addWidget(QLabel(self.tr("Type")))
+        filters.addWidget(self.type)
+        filters.addStretch(1)
+
+        # ---- tabs ----------------------------------------------------------------------
+        self.review_tab = ReviewTab(self.ctx)
+        self.kpi_tab = KpiTab(self.ctx)
+        self.summary_tab = SummaryTab(self.ctx)
+        self.tabs = QTabWidget(objectName="managerTabs")
+        self.tabs.addTab(self.review_tab, self.tr("Review queue"))
+        self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
+        self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
+        self.sync_panel = sync_panel
+        if sync_panel is not None:
+            holder = QWidget()
+            box = QVBoxLayout(holder)
+            box.addWidget(sync_panel)
+            box.addStretch(1)
+            self.tabs.addTab(holder, self.tr("Head office"))
+
+        # ---- exports -------------------------------------------------------------------
+        self.export_log_button = QPushButton(self.tr("Export overtime log…"),
+                                             objectName="exportOvertime")
+        self.export_summary_button = QPushButton(self.tr("Export monthly summary…"),
+                                                 objectName="exportSummary")
+        self.export_log_button.clicked.connect(self._ask_export_overtime)
+        self.export_summary_button.clicked.connect(self._ask_export_summary)
+        self.export_message = QLabel(objectName="muted")
+        footer = QHBoxLayout()
+        footer.addWidget(self.export_message, 1)
+        footer.addWidget(self.export_log_button)
+        footer.addWidget(self.export_summary_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addLayout(filters)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(footer)
+
+        self._set_preset("last30")
+        self._fill_months()
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.date_from.dateChanged.connect(self._dates_edited)
+        self.date_to.dateChanged.connect(self._dates_edited)
+        self.staff.currentIndexChanged.connect(lambda _: self.apply_filters())
+        self.type.currentIndexChanged.connect(lambda _: self.apply_filters())
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.review_tab.reviewed.connect(self._after_record)
+        self.summary_tab.confirmed.connect(self._after_record)
+        self._update_to_review()
+        self.apply_filters()
+
+    # ---- filters ---------------------------------------------------------------------------
+
+    def filters(self) -> Filters:
+        start = self.date_from.date().toPython()
+        end = self.date_to.date().toPython()
+        if end < start:
+            start, end = end, start
+        return Filters(start, end, self.staff.currentData() or None,
+                       self.type.currentData() or None)
+
+    def set_filters(self, *, start: dt.date | None = None, end: dt.date | None = None,
+                    staff: str | None = None, type_code: str | None = None) -> None:
+        """Set several filters at once and apply them once (tests, benchmarks, callers)."""
+        with QSignalBlocker(self.date_from), QSignalBlocker(self.date_to), \
+                QSignalBlocker(self.staff), QSignalBlocker(self.type), \
+                QSignalBlocker(self.preset):
+            if start is not None:
+                self.date_from.setDate(QDate(start))
+                self.preset.setCurrentIndex(PRESETS.index("custom"))
+            if end is not None:
+                self.date_to.setDate(QDate(end))
+                self.preset.setCurrentIndex(PRESETS.index("custom"))
+            self.staff.setCurrentIndex(max(0, self.staff.findData(staff or "")))
+            self.type.setCurrentIndex(max(0, self.type.findData(type_code or "")))
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        """Reload the visible tab for the current filters; the others when next shown."""
+        filters = self.filters()
+        self._dirty |= {"review", "kpi"}
+        current = self.tabs.currentWidget()
+        if current is self.review_tab:
+            self.review_tab.load(filters)
+            self._dirty.discard("review")
+        elif current is self.kpi_tab:
+            self.kpi_tab.load(filters)
+            self._dirty.discard("kpi")
+
+    def _set_preset(self, preset: str) -> None:
+        days = preset_range(preset, self.today)
+        with QSignalBlocker(self.preset), QSignalBlocker(self.date_from), \
+                QSignalBlocker(self.date_to):
+            self.preset.setCurrentIndex(PRESETS.index(preset))
+            if days:
+                self.date_from.setDate(QDate(days[0]))
+                self.date_to.setDate(QDate(days[1]))
+
+    def _preset_changed(self) -> None:
+        preset = str(self.preset.currentData())
+        if preset != "custom":
+            self._set_preset(preset)
+            self.apply_filters()
+
+    def _dates_edited(self) -> None:
+        with QSignalBlocker(self.preset):
+            self.preset.setCurrentIndex(PRESETS.index("custom"))
+        self.apply_filters()
+
+    def _fill_staff(self) -> None:
+        with QSignalBlocker(self.staff):
+            current = self.staff.currentData()
+            self.staff.clear()
+            self.staff.addItem(self.tr("All staff"), "")
+            for number in queries.staff_in_transactions(self.ctx.db):
+                self.staff.addItem(self.ctx.staff_label(number), number)
+            self.staff.setCurrentIndex(max(0, self.staff.findData(current or "")))
+
+    def _fill_months(self) -> None:
+        first, last = queries.date_span(self.ctx.db)
+        days = LocalDays()
+        if first is None or last is None:
+            months: list[str] = []
+        else:
+            months = months_between(days(first), max(days(last), self.today))
+        previous = (self.today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        self.summary_tab.set_months(months, self.summary_tab.selected_month() or previous)
+        self._dirty.add("summary")
+
+    # ---- tabs and refresh ------------------------------------------------------------------
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.review_tab and "review" in self._dirty:
+            self.review_tab.load(self.filters())
+            self._dirty.discard("review")
+        elif widget is self.kpi_tab and "kpi" in self._dirty:
+            self.kpi_tab.load(self.filters())
+            self._dirty.discard("kpi")
+        elif widget is self.summary_tab and "summary" in self._dirty:
+            self.summary_tab.load()
+            self._dirty.discard("summary")
+
+    def refresh(self) -> None:
+        """Re-read everything (new transactions since the view opened)."""
+        self.ctx.refresh_names()
+        self._fill_staff()
+        self._fill_months()
+        self._update_to_review()
+        filters = self.filters()
+        self._dirty = {"review", "kpi", "summary"}
+        if self.tabs.currentWidget() is self.review_tab:
+            self.review_tab.load(filters, force=True)
+            self._dirty.discard("review")
+        self._tab_changed(self.tabs.currentIndex())
+
+    def _after_record(self, *args: object) -> None:
+        self._update_to_review()
+        self._dirty.update({"kpi", "summary"} - {self._current_name()})
+        self.recorded.emit()
+
+    def _current_name(self) -> str:
+        widget = self.tabs.currentWidget()
+        return {id(self.review_tab): "review", id(self.kpi_tab): "kpi",
+                id(self.summary_tab): "summary"}.get(id(widget), "")
+
+    def _update_to_review(self) -> None:
+        overtime, poor = queries.unreviewed_counts(self.ctx.db)
+        self.unreviewed = (overtime, poor)
+        if overtime or poor:
+            text = self.tr("To review: %1 overtime · %2 poor ratings")
+            text = text.replace("%1", str(overtime)).replace("%2", str(poor))
+        else:
+            text = self.tr("All cases reviewed")
+        self.to_review.setText(text)
+        self.to_review.setProperty("clear", not (overtime or poor))
+        self.to_review.style().unpolish(self.to_review)
+        self.to_review.style().polish(self.to_review)
+
+    # ---- exports ---------------------------------------------------------------------------
+
+    def export_overtime(self, path: Path) -> int:
+        """The overtime log of the chosen period as CSV or XLSX (by the file's suffix)."""
+        fmt = path.suffix.lower().lstrip(".") or "csv"
+        f = self.filters()
+        rows = queries.overtime_log(self.ctx.db, *local_day_bounds_utc(f.start, f.end))
+        rows = [r for r in rows if (not f.staff or r["staff"] == f.staff)
+                and (not f.type_code or r["type"] == f.type_code)]
+        count = write_overtime(overtime_records(rows), fmt, path)
+        self.export_message.setText(self.tr("%1 overtime cases exported to %2")
+                                    .replace("%1", str(count)).replace("%2", str(path)))
+        return count
+
+    def export_summary(self, path: Path, month: str | None = None) -> int:
+        """The monthly summary as CSV, XLSX or PDF (by the file's suffix)."""
+        fmt = path.suffix.lower().lstrip(".") or "csv"
+        month = month or self.summary_tab.selected_month()
+        if month is None:
+            return 0
+        config = self.ctx.config
+        report = month_report(self.ctx.db, month, self.summary_tab.rule)
+        count = write_summary(report, fmt, path, hall=f"{config.hall_name} ({config.hall_id})",
+                              counter=config.counter_id)
+        self.export_message.setText(self.tr("Summary of %1 exported to %2")
+                                    .replace("%1", month).replace("%2", str(path)))
+        return count
+
+    def _ask_export_overtime(self) -> None:
+        f = self.filters()
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export overtime log"), f"overtime-{f.start}-{f.end}.xlsx",
+            self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
+        if name:
+            self._run_export(lambda: self.export_overtime(Path(name)))
+
+    def _ask_export_summary(self) -> None:
+        month = self.summary_tab.selected_month() or ""
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export monthly summary"), f"summary-{month}.pdf",
+            self.tr("PDF (*.pdf);;Excel workbook (*.xlsx);;CSV (*.csv)"))
+        if name:
+            self._run_export(lambda: self.export_summary(Path(name)))
+
+    def _run_export(self, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except (OSError, ValueError) as exc:
+            self.export_message.setText(self.tr("Export failed: %1").replace("%1", str(exc)))
