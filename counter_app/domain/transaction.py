@@ -186,6 +186,8 @@ class CounterMachine:
         staff = self._require_staff()
         if self.running:
             raise CounterError("Finish or void the running transaction before signing out")
+        if self.overtime_reason_for:
+            raise CounterError("Choose the overtime reason for the last transaction first")
         drafts = self._close_rating_drafts()
         drafts.append(Draft("signed_out", {"staff": staff.number}))
         self.record(drafts)

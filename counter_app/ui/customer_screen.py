@@ -7,7 +7,7 @@ no way into staff functions: only the rating buttons, the reason buttons and key
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -238,6 +238,9 @@ class CustomerScreen(QWidget):
     def press_reason(self, code: str) -> None:
         if self.controller.customer_view is CustomerView.REASON:
             self.controller.give_rating_reason(code)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()  # a customer cannot close it; it goes when the staff window quits
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

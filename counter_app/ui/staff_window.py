@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFrame,
     QGridLayout,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -275,6 +277,24 @@ class StaffWindow(QMainWindow):
             shortcut.activated.connect(self._guarded(action))
         controller.changed.connect(self.refresh)
         self.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Quitting signs out; a running transaction is left to be recorded as interrupted."""
+        machine = self.controller.machine
+        if machine.running is not None:
+            if not self.confirm_quit_while_running():
+                event.ignore()
+                return
+        elif machine.staff is not None and machine.overtime_reason_for is None:
+            self.controller.sign_out()
+        event.accept()
+        QApplication.quit()
+
+    def confirm_quit_while_running(self) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Quit Counter App"),
+            self.tr("A transaction is running. Quit anyway? It will be recorded as interrupted."))
+        return answer == QMessageBox.StandardButton.Yes
 
     def _guarded(self, action):  # type: ignore[no-untyped-def]
         def run() -> None:

@@ -19,6 +19,7 @@ from tests.conftest import FakeClock
 @pytest.fixture
 def counter(qtbot, service: CounterService) -> CounterApp:  # type: ignore[no-untyped-def]
     app = CounterApp(service)
+    app.staff_window.confirm_quit_while_running = lambda: True  # no modal dialog at teardown
     qtbot.addWidget(app.staff_window)
     qtbot.addWidget(app.customer_screen)
     app.show()
@@ -195,6 +196,13 @@ def test_wrong_pin_five_times_locks_the_account(qtbot, counter, service):
     sign_in(qtbot, counter, pin="1234")  # the right PIN is refused while locked
     assert service.machine.staff is None
     assert "locked" in page.error.text().lower()
+
+
+def test_quitting_signs_out(qtbot, counter, service):
+    sign_in(qtbot, counter)
+    counter.staff_window.close()
+    assert kinds(service)[-1] == "signed_out"
+    assert not counter.customer_screen.close()  # a customer cannot close their screen
 
 
 def test_customer_screen_ignores_other_keys(qtbot, counter, service):
