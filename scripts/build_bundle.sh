@@ -21,6 +21,18 @@ bundle=dist/counter-app
 built=$(date +%s)
 echo "== bundle: $(du -sh "$bundle" | cut -f1) in $bundle, built in $((built - started)) s"
 
+if command -v ldd >/dev/null; then
+  echo "== every bundled library finds its dependencies"
+  internal="$bundle/_internal"
+  libpath="$internal:$internal/PySide6:$internal/PySide6/Qt/lib"
+  unresolved=$(find "$internal" -name '*.so*' -type f -print0 |
+    xargs -0 -n 50 env LD_LIBRARY_PATH="$libpath" ldd 2>/dev/null |
+    grep 'not found' | grep -E 'Qt6|pyside|shiboken' | sort -u || true)
+  if [ -n "$unresolved" ]; then
+    echo "bundle is missing libraries:"; echo "$unresolved"; exit 1
+  fi
+fi
+
 echo "== smoke test (offscreen): counter-app --smoke-test"
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
