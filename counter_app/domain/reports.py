@@ -6,6 +6,7 @@ Rows are transaction rows as the projection stores them (mappings with `status`,
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import Counter, defaultdict
@@ -148,15 +149,26 @@ class DayPoint:
 
 
 def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[DayPoint]:
-    """Service level and satisfaction per (local) day, oldest first; `day_of` maps started_at."""
-    per_day: dict[dt.date, list[Row]] = defaultdict(list)
+    """Service level and satisfaction per (local) day, oldest first; `day_of` maps started_at.
+
+    Pass a `day_of` that returns the week's Monday for a weekly trend.
+    """
+    # per day: [served, timed, within, rated, satisfied]
+    per_day: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for row in rows:
-        per_day[day_of(row["started_at"])].append(row)
-    points = []
-    for day in sorted(per_day):
-        k = kpis(per_day[day])
-        points.append(DayPoint(day, k.served, k.service_level, k.satisfaction_rate))
-    return points
+        if row["status"] != "completed":
+            continue
+        acc = per_day[day_of(row["started_at"])]
+        acc[0] += 1
+        if row.get("target_s") is not None:
+            acc[1] += 1
+            acc[2] += not is_overtime(row)
+        rating = row.get("rating")
+        if rating is not None:
+            acc[3] += 1
+            acc[4] += rating in SATISFIED_RATINGS
+    return [DayPoint(day, acc[0], _rate(acc[2], acc[1]), _rate(acc[4], acc[3]))
+            for day, acc in sorted(per_day.items())]
 
 
 @dataclass(frozen=True)
@@ -207,8 +219,7 @@ def satisfaction_by_handling(rows: Iterable[Row],
         if row["status"] != "completed" or row.get("rating") is None or not row.get("target_s"):
             continue
         ratio = float(row["duration_s"]) / float(row["target_s"])
-        index = sum(1 for edge in edges if ratio >= edge)
-        groups[index].append(int(row["rating"]))
+        groups[bisect.bisect_right(edges, ratio)].append(int(row["rating"]))
     out = []
     for i, ratings in enumerate(groups):
         high = bounds[i + 1] if i + 1 < len(bounds) else None

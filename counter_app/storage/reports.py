@@ -131,8 +131,11 @@ def staff_names(db: sqlite_utils.Database) -> dict[str, str]:
 
 def staff_in_transactions(db: sqlite_utils.Database) -> list[str]:
     """Staff numbers that ever served at this counter (the staff filter's choices)."""
+    # a skip-scan over the (staff, started_at) index: one seek per staff member, not per row
     return [r[0] for r in db.execute(
-        "SELECT DISTINCT staff FROM transactions ORDER BY staff").fetchall()]
+        "WITH RECURSIVE s(staff) AS (SELECT MIN(staff) FROM transactions UNION ALL"
+        " SELECT (SELECT MIN(staff) FROM transactions WHERE staff > s.staff) FROM s"
+        " WHERE s.staff IS NOT NULL) SELECT staff FROM s WHERE staff IS NOT NULL").fetchall()]
 
 
 def confirmed_star(db: sqlite_utils.Database, month: str) -> dict[str, Any] | None:
@@ -142,8 +145,10 @@ def confirmed_star(db: sqlite_utils.Database, month: str) -> dict[str, Any] | No
 
 def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
     """The first and last started_at (UTC) in the log."""
-    row = db.execute("SELECT MIN(started_at), MAX(started_at) FROM transactions").fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    # two queries: SQLite answers a lone MIN or MAX from the index, both together by a scan
+    first = db.execute("SELECT MIN(started_at) FROM transactions").fetchone()[0]
+    last = db.execute("SELECT MAX(started_at) FROM transactions").fetchone()[0]
+    return first, last
 
 
 def unreviewed_counts(db: sqlite_utils.Database) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -15,6 +16,9 @@ from counter_app.manager_data import LocalDays, cause_counts
 from counter_app.storage import reports as queries
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import Filters, ManagerContext
+
+#: Longer periods show the trend per week: a year of daily points is unreadable (and slow).
+WEEKLY_AFTER_DAYS = 92
 
 
 def _pct(value: float | None) -> str:
@@ -113,7 +117,11 @@ class KpiTab(QWidget):
         charts.histogram(self.histogram.chart(),
                          reports.histogram(durations, bin_s=max_s / 30, max_s=max_s),
                          target, target_label)
-        charts.daily_trend(self.trend.chart(), reports.daily_trend(rows, self._days))
+        weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
+        day_of = self._week_of if weekly else self._days
+        self.trend.chart().setTitle(self.tr("Weekly service level and satisfaction") if weekly
+                                    else self.tr("Daily service level and satisfaction"))
+        charts.daily_trend(self.trend.chart(), reports.daily_trend(rows, day_of))
         names = self.short_cause_names()
         charts.pareto(self.pareto.chart(), reports.pareto(cause_counts(rows)), names)
         labels = {v: f"{v} {zh if self.ctx.zh else en}" for v, (zh, en) in RATING_LABELS.items()}
@@ -124,6 +132,10 @@ class KpiTab(QWidget):
         self.note.setText(self.tr(
             "Overtime causes: the manager's cause where reviewed, else the staff's reason. "
             "Satisfaction by handling time counts rated, timed transactions."))
+
+    def _week_of(self, at: str) -> dt.date:
+        day = self._days(at)
+        return day - dt.timedelta(days=day.weekday())
 
     def short_cause_names(self) -> dict[str, str]:
         """Cause names short enough for the Pareto chart's axis."""

@@ -93,7 +93,31 @@ class ReviewQueueModel(QAbstractTableModel):
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.beginResetModel()
         self.rows = [QueueRow(r) for r in rows]
+        self._sort_rows()
         self.endResetModel()
+
+    # Sorting happens here, on the Python list (one key per row), not in the proxy: a proxy
+    # sort calls data() from C++ for every comparison, which is slow for a year of cases.
+    _sort_column = 0
+    _sort_order = Qt.SortOrder.DescendingOrder
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [(self.rows[i.row()], i.column()) for i in persistent]
+        self._sort_column, self._sort_order = column, order
+        self._sort_rows()
+        position = {id(row): n for n, row in enumerate(self.rows)}
+        self.changePersistentIndexList(
+            persistent, [self.index(position[id(row)], col) for row, col in held])
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        column = self.COLUMNS[self._sort_column]
+        self.rows.sort(key=lambda r: (self._sort_key(r, column), r.data["started_at"]),
+                       reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
 
     def update_row(self, data: dict[str, Any]) -> int | None:
         """Replace the row of the same transaction (after a review); its number, or None."""
@@ -198,7 +222,7 @@ class ReviewQueueModel(QAbstractTableModel):
             value = d.get(numeric[column])
             return -1.0 if value is None else float(value)
         if column == "status":
-            return int(row.reviewed)
+            return float(row.reviewed)
         return self._display(row, column)
 
 
@@ -228,6 +252,12 @@ class ReviewFilter(QSortFilterProxyModel):
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
             self.invalidateRowsFilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the source list (fast); the proxy itself keeps the source's order."""
+        model = self.sourceModel()
+        if isinstance(model, ReviewQueueModel):
+            model.sort(column, order)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
