@@ -125,7 +125,7 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
     )
     if hall is not None:
         query = query.where(transactions.c.hall == hall)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     return [_finish({"period": period.label, **r}) for r in rows]
 
@@ -166,7 +166,7 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
     if hall is not None:
         query = query.where(t.hall == hall)
     totals = {r["hall"]: r for r in figures(store, period, by=("hall",), hall=hall)}
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     out: list[Row] = []
     for r in rows:
@@ -228,7 +228,7 @@ def _confirmed_stars(store: Store, month: str, hall: str | None) -> dict[str, st
     if hall is not None:
         query = query.where(counters.c.hall == hall)
     found: dict[str, str] = {}
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         for hall_id, body in conn.execute(query):
             payload = json.loads(body).get("payload", {})
             if payload.get("month") == month and payload.get("staff"):
@@ -245,7 +245,7 @@ CHAIN_COLUMNS = (
 def chains(store: Store, *, hall: str | None = None) -> list[Row]:
     """Chain-verification status per counter: every stored event re-hashed from its text."""
     out: list[Row] = []
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         def count(table: Any, counter_id: int) -> int:
             return int(conn.execute(select(func.count()).select_from(table)
                                     .where(table.c.counter_id == counter_id)).scalar_one())

@@ -81,8 +81,12 @@ class IngestResult:
     conflicts: list[int] = field(default_factory=list)
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine with the pragmas and locking SQLite needs; PostgreSQL as it comes."""
+def create_db_engine(url: str, *, for_writing: bool = True) -> Engine:
+    """An engine with the pragmas and locking SQLite needs; PostgreSQL as it comes.
+
+    SQLite writers take the write lock at BEGIN (so concurrent batches for one counter queue up
+    instead of failing); readers do not, so in WAL mode they never wait for a writer.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
@@ -98,8 +102,7 @@ def create_db_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            # take the write lock at BEGIN, so concurrent batches for one counter serialise
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -111,10 +114,14 @@ class Store:
     def __init__(self, url: str = DEFAULT_DB_URL, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_db_engine(url)
+        #: for reads only; on PostgreSQL the same engine
+        self.reader = (create_db_engine(url, for_writing=False)
+                       if engine is None and url.startswith("sqlite") else self.engine)
         schema.migrate(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
     # ---- enrolment ----------------------------------------------------------------------
 
@@ -151,7 +158,7 @@ class Store:
         """The counter the token belongs to, or a Refusal (401 unknown, 403 revoked)."""
         if not token:
             raise Refusal(401, "no_token", "no token: send 'Authorization: Bearer <token>'")
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 select(counters).where(counters.c.token_hash == hash_token(token))
             ).one_or_none()
@@ -164,7 +171,7 @@ class Store:
         return _counter(row)
 
     def counter(self, hall: str, counter: str) -> Counter | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 select(counters).where(counters.c.hall == hall, counters.c.counter == counter)
             ).one_or_none()
@@ -174,7 +181,7 @@ class Store:
         query = select(counters).order_by(counters.c.hall, counters.c.counter)
         if hall is not None:
             query = query.where(counters.c.hall == hall)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [_counter(row) for row in conn.execute(query)]
 
     # ---- ingest -------------------------------------------------------------------------
@@ -349,11 +356,11 @@ class Store:
                  .order_by(events.c.seq))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [_event_from_row(row) for row in conn.execute(query)]
 
     def counts(self, who: Counter) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {
                 name: conn.execute(
                     select(func.count()).select_from(table).where(table.c.counter_id == who.id)
@@ -364,7 +371,7 @@ class Store:
 
     def incidents(self, who: Counter) -> dict[str, list[dict[str, Any]]]:
         """The conflicts and rejections recorded for a counter, oldest first."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {
                 name: [dict(r) for r in conn.execute(
                     select(table).where(table.c.counter_id == who.id).order_by(table.c.id)
@@ -377,7 +384,7 @@ class Store:
         from counter_app.domain.chain import chain_hash
 
         prev, expect = GENESIS_HASH, 1
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(
                 select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
                 .where(events.c.counter_id == who.id).order_by(events.c.seq)

@@ -44,6 +44,7 @@ class _SyncJob(QRunnable):
     def __init__(self, db_path: str, make_client: ClientFactory, cancelled: threading.Event,
                  retry: RetryPolicy | None) -> None:
         super().__init__()
+        self.setAutoDelete(False)  # Python keeps it (and its carrier) until the result is in
         self.db_path = db_path
         self.make_client = make_client
         self.cancelled = cancelled
@@ -103,9 +104,9 @@ class SyncRunner(QObject):
 
     def start(self) -> None:
         """Arm the schedule (a missed night syncs right away: the catch-up)."""
-        self.status_changed.emit(self.status)
         if self.configured:
             self._arm()
+        self.status_changed.emit(self.status)
 
     def sync_now(self) -> bool:
         """Start a sync unless one is running or head office is not configured."""
@@ -143,7 +144,7 @@ class SyncRunner(QObject):
         except Exception as exc:  # the status is a convenience; the counter goes on
             log.error("could not record the sync status: %s", exc)
             self.status = status.after(self.status)
-        self.busy_changed.emit(False)
-        self.status_changed.emit(self.status)
         if not self._cancel.is_set():
             self._arm()
+        self.busy_changed.emit(False)
+        self.status_changed.emit(self.status)
