@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import math
 import re
 import zlib
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "v1"
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024  # both as sent and after gzip is undone
+MAX_SEQ = 2**31  # sequence numbers are 32-bit in the database
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _EVENT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "seq": int, "uuid": str, "kind": str, "at": str, "hall": str, "counter": str,
@@ -128,12 +130,26 @@ async def _read_body(request: Request) -> bytes:
     return body
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def parse_batch(body: bytes) -> list[Event]:
     """The events of an upload, each checked for shape; a Refusal names the first bad one."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant,
+                          parse_float=_finite_float)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise Refusal(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise Refusal(400, "malformed_json", "the body is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise Refusal(400, "malformed_batch", 'expected a JSON object {"events": [...]}')
     items = data["events"]
@@ -160,9 +176,13 @@ def parse_batch(body: bytes) -> list[Event]:
             if isinstance(value, bool) or not isinstance(value, kind):
                 raise Refusal(400, "malformed_event", f"{where}: {key} has the wrong type",
                               seq if isinstance(seq, int) else None)
-        if item["seq"] < 1 or not (_HEX64.match(item["prev_hash"]) and _HEX64.match(item["hash"])):
-            raise Refusal(400, "malformed_event", f"{where}: seq must be 1 or more and hashes "
-                          "64 lowercase hex digits", item["seq"])
+        if not 1 <= item["seq"] < MAX_SEQ or not (_HEX64.match(item["prev_hash"])
+                                                  and _HEX64.match(item["hash"])):
+            raise Refusal(400, "malformed_event", f"{where}: seq must be from 1 to {MAX_SEQ - 1} "
+                          "and hashes 64 lowercase hex digits", None)
+        if any("\x00" in item[key] for key in ("uuid", "kind", "at", "hall", "counter")):
+            raise Refusal(400, "malformed_event", f"{where}: a NUL character in a text field",
+                          item["seq"])
         parsed.append(Event.from_dict(item))
     for before, after in itertools.pairwise(parsed):
         if after.seq <= before.seq:

@@ -33,15 +33,15 @@ schema_version = Table(
 counters = Table(
     "counters", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("hall", String(64), nullable=False),
-    Column("counter", String(64), nullable=False),
+    Column("hall", Text, nullable=False),
+    Column("counter", Text, nullable=False),
     Column("token_hash", String(64), unique=True),
     Column("enrolled_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
     Column("hw_seq", Integer, nullable=False, default=0),
     Column("hw_hash", String(64), nullable=False),
     Column("last_sync_at", String(32)),
-    Column("last_event_at", String(32)),
+    Column("last_event_at", Text),
     UniqueConstraint("hall", "counter", name="counters_hall_counter"),
 )
 
@@ -50,9 +50,9 @@ events = Table(
     "events", metadata,
     Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("uuid", String(36), nullable=False),
-    Column("kind", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
+    Column("uuid", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("at", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Column("body", Text, nullable=False),
@@ -88,6 +88,7 @@ rejected = Table(
     UniqueConstraint("counter_id", "seq", "reason", name="rejected_once"),
 )
 
+#: free text is TEXT (no length to overflow); hashes and server-made timestamps are fixed
 _TYPES: dict[str, type] = {
     "target_s": Float, "duration_s": Float, "overtime_s": Float, "rating": Integer,
     "started_seq": Integer, "last_seq": Integer,
@@ -98,11 +99,11 @@ transactions = Table(
     "transactions", metadata,
     Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
     *(
-        Column(name, _TYPES.get(name, String(64)), primary_key=name == "txn",
+        Column(name, _TYPES.get(name, Text), primary_key=name == "txn",
                nullable=name not in ("txn", "hall", "counter", "status"))
         for name in TRANSACTION_COLUMNS
     ),
-    Column("review_cause", String(64)),
+    Column("review_cause", Text),
     Column("review_note", Text),
     Column("reviewed_seq", Integer),
     Index("transactions_hall_started", "hall", "started_at"),
@@ -113,10 +114,10 @@ reviews = Table(
     "reviews", metadata,
     Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("txn", String(64)),
-    Column("kind", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("cause", String(64)),
+    Column("txn", Text),
+    Column("kind", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("cause", Text),
     Column("note", Text),
     Column("body", Text, nullable=False),
 )

@@ -308,7 +308,7 @@ class Store:
                 continue
             if row is not None:
                 rows[txn] = {"review_cause": None, "review_note": None, "reviewed_seq": None,
-                             **rows.get(txn, {}), **row, "counter_id": who.id}
+                             **rows.get(txn, {}), **_storable(row), "counter_id": who.id}
         if review_rows:
             conn.execute(reviews.insert(), review_rows)
         changed = [r for txn, r in rows.items() if txn in txns]
@@ -408,7 +408,32 @@ class _ChainRefusal(Exception):
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    """Free text as a database can hold it (PostgreSQL refuses NUL characters)."""
+    return None if value is None else str(value).replace("\x00", "")
+
+
+_NUMBERS = {name: column.type.python_type for name, column in transactions.c.items()
+            if name in projection.COLUMNS and column.type.python_type in (int, float)}
+_INT_LIMIT = 2**31
+
+
+def _storable(row: dict[str, Any]) -> dict[str, Any]:
+    """A projected row with values of the wrong type or size left empty: a chained event is
+    stored whatever its payload says, but the report tables take only what they can use."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        kind = _NUMBERS.get(name)
+        if name not in projection.COLUMNS:
+            out[name] = value
+        elif kind is None:
+            out[name] = _text(value)
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            out[name] = None
+        elif kind is int:
+            out[name] = value if isinstance(value, int) and abs(value) < _INT_LIMIT else None
+        else:
+            out[name] = float(value) if abs(value) < 1e300 else None  # also NaN and ±inf
+    return out
 
 
 def _counter(row: Any) -> Counter:

@@ -13,8 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from hq_support import HqServer, chained, day_drafts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from counter_app.domain import projection
 from counter_app.domain.chain import Event, seal
+from counter_app.domain.transaction import Draft
 
 pytest_plugins = ["hq_support"]
 
@@ -211,3 +215,76 @@ def test_openapi_page_documents_the_protocol(hq_sqlite: HqServer) -> None:
     spec = httpx.get(f"{hq_sqlite.url}/openapi.json").json()
     assert {"/api/v1/status", "/api/v1/events", "/api/v1/hall"} <= set(spec["paths"])
     assert httpx.get(f"{hq_sqlite.url}/docs").status_code == 200
+
+
+# ---- whatever a counter (or anyone with a token) sends: never a 5xx ---------------------
+
+_json_leaf = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+              | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=80))
+_json = st.recursive(_json_leaf, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+_kinds = st.sampled_from([*sorted(projection.TRANSACTION_KINDS), "overtime_reviewed",
+                          "star_confirmed", "signed_in"]) | st.text(min_size=1, max_size=100)
+_payloads = st.fixed_dictionaries(
+    {}, optional={"txn": st.sampled_from(["t1", "t2"]) | _json, "staff": _json, "type": _json,
+                  "target_s": _json, "duration_s": _json, "overtime_s": _json,
+                  "elapsed_s": _json, "rating": _json, "reason": _json, "cause": _json,
+                  "note": _json}) | st.dictionaries(st.text(max_size=10), _json, max_size=5)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.tuples(_kinds, _payloads, st.text(max_size=40)), min_size=1,
+                     max_size=8))
+def test_any_chained_payload_is_stored_or_refused_never_a_server_error(
+    hq_server: HqServer, data: list[tuple[str, dict[str, Any], str]]
+) -> None:
+    counter, token = new_counter(hq_server)
+    drafts = [(at or "2026-11-03T02:00:00.000Z", Draft(kind, payload))
+              for kind, payload, at in data]
+    events = chained(HALL, counter, drafts)
+    answer = post(hq_server, token, body(events))
+    assert answer.status_code < 500, answer.text
+    if answer.status_code == 200:
+        who = hq_server.store.counter(HALL, counter)
+        assert who is not None
+        assert hq_server.store.events(who) == events
+        assert hq_server.store.verify(who) is None
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode)
+       | _json.map(lambda v: json.dumps({"events": [v]}).encode()))
+def test_any_body_is_refused_cleanly(hq_server: HqServer, raw: bytes) -> None:
+    counter, token = new_counter(hq_server)
+    answer = post(hq_server, token, raw)
+    assert 400 <= answer.status_code < 500 or answer.json()["stored"] == 0, answer.text
+    assert stored(hq_server, counter)["events"] == 0
+
+
+@pytest.mark.parametrize("payload", [
+    {"txn": "t1", "staff": "A\x00B", "type": "payment", "target_s": 180},
+    {"txn": "t1", "staff": "A", "type": "payment", "target_s": 2**80},
+    {"txn": "t1", "staff": ["A"], "type": {"x": 1}, "target_s": "180"},
+])
+def test_odd_but_chained_payloads_are_stored_and_projected_safely(
+    hq_server: HqServer, payload: dict[str, Any]
+) -> None:
+    counter, token = new_counter(hq_server)
+    events = chained(HALL, counter, [("2026-11-03T02:00:00.000Z", Draft("started", payload)),
+                                     ("2026-11-03T02:01:00.000Z", Draft("rated", {
+                                         "txn": "t1", "rating": 2**40}))])
+    answer = post(hq_server, token, body(events))
+    assert answer.status_code == 200, answer.text
+    assert stored(hq_server, counter)["transactions"] == 1
+
+
+def test_numbers_json_cannot_carry_are_refused(hq_server: HqServer) -> None:
+    counter, token = new_counter(hq_server)
+    event = history(counter, 1)[0].as_dict()
+    text = json.dumps({"events": [{**event, "payload": {"x": 1.5}}]})
+    for bad in ("1e999", "NaN", "Infinity"):
+        answer = post(hq_server, token, text.replace("1.5", bad).encode())
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "malformed_json"
