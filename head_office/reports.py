@@ -17,16 +17,12 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from counter_app.domain.ratings import SATISFIED_RATINGS
+from counter_app.domain.reports import StaffMonth, StarRule, suggest_star
 from counter_app.exports import write_csv
 from head_office.schema import conflicts, counters, events, rejected, transactions
 from head_office.store import Store
 
 Row = dict[str, Any]
-
-#: a staff member needs this many ratings in the month to be named the hall's star
-STAR_MIN_RATED = 20
-#: ratings of the hall's average added to each staff member's own (Bayesian smoothing)
-STAR_PRIOR_WEIGHT = 20
 
 GROUPINGS = ("hall", "counter", "staff")
 
@@ -83,7 +79,7 @@ def _aggregates() -> list[Any]:
     return [
         _count(done).label("completed"),
         _count(timed).label("timed"),
-        _count(and_(timed, t.duration_s <= t.target_s)).label("within_target"),
+        _count(and_(timed, func.coalesce(t.overtime_s, 0.0) <= 0)).label("within_target"),
         _count(rated).label("rated"),
         _count(and_(rated, t.rating.in_(sorted(SATISFIED_RATINGS)))).label("satisfied"),
         _count(t.status == "voided").label("voided"),
@@ -106,7 +102,7 @@ def _finish(row: Row) -> Row:
     row["mean_rating"] = round(row["rating_sum"] / row["rated"], 2) if row["rated"] else None
     row["mean_duration_s"] = (round(float(row["duration_sum"]) / row["completed"], 1)
                               if row["completed"] else None)
-    del row["rating_sum"], row["duration_sum"]
+    del row["duration_sum"]
     return row
 
 
@@ -153,13 +149,13 @@ OVERTIME_COLUMNS = (
 def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[Row]:
     """Overtime transactions per hall by the staff's reason and the manager's recorded cause."""
     t = transactions.c
-    over = and_(t.status == "completed", t.target_s.is_not(None), t.duration_s > t.target_s,
+    over = and_(t.status == "completed", t.target_s.is_not(None), t.overtime_s > 0,
                 t.started_at >= period.start_utc, t.started_at < period.end_utc)
     staff_reason = func.coalesce(t.overtime_reason, "(none)").label("staff_reason")
     cause = func.coalesce(t.review_cause, "(not reviewed)").label("manager_cause")
     query = (
         select(t.hall, staff_reason, cause, func.count().label("overtime"),
-               func.avg(t.duration_s - t.target_s).label("mean_overtime"),
+               func.avg(t.overtime_s).label("mean_overtime"),
                func.count(t.reviewed_seq).label("reviewed"))
         .where(over).group_by(t.hall, staff_reason, cause).order_by(t.hall, staff_reason, cause)
     )
@@ -182,40 +178,43 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
 
 
 STAR_COLUMNS = (
-    "period", "hall", "staff", "completed", "rated", "satisfied", "satisfaction_pct",
-    "mean_rating", "participation_pct", "service_level_pct", "hall_rated", "hall_satisfied",
-    "smoothed_score", "eligible", "rank", "star", "confirmed",
+    "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
+    "satisfaction_pct", "mean_rating", "participation_pct", "timed", "overtime",
+    "service_level_pct", "hall_rated", "hall_mean_rating", "score", "eligible", "rank", "star",
+    "confirmed",
 )
 
 
 def stars(store: Store, period: Period, *, hall: str | None = None,
-          min_rated: int = STAR_MIN_RATED, prior_weight: int = STAR_PRIOR_WEIGHT) -> list[Row]:
-    """Each hall's staff ranked for the month's service star.
-
-    The score is the satisfaction rate pulled towards the hall's own rate by `prior_weight`
-    ratings, so two happy customers do not beat two hundred; fewer than `min_rated` ratings
-    cannot win. `confirmed` marks the manager's choice, when a `star_confirmed` event says so.
-    """
+          rule: StarRule | None = None) -> list[Row]:
+    """Each hall's staff ranked for the month's service star by the counters' own rule
+    (counter_app.domain.reports.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
+    rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice."""
+    rule = rule or StarRule()
     per_staff = figures(store, period, by=("hall", "staff"), hall=hall)
-    halls = {r["hall"]: r for r in figures(store, period, by=("hall",), hall=hall)}
     confirmed = _confirmed_stars(store, period.label, hall)
     out: list[Row] = []
-    for hall_id in sorted(halls):
-        total = halls[hall_id]
-        prior = total["satisfied"] / total["rated"] if total["rated"] else 0.0
-        rows = [r for r in per_staff if r["hall"] == hall_id]
-        for r in rows:
-            r["hall_rated"], r["hall_satisfied"] = total["rated"], total["satisfied"]
-            r["smoothed_score"] = round(
-                (r["satisfied"] + prior_weight * prior) / (r["rated"] + prior_weight), 4)
-            r["eligible"] = r["rated"] >= min_rated
-        rows.sort(key=lambda r: (not r["eligible"], -r["smoothed_score"],
-                                 -(r["mean_rating"] or 0), -r["rated"], r["staff"]))
-        for rank, r in enumerate(rows, start=1):
-            r["rank"] = rank
-            r["star"] = rank == 1 and r["eligible"]
-            r["confirmed"] = confirmed.get(hall_id) == r["staff"]
-        out.extend(rows)
+    for hall_id in sorted({r["hall"] for r in per_staff}):
+        rows = {r["staff"]: r for r in per_staff if r["hall"] == hall_id}
+        suggestion = suggest_star([
+            StaffMonth(staff=r["staff"], served=r["completed"], rated=r["rated"],
+                       rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
+                       timed=r["timed"], overtime=r["overtime"], serving_s=0.0, signed_in_s=0.0)
+            for r in rows.values()
+        ], rule)
+        hall_rated = sum(r["rated"] for r in rows.values())
+        for rank, candidate in enumerate(suggestion.ranking, start=1):
+            row = rows[candidate.staff]
+            row.update(
+                hall_rated=hall_rated,
+                hall_mean_rating=(round(suggestion.hall_mean, 3)
+                                  if suggestion.hall_mean is not None else None),
+                score=round(candidate.score, 4) if candidate.score is not None else None,
+                eligible=candidate.eligible, rank=rank,
+                star=suggestion.star is not None and suggestion.star.staff == candidate.staff,
+                confirmed=confirmed.get(hall_id) == candidate.staff,
+            )
+            out.append(row)
     return out
 
 

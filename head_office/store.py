@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from counter_app.domain import projection
+from counter_app.domain import reviews as reviews_domain
 from counter_app.domain.chain import GENESIS_HASH, Event, canonical_bytes, first_break
 from head_office import schema
 from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 DEFAULT_DB_URL = "sqlite:///counter-hq.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
-#: event kinds that record a manager's review of a transaction (payload: txn, cause, note)
-REVIEW_SUFFIXES = ("_reviewed", "_followed_up", "_follow_up")
+#: event kinds that record a manager's review of a transaction (payload: txn, cause, note);
+#: kinds a newer counter may add with these endings are kept in the reviews table too
+REVIEW_SUFFIXES = ("_reviewed", "_followed_up")
 
 
 def utc_now() -> str:
@@ -295,7 +297,8 @@ class Store:
                     "at": ev.at, "cause": _text(cause), "note": _text(note),
                     "body": event_body(ev),
                 })
-                if txn in rows:
+                if ev.kind == reviews_domain.OVERTIME_REVIEWED and txn in rows:
+                    # the latest review of an overtime case gives its cause
                     rows[txn] = {**rows[txn], "review_cause": _text(cause),
                                  "review_note": _text(note), "reviewed_seq": ev.seq}
                 continue

@@ -12,6 +12,7 @@ import pytest
 from hq_support import PgCluster, chained
 from openpyxl import load_workbook
 
+from counter_app.domain.reports import StarRule
 from counter_app.domain.transaction import Draft
 from head_office import cli, reports
 from head_office.store import Refusal, Store
@@ -52,9 +53,12 @@ def drafts() -> list[tuple[str, Draft]]:
                                     "overtime_s": 0.0})),
         (t(23), Draft("rated", {"txn": "t5", "rating": 4})),
         (t(30), Draft("overtime_reviewed", {"txn": "t2", "cause": "system", "note": "slow",
-                                            "staff": "9001"})),
-        (t(31), Draft("star_confirmed", {"month": "2026-11", "staff": "A"})),
-        (t(32), Draft("some_future_kind", {"whatever": [1, 2]})),  # stored, not projected
+                                            "manager": "9001"})),
+        (t(31), Draft("rating_followed_up", {"txn": "t2", "called_back": True,
+                                             "cause": "slow", "resolved": True, "note": "",
+                                             "manager": "9001"})),
+        (t(32), Draft("star_confirmed", {"month": "2026-11", "staff": "A"})),
+        (t(33), Draft("some_future_kind", {"whatever": [1, 2]})),  # stored, not projected
     ]
 
 
@@ -100,12 +104,16 @@ def test_overtime_by_staff_reason_and_managers_cause(store: Store) -> None:
                    "share_pct": 100.0, "hall_timed": 3, "mean_overtime_s": 20.0, "reviewed": 1}
 
 
-def test_stars_are_smoothed_and_show_the_managers_choice(store: Store) -> None:
-    rows = reports.stars(store, MONTH, hall="H1", min_rated=1)
+def test_stars_follow_the_counters_rule_and_show_the_managers_choice(store: Store) -> None:
+    rows = reports.stars(store, MONTH, hall="H1", rule=StarRule(min_ratings=1))
     assert [(r["staff"], r["rank"], r["star"], r["confirmed"]) for r in rows] == [
         ("B", 1, True, False), ("A", 2, False, True)]
-    assert rows[0]["smoothed_score"] == round((1 + 20 * 2 / 3) / 21, 4)
-    assert not any(r["star"] for r in reports.stars(store, MONTH, hall="H1"))  # too few ratings
+    hall_mean = 11 / 3
+    assert rows[0]["score"] == round((20 * hall_mean + 4) / (20 + 1), 4)
+    assert (rows[1]["rated"], rows[1]["rating_sum"], rows[1]["hall_rated"]) == (2, 7, 3)
+    # the same suggestion as the counter's own monthly summary would make
+    assert reports.stars(store, MONTH, hall="H1")[0]["eligible"] is False  # < 30 ratings
+    assert not any(r["star"] for r in reports.stars(store, MONTH, hall="H1"))
 
 
 def test_chain_report_rehashes_every_stored_event(store: Store) -> None:
