@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.config import Config
+from counter_app.domain import reviews
 from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
+from counter_app.domain.reports import StaffMonth, suggest_star
 from counter_app.domain.transaction import Draft, TransactionType
 
 TimedDraft = tuple[str, Draft]
@@ -27,6 +29,7 @@ CLOSE_AT = dt.time(18, 0)
 
 #: Demo staff numbers used when the directory has no staff-role accounts.
 FALLBACK_STAFF = ("1001", "1002", "1003")
+FALLBACK_MANAGER = "9001"
 
 # How each staff member works: handling-time factor and rating bias (half a point at most).
 _STAFF_PROFILES: tuple[tuple[float, float], ...] = (
@@ -38,6 +41,24 @@ _TYPE_MIX: dict[str, float] = {"payment": 0.60, "sim": 0.12, "plan": 0.10, "enqu
 _MEDIAN_FACTOR_OF_TARGET = 0.62  # a type's median handling time as a share of its target
 _UNTIMED_MEDIAN_S = 95.0
 _SIGMA = 0.38
+
+#: The duty manager reviews most cases a few days later, before opening; a few stay open.
+MANAGER_AT = dt.time(8, 10)
+_REVIEWED = 0.93
+_CAUSE_OF_REASON = {"complex": "complex_request", "several": "complex_request",
+                    "system": "system", "documents": "missing_documents", "other": "other"}
+_FOLLOW_UP_OF_REASON = {"slow": "slow", "attitude": "attitude", "unsolved": "unsolved",
+                        "process": "policy", "other": "other"}
+_NOTES: dict[str, tuple[str, ...]] = {
+    "staff_skill": ("新员工，业务不熟练", "已安排带教"),
+    "system": ("营业系统卡顿", "网络中断约十分钟", "CRM 响应慢"),
+    "complex_request": ("客户办理多项业务", "套餐比较复杂，解释较久"),
+    "missing_documents": ("客户证件过期", "缺少授权委托书"),
+    "policy": ("需主管审批", "实名制核验流程"),
+    "other": ("客户中途接电话", "客户临时更换业务", "打印机卡纸"),
+}
+_FOLLOW_UP_NOTES = ("已电话回访，客户表示理解", "已回访并致歉", "客户未接电话，次日再访",
+                    "已协调后台处理")
 
 _RATING_WEIGHTS = {5: 0.60, 4: 0.25, 3: 0.08, 2: 0.045, 1: 0.025}
 _NOT_RATED = 0.17
@@ -77,6 +98,7 @@ class DemoHistory:
         void_grace_s: float = 15.0,
         default_type: str | None = None,
         tz: dt.tzinfo | None = None,
+        manager: str | None = None,
     ) -> None:
         if not types:
             raise ValueError("at least one transaction type is needed")
@@ -92,6 +114,13 @@ class DemoHistory:
             self.types[0]
         )
         self.tz = tz or dt.datetime.now().astimezone().tzinfo
+        #: the duty manager who reviews cases and confirms stars; None: no manager events
+        self.manager = manager
+        self._backlog: list[tuple[dt.date, Draft]] = []
+        # month → staff → [served, rated, rating sum, satisfied, timed, overtime]
+        self._months: dict[str, dict[str, list[int]]] = {}
+        self._form: dict[str, float] = {}
+        self._form_month = 0
         weights = [_TYPE_MIX.get(t.code, 0.08) for t in self.types]
         total = sum(weights)
         self._type_weights = [w / total for w in weights]
@@ -108,6 +137,9 @@ class DemoHistory:
     def day(self, day: dt.date) -> list[TimedDraft]:
         """One opening day: two shifts, each signed in and out, customers in between."""
         rng = self.rng
+        if day.month != self._form_month:
+            self._form_month = day.month
+            self._form = {staff: rng.gauss(0.0, 0.18) for staff in self.staff}
         index = day.toordinal()
         morning = self.staff[index % len(self.staff)]
         afternoon = self.staff[(index + 1) % len(self.staff)]
@@ -119,7 +151,7 @@ class DemoHistory:
         busy = 1.12 if day.weekday() in (0, 5) else 1.0
         crash_at = rng.uniform(opens, closes) if rng.random() < _CRASH_PER_DAY else None
 
-        out: list[TimedDraft] = []
+        out: list[TimedDraft] = self._manager_morning(day) if self.manager else []
         begin = opens - rng.uniform(60, 300)
         for staff, end in ((morning, change), (afternoon, closes)):
             shift = _Shift(staff)
@@ -127,7 +159,86 @@ class DemoHistory:
             begin = max(left, end) + rng.uniform(60, 240)  # hand-over to the next shift
             for at, _, draft in sorted(shift.events, key=lambda e: (e[0], e[1])):
                 out.append((_iso(dt.datetime.fromtimestamp(at, dt.UTC)), draft))
+        if self.manager:
+            self._note_cases(day, out)
         return out
+
+    # ---- the duty manager -----------------------------------------------------------------
+
+    def _manager_morning(self, day: dt.date) -> list[TimedDraft]:
+        """Before opening: last month's star (on the 2nd) and reviews of recent cases."""
+        rng = self.rng
+        at = self._at(day, MANAGER_AT)
+        out: list[TimedDraft] = []
+
+        def emit(draft: Draft) -> None:
+            nonlocal at
+            out.append((_iso(dt.datetime.fromtimestamp(at, dt.UTC)), draft))
+            at += rng.uniform(15, 60)
+
+        previous = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        if day.day == 2 and previous in self._months:
+            summary = [StaffMonth(staff, served=v[0], rated=v[1], rating_sum=v[2],
+                                  satisfied=v[3], timed=v[4], overtime=v[5], serving_s=0.0,
+                                  signed_in_s=0.0)
+                       for staff, v in sorted(self._months.pop(previous).items())]
+            star = suggest_star(summary).star
+            if star is not None:
+                emit(reviews.star_confirmation(previous, star.staff, star.score, self.manager))
+        due = [case for case in self._backlog if case[0] <= day]
+        self._backlog = [case for case in self._backlog if case[0] > day]
+        for _, draft in due:
+            emit(draft)
+        return out
+
+    def _note_cases(self, day: dt.date, events: list[TimedDraft]) -> None:
+        """Queue the manager's reviews of the day's overtime cases and poor ratings."""
+        rng = self.rng
+        staff_of: dict[str, str] = {}
+        reasons: dict[str, str] = {}
+        month = self._months.setdefault(day.strftime("%Y-%m"), {})
+        for _, draft in events:
+            p = draft.payload
+            if draft.kind == "started":
+                staff_of[p["txn"]] = p["staff"]
+            elif draft.kind == "overtime_reason":
+                reasons[p["txn"]] = p["reason"]
+            elif draft.kind == "rating_reason":
+                reasons["rating:" + p["txn"]] = p["reason"]
+        for _, draft in events:
+            p = draft.payload
+            txn = p.get("txn", "")
+            if txn not in staff_of:
+                continue
+            acc = month.setdefault(staff_of[txn], [0, 0, 0, 0, 0, 0])
+            if draft.kind == "completed":
+                acc[0] += 1
+                if p["target_s"] is not None:
+                    acc[4] += 1
+                    acc[5] += p["overtime_s"] > 0
+                if p["overtime_s"] > 0 and rng.random() < _REVIEWED:
+                    when = day + dt.timedelta(days=rng.choice((1, 1, 2, 3, 4)))
+                    cause = _CAUSE_OF_REASON.get(reasons.get(txn, ""), "other")
+                    if rng.random() < 0.2:
+                        cause = rng.choice(("staff_skill", "policy", "system"))
+                    note = rng.choice(_NOTES[cause]) if rng.random() < 0.6 or cause == "other" \
+                        else ""
+                    self._backlog.append(
+                        (when, reviews.overtime_review(txn, cause, note, self.manager)))
+            elif draft.kind == "rated":
+                acc[1] += 1
+                acc[2] += p["rating"]
+                acc[3] += p["rating"] >= 4
+                if p["rating"] <= 2 and rng.random() < _REVIEWED:
+                    when = day + dt.timedelta(days=rng.choice((1, 2, 2, 3, 5)))
+                    called = rng.random() < 0.85
+                    cause = _FOLLOW_UP_OF_REASON.get(reasons.get("rating:" + txn, ""),
+                                                     rng.choice(("slow", "unsolved", "other")))
+                    self._backlog.append((when, reviews.rating_follow_up(
+                        txn, called_back=called, cause=cause,
+                        resolved=called and rng.random() < 0.75,
+                        note=rng.choice(_FOLLOW_UP_NOTES) if called else "",
+                        manager=self.manager)))
 
     # ---- one shift ------------------------------------------------------------------------
 
@@ -273,7 +384,9 @@ class DemoHistory:
         return _STAFF_PROFILES[self.staff.index(staff) % len(_STAFF_PROFILES)][0]
 
     def _bias(self, staff: str) -> float:
-        return _STAFF_PROFILES[self.staff.index(staff) % len(_STAFF_PROFILES)][1]
+        # each month brings its own form, so the star changes hands now and then
+        return (_STAFF_PROFILES[self.staff.index(staff) % len(_STAFF_PROFILES)][1]
+                + self._form.get(staff, 0.0))
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -300,6 +413,7 @@ def write_demo_history(
     seed: int = 1,
     end: dt.date | None = None,
     progress: Callable[[dt.date, int], None] | None = None,
+    reviews_too: bool = True,
 ) -> DemoResult:
     """Append `days` days of history ending on `end` (default yesterday), one SQLite
     transaction per day, under the data folder's writer lock."""
@@ -326,9 +440,11 @@ def write_demo_history(
             )
             store = EventStore(db, config.hall_id, config.counter_id)
             store.recover_interrupted()  # what a crashed app left open is closed first
+            managers = [r.number for r in directory.list() if r.role == "manager"]
             history = DemoHistory(
                 config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
                 void_grace_s=config.void_grace_s, default_type=config.default_type,
+                manager=(managers[0] if managers else FALLBACK_MANAGER) if reviews_too else None,
             )
             events = transactions = 0
             for day, items in history.days(first, last):
@@ -358,6 +474,8 @@ def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> 
                         help="random seed: the same seed gives the same history (default 1)")
     parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="DATE",
                         help="last day of the history, YYYY-MM-DD (default: yesterday)")
+    parser.add_argument("--no-reviews", action="store_true",
+                        help="leave out the duty manager's reviews, follow-ups and stars")
     parser.set_defaults(handler=_demo_data)
 
 
@@ -365,7 +483,8 @@ def _demo_data(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     if args.days < 1:
         print("counter-app: demo-data: --days must be at least 1", file=sys.stderr)
         return 2
-    result = write_demo_history(config, data_dir, args.days, seed=args.seed, end=args.end)
+    result = write_demo_history(config, data_dir, args.days, seed=args.seed, end=args.end,
+                                reviews_too=not args.no_reviews)
     print(f"{result.transactions} transactions ({result.events} events) over {result.days} days"
           f" written to {data_dir} in {result.seconds:.1f} s")
     return 0

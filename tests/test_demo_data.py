@@ -13,6 +13,7 @@ import pytest
 from counter_app import cli, paths
 from counter_app.config import Config
 from counter_app.demo_data import DemoHistory, write_demo_history
+from counter_app.domain import reviews
 from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, reason_codes
 from counter_app.service import CounterService, lock_data_dir
 from counter_app.storage.db import DatabaseError, connect
@@ -74,6 +75,33 @@ def test_proportions_are_realistic(month: Path) -> None:
     assert 80 < median < 160 and p90 > 1.4 * median
 
 
+def test_the_manager_reviewed_most_older_cases(month: Path) -> None:
+    open_overtime = _rows(month, "SELECT COUNT(*) AS n FROM transactions t WHERE overtime_s > 0"
+                          " AND txn NOT IN (SELECT txn FROM reviews WHERE subject = 'overtime')"
+                          " AND started_at < '2026-03-25'")[0]["n"]
+    reviewed = _rows(month, "SELECT subject, COUNT(*) AS n FROM reviews GROUP BY subject")
+    counts = {r["subject"]: r["n"] for r in reviewed}
+    assert counts["overtime"] > 10 * open_overtime  # a few older cases stay open
+    assert counts["rating"] > 50
+    recent = _rows(month, "SELECT COUNT(*) AS n FROM transactions WHERE overtime_s > 0"
+                          " AND started_at >= '2026-03-31' AND txn IN (SELECT txn FROM reviews)")
+    assert recent[0]["n"] == 0  # yesterday's cases wait for the manager
+    assert _rows(month, "SELECT month FROM stars") == []  # March's star is named on 2 April
+
+
+def test_the_manager_confirms_last_months_star_on_the_second(demo_config: Config) -> None:
+    gen = DemoHistory(demo_config.types, ["1001", "1002", "1003"], seed=2, tz=dt.UTC,
+                      manager="9001")
+    days = dict(gen.days(dt.date(2026, 2, 1), dt.date(2026, 3, 2)))
+    stars = [(at, d.payload) for at, d in days[dt.date(2026, 3, 2)] if d.kind == "star_confirmed"]
+    assert len(stars) == 1
+    at, payload = stars[0]
+    assert payload["month"] == "2026-02" and at.startswith("2026-03-02T08:1")
+    assert payload["staff"] in {"1001", "1002", "1003"} and payload["score"] > 3.5
+    assert not any(d.kind == "star_confirmed" for day, items in days.items()
+                   if day != dt.date(2026, 3, 2) for _, d in items)
+
+
 def test_every_staff_member_has_shifts_and_types_change(month: Path) -> None:
     kinds = Counter(r["kind"] for r in _rows(month, "SELECT kind FROM events"))
     assert kinds["signed_in"] == kinds["signed_out"] >= 60
@@ -91,6 +119,8 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
     pending_reason: str | None = None
     waiting_reason: str | None = None
     targets: dict[str, float | None] = {}
+    overtime: set[str] = set()
+    poor: set[str] = set()
     last_at = ""
     for e in events:
         p = json.loads(e["payload"])
@@ -124,6 +154,8 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
             running = None
             pending_rating = p["txn"]
             waiting_reason = p["txn"] if p["overtime_s"] > 0 else None
+            if p["overtime_s"] > 0:
+                overtime.add(p["txn"])
         elif kind == "overtime_reason":
             assert waiting_reason == p["txn"] and p["reason"] in reason_codes(OVERTIME_REASONS)
             waiting_reason = None
@@ -131,6 +163,8 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
             assert pending_rating == p["txn"] and 1 <= p["rating"] <= 5
             pending_rating = None
             pending_reason = p["txn"] if p["rating"] <= 2 else None
+            if p["rating"] <= 2:
+                poor.add(p["txn"])
         elif kind == "rating_reason":
             assert pending_reason == p["txn"]
             assert p["reason"] in reason_codes(POOR_RATING_REASONS)
@@ -144,6 +178,14 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
         elif kind == "interrupted":
             assert running and running["txn"] == p["txn"]
             running = None
+        elif kind == "overtime_reviewed":
+            assert p["txn"] in overtime and p["cause"] in reason_codes(reviews.OVERTIME_CAUSES)
+            assert p["manager"] == "9001" and (p["note"] or p["cause"] != "other")
+            assert signed_in is None  # before opening
+        elif kind == "rating_followed_up":
+            assert p["txn"] in poor and p["cause"] in reason_codes(reviews.FOLLOW_UP_CAUSES)
+        elif kind == "star_confirmed":
+            assert p["month"] < e["at"][:7] and p["staff"] in {"1001", "1002", "1003"}
         else:
             pytest.fail(f"unexpected kind {kind}")
     assert signed_in is None and running is None
