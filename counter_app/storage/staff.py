@@ -63,8 +63,14 @@ class StaffDirectory:
             raise SignInError("Unknown staff number or wrong PIN")
         row = rows[0]
         now = self._now()
-        if row["locked_until"] > now:
-            minutes = max(1, round((row["locked_until"] - now) / 60))
+        locked_until = row["locked_until"]
+        if locked_until > now + pins.LOCKOUT_S:
+            # the wall clock stepped back since the lock: never lock longer than LOCKOUT_S
+            locked_until = now + pins.LOCKOUT_S
+            self.db.execute("UPDATE staff SET locked_until = ? WHERE number = ?",
+                            [locked_until, row["number"]])
+        if locked_until > now:
+            minutes = max(1, round((locked_until - now) / 60))
             raise SignInError(f"Too many wrong PINs: locked for about {minutes} min")
         if not pins.check_pin(pin, row["pin_hash"]):
             failed = row["failed_attempts"] + 1

@@ -35,7 +35,10 @@ def ensure_gui_application() -> QGuiApplication:
     app = QGuiApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["counter-app"])
+        # a QApplication (not a bare QGuiApplication), so widgets can follow in the process
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication(["counter-app"])
     return app  # type: ignore[return-value]
 
 
