@@ -10,6 +10,7 @@ import httpx
 import pytest
 from conftest import FakeClock
 from hq_support import HqServer, counter_config, day_drafts
+from PySide6.QtCore import QSignalBlocker
 from pytestqt.qtbot import QtBot
 
 from counter_app.config import Config
@@ -17,7 +18,7 @@ from counter_app.service import CounterService
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import read_status
 from counter_app.sync.uploader import RetryPolicy
-from counter_app.ui.sync_panel import SyncPanel
+from counter_app.ui.sync_panel import HeadOfficePanel, SyncPanel
 from counter_app.ui.sync_runner import SyncRunner
 
 pytest_plugins = ["hq_support"]
@@ -121,3 +122,45 @@ def test_without_head_office_the_panel_says_so(
         assert panel.state.text() == "No head office configured"
     finally:
         service.close()
+
+
+def test_head_office_tab_shows_the_whole_hall_after_a_sync(
+    qtbot: QtBot, counter: CounterService, hq_sqlite: HqServer
+) -> None:
+    from hq_support import chained
+
+    # another counter of the same hall has synced too
+    other = hq_sqlite.enroll("SH-0001", "other-counter")
+    with HeadOfficeClient(hq_sqlite.url, other) as client:
+        client.upload(chained("SH-0001", "other-counter", day_drafts(10, seed=5)))
+    runner = SyncRunner(counter)
+    panel = HeadOfficePanel(runner, counter.staff.names())
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(runner.status_changed, timeout=10000):
+        runner.sync_now()
+    month = "2026-11"  # the generated days' month
+    with QSignalBlocker(panel.hall.month):
+        panel.hall.month.insertItem(0, month)
+        panel.hall.month.setCurrentIndex(0)
+    with qtbot.waitSignal(runner.hall_loaded, timeout=10000):
+        panel.hall.refresh()
+    counters = [panel.hall.counters.item(r, 0).text()
+                for r in range(panel.hall.counters.rowCount())]
+    assert {"other-counter", counter.config.counter_id} <= set(counters)
+    staff = [panel.hall.staff.item(r, 0).text() for r in range(panel.hall.staff.rowCount())]
+    assert "王芳 (1001)" in staff
+    assert "served" in panel.hall.total.text()
+    runner.shutdown()
+
+
+def test_hall_panel_says_when_head_office_does_not_answer(
+    qtbot: QtBot, counter: CounterService
+) -> None:
+    runner = SyncRunner(counter, make_client=lambda: HeadOfficeClient(
+        "http://127.0.0.1:9", "t", timeout=2))
+    panel = HeadOfficePanel(runner)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(runner.hall_failed, timeout=10000):
+        panel.hall.refresh()
+    assert "did not answer" in panel.hall.message.text()
+    runner.shutdown()

@@ -1,9 +1,23 @@
-"""SyncPanel: the manager view's "Sync now" button and the last sync's time, events and error."""
+"""The manager view's head office tab: sync status with "Sync now", and the whole hall's figures."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from counter_app.sync.state import SyncStatus, parse_utc
 from counter_app.ui.sync_runner import SyncRunner
@@ -74,4 +88,150 @@ class SyncPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         self.show_status(self.runner.status)  # "next sync" may have moved while hidden
+        super().showEvent(event)
+
+
+def _pct(value: object) -> str:
+    return "—" if value is None else f"{float(value):.1f} %"  # type: ignore[arg-type]
+
+
+def _month_back(today: dt.date, months: int) -> str:
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04}-{index % 12 + 1:02}"
+
+
+class HallPanel(QWidget):
+    """The whole hall as head office knows it (as of each counter's last sync), per counter and
+    per staff, beside the manager's live view of this counter."""
+
+    COUNTER_COLUMNS = ("counter", "last_sync_at", "completed", "service_level_pct",
+                       "satisfaction_pct", "participation_pct", "overtime")
+    STAFF_COLUMNS = ("staff", "completed", "service_level_pct", "satisfaction_pct",
+                     "participation_pct", "mean_rating", "overtime")
+
+    def __init__(self, runner: SyncRunner, staff_names: dict[str, str] | None = None,
+                 parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.staff_names = staff_names or {}
+        day = today or dt.date.today()
+        self.month = QComboBox(objectName="hallMonth")
+        for back in range(6):
+            self.month.addItem(_month_back(day, back))
+        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="hallRefresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.month.currentIndexChanged.connect(lambda _index: self.refresh())
+        self.message = QLabel(objectName="hallMessage", wordWrap=True)
+        self.total = QLabel(objectName="hallTotal", wordWrap=True)
+        self.counters = self._table([
+            self.tr("Counter"), self.tr("Last sync"), self.tr("Served"),
+            self.tr("Service level"), self.tr("Satisfaction"), self.tr("Participation"),
+            self.tr("Overtime")], "hallCounters")
+        self.staff = self._table([
+            self.tr("Staff"), self.tr("Served"), self.tr("Service level"),
+            self.tr("Satisfaction"), self.tr("Participation"), self.tr("Mean rating"),
+            self.tr("Overtime")], "hallStaff")
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Whole hall, as of each counter's last sync")))
+        top.addStretch(1)
+        top.addWidget(self.month)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.total)
+        layout.addWidget(self.counters, 1)
+        layout.addWidget(self.staff, 1)
+        runner.hall_loaded.connect(self.show_hall)
+        runner.hall_failed.connect(self.show_problem)
+        if not runner.configured:
+            self.refresh_button.setEnabled(False)
+            self.message.setText(self.tr("No head office configured"))
+
+    def _table(self, headers: list[str], name: str) -> QTableWidget:
+        table = QTableWidget(0, len(headers), objectName=name)
+        table.setHorizontalHeaderLabels(headers)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    def refresh(self) -> None:
+        if self.runner.fetch_hall(self.month.currentText()):
+            self.message.setText(self.tr("Asking head office…"))
+
+    def show_problem(self, text: str) -> None:
+        self.message.setText(self.tr("Head office did not answer: %1").replace("%1", text))
+
+    def show_hall(self, data: dict[str, Any]) -> None:
+        self.message.clear()
+        synced = {c["counter"]: c for c in data.get("counters_synced", [])}
+        total = data.get("total")
+        if total:
+            self.total.setText(
+                self.tr("Hall %1: %2 served, service level %3, satisfaction %4, "
+                        "participation %5")
+                .replace("%1", str(data.get("hall", ""))).replace("%2", str(total["completed"]))
+                .replace("%3", _pct(total["service_level_pct"]))
+                .replace("%4", _pct(total["satisfaction_pct"]))
+                .replace("%5", _pct(total["participation_pct"])))
+        else:
+            self.total.setText(self.tr("Head office has no transactions of this hall for %1")
+                               .replace("%1", self.month.currentText()))
+        by_counter = {r["counter"]: r for r in data.get("by_counter", [])}
+        rows = []
+        for counter in sorted(set(synced) | set(by_counter)):
+            figures = by_counter.get(counter, {})
+            rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at")),
+                         str(figures.get("completed", 0)),
+                         _pct(figures.get("service_level_pct")),
+                         _pct(figures.get("satisfaction_pct")),
+                         _pct(figures.get("participation_pct")),
+                         str(figures.get("overtime", 0))])
+        self._fill(self.counters, rows)
+        self._fill(self.staff, [
+            [self._staff_label(r["staff"]), str(r["completed"]), _pct(r["service_level_pct"]),
+             _pct(r["satisfaction_pct"]), _pct(r["participation_pct"]),
+             "—" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}", str(r["overtime"])]
+            for r in data.get("by_staff", [])
+        ])
+
+    def _staff_label(self, number: str) -> str:
+        name = self.staff_names.get(number)
+        return f"{name} ({number})" if name else number
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if c > 0 and value[:1].isdigit():
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+
+
+class HeadOfficePanel(QWidget):
+    """The manager view's head office tab: sync status and "Sync now", then the whole hall."""
+
+    def __init__(self, runner: SyncRunner, staff_names: dict[str, str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sync = SyncPanel(runner)
+        self.hall = HallPanel(runner, staff_names)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.sync)
+        layout.addWidget(self.hall, 1)
+        self._loaded = False
+        runner.status_changed.connect(self._after_sync)
+
+    def _after_sync(self, status: SyncStatus | None) -> None:
+        if status is not None and status.ok and self.isVisible():
+            self.hall.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self.hall.refresh()
         super().showEvent(event)

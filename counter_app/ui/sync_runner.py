@@ -70,11 +70,35 @@ class _SyncJob(QRunnable):
         self.carrier.finished.emit(status)
 
 
+class _HallJob(QRunnable):
+    """Fetch the hall-wide figures from head office on a pool thread."""
+
+    def __init__(self, make_client: ClientFactory, month: str | None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.make_client = make_client
+        self.month = month
+        self.carrier = _Carrier()
+
+    def run(self) -> None:
+        try:
+            with self.make_client() as client:
+                result: object = client.hall(month=self.month)
+        except SyncError as exc:
+            result = str(exc)
+        except Exception as exc:
+            log.exception("fetching the hall figures crashed")
+            result = f"could not fetch the hall figures: {exc}"
+        self.carrier.finished.emit(result)
+
+
 class SyncRunner(QObject):
     """Schedules sync for the running counter; `sync_now()` is the manager's button."""
 
     status_changed = Signal(object)  # SyncStatus | None (None: never synced)
     busy_changed = Signal(bool)
+    hall_loaded = Signal(object)  # the GET /api/v1/hall answer (a dict)
+    hall_failed = Signal(str)
 
     def __init__(self, service: CounterService, parent: QObject | None = None, *,
                  make_client: ClientFactory | None = None, now: Now = _local_now,
@@ -93,6 +117,7 @@ class SyncRunner(QObject):
         self._pool.setMaxThreadCount(1)
         self._cancel = threading.Event()
         self._job: _SyncJob | None = None
+        self._hall_job: _HallJob | None = None
         self.status: SyncStatus | None = read_status(service.db)
         self.next_run: dt.datetime | None = None
         self._timer = QTimer(self, singleShot=True)
@@ -118,6 +143,23 @@ class SyncRunner(QObject):
         self.busy_changed.emit(True)
         self._pool.start(self._job)
         return True
+
+    def fetch_hall(self, month: str | None = None) -> bool:
+        """Ask head office for the whole hall's figures (month YYYY-MM, default this month);
+        the answer comes as `hall_loaded` or `hall_failed`."""
+        if not self.configured or self._hall_job is not None:
+            return False
+        self._hall_job = _HallJob(self._make_client, month)
+        self._hall_job.carrier.finished.connect(self._on_hall)
+        self._pool.start(self._hall_job)
+        return True
+
+    def _on_hall(self, result: object) -> None:
+        self._hall_job = None
+        if isinstance(result, dict):
+            self.hall_loaded.emit(result)
+        else:
+            self.hall_failed.emit(str(result))
 
     def shutdown(self, wait_ms: int = 5000) -> None:
         """Stop between requests and wait a little; a sync cut short resends harmlessly."""
