@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import shiboken6
 from PySide6.QtCharts import (
     QAbstractAxis,
     QAreaSeries,
@@ -34,7 +35,14 @@ def _tr(text: str) -> str:
 
 
 def chart_view(title: str, parent: QWidget | None = None) -> QChartView:
-    """An empty, antialiased chart with compact margins and a readable title."""
+    """An antialiased chart view; each redraw puts a fresh chart in it (see `_fresh`)."""
+    view = QChartView(_new_chart(title), parent)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(220)
+    return view
+
+
+def _new_chart(title: str) -> QChart:
     chart = QChart()
     chart.setTitle(title)
     font = QFont()
@@ -46,30 +54,22 @@ def chart_view(title: str, parent: QWidget | None = None) -> QChartView:
     chart.setBackgroundRoundness(4)
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-    view = QChartView(chart, parent)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(220)
-    return view
+    return chart
 
 
-def _clear(chart: QChart) -> None:
-    chart.removeAllSeries()
-    chart.setProperty("kept", None)
-    for axis in chart.axes():
-        chart.removeAxis(axis)
+def _fresh(view: QChartView, title: str | None = None) -> QChart:
+    """Replace the view's chart with an empty one: removing axes from a live chart leaves
+    their labels behind in the scene, so a redraw starts from a new chart."""
+    old = view.chart()
+    chart = _new_chart(title if title is not None else old.title())
+    view.setChart(chart)
+    shiboken6.delete(old)  # setChart releases the old chart without deleting it
+    return chart
 
 
-_KEPT: dict[int, list[object]] = {}
-
-
-def _keep(chart: QChart, obj: object) -> None:
-    _KEPT.setdefault(id(chart), []).clear()
-    _KEPT[id(chart)].append(obj)
-
-
-def _axis_font(axis: QAbstractAxis) -> None:
+def _axis_font(axis: QAbstractAxis, size: float = 8.0) -> None:
     font = QFont()
-    font.setPointSizeF(8)
+    font.setPointSizeF(size)
     axis.setLabelsFont(font)
 
 
@@ -96,10 +96,10 @@ def _nice_max(value: float) -> float:
     return 10 * step
 
 
-def histogram(chart: QChart, bins: Sequence[Bin], target_s: float | None,
+def histogram(view: QChartView, bins: Sequence[Bin], target_s: float | None,
               target_label: str) -> None:
     """Handling-time histogram as a stepped area, with a dashed line at the target."""
-    _clear(chart)
+    chart = _fresh(view)
     if not bins:
         return
     upper = QLineSeries()
@@ -111,7 +111,7 @@ def histogram(chart: QChart, bins: Sequence[Bin], target_s: float | None,
         upper.append(QPointF(high / 60, b.count))
         peak = max(peak, b.count)
     area = QAreaSeries(upper)
-    _keep(chart, upper)  # QAreaSeries does not own its boundary line: keep it alive
+    upper.setParent(area)  # QAreaSeries does not own its boundary line: tie their lifetimes
     area.setName(_tr("Transactions"))
     area.setColor(QColor(BLUE).lighter(150))
     area.setBorderColor(QColor(BLUE))
@@ -144,9 +144,9 @@ def _msecs(day: dt.date) -> int:
     return _qdatetime(day).toMSecsSinceEpoch()
 
 
-def daily_trend(chart: QChart, points: Sequence[DayPoint]) -> None:
-    """Service level and satisfaction per day, in percent."""
-    _clear(chart)
+def daily_trend(view: QChartView, points: Sequence[DayPoint], title: str | None = None) -> None:
+    """Service level and satisfaction per day (or week), in percent."""
+    chart = _fresh(view, title)
     if not points:
         return
     level, satisfaction = QLineSeries(), QLineSeries()
@@ -182,9 +182,9 @@ def daily_trend(chart: QChart, points: Sequence[DayPoint]) -> None:
         series.attachAxis(y_axis)
 
 
-def pareto(chart: QChart, bars: Sequence[ParetoBar], names: dict[str, str]) -> None:
+def pareto(view: QChartView, bars: Sequence[ParetoBar], names: dict[str, str]) -> None:
     """Overtime causes, most frequent first, with the cumulative share as a line."""
-    _clear(chart)
+    chart = _fresh(view)
     if not bars:
         return
     counts = QBarSet(_tr("Cases"))
@@ -205,7 +205,7 @@ def pareto(chart: QChart, bars: Sequence[ParetoBar], names: dict[str, str]) -> N
     chart.addSeries(cumulative)
     x_axis = QBarCategoryAxis()
     x_axis.append(categories)
-    _axis_font(x_axis)
+    _axis_font(x_axis, 7.5)
     y_axis = _value_axis(0, _nice_max(bars[0].count * 1.15), "%.0f")
     y_pct = _value_axis(0, 100, "%.0f%%")
     chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
@@ -217,9 +217,9 @@ def pareto(chart: QChart, bars: Sequence[ParetoBar], names: dict[str, str]) -> N
     cumulative.attachAxis(y_pct)
 
 
-def rating_distribution(chart: QChart, counts: dict[int, int], labels: dict[int, str]) -> None:
+def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[int, str]) -> None:
     """How many customers pressed each of the five buttons, poor ones in warm colours."""
-    _clear(chart)
+    chart = _fresh(view)
     colors = {1: "#b71c1c", 2: "#ef6c00", 3: "#9e9d24", 4: "#558b2f", 5: "#2e7d32"}
     series = QStackedBarSeries()  # one set per value, so each bar keeps its own colour
     for value in (1, 2, 3, 4, 5):
@@ -238,16 +238,17 @@ def rating_distribution(chart: QChart, counts: dict[int, int], labels: dict[int,
     chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(x_axis)
     series.attachAxis(y_axis)
-    legend = chart.legend()
+    legend = chart.legend()  # the words of the scale, whole, beside the bars
     legend.setVisible(True)
+    legend.setAlignment(Qt.AlignmentFlag.AlignRight)
     font = QFont()
     font.setPointSizeF(8)
     legend.setFont(font)
 
 
-def satisfaction_by_handling(chart: QChart, bins: Sequence[SatisfactionBin]) -> None:
+def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) -> None:
     """Satisfaction rate per handling-time band (share of target): does overtime cost it?"""
-    _clear(chart)
+    chart = _fresh(view)
     within, over = QBarSet(_tr("Within target")), QBarSet(_tr("Over target"))
     within.setColor(QColor(GREEN))
     over.setColor(QColor(RED))
@@ -270,6 +271,33 @@ def satisfaction_by_handling(chart: QChart, bins: Sequence[SatisfactionBin]) -> 
     font = QFont()
     font.setPointSizeF(8)
     x_axis.setTitleFont(font)
+    _axis_font(x_axis)
+    y_axis = _value_axis(0, 100, "%.0f%%")
+    chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(x_axis)
+    series.attachAxis(y_axis)
+
+
+def staff_rates(view: QChartView, labels: Sequence[str], satisfaction: Sequence[float | None],
+                overtime: Sequence[float | None]) -> None:
+    """Satisfaction rate and overtime rate per staff member, side by side, in percent."""
+    chart = _fresh(view)
+    sat, over = QBarSet(_tr("Satisfaction rate")), QBarSet(_tr("Overtime rate"))
+    sat.setColor(QColor(GREEN))
+    over.setColor(QColor(RED))
+    for s, o in zip(satisfaction, overtime, strict=True):
+        sat.append((s or 0.0) * 100)
+        over.append((o or 0.0) * 100)
+    series = QBarSeries()
+    series.append(sat)
+    series.append(over)
+    series.setLabelsVisible(True)
+    series.setLabelsFormat("@value%")
+    series.setLabelsPrecision(3)
+    chart.addSeries(series)
+    x_axis = QBarCategoryAxis()
+    x_axis.append(list(labels))
     _axis_font(x_axis)
     y_axis = _value_axis(0, 100, "%.0f%%")
     chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)

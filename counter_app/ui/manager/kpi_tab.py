@@ -114,20 +114,20 @@ class KpiTab(QWidget):
         durations = [float(r["duration_s"]) for r in completed]
         p90 = k.p90_s or 0.0
         max_s = max(60.0, math.ceil(max((target or 0) * 2, p90 * 1.4) / 60) * 60)
-        charts.histogram(self.histogram.chart(),
+        charts.histogram(self.histogram,
                          reports.histogram(durations, bin_s=max_s / 30, max_s=max_s),
                          target, target_label)
         weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
         day_of = self._week_of if weekly else self._days
-        self.trend.chart().setTitle(self.tr("Weekly service level and satisfaction") if weekly
-                                    else self.tr("Daily service level and satisfaction"))
-        charts.daily_trend(self.trend.chart(), reports.daily_trend(rows, day_of))
+        charts.daily_trend(self.trend, reports.daily_trend(rows, day_of),
+                           self.tr("Weekly service level and satisfaction") if weekly
+                           else self.tr("Daily service level and satisfaction"))
         names = self.short_cause_names()
-        charts.pareto(self.pareto.chart(), reports.pareto(cause_counts(rows)), names)
+        charts.pareto(self.pareto, reports.pareto(cause_counts(rows)), names)
         labels = {v: f"{v} {zh if self.ctx.zh else en}" for v, (zh, en) in RATING_LABELS.items()}
-        charts.rating_distribution(self.ratings.chart(), reports.rating_distribution(rows),
+        charts.rating_distribution(self.ratings, reports.rating_distribution(rows),
                                    labels)
-        charts.satisfaction_by_handling(self.satisfaction.chart(),
+        charts.satisfaction_by_handling(self.satisfaction,
                                         reports.satisfaction_by_handling(rows))
         self.note.setText(self.tr(
             "Overtime causes: the manager's cause where reviewed, else the staff's reason. "

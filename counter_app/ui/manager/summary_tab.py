@@ -25,6 +25,7 @@ from counter_app.domain.reports import StarRule
 from counter_app.domain.reviews import ReviewError
 from counter_app.manager_data import MonthReport, month_report
 from counter_app.storage import reports as queries
+from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import ManagerContext
 
 
@@ -99,10 +100,13 @@ class SummaryTab(QWidget):
         box_layout.addLayout(confirm_row)
         box_layout.addWidget(self.status)
 
+        self.chart = charts.chart_view(self.tr("Satisfaction rate and overtime rate per staff "
+                                               "member"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
+        layout.addWidget(self.chart, 1)
         layout.addWidget(box)
         self.month.currentIndexChanged.connect(lambda _: self.load())
 
@@ -154,6 +158,10 @@ class SummaryTab(QWidget):
                 if star and star.staff == s.staff:
                     item.setBackground(QColor("#fff8e1"))
                 self.table.setItem(i, j, item)
+        self._fit_table()
+        charts.staff_rates(self.chart, [self.ctx.staff_label(s.staff) for s in report.staff],
+                           [s.satisfaction_rate for s in report.staff],
+                           [s.overtime_rate for s in report.staff])
         if star is not None:
             self.star.setText("★ " + self.tr("Suggested star: %1 — score %2 (mean %3 from %4 "
                                              "ratings)")
@@ -174,6 +182,12 @@ class SummaryTab(QWidget):
                 self.choice.addItem(self.ctx.staff_label(candidate.staff), candidate.staff)
         self.confirm_button.setEnabled(self.choice.count() > 0)
         self._show_confirmed(report)
+
+    def _fit_table(self) -> None:
+        """As tall as its rows (a hall has a handful of staff), so the chart gets the rest."""
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
+        height += sum(self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        self.table.setFixedHeight(min(height, 260))
 
     def _show_confirmed(self, report: MonthReport) -> None:
         if report.confirmed:
