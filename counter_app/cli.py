@@ -148,6 +148,9 @@ def staff_directory(config: Config, data_dir: Path) -> Iterator[StaffDirectory]:
     lock = lock_data_dir(data_dir)
     try:
         opened = open_counter_db(paths.database_path(data_dir))
+        if opened.set_aside:
+            print(f"counter-app: THE DATABASE WAS DAMAGED ({opened.problem}); it was moved to "
+                  f"{opened.set_aside} and a new one started", file=sys.stderr)
         try:
             directory = StaffDirectory(opened.db)
             if config.is_demo:
@@ -221,7 +224,11 @@ def _export_transactions(args: argparse.Namespace, config: Config, data_dir: Pat
     if args.output == "-":
         exports.write_csv(rows, sys.stdout)
     else:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
+        try:
+            out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+        with out:
             count = exports.write_csv(rows, out)
         print(f"{count} transactions written to {args.output}", file=sys.stderr)
     return 0

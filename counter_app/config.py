@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False)},
     "sync": {"window": (str, False)},
 }
+_IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
 _EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number"}
 
 
@@ -108,9 +110,11 @@ def parse(data: dict[str, Any], source: str) -> Config:
             kind, _ = schema[key]
             if isinstance(item, bool) or not isinstance(item, kind):
                 raise fail(f"{name}.{key}", f"expected {_EXPECTED[kind]}, got {item!r}")
-        for key, (_, needed) in schema.items():
+        for key, (kind, needed) in schema.items():
             if needed and key not in value:
-                raise fail(f"{name}.{key}", "missing")
+                raise fail(f"{name}.{key}", f"missing; expected {_EXPECTED[kind]}")
+            if key in _IDENTIFIERS and key in value and not str(value[key]).strip():
+                raise fail(f"{name}.{key}", "expected a non-empty string")
         return value
 
     hall = table("hall", data.get("hall"))
@@ -122,7 +126,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
     for index, item in enumerate(raw_types):
         t = table(f"transaction_types[{index}]", item)
         target = t.get("target_s")
-        if target is not None and target <= 0:
+        if target is not None and not (math.isfinite(target) and target > 0):
             raise fail(f"transaction_types[{index}].target_s", "expected a positive number")
         if any(existing.code == t["code"] for existing in types):
             raise fail(f"transaction_types[{index}].code", f"duplicate code {t['code']!r}")

@@ -36,6 +36,14 @@ class CounterService:
         self.config = config
         self.data_dir = data_dir
         self._lock = lock_data_dir(data_dir)
+        try:
+            self._open(clock, demo_accounts)
+        except BaseException:
+            self._lock.release()  # a refused start must not leave the folder locked
+            raise
+
+    def _open(self, clock: Clock, demo_accounts: bool | None) -> None:
+        config, data_dir = self.config, self.data_dir
         opened = open_counter_db(paths.database_path(data_dir))
         self.db = opened.db
         #: set when the database failed its integrity check and was moved aside: say it loudly
