@@ -35,9 +35,9 @@ from counter_app.ui.manager.review_model import (
     label,
 )
 
-_WIDTHS = {"when": 118, "counter": 50, "staff": 92, "type": 86, "target": 60, "actual": 60,
-           "overtime": 66, "staff_reason": 120, "rating": 110, "issue": 165, "cause": 130,
-           "note": 140, "status": 110}
+_WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
+           "overtime": 66, "staff_reason": 120, "rating": 128, "issue": 155, "cause": 130,
+           "note": 130, "status": 110}
 
 
 class ReviewTab(QWidget):
