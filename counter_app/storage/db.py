@@ -85,7 +85,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX transactions_started_at ON transactions(started_at);
         CREATE INDEX transactions_staff_started_at ON transactions(staff, started_at);
-        CREATE INDEX transactions_status ON transactions(status);
+        CREATE INDEX transactions_status ON transactions(status, rating_status);
 
         CREATE TABLE staff (
             number TEXT PRIMARY KEY,
