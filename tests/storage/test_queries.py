@@ -1,0 +1,83 @@
+"""Read-only queries over the projections: date windows, ordering, staff names, served today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from counter_app.domain.transaction import Draft
+from counter_app.storage import queries
+from counter_app.storage.db import open_counter_db
+from counter_app.storage.events import EventStore
+from counter_app.storage.staff import StaffDirectory
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def serve(store: EventStore, txn: str, at: str, staff: str = "1001", *,
+          status: str = "completed") -> None:
+    items = [(at, Draft("started", {"txn": txn, "staff": staff, "type": "payment",
+                                    "target_s": 180.0}))]
+    if status == "completed":
+        items.append((at, Draft("completed", {"txn": txn, "duration_s": 60.0, "target_s": 180.0,
+                                              "overtime_s": 0.0})))
+    elif status == "voided":
+        items.append((at, Draft("voided", {"txn": txn, "elapsed_s": 2.0})))
+    store.append_timed(items)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+    opened = open_counter_db(tmp_path / "counter.sqlite")
+    StaffDirectory(opened.db).add("1001", "王芳", "staff", "1234")
+    yield opened.db
+    opened.db.conn.close()
+
+
+@pytest.fixture
+def store(db: sqlite_utils.Database) -> EventStore:
+    return EventStore(db, "SH-0001", "03")
+
+
+def test_window_is_half_open_and_oldest_first(db: sqlite_utils.Database,
+                                              store: EventStore) -> None:
+    serve(store, "late", "2026-03-11T00:00:00.000Z")
+    serve(store, "early", "2026-03-10T08:00:00.000Z")
+    serve(store, "edge", "2026-03-10T00:00:00.000Z")
+    ids = [r["txn"] for r in queries.transactions(db)]
+    assert ids == ["edge", "early", "late"]
+    window = queries.transactions(db, "2026-03-10T00:00:00.000Z", "2026-03-11T00:00:00.000Z")
+    assert [r["txn"] for r in window] == ["edge", "early"]
+    assert [r["txn"] for r in queries.transactions(db, "2026-03-10T08:00:00.001Z")] == ["late"]
+    assert [r["txn"] for r in queries.transactions(db, None, "2026-03-10T00:00:00.000Z")] == []
+
+
+def test_same_instant_keeps_sequence_order(db: sqlite_utils.Database, store: EventStore) -> None:
+    for txn in ("b", "a", "c"):
+        serve(store, txn, "2026-03-10T08:00:00.000Z")
+    assert [r["txn"] for r in queries.transactions(db)] == ["b", "a", "c"]
+
+
+def test_staff_name_joined_or_empty(db: sqlite_utils.Database, store: EventStore) -> None:
+    serve(store, "known", "2026-03-10T08:00:00.000Z", staff="1001")
+    serve(store, "gone", "2026-03-10T09:00:00.000Z", staff="7777")
+    names = {r["txn"]: r["staff_name"] for r in queries.transactions(db)}
+    assert names == {"known": "王芳", "gone": None}
+
+
+def test_served_today_counts_completed_since_local_midnight(
+    db: sqlite_utils.Database, store: EventStore
+) -> None:
+    midnight = dt.datetime.combine(dt.date.today(), dt.time()).astimezone()
+    serve(store, "yesterday", iso(midnight - dt.timedelta(seconds=1)))
+    serve(store, "first", iso(midnight))
+    serve(store, "voided", iso(midnight + dt.timedelta(minutes=5)), status="voided")
+    serve(store, "running", iso(midnight + dt.timedelta(minutes=6)), status="running")
+    serve(store, "second", iso(midnight + dt.timedelta(minutes=7)))
+    assert queries.served_today(db) == 2
