@@ -320,3 +320,34 @@ def test_failed_start_releases_the_data_folder(demo_config: Config, data_dir: Pa
     assert info.value is not None
     lock = lock_data_dir(data_dir)
     lock.release()
+
+
+# ---- another program holds the write lock -------------------------------------------------------
+
+def test_locked_database_refuses_clearly_and_changes_nothing(
+    demo_config: Config, data_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin's sqlite3 shell sits in a write transaction: the counter waits busy_timeout,
+    then the action fails without moving the screens; once the lock goes it works."""
+    from counter_app.storage import db as db_module
+
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    svc = CounterService(demo_config, data_dir, clock=clock)
+    try:
+        svc.sign_in("1001", "1234")
+        intruder = sqlite3.connect(paths.database_path(data_dir), isolation_level=None)
+        intruder.execute("BEGIN IMMEDIATE")
+        before = machine_state(svc)
+        events = svc.store.last_seq()
+        began = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            svc.machine.start()
+        assert time.monotonic() - began >= 0.15  # it waited for the lock first
+        assert machine_state(svc) == before
+        intruder.execute("ROLLBACK")
+        intruder.close()
+        svc.machine.start()
+        assert svc.store.last_seq() == events + 1
+        assert verify(svc.db).ok
+    finally:
+        svc.close()
