@@ -27,6 +27,9 @@ API_VERSION = "v1"
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024  # both as sent and after gzip is undone
 MAX_SEQ = 2**31  # sequence numbers are 32-bit in the database
+#: uploads processed at once; more are told to come back (429) rather than pile up
+MAX_CONCURRENT_UPLOADS = 16
+BUSY_RETRY_AFTER_S = 2
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _EVENT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "seq": int, "uuid": str, "kind": str, "at": str, "hall": str, "counter": str,
@@ -68,6 +71,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "malformed body (not JSON, bad gzip, wrong shape)"),
         (401, "missing or unknown token"), (403, "revoked token, or another counter's event"),
         (413, "body over 1 MB or batch over 500 events"),
+        (429, "too many uploads at once; retry after `Retry-After` seconds"),
         (422, "broken chain or invalid event; `seq` names the first bad one"),
     )
 }
@@ -89,7 +93,9 @@ _BATCH_SCHEMA = {
 
 def _refused(refusal: Refusal) -> JSONResponse:
     body = {"detail": refusal.message, "code": refusal.code, "seq": refusal.seq}
-    headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else {}
+    if refusal.status == 429:
+        headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
     return JSONResponse(body, status_code=refusal.status, headers=headers)
 
 
@@ -191,7 +197,7 @@ def parse_batch(body: bytes) -> list[Event]:
     return parsed
 
 
-def create_app(store: Store) -> FastAPI:
+def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime)."""
     app = FastAPI(
         title="counter-hq",
@@ -206,6 +212,7 @@ def create_app(store: Store) -> FastAPI:
         ),
     )
     app.state.store = store
+    app.state.uploads = 0
 
     @app.exception_handler(Refusal)
     async def _on_refusal(_request: Request, exc: Refusal) -> JSONResponse:
@@ -241,8 +248,15 @@ def create_app(store: Store) -> FastAPI:
     async def upload(request: Request) -> dict[str, Any]:
         """Store a batch of the counter's events, in sequence order, in one transaction."""
         me = await who(request)
-        batch = parse_batch(await _read_body(request))
-        result = await run_in_threadpool(store.ingest, me, batch)
+        if app.state.uploads >= max_uploads:
+            raise Refusal(429, "busy", f"head office is taking {max_uploads} uploads already; "
+                          f"retry after {BUSY_RETRY_AFTER_S} s")
+        app.state.uploads += 1  # the event loop is one thread: no lock needed
+        try:
+            batch = parse_batch(await _read_body(request))
+            result = await run_in_threadpool(store.ingest, me, batch)
+        finally:
+            app.state.uploads -= 1
         return {"high_water": {"seq": result.hw_seq, "hash": result.hw_hash},
                 "stored": result.stored, "duplicates": result.duplicates,
                 "conflicts": result.conflicts}

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from head_office.api import MAX_CONCURRENT_UPLOADS
 from head_office.schema import SchemaError
 from head_office.store import DEFAULT_DB_URL, Store
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     serve.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate (PEM)")
     serve.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key (PEM)")
+    serve.add_argument("--max-uploads", type=int, default=MAX_CONCURRENT_UPLOADS, metavar="N",
+                       help="uploads processed at once; more get 429 and retry later "
+                            f"(default {MAX_CONCURRENT_UPLOADS})")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
 
@@ -109,9 +113,10 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
     print(f"counter-hq serving {_safe(args.db)} on "
           f"{'https' if args.ssl_certfile else 'http'}://{args.host}:{args.port} "
           f"(API docs at /docs)", flush=True)
-    uvicorn.run(create_app(store), host=args.host, port=args.port,
-                log_level=args.log_level, ssl_certfile=args.ssl_certfile,
-                ssl_keyfile=args.ssl_keyfile, timeout_graceful_shutdown=10)
+    app = create_app(store, max_uploads=max(1, args.max_uploads))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+                timeout_graceful_shutdown=10)
     return 0
 
 

@@ -197,6 +197,7 @@ class HqServer:
 
     db_url: str
     port: int = field(default_factory=free_port)
+    options: tuple[str, ...] = ()  # more `counter-hq serve` options
     process: subprocess.Popen[bytes] | None = None
     _store: Store | None = None
 
@@ -214,7 +215,7 @@ class HqServer:
     def start(self) -> HqServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "head_office.cli", "serve", "--db", self.db_url,
-             "--port", str(self.port), "--log-level", "warning"],
+             "--port", str(self.port), "--log-level", "warning", *self.options],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
@@ -255,8 +256,8 @@ class HqServer:
 
 
 @contextlib.contextmanager
-def running_server(db_url: str) -> Iterator[HqServer]:
-    server = HqServer(db_url).start()
+def running_server(db_url: str, *options: str) -> Iterator[HqServer]:
+    server = HqServer(db_url, options=options).start()
     try:
         yield server
     finally:

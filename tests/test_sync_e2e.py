@@ -6,7 +6,9 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FakeClock
@@ -18,7 +20,7 @@ from counter_app.domain import projection
 from counter_app.service import CounterService
 from counter_app.storage.db import connect
 from counter_app.sync.protocol import HeadOfficeClient
-from counter_app.sync.state import read_acked_seq, read_status, record_status
+from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 
 pytest_plugins = ["hq_support"]
@@ -33,19 +35,22 @@ def make_counter(demo_config: Config, tmp_path: Path, server: HqServer, counter:
     return CounterService(config, tmp_path / f"data-{counter}")
 
 
-def sync(service: CounterService, *, url: str | None = None,
-         retry: RetryPolicy | None = None, **kwargs: object) -> object:
-    """One sync run the way the app does it: read-only reader, then the writer records."""
+def upload(service: CounterService, *, url: str | None = None,
+           retry: RetryPolicy | None = None, **kwargs: Any) -> SyncStatus:
+    """The worker's part of a sync, safe on any thread: its own read-only connection, HTTP."""
     reader = connect(paths.database_path(service.data_dir), readonly=True)
     config = service.config
     try:
         with HeadOfficeClient(url or config.head_office.url or "", config.head_office.token or "",
                               timeout=10) as client:
-            status = Uploader(LocalLog(reader), client, retry=retry or FAST_RETRY,
-                              **kwargs).run()  # type: ignore[arg-type]
+            return Uploader(LocalLog(reader), client, retry=retry or FAST_RETRY, **kwargs).run()
     finally:
         reader.conn.close()
-    return record_status(service.db, status)
+
+
+def sync(service: CounterService, **kwargs: Any) -> SyncStatus:
+    """One sync run the way the app does it: upload, then the writer's thread records."""
+    return record_status(service.db, upload(service, **kwargs))
 
 
 def assert_head_office_holds_exactly(server: HqServer, service: CounterService) -> None:
@@ -83,8 +88,8 @@ def test_real_transactions_reach_head_office_and_project_the_same(
             clock.advance(31)
             service.machine.expire()
         status = sync(service)
-        assert status.ok, status  # type: ignore[attr-defined]
-        assert status.sent == service.store.last_seq()  # type: ignore[attr-defined]
+        assert status.ok, status
+        assert status.sent == service.store.last_seq()
         assert read_acked_seq(service.db) == service.store.last_seq()
         assert_head_office_holds_exactly(hq_server, service)
         who = hq_server.store.counter("SH-0001", counter_id)
@@ -111,18 +116,18 @@ def test_faulty_network_still_gives_every_event_exactly_once(
             service.store.append_timed(day_drafts(150, seed=seed))
             for _ in range(20):  # the scheduler's later runs, compressed
                 status = sync(service, url=proxy.url, batch_events=40)
-                if status.ok:  # type: ignore[attr-defined]
+                if status.ok:
                     break
             # the counter kept working; the next night picks up the rest
             service.store.append_timed(day_drafts(60, seed=seed + 10))
             for _ in range(20):
                 status = sync(service, url=proxy.url, batch_events=40)
-                if status.ok:  # type: ignore[attr-defined]
+                if status.ok:
                     break
-        assert status.ok, status  # type: ignore[attr-defined]
+        assert status.ok, status
         assert proxy.requests > 15 and sum(proxy.faults.values()) > 5, proxy.faults
         assert_head_office_holds_exactly(hq_server, service)
-        assert read_status(service.db).acked_seq == service.store.last_seq()  # type: ignore[union-attr]
+        assert read_status(service.db).acked_seq == service.store.last_seq()
     finally:
         service.close()
 
@@ -161,7 +166,7 @@ def test_server_restart_mid_sync_loses_nothing(
         status = sync(service, batch_events=100, on_progress=restart_after_first_batch,
                       retry=RetryPolicy(attempts=40, base_s=0.2, cap_s=0.5))
         assert restarted.is_set()
-        assert status.ok, status  # type: ignore[attr-defined]
+        assert status.ok, status
         assert_head_office_holds_exactly(restartable, service)
     finally:
         service.close()
@@ -217,3 +222,29 @@ def test_counter_app_sync_command(hq_sqlite: HqServer, tmp_path: Path,
     assert f"OK: {added} events sent" in capsys.readouterr().out
     who = hq_sqlite.store.counter("SH-0001", "cli")
     assert who is not None and who.hw_seq == total + added
+
+
+def test_a_busy_head_office_says_when_to_come_back_and_everyone_gets_through(
+    demo_config: Config, tmp_path: Path
+) -> None:
+    with running_server(f"sqlite:///{tmp_path / 'hq.sqlite'}", "--max-uploads", "1") as server:
+        services = [make_counter(demo_config, tmp_path, server, f"busy{n}") for n in range(4)]
+        try:
+            for n, service in enumerate(services):
+                service.store.append_timed(day_drafts(120, seed=n))
+            waits: list[float] = []
+
+            def run(service: CounterService) -> SyncStatus:
+                return upload(service, batch_events=50, sleep=lambda s: (waits.append(s),
+                                                                       time.sleep(s)),
+                            retry=RetryPolicy(attempts=20, base_s=0.01, cap_s=0.02))
+
+            with ThreadPoolExecutor(4) as pool:
+                statuses = list(pool.map(run, services))
+            assert all(s.ok for s in statuses), statuses
+            assert 2.0 in waits  # 429's Retry-After was honoured
+            for service in services:
+                assert_head_office_holds_exactly(server, service)
+        finally:
+            for service in services:
+                service.close()
