@@ -406,3 +406,37 @@ def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
     assert row["ended_at"] == "2026-11-25T09:01:35.000Z"
     assert row["duration_s"] == 95.0
     assert verify(db).ok
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payloads=st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
+                         min_size=1, max_size=5))
+def test_any_payload_is_stored_so_that_it_verifies(
+    tmp_path_factory: pytest.TempPathFactory, payloads: list[dict[str, Any]]
+) -> None:
+    """Whatever JSON a payload holds, the stored text re-hashes to the stored hash, or the
+    append is refused as a whole."""
+    opened = open_counter_db(tmp_path_factory.mktemp("payload") / "counter.sqlite")
+    try:
+        store = EventStore(opened.db, "SH-0001", "03")
+        try:
+            sealed = store.append([Draft("note", payload) for payload in payloads])
+        except (ValueError, UnicodeEncodeError):
+            assert store.last_seq() == 0
+            return
+        reread = all_events(opened.db)
+        assert [e.hash for e in reread] == [e.hash for e in sealed]
+        assert first_break(reread) is None
+        assert verify(opened.db).ok
+    finally:
+        opened.db.conn.close()
