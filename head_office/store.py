@@ -274,7 +274,7 @@ class Store:
 
     def _project(self, conn: Connection, who: Counter, new: Sequence[Event]) -> None:
         """Fold the new events into the transactions and reviews tables."""
-        txns = {str(ev.payload["txn"]) for ev in new if isinstance(ev.payload.get("txn"), str)}
+        txns = {txn for ev in new if (txn := _txn(ev)) is not None}
         if not txns:
             return
         rows: dict[str, dict[str, Any]] = {}
@@ -287,8 +287,8 @@ class Store:
         existing = set(rows)
         review_rows: list[dict[str, Any]] = []
         for ev in new:
-            txn = ev.payload.get("txn")
-            if not isinstance(txn, str):
+            txn = _txn(ev)
+            if txn is None:
                 continue
             if is_review(ev.kind):
                 cause, note = ev.payload.get("cause"), ev.payload.get("note")
@@ -408,6 +408,12 @@ class _ChainRefusal(Exception):
         super().__init__(refusal.message)
         self.event = ev
         self.refusal = refusal
+
+
+def _txn(ev: Event) -> str | None:
+    """The transaction an event is about, when it names one a database can key on."""
+    txn = ev.payload.get("txn")
+    return txn if isinstance(txn, str) and "\x00" not in txn else None
 
 
 def _text(value: Any) -> str | None:

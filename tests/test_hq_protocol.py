@@ -267,6 +267,7 @@ def test_any_body_is_refused_cleanly(hq_server: HqServer, raw: bytes) -> None:
     {"txn": "t1", "staff": "A\x00B", "type": "payment", "target_s": 180},
     {"txn": "t1", "staff": "A", "type": "payment", "target_s": 2**80},
     {"txn": "t1", "staff": ["A"], "type": {"x": 1}, "target_s": "180"},
+    {"txn": "t\x001", "staff": "A", "type": "payment", "target_s": 180},
 ])
 def test_odd_but_chained_payloads_are_stored_and_projected_safely(
     hq_server: HqServer, payload: dict[str, Any]
@@ -277,7 +278,8 @@ def test_odd_but_chained_payloads_are_stored_and_projected_safely(
                                          "txn": "t1", "rating": 2**40}))])
     answer = post(hq_server, token, body(events))
     assert answer.status_code == 200, answer.text
-    assert stored(hq_server, counter)["transactions"] == 1
+    assert stored(hq_server, counter)["events"] == 2
+    assert stored(hq_server, counter)["transactions"] == ("\x00" not in payload["txn"])
 
 
 def test_numbers_json_cannot_carry_are_refused(hq_server: HqServer) -> None:
