@@ -328,13 +328,16 @@ def test_export_without_what(capsys: pytest.CaptureFixture[str], history: Path) 
     assert code == 2 and "say what to do" in err
 
 
+@pytest.mark.parametrize(
+    "argv", [("staff", "list"), ("demo-data", "--days", "1")], ids=["staff", "demo-data"]
+)
 def test_admin_command_says_loudly_when_the_database_is_damaged(
-    capsys: pytest.CaptureFixture[str], served: Path
+    capsys: pytest.CaptureFixture[str], served: Path, argv: tuple[str, ...]
 ) -> None:
     path = paths.database_path(served)
     damaged = b"\x00garbage!" * 20 + path.read_bytes()[200:]
     path.write_bytes(damaged)
-    code, _, err = run(capsys, "staff", "list", "--data-dir", str(served))
+    code, _, err = run(capsys, *argv, "--data-dir", str(served))
     assert "damaged" in err.lower(), "a damaged database was handled without a word"
     moved = list(served.glob("damaged-*/counter.sqlite"))
     if moved:  # set aside: the message says where it went
