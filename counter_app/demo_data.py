@@ -151,7 +151,8 @@ class DemoHistory:
         busy = 1.12 if day.weekday() in (0, 5) else 1.0
         crash_at = rng.uniform(opens, closes) if rng.random() < _CRASH_PER_DAY else None
 
-        out: list[TimedDraft] = self._manager_morning(day) if self.manager else []
+        manager = self.manager
+        out: list[TimedDraft] = self._manager_morning(day, manager) if manager else []
         begin = opens - rng.uniform(60, 300)
         for staff, end in ((morning, change), (afternoon, closes)):
             shift = _Shift(staff)
@@ -159,13 +160,13 @@ class DemoHistory:
             begin = max(left, end) + rng.uniform(60, 240)  # hand-over to the next shift
             for at, _, draft in sorted(shift.events, key=lambda e: (e[0], e[1])):
                 out.append((_iso(dt.datetime.fromtimestamp(at, dt.UTC)), draft))
-        if self.manager:
-            self._note_cases(day, out)
+        if manager:
+            self._note_cases(day, out, manager)
         return out
 
     # ---- the duty manager -----------------------------------------------------------------
 
-    def _manager_morning(self, day: dt.date) -> list[TimedDraft]:
+    def _manager_morning(self, day: dt.date, manager: str) -> list[TimedDraft]:
         """Before opening: last month's star (on the 2nd) and reviews of recent cases."""
         rng = self.rng
         at = self._at(day, MANAGER_AT)
@@ -184,14 +185,14 @@ class DemoHistory:
                        for staff, v in sorted(self._months.pop(previous).items())]
             star = suggest_star(summary).star
             if star is not None:
-                emit(reviews.star_confirmation(previous, star.staff, star.score, self.manager))
+                emit(reviews.star_confirmation(previous, star.staff, star.score, manager))
         due = [case for case in self._backlog if case[0] <= day]
         self._backlog = [case for case in self._backlog if case[0] > day]
         for _, draft in due:
             emit(draft)
         return out
 
-    def _note_cases(self, day: dt.date, events: list[TimedDraft]) -> None:
+    def _note_cases(self, day: dt.date, events: list[TimedDraft], manager: str) -> None:
         """Queue the manager's reviews of the day's overtime cases and poor ratings."""
         rng = self.rng
         staff_of: dict[str, str] = {}
@@ -224,7 +225,7 @@ class DemoHistory:
                     note = rng.choice(_NOTES[cause]) if rng.random() < 0.6 or cause == "other" \
                         else ""
                     self._backlog.append(
-                        (when, reviews.overtime_review(txn, cause, note, self.manager)))
+                        (when, reviews.overtime_review(txn, cause, note, manager)))
             elif draft.kind == "rated":
                 acc[1] += 1
                 acc[2] += p["rating"]
@@ -238,7 +239,7 @@ class DemoHistory:
                         txn, called_back=called, cause=cause,
                         resolved=called and rng.random() < 0.75,
                         note=rng.choice(_FOLLOW_UP_NOTES) if called else "",
-                        manager=self.manager)))
+                        manager=manager)))
 
     # ---- one shift ------------------------------------------------------------------------
 

@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="manager-shots-") as temp:
         base = Path(temp) / "data"

@@ -26,12 +26,11 @@ from PySide6.QtWidgets import QWidget
 
 from counter_app.domain.reports import Bin, DayPoint, ParetoBar, SatisfactionBin
 
+#: lupdate collects `translate("Context", "text")` calls into the catalogues
+translate = QCoreApplication.translate
+
 GREEN, RED, BLUE, AMBER = "#2e7d32", "#c62828", "#1565c0", "#e0a526"
-_CONTEXT = "ManagerCharts"
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
 
 
 def chart_view(title: str, parent: QWidget | None = None) -> QChartView:
@@ -112,13 +111,13 @@ def histogram(view: QChartView, bins: Sequence[Bin], target_s: float | None,
         peak = max(peak, b.count)
     area = QAreaSeries(upper)
     upper.setParent(area)  # QAreaSeries does not own its boundary line: tie their lifetimes
-    area.setName(_tr("Transactions"))
+    area.setName(translate("ManagerCharts", "Transactions"))
     area.setColor(QColor(BLUE).lighter(150))
     area.setBorderColor(QColor(BLUE))
     chart.addSeries(area)
     top = _nice_max(peak * 1.1)
     x_max = (bins[-1].low + width) / 60
-    x_axis = _value_axis(0, x_max, "%.0f", _tr("minutes (last bin: longer)"))
+    x_axis = _value_axis(0, x_max, "%.0f", translate("ManagerCharts", "minutes (last bin: longer)"))
     x_axis.setTickCount(min(16, int(x_max) + 1) if x_max <= 15 else 11)
     y_axis = _value_axis(0, top, "%.0f")
     chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
@@ -150,8 +149,8 @@ def daily_trend(view: QChartView, points: Sequence[DayPoint], title: str | None 
     if not points:
         return
     level, satisfaction = QLineSeries(), QLineSeries()
-    level.setName(_tr("Service level"))
-    satisfaction.setName(_tr("Satisfaction rate"))
+    level.setName(translate("ManagerCharts", "Service level"))
+    satisfaction.setName(translate("ManagerCharts", "Satisfaction rate"))
     level.setPen(QPen(QColor(BLUE), 2))
     satisfaction.setPen(QPen(QColor(GREEN), 2))
     low = 100.0
@@ -187,10 +186,10 @@ def pareto(view: QChartView, bars: Sequence[ParetoBar], names: dict[str, str]) -
     chart = _fresh(view)
     if not bars:
         return
-    counts = QBarSet(_tr("Cases"))
+    counts = QBarSet(translate("ManagerCharts", "Cases"))
     counts.setColor(QColor(AMBER))
     cumulative = QLineSeries()
-    cumulative.setName(_tr("Cumulative %"))
+    cumulative.setName(translate("ManagerCharts", "Cumulative %"))
     cumulative.setPen(QPen(QColor(RED), 2))
     cumulative.setPointsVisible(True)
     categories = []
@@ -249,7 +248,8 @@ def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[i
 def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) -> None:
     """Satisfaction rate per handling-time band (share of target): does overtime cost it?"""
     chart = _fresh(view)
-    within, over = QBarSet(_tr("Within target")), QBarSet(_tr("Over target"))
+    within = QBarSet(translate("ManagerCharts", "Within target"))
+    over = QBarSet(translate("ManagerCharts", "Over target"))
     within.setColor(QColor(GREEN))
     over.setColor(QColor(RED))
     categories = []
@@ -267,7 +267,7 @@ def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) 
     chart.addSeries(series)
     x_axis = QBarCategoryAxis()
     x_axis.append(categories)
-    x_axis.setTitleText(_tr("handling time, % of target (bin start)"))
+    x_axis.setTitleText(translate("ManagerCharts", "handling time, % of target (bin start)"))
     font = QFont()
     font.setPointSizeF(8)
     x_axis.setTitleFont(font)
@@ -283,7 +283,8 @@ def staff_rates(view: QChartView, labels: Sequence[str], satisfaction: Sequence[
                 overtime: Sequence[float | None]) -> None:
     """Satisfaction rate and overtime rate per staff member, side by side, in percent."""
     chart = _fresh(view)
-    sat, over = QBarSet(_tr("Satisfaction rate")), QBarSet(_tr("Overtime rate"))
+    sat = QBarSet(translate("ManagerCharts", "Satisfaction rate"))
+    over = QBarSet(translate("ManagerCharts", "Overtime rate"))
     sat.setColor(QColor(GREEN))
     over.setColor(QColor(RED))
     for s, o in zip(satisfaction, overtime, strict=True):

@@ -21,13 +21,12 @@ from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LA
 from counter_app.domain.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_app.domain.timer import format_mmss
 
+#: lupdate collects `translate("Context", "text")` calls into the catalogues
+translate = QCoreApplication.translate
+
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-_CONTEXT = "ReviewQueue"
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
 
 
 def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
@@ -81,9 +80,13 @@ class ReviewQueueModel(QAbstractTableModel):
         self.type_name = type_name
         self.rows: list[QueueRow] = []
         self._headers = [
-            _tr("When"), _tr("Counter"), _tr("Staff"), _tr("Type"), _tr("Target"),
-            _tr("Actual"), _tr("Overtime"), _tr("Staff's reason"), _tr("Rating"), _tr("Issue"),
-            _tr("Manager's cause"), _tr("Note"), _tr("Status"),
+            translate("ReviewQueue", "When"), translate("ReviewQueue", "Counter"),
+            translate("ReviewQueue", "Staff"), translate("ReviewQueue", "Type"),
+            translate("ReviewQueue", "Target"), translate("ReviewQueue", "Actual"),
+            translate("ReviewQueue", "Overtime"), translate("ReviewQueue", "Staff's reason"),
+            translate("ReviewQueue", "Rating"), translate("ReviewQueue", "Issue"),
+            translate("ReviewQueue", "Manager's cause"), translate("ReviewQueue", "Note"),
+            translate("ReviewQueue", "Status"),
         ]
         self._bold = QFont()
         self._bold.setBold(True)
@@ -192,8 +195,8 @@ class ReviewQueueModel(QAbstractTableModel):
             zh, en = RATING_LABELS[int(d["rating"])]
             return f"{d['rating']} {zh if self.language.startswith('zh') else en}"
         if column == "issue":
-            parts = ([_tr("Overtime")] if row.is_overtime else []) + (
-                [_tr("Poor rating")] if row.is_poor else [])
+            parts = ([translate("ReviewQueue", "Overtime")] if row.is_overtime else []) + (
+                [translate("ReviewQueue", "Poor rating")] if row.is_poor else [])
             return " + ".join(parts)
         if column == "cause":
             parts = []
@@ -207,9 +210,9 @@ class ReviewQueueModel(QAbstractTableModel):
         if column == "status":
             if row.reviewed:
                 if row.is_poor and not d.get("resolved"):
-                    return _tr("Followed up, open")
-                return _tr("Reviewed")
-            return _tr("To review")
+                    return translate("ReviewQueue", "Followed up, open")
+                return translate("ReviewQueue", "Reviewed")
+            return translate("ReviewQueue", "To review")
         return ""
 
     def _sort_key(self, row: QueueRow, column: str) -> Any:

@@ -20,14 +20,48 @@ from PySide6.QtGui import (
 
 from counter_app.manager_data import MonthReport
 
-_CONTEXT = "SummaryPdf"
+#: lupdate collects `translate("Context", "text")` calls into the catalogues
+translate = QCoreApplication.translate
+
 #: Latin first (a real bold face), then CJK fonts for the names and translated labels.
 FONT_FAMILIES = ["DejaVu Sans", "Arial", "WenQuanYi Micro Hei", "Noto Sans CJK SC",
                  "Microsoft YaHei", "PingFang SC", "sans-serif"]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+
+def _texts() -> dict[str, str]:
+    """Every label of the page, translated (lupdate reads the literal calls)."""
+    return {
+        "Monthly service summary": translate("SummaryPdf", "Monthly service summary"),
+        "Counter": translate("SummaryPdf", "Counter"),
+        "Suggested service star": translate("SummaryPdf", "Suggested service star"),
+        "score": translate("SummaryPdf", "score"),
+        "No suggested star: nobody has enough ratings this month":
+            translate("SummaryPdf", "No suggested star: nobody has enough ratings this month"),
+        "Confirmed star": translate("SummaryPdf", "Confirmed star"),
+        "by": translate("SummaryPdf", "by"),
+        "Not yet confirmed by the duty manager":
+            translate("SummaryPdf", "Not yet confirmed by the duty manager"),
+        "Tie broken by": translate("SummaryPdf", "Tie broken by"),
+        "Rule": translate("SummaryPdf", "Rule"),
+        "Served": translate("SummaryPdf", "Served"),
+        "Service level": translate("SummaryPdf", "Service level"),
+        "Satisfaction rate": translate("SummaryPdf", "Satisfaction rate"),
+        "Participation rate": translate("SummaryPdf", "Participation rate"),
+        "Median time": translate("SummaryPdf", "Median time"),
+        "90th percentile": translate("SummaryPdf", "90th percentile"),
+        "Staff": translate("SummaryPdf", "Staff"),
+        "Rated": translate("SummaryPdf", "Rated"),
+        "Mean rating": translate("SummaryPdf", "Mean rating"),
+        "Overtime rate": translate("SummaryPdf", "Overtime rate"),
+        "Participation": translate("SummaryPdf", "Participation"),
+        "Hours signed in": translate("SummaryPdf", "Hours signed in"),
+        "Share serving": translate("SummaryPdf", "Share serving"),
+        "Star score": translate("SummaryPdf", "Star score"),
+        "Satisfaction rate and overtime rate per staff member":
+            translate("SummaryPdf", "Satisfaction rate and overtime rate per staff member"),
+        "Generated": translate("SummaryPdf", "Generated"),
+    }
 
 
 def ensure_gui_application() -> QGuiApplication:
@@ -54,9 +88,10 @@ def write_summary_pdf(report: MonthReport, path: Path, *, hall: str = "",
                       counter: str = "") -> None:
     """One A4 page: title, the star (suggested, confirmed, rule), the staff table, a chart."""
     ensure_gui_application()
+    T = _texts()
     writer = QPdfWriter(str(path))
     writer.setResolution(150)
-    writer.setTitle(_tr("Monthly service summary") + f" {report.month}")
+    writer.setTitle(T['Monthly service summary'] + f" {report.month}")
     writer.setCreator("Counter App")
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15),
@@ -80,6 +115,7 @@ def _font(size: float, bold: bool = False) -> QFont:
 
 def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: str,
            counter: str) -> None:
+    T = _texts()
     y = 0.0
 
     def text(line: str, size: float, *, bold: bool = False, color: str = "#263238",
@@ -92,8 +128,8 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
         p.drawText(rect, flags | int(Qt.TextFlag.TextWordWrap), line)
         return bound.height()
 
-    y += text(_tr("Monthly service summary") + f"  {report.month}", 18, bold=True)
-    where = "  ·  ".join(part for part in (hall, _tr("Counter") + f" {counter}" if counter else "")
+    y += text(T['Monthly service summary'] + f"  {report.month}", 18, bold=True)
+    where = "  ·  ".join(part for part in (hall, T['Counter'] + f" {counter}" if counter else "")
                          if part)
     y += text(where, 10, color="#607d8b") + 20
 
@@ -102,21 +138,21 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     y += 14
     star = report.suggestion.star
     if star is not None:
-        line = (_tr("Suggested service star") + f":  {report.name(star.staff)} ({star.staff})  "
-                + _tr("score") + f" {_num(star.score)}")
+        line = (T['Suggested service star'] + f":  {report.name(star.staff)} ({star.staff})  "
+                + T['score'] + f" {_num(star.score)}")
     else:
-        line = _tr("No suggested star: nobody has enough ratings this month")
+        line = T['No suggested star: nobody has enough ratings this month']
     y += text("★ " + line, 14, bold=True, color="#8d6e00", x=16) + 6
     if report.confirmed:
-        confirmed = (_tr("Confirmed star") + f":  {report.name(report.confirmed['staff'])} "
-                     f"({report.confirmed['staff']}), " + _tr("by") + f" "
+        confirmed = (T['Confirmed star'] + f":  {report.name(report.confirmed['staff'])} "
+                     f"({report.confirmed['staff']}), " + T['by'] + f" "
                      f"{report.confirmed['manager']} {report.confirmed['confirmed_at'][:10]}")
     else:
-        confirmed = _tr("Not yet confirmed by the duty manager")
+        confirmed = T['Not yet confirmed by the duty manager']
     y += text(confirmed, 10, x=16) + 6
     if report.suggestion.tie_broken_by:
-        y += text(_tr("Tie broken by") + f" {report.suggestion.tie_broken_by}", 9, x=16) + 4
-    y += text(_tr("Rule") + ": " + report.suggestion.rule.describe(), 8.5, color="#455a64",
+        y += text(T['Tie broken by'] + f" {report.suggestion.tie_broken_by}", 9, x=16) + 4
+    y += text(T['Rule'] + ": " + report.suggestion.rule.describe(), 8.5, color="#455a64",
               x=16, w=width - 16) + 14
     p.setPen(QPen(QColor("#e0a526"), 3))
     p.setBrush(Qt.BrushStyle.NoBrush)
@@ -126,11 +162,11 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     # ---- totals: one card per KPI ----------------------------------------------------------
     t = report.totals
     cards = [
-        (_tr("Served"), str(t.served)), (_tr("Service level"), _pct(t.service_level)),
-        (_tr("Satisfaction rate"), _pct(t.satisfaction_rate)),
-        (_tr("Participation rate"), _pct(t.participation_rate)),
-        (_tr("Median time"), f"{_num(t.median_s, 0)} s"),
-        (_tr("90th percentile"), f"{_num(t.p90_s, 0)} s"),
+        (T['Served'], str(t.served)), (T['Service level'], _pct(t.service_level)),
+        (T['Satisfaction rate'], _pct(t.satisfaction_rate)),
+        (T['Participation rate'], _pct(t.participation_rate)),
+        (T['Median time'], f"{_num(t.median_s, 0)} s"),
+        (T['90th percentile'], f"{_num(t.p90_s, 0)} s"),
     ]
     card_w, card_h, gap = (width - 5 * 12) / 6, 90.0, 12.0
     for i, (label, value) in enumerate(cards):
@@ -145,9 +181,9 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     y += card_h + 28
 
     # ---- table -----------------------------------------------------------------------------
-    headers = [_tr("Staff"), _tr("Served"), _tr("Rated"), _tr("Mean rating"),
-               _tr("Satisfaction rate"), _tr("Overtime rate"), _tr("Participation"),
-               _tr("Hours signed in"), _tr("Share serving"), _tr("Star score")]
+    headers = [T['Staff'], T['Served'], T['Rated'], T['Mean rating'],
+               T['Satisfaction rate'], T['Overtime rate'], T['Participation'],
+               T['Hours signed in'], T['Share serving'], T['Star score']]
     shares = [0.19, 0.07, 0.07, 0.08, 0.11, 0.09, 0.13, 0.08, 0.09, 0.09]
     xs = [sum(shares[:i]) * width for i in range(len(shares))]
     row_h = 40.0
@@ -179,9 +215,9 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     y += 30
 
     # ---- chart: satisfaction and overtime rate per staff -----------------------------------
-    y += text(_tr("Satisfaction rate and overtime rate per staff member"), 11, bold=True) + 8
-    for j, (label, color) in enumerate(((_tr("Satisfaction rate"), "#2e7d32"),
-                                        (_tr("Overtime rate"), "#c62828"))):
+    y += text(T['Satisfaction rate and overtime rate per staff member'], 11, bold=True) + 8
+    for j, (label, color) in enumerate(((T['Satisfaction rate'], "#2e7d32"),
+                                        (T['Overtime rate'], "#c62828"))):
         p.fillRect(QRectF(j * 260, y + 4, 22, 22), QColor(color))
         p.setPen(QColor("#263238"))
         p.setFont(_font(8.5))
@@ -194,7 +230,7 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     p.setFont(_font(7.5))
     p.setPen(QColor("#90a4ae"))
     p.drawText(QRectF(0, height - 30, width, 30), int(Qt.AlignmentFlag.AlignRight),
-               _tr("Generated") + f" {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · Counter App")
+               T['Generated'] + f" {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · Counter App")
 
 
 def _bar_chart(p: QPainter, report: MonthReport, area: QRectF) -> None:
