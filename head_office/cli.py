@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from head_office.api import MAX_CONCURRENT_UPLOADS
@@ -146,6 +146,7 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         period = reports.month_period(args.month, args.timezone) if args.month else None
     except (ValueError, KeyError) as exc:
         raise CliError(str(exc)) from None
+    columns: Sequence[str]
     if args.kind == "chains":
         rows, columns = reports.chains(store, hall=args.hall), reports.CHAIN_COLUMNS
     else:

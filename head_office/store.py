@@ -303,15 +303,15 @@ class Store:
                                  "review_note": _text(note), "reviewed_seq": ev.seq}
                 continue
             try:
-                row = projection.apply(rows.get(txn), ev)
+                projected = projection.apply(rows.get(txn), ev)
             except (KeyError, ValueError, TypeError) as exc:
                 # the event is chained and stored; only its projection is impossible
                 log.warning("hall %s counter %s event %s not projected: %s",
                             who.hall, who.counter, ev.seq, exc)
                 continue
-            if row is not None:
+            if projected is not None:
                 rows[txn] = {"review_cause": None, "review_note": None, "reviewed_seq": None,
-                             **rows.get(txn, {}), **_storable(row), "counter_id": who.id}
+                             **rows.get(txn, {}), **_storable(projected), "counter_id": who.id}
         if review_rows:
             conn.execute(reviews.insert(), review_rows)
         changed = [r for txn, r in rows.items() if txn in txns]

@@ -127,7 +127,8 @@ def test_faulty_network_still_gives_every_event_exactly_once(
         assert status.ok, status
         assert proxy.requests > 15 and sum(proxy.faults.values()) > 5, proxy.faults
         assert_head_office_holds_exactly(hq_server, service)
-        assert read_status(service.db).acked_seq == service.store.last_seq()
+        recorded = read_status(service.db)
+        assert recorded is not None and recorded.acked_seq == service.store.last_seq()
     finally:
         service.close()
 
@@ -234,10 +235,13 @@ def test_a_busy_head_office_says_when_to_come_back_and_everyone_gets_through(
                 service.store.append_timed(day_drafts(120, seed=n))
             waits: list[float] = []
 
+            def wait(seconds: float) -> None:
+                waits.append(seconds)
+                time.sleep(seconds)
+
             def run(service: CounterService) -> SyncStatus:
-                return upload(service, batch_events=50, sleep=lambda s: (waits.append(s),
-                                                                       time.sleep(s)),
-                            retry=RetryPolicy(attempts=20, base_s=0.01, cap_s=0.02))
+                return upload(service, batch_events=50, sleep=wait,
+                              retry=RetryPolicy(attempts=20, base_s=0.01, cap_s=0.02))
 
             with ThreadPoolExecutor(4) as pool:
                 statuses = list(pool.map(run, services))

@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -212,7 +213,7 @@ def test_uploader_stops_when_head_office_holds_another_history(counter_db: Datab
 
 
 def test_client_maps_answers_to_errors() -> None:
-    def answer(status: int, **kwargs: object) -> HeadOfficeClient:
+    def answer(status: int, **kwargs: Any) -> HeadOfficeClient:
         response = httpx.Response(status, **kwargs)
         return HeadOfficeClient("http://hq.test", "t",
                                 transport=httpx.MockTransport(lambda _r: response))

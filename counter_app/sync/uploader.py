@@ -6,6 +6,7 @@ and returns a SyncStatus; the writer thread records that status and mark afterwa
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -119,7 +120,7 @@ class Uploader:
                 if self.cancelled():
                     raise Cancelled("sync stopped: the app is closing")
                 batch = fit_batch(self.local.after(acked, self.batch_events), self.max_bytes)
-                answer = self._with_retries(lambda b=batch: self.client.upload(b))
+                answer = self._with_retries(functools.partial(self.client.upload, batch))
                 if answer.conflicts:
                     raise Refused(409, f"head office holds different events at sequence "
                                        f"{', '.join(map(str, answer.conflicts[:5]))}; "
