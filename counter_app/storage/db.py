@@ -85,7 +85,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX transactions_started_at ON transactions(started_at);
         CREATE INDEX transactions_staff_started_at ON transactions(staff, started_at);
-        CREATE INDEX transactions_status ON transactions(status, rating_status);
+        CREATE INDEX transactions_status ON transactions(status);
 
         CREATE TABLE staff (
             number TEXT PRIMARY KEY,
@@ -144,7 +144,17 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
+def _v3(db: sqlite_utils.Database) -> None:
+    """Start-up recovery looks for pending ratings: index them with the status."""
+    db.executescript(
+        """
+        DROP INDEX transactions_status;
+        CREATE INDEX transactions_status ON transactions(status, rating_status);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -206,6 +216,10 @@ def open_counter_db(path: Path) -> OpenResult:
 def _set_aside(path: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = path.parent / f"damaged-{stamp}"
+    n = 1
+    while folder.exists():  # a second damaged start within the same second
+        n += 1
+        folder = path.parent / f"damaged-{stamp}-{n}"
     folder.mkdir()
     for suffix in ("", "-wal", "-shm"):
         part = path.with_name(path.name + suffix)

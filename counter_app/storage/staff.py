@@ -30,6 +30,7 @@ class StaffDirectory:
         self._now = now  # wall clock: a lockout must survive a restart
 
     def add(self, number: str, name: str, role: str, pin: str, photo: str | None = None) -> None:
+        number, name = number.strip(), name.strip()
         if role not in ("staff", "manager"):
             raise ValueError("role must be 'staff' or 'manager'")
         if not number.strip() or not name.strip():
