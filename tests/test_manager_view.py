@@ -267,3 +267,25 @@ def test_head_office_panel_gets_a_tab(qtbot: QtBot, fixed: CounterService) -> No
     qtbot.addWidget(bare)
     assert bare.tabs.count() == 3
     assert bare.ctx.manager == "manager"  # nobody signed in: a neutral name is recorded
+
+
+def test_an_empty_counter_opens_cleanly(qtbot: QtBot, service: CounterService) -> None:
+    widget = ManagerView(service, today=dt.date(2026, 3, 5))
+    qtbot.addWidget(widget)
+    widget.show()
+    assert shown_txns(widget) == [] and widget.to_review.text()
+    widget.tabs.setCurrentWidget(widget.kpi_tab)
+    assert widget.kpi_tab.kpis is not None and widget.kpi_tab.kpis.served == 0
+    assert widget.kpi_tab.cards["service_level"].value.text() == "–"
+    widget.tabs.setCurrentWidget(widget.summary_tab)
+    assert not widget.summary_tab.confirm_button.isEnabled()
+
+
+def test_refresh_picks_up_new_transactions(view: ManagerView, fixed: CounterService) -> None:
+    fixed.store.append_timed(_transaction("t8", "1003", "payment", 400.0, 1, DAY2, 4000,
+                                          reason="documents"))
+    assert "t8" not in shown_txns(view)
+    view.refresh()
+    assert "t8" in shown_txns(view)
+    assert view.unreviewed == (3, 4)
+    assert view.staff.findData("1003") > 0

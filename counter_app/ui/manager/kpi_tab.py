@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -53,6 +54,7 @@ class KpiTab(QWidget):
         self.kpis: reports.Kpis | None = None
         self._filters: Filters | None = None
         self._days = LocalDays()
+        self._period: tuple[tuple[str | None, str | None], list[dict[str, Any]]] | None = None
         self.cards = {
             "served": KpiCard(self.tr("Served")),
             "service_level": KpiCard(self.tr("Service level (within target)")),
@@ -92,8 +94,15 @@ class KpiTab(QWidget):
     def load(self, filters: Filters) -> None:
         """Recompute everything for `filters` (one indexed query, then pure functions)."""
         self._filters = filters
-        start, end = local_day_bounds_utc(filters.start, filters.end)
-        rows = queries.kpi_rows(self.ctx.db, start, end, filters.staff, filters.type_code)
+        bounds = local_day_bounds_utc(filters.start, filters.end)
+        if self._period is None or self._period[0] != bounds:
+            # the period's rows are kept: a staff or type change then needs no query
+            self._period = (bounds, queries.kpi_rows(self.ctx.db, *bounds))
+        rows = self._period[1]
+        if filters.staff:
+            rows = [r for r in rows if r["staff"] == filters.staff]
+        if filters.type_code:
+            rows = [r for r in rows if r["type"] == filters.type_code]
         k = self.kpis = reports.kpis(rows)
         self.cards["served"].set(str(k.served), self.tr("%1 voided, %2 interrupted")
                                  .replace("%1", str(k.voided)).replace("%2", str(k.interrupted)))
@@ -132,6 +141,10 @@ class KpiTab(QWidget):
         self.note.setText(self.tr(
             "Overtime causes: the manager's cause where reviewed, else the staff's reason. "
             "Satisfaction by handling time counts rated, timed transactions."))
+
+    def invalidate(self) -> None:
+        """Forget the period's rows (new transactions or reviews since they were read)."""
+        self._period = None
 
     def _week_of(self, at: str) -> dt.date:
         day = self._days(at)

@@ -276,6 +276,7 @@ class ManagerView(QWidget):
         self._update_to_review()
         filters = self.filters()
         self._dirty = {"review", "kpi", "summary"}
+        self.kpi_tab.invalidate()
         if self.tabs.currentWidget() is self.review_tab:
             self.review_tab.load(filters, force=True)
             self._dirty.discard("review")
@@ -284,6 +285,7 @@ class ManagerView(QWidget):
     def _after_record(self, *args: object) -> None:
         self._update_to_review()
         self._dirty.update({"kpi", "summary"} - {self._current_name()})
+        self.kpi_tab.invalidate()  # the Pareto chart counts the manager's causes
         self.recorded.emit()
 
     def _current_name(self) -> str:
