@@ -431,7 +431,11 @@ def write_demo_history(
     begun = time.perf_counter()
     lock = lock_data_dir(data_dir)
     try:
-        db = open_counter_db(paths.database_path(data_dir)).db
+        opened = open_counter_db(paths.database_path(data_dir))
+        if opened.set_aside:
+            print(f"counter-app: WARNING: the database failed its check ({opened.problem}); it "
+                  f"was moved to {opened.set_aside} and a new one started", file=sys.stderr)
+        db = opened.db
         try:
             directory = StaffDirectory(db)
             if config.is_demo:
