@@ -167,8 +167,9 @@ class ReviewQueueModel(QAbstractTableModel):
                 return QColor("#b71c1c")
         if role == Qt.ItemDataRole.FontRole and column == "status" and not row.reviewed:
             return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole and column == "note":
-            return self._display(row, column) or None
+        if role == Qt.ItemDataRole.ToolTipRole and column in (
+                "staff_reason", "rating", "issue", "cause", "note"):
+            return self._display(row, column) or None  # the whole text when the cell elides it
         return None
 
     def _display(self, row: QueueRow, column: str) -> str:
