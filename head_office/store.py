@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -17,7 +16,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from counter_app.domain import projection
 from counter_app.domain import reviews as reviews_domain
-from counter_app.domain.chain import GENESIS_HASH, Event, canonical_bytes, first_break
+from counter_app.domain.chain import (
+    GENESIS_HASH,
+    Event,
+    canonical_bytes,
+    chain_hash,
+    first_break,
+)
+from counter_app.storage.events import utc_now
 from head_office import schema
 from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
 
@@ -29,10 +35,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: event kinds that record a manager's review of a transaction (payload: txn, cause, note);
 #: kinds a newer counter may add with these endings are kept in the reviews table too
 REVIEW_SUFFIXES = ("_reviewed", "_followed_up")
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def hash_token(token: str) -> str:
@@ -384,8 +386,6 @@ class Store:
 
     def verify(self, who: Counter) -> str | None:
         """None when the stored chain re-hashes from its stored text, else the first problem."""
-        from counter_app.domain.chain import chain_hash
-
         prev, expect = GENESIS_HASH, 1
         with self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(

@@ -13,10 +13,6 @@ ACKED_KEY = "sync.acked_seq"
 STATUS_KEY = "sync.status"
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def parse_utc(text: str | None) -> dt.datetime | None:
     if not text:
         return None

@@ -17,7 +17,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from counter_app.domain.chain import Event
-from counter_app.storage.events import event_from_row
+from counter_app.storage.events import event_from_row, utc_now
 from counter_app.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS,
@@ -28,7 +28,7 @@ from counter_app.sync.protocol import (
     encode_batch,
 )
 from counter_app.sync.scheduler import backoff_delay
-from counter_app.sync.state import SyncStatus, utc_now
+from counter_app.sync.state import SyncStatus
 
 log = logging.getLogger(__name__)
 

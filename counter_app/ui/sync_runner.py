@@ -17,9 +17,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from counter_app import paths
 from counter_app.service import CounterService
 from counter_app.storage.db import connect
+from counter_app.storage.events import utc_now
 from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
-from counter_app.sync.state import SyncStatus, read_status, record_status, utc_now
+from counter_app.sync.state import SyncStatus, read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 
 log = logging.getLogger(__name__)
