@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    missing = _missing_sqlite_file(args.db)
+    if missing and args.command not in ("serve", "enroll"):
+        # a typo in the path must not report from a new, empty database
+        print(f"counter-hq: no head office database at {missing}", file=sys.stderr)
+        return 2
     try:
         store = Store(args.db)
     except SchemaError as exc:
@@ -89,6 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         store.close()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or \
+            parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
 
 
 def _safe(url: str) -> str:

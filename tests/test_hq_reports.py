@@ -193,6 +193,15 @@ def test_enroll_revoke_and_reports_from_the_command_line(
     store.close()
 
 
+def test_reports_from_a_missing_database_file_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'typo.sqlite'}"
+    code, _, err = run_cli(["report", "chains", "--db", url], capsys)
+    assert code == 2 and "no head office database" in err
+    assert not (tmp_path / "typo.sqlite").exists()
+
+
 def test_a_database_from_a_newer_counter_hq_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
