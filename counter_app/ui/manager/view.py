@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSignalBlocker, Signal
@@ -350,8 +351,8 @@ class ManagerView(QWidget):
         if name:
             self._run_export(lambda: self.export_summary(Path(name)))
 
-    def _run_export(self, action: object) -> None:
+    def _run_export(self, action: Callable[[], object]) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except (OSError, ValueError) as exc:
             self.export_message.setText(self.tr("Export failed: %1").replace("%1", str(exc)))
