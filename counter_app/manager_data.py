@@ -43,10 +43,14 @@ def month_bounds_utc(month: str) -> tuple[str, str]:
 
 
 class LocalDays:
-    """UTC ISO time → local date, cached per UTC hour (a year of rows converts in a few ms)."""
+    """UTC ISO time → local date, cached per UTC hour (a year of rows converts in a few ms).
 
-    def __init__(self, tz: dt.tzinfo | None = None) -> None:
+    With `weeks=True` the date is the Monday of that local week.
+    """
+
+    def __init__(self, tz: dt.tzinfo | None = None, *, weeks: bool = False) -> None:
         self._tz = tz
+        self._weeks = weeks
         self._cache: dict[str, dt.date] = {}
 
     def __call__(self, at: str) -> dt.date:
@@ -55,6 +59,8 @@ class LocalDays:
         if day is None:
             moment = dt.datetime.fromisoformat(hour + ":00:00+00:00")
             day = (moment.astimezone(self._tz) if self._tz else moment.astimezone()).date()
+            if self._weeks:
+                day -= dt.timedelta(days=day.weekday())
             self._cache[hour] = day
         return day
 

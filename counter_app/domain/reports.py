@@ -102,10 +102,11 @@ def kpis(rows: Iterable[Row]) -> Kpis:
         durations.append(float(row["duration_s"]))
         if row.get("target_s") is not None:
             timed += 1
-            if not is_overtime(row):
+            if not (row.get("overtime_s") or 0.0) > 0.0:  # is_overtime, inlined: hot loop
                 within += 1
-        if row.get("rating") is not None:
-            ratings.append(int(row["rating"]))
+        rating = row.get("rating")
+        if rating is not None:
+            ratings.append(int(rating))
     durations.sort()
     return Kpis(
         served=len(durations), timed=timed, within_target=within, overtime=timed - within,
@@ -162,7 +163,7 @@ def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[D
         acc[0] += 1
         if row.get("target_s") is not None:
             acc[1] += 1
-            acc[2] += not is_overtime(row)
+            acc[2] += not (row.get("overtime_s") or 0.0) > 0.0
         rating = row.get("rating")
         if rating is not None:
             acc[3] += 1

@@ -77,7 +77,7 @@ def overtime_log(db: sqlite_utils.Database, start: str | None = None,
 
 #: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause.
 KPI_COLUMNS = ("started_at", "staff", "type", "status", "duration_s", "target_s", "overtime_s",
-               "rating", "rating_status", "overtime_reason", "cause")
+               "rating", "overtime_reason", "cause")
 
 
 def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
@@ -90,11 +90,13 @@ def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
     if type_:
         cond += " AND t.type = ?"
         params.append(type_)
+    # the review is looked up only for overtime rows (about one in ten): cheaper than a join
     sql = (
         "SELECT t.started_at, t.staff, t.type, t.status, t.duration_s, t.target_s,"
-        " t.overtime_s, t.rating, t.rating_status, t.overtime_reason, o.cause"
+        " t.overtime_s, t.rating, t.overtime_reason,"
+        " CASE WHEN t.overtime_s > 0 THEN (SELECT r.cause FROM reviews r"
+        "  WHERE r.txn = t.txn AND r.subject = 'overtime') END AS cause"
         " FROM transactions t"
-        " LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'"
         f" WHERE 1 = 1{cond}"
     )
     return _dicts(db, sql, params)

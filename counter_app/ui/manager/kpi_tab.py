@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -54,6 +53,7 @@ class KpiTab(QWidget):
         self.kpis: reports.Kpis | None = None
         self._filters: Filters | None = None
         self._days = LocalDays()
+        self._weeks = LocalDays(weeks=True)
         self._period: tuple[tuple[str | None, str | None], list[dict[str, Any]]] | None = None
         self.cards = {
             "served": KpiCard(self.tr("Served")),
@@ -127,7 +127,7 @@ class KpiTab(QWidget):
                          reports.histogram(durations, bin_s=max_s / 30, max_s=max_s),
                          target, target_label)
         weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
-        day_of = self._week_of if weekly else self._days
+        day_of = self._weeks if weekly else self._days
         charts.daily_trend(self.trend, reports.daily_trend(rows, day_of),
                            self.tr("Weekly service level and satisfaction") if weekly
                            else self.tr("Daily service level and satisfaction"))
@@ -145,10 +145,6 @@ class KpiTab(QWidget):
     def invalidate(self) -> None:
         """Forget the period's rows (new transactions or reviews since they were read)."""
         self._period = None
-
-    def _week_of(self, at: str) -> dt.date:
-        day = self._days(at)
-        return day - dt.timedelta(days=day.weekday())
 
     def short_cause_names(self) -> dict[str, str]:
         """Cause names short enough for the Pareto chart's axis."""
