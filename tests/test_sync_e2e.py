@@ -173,6 +173,38 @@ def test_server_restart_mid_sync_loses_nothing(
         service.close()
 
 
+def test_head_office_killed_at_random_moments_loses_nothing(
+    restartable: HqServer, demo_config: Config, tmp_path: Path
+) -> None:
+    service = make_counter(demo_config, tmp_path, restartable, "08")
+    service.store.append_timed(day_drafts(200, seed=8))
+    rng = random.Random(8)
+    done = threading.Event()
+    kills = 0
+
+    def chaos() -> None:
+        nonlocal kills
+        while not done.is_set() and kills < 3:
+            time.sleep(rng.uniform(0.05, 0.4))  # mid-request as likely as between requests
+            restartable.stop(kill=True)
+            kills += 1
+            restartable.start()
+
+    killer = threading.Thread(target=chaos, daemon=True)
+    try:
+        killer.start()
+        status = upload(service, batch_events=20, on_progress=lambda _seq: time.sleep(0.03),
+                        retry=RetryPolicy(attempts=200, base_s=0.05, cap_s=0.2))
+        done.set()
+        killer.join(30)
+        assert kills >= 1
+        assert status.ok, status
+        assert_head_office_holds_exactly(restartable, service)
+    finally:
+        done.set()
+        service.close()
+
+
 def write_config(path: Path, url: str, token: str) -> Path:
     demo = paths.resource_path("demo_config.toml").read_text(encoding="utf-8")
     (path.parent / "hq.token").write_text(token + "\n", encoding="utf-8")
