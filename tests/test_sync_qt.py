@@ -169,3 +169,19 @@ def test_hall_panel_says_when_head_office_does_not_answer(
         panel.hall.refresh()
     assert "did not answer" in panel.hall.message.text()
     runner.shutdown()
+
+
+def test_quitting_during_a_backoff_does_not_wait_for_it(
+    qtbot: QtBot, counter: CounterService
+) -> None:
+    import time
+
+    runner = SyncRunner(counter, make_client=lambda: HeadOfficeClient(
+        "http://127.0.0.1:9", "t", timeout=2),
+        retry=RetryPolicy(attempts=5, base_s=60, cap_s=60))
+    runner.sync_now()
+    qtbot.wait(300)  # the first try has failed; the job now waits 30–60 s to retry
+    assert runner.busy
+    started = time.monotonic()
+    runner.shutdown(wait_ms=10_000)
+    assert time.monotonic() - started < 3

@@ -101,7 +101,7 @@ def encode_batch(events: Sequence[Event]) -> bytes:
 class HeadOfficeClient:
     """One counter's connection to counter-hq, authenticated by its token."""
 
-    def __init__(self, url: str, token: str, *, timeout: float = 30.0,
+    def __init__(self, url: str, token: str, *, timeout: float | httpx.Timeout = 30.0,
                  transport: httpx.BaseTransport | None = None, verify: bool | str = True) -> None:
         self._http = httpx.Client(
             base_url=url.rstrip("/"), timeout=timeout, transport=transport, verify=verify,

@@ -164,6 +164,8 @@ class Uploader:
                     raise Cancelled("sync stopped: the app is closing") from None
                 log.info("head office unavailable (%s); retry %d in %.1f s", exc, attempt, wait)
                 self.sleep(wait)
+                if self.cancelled():
+                    raise Cancelled("sync stopped: the app is closing") from None
         raise AssertionError("unreachable")
 
 

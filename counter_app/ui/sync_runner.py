@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+import httpx
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from counter_app import paths
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: re-check the schedule at least this often (the PC may have slept, the clock jumped)
 RECHECK_MS = 10 * 60 * 1000
+#: an unanswered request is given up after this long (connect: 5 s), so quitting stays quick
+CLIENT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 ClientFactory = Callable[[], HeadOfficeClient]
 Now = Callable[[], dt.datetime]
 
@@ -58,7 +61,8 @@ class _SyncJob(QRunnable):
             try:
                 with self.make_client() as client:
                     status = Uploader(LocalLog(reader), client, retry=self.retry,
-                                      cancelled=self.cancelled.is_set).run()
+                                      cancelled=self.cancelled.is_set,
+                                      sleep=self._sleep).run()
             finally:
                 reader.conn.close()
         except SyncError as exc:
@@ -69,6 +73,9 @@ class _SyncJob(QRunnable):
             status = SyncStatus(ok=False, finished_at=utc_now(),
                                 error=f"sync failed unexpectedly: {exc}")
         self.carrier.finished.emit(status)
+
+    def _sleep(self, seconds: float) -> None:
+        self.cancelled.wait(seconds)  # shutdown() wakes a backoff at once
 
 
 class _HallJob(QRunnable):
@@ -110,7 +117,8 @@ class SyncRunner(QObject):
         self.configured = bool(config.head_office.url)
         self.schedule = SyncSchedule.for_counter(config.hall_id, config.counter_id,
                                                  config.sync_window)
-        self._make_client = make_client or (lambda: HeadOfficeClient.from_config(config))
+        self._make_client = make_client or (
+            lambda: HeadOfficeClient.from_config(config, timeout=CLIENT_TIMEOUT))
         self._now = now
         self._retry = retry
         self._db_path = str(paths.database_path(service.data_dir))
