@@ -137,7 +137,7 @@ def main() -> int:
                         help="share of 1,500 counters' nights to ingest (default 1.0)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-http", action="store_true",
-                        help="skip the ingest over HTTP (in-process ingest only)")
+                        help="skip the ingest over HTTP of a fifth of the counters")
     args = parser.parse_args()
     counters = max(1, round(1500 * args.scale))
     start = time.perf_counter()
@@ -166,10 +166,13 @@ def main() -> int:
                   f"{took / raw:.1f}× the raw bulk insert")
             store.close()
             if not args.skip_http:
+                sample = days[: max(1, len(days) // 5)]  # a fifth keeps the run short
+                sent = sum(len(d) for d in sample)
                 with running_server(new_url()) as server:
-                    took = http_ingest(server.url, server.store, days)
-                print(f"[{name}] same over HTTP, 8 counters at a time: {took:.1f} s "
-                      f"({events / took:,.0f} events/s) = {took / raw:.1f}× the raw bulk insert")
+                    took = http_ingest(server.url, server.store, sample)
+                print(f"[{name}] over HTTP, {len(sample)} counters 8 at a time ({sent:,} events):"
+                      f" {took:.1f} s ({sent / took:,.0f} events/s) = "
+                      f"{took / (raw * sent / events):.1f}× the raw bulk insert's time per row")
     print(f"\ntotal benchmark time {time.perf_counter() - start:.0f} s")
     return 0
 
