@@ -83,7 +83,7 @@ def write_overtime(records: Sequence[dict[str, Any]], fmt: str, target: str | Pa
 
 
 def write_summary(report: MonthReport, fmt: str, target: str | Path,
-                  hall: str = "", counter: str = "") -> int:
+                  hall: str = "", counter: str = "", language: str | None = None) -> int:
     """The monthly summary as CSV, XLSX or a one-page PDF; returns the staff row count."""
     records = summary_records(report)
     if fmt == "csv":
@@ -101,7 +101,7 @@ def write_summary(report: MonthReport, fmt: str, target: str | Path,
             raise ValueError("a PDF needs a file name for --output")
         from counter_app.ui.manager.summary_pdf import write_summary_pdf
 
-        write_summary_pdf(report, Path(target), hall=hall, counter=counter)
+        write_summary_pdf(report, Path(target), hall=hall, counter=counter, language=language)
         return len(records)
     raise ValueError(f"unknown format {fmt!r}")
 
@@ -190,7 +190,7 @@ def _export_summary(args: argparse.Namespace, config: Config, data_dir: Path) ->
     try:
         count = write_summary(report, args.format, args.output,
                               hall=f"{config.hall_name} ({config.hall_id})",
-                              counter=config.counter_id)
+                              counter=config.counter_id, language=config.language)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if args.output != "-":

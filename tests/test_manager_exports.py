@@ -89,10 +89,21 @@ def test_summary_csv_and_xlsx_agree(history: Path, tmp_path: Path) -> None:
     assert any(str(n).startswith("Star rule:") for n in notes)
 
 
+def english_config(tmp_path: Path) -> Path:
+    """The demo configuration in English, so the PDF's words are known whatever the catalogue."""
+    from counter_app import config as config_module
+
+    text = config_module.demo_config_path().read_text(encoding="utf-8")
+    path = tmp_path / "en.toml"
+    path.write_text(text.replace('language = "zh_CN"', 'language = "en"'), encoding="utf-8")
+    return path
+
+
 def test_summary_pdf_is_one_page_with_the_star(history: Path, tmp_path: Path) -> None:
     out = tmp_path / "summary.pdf"
     assert _run("export", "summary", "--month", "2026-03", "--format", "pdf",
-                "--output", str(out), "--data-dir", str(history)) == 0
+                "--output", str(out), "--data-dir", str(history),
+                "--config", str(english_config(tmp_path))) == 0
     reader = pypdf.PdfReader(out)
     assert len(reader.pages) == 1
     text = " ".join(reader.pages[0].extract_text().split())
@@ -119,6 +130,7 @@ def test_empty_month(demo_config: Config, data_dir: Path, tmp_path: Path) -> Non
     CounterService(demo_config, data_dir).close()
     out = tmp_path / "empty.pdf"
     assert _run("export", "summary", "--month", "2026-01", "--format", "pdf", "--output",
-                str(out), "--data-dir", str(data_dir)) == 0
+                str(out), "--data-dir", str(data_dir),
+                "--config", str(english_config(tmp_path))) == 0
     text = pypdf.PdfReader(out).pages[0].extract_text()
     assert "No suggested star" in " ".join(text.split())

@@ -64,8 +64,9 @@ def _texts() -> dict[str, str]:
     }
 
 
-def ensure_gui_application() -> QGuiApplication:
-    """Painting text needs a QGuiApplication; create an offscreen one for the command line."""
+def ensure_gui_application(language: str | None = None) -> QGuiApplication:
+    """Painting text needs a QGuiApplication; create an offscreen one for the command line,
+    speaking the counter's `language` (the running app has installed its translator already)."""
     app = QGuiApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -73,7 +74,22 @@ def ensure_gui_application() -> QGuiApplication:
         from PySide6.QtWidgets import QApplication
 
         app = QApplication(["counter-app"])
+        if language and language != "en":
+            _install_translator(app, language)
     return app  # type: ignore[return-value]
+
+
+def _install_translator(app: QCoreApplication, language: str) -> None:
+    from PySide6.QtCore import QTranslator
+
+    try:
+        from counter_app.ui.i18n import CATALOGUE, translations_dir
+
+        translator = QTranslator(app)
+        if translator.load(f"{CATALOGUE}_{language}", str(translations_dir(language))):
+            app.installTranslator(translator)
+    except Exception:  # an English page is better than no page
+        return
 
 
 def _pct(value: float | None) -> str:
@@ -85,9 +101,9 @@ def _num(value: float | None, places: int = 2) -> str:
 
 
 def write_summary_pdf(report: MonthReport, path: Path, *, hall: str = "",
-                      counter: str = "") -> None:
+                      counter: str = "", language: str | None = None) -> None:
     """One A4 page: title, the star (suggested, confirmed, rule), the staff table, a chart."""
-    ensure_gui_application()
+    ensure_gui_application(language)
     T = _texts()
     writer = QPdfWriter(str(path))
     writer.setResolution(150)
