@@ -285,7 +285,8 @@ def test_refresh_picks_up_new_transactions(view: ManagerView, fixed: CounterServ
     fixed.store.append_timed(_transaction("t8", "1003", "payment", 400.0, 1, DAY2, 4000,
                                           reason="documents"))
     assert "t8" not in shown_txns(view)
-    view.refresh()
+    view.hide()
+    view.show()  # back from the counter tab: the view notices the new events
     assert "t8" in shown_txns(view)
     assert view.unreviewed == (3, 4)
     assert view.staff.findData("1003") > 0

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -176,6 +177,7 @@ class ManagerView(QWidget):
         self.summary_tab.confirmed.connect(self._after_record)
         self._update_to_review()
         self.apply_filters()
+        self._seen_seq = service.store.last_seq()
 
     # ---- filters ---------------------------------------------------------------------------
 
@@ -269,8 +271,15 @@ class ManagerView(QWidget):
             self.summary_tab.load()
             self._dirty.discard("summary")
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming back to the view after serving at the counter shows the new records."""
+        if self.ctx.service.store.last_seq() != self._seen_seq:
+            self.refresh()
+        super().showEvent(event)
+
     def refresh(self) -> None:
         """Re-read everything (new transactions since the view opened)."""
+        self._seen_seq = self.ctx.service.store.last_seq()
         self.ctx.refresh_names()
         self._fill_staff()
         self._fill_months()
@@ -284,6 +293,7 @@ class ManagerView(QWidget):
         self._tab_changed(self.tabs.currentIndex())
 
     def _after_record(self, *args: object) -> None:
+        self._seen_seq = self.ctx.service.store.last_seq()  # our own event: nothing to reload
         self._update_to_review()
         self._dirty.update({"kpi", "summary"} - {self._current_name()})
         self.kpi_tab.invalidate()  # the Pareto chart counts the manager's causes
