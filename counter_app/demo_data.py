@@ -426,6 +426,8 @@ def write_demo_history(
 
     if days < 1:
         raise ValueError("--days must be at least 1")
+    if end is not None and end > dt.date.today():
+        raise ValueError(f"--end {end} is in the future: demo history ends today at the latest")
     last = end or (dt.date.today() - dt.timedelta(days=1))
     first = last - dt.timedelta(days=days - 1)
     begun = time.perf_counter()
@@ -477,19 +479,27 @@ def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> 
                         help="how many days of history, ending on --end")
     parser.add_argument("--seed", type=int, default=1, metavar="S",
                         help="random seed: the same seed gives the same history (default 1)")
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="DATE",
+    parser.add_argument("--end", type=_date, default=None, metavar="DATE",
                         help="last day of the history, YYYY-MM-DD (default: yesterday)")
     parser.add_argument("--no-reviews", action="store_true",
                         help="leave out the duty manager's reviews, follow-ups and stars")
     parser.set_defaults(handler=_demo_data)
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def _demo_data(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    if args.days < 1:
-        print("counter-app: demo-data: --days must be at least 1", file=sys.stderr)
+    try:
+        result = write_demo_history(config, data_dir, args.days, seed=args.seed, end=args.end,
+                                    reviews_too=not args.no_reviews)
+    except ValueError as exc:
+        print(f"counter-app: demo-data: {exc}", file=sys.stderr)
         return 2
-    result = write_demo_history(config, data_dir, args.days, seed=args.seed, end=args.end,
-                                reviews_too=not args.no_reviews)
     print(f"{result.transactions} transactions ({result.events} events) over {result.days} days"
           f" written to {data_dir} in {result.seconds:.1f} s")
     return 0

@@ -232,3 +232,6 @@ def test_command_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "transactions" in capsys.readouterr().out
     assert cli.main(["verify", "--data-dir", str(data_dir)]) == 0
     assert cli.main(["demo-data", "--days", "0", "--data-dir", str(data_dir)]) == 2
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    assert cli.main(["demo-data", "--days", "1", "--end", future, "--data-dir", str(data_dir)]) == 2
+    assert "future" in capsys.readouterr().err
