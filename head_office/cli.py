@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, handler, text)
         p.add_argument("--hall", required=True, metavar="ID")
         p.add_argument("--counter", required=True, metavar="ID")
+        if name == "enroll":
+            p.add_argument("--new-history", action="store_true",
+                           help="the counter's database was replaced: keep the events held so "
+                                "far under COUNTER~TIME and accept a chain starting again at 1")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -140,8 +144,11 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
 
 
 def _enroll(args: argparse.Namespace, store: Store) -> int:
-    token = store.enroll(args.hall, args.counter)
+    token = store.enroll(args.hall, args.counter, new_history=args.new_history)
     print(f"hall {args.hall} counter {args.counter} enrolled; any older token no longer works.")
+    if args.new_history:
+        print("The events held so far are kept under the id "
+              f"{args.counter}~<time> (see `counter-hq report chains`).")
     print("Put this token in the counter's configuration ([head_office] token or token_file):")
     print(token)
     return 0

@@ -129,14 +129,22 @@ class Store:
 
     # ---- enrolment ----------------------------------------------------------------------
 
-    def enroll(self, hall: str, counter: str) -> str:
-        """A new token for the counter (enrolling it if new); an older token stops working."""
+    def enroll(self, hall: str, counter: str, *, new_history: bool = False) -> str:
+        """A new token for the counter (enrolling it if new); an older token stops working.
+
+        `new_history`: the counter's database was replaced, so its chain starts again at 1;
+        the events held so far are kept, under the id `<counter>~<time>` (revoked).
+        """
         token = secrets.token_urlsafe(32)
         now = utc_now()
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(counters.c.id).where(counters.c.hall == hall, counters.c.counter == counter)
             ).scalar_one_or_none()
+            if existing is not None and new_history:
+                conn.execute(counters.update().where(counters.c.id == existing).values(
+                    counter=f"{counter}~{now}", token_hash=None, revoked_at=now))
+                existing = None
             if existing is None:
                 conn.execute(counters.insert().values(
                     hall=hall, counter=counter, token_hash=hash_token(token), enrolled_at=now,

@@ -284,3 +284,45 @@ def test_a_busy_head_office_says_when_to_come_back_and_everyone_gets_through(
         finally:
             for service in services:
                 service.close()
+
+
+def test_a_replaced_counter_database_gets_a_new_history_at_head_office(
+    hq_sqlite: HqServer, demo_config: Config, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    from head_office import cli as hq_cli
+    from head_office import reports
+
+    old = make_counter(demo_config, tmp_path, hq_sqlite, "replaced")
+    old.store.append_timed(day_drafts(20, seed=1))
+    assert sync(old).ok
+    old.close()
+    # the database failed its check and was set aside: the counter starts a fresh one
+    config = old.config
+    fresh = CounterService(config, tmp_path / "fresh")
+    try:
+        fresh.store.append_timed(day_drafts(10, seed=2))
+        refused = sync(fresh)
+        assert not refused.ok and refused.permanent
+        assert "different history" in (refused.error or "")
+        assert "--new-history" in (refused.error or "")
+
+        assert hq_cli.main(["enroll", "--db", hq_sqlite.db_url, "--hall", config.hall_id,
+                            "--counter", config.counter_id, "--new-history"]) == 0
+        token = capsys.readouterr().out.strip().splitlines()[-1]
+        fresh.config = counter_config(config, config.head_office.url, token,
+                                      counter=config.counter_id)
+        assert sync(fresh).ok
+        assert_head_office_holds_exactly(hq_sqlite, fresh)
+        chains = {r["counter"]: r for r in reports.chains(hq_sqlite.store,
+                                                           hall=config.hall_id)}
+        kept = [r for c, r in chains.items() if c.startswith("replaced~")]
+        assert len(kept) == 1 and kept[0]["chain"] == "ok" and kept[0]["revoked_at"]
+        assert kept[0]["events"] == len(day_drafts(20, seed=1))
+        # both histories still count for the same counter in reports
+        (row,) = [r for r in reports.service_level(
+            hq_sqlite.store, reports.month_period("2026-11", "UTC"), by="counter",
+            hall=config.hall_id) if r["counter"] == "replaced"]
+        assert row["completed"] + row["voided"] + row["interrupted"] == 30
+    finally:
+        fresh.close()

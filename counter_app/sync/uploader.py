@@ -146,7 +146,8 @@ class Uploader:
         if seq > local_seq or self.local.hash_at(seq) != hash_:
             raise Refused(409, f"head office holds a different history for this counter (up to "
                                f"sequence {seq}; this counter has {local_seq}): was the counter "
-                               "database replaced? Ask head office to check the counter.")
+                               "database replaced? Head office can enrol the counter again with "
+                               "`counter-hq enroll --new-history`.")
 
     def _with_retries(self, call: Callable[[], T]) -> T:
         policy = self.retry
