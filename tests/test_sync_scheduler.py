@@ -247,3 +247,15 @@ def test_status_and_mark_are_recorded_in_meta(counter_db: Database, tmp_path: Pa
     assert read_status(reader) == failed
     assert read_acked_seq(reader) == 40  # a failure without an answer keeps the mark
     reader.conn.close()
+
+
+def test_sync_and_head_office_need_no_qt() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, counter_app.cli, counter_app.sync.uploader, head_office.cli, "
+            "head_office.api; counter_app.cli.build_parser(); "
+            "print(any(m.startswith('PySide6') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
