@@ -185,3 +185,30 @@ def test_quitting_during_a_backoff_does_not_wait_for_it(
     started = time.monotonic()
     runner.shutdown(wait_ms=10_000)
     assert time.monotonic() - started < 3
+
+
+def test_after_tonights_sync_the_runner_waits_for_tomorrows_slot(
+    qtbot: QtBot, counter: CounterService
+) -> None:
+    import datetime as dt
+
+    from counter_app.sync.state import SyncStatus, record_status
+    from counter_app.ui.sync_runner import RECHECK_MS
+
+    now = dt.datetime(2026, 11, 10, 9, 0).astimezone()
+    record_status(counter.db, SyncStatus(ok=True, finished_at=now.astimezone(
+        dt.UTC).isoformat().replace("+00:00", "Z")))
+    runner = SyncRunner(counter, now=lambda: now)
+    runner.start()
+    assert not runner.busy
+    slot = runner.schedule.next_slot(now)
+    assert runner.next_run == slot and slot.date() == dt.date(2026, 11, 11)
+    assert runner._timer.isActive() and runner._timer.interval() == RECHECK_MS
+    runner._on_timer()  # a re-check before the slot keeps the plan
+    assert runner.next_run == slot and not runner.busy
+    now = slot  # the slot comes
+    runner._on_timer()
+    assert runner.busy
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10000)
+    assert runner.status is not None and runner.status.ok
+    runner.shutdown()

@@ -177,16 +177,20 @@ class SyncRunner(QObject):
         self._pool.waitForDone(wait_ms)
 
     def _arm(self) -> None:
-        now = self._now()
-        self.next_run = self.schedule.next_run(now, self.status)
-        delay_ms = max(0, int((self.next_run - now).total_seconds() * 1000))
-        self._timer.start(min(delay_ms, RECHECK_MS))
+        """Plan the next sync from the status (once: the backoff's jitter is drawn here)."""
+        self.next_run = self.schedule.next_run(self._now(), self.status)
+        self._wait()
+
+    def _wait(self) -> None:
+        delay_ms = int((self.next_run - self._now()).total_seconds() * 1000) \
+            if self.next_run else 0
+        self._timer.start(min(max(0, delay_ms), RECHECK_MS))
 
     def _on_timer(self) -> None:
-        if self.schedule.is_due(self._now(), self.status):
+        if self.next_run is not None and self._now() >= self.next_run:
             self.sync_now()
         else:
-            self._arm()
+            self._wait()  # a long wait is re-checked in steps (the PC may sleep)
 
     def _on_finished(self, status: SyncStatus) -> None:
         self._job = None
