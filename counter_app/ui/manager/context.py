@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
+
+from PySide6.QtCore import QObject
 
 from counter_app.domain.ratings import Choice
 from counter_app.service import CounterService
@@ -50,3 +53,12 @@ class ManagerContext:
 
     def refresh_names(self) -> None:
         self.staff_names = queries.staff_names(self.db)
+
+
+W = TypeVar("W", bound=QObject)
+
+
+def named(widget: W, name: str) -> W:
+    """`widget` with its object name set (for style sheets and tests), typed as itself."""
+    widget.setObjectName(name)
+    return widget

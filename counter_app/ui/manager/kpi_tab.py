@@ -15,7 +15,7 @@ from counter_app.exports import local_day_bounds_utc
 from counter_app.manager_data import LocalDays, cause_counts
 from counter_app.storage import reports as queries
 from counter_app.ui.manager import charts
-from counter_app.ui.manager.context import Filters, ManagerContext
+from counter_app.ui.manager.context import Filters, ManagerContext, named
 
 #: Longer periods show the trend per week: a year of daily points is unreadable (and slow).
 WEEKLY_AFTER_DAYS = 92
@@ -31,8 +31,8 @@ class KpiCard(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kpiCard")
-        self.value = QLabel("–", objectName="kpiValue")
-        self.title = QLabel(title, objectName="kpiTitle", wordWrap=True)
+        self.value = named(QLabel("–"), "kpiValue")
+        self.title = named(QLabel(title, wordWrap=True), "kpiTitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(0)
@@ -84,7 +84,7 @@ class KpiTab(QWidget):
         grid.addWidget(self.satisfaction, 1, 2)
         for column in range(3):
             grid.setColumnStretch(column, 1)
-        self.note = QLabel(objectName="muted", wordWrap=True)
+        self.note = named(QLabel(wordWrap=True), "muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(cards)

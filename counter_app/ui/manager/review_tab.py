@@ -27,7 +27,7 @@ from counter_app.domain.timer import format_mmss
 from counter_app.domain.transaction import Draft
 from counter_app.exports import local_day_bounds_utc
 from counter_app.storage import reports as queries
-from counter_app.ui.manager.context import Filters, ManagerContext
+from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.review_model import (
     QueueRow,
     ReviewFilter,
@@ -52,13 +52,13 @@ class ReviewTab(QWidget):
         self._loaded_range: tuple[str | None, str | None] | None = None
         self._filters: Filters | None = None
 
-        self.kind = QComboBox(objectName="queueKind")
+        self.kind = named(QComboBox(), "queueKind")
         for code, text in (("all", self.tr("Overtime and poor ratings")),
                            ("overtime", self.tr("Overtime only")),
                            ("poor", self.tr("Poor ratings only"))):
             self.kind.addItem(text, code)
-        self.unreviewed = QCheckBox(self.tr("Unreviewed only"), objectName="unreviewedOnly")
-        self.count_label = QLabel(objectName="queueCount")
+        self.unreviewed = named(QCheckBox(self.tr("Unreviewed only")), "unreviewedOnly")
+        self.count_label = named(QLabel(), "queueCount")
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Show")))
         bar.addWidget(self.kind)
@@ -69,7 +69,7 @@ class ReviewTab(QWidget):
         self.model = ReviewQueueModel(ctx.language, ctx.type_name, self)
         self.proxy = ReviewFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView(objectName="reviewTable")
+        self.table = named(QTableView(), "reviewTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -86,17 +86,17 @@ class ReviewTab(QWidget):
             self.table.setColumnWidth(i, _WIDTHS[column])
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        self.detail = QLabel(objectName="caseDetail", wordWrap=True)
+        self.detail = named(QLabel(wordWrap=True), "caseDetail")
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setMinimumWidth(260)
 
-        self.cause = QComboBox(objectName="overtimeCause")
+        self.cause = named(QComboBox(), "overtimeCause")
         for choice in OVERTIME_CAUSES:
             self.cause.addItem(ctx.choice(choice), choice.code)
-        self.note = QLineEdit(objectName="overtimeNote", maxLength=reviews.MAX_NOTE)
+        self.note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "overtimeNote")
         self.note.setPlaceholderText(self.tr("What happened (required for “other”)"))
-        self.record_button = QPushButton(self.tr("Record cause"), objectName="recordCause")
+        self.record_button = named(QPushButton(self.tr("Record cause")), "recordCause")
         self.record_button.clicked.connect(self.record_cause)
         self.overtime_box = QGroupBox(self.tr("Overtime review"))
         form = QFormLayout(self.overtime_box)
@@ -104,13 +104,13 @@ class ReviewTab(QWidget):
         form.addRow(self.tr("Note"), self.note)
         form.addRow(self.record_button)
 
-        self.called_back = QCheckBox(self.tr("Customer called back"), objectName="calledBack")
-        self.follow_cause = QComboBox(objectName="followUpCause")
+        self.called_back = named(QCheckBox(self.tr("Customer called back")), "calledBack")
+        self.follow_cause = named(QComboBox(), "followUpCause")
         for choice in FOLLOW_UP_CAUSES:
             self.follow_cause.addItem(ctx.choice(choice), choice.code)
-        self.resolved = QCheckBox(self.tr("Resolved"), objectName="resolved")
-        self.follow_note = QLineEdit(objectName="followUpNote", maxLength=reviews.MAX_NOTE)
-        self.follow_button = QPushButton(self.tr("Record follow-up"), objectName="recordFollowUp")
+        self.resolved = named(QCheckBox(self.tr("Resolved")), "resolved")
+        self.follow_note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "followUpNote")
+        self.follow_button = named(QPushButton(self.tr("Record follow-up")), "recordFollowUp")
         self.follow_button.clicked.connect(self.record_follow_up)
         self.follow_box = QGroupBox(self.tr("Poor-rating follow-up"))
         form = QFormLayout(self.follow_box)
@@ -123,7 +123,7 @@ class ReviewTab(QWidget):
         form.addRow(self.tr("Note"), self.follow_note)
         form.addRow(self.follow_button)
 
-        self.message = QLabel(objectName="reviewMessage", wordWrap=True)
+        self.message = named(QLabel(wordWrap=True), "reviewMessage")
         panel = QWidget()
         panel_layout = QHBoxLayout(panel)
         panel_layout.setContentsMargins(0, 4, 0, 0)

@@ -26,7 +26,7 @@ from counter_app.domain.reviews import ReviewError
 from counter_app.manager_data import MonthReport, month_report
 from counter_app.storage import reports as queries
 from counter_app.ui.manager import charts
-from counter_app.ui.manager.context import ManagerContext
+from counter_app.ui.manager.context import ManagerContext, named
 
 
 def _pct(value: float | None) -> str:
@@ -59,14 +59,14 @@ class SummaryTab(QWidget):
         self.rule = rule or StarRule()
         self.report: MonthReport | None = None
 
-        self.month = QComboBox(objectName="summaryMonth")
+        self.month = named(QComboBox(), "summaryMonth")
         self.month.setMinimumContentsLength(8)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Month")))
         top.addWidget(self.month)
         top.addStretch(1)
 
-        self.table = QTableWidget(0, 10, objectName="summaryTable")
+        self.table = named(QTableWidget(0, 10), "summaryTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Staff"), self.tr("Served"), self.tr("Rated"), self.tr("Mean rating"),
             self.tr("Satisfaction rate"), self.tr("Overtime rate"), self.tr("Participation"),
@@ -79,20 +79,20 @@ class SummaryTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
 
-        self.star = QLabel(objectName="starSuggestion", wordWrap=True)
-        self.rule_text = QLabel(objectName="starRule", wordWrap=True)
-        self.tie = QLabel(objectName="muted", wordWrap=True)
-        self.choice = QComboBox(objectName="starChoice")
+        self.star = named(QLabel(wordWrap=True), "starSuggestion")
+        self.rule_text = named(QLabel(wordWrap=True), "starRule")
+        self.tie = named(QLabel(wordWrap=True), "muted")
+        self.choice = named(QComboBox(), "starChoice")
         self.choice.setMinimumContentsLength(14)
-        self.confirm_button = QPushButton(self.tr("Confirm star"), objectName="confirmStar")
+        self.confirm_button = named(QPushButton(self.tr("Confirm star")), "confirmStar")
         self.confirm_button.clicked.connect(lambda: self.confirm_star())
-        self.status = QLabel(objectName="starStatus", wordWrap=True)
+        self.status = named(QLabel(wordWrap=True), "starStatus")
         confirm_row = QHBoxLayout()
         confirm_row.addWidget(QLabel(self.tr("Star of the month")))
         confirm_row.addWidget(self.choice)
         confirm_row.addWidget(self.confirm_button)
         confirm_row.addStretch(1)
-        box = QFrame(objectName="starBox")
+        box = named(QFrame(), "starBox")
         box_layout = QVBoxLayout(box)
         box_layout.addWidget(self.star)
         box_layout.addWidget(self.tie)

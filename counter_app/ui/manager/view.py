@@ -29,7 +29,7 @@ from counter_app.manager_data import (
 from counter_app.manager_exports import write_overtime, write_summary
 from counter_app.service import CounterService
 from counter_app.storage import reports as queries
-from counter_app.ui.manager.context import Filters, ManagerContext
+from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.kpi_tab import KpiTab
 from counter_app.ui.manager.review_tab import ReviewTab
 from counter_app.ui.manager.summary_tab import SummaryTab, months_between
@@ -69,6 +69,10 @@ def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     return None
 
 
+def _day(date: QDate) -> dt.date:
+    return dt.date(date.year(), date.month(), date.day())
+
+
 class ManagerView(QWidget):
     """The manager's screen; the host shows it only after a manager signs in."""
 
@@ -86,11 +90,11 @@ class ManagerView(QWidget):
         self._dirty: set[str] = set()
 
         config = service.config
-        title = QLabel(self.tr("Duty manager · %1 · counter %2")
-                       .replace("%1", config.hall_name).replace("%2", config.counter_id),
-                       objectName="managerTitle")
-        self.to_review = QLabel(objectName="toReview")
-        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="refresh")
+        title = named(QLabel(self.tr("Duty manager · %1 · counter %2")
+                             .replace("%1", config.hall_name)
+                             .replace("%2", config.counter_id)), "managerTitle")
+        self.to_review = named(QLabel(), "toReview")
+        self.refresh_button = named(QPushButton(self.tr("Refresh")), "refresh")
         self.refresh_button.clicked.connect(self.refresh)
         header = QHBoxLayout()
         header.addWidget(title)
@@ -99,18 +103,19 @@ class ManagerView(QWidget):
         header.addWidget(self.refresh_button)
 
         # ---- shared filters ------------------------------------------------------------
-        self.preset = QComboBox(objectName="rangePreset")
+        self.preset = named(QComboBox(), "rangePreset")
         for code, text in zip(PRESETS, (
                 self.tr("Last 7 days"), self.tr("Last 30 days"), self.tr("This month"),
                 self.tr("Last month"), self.tr("Last 12 months"), self.tr("Custom")),
                 strict=True):
             self.preset.addItem(text, code)
-        self.date_from = QDateEdit(objectName="dateFrom", calendarPopup=True,
-                                   displayFormat="yyyy-MM-dd")
-        self.date_to = QDateEdit(objectName="dateTo", calendarPopup=True,
-                                 displayFormat="yyyy-MM-dd")
-        self.staff = QComboBox(objectName="staffFilter")
-        self.type = QComboBox(objectName="typeFilter")
+        self.date_from = named(QDateEdit(), "dateFrom")
+        self.date_to = named(QDateEdit(), "dateTo")
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.staff = named(QComboBox(), "staffFilter")
+        self.type = named(QComboBox(), "typeFilter")
         self.type.addItem(self.tr("All types"), "")
         for kind in config.types:
             self.type.addItem(kind.name(self.ctx.language), kind.code)
@@ -133,7 +138,7 @@ class ManagerView(QWidget):
         self.review_tab = ReviewTab(self.ctx)
         self.kpi_tab = KpiTab(self.ctx)
         self.summary_tab = SummaryTab(self.ctx)
-        self.tabs = QTabWidget(objectName="managerTabs")
+        self.tabs = named(QTabWidget(), "managerTabs")
         self.tabs.addTab(self.review_tab, self.tr("Review queue"))
         self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
         self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
@@ -146,13 +151,13 @@ class ManagerView(QWidget):
             self.tabs.addTab(holder, self.tr("Head office"))
 
         # ---- exports -------------------------------------------------------------------
-        self.export_log_button = QPushButton(self.tr("Export overtime log…"),
-                                             objectName="exportOvertime")
-        self.export_summary_button = QPushButton(self.tr("Export monthly summary…"),
-                                                 objectName="exportSummary")
+        self.export_log_button = named(QPushButton(self.tr("Export overtime log…")),
+                                       "exportOvertime")
+        self.export_summary_button = named(QPushButton(self.tr("Export monthly summary…")),
+                                           "exportSummary")
         self.export_log_button.clicked.connect(self._ask_export_overtime)
         self.export_summary_button.clicked.connect(self._ask_export_summary)
-        self.export_message = QLabel(objectName="muted")
+        self.export_message = named(QLabel(), "muted")
         footer = QHBoxLayout()
         footer.addWidget(self.export_message, 1)
         footer.addWidget(self.export_log_button)
@@ -182,8 +187,7 @@ class ManagerView(QWidget):
     # ---- filters ---------------------------------------------------------------------------
 
     def filters(self) -> Filters:
-        start = self.date_from.date().toPython()
-        end = self.date_to.date().toPython()
+        start, end = _day(self.date_from.date()), _day(self.date_to.date())
         if end < start:
             start, end = end, start
         return Filters(start, end, self.staff.currentData() or None,
