@@ -88,8 +88,8 @@ def _value_axis(low: float, high: float, fmt: str, title: str = "") -> QValueAxi
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    step = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
+    step = 10.0 ** math.floor(math.log10(value))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
         if value <= m * step:
             return m * step
     return 10 * step

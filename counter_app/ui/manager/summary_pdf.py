@@ -261,12 +261,12 @@ def _bar_chart(p: QPainter, report: MonthReport, area: QRectF) -> None:
                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{tick}%")
     group = plot.width() / len(report.staff)
     bar = min(80.0, group * 0.32)
-    series = ((lambda s: s.satisfaction_rate, QColor("#2e7d32")),
-              (lambda s: s.overtime_rate, QColor("#c62828")))
+    colors = (QColor("#2e7d32"), QColor("#c62828"))
     for i, s in enumerate(report.staff):
         x0 = plot.left() + group * i + group / 2 - bar
-        for j, (value_of, color) in enumerate(series):
-            value = value_of(s) or 0.0
+        for j, (rate, color) in enumerate(zip((s.satisfaction_rate, s.overtime_rate), colors,
+                                              strict=True)):
+            value = rate or 0.0
             h = plot.height() * value
             rect = QRectF(x0 + j * bar, plot.bottom() - h, bar * 0.9, h)
             p.fillRect(rect, color)
