@@ -92,6 +92,11 @@ def _install_translator(app: QCoreApplication, language: str) -> None:
         return
 
 
+def _who(report: MonthReport, number: str) -> str:
+    name = report.name(number)
+    return f"{name} ({number})" if name != number else number
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
@@ -160,9 +165,9 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
         line = T['No suggested star: nobody has enough ratings this month']
     y += text("★ " + line, 14, bold=True, color="#8d6e00", x=16) + 6
     if report.confirmed:
-        confirmed = (T['Confirmed star'] + f":  {report.name(report.confirmed['staff'])} "
-                     f"({report.confirmed['staff']}), " + T['by'] + f" "
-                     f"{report.confirmed['manager']} {report.confirmed['confirmed_at'][:10]}")
+        c = report.confirmed
+        confirmed = (T['Confirmed star'] + f":  {_who(report, c['staff'])}, " + T['by']
+                     + f" {_who(report, c['manager'])} {c['confirmed_at'][:10]}")
     else:
         confirmed = T['Not yet confirmed by the duty manager']
     y += text(confirmed, 10, x=16) + 6
