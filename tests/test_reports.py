@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from counter_app.domain import reports
 from counter_app.domain.reports import StaffMonth, StarRule
@@ -188,3 +190,44 @@ def test_star_tie_broken_by_overtime_rate_then_ratings() -> None:
 def test_star_rule_is_described() -> None:
     text = StarRule(min_ratings=25, prior_weight=10).describe()
     assert "25 ratings" in text and "C = 10" in text and "overtime rate" in text
+
+
+# ---- properties -------------------------------------------------------------------------------
+
+durations = st.lists(st.floats(min_value=0, max_value=3600, allow_nan=False), min_size=2,
+                     max_size=200)
+
+
+@given(durations)
+def test_percentile_agrees_with_the_standard_library(values: list[float]) -> None:
+    import statistics
+
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    for i, expected in enumerate(deciles, start=1):
+        assert reports.percentile(values, i / 10) == pytest.approx(expected, abs=1e-6)
+
+
+staff_months = st.lists(
+    st.tuples(st.lists(st.integers(1, 5), max_size=80), st.integers(0, 50)),
+    min_size=1, max_size=6,
+)
+
+
+@given(staff_months, st.integers(1, 40), st.integers(0, 50))
+def test_the_star_is_eligible_and_best(data: list[tuple[list[int], int]], minimum: int,
+                                       prior: int) -> None:
+    summary = [month(f"{1001 + i}", ratings, timed=100, overtime=over)
+               for i, (ratings, over) in enumerate(data)]
+    rule = StarRule(min_ratings=minimum, prior_weight=prior)
+    suggestion = reports.suggest_star(summary, rule)
+    eligible = [c for c in suggestion.ranking if c.eligible]
+    if suggestion.star is None:
+        assert not eligible
+        return
+    assert suggestion.star.rated >= minimum
+    best = round(suggestion.star.score or 0, 2)
+    assert all(round(c.score or 0, 2) <= best for c in eligible)
+    # the smoothed score lies between the staff member's own mean and the hall's mean
+    own = suggestion.star.mean_rating or 0
+    hall = suggestion.hall_mean or 0
+    assert min(own, hall) - 1e-9 <= (suggestion.star.score or 0) <= max(own, hall) + 1e-9
