@@ -15,6 +15,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from counter_app.domain.chain import Event
@@ -218,12 +219,15 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS) -> Fa
     async def _on_refusal(_request: Request, exc: Refusal) -> JSONResponse:
         return _refused(exc)
 
-    @app.exception_handler(OperationalError)
-    async def _on_db_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def _on_db_down(_request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", exc)
         return JSONResponse({"detail": "head office database is busy or unavailable; retry later",
                              "code": "unavailable"}, status_code=503,
                             headers={"Retry-After": "30"})
+
+    # the database down or locked, or no pooled connection free in time
+    app.add_exception_handler(OperationalError, _on_db_down)
+    app.add_exception_handler(PoolTimeout, _on_db_down)
 
     async def who(request: Request) -> Counter:
         return await run_in_threadpool(store.authenticate, _bearer(request))

@@ -109,7 +109,8 @@ def create_db_engine(url: str, *, for_writing: bool = True) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # as many connections as the server's worker threads (anyio's 40), so none waits for one
+    return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
 
 
 class Store:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hq_support import HqServer, chained, day_drafts
+from hq_support import HqServer, PgCluster, chained, day_drafts, running_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -290,3 +290,21 @@ def test_numbers_json_cannot_carry_are_refused(hq_server: HqServer) -> None:
         answer = post(hq_server, token, text.replace("1.5", bad).encode())
         assert answer.status_code == 400, answer.text
         assert answer.json()["code"] == "malformed_json"
+
+
+def test_database_down_is_a_503_with_retry_after(pg_cluster: PgCluster) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = pg_cluster.new_database("down")
+    with running_server(url) as server:
+        counter, token = new_counter(server)
+        assert post(server, token, body(history(counter, 2))).status_code == 200
+        name = make_url(url).database
+        with psycopg.connect(host=str(pg_cluster.socket_dir), port=pg_cluster.port,
+                             user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        answer = post(server, token, body(history(counter, 2)))
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "30"
+        assert answer.json()["code"] == "unavailable"
