@@ -4,9 +4,11 @@ PySide6/shiboken6 6.12.0 on CPython 3.11 drops a reference to `None` on every ca
 method that returns nothing (`setText`, `update`, every `QPainter.draw…`): about 330 a second
 while the hourglass runs, so `None`'s reference count (~15,000 after start-up) reaches zero
 within a minute of the first transaction and the interpreter aborts with "none_dealloc:
-deallocating None". 6.11.3 does not do it, and from CPython 3.12 on `None` is immortal
-(PEP 683), so the leak is harmless there. On 3.11 we give `None` a reference count no
-program could spend, which is what 3.12 does by design.
+deallocating None". `SignalInstance.emit()` likewise drops a reference to `True` on every
+call (the controller emits `changed` on every action), ending in "bool_dealloc". 6.11.3 does
+not do either, and from CPython 3.12 on these singletons are immortal (PEP 683), so the leaks
+are harmless there. On 3.11 we give `None`, `True` and `False` reference counts no program
+could spend, which is what 3.12 does by design.
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ NONE_RESERVE = 1 << 50
 
 
 def keep_none_alive() -> bool:
-    """Make `None` effectively immortal on CPython < 3.12; True when something was done."""
+    """Make `None`, `True` and `False` effectively immortal on CPython < 3.12.
+
+    True when something was done (once per process).
+    """
     if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
         return False
-    refcount = ctypes.c_ssize_t.from_address(id(None))  # PyObject.ob_refcnt comes first
-    if refcount.value >= NONE_RESERVE:
-        return False
-    refcount.value += NONE_RESERVE
-    return True
+    done = False
+    for singleton in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))  # PyObject.ob_refcnt is first
+        if refcount.value < NONE_RESERVE:
+            refcount.value += NONE_RESERVE
+            done = True
+    return done
