@@ -326,3 +326,51 @@ def test_a_replaced_counter_database_gets_a_new_history_at_head_office(
         assert row["completed"] + row["voided"] + row["interrupted"] == 30
     finally:
         fresh.close()
+
+
+def test_demo_history_syncs_and_head_office_agrees_with_the_counter(
+    hq_server: HqServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`counter-app demo-data` (interruptions, type changes, reviews, stars) then
+    `counter-app sync`: head office's projection equals the counter's, row for row."""
+    from counter_app.domain import reviews
+    from head_office import reports
+    from head_office.schema import transactions
+
+    token = hq_server.enroll("SH-0001", "demo")
+    config_path = write_config(tmp_path / "counter.toml", hq_server.url, token)
+    config_path.write_text(config_path.read_text().replace('id = "03"', 'id = "demo"'))
+    common = ["--config", str(config_path), "--data-dir", str(tmp_path / "data")]
+    # the demo's manager confirms October's star on 2 November
+    assert cli.main(["demo-data", *common, "--days", "5", "--end", "2026-11-02"]) == 0
+    assert cli.main(["sync", *common, "--now"]) == 0
+    capsys.readouterr()
+
+    local_db = connect(paths.database_path(tmp_path / "data"), readonly=True)
+    try:
+        local = {r["txn"]: r for r in local_db.query("SELECT * FROM transactions")}
+        from counter_app.storage.events import event_from_row
+
+        log = [event_from_row(r) for r in local_db.query("SELECT * FROM events ORDER BY seq")]
+    finally:
+        local_db.conn.close()
+    who = hq_server.store.counter("SH-0001", "demo")
+    assert who is not None and who.hw_seq == len(log)
+    assert hq_server.store.events(who) == log
+    with hq_server.store.reader.connect() as conn:
+        held = {r["txn"]: dict(r) for r in conn.execute(
+            transactions.select().where(transactions.c.counter_id == who.id)).mappings()}
+    assert set(held) == set(local) and len(local) > 50
+    for txn, row in local.items():
+        assert {c: held[txn][c] for c in projection.COLUMNS} == row
+    overtime_causes = {key[0]: row["cause"] for key, row in reviews.rebuild(log)["reviews"].items()
+                       if key[1] == "overtime"}
+    assert overtime_causes, "the demo history has overtime reviews"
+    assert {t: held[t]["review_cause"] for t in overtime_causes} == overtime_causes
+    (star,) = reviews.rebuild(log)["stars"].values()
+    ranking = reports.stars(hq_server.store, reports.month_period(star["month"]),
+                            hall="SH-0001")
+    assert [r["staff"] for r in ranking if r["confirmed"]] == [star["staff"]]
+    # head office ranks with the counter's own rule: the same suggestion, the same score
+    (suggested,) = [r for r in ranking if r["star"]]
+    assert (suggested["staff"], suggested["score"]) == (star["staff"], star["score"])
