@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pypdf
 import pytest
 from openpyxl import load_workbook
 
@@ -15,8 +16,6 @@ from counter_app.config import Config
 from counter_app.demo_data import write_demo_history
 from counter_app.domain import reviews
 from counter_app.service import CounterService
-
-pypdf = pytest.importorskip("pypdf")
 
 
 @pytest.fixture(scope="module")
