@@ -1,0 +1,302 @@
+"""Counter App performance figures, each as a ratio to a baseline measured in the same run.
+
+    python benchmarks/run.py [--quick] [--platform auto|xvfb|offscreen] [--markdown FILE]
+
+Prints one table: cold start and peak RSS against a bare PySide6 window, Done/rating-to-commit
+latency against a raw sqlite3 INSERT + COMMIT with the same pragmas, CPU while the hourglass
+runs and while idle (from /proc/<pid>/stat of the app in its own process), and the timer's
+accuracy (what the hourglasses painted against the monotonic clock at random moments), also
+with every core kept busy. Linux only (/proc). `--quick` takes about 2 minutes (20 s timer
+runs); the full run about 9 (3-minute timer runs). Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = ROOT / "benchmarks" / "counter_child.py"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    figure: str
+    value: str
+    baseline: str
+    ratio: str
+    goal: str
+    ok: bool | None
+
+    def cells(self) -> list[str]:
+        verdict = "" if self.ok is None else ("yes" if self.ok else "NO")
+        return [self.figure, self.value, self.baseline, self.ratio, self.goal, verdict]
+
+
+# ---- processes --------------------------------------------------------------------------------
+
+class Child:
+    """One counter_child.py process; reads its `KEY value` lines."""
+
+    def __init__(self, mode: str, env: dict[str, str], *options: str) -> None:
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(CHILD), mode, *options], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_for(self, key: str) -> tuple[float, str]:
+        """Seconds since spawn when the line `key …` arrived, and its value."""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith(key + " "):
+                return time.perf_counter() - self.started, line[len(key) + 1:].strip()
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        raise RuntimeError(f"{key} never came; exit {self.proc.wait()}\n{err[-3000:]}")
+
+    def result(self) -> dict[str, Any]:
+        _, value = self.wait_for("RESULT")
+        self.proc.wait(timeout=60)
+        return json.loads(value)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process so far, from /proc/<pid>/stat."""
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+
+@contextlib.contextmanager
+def display(platform: str) -> Iterator[tuple[dict[str, str], str]]:
+    """The environment for the children: a private Xvfb, or Qt's offscreen platform."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("QT_QPA_PLATFORM", None)
+    if platform == "auto":
+        platform = "xvfb" if shutil.which("Xvfb") else "offscreen"
+    if platform == "offscreen":
+        yield dict(env, QT_QPA_PLATFORM="offscreen"), "offscreen"
+        return
+    number = 90 + os.getpid() % 50
+    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+        number += 1
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.05)
+        yield dict(env, QT_QPA_PLATFORM="xcb", DISPLAY=f":{number}"), f"Xvfb :{number} (xcb)"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def busy_machine() -> Iterator[None]:
+    """One CPU-bound process per core, for the figures "with the machine loaded"."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(os.cpu_count() or 2)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def fresh_data_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="counter-bench-"))
+
+
+def warm_data_dir(env: dict[str, str]) -> Path:
+    """A data folder that has been started once (database, demo accounts, today's backup)."""
+    folder = fresh_data_dir()
+    Child("app", env, "--data-dir", str(folder)).result()
+    return folder
+
+
+# ---- the figures ------------------------------------------------------------------------------
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_start(env: dict[str, str], runs: int) -> list[Row]:
+    data = warm_data_dir(env)
+    bare_s, app_s, bare_rss, app_rss = [], [], [], []
+    for index in range(runs + 1):  # the first pair only warms the disk cache
+        bare = Child("bare", env, "--settle-s", "1.5")
+        shown_bare, _ = bare.wait_for("SHOWN")
+        rss_bare = bare.result()["rss_kib"]
+        app = Child("app", env, "--data-dir", str(data), "--settle-s", "0.5")
+        shown_app, _ = app.wait_for("SHOWN")
+        rss_app = app.result()["rss_kib"]
+        if index:
+            bare_s.append(shown_bare)
+            app_s.append(shown_app)
+            bare_rss.append(rss_bare)
+            app_rss.append(rss_app)
+    start_ratio = statistics.median(app_s) / statistics.median(bare_s)
+    rss_ratio = statistics.median(app_rss) / statistics.median(bare_rss)
+    return [
+        Row("cold start to both windows shown (median)", f"{statistics.median(app_s):.2f} s",
+            f"{statistics.median(bare_s):.2f} s bare window", f"{start_ratio:.2f}×", "≤ 2×",
+            start_ratio <= 2),
+        Row("peak RSS, start + one transaction", f"{statistics.median(app_rss) / 1024:.0f} MiB",
+            f"{statistics.median(bare_rss) / 1024:.0f} MiB bare window", f"{rss_ratio:.2f}×",
+            "≤ 1.5×", rss_ratio <= 1.5),
+    ]
+
+
+def measure_latency(env: dict[str, str], rounds: int, per_round: int) -> list[Row]:
+    data = warm_data_dir(env)
+    result = Child("latency", env, "--data-dir", str(data), "--rounds", str(rounds),
+                   "--per-round", str(per_round)).result()
+    raw = result["raw"]
+    rows = []
+    for key, label in (("done", "Done → committed"), ("rating", "rating press → committed")):
+        values = result[key]
+        # the median of the per-round ratios: each round's app and baseline share the disk's mood
+        ratios = [
+            statistics.median(values[i * per_round:(i + 1) * per_round])
+            / statistics.median(raw[i * 2 * per_round:(i + 1) * 2 * per_round])
+            for i in range(rounds)
+        ]
+        ratio = statistics.median(ratios)
+        p99_ratio = percentile(values, 0.99) / percentile(raw, 0.99)
+        rows.append(Row(f"{label}, median", f"{1000 * statistics.median(values):.2f} ms",
+                        f"{1000 * statistics.median(raw):.2f} ms raw sqlite3",
+                        f"{ratio:.2f}×", "≤ 1.5×", ratio <= 1.5))
+        rows.append(Row(f"{label}, p99", f"{1000 * percentile(values, 0.99):.2f} ms",
+                        f"{1000 * percentile(raw, 0.99):.2f} ms raw sqlite3",
+                        f"{p99_ratio:.2f}×", "≤ 1.5×", p99_ratio <= 1.5))
+    replay = result["replay"]
+    done = result["done"]
+    rows.append(Row("Done → committed vs the same SQL without Python (diagnostic)",
+                    f"{1000 * statistics.median(done):.2f} ms",
+                    f"{1000 * statistics.median(replay):.2f} ms same statements, raw sqlite3",
+                    f"{statistics.median(done) / statistics.median(replay):.2f}×", "", None))
+    return rows
+
+
+def cpu_share(env: dict[str, str], data: Path, state: str, seconds: float) -> float:
+    """Share of one core the app uses over `seconds`, after a second to settle."""
+    child = Child("serve", env, "--data-dir", str(data), "--state", state,
+                  "--seconds", str(seconds + 3))
+    child.wait_for("READY")
+    time.sleep(1.0)
+    cpu0, t0 = child.cpu_seconds(), time.monotonic()
+    time.sleep(seconds)
+    cpu1, t1 = child.cpu_seconds(), time.monotonic()
+    child.result()
+    return (cpu1 - cpu0) / (t1 - t0)
+
+
+def measure_cpu(env: dict[str, str], runs: int, seconds: float) -> list[Row]:
+    data = warm_data_dir(env)
+    running = [cpu_share(env, data, "running", seconds) for _ in range(runs)]
+    idle = [cpu_share(env, data, "idle", seconds) for _ in range(runs)]
+    run_pct, idle_pct = 100 * statistics.median(running), 100 * statistics.median(idle)
+    return [
+        Row(f"CPU while the hourglass runs ({seconds:.0f} s, both screens)",
+            f"{run_pct:.2f} % of a core", "one core", "", "≤ 3 %", run_pct <= 3),
+        Row(f"CPU while idle, signed in ({seconds:.0f} s)", f"{idle_pct:.2f} % of a core",
+            "one core", "", "≈ 0 (≤ 0.2 %)", idle_pct <= 0.2),
+    ]
+
+
+def measure_accuracy(env: dict[str, str], seconds: float, loaded: bool) -> list[Row]:
+    data = warm_data_dir(env)
+    with busy_machine() if loaded else contextlib.nullcontext():
+        result = Child("accuracy", env, "--data-dir", str(data), "--seconds",
+                       str(seconds)).result()
+    tick = result["tick_ms"]
+    worst = max(result["staff"]["max_ms"], result["customer"]["max_ms"])
+    p99 = max(result["staff"]["p99_ms"], result["customer"]["p99_ms"])
+    samples = result["staff"]["samples"] + result["customer"]["samples"]
+    when = "machine loaded (a busy process per core)" if loaded else "machine quiet"
+    return [Row(f"timer display vs monotonic clock, {when}, {seconds:.0f} s, {samples} samples",
+                f"max {worst:.0f} ms, p99 {p99:.0f} ms", f"repaint interval {tick} ms",
+                f"{worst / tick:.2f}×", "≤ 1× (max)", worst <= tick)]
+
+
+# ---- output -----------------------------------------------------------------------------------
+
+STEPS = ("start", "latency", "cpu", "accuracy", "accuracy-loaded")
+HEADER = ["figure", "value", "baseline (same run)", "ratio", "goal", "met"]
+
+
+def table(rows: list[Row]) -> str:
+    lines = [HEADER, *[r.cells() for r in rows]]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
+    out = []
+    for index, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+        if index == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="20 s timer-accuracy runs and 10 s CPU windows (about 2 minutes)")
+    parser.add_argument("--platform", choices=("auto", "xvfb", "offscreen"), default="auto")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument("--markdown", type=Path, help="also write the table here as Markdown")
+    parser.add_argument("--only", nargs="+", choices=STEPS, help="measure only these figures")
+    args = parser.parse_args()
+    if not Path("/proc/self/stat").exists():
+        sys.exit("benchmarks/run.py reads /proc: run it on Linux")
+    accuracy_s = 20.0 if args.quick else 190.0  # the full run goes 10 s into overtime
+    cpu_s = 10.0 if args.quick else 20.0
+    cpu_runs = 1 if args.quick else 3
+    began = time.monotonic()
+    with display(args.platform) as (env, where):
+        print(f"Counter App benchmarks on {where}, Python {sys.version.split()[0]}, "
+              f"{os.cpu_count()} cores{' (quick)' if args.quick else ''}", flush=True)
+        rows: list[Row] = []
+        work = {
+            "start": lambda: measure_start(env, args.runs),
+            "latency": lambda: measure_latency(env, args.runs, 40),
+            "cpu": lambda: measure_cpu(env, cpu_runs, cpu_s),
+            "accuracy": lambda: measure_accuracy(env, accuracy_s, loaded=False),
+            "accuracy-loaded": lambda: measure_accuracy(env, accuracy_s, loaded=True),
+        }
+        for step in args.only or STEPS:
+            print(f"… {step}", file=sys.stderr, flush=True)
+            measured = work[step]()
+            for row in measured:
+                print("   ", " | ".join(row.cells()), file=sys.stderr, flush=True)
+            rows += measured
+    print(table(rows))
+    print(f"({time.monotonic() - began:.0f} s in all)")
+    if args.markdown:
+        args.markdown.write_text(markdown(rows) + "\n", encoding="utf-8")
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
