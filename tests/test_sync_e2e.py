@@ -374,3 +374,25 @@ def test_demo_history_syncs_and_head_office_agrees_with_the_counter(
     # head office ranks with the counter's own rule: the same suggestion, the same score
     (suggested,) = [r for r in ranking if r["star"]]
     assert (suggested["staff"], suggested["score"]) == (star["staff"], star["score"])
+
+
+def test_counter_app_sync_while_the_app_runs_uploads_and_leaves_the_writing_to_it(
+    hq_sqlite: HqServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from counter_app import config as config_module
+
+    token = hq_sqlite.enroll("SH-0001", "running")
+    config_path = write_config(tmp_path / "counter.toml", hq_sqlite.url, token)
+    config_path.write_text(config_path.read_text().replace('id = "03"', 'id = "running"'))
+    app = CounterService(config_module.load(config_path), tmp_path / "data")
+    try:
+        app.store.append_timed(day_drafts(10))
+        assert cli.main(["sync", "--config", str(config_path), "--data-dir",
+                         str(tmp_path / "data"), "--now"]) == 0
+        out = capsys.readouterr()
+        assert "OK:" in out.out and "Counter App is running" in out.err
+        assert read_status(app.db) is None  # the app's own writer was left alone
+        assert_head_office_holds_exactly(hq_sqlite, app)
+        app.store.append_timed(day_drafts(2, seed=3))  # and the app goes on writing
+    finally:
+        app.close()

@@ -56,39 +56,41 @@ def _writer_if_free(data_dir: Path) -> Iterator[sqlite_utils.Database | None]:
 
 def _sync_command(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     from counter_app.cli import CliError, open_readonly
-    from counter_app.sync.protocol import HeadOfficeClient, SyncError
+    from counter_app.sync.protocol import HeadOfficeClient, SyncError, resolve_token
     from counter_app.sync.scheduler import SyncSchedule
     from counter_app.sync.state import read_status, record_status
     from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 
-    if not config.head_office.url:
+    url = config.head_office.url
+    if not url:
         raise CliError("no head office configured: set [head_office] url and token in the "
                        "configuration file")
     try:
         schedule = SyncSchedule.for_counter(config.hall_id, config.counter_id, config.sync_window)
-        client = HeadOfficeClient.from_config(config)
+        token = resolve_token(config)
     except (SyncError, ValueError) as exc:
         raise CliError(str(exc)) from None
     reader = open_readonly(data_dir)  # refuses a database that fails its check
     try:
-        previous = read_status(reader)
         now = dt.datetime.now().astimezone()
-        if not args.now and not schedule.is_due(now, previous):
-            when = schedule.next_run(now, previous)
+        when = schedule.next_run(now, read_status(reader))
+        if not args.now and when > now:
             print(f"not due: next sync at {when:%Y-%m-%d %H:%M} (use --now to sync anyway)")
             return 0
-        with client, _writer_if_free(data_dir) as writer:
-            progress = (lambda seq: print(f"  head office holds up to sequence {seq}",
-                                          file=sys.stderr)) if sys.stderr.isatty() else None
+        progress = (lambda seq: print(f"  head office holds up to sequence {seq}",
+                                      file=sys.stderr)) if sys.stderr.isatty() else None
+        # only reads: the counter app may start (and write) while this runs
+        with HeadOfficeClient(url, token) as client:
             status = Uploader(LocalLog(reader), client, on_progress=progress,
                               retry=RetryPolicy(attempts=max(1, args.attempts))).run()
-            if writer is not None:
-                status = record_status(writer, status)
-            else:
-                print("note: the Counter App is running, so it will record this sync's status "
-                      "at its own next sync", file=sys.stderr)
     finally:
         reader.conn.close()
+    with _writer_if_free(data_dir) as writer:
+        if writer is not None:
+            status = record_status(writer, status)
+        else:
+            print("note: the Counter App is running, so it will record the sync status at its "
+                  "own next sync", file=sys.stderr)
     if status.ok:
         print(f"OK: {status.sent} events sent; head office holds all {status.acked_seq} events "
               f"of hall {config.hall_id} counter {config.counter_id}")
