@@ -85,6 +85,313 @@
         </message>
     </context>
     <context>
+        <name>HallPanel</name>
+        <message>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Last sync</source>
+            <translation>Last sync</translation>
+        </message>
+        <message>
+            <source>Served</source>
+            <translation>Served</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Satisfaction</source>
+            <translation>Satisfaction</translation>
+        </message>
+        <message>
+            <source>Participation</source>
+            <translation>Participation</translation>
+        </message>
+        <message>
+            <source>Overtime</source>
+            <translation>Overtime</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Mean rating</source>
+            <translation>Mean rating</translation>
+        </message>
+        <message>
+            <source>Whole hall, as of each counter's last sync</source>
+            <translation>Whole hall, as of each counter's last sync</translation>
+        </message>
+        <message>
+            <source>No head office configured</source>
+            <translation>No head office configured</translation>
+        </message>
+        <message>
+            <source>Asking head office…</source>
+            <translation>Asking head office…</translation>
+        </message>
+        <message>
+            <source>Head office did not answer: %1</source>
+            <translation>Head office did not answer: %1</translation>
+        </message>
+        <message>
+            <source>Hall %1: %2 served, service level %3, satisfaction %4, participation %5</source>
+            <translation>Hall %1: %2 served, service level %3, satisfaction %4, participation %5</translation>
+        </message>
+        <message>
+            <source>Head office has no transactions of this hall for %1</source>
+            <translation>Head office has no transactions of this hall for %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>KpiTab</name>
+        <message>
+            <source>Served</source>
+            <extracomment>Longer periods show the trend per week: a year of daily points is unreadable (and slow).</extracomment>
+            <translation>Served</translation>
+        </message>
+        <message>
+            <source>Service level (within target)</source>
+            <translation>Service level (within target)</translation>
+        </message>
+        <message>
+            <source>Median time</source>
+            <translation>Median time</translation>
+        </message>
+        <message>
+            <source>90th percentile</source>
+            <translation>90th percentile</translation>
+        </message>
+        <message>
+            <source>Overtime cases</source>
+            <translation>Overtime cases</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate (4–5)</source>
+            <translation>Satisfaction rate (4–5)</translation>
+        </message>
+        <message>
+            <source>Participation (rated)</source>
+            <translation>Participation (rated)</translation>
+        </message>
+        <message>
+            <source>Mean rating</source>
+            <translation>Mean rating</translation>
+        </message>
+        <message>
+            <source>Handling time</source>
+            <translation>Handling time</translation>
+        </message>
+        <message>
+            <source>Daily service level and satisfaction</source>
+            <translation>Daily service level and satisfaction</translation>
+        </message>
+        <message>
+            <source>Overtime causes (Pareto)</source>
+            <translation>Overtime causes (Pareto)</translation>
+        </message>
+        <message>
+            <source>Rating distribution</source>
+            <translation>Rating distribution</translation>
+        </message>
+        <message>
+            <source>Satisfaction by handling time</source>
+            <translation>Satisfaction by handling time</translation>
+        </message>
+        <message>
+            <source>%1 voided, %2 interrupted</source>
+            <translation>%1 voided, %2 interrupted</translation>
+        </message>
+        <message>
+            <source>%1 of %2 timed</source>
+            <translation>%1 of %2 timed</translation>
+        </message>
+        <message>
+            <source>%1 of %2 ratings</source>
+            <translation>%1 of %2 ratings</translation>
+        </message>
+        <message>
+            <source>Weekly service level and satisfaction</source>
+            <translation>Weekly service level and satisfaction</translation>
+        </message>
+        <message>
+            <source>Overtime causes: the manager's cause where reviewed, else the staff's reason. Satisfaction by handling time counts rated, timed transactions.</source>
+            <translation>Overtime causes: the manager's cause where reviewed, else the staff's reason. Satisfaction by handling time counts rated, timed transactions.</translation>
+        </message>
+        <message>
+            <source>Target %1 (%2)</source>
+            <translation>Target %1 (%2)</translation>
+        </message>
+    </context>
+    <context>
+        <name>ManagerCharts</name>
+        <message>
+            <source>Transactions</source>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues</extracomment>
+            <translation>Transactions</translation>
+        </message>
+        <message>
+            <source>minutes (last bin: longer)</source>
+            <translation>minutes (last bin: longer)</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate</source>
+            <translation>Satisfaction rate</translation>
+        </message>
+        <message>
+            <source>Cases</source>
+            <translation>Cases</translation>
+        </message>
+        <message>
+            <source>Cumulative %</source>
+            <translation>Cumulative %</translation>
+        </message>
+        <message>
+            <source>Within target</source>
+            <translation>Within target</translation>
+        </message>
+        <message>
+            <source>Over target</source>
+            <translation>Over target</translation>
+        </message>
+        <message>
+            <source>handling time, % of target (bin start)</source>
+            <translation>handling time, % of target (bin start)</translation>
+        </message>
+        <message>
+            <source>Overtime rate</source>
+            <translation>Overtime rate</translation>
+        </message>
+    </context>
+    <context>
+        <name>ManagerView</name>
+        <message>
+            <source>Duty manager · %1 · counter %2</source>
+            <extracomment>emitted after any manager event was recorded (review, follow-up, star)</extracomment>
+            <translation>Duty manager · %1 · counter %2</translation>
+        </message>
+        <message>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>Last 7 days</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>Last 30 days</translation>
+        </message>
+        <message>
+            <source>This month</source>
+            <translation>This month</translation>
+        </message>
+        <message>
+            <source>Last month</source>
+            <translation>Last month</translation>
+        </message>
+        <message>
+            <source>Last 12 months</source>
+            <translation>Last 12 months</translation>
+        </message>
+        <message>
+            <source>Custom</source>
+            <translation>Custom</translation>
+        </message>
+        <message>
+            <source>All types</source>
+            <translation>All types</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>Period</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Review queue</source>
+            <translation>Review queue</translation>
+        </message>
+        <message>
+            <source>KPIs and charts</source>
+            <translation>KPIs and charts</translation>
+        </message>
+        <message>
+            <source>Monthly summary and star</source>
+            <translation>Monthly summary and star</translation>
+        </message>
+        <message>
+            <source>Head office</source>
+            <translation>Head office</translation>
+        </message>
+        <message>
+            <source>Export overtime log…</source>
+            <translation>Export overtime log…</translation>
+        </message>
+        <message>
+            <source>Export monthly summary…</source>
+            <translation>Export monthly summary…</translation>
+        </message>
+        <message>
+            <source>All staff</source>
+            <translation>All staff</translation>
+        </message>
+        <message>
+            <source>To review: %1 overtime · %2 poor ratings</source>
+            <translation>To review: %1 overtime · %2 poor ratings</translation>
+        </message>
+        <message>
+            <source>All cases reviewed</source>
+            <translation>All cases reviewed</translation>
+        </message>
+        <message>
+            <source>%1 overtime cases exported to %2</source>
+            <translation>%1 overtime cases exported to %2</translation>
+        </message>
+        <message>
+            <source>Summary of %1 exported to %2</source>
+            <translation>Summary of %1 exported to %2</translation>
+        </message>
+        <message>
+            <source>Export overtime log</source>
+            <translation>Export overtime log</translation>
+        </message>
+        <message>
+            <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+            <translation>Excel workbook (*.xlsx);;CSV (*.csv)</translation>
+        </message>
+        <message>
+            <source>Export monthly summary</source>
+            <translation>Export monthly summary</translation>
+        </message>
+        <message>
+            <source>PDF (*.pdf);;Excel workbook (*.xlsx);;CSV (*.csv)</source>
+            <translation>PDF (*.pdf);;Excel workbook (*.xlsx);;CSV (*.csv)</translation>
+        </message>
+        <message>
+            <source>Export failed: %1</source>
+            <translation>Export failed: %1</translation>
+        </message>
+    </context>
+    <context>
         <name>Messages</name>
         <message>
             <source>Finish or void the running transaction before signing out</source>
@@ -150,6 +457,190 @@
         </message>
     </context>
     <context>
+        <name>ReviewQueue</name>
+        <message>
+            <source>When</source>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues</extracomment>
+            <translation>When</translation>
+        </message>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Target</source>
+            <translation>Target</translation>
+        </message>
+        <message>
+            <source>Actual</source>
+            <translation>Actual</translation>
+        </message>
+        <message>
+            <source>Overtime</source>
+            <translation>Overtime</translation>
+        </message>
+        <message>
+            <source>Staff's reason</source>
+            <translation>Staff's reason</translation>
+        </message>
+        <message>
+            <source>Rating</source>
+            <translation>Rating</translation>
+        </message>
+        <message>
+            <source>Issue</source>
+            <translation>Issue</translation>
+        </message>
+        <message>
+            <source>Manager's cause</source>
+            <translation>Manager's cause</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Poor rating</source>
+            <translation>Poor rating</translation>
+        </message>
+        <message>
+            <source>Followed up, open</source>
+            <translation>Followed up, open</translation>
+        </message>
+        <message>
+            <source>Reviewed</source>
+            <translation>Reviewed</translation>
+        </message>
+        <message>
+            <source>To review</source>
+            <translation>To review</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReviewTab</name>
+        <message>
+            <source>Overtime and poor ratings</source>
+            <extracomment>a review was recorded (the view updates its "to review" counts)</extracomment>
+            <translation>Overtime and poor ratings</translation>
+        </message>
+        <message>
+            <source>Overtime only</source>
+            <translation>Overtime only</translation>
+        </message>
+        <message>
+            <source>Poor ratings only</source>
+            <translation>Poor ratings only</translation>
+        </message>
+        <message>
+            <source>Unreviewed only</source>
+            <translation>Unreviewed only</translation>
+        </message>
+        <message>
+            <source>Show</source>
+            <translation>Show</translation>
+        </message>
+        <message>
+            <source>What happened (required for “other”)</source>
+            <translation>What happened (required for “other”)</translation>
+        </message>
+        <message>
+            <source>Record cause</source>
+            <translation>Record cause</translation>
+        </message>
+        <message>
+            <source>Overtime review</source>
+            <translation>Overtime review</translation>
+        </message>
+        <message>
+            <source>Cause</source>
+            <translation>Cause</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Customer called back</source>
+            <translation>Customer called back</translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>Resolved</translation>
+        </message>
+        <message>
+            <source>Record follow-up</source>
+            <translation>Record follow-up</translation>
+        </message>
+        <message>
+            <source>Poor-rating follow-up</source>
+            <translation>Poor-rating follow-up</translation>
+        </message>
+        <message>
+            <source>%1 cases shown, %2 to review</source>
+            <translation>%1 cases shown, %2 to review</translation>
+        </message>
+        <message>
+            <source>Select a case in the table to review it.</source>
+            <translation>Select a case in the table to review it.</translation>
+        </message>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Overtime</source>
+            <translation>Overtime</translation>
+        </message>
+        <message>
+            <source>Staff's reason</source>
+            <translation>Staff's reason</translation>
+        </message>
+        <message>
+            <source>none given</source>
+            <translation>none given</translation>
+        </message>
+        <message>
+            <source>Rating</source>
+            <translation>Rating</translation>
+        </message>
+        <message>
+            <source>Cause recorded</source>
+            <translation>Cause recorded</translation>
+        </message>
+        <message>
+            <source>Follow-up recorded</source>
+            <translation>Follow-up recorded</translation>
+        </message>
+        <message>
+            <source>Not recorded: %1</source>
+            <translation>Not recorded: %1</translation>
+        </message>
+    </context>
+    <context>
         <name>SignInPage</name>
         <message>
             <source>Staff number</source>
@@ -197,6 +688,256 @@
         <message>
             <source>Manager</source>
             <translation>Manager</translation>
+        </message>
+    </context>
+    <context>
+        <name>SummaryPdf</name>
+        <message>
+            <source>Monthly service summary</source>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues</extracomment>
+            <translation>Monthly service summary</translation>
+        </message>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Suggested service star</source>
+            <translation>Suggested service star</translation>
+        </message>
+        <message>
+            <source>score</source>
+            <translation>score</translation>
+        </message>
+        <message>
+            <source>No suggested star: nobody has enough ratings this month</source>
+            <translation>No suggested star: nobody has enough ratings this month</translation>
+        </message>
+        <message>
+            <source>Confirmed star</source>
+            <translation>Confirmed star</translation>
+        </message>
+        <message>
+            <source>by</source>
+            <translation>by</translation>
+        </message>
+        <message>
+            <source>Not yet confirmed by the duty manager</source>
+            <translation>Not yet confirmed by the duty manager</translation>
+        </message>
+        <message>
+            <source>Tie broken by</source>
+            <translation>Tie broken by</translation>
+        </message>
+        <message>
+            <source>Rule</source>
+            <translation>Rule</translation>
+        </message>
+        <message>
+            <source>Served</source>
+            <translation>Served</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate</source>
+            <translation>Satisfaction rate</translation>
+        </message>
+        <message>
+            <source>Participation rate</source>
+            <translation>Participation rate</translation>
+        </message>
+        <message>
+            <source>Median time</source>
+            <translation>Median time</translation>
+        </message>
+        <message>
+            <source>90th percentile</source>
+            <translation>90th percentile</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Rated</source>
+            <translation>Rated</translation>
+        </message>
+        <message>
+            <source>Mean rating</source>
+            <translation>Mean rating</translation>
+        </message>
+        <message>
+            <source>Overtime rate</source>
+            <translation>Overtime rate</translation>
+        </message>
+        <message>
+            <source>Participation</source>
+            <translation>Participation</translation>
+        </message>
+        <message>
+            <source>Hours signed in</source>
+            <translation>Hours signed in</translation>
+        </message>
+        <message>
+            <source>Share serving</source>
+            <translation>Share serving</translation>
+        </message>
+        <message>
+            <source>Star score</source>
+            <translation>Star score</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate and overtime rate per staff member</source>
+            <translation>Satisfaction rate and overtime rate per staff member</translation>
+        </message>
+        <message>
+            <source>Generated</source>
+            <translation>Generated</translation>
+        </message>
+    </context>
+    <context>
+        <name>SummaryTab</name>
+        <message>
+            <source>Month</source>
+            <translation>Month</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Served</source>
+            <translation>Served</translation>
+        </message>
+        <message>
+            <source>Rated</source>
+            <translation>Rated</translation>
+        </message>
+        <message>
+            <source>Mean rating</source>
+            <translation>Mean rating</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate</source>
+            <translation>Satisfaction rate</translation>
+        </message>
+        <message>
+            <source>Overtime rate</source>
+            <translation>Overtime rate</translation>
+        </message>
+        <message>
+            <source>Participation</source>
+            <translation>Participation</translation>
+        </message>
+        <message>
+            <source>Hours signed in</source>
+            <translation>Hours signed in</translation>
+        </message>
+        <message>
+            <source>Share serving</source>
+            <translation>Share serving</translation>
+        </message>
+        <message>
+            <source>Star score</source>
+            <translation>Star score</translation>
+        </message>
+        <message>
+            <source>Confirm star</source>
+            <translation>Confirm star</translation>
+        </message>
+        <message>
+            <source>Star of the month</source>
+            <translation>Star of the month</translation>
+        </message>
+        <message>
+            <source>Satisfaction rate and overtime rate per staff member</source>
+            <translation>Satisfaction rate and overtime rate per staff member</translation>
+        </message>
+        <message>
+            <source>Rule: a staff member needs at least %1 ratings in the month. Score = (C × m + sum of own ratings) ÷ (C + number of own ratings), with C = %2 and m = the hall's mean rating that month: a Bayesian average, so a few ratings stay close to the mean. The highest score is suggested; scores equal to two decimals go to the lower overtime rate, then to more ratings.</source>
+            <translation>Rule: a staff member needs at least %1 ratings in the month. Score = (C × m + sum of own ratings) ÷ (C + number of own ratings), with C = %2 and m = the hall's mean rating that month: a Bayesian average, so a few ratings stay close to the mean. The highest score is suggested; scores equal to two decimals go to the lower overtime rate, then to more ratings.</translation>
+        </message>
+        <message>
+            <source>No data yet</source>
+            <translation>No data yet</translation>
+        </message>
+        <message>
+            <source>Suggested star: %1 — score %2 (mean %3 from %4 ratings)</source>
+            <translation>Suggested star: %1 — score %2 (mean %3 from %4 ratings)</translation>
+        </message>
+        <message>
+            <source>No suggestion: nobody has %1 ratings this month yet</source>
+            <translation>No suggestion: nobody has %1 ratings this month yet</translation>
+        </message>
+        <message>
+            <source>Tie on score, decided by: %1</source>
+            <translation>Tie on score, decided by: %1</translation>
+        </message>
+        <message>
+            <source>Confirmed: %1, by %2 on %3</source>
+            <translation>Confirmed: %1, by %2 on %3</translation>
+        </message>
+        <message>
+            <source>Not confirmed yet</source>
+            <translation>Not confirmed yet</translation>
+        </message>
+    </context>
+    <context>
+        <name>SyncPanel</name>
+        <message>
+            <source>Sync now</source>
+            <translation>Sync now</translation>
+        </message>
+        <message>
+            <source>Head office sync</source>
+            <translation>Head office sync</translation>
+        </message>
+        <message>
+            <source>Syncing…</source>
+            <translation>Syncing…</translation>
+        </message>
+        <message>
+            <source>No head office configured</source>
+            <translation>No head office configured</translation>
+        </message>
+        <message>
+            <source>Set [head_office] url and token in the configuration.</source>
+            <translation>Set [head_office] url and token in the configuration.</translation>
+        </message>
+        <message>
+            <source>Not synced yet</source>
+            <translation>Not synced yet</translation>
+        </message>
+        <message>
+            <source>Last sync: %1 — OK</source>
+            <translation>Last sync: %1 — OK</translation>
+        </message>
+        <message>
+            <source>%1 events sent; head office holds all %2 events</source>
+            <translation>%1 events sent; head office holds all %2 events</translation>
+        </message>
+        <message>
+            <source>Last sync: %1 — FAILED</source>
+            <translation>Last sync: %1 — FAILED</translation>
+        </message>
+        <message>
+            <source>(%1 events waiting)</source>
+            <translation>(%1 events waiting)</translation>
+        </message>
+        <message>
+            <source>Error: %1</source>
+            <translation>Error: %1</translation>
+        </message>
+        <message>
+            <source>Last successful sync: %1</source>
+            <translation>Last successful sync: %1</translation>
+        </message>
+        <message>
+            <source>Next sync: %1</source>
+            <translation>Next sync: %1</translation>
         </message>
     </context>
 </TS>

@@ -85,6 +85,313 @@
     </message>
 </context>
 <context>
+    <name>HallPanel</name>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>柜台</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>最近同步</translation>
+    </message>
+    <message>
+        <source>Served</source>
+        <translation>办理笔数</translation>
+    </message>
+    <message>
+        <source>Service level</source>
+        <translation>按时办结率</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Participation</source>
+        <translation>参评率</translation>
+    </message>
+    <message>
+        <source>Overtime</source>
+        <translation>超时笔数</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评分</translation>
+    </message>
+    <message>
+        <source>Whole hall, as of each counter&apos;s last sync</source>
+        <translation>全厅数据（截至各柜台最近一次同步）</translation>
+    </message>
+    <message>
+        <source>No head office configured</source>
+        <translation>未配置总部服务器</translation>
+    </message>
+    <message>
+        <source>Asking head office…</source>
+        <translation>正在查询总部…</translation>
+    </message>
+    <message>
+        <source>Head office did not answer: %1</source>
+        <translation>总部无响应：%1</translation>
+    </message>
+    <message>
+        <source>Hall %1: %2 served, service level %3, satisfaction %4, participation %5</source>
+        <translation>营业厅 %1：办理 %2 笔，按时办结率 %3，满意率 %4，参评率 %5</translation>
+    </message>
+    <message>
+        <source>Head office has no transactions of this hall for %1</source>
+        <translation>总部暂无本厅 %1 的业务记录</translation>
+    </message>
+</context>
+<context>
+    <name>KpiTab</name>
+    <message>
+        <source>Served</source>
+        <extracomment>Longer periods show the trend per week: a year of daily points is unreadable (and slow).</extracomment>
+        <translation>办理笔数</translation>
+    </message>
+    <message>
+        <source>Service level (within target)</source>
+        <translation>按时办结率（承诺时限内）</translation>
+    </message>
+    <message>
+        <source>Median time</source>
+        <translation>办理时长中位数</translation>
+    </message>
+    <message>
+        <source>90th percentile</source>
+        <translation>90% 分位时长</translation>
+    </message>
+    <message>
+        <source>Overtime cases</source>
+        <translation>超时笔数</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate (4–5)</source>
+        <translation>满意率（4–5 分）</translation>
+    </message>
+    <message>
+        <source>Participation (rated)</source>
+        <translation>参评率（已评价）</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评分</translation>
+    </message>
+    <message>
+        <source>Handling time</source>
+        <translation>办理时长</translation>
+    </message>
+    <message>
+        <source>Daily service level and satisfaction</source>
+        <translation>每日按时办结率与满意率</translation>
+    </message>
+    <message>
+        <source>Overtime causes (Pareto)</source>
+        <translation>超时原因（帕累托图）</translation>
+    </message>
+    <message>
+        <source>Rating distribution</source>
+        <translation>评价分布</translation>
+    </message>
+    <message>
+        <source>Satisfaction by handling time</source>
+        <translation>办理时长与满意率</translation>
+    </message>
+    <message>
+        <source>%1 voided, %2 interrupted</source>
+        <translation>作废 %1 笔，中断 %2 笔</translation>
+    </message>
+    <message>
+        <source>%1 of %2 timed</source>
+        <translation>计时业务 %2 笔中 %1 笔</translation>
+    </message>
+    <message>
+        <source>%1 of %2 ratings</source>
+        <translation>%2 条评价中 %1 条</translation>
+    </message>
+    <message>
+        <source>Weekly service level and satisfaction</source>
+        <translation>每周按时办结率与满意率</translation>
+    </message>
+    <message>
+        <source>Overtime causes: the manager&apos;s cause where reviewed, else the staff&apos;s reason. Satisfaction by handling time counts rated, timed transactions.</source>
+        <translation>超时原因：已复核的按经理认定的原因统计，否则按员工填写的原因。“办理时长与满意率”只统计已评价的计时业务。</translation>
+    </message>
+    <message>
+        <source>Target %1 (%2)</source>
+        <translation>承诺时限 %1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerCharts</name>
+    <message>
+        <source>Transactions</source>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues</extracomment>
+        <translation>业务笔数</translation>
+    </message>
+    <message>
+        <source>minutes (last bin: longer)</source>
+        <translation>分钟（最后一组：更长）</translation>
+    </message>
+    <message>
+        <source>Service level</source>
+        <translation>按时办结率</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Cases</source>
+        <translation>笔数</translation>
+    </message>
+    <message>
+        <source>Cumulative %</source>
+        <translation>累计占比 %</translation>
+    </message>
+    <message>
+        <source>Within target</source>
+        <translation>时限内</translation>
+    </message>
+    <message>
+        <source>Over target</source>
+        <translation>超时限</translation>
+    </message>
+    <message>
+        <source>handling time, % of target (bin start)</source>
+        <translation>办理时长占承诺时限的百分比（组下限）</translation>
+    </message>
+    <message>
+        <source>Overtime rate</source>
+        <translation>超时率</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerView</name>
+    <message>
+        <source>Duty manager · %1 · counter %2</source>
+        <extracomment>emitted after any manager event was recorded (review, follow-up, star)</extracomment>
+        <translation>值班经理 · %1 · %2 号柜台</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>Last 12 months</source>
+        <translation>最近 12 个月</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>全部业务类型</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>业务类型</translation>
+    </message>
+    <message>
+        <source>Review queue</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>KPIs and charts</source>
+        <translation>指标与图表</translation>
+    </message>
+    <message>
+        <source>Monthly summary and star</source>
+        <translation>月度汇总与服务之星</translation>
+    </message>
+    <message>
+        <source>Head office</source>
+        <translation>总部</translation>
+    </message>
+    <message>
+        <source>Export overtime log…</source>
+        <translation>导出超时记录…</translation>
+    </message>
+    <message>
+        <source>Export monthly summary…</source>
+        <translation>导出月度汇总…</translation>
+    </message>
+    <message>
+        <source>All staff</source>
+        <translation>全部员工</translation>
+    </message>
+    <message>
+        <source>To review: %1 overtime · %2 poor ratings</source>
+        <translation>待复核：超时 %1 笔 · 差评 %2 条</translation>
+    </message>
+    <message>
+        <source>All cases reviewed</source>
+        <translation>全部已复核</translation>
+    </message>
+    <message>
+        <source>%1 overtime cases exported to %2</source>
+        <translation>已导出 %1 笔超时记录到 %2</translation>
+    </message>
+    <message>
+        <source>Summary of %1 exported to %2</source>
+        <translation>%1 的汇总已导出到 %2</translation>
+    </message>
+    <message>
+        <source>Export overtime log</source>
+        <translation>导出超时记录</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export monthly summary</source>
+        <translation>导出月度汇总</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf);;Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation>PDF 文件 (*.pdf);;Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+</context>
+<context>
     <name>Messages</name>
     <message>
         <source>Finish or void the running transaction before signing out</source>
@@ -150,6 +457,190 @@
     </message>
 </context>
 <context>
+    <name>ReviewQueue</name>
+    <message>
+        <source>When</source>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues</extracomment>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>柜台</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>业务类型</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>承诺时限</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>实际用时</translation>
+    </message>
+    <message>
+        <source>Overtime</source>
+        <translation>超时时长</translation>
+    </message>
+    <message>
+        <source>Staff&apos;s reason</source>
+        <translation>员工所填原因</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Manager&apos;s cause</source>
+        <translation>经理认定原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Poor rating</source>
+        <translation>差评</translation>
+    </message>
+    <message>
+        <source>Followed up, open</source>
+        <translation>已回访，未解决</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已复核</translation>
+    </message>
+    <message>
+        <source>To review</source>
+        <translation>待复核</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewTab</name>
+    <message>
+        <source>Overtime and poor ratings</source>
+        <extracomment>a review was recorded (the view updates its &quot;to review&quot; counts)</extracomment>
+        <translation>超时与差评</translation>
+    </message>
+    <message>
+        <source>Overtime only</source>
+        <translation>仅超时</translation>
+    </message>
+    <message>
+        <source>Poor ratings only</source>
+        <translation>仅差评</translation>
+    </message>
+    <message>
+        <source>Unreviewed only</source>
+        <translation>仅未复核</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>What happened (required for “other”)</source>
+        <translation>情况说明（选择“其他”时必填）</translation>
+    </message>
+    <message>
+        <source>Record cause</source>
+        <translation>记录原因</translation>
+    </message>
+    <message>
+        <source>Overtime review</source>
+        <translation>超时复核</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Customer called back</source>
+        <translation>已回访客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Record follow-up</source>
+        <translation>记录回访</translation>
+    </message>
+    <message>
+        <source>Poor-rating follow-up</source>
+        <translation>差评回访</translation>
+    </message>
+    <message>
+        <source>%1 cases shown, %2 to review</source>
+        <translation>显示 %1 笔，待复核 %2 笔</translation>
+    </message>
+    <message>
+        <source>Select a case in the table to review it.</source>
+        <translation>在表格中选择一笔记录进行复核。</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>柜台</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>业务类型</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>Overtime</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>Staff&apos;s reason</source>
+        <translation>员工所填原因</translation>
+    </message>
+    <message>
+        <source>none given</source>
+        <translation>未填写</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Cause recorded</source>
+        <translation>原因已记录</translation>
+    </message>
+    <message>
+        <source>Follow-up recorded</source>
+        <translation>回访已记录</translation>
+    </message>
+    <message>
+        <source>Not recorded: %1</source>
+        <translation>未记录：%1</translation>
+    </message>
+</context>
+<context>
     <name>SignInPage</name>
     <message>
         <source>Staff number</source>
@@ -197,6 +688,256 @@
     <message>
         <source>Manager</source>
         <translation>值班经理</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPdf</name>
+    <message>
+        <source>Monthly service summary</source>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues</extracomment>
+        <translation>月度服务汇总</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>柜台</translation>
+    </message>
+    <message>
+        <source>Suggested service star</source>
+        <translation>建议服务之星</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <source>No suggested star: nobody has enough ratings this month</source>
+        <translation>暂无建议的服务之星：本月没有员工的评价数达到要求</translation>
+    </message>
+    <message>
+        <source>Confirmed star</source>
+        <translation>已确认的服务之星</translation>
+    </message>
+    <message>
+        <source>by</source>
+        <translation>确认人</translation>
+    </message>
+    <message>
+        <source>Not yet confirmed by the duty manager</source>
+        <translation>值班经理尚未确认</translation>
+    </message>
+    <message>
+        <source>Tie broken by</source>
+        <translation>同分判定依据</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>评选规则</translation>
+    </message>
+    <message>
+        <source>Served</source>
+        <translation>办理笔数</translation>
+    </message>
+    <message>
+        <source>Service level</source>
+        <translation>按时办结率</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Participation rate</source>
+        <translation>参评率</translation>
+    </message>
+    <message>
+        <source>Median time</source>
+        <translation>办理时长中位数</translation>
+    </message>
+    <message>
+        <source>90th percentile</source>
+        <translation>90% 分位时长</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Rated</source>
+        <translation>评价数</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评分</translation>
+    </message>
+    <message>
+        <source>Overtime rate</source>
+        <translation>超时率</translation>
+    </message>
+    <message>
+        <source>Participation</source>
+        <translation>参评率</translation>
+    </message>
+    <message>
+        <source>Hours signed in</source>
+        <translation>签到时长（小时）</translation>
+    </message>
+    <message>
+        <source>Share serving</source>
+        <translation>办理业务时间占比</translation>
+    </message>
+    <message>
+        <source>Star score</source>
+        <translation>服务之星得分</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate and overtime rate per staff member</source>
+        <translation>各员工满意率与超时率</translation>
+    </message>
+    <message>
+        <source>Generated</source>
+        <translation>生成时间</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryTab</name>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Served</source>
+        <translation>办理笔数</translation>
+    </message>
+    <message>
+        <source>Rated</source>
+        <translation>评价数</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评分</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Overtime rate</source>
+        <translation>超时率</translation>
+    </message>
+    <message>
+        <source>Participation</source>
+        <translation>参评率</translation>
+    </message>
+    <message>
+        <source>Hours signed in</source>
+        <translation>签到时长（小时）</translation>
+    </message>
+    <message>
+        <source>Share serving</source>
+        <translation>办理业务时间占比</translation>
+    </message>
+    <message>
+        <source>Star score</source>
+        <translation>服务之星得分</translation>
+    </message>
+    <message>
+        <source>Confirm star</source>
+        <translation>确认服务之星</translation>
+    </message>
+    <message>
+        <source>Star of the month</source>
+        <translation>本月服务之星</translation>
+    </message>
+    <message>
+        <source>Satisfaction rate and overtime rate per staff member</source>
+        <translation>各员工满意率与超时率</translation>
+    </message>
+    <message>
+        <source>Rule: a staff member needs at least %1 ratings in the month. Score = (C × m + sum of own ratings) ÷ (C + number of own ratings), with C = %2 and m = the hall&apos;s mean rating that month: a Bayesian average, so a few ratings stay close to the mean. The highest score is suggested; scores equal to two decimals go to the lower overtime rate, then to more ratings.</source>
+        <translation>规则：员工当月至少需有 %1 条评价。得分 =（C × m + 本人评分之和）÷（C + 本人评价数），其中 C = %2，m 为本厅当月平均评分。这是贝叶斯平均：评价较少时得分接近平均值。建议得分最高者；得分保留两位小数后相同的，超时率低者优先，再以评价数多者优先。</translation>
+    </message>
+    <message>
+        <source>No data yet</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
+        <source>Suggested star: %1 — score %2 (mean %3 from %4 ratings)</source>
+        <translation>建议服务之星：%1 — 得分 %2（%4 条评价，平均 %3 分）</translation>
+    </message>
+    <message>
+        <source>No suggestion: nobody has %1 ratings this month yet</source>
+        <translation>暂无建议：本月还没有员工达到 %1 条评价</translation>
+    </message>
+    <message>
+        <source>Tie on score, decided by: %1</source>
+        <translation>得分相同，判定依据：%1</translation>
+    </message>
+    <message>
+        <source>Confirmed: %1, by %2 on %3</source>
+        <translation>已确认：%1（%2 于 %3 确认）</translation>
+    </message>
+    <message>
+        <source>Not confirmed yet</source>
+        <translation>尚未确认</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPanel</name>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Head office sync</source>
+        <translation>总部同步</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>No head office configured</source>
+        <translation>未配置总部服务器</translation>
+    </message>
+    <message>
+        <source>Set [head_office] url and token in the configuration.</source>
+        <translation>请在配置文件的 [head_office] 中设置 url 和 token。</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Last sync: %1 — OK</source>
+        <translation>最近同步：%1 — 成功</translation>
+    </message>
+    <message>
+        <source>%1 events sent; head office holds all %2 events</source>
+        <translation>已发送 %1 条事件；总部已有全部 %2 条事件</translation>
+    </message>
+    <message>
+        <source>Last sync: %1 — FAILED</source>
+        <translation>最近同步：%1 — 失败</translation>
+    </message>
+    <message>
+        <source>(%1 events waiting)</source>
+        <translation>（%1 条事件待上传）</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>Last successful sync: %1</source>
+        <translation>最近一次成功同步：%1</translation>
+    </message>
+    <message>
+        <source>Next sync: %1</source>
+        <translation>下次同步：%1</translation>
     </message>
 </context>
 </TS>
