@@ -13,8 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QTabWidget, QWidget
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QWidget,
+)
 
 from counter_app import paths
 from counter_app.config import Config
@@ -171,6 +181,14 @@ def visible_texts(window: QWidget) -> list[str]:
             texts += [widget.placeholderText()]
         elif isinstance(widget, QTabWidget):
             texts += [widget.tabText(i) for i in range(widget.count())]
+        elif isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        elif isinstance(widget, QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
+        elif isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            model = widget.model()
+            texts += [str(model.headerData(i, Qt.Orientation.Horizontal) or "")
+                      for i in range(model.columnCount())]
     hourglass = window.counter_page.hourglass  # type: ignore[attr-defined]
     if hourglass.isVisibleTo(window):
         texts.append(hourglass.overtime_label if hourglass.overtime else hourglass.caption)
@@ -248,6 +266,25 @@ def test_chinese_staff_window_shows_no_english(qapp, chinese, make_counter, cloc
     assert window.counter_page.done_button.text() == "完成  (F2)"
     assert window.counter_page.void_button.text() == "作废  (F4)"
     assert window.counter_page.sign_out_button.text() == "签退"
+
+
+def test_chinese_manager_view_shows_no_english(qapp, chinese, make_counter) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("counter_app.ui.manager")
+    counter = make_counter("zh_CN")
+    assert counter.controller.sign_in("9001", "9999") is None
+    window = counter.staff_window
+    allowed = allowed_latin(counter) | {"CSV", "PDF", "Excel", "xlsx", "csv", "pdf"}
+    tab_widgets = [window.tabs, *window.findChildren(QTabWidget)]
+    checked = 0
+    for tabs in tab_widgets:
+        for index in range(tabs.count()):
+            tabs.setCurrentIndex(index)
+            qapp.processEvents()
+            for text in visible_texts(window):
+                english = [w for w in LATIN_WORD.findall(text) if w not in allowed]
+                assert not english, f"tab {tabs.tabText(index)!r}: English in Chinese: {text!r}"
+                checked += 1
+    assert checked > 50
 
 
 def test_english_staff_window_is_english(qapp, make_counter, clock) -> None:  # type: ignore[no-untyped-def]
