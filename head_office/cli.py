@@ -14,7 +14,7 @@ from head_office.schema import SchemaError
 from head_office.store import DEFAULT_DB_URL, Store
 
 ENV_DB = "COUNTER_HQ_DB"
-REPORTS = ("stars", "overtime", "service-level", "chains")
+REPORTS = ("stars", "overtime", "service-level", "chains", "incidents")
 
 
 class CliError(Exception):
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
     report.add_argument("--month", metavar="YYYY-MM",
-                        help="the month (required except for chains)")
+                        help="the month (required except for chains and incidents)")
     report.add_argument("--hall", metavar="ID", help="only this hall")
     report.add_argument("--by", choices=("hall", "counter", "staff"), default="hall",
                         help="service-level: one row per hall, counter or staff (default hall)")
@@ -164,7 +164,7 @@ def _revoke(args: argparse.Namespace, store: Store) -> int:
 def _report(args: argparse.Namespace, store: Store) -> int:
     from head_office import reports
 
-    if args.kind != "chains" and not args.month:
+    if args.kind not in ("chains", "incidents") and not args.month:
         raise CliError(f"report {args.kind} needs --month YYYY-MM")
     if args.format == "xlsx" and args.output == "-":
         raise CliError("XLSX needs a file: give --output FILE.xlsx")
@@ -175,6 +175,8 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     columns: Sequence[str]
     if args.kind == "chains":
         rows, columns = reports.chains(store, hall=args.hall), reports.CHAIN_COLUMNS
+    elif args.kind == "incidents":
+        rows, columns = reports.incidents(store, hall=args.hall), reports.INCIDENT_COLUMNS
     else:
         assert period is not None
         if args.kind == "stars":

@@ -265,6 +265,34 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
     return out
 
 
+INCIDENT_COLUMNS = (
+    "hall", "counter", "incident", "seq", "reason", "stored_hash", "offered_hash", "first_at",
+    "last_at", "times",
+)
+
+
+def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
+    """Every recorded conflict (same sequence number, another hash) and rejected event."""
+    out: list[Row] = []
+    with store.reader.connect() as conn:
+        for name, table in (("conflict", conflicts), ("rejected", rejected)):
+            query = (select(counters.c.hall, counters.c.counter, table)
+                     .join(counters, counters.c.id == table.c.counter_id)
+                     .order_by(counters.c.hall, counters.c.counter, table.c.seq, table.c.id))
+            if hall is not None:
+                query = query.where(counters.c.hall == hall)
+            for r in conn.execute(query).mappings():
+                out.append({
+                    "hall": r["hall"], "counter": r["counter"], "incident": name,
+                    "seq": r["seq"],
+                    "reason": (r["reason"] if name == "rejected" else
+                               "head office holds another event with this sequence number"),
+                    "stored_hash": r.get("stored_hash"), "offered_hash": r.get("offered_hash"),
+                    "first_at": r["first_at"], "last_at": r["last_at"], "times": r["times"],
+                })
+    return out
+
+
 # ---- output -------------------------------------------------------------------------------
 
 def write(rows: Sequence[Row], columns: Sequence[str], fmt: str, out: IO[str] | Path) -> int:

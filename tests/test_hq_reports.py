@@ -214,3 +214,32 @@ def test_a_database_from_a_newer_counter_hq_is_refused(
     store.close()
     code, _, err = run_cli(["report", "chains", "--db", url], capsys)
     assert code == 2 and "newer" in err
+
+
+def test_incidents_list_conflicts_and_rejections(
+    store: Store, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from counter_app.domain.chain import seal
+
+    who = store.counter("H1", "01")
+    assert who is not None
+    events = chained("H1", "01", drafts())
+    forged = seal(replace(events[3], payload={**events[3].payload, "rating": 1}))
+    assert store.ingest(who, [forged]).conflicts == [4]
+    assert store.ingest(who, [forged]).conflicts == [4]  # counted again, stored once
+    gap = chained("H1", "01", [("2026-11-04T00:00:00.000Z", Draft("signed_in", {"staff": "A"}))],
+                  first_seq=len(events) + 2, prev_hash=events[-1].hash)
+    with pytest.raises(Refusal, match="broken chain"):
+        store.ingest(who, gap)
+    rows = reports.incidents(store, hall="H1")
+    assert [(r["incident"], r["seq"], r["times"]) for r in rows] == [
+        ("conflict", 4, 2), ("rejected", len(events) + 2, 1)]
+    assert rows[0]["offered_hash"] == forged.hash
+    assert rows[0]["stored_hash"] == events[3].hash
+    assert "broken chain" in rows[1]["reason"]
+    assert reports.incidents(store, hall="H2") == []
+    assert cli.main(["report", "incidents", "--db", db_url, "--hall", "H1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 3 and "conflict,4" in out
