@@ -20,6 +20,7 @@ from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import translations_dir
 from counter_app.ui.staff_window import StaffWindow
+from counter_app.ui.sync_runner import SyncRunner
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
@@ -58,6 +59,9 @@ class CounterApp:
         self.controller = CounterController(service)
         self.staff_window = StaffWindow(self.controller)
         self.customer_screen = CustomerScreen(self.controller)
+        self.sync_runner = SyncRunner(service, self.staff_window)
+        self.staff_window.sync_runner = self.sync_runner
+        self.sync_runner.start()
         self._last_view = self.controller.customer_view
         self.controller.changed.connect(self._on_changed)
         self._backup_timer = QTimer(self.staff_window, interval=BACKUP_CHECK_MS)
@@ -147,6 +151,7 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
 
         QTimer.singleShot(300, check)
     code = app.exec()
+    counter.sync_runner.shutdown()
     service.close()
     dispose_windows(counter)
     return code

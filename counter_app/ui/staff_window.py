@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,6 +28,9 @@ from counter_app.domain.timer import format_mmss
 from counter_app.domain.transaction import Phase
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+
+if TYPE_CHECKING:
+    from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.messages import translate_message
 
 STYLE = """
@@ -260,6 +265,7 @@ class StaffWindow(QMainWindow):
         self.counter_page = CounterPage(controller)
         self.tabs = QTabWidget()
         self.manager_view: QWidget | None = None
+        self.sync_runner: SyncRunner | None = None  # set by the app when it schedules sync
         self.stack = QStackedWidget()
         self.stack.addWidget(self.sign_in_page)
         self.stack.addWidget(self.counter_page)
@@ -326,8 +332,12 @@ class StaffWindow(QMainWindow):
 
     def build_manager_view(self) -> QWidget:
         from counter_app.ui.manager import ManagerView
+        from counter_app.ui.sync_panel import HeadOfficePanel
 
-        return ManagerView(self.controller.service, parent=self)
+        service = self.controller.service
+        runner = self.sync_runner
+        panel = HeadOfficePanel(runner, service.staff.names()) if runner is not None else None
+        return ManagerView(service, parent=self, sync_panel=panel)
 
     def _drop_manager_view(self) -> None:
         if self.manager_view is None:

@@ -27,6 +27,9 @@ def test_manager_sign_in_opens_the_manager_view_beside_the_counter(qtbot, counte
     assert isinstance(staff.manager_view, ManagerView)
     assert staff.tabs.count() == 2
     assert manager_views(counter.customer_screen) == []
+    from counter_app.ui.sync_panel import HeadOfficePanel
+
+    assert len(staff.manager_view.findChildren(HeadOfficePanel)) == 1  # sync status, Sync now
 
     staff.tabs.setCurrentIndex(0)
     staff.counter_page.sign_out_button.click()
