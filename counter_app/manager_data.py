@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,61 @@ def cause_counts(rows: Sequence[dict[str, Any]]) -> Counter[str]:
         if row["status"] == "completed" and reports.is_overtime(row):
             counts[best_cause(row) or "unknown"] += 1
     return counts
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def _hour(moment: dt.datetime) -> str:
+    return moment.isoformat()[:13]  # "YYYY-MM-DDTHH" of an aware UTC time
+
+
+def day_spans(start: str, end: str,
+              day_of: Callable[[str], dt.date]) -> list[tuple[dt.date, str, str]]:
+    """[start, end) cut into (day, lo, hi): the started_at values `day_of` puts on each day.
+
+    Cuts fall on UTC hours, as `LocalDays` maps whole UTC hours; a started_at of hour H is
+    >= "YYYY-MM-DDTHH" and < the next hour's prefix, so the spans group exactly as day_of.
+    """
+    hour_step = dt.timedelta(hours=1)
+    moment = _utc(start).replace(minute=0, second=0, microsecond=0)
+    stop = _utc(end)
+    spans, lo = [], start
+    while moment < stop:
+        day = day_of(_hour(moment))
+        # a guess (the next local midnight), then moved to the first hour of another day
+        cut = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).astimezone(dt.UTC)
+        cut = max(cut.replace(minute=0, second=0, microsecond=0), moment + hour_step)
+        while day_of(_hour(cut)) == day:
+            cut += dt.timedelta(days=1)
+        while cut - hour_step > moment and day_of(_hour(cut - hour_step)) != day:
+            cut -= hour_step
+        hi = end if cut >= stop else _hour(cut)
+        spans.append((day, lo, hi))
+        lo, moment = hi, cut
+    return spans
+
+
+def kpi_report(db: sqlite_utils.Database, start: str, end: str,
+               day_of: Callable[[str], dt.date], staff: str | None = None,
+               type_: str | None = None,
+               spans: Sequence[tuple[dt.date, str, str]] | None = None) -> reports.KpiReport:
+    """The KPI tab's numbers for [start, end) and a staff/type filter, from aggregate queries.
+
+    Pass `spans` (from `day_spans`) to reuse them across filter changes.
+    """
+    if spans is None:
+        spans = day_spans(start, end, day_of)
+    counts = queries.completed_counts(db, [(lo, hi) for _, lo, hi in spans], staff, type_)
+    days = [reports.DayCounts(day, c[0], c[1], c[2], (c[3], c[4], c[5], c[6], c[7]))
+            for (day, _, _), c in zip(spans, counts, strict=True)]
+    others = queries.other_counts(db, start, end, staff, type_)
+    causes: Counter[str] = Counter()
+    for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
+        causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
+    return reports.kpi_report(days, queries.handling(db, start, end, staff, type_),
+                              others["voided"], others["interrupted"], causes)
 
 
 @dataclass(frozen=True)

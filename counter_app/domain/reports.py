@@ -230,6 +230,108 @@ def satisfaction_by_handling(rows: Iterable[Row],
     return out
 
 
+# ---- the KPI tab from aggregates --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Completed transactions of one day (or week): what `daily_trend` and `kpis` count."""
+
+    day: dt.date
+    served: int
+    timed: int
+    within_target: int
+    ratings: tuple[int, int, int, int, int]  # how many ratings 1, 2, 3, 4 and 5
+
+
+#: A completed transaction's (duration_s, target_s, rating): handling times and satisfaction.
+Handling = tuple[float, float | None, int | None]
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Everything the KPI tab shows for one filter, equal to the row-wise functions' results."""
+
+    kpis: Kpis
+    durations: list[float]  # completed transactions' handling times, sorted
+    trend: list[DayPoint]
+    ratings: dict[int, int]
+    satisfaction: list[SatisfactionBin]
+    causes: Mapping[str, int]
+
+    def histogram(self, bin_s: float = 30.0, max_s: float = 900.0) -> list[Bin]:
+        return sorted_histogram(self.durations, bin_s, max_s)
+
+
+def sorted_histogram(durations: Sequence[float], bin_s: float = 30.0,
+                     max_s: float = 900.0) -> list[Bin]:
+    """`histogram` of already sorted durations, by bisection where that is exact."""
+    if bin_s <= 0 or max_s <= 0:
+        raise ValueError("bin width and maximum must be positive")
+    if not float(bin_s).is_integer() or (durations and abs(durations[-1]) >= 2.0 ** 52):
+        return histogram(durations, bin_s, max_s)
+    # with an integral width, d // bin_s >= i exactly when d >= i × bin_s (both sides exact)
+    n = math.ceil(max_s / bin_s)
+    cuts = [bisect.bisect_left(durations, i * bin_s) for i in range(1, n + 1)]
+    counts = [cuts[0], *(cuts[i] - cuts[i - 1] for i in range(1, n)), len(durations) - cuts[-1]]
+    bins = [Bin(i * bin_s, (i + 1) * bin_s, counts[i]) for i in range(n)]
+    bins.append(Bin(n * bin_s, None, counts[n]))
+    return bins
+
+
+def kpi_report(days: Iterable[DayCounts], handling: Iterable[Handling], voided: int = 0,
+               interrupted: int = 0, causes: Mapping[str, int] | None = None,
+               edges: Sequence[float] = HANDLING_EDGES) -> KpiReport:
+    """`kpis`, `daily_trend`, `rating_distribution` and `satisfaction_by_handling` of the same
+    transactions, from per-day counts and each completed transaction's (duration, target,
+    rating) instead of whole rows."""
+    per_day: dict[dt.date, list[int]] = {}
+    for d in days:
+        if d.served == 0:
+            continue
+        acc = per_day.setdefault(d.day, [0, 0, 0, 0, 0, 0, 0, 0])
+        for i, value in enumerate((d.served, d.timed, d.within_target, *d.ratings)):
+            acc[i] += value
+    totals = [sum(acc[i] for acc in per_day.values()) for i in range(8)]
+    ratings = dict(zip((1, 2, 3, 4, 5), totals[3:], strict=True))
+    rated = sum(ratings.values())
+
+    handled = handling if isinstance(handling, list) else list(handling)
+    durations = [h[0] for h in handled]
+    durations.sort()
+    bands = len(edges) + 1
+    band_rated, band_sum, band_satisfied = [0] * bands, [0] * bands, [0] * bands
+    for duration, target, rating in handled:
+        if rating is None or not target:
+            continue
+        band = bisect.bisect_right(edges, float(duration) / float(target))
+        band_rated[band] += 1
+        band_sum[band] += rating
+        band_satisfied[band] += rating in SATISFIED_RATINGS
+    bounds = [0.0, *edges]
+    satisfaction = [
+        SatisfactionBin(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
+                        band_rated[i], _rate(band_satisfied[i], band_rated[i]),
+                        band_sum[i] / band_rated[i] if band_rated[i] else None)
+        for i in range(bands)
+    ]
+
+    def satisfied(counts: Sequence[int]) -> int:
+        return sum(counts[value - 1] for value in SATISFIED_RATINGS)
+
+    k = Kpis(
+        served=len(durations), timed=totals[1], within_target=totals[2],
+        overtime=totals[1] - totals[2], rated=rated, satisfied=satisfied(totals[3:]),
+        poor=sum(ratings[value] for value in POOR_RATINGS), voided=voided,
+        interrupted=interrupted,
+        median_s=percentile(durations, 0.5, presorted=True),
+        p90_s=percentile(durations, 0.9, presorted=True),
+        mean_rating=sum(v * n for v, n in ratings.items()) / rated if rated else None,
+    )
+    trend = [DayPoint(day, a[0], _rate(a[2], a[1]), _rate(satisfied(a[3:]), sum(a[3:])))
+             for day, a in sorted(per_day.items())]
+    return KpiReport(k, durations, trend, ratings, satisfaction, dict(causes or {}))
+
+
 # ---- the monthly summary --------------------------------------------------------------------
 
 def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,

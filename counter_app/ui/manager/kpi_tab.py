@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Any
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -12,8 +12,7 @@ from counter_app.domain.ratings import RATING_LABELS
 from counter_app.domain.reviews import OVERTIME_CAUSES
 from counter_app.domain.timer import format_mmss
 from counter_app.exports import local_day_bounds_utc
-from counter_app.manager_data import LocalDays, cause_counts
-from counter_app.storage import reports as queries
+from counter_app.manager_data import LocalDays, day_spans, kpi_report
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 
@@ -54,7 +53,8 @@ class KpiTab(QWidget):
         self._filters: Filters | None = None
         self._days = LocalDays()
         self._weeks = LocalDays(weeks=True)
-        self._period: tuple[tuple[str | None, str | None], list[dict[str, Any]]] | None = None
+        # the period's day (or week) spans, kept while only the staff or type filter changes
+        self._spans: tuple[tuple[str, str, bool], list[tuple[dt.date, str, str]]] | None = None
         self.cards = {
             "served": KpiCard(self.tr("Served")),
             "service_level": KpiCard(self.tr("Service level (within target)")),
@@ -92,18 +92,18 @@ class KpiTab(QWidget):
         layout.addWidget(self.note)
 
     def load(self, filters: Filters) -> None:
-        """Recompute everything for `filters` (one indexed query, then pure functions)."""
+        """Recompute everything for `filters`: aggregate queries, no rows as Python objects."""
         self._filters = filters
-        bounds = local_day_bounds_utc(filters.start, filters.end)
-        if self._period is None or self._period[0] != bounds:
-            # the period's rows are kept: a staff or type change then needs no query
-            self._period = (bounds, queries.kpi_rows(self.ctx.db, *bounds))
-        rows = self._period[1]
-        if filters.staff:
-            rows = [r for r in rows if r["staff"] == filters.staff]
-        if filters.type_code:
-            rows = [r for r in rows if r["type"] == filters.type_code]
-        k = self.kpis = reports.kpis(rows)
+        start, end = local_day_bounds_utc(filters.start, filters.end)
+        assert start is not None and end is not None
+        weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
+        day_of = self._weeks if weekly else self._days
+        key = (start, end, weekly)
+        if self._spans is None or self._spans[0] != key:
+            self._spans = (key, day_spans(start, end, day_of))
+        report = kpi_report(self.ctx.db, start, end, day_of, filters.staff, filters.type_code,
+                            self._spans[1])
+        k = self.kpis = report.kpis
         self.cards["served"].set(str(k.served), self.tr("%1 voided, %2 interrupted")
                                  .replace("%1", str(k.voided)).replace("%2", str(k.interrupted)))
         self.cards["service_level"].set(_pct(k.service_level), self.tr("%1 of %2 timed")
@@ -118,33 +118,26 @@ class KpiTab(QWidget):
         self.cards["participation"].set(_pct(k.participation_rate))
         self.cards["mean"].set("–" if k.mean_rating is None else f"{k.mean_rating:.2f}")
 
-        completed = [r for r in rows if r["status"] == "completed"]
         target, target_label = self._target(filters)
-        durations = [float(r["duration_s"]) for r in completed]
         p90 = k.p90_s or 0.0
         max_s = max(60.0, math.ceil(max((target or 0) * 2, p90 * 1.4) / 60) * 60)
-        charts.histogram(self.histogram,
-                         reports.histogram(durations, bin_s=max_s / 30, max_s=max_s),
+        charts.histogram(self.histogram, report.histogram(bin_s=max_s / 30, max_s=max_s),
                          target, target_label)
-        weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
-        day_of = self._weeks if weekly else self._days
-        charts.daily_trend(self.trend, reports.daily_trend(rows, day_of),
+        charts.daily_trend(self.trend, report.trend,
                            self.tr("Weekly service level and satisfaction") if weekly
                            else self.tr("Daily service level and satisfaction"))
         names = self.short_cause_names()
-        charts.pareto(self.pareto, reports.pareto(cause_counts(rows)), names)
+        charts.pareto(self.pareto, reports.pareto(report.causes), names)
         labels = {v: f"{v} {zh if self.ctx.zh else en}" for v, (zh, en) in RATING_LABELS.items()}
-        charts.rating_distribution(self.ratings, reports.rating_distribution(rows),
-                                   labels)
-        charts.satisfaction_by_handling(self.satisfaction,
-                                        reports.satisfaction_by_handling(rows))
+        charts.rating_distribution(self.ratings, report.ratings, labels)
+        charts.satisfaction_by_handling(self.satisfaction, report.satisfaction)
         self.note.setText(self.tr(
             "Overtime causes: the manager's cause where reviewed, else the staff's reason. "
             "Satisfaction by handling time counts rated, timed transactions."))
 
     def invalidate(self) -> None:
-        """Forget the period's rows (new transactions or reviews since they were read)."""
-        self._period = None
+        """Forget the period's day spans (every load queries afresh; the spans are calendar)."""
+        self._spans = None
 
     def short_cause_names(self) -> dict[str, str]:
         """Cause names short enough for the Pareto chart's axis."""
