@@ -300,13 +300,14 @@ def kpi_report(days: Iterable[DayCounts], handling: Iterable[Handling], voided: 
     durations.sort()
     bands = len(edges) + 1
     band_rated, band_sum, band_satisfied = [0] * bands, [0] * bands, [0] * bands
+    bisect_right, satisfied_values = bisect.bisect_right, SATISFIED_RATINGS  # hot loop
     for duration, target, rating in handled:
         if rating is None or not target:
             continue
-        band = bisect.bisect_right(edges, float(duration) / float(target))
+        band = bisect_right(edges, float(duration) / float(target))
         band_rated[band] += 1
         band_sum[band] += rating
-        band_satisfied[band] += rating in SATISFIED_RATINGS
+        band_satisfied[band] += rating in satisfied_values
     bounds = [0.0, *edges]
     satisfaction = [
         SatisfactionBin(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,

@@ -155,7 +155,8 @@ def other_counts(db: sqlite_utils.Database, start: str | None, end: str | None,
                  staff: str | None = None, type_: str | None = None) -> dict[str, int]:
     """How many transactions started in [start, end) were voided and interrupted."""
     cond, params = _range("started_at", start, end)
-    more, extra = _filter(staff, type_)
+    # `+staff`: the few voided and interrupted rows by status, not all of a staff's by staff
+    more, extra = _filter(staff, type_, "+")
     counts = {"voided": 0, "interrupted": 0}
     counts.update(db.execute(
         "SELECT status, COUNT(*) FROM transactions"
