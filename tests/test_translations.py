@@ -273,7 +273,9 @@ def test_chinese_manager_view_shows_no_english(qapp, chinese, make_counter) -> N
     counter = make_counter("zh_CN")
     assert counter.controller.sign_in("9001", "9999") is None
     window = counter.staff_window
-    allowed = allowed_latin(counter) | {"CSV", "PDF", "Excel", "xlsx", "csv", "pdf"}
+    # file formats, and configuration keys the text tells the manager to set
+    allowed = allowed_latin(counter) | {"CSV", "PDF", "Excel", "xlsx", "csv", "pdf",
+                                        "head", "office", "url", "token"}
     tab_widgets = [window.tabs, *window.findChildren(QTabWidget)]
     checked = 0
     for tabs in tab_widgets:
