@@ -235,7 +235,7 @@
         <name>ManagerCharts</name>
         <message>
             <source>Transactions</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart.</extracomment>
             <translation>Transactions</translation>
         </message>
         <message>

@@ -235,7 +235,7 @@
     <name>ManagerCharts</name>
     <message>
         <source>Transactions</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart.</extracomment>
         <translation>业务笔数</translation>
     </message>
     <message>
@@ -485,7 +485,7 @@
     </message>
     <message>
         <source>Overtime</source>
-        <translation>超时时长</translation>
+        <translation>超时</translation>
     </message>
     <message>
         <source>Staff&apos;s reason</source>
