@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -314,3 +315,21 @@ def test_customer_screen_stays_bilingual_in_either_language(qapp, chinese, make_
     screen = counter.customer_screen
     texts = [w.text() for w in screen.findChildren(QLabel) if w.text()]
     assert any("Payments done in 3 minutes" in t and "交费业务三分钟办结" in t for t in texts)
+
+
+def test_running_from_source_compiles_missing_and_stale_catalogues(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newcomer's checkout has only .ts files: the first start compiles them."""
+    folder = tmp_path / "translations"
+    folder.mkdir()
+    ts = folder / "counter_app_zh_CN.ts"
+    ts.write_bytes((TRANSLATIONS / ts.name).read_bytes())
+    monkeypatch.setattr(paths, "resources_root", lambda: tmp_path)
+    assert i18n.translations_dir("zh_CN") == folder
+    qm = folder / "counter_app_zh_CN.qm"
+    assert qm.is_file()
+    compiled = qm.stat().st_mtime
+    stale = compiled - 10
+    os.utime(qm, (stale, stale))  # the .ts is now newer than the .qm
+    assert i18n.translations_dir("zh_CN") == folder
+    assert qm.stat().st_mtime > stale
