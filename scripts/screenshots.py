@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from counter_app import config as config_module
 from counter_app.service import CounterService
-from counter_app.ui.app import CounterApp, application, install_translator
+from counter_app.ui.app import CounterApp, application, dispose_windows, install_translator
 
 
 class Clock:
@@ -75,6 +75,8 @@ def main() -> None:
     c.poll()
     shot("after")
     print(f"saved to {args.out}")
+    service.close()
+    dispose_windows(counter)  # PySide's exit teardown otherwise crashes now and then
 
 
 if __name__ == "__main__":
