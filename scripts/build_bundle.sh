@@ -36,6 +36,12 @@ fi
 echo "== smoke test (offscreen): counter-app --smoke-test"
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
-QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$bundle/counter-app" --data-dir "$data" --smoke-test
-QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$bundle/counter-app" --data-dir "$data" verify
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+"$bundle/counter-app" --data-dir "$data" --smoke-test
+echo "== the bundle's admin commands: demo data, verify, XLSX and PDF exports"
+"$bundle/counter-app" --data-dir "$data" demo-data --days 2
+"$bundle/counter-app" --data-dir "$data" verify
+"$bundle/counter-app" --data-dir "$data" export overtime --format xlsx --output "$data/overtime.xlsx"
+"$bundle/counter-app" --data-dir "$data" export summary --month "$(date -d yesterday +%Y-%m)" --format pdf \
+  --output "$data/summary.pdf"
 echo "== bundle OK ($(( $(date +%s) - started )) s in all)"
