@@ -302,7 +302,7 @@ def latency(args: argparse.Namespace) -> None:
         committed.append(time.perf_counter())
         return result
 
-    store.append = timed_append  # type: ignore[method-assign]
+    store.append = timed_append
     raw = RawSqlite(Path(args.data_dir) / "baseline.sqlite")
     sign_in(counter)
     samples: dict[str, list[float]] = {"done": [], "rating": [], "raw": [], "replay": []}

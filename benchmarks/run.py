@@ -80,13 +80,14 @@ class Child:
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.returncode = os.waitstatus_to_exitcode(status)
         if self.proc.returncode != 0:
-            raise RuntimeError(f"{self.proc.args} exited {self.proc.returncode}")
+            raise RuntimeError(f"{self.proc.args!r} exited {self.proc.returncode}")
         return int(usage.ru_maxrss)
 
     def result(self) -> dict[str, Any]:
         _, value = self.wait_for("RESULT")
         self.proc.wait(timeout=60)
-        return json.loads(value)
+        result: dict[str, Any] = json.loads(value)
+        return result
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the process so far, from /proc/<pid>/stat."""
