@@ -32,12 +32,14 @@ class CounterService:
     """Everything one running counter needs, in plain Python; the UI only calls into it."""
 
     def __init__(self, config: Config, data_dir: Path, *, clock: Clock = monotonic,
-                 demo_accounts: bool | None = None) -> None:
+                 demo_accounts: bool | None = None, backup_now: bool = True) -> None:
         self.config = config
         self.data_dir = data_dir
         self._lock = lock_data_dir(data_dir)
         try:
             self._open(clock, demo_accounts)
+            if backup_now:
+                self.backup_if_due()
         except BaseException:
             self._lock.release()  # a refused start must not leave the folder locked
             raise
@@ -64,7 +66,6 @@ class CounterService:
             void_grace_s=config.void_grace_s,
             clock=clock,
         )
-        self.backup_if_due()
 
     def _record(self, drafts: Sequence[Draft]) -> None:
         self.store.append(drafts)

@@ -67,6 +67,7 @@ class CounterApp:
         self._backup_timer = QTimer(self.staff_window, interval=BACKUP_CHECK_MS)
         self._backup_timer.timeout.connect(service.backup_if_due)
         self._backup_timer.start()
+        QTimer.singleShot(0, service.backup_if_due)
         if service.recovered:
             interrupted = sum(1 for e in service.recovered if e.kind == "interrupted")
             self.staff_window.counter_page.banner.setText(QCoreApplication.translate("StaffWindow",
@@ -126,7 +127,8 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
     app = application()
     install_translator(app, config.language)
     try:
-        service = CounterService(config, data_dir)
+        # the daily backup (VACUUM INTO, a second on a big database) waits for the windows
+        service = CounterService(config, data_dir, backup_now=False)
     except DatabaseError as exc:
         if not smoke_test:
             QMessageBox.critical(None, "Counter App", str(exc))
