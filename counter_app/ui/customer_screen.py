@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
-from counter_app.domain.transaction import CustomerView
+from counter_app.domain.transaction import CustomerView, Staff, TransactionType
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 
@@ -90,6 +90,8 @@ class CustomerScreen(QWidget):
         layout.setContentsMargins(24, 24, 24, 24)
         layout.addWidget(self.stack)
         self.hall_line = f"{config.hall_name} · 柜台 Counter {config.counter_id}"
+        self._shown_staff: Staff | None = None
+        self._shown_type: TransactionType | None = None
 
         self.closed_page = self._closed_page()
         self.sign_page, self.sign_name, self.sign_number, self.sign_photo = self._sign_page()
@@ -164,6 +166,7 @@ class CustomerScreen(QWidget):
         hourglass.ink = QColor("white")
         hourglass.overtime_ink = QColor("#ff8a80")
         hourglass.text_share = 0.3
+        hourglass.overtime_label = "已超时 OVERTIME"
         box.addWidget(caption)
         box.addWidget(hourglass, 1)
         box.addWidget(page.scale(_label(_bilingual(PROMISE_ZH, PROMISE_EN)), 0.035))
@@ -259,10 +262,11 @@ class CustomerScreen(QWidget):
     def refresh(self) -> None:
         view = self.controller.customer_view
         staff = self.machine.staff
-        if staff is not None:
+        if staff is not None and staff != self._shown_staff:  # a sign-in, not every action
             self.sign_name.setText(staff.name)
             self.sign_number.setText(f"工号 Staff No.  {staff.number}")
             self._show_photo(staff.photo, staff.name)
+        self._shown_staff = staff
         page = self.pages[view]
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
@@ -273,16 +277,17 @@ class CustomerScreen(QWidget):
         if running is None:
             return
         kind = running.type
+        if kind != self._shown_type:  # the caption changes with the type, not every tick
+            self._shown_type = kind
+            if kind.target_s:
+                minutes = f"{kind.target_s / 60:g}"
+                self.service_caption.setText(
+                    f"正在为您办理：{kind.name_zh}（承诺 {minutes} 分钟）\n"
+                    f"Serving you: {kind.name_en} (target {minutes} min)")
+            else:
+                self.service_caption.setText(
+                    f"正在为您办理：{kind.name_zh}\nServing you: {kind.name_en}")
         reading = running.timer.read()
-        if reading.timed:
-            minutes = f"{(kind.target_s or 0) / 60:g}"
-            self.service_caption.setText(
-                f"正在为您办理：{kind.name_zh}（承诺 {minutes} 分钟）\n"
-                f"Serving you: {kind.name_en} (target {minutes} min)")
-        else:
-            self.service_caption.setText(
-                f"正在为您办理：{kind.name_zh}\nServing you: {kind.name_en}")
-        self.hourglass.overtime_label = "已超时 OVERTIME"
         self.hourglass.show_reading(
             reading.fraction_elapsed, reading.display_text(), overtime=reading.is_overtime,
             caption=("剩余时间 Time left" if reading.timed else "已用时间 Elapsed"))
