@@ -26,11 +26,11 @@ sys.path.insert(0, str(REPO))
 
 from hq_support import chained, day_drafts, postgres_cluster, running_server  # noqa: E402
 
-from counter_app.domain.chain import Event  # noqa: E402
 from counter_app.storage.db import connect, migrate  # noqa: E402
 from counter_app.storage.events import EventStore  # noqa: E402
 from counter_app.sync.protocol import HeadOfficeClient  # noqa: E402
 from counter_app.sync.uploader import LocalLog, Uploader  # noqa: E402
+from counter_core.chain import Event  # noqa: E402
 from head_office import schema  # noqa: E402
 from head_office.store import Store, event_body  # noqa: E402
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from counter_app.domain.transaction import TransactionType
 from counter_app.paths import resource_path
+from counter_core.transaction import TransactionType
 
 LANGUAGES = ("zh_CN", "en")
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

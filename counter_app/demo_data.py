@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.config import Config
-from counter_app.domain import reviews
-from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
-from counter_app.domain.reports import StaffMonth, suggest_star
-from counter_app.domain.transaction import Draft, TransactionType
+from counter_core import reviews
+from counter_core.figures import StaffMonth, suggest_star
+from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
+from counter_core.transaction import Draft, TransactionType
 
 TimedDraft = tuple[str, Draft]
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_app.domain import reports
-from counter_app.domain.reports import StaffMonth, StarRule, StarSuggestion
 from counter_app.exports import local_day_bounds_utc
 from counter_app.storage import reports as queries
+from counter_core import figures as reports
+from counter_core.figures import StaffMonth, StarRule, StarSuggestion
 
 #: The staff's one-press overtime reason, read as the manager's cause until a review says more.
 STAFF_REASON_AS_CAUSE = {

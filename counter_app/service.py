@@ -11,12 +11,12 @@ from filelock import FileLock, Timeout
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.domain.chain import Event
-from counter_app.domain.timer import Clock, monotonic
-from counter_app.domain.transaction import CounterMachine, Draft, Staff
 from counter_app.storage.db import DatabaseError, backup_if_due, open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
+from counter_core.chain import Event
+from counter_core.timer import Clock, monotonic
+from counter_core.transaction import CounterMachine, Draft, Staff
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
-from counter_app.domain.chain import Event
+from counter_core.chain import Event
 from head_office import reports
 from head_office.store import Counter, Refusal, Store
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from counter_app.domain.ratings import SATISFIED_RATINGS
-from counter_app.domain.reports import StaffMonth, StarRule, suggest_star
-from counter_app.exports import write_csv
+from counter_core.figures import StaffMonth, StarRule, suggest_star
+from counter_core.ratings import SATISFIED_RATINGS
+from counter_core.tables import write_csv, xlsx_bytes
 from head_office.schema import conflicts, counters, events, rejected, transactions
 from head_office.store import Store
 
@@ -188,7 +188,7 @@ STAR_COLUMNS = (
 def stars(store: Store, period: Period, *, hall: str | None = None,
           rule: StarRule | None = None) -> list[Row]:
     """Each hall's staff ranked for the month's service star by the counters' own rule
-    (counter_app.domain.reports.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
+    (counter_core.figures.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
     rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice."""
     rule = rule or StarRule()
     per_staff = figures(store, period, by=("hall", "staff"), hall=hall)
@@ -301,20 +301,11 @@ def write(rows: Sequence[Row], columns: Sequence[str], fmt: str, out: IO[str] | 
     if fmt == "csv":
         if isinstance(out, Path):
             with out.open("w", encoding="utf-8", newline="") as handle:
-                return write_csv(rows, handle, cols)
-        return write_csv(rows, out, cols)
+                return write_csv(rows, cols, handle)
+        return write_csv(rows, cols, out)
     if fmt == "xlsx":
         if not isinstance(out, Path):
             raise ValueError("XLSX needs an output file: give --output FILE.xlsx")
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(list(cols))
-        for row in rows:
-            sheet.append([row.get(c) for c in cols])
-        sheet.freeze_panes = "A2"
-        book.save(out)
+        out.write_bytes(xlsx_bytes(rows, cols, out.stem))
         return len(rows)
     raise ValueError(f"unknown format {fmt!r}; expected csv or xlsx")

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from counter_app.domain.projection import COLUMNS as TRANSACTION_COLUMNS
+from counter_core.projection import COLUMNS as TRANSACTION_COLUMNS
 
 metadata = MetaData()
 

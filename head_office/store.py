@@ -14,16 +14,16 @@ from sqlalchemy import and_, create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from counter_app.domain import projection
-from counter_app.domain import reviews as reviews_domain
-from counter_app.domain.chain import (
+from counter_core import projection
+from counter_core import reviews as reviews_domain
+from counter_core.chain import (
     GENESIS_HASH,
     Event,
     canonical_bytes,
     chain_hash,
     first_break,
 )
-from counter_app.storage.events import utc_now
+from counter_core.periods import utc_now
 from head_office import schema
 from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
 

@@ -2,14 +2,16 @@
 # Install what Counter App needs on Debian/Ubuntu into ./.venv.
 #   bash scripts/setup.sh         the app
 #   bash scripts/setup.sh test    the app, head office, and what the tests need
+#   bash scripts/setup.sh hq      head office / the hall server alone (no Qt, no sqlite-utils)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-app}"
+venv="${VENV:-.venv}"   # VENV=DIR installs elsewhere (CI builds a separate head-office venv)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(python3 python3-venv python3-pip fonts-wqy-microhei
-          libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+packages=(python3 python3-venv python3-pip)
+[ "$what" = hq ] || packages+=(fonts-wqy-microhei libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1)
 if [ "$what" = test ]; then
@@ -31,10 +33,13 @@ for candidate in python3.13 python3.12 python3.11 python3; do
     python=$candidate; break
   fi
 done
-[ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
 if [ "$what" = test ]; then
-  .venv/bin/python -m pip install -q -e '.[hq,test,build]'
+  "$venv/bin/python" -m pip install -q -e '.[hq,test,build]'
+elif [ "$what" = hq ]; then
+  # the two server distributions, built from this checkout (packaging/)
+  "$venv/bin/python" -m pip install -q ./packaging/counter-core ./packaging/counter-hq
 else
-  .venv/bin/python -m pip install -q -e .
+  "$venv/bin/python" -m pip install -q -e .
 fi

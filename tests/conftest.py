@@ -13,19 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from counter_app import config as config_module
 from counter_app.config import Config
 from counter_app.service import CounterService
+from tests.helpers.clock import FakeClock
 
-
-class FakeClock:
-    """A monotonic clock the test moves by hand: no sleeping in tests."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# head office and PostgreSQL fixtures (real servers in subprocesses)
+pytest_plugins = ["tests.helpers.hq"]
 
 
 @pytest.fixture

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock
 
 from counter_app import paths
 from counter_app.cli import main
 from counter_app.config import Config
-from counter_app.domain.transaction import Draft
 from counter_app.service import CounterService
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
+from counter_core.transaction import Draft
+from tests.helpers.clock import FakeClock
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRED_COLUMNS = ("id", "hall", "counter", "staff", "type", "started_at", "duration_s",

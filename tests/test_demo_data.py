@@ -13,11 +13,11 @@ import pytest
 from counter_app import cli, paths
 from counter_app.config import Config
 from counter_app.demo_data import DemoHistory, write_demo_history
-from counter_app.domain import reviews
-from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, reason_codes
 from counter_app.service import CounterService, lock_data_dir
 from counter_app.storage.db import DatabaseError, connect
 from counter_app.storage.events import verify
+from counter_core import reviews
+from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, reason_codes
 
 END = dt.date(2026, 3, 31)
 

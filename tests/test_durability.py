@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.domain.transaction import CounterError, Phase
 from counter_app.service import CounterService
 from counter_app.storage.db import open_counter_db, quick_check
 from counter_app.storage.events import verify
+from counter_core.transaction import CounterError, Phase
+from tests.helpers.clock import FakeClock
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -247,7 +247,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from counter_app.domain.transaction import Draft
+    from counter_core.transaction import Draft
     from counter_app.storage.db import open_counter_db
     from counter_app.storage.events import EventStore
 

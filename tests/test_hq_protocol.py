@@ -12,15 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from hq_support import HqServer, PgCluster, chained, day_drafts, running_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter_app.domain import projection
-from counter_app.domain.chain import Event, seal
-from counter_app.domain.transaction import Draft
-
-pytest_plugins = ["hq_support"]
+from counter_core import projection
+from counter_core.chain import Event, seal
+from counter_core.transaction import Draft
+from tests.helpers.hq import HqServer, PgCluster, chained, day_drafts, running_server
 
 HALL = "SH-0100"
 

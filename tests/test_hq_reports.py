@@ -9,15 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_support import PgCluster, chained
 from openpyxl import load_workbook
 
-from counter_app.domain.reports import StarRule
-from counter_app.domain.transaction import Draft
+from counter_core.figures import StarRule
+from counter_core.transaction import Draft
 from head_office import cli, reports
 from head_office.store import Refusal, Store
-
-pytest_plugins = ["hq_support"]
+from tests.helpers.hq import PgCluster, chained
 
 MONTH = reports.month_period("2026-11", "UTC")
 
@@ -221,7 +219,7 @@ def test_incidents_list_conflicts_and_rejections(
 ) -> None:
     from dataclasses import replace
 
-    from counter_app.domain.chain import seal
+    from counter_core.chain import seal
 
     who = store.counter("H1", "01")
     assert who is not None

@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from counter_app.demo_data import write_demo_history
-from counter_app.domain import reports
 from counter_app.exports import local_day_bounds_utc
 from counter_app.manager_data import LocalDays, cause_counts, day_spans, kpi_report
 from counter_app.storage import reports as queries
 from counter_app.storage.db import connect
+from counter_core import figures as reports
 
 END = dt.date(2026, 3, 31)
 

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from counter_app import cli
 from counter_app.config import Config
 from counter_app.demo_data import write_demo_history
-from counter_app.domain import reviews
 from counter_app.service import CounterService
+from counter_core import reviews
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from counter_app.domain import reviews
-from counter_app.domain.reviews import ReviewError
 from counter_app.service import CounterService
 from counter_app.storage.events import verify
+from counter_core import reviews
+from counter_core.reviews import ReviewError
 from tests.conftest import FakeClock
 
 

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from counter_app.domain.reports import StarRule
-from counter_app.domain.transaction import Draft
 from counter_app.service import CounterService
 from counter_app.ui.manager import ManagerView
+from counter_core.figures import StarRule
+from counter_core.transaction import Draft
 
 DAY1, DAY2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
 TARGETS = {"payment": 180.0, "sim": 300.0, "enquiry": None}

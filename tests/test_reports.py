@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counter_app.domain import reports
-from counter_app.domain.reports import StaffMonth, StarRule
+from counter_core import figures as reports
+from counter_core.figures import StaffMonth, StarRule
 
 
 def row(status: str = "completed", duration: float | None = 100.0, target: float | None = 180.0,

@@ -11,19 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock
-from hq_support import FaultProxy, HqServer, PgCluster, counter_config, day_drafts, running_server
 
 from counter_app import cli, paths
 from counter_app.config import Config
-from counter_app.domain import projection
 from counter_app.service import CounterService
 from counter_app.storage.db import connect
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
-
-pytest_plugins = ["hq_support"]
+from counter_core import projection
+from tests.helpers.clock import FakeClock
+from tests.helpers.hq import (
+    FaultProxy,
+    HqServer,
+    PgCluster,
+    counter_config,
+    day_drafts,
+    running_server,
+)
 
 FAST_RETRY = RetryPolicy(attempts=60, base_s=0.01, cap_s=0.05, rng=random.Random(3))
 
@@ -333,7 +338,7 @@ def test_demo_history_syncs_and_head_office_agrees_with_the_counter(
 ) -> None:
     """`counter-app demo-data` (interruptions, type changes, reviews, stars) then
     `counter-app sync`: head office's projection equals the counter's, row for row."""
-    from counter_app.domain import reviews
+    from counter_core import reviews
     from head_office import reports
     from head_office.schema import transactions
 

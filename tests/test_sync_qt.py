@@ -8,8 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import FakeClock
-from hq_support import HqServer, counter_config, day_drafts
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
@@ -21,8 +19,8 @@ from counter_app.sync.state import read_status
 from counter_app.sync.uploader import RetryPolicy
 from counter_app.ui.sync_panel import HeadOfficePanel, SyncPanel
 from counter_app.ui.sync_runner import SyncRunner
-
-pytest_plugins = ["hq_support"]
+from tests.helpers.clock import FakeClock
+from tests.helpers.hq import HqServer, counter_config, day_drafts
 
 
 class GatedTransport(httpx.HTTPTransport):
@@ -134,7 +132,7 @@ def column(table: QTableWidget) -> list[str]:
 def test_head_office_tab_shows_the_whole_hall_after_a_sync(
     qtbot: QtBot, counter: CounterService, hq_sqlite: HqServer
 ) -> None:
-    from hq_support import chained
+    from tests.helpers.hq import chained
 
     # another counter of the same hall has synced too
     other = hq_sqlite.enroll("SH-0001", "other-counter")

@@ -12,12 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hq_support import chained, day_drafts
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from counter_app.domain.chain import Event
 from counter_app.storage.db import connect, migrate
 from counter_app.sync.protocol import (
     HeadOfficeClient,
@@ -29,6 +27,8 @@ from counter_app.sync.protocol import (
 from counter_app.sync.scheduler import SyncSchedule, SyncWindow, backoff_delay, counter_offset
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader, fit_batch
+from counter_core.chain import Event
+from tests.helpers.hq import chained, day_drafts
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

@@ -128,7 +128,7 @@ def raised_messages(module: Path, exception: str) -> list[str]:
 
 
 DOMAIN_MESSAGES = [
-    *raised_messages(ROOT / "counter_app" / "domain" / "transaction.py", "CounterError"),
+    *raised_messages(ROOT / "counter_core" / "transaction.py", "CounterError"),
     *raised_messages(ROOT / "counter_app" / "storage" / "staff.py", "SignInError"),
     "NOT SAVED: the database refused the record (disk I/O error). Nothing already recorded is "
     "lost; free disk space or call support, then try again.",

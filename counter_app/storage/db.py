@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,23 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
     # No sqlite-utils plugins: their discovery scans every installed package's entry points
     # (~35 ms of start-up), and none may change our connection.
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`BEGIN IMMEDIATE` … `COMMIT`: the one way anything writes to a counter database.
+
+    On an exception it rolls back only while a transaction is still open (SQLITE_FULL and some
+    I/O errors roll back by themselves, and a ROLLBACK then would hide the real error).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 # ---- migrations -----------------------------------------------------------------------------
@@ -183,15 +201,9 @@ def migrate(db: sqlite_utils.Database) -> None:
             "install the newer Counter App"
         )
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(db.conn):
             step(db)
             db.execute(f"PRAGMA user_version = {number}")
-            db.execute("COMMIT")
-        except BaseException:
-            if db.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back by themselves
-                db.execute("ROLLBACK")
-            raise
 
 
 # ---- integrity ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -11,13 +10,11 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_app.domain import projection, reviews
-from counter_app.domain.chain import GENESIS_HASH, ChainProblem, Event, first_break, seal
-from counter_app.domain.transaction import Draft
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from counter_app.storage.db import write_transaction
+from counter_core import events, projection, reviews
+from counter_core.chain import GENESIS_HASH, ChainProblem, Event, first_break, seal
+from counter_core.periods import utc_now
+from counter_core.transaction import Draft
 
 
 class EventStore:
@@ -50,9 +47,7 @@ class EventStore:
         """`append` with each event's UTC time given: for demo data and imports of history."""
         if not items:
             return []
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.db.conn):
             seq, prev = self._head()
             stored: list[Event] = []
             for at, draft in items:
@@ -68,11 +63,6 @@ class EventStore:
                 self._project(event)
                 stored.append(event)
                 prev = event.hash
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back by themselves
-                conn.execute("ROLLBACK")
-            raise
         return stored
 
     def _head(self) -> tuple[int, str]:
@@ -88,7 +78,7 @@ class EventStore:
         )
 
     def _project(self, event: Event) -> None:
-        if event.kind in reviews.KINDS:
+        if event.kind in events.REVIEW_KINDS:
             self._project_review(event)
             return
         txn = event.payload.get("txn")

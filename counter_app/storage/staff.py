@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from counter_app.domain import pins
-from counter_app.domain.transaction import Staff
+from counter_core import pins
+from counter_core.transaction import Staff
 
 
 class SignInError(Exception):

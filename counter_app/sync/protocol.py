@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from counter_app.config import Config
-from counter_app.domain.chain import Event
+from counter_core.chain import Event
 
 API = "/api/v1"
 MAX_EVENTS = 500

@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlite_utils
 
+from counter_app.storage.db import write_transaction
+
 ACKED_KEY = "sync.acked_seq"
 STATUS_KEY = "sync.status"
 
@@ -86,16 +88,10 @@ def record_status(db: sqlite_utils.Database, status: SyncStatus) -> SyncStatus:
     Call this only from the thread that owns the counter's writer connection.
     """
     stored = status.after(read_status(db))
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db.conn) as conn:
         if stored.acked_seq is not None:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                          [ACKED_KEY, str(stored.acked_seq)])
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                      [STATUS_KEY, stored.to_json()])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return stored

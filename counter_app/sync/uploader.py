@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from counter_app.domain.chain import Event
 from counter_app.storage.events import event_from_row, utc_now
 from counter_app.sync.protocol import (
     MAX_BODY_BYTES,
@@ -29,6 +28,7 @@ from counter_app.sync.protocol import (
 )
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
+from counter_core.chain import Event
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.domain.transaction import CustomerView
 from counter_app.service import CounterService
 from counter_app.storage.db import DatabaseError
 from counter_app.storage.queries import served_today
@@ -21,6 +20,7 @@ from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import translations_dir
 from counter_app.ui.staff_window import StaffWindow
 from counter_app.ui.sync_runner import SyncRunner
+from counter_core.transaction import CustomerView
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000

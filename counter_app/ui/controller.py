@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from counter_app.domain.transaction import CounterError, CustomerView, Phase
 from counter_app.service import CounterService
 from counter_app.storage.staff import SignInError
+from counter_core.transaction import CounterError, CustomerView, Phase
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

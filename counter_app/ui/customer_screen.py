@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
-from counter_app.domain.transaction import CustomerView, Staff, TransactionType
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+from counter_core.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
+from counter_core.transaction import CustomerView, Staff, TransactionType
 
 PROMISE_ZH = "交费业务三分钟办结"
 PROMISE_EN = "Payments done in 3 minutes"

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain.ratings import OVERTIME_REASONS
-from counter_app.domain.timer import format_mmss
-from counter_app.domain.transaction import Phase
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+from counter_core.ratings import OVERTIME_REASONS
+from counter_core.timer import format_mmss
+from counter_core.transaction import Phase
 
 if TYPE_CHECKING:
     from counter_app.ui.sync_runner import SyncRunner

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 import sqlite_utils
-from conftest import FakeClock
-from domain.test_projection import ACTIONS, TYPES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter_app.domain import projection
-from counter_app.domain.chain import GENESIS_HASH, first_break
-from counter_app.domain.transaction import CounterError, CounterMachine, Draft, Staff
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.events import EventStore, event_from_row, utc_now, verify
+from counter_core import projection
+from counter_core.chain import GENESIS_HASH, first_break
+from counter_core.transaction import CounterError, CounterMachine, Draft, Staff
+from tests.helpers.actions import ACTIONS, TYPES
+from tests.helpers.clock import FakeClock
 
 
 @pytest.fixture
@@ -281,7 +281,7 @@ def test_verify_names_unfoldable_events(store: EventStore, db: sqlite_utils.Data
     """A correctly chained event that names an unknown transaction is still reported."""
     fill(store)
     events = all_events(db)
-    from counter_app.domain.chain import Event, seal
+    from counter_core.chain import Event, seal
 
     forged = seal(Event(13, "u-forged", "rated", "2026-11-25T09:00:00.000Z", "SH-0001", "03",
                         {"txn": "ghost", "rating": 5}, prev_hash=events[-1].hash))

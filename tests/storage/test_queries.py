@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from counter_app.domain.transaction import Draft
 from counter_app.storage import queries
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
+from counter_core.transaction import Draft
 
 
 def iso(moment: dt.datetime) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from counter_app.domain import pins
-from counter_app.domain.transaction import Staff
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.staff import SignInError, StaffDirectory
+from counter_core import pins
+from counter_core.transaction import Staff
 
 
 class WallClock:

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from counter_app.cli import main
-from counter_app.domain.transaction import CustomerView, Phase
 from counter_app.service import CounterService
 from counter_app.ui.app import CounterApp
+from counter_core.transaction import CustomerView, Phase
 from tests.conftest import FakeClock
 
 

@@ -27,7 +27,7 @@ from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QMargins, QPointF
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from counter_app.domain.reports import Bin, DayPoint, ParetoBar, SatisfactionBin
+from counter_core.figures import Bin, DayPoint, ParetoBar, SatisfactionBin
 
 #: lupdate collects `translate("Context", "text")` calls into the catalogues
 translate = QCoreApplication.translate

@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
-from counter_app.domain.ratings import Choice
 from counter_app.service import CounterService
 from counter_app.storage import reports as queries
+from counter_core.ratings import Choice
 
 
 @dataclass(frozen=True)

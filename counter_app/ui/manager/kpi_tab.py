@@ -7,14 +7,14 @@ import math
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from counter_app.domain import reports
-from counter_app.domain.ratings import RATING_LABELS
-from counter_app.domain.reviews import OVERTIME_CAUSES
-from counter_app.domain.timer import format_mmss
 from counter_app.exports import local_day_bounds_utc
 from counter_app.manager_data import LocalDays, day_spans, kpi_report
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import Filters, ManagerContext, named
+from counter_core import figures as reports
+from counter_core.ratings import RATING_LABELS
+from counter_core.reviews import OVERTIME_CAUSES
+from counter_core.timer import format_mmss
 
 #: Longer periods show the trend per week: a year of daily points is unreadable (and slow).
 WEEKLY_AFTER_DAYS = 92

@@ -17,9 +17,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
-from counter_app.domain.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
-from counter_app.domain.timer import format_mmss
+from counter_core.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
+from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
+from counter_core.timer import format_mmss
 
 #: lupdate collects `translate("Context", "text")` calls into the catalogues
 translate = QCoreApplication.translate

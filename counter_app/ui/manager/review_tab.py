@@ -20,11 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain import reviews
-from counter_app.domain.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
-from counter_app.domain.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES, ReviewError
-from counter_app.domain.timer import format_mmss
-from counter_app.domain.transaction import Draft
 from counter_app.exports import local_day_bounds_utc
 from counter_app.storage import reports as queries
 from counter_app.ui.manager.context import Filters, ManagerContext, named
@@ -34,6 +29,11 @@ from counter_app.ui.manager.review_model import (
     ReviewQueueModel,
     label,
 )
+from counter_core import reviews
+from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
+from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES, ReviewError
+from counter_core.timer import format_mmss
+from counter_core.transaction import Draft
 
 _WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
            "overtime": 66, "staff_reason": 120, "rating": 128, "issue": 155, "cause": 130,

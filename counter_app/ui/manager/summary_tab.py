@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain import reviews
-from counter_app.domain.reports import StarRule
-from counter_app.domain.reviews import ReviewError
 from counter_app.manager_data import MonthReport, month_report
 from counter_app.storage import reports as queries
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import ManagerContext, named
+from counter_core import reviews
+from counter_core.figures import StarRule
+from counter_core.reviews import ReviewError
 
 
 def _pct(value: float | None) -> str:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from counter_app.domain.ratings import (
+from counter_core.ratings import (
     OVERTIME_REASONS,
     POOR_RATING_REASONS,
     POOR_RATINGS,
     is_valid_rating,
     reason_codes,
 )
-from counter_app.domain.timer import Clock, ServiceTimer, TimerReading, monotonic
+from counter_core.timer import Clock, ServiceTimer, TimerReading, monotonic
 
 VOID_GRACE_S = 15.0
 THANK_YOU_S = 4.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.domain import pins
+from counter_core import pins
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,17 +55,18 @@ def test_lockout_rule_constants() -> None:
 
 def test_domain_imports_neither_qt_nor_sqlite() -> None:
     """The domain is plain Python: importing all of it pulls in no Qt and no SQL."""
-    modules = [p.stem for p in (REPO / "counter_app" / "domain").glob("*.py")]
+    modules = [p.stem for p in (REPO / "counter_core").glob("*.py")]
     assert {"timer", "transaction", "chain", "projection", "ratings", "pins"} <= set(modules)
     script = (
         "import importlib, json, sys\n"
         f"for name in {sorted(modules)!r}:\n"
-        "    importlib.import_module('counter_app.domain.' + name)\n"
+        "    importlib.import_module('counter_core.' + name)\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                             text=True, timeout=60, check=True)
     loaded = set(json.loads(result.stdout))
-    assert "counter_app.domain.transaction" in loaded
-    forbidden = {"PySide6", "shiboken6", "sqlite3", "_sqlite3", "sqlite_utils"}
+    assert "counter_core.transaction" in loaded
+    forbidden = {"PySide6", "shiboken6", "sqlite3", "_sqlite3", "sqlite_utils", "sqlalchemy",
+                 "httpx", "counter_app", "head_office"}
     assert not {m.split(".")[0] for m in loaded} & forbidden

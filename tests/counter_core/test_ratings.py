@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter_app.domain import ratings
+from counter_core import ratings
 
 
 def test_scale_is_five_levels_best_first_with_both_languages() -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from counter_app.domain.chain import Event
+from counter_core import events
+from counter_core.chain import Event
 
 Row = dict[str, Any]
 
@@ -20,10 +21,7 @@ COLUMNS: tuple[str, ...] = (
 )
 
 #: Events that change a transaction row; every other kind leaves the projection alone.
-TRANSACTION_KINDS = frozenset(
-    {"started", "type_changed", "completed", "voided", "interrupted", "rated", "rating_reason",
-     "rating_timed_out", "overtime_reason"}
-)
+TRANSACTION_KINDS = events.TRANSACTION_KINDS
 
 
 def apply(row: Row | None, event: Event) -> Row | None:

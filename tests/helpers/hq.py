@@ -1,7 +1,7 @@
 """Test support for head office and sync: a real counter-hq subprocess, a throwaway PostgreSQL,
 a fault-injecting HTTP proxy, and generated counter histories.
 
-PYTEST_DONT_REWRITE: test modules import it directly and also list it in pytest_plugins.
+PYTEST_DONT_REWRITE: test modules import it directly and conftest lists it in pytest_plugins.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import httpx
 import pytest
 
 from counter_app.config import Config, HeadOffice
-from counter_app.domain.chain import GENESIS_HASH, Event, seal
-from counter_app.domain.transaction import Draft
+from counter_core.chain import GENESIS_HASH, Event, seal
+from counter_core.transaction import Draft
 from head_office.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -213,10 +213,14 @@ class HqServer:
         return self._store
 
     def start(self) -> HqServer:
+        # COUNTER_HQ_PYTHON: the interpreter of a head-office-only venv (`setup.sh hq`), run
+        # outside the checkout so that it imports the installed distribution, not the source
+        python = os.environ.get("COUNTER_HQ_PYTHON") or sys.executable
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "head_office.cli", "serve", "--db", self.db_url,
+            [python, "-m", "head_office.cli", "serve", "--db", self.db_url,
              "--port", str(self.port), "--log-level", "warning", *self.options],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=Path(python).parent if python != sys.executable else REPO,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from counter_app.domain.chain import (
+from counter_core.chain import (
     GENESIS_HASH,
     ChainProblem,
     Event,

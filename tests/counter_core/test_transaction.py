@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 
-from counter_app.domain.transaction import (
+from counter_core.transaction import (
     CounterError,
     CounterMachine,
     CustomerView,
@@ -19,6 +18,7 @@ from counter_app.domain.transaction import (
     Staff,
     TransactionType,
 )
+from tests.helpers.clock import FakeClock
 
 TYPES = (
     TransactionType("payment", "交费", "Payment", 180.0),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import FakeClock
 
-from counter_app.domain import timer as timer_module
-from counter_app.domain.timer import ServiceTimer, TimerReading, format_mmss
+from counter_core import timer as timer_module
+from counter_core.timer import ServiceTimer, TimerReading, format_mmss
+from tests.helpers.clock import FakeClock
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from counter_app.domain.chain import Event
-from counter_app.domain.ratings import Choice
-from counter_app.domain.transaction import Draft
-
-OVERTIME_REVIEWED = "overtime_reviewed"
-RATING_FOLLOWED_UP = "rating_followed_up"
-STAR_CONFIRMED = "star_confirmed"
-KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
+from counter_core.chain import Event
+from counter_core.events import OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED
+from counter_core.ratings import Choice
+from counter_core.transaction import Draft
 
 #: The manager's finding for an overtime case (DESIGN.md's fixed list).
 OVERTIME_CAUSES: tuple[Choice, ...] = (

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from counter_app.domain.ratings import POOR_RATINGS, SATISFIED_RATINGS
+from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 
 Row = Mapping[str, Any]
 
