@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from counter_app.cli import registry
+from counter_app.cli import main, registry
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "counter_app" / "cli"
@@ -97,3 +99,10 @@ def test_every_subcommand_module_is_registered() -> None:
     modules = {f"counter_app.cli.{p.stem}" for p in CLI.glob("*.py")
                if p.stem not in {"__init__", "__main__", "common", "registry"}}
     assert modules == {c.module for c in registry.COMMANDS}
+
+
+def test_the_console_script_is_the_package_main() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["scripts"]
+    module, _, function = scripts["counter-app"].partition(":")
+    assert getattr(importlib.import_module(module), function) is main
