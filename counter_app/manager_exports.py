@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
-import datetime as dt
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from counter_app.config import Config
 from counter_app.manager_data import (
     OVERTIME_COLUMNS,
     SUMMARY_COLUMNS,
     MonthReport,
-    month_report,
-    overtime_records,
-    parse_month,
     summary_records,
 )
 
@@ -112,88 +106,3 @@ def _write_bytes(data: bytes, target: str | Path) -> None:
         sys.stdout.flush()
     else:
         Path(target).write_bytes(data)
-
-
-# ---- command line ---------------------------------------------------------------------------
-
-def register_cli(sub: Any, export_sub: Any, add_common: Callable[..., None]) -> None:
-    """`counter-app export overtime …` and `counter-app export summary …`."""
-    overtime = export_sub.add_parser(
-        "overtime", help="the overtime log with the manager's causes",
-        description="Every overtime transaction with staff reason, rating and review.")
-    add_common(overtime, top=False)
-    overtime.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
-    overtime.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
-    overtime.add_argument("--format", choices=FORMATS_OVERTIME, default="csv")
-    overtime.add_argument("--output", default="-", metavar="FILE|-")
-    overtime.set_defaults(handler=_export_overtime)
-
-    summary = export_sub.add_parser(
-        "summary", help="a month's per-staff summary and service star",
-        description="Per staff for a month: served, ratings, overtime, time signed in; the star.")
-    add_common(summary, top=False)
-    summary.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
-    summary.add_argument("--format", choices=FORMATS_SUMMARY, default="csv")
-    summary.add_argument("--output", required=True, metavar="FILE|-")
-    summary.set_defaults(handler=_export_summary)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _month(text: str) -> str:
-    try:
-        parse_month(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _open(data_dir: Path) -> Any:
-    from counter_app.cli import CliError, open_readonly
-
-    db = open_readonly(data_dir)
-    if "reviews" not in db.table_names():
-        raise CliError("this database predates the manager view: start counter-app once "
-                       "(or run demo-data) to upgrade it")
-    return db
-
-
-def _export_overtime(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    from counter_app.exports import local_day_bounds_utc
-    from counter_app.storage import reports as queries
-
-    start, end = local_day_bounds_utc(args.date_from, args.date_to)
-    db = _open(data_dir)
-    try:
-        records = overtime_records(queries.overtime_log(db, start, end))
-    finally:
-        db.conn.close()
-    count = write_overtime(records, args.format, args.output)
-    if args.output != "-":
-        print(f"{count} overtime transactions written to {args.output}", file=sys.stderr)
-    return 0
-
-
-def _export_summary(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    from counter_app.cli import CliError
-
-    db = _open(data_dir)
-    try:
-        report = month_report(db, args.month)
-    finally:
-        db.conn.close()
-    try:
-        count = write_summary(report, args.format, args.output,
-                              hall=f"{config.hall_name} ({config.hall_id})",
-                              counter=config.counter_id, language=config.language)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if args.output != "-":
-        print(f"summary of {args.month} ({count} staff) written to {args.output}",
-              file=sys.stderr)
-    return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.cli import build_parser
+from counter_app.cli import build_full_parser, build_parser
 from counter_app.config import _SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def documented_keys(text: str) -> set[str]:
     return keys
 
 
-COMMANDS = sorted(path for path, _ in subcommands(build_parser()))
+COMMANDS = sorted(path for path, _ in subcommands(build_full_parser()))
 
 
 def test_the_parser_has_the_documented_interface() -> None:
@@ -79,13 +79,21 @@ def test_every_subcommand_is_in_readme(path: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
 def test_every_option_is_documented(path: tuple[str, ...]) -> None:
-    parser = dict(subcommands(build_parser()))[path]
+    parser = dict(subcommands(build_full_parser()))[path]
     docs = all_docs()
     missing = sorted(
         option for option in long_options(parser) - COMMON_OPTIONS
         if not re.search(re.escape(option) + r"(?![\w-])", docs)
     )
     assert not missing, f"neither README.md nor docs/ mention {missing} of `{' '.join(path)}`"
+
+
+def test_the_full_parser_has_every_subcommand_of_the_lazy_one() -> None:
+    """The lazy parser lists the same subcommands; only their own arguments come later."""
+    lazy = [path for path, _ in subcommands(build_parser())]
+    full = [path for path, _ in subcommands(build_full_parser())]
+    assert lazy == [path for path in full if len(path) == 1]
+    assert ("staff", "add") in COMMANDS and ("export", "summary") in COMMANDS
 
 
 def test_top_level_options_are_in_readme() -> None:

@@ -254,7 +254,7 @@ def test_sync_and_head_office_need_no_qt() -> None:
     import sys
 
     code = ("import sys, counter_app.cli, counter_app.sync.uploader, head_office.cli, "
-            "head_office.api; counter_app.cli.build_parser(); "
+            "head_office.api; counter_app.cli.build_full_parser(); "
             "print(any(m.startswith('PySide6') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

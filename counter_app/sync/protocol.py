@@ -176,7 +176,7 @@ def _json(response: httpx.Response) -> Any:
 def _detail(response: httpx.Response) -> str:
     data = _json(response)
     if isinstance(data, dict) and isinstance(data.get("detail"), str):
-        return data["detail"]
+        return str(data["detail"])
     return (response.text or response.reason_phrase or "no details")[:300]
 
 

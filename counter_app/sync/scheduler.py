@@ -51,7 +51,7 @@ def counter_offset(hall: str, counter: str, window: SyncWindow) -> dt.timedelta:
 def backoff_delay(failures: int, *, base_s: float = 60.0, cap_s: float = 3600.0,
                   rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: between half and all of min(cap, base · 2^(n-1))."""
-    ceiling = min(cap_s, base_s * 2 ** max(failures - 1, 0))
+    ceiling: float = min(cap_s, base_s * 2.0 ** max(failures - 1, 0))
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 

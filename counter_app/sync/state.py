@@ -10,15 +10,15 @@ from typing import Any
 import sqlite_utils
 
 from counter_app.storage.db import write_transaction
+from counter_core import periods
 
 ACKED_KEY = "sync.acked_seq"
 STATUS_KEY = "sync.status"
 
 
 def parse_utc(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A stored UTC time, or None when none is stored (counter_core.periods.parse_utc)."""
+    return periods.parse_utc(text) if text else None
 
 
 @dataclass(frozen=True)

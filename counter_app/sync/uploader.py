@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from counter_app.storage.events import event_from_row, utc_now
+from counter_app.storage.events import EventStore
 from counter_app.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS,
@@ -29,6 +29,7 @@ from counter_app.sync.protocol import (
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
 from counter_core.chain import Event
+from counter_core.periods import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +55,25 @@ class RetryPolicy:
 
 
 class LocalLog:
-    """Read-only view of the counter's event log for uploading."""
+    """Read-only view of the counter's event log for uploading, through the event store's
+    reading methods (it never appends: the connection may well be read-only)."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        # hall and counter only label appended events; reading does not use them
+        self._store = EventStore(db, hall="", counter="")
 
     def last_seq(self) -> int:
-        row = self.db.execute("SELECT MAX(seq) FROM events").fetchone()
-        return int(row[0] or 0)
+        return self._store.last_seq()
 
     def hash_at(self, seq: int) -> str | None:
-        row = self.db.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchone()
-        return None if row is None else str(row[0])
+        if seq < 1:
+            return None
+        found = next(self._store.events(after_seq=seq - 1, limit=1), None)
+        return found.hash if found is not None and found.seq == seq else None
 
     def after(self, seq: int, limit: int) -> list[Event]:
-        rows = self.db.query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                             [seq, limit])
-        return [event_from_row(r) for r in rows]
+        return list(self._store.events(after_seq=seq, limit=limit))
 
 
 def fit_batch(events: list[Event], max_bytes: int = MAX_BODY_BYTES) -> list[Event]:

@@ -1,0 +1,87 @@
+"""The `counter-app` command line: run the counter (default) and the admin subcommands.
+
+Argparse only: each subcommand is a module of this package, listed in `registry`, and imported
+only once argv names it (see `registry` for the module interface).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from counter_app import config as config_module
+from counter_app import paths
+from counter_app.cli import registry
+from counter_app.cli.common import CliError, add_common, open_readonly
+from counter_app.config import ConfigError
+from counter_app.storage.db import DatabaseError
+
+# open_readonly: still here for tests/storage/test_db.py; its home is counter_app.cli.common
+__all__ = ["build_full_parser", "build_parser", "main", "open_readonly"]
+
+if TYPE_CHECKING:
+    _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsersAction = argparse._SubParsersAction
+
+
+class _LazySubcommands(_SubParsersAction):
+    """Subparsers that get their subcommand's own arguments only when it is named."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loaded: set[str] = set()
+
+    def load(self, name: str) -> None:
+        if name not in self.loaded:
+            registry.BY_NAME[name].load().add_arguments(self.choices[name])
+            self.loaded.add(name)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        assert values is not None and not isinstance(values, str)
+        self.load(values[0])  # argparse has checked that it is one of the choices
+        super().__call__(parser, namespace, values, option_string)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; a subcommand's module adds its arguments once the subcommand is parsed."""
+    parser = argparse.ArgumentParser(
+        prog="counter-app",
+        description="Counter App: the three-minute hourglass, customer rating and record.",
+    )
+    add_common(parser, top=True)
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="show both windows, then exit 0 (for builds and CI)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_LazySubcommands)
+    for command in registry.COMMANDS:
+        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        add_common(child, top=False)
+    return parser
+
+
+def build_full_parser() -> argparse.ArgumentParser:
+    """The parser with every subcommand's arguments in place, importing every subcommand's
+    module: for walking the whole interface (the documentation test), not for running."""
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, _LazySubcommands):
+            for name in action.choices:
+                action.load(name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_module.load(args.config)
+        data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
+        command = registry.BY_NAME[args.command or registry.DEFAULT].load()
+        return command.run(args, config, data_dir)
+    except (ConfigError, CliError, DatabaseError) as exc:
+        print(f"counter-app: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
