@@ -1,46 +1,42 @@
-"""Exports of the transaction record: CSV for spreadsheets and scripts."""
+"""Compatibility names for the command line's `export transactions` (moved elsewhere).
+
+The transaction export lives in counter_app.application.exports (through the one CSV writer,
+counter_core.tables.write_csv). Local days come from counter_core.periods in the hall's zone:
+`periods.day_bounds_utc(start, end, config.time_zone)`. The two functions below keep the old
+signatures for counter_app/cli.py until it switches; nothing else should use them.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from typing import IO, Any
 
-TRANSACTION_COLUMNS: tuple[str, ...] = (
-    "id", "hall", "counter", "staff", "staff_name", "type", "started_at", "ended_at",
-    "duration_s", "target_s", "overtime_s", "status", "rating", "rating_status",
-    "rating_reason", "overtime_reason",
-)
+from counter_app.application.exports import TRANSACTION_COLUMNS, transaction_record
+from counter_core import periods, tables
+
+__all__ = ["TRANSACTION_COLUMNS", "local_day_bounds_utc", "transaction_record", "write_csv"]
 
 
 def local_day_bounds_utc(
-    start: dt.date | None, end: dt.date | None
+    start: dt.date | None, end: dt.date | None, tz: str | None = None
 ) -> tuple[str | None, str | None]:
-    """[start 00:00, end+1 00:00) in this machine's local time, as UTC ISO strings."""
+    """[start 00:00, end+1 00:00) as UTC strings, in the zone `tz`.
+
+    Deprecated: pass the hall's zone to `periods.day_bounds_utc`. Without `tz` this still
+    counts in the machine's zone (the old behaviour the command line relies on for now).
+    """
+    if tz is not None:
+        return periods.day_bounds_utc(start, end, tz)
 
     def utc(day: dt.date) -> str:
-        local = dt.datetime.combine(day, dt.time()).astimezone()
-        return local.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        # deliberately the machine's zone: the old behaviour, until the caller passes `tz`
+        return periods.format_utc(dt.datetime.combine(day, dt.time()).astimezone())
 
     return (utc(start) if start else None, utc(end + dt.timedelta(days=1)) if end else None)
 
 
-def transaction_record(row: dict[str, Any]) -> dict[str, Any]:
-    record = {column: row.get(column) for column in TRANSACTION_COLUMNS}
-    record["id"] = row["txn"]
-    for column in ("duration_s", "target_s", "overtime_s"):
-        if record[column] is not None:
-            record[column] = round(float(record[column]), 1)
-    return record
-
-
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str],
               columns: tuple[str, ...] = TRANSACTION_COLUMNS) -> int:
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        count += 1
-    return count
+    """The old argument order of counter_core.tables.write_csv (records, columns, out)."""
+    return tables.write_csv(rows, columns, out)

@@ -1,117 +1,33 @@
-"""Manager exports: the overtime log (CSV, XLSX) and the monthly summary (CSV, XLSX, PDF)."""
+"""`counter-app export overtime …` and `counter-app export summary …`: the manager's exports.
+
+The exports themselves are application use cases (counter_app.application.exports, on a
+`LocalManagerData` read model); the summary's PDF is drawn by the UI's Qt writer, loaded only
+when a PDF is asked for.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from counter_app.config import Config
-from counter_app.manager_data import (
-    OVERTIME_COLUMNS,
-    SUMMARY_COLUMNS,
-    MonthReport,
-    month_report,
-    overtime_records,
-    parse_month,
-    summary_records,
+from counter_app.application.errors import CannotOpen
+from counter_app.application.exports import (
+    FORMATS_OVERTIME,
+    overtime_log_records,
+    write_overtime,
+    write_summary_table,
 )
+from counter_app.application.manager import LocalManagerData, Period
+from counter_app.config import Config
+from counter_app.manager_data import parse_month
+from counter_app.storage.folder import open_data_folder
 
-FORMATS_OVERTIME = ("csv", "xlsx")
 FORMATS_SUMMARY = ("csv", "xlsx", "pdf")
-_PERCENT_COLUMNS = {"satisfaction_rate", "overtime_rate", "participation_rate", "serving_share"}
-
-
-def write_csv(records: Sequence[dict[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-    return len(records)
-
-
-def xlsx_bytes(records: Sequence[dict[str, Any]], columns: Sequence[str], title: str,
-               notes: Sequence[str] = ()) -> bytes:
-    """A one-sheet workbook: bold frozen header, sized columns, rates as percentages."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for record in records:
-        sheet.append([record.get(c) for c in columns])
-    for index, column in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        sample = [len(str(record.get(column) or "")) for record in records[:200]]
-        sheet.column_dimensions[letter].width = min(40, max(len(column), *sample, 6) + 2)
-        if column in _PERCENT_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.0%"
-    if notes:
-        sheet.append([])
-        for note in notes:
-            sheet.append([note])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def write_overtime(records: Sequence[dict[str, Any]], fmt: str, target: str | Path) -> int:
-    """The overtime log to a file (or "-" for stdout) as CSV or XLSX; returns the row count."""
-    if fmt == "csv":
-        if str(target) == "-":
-            return write_csv(records, OVERTIME_COLUMNS, sys.stdout)
-        with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            return write_csv(records, OVERTIME_COLUMNS, out)
-    if fmt == "xlsx":
-        _write_bytes(xlsx_bytes(records, OVERTIME_COLUMNS, "Overtime log"), target)
-        return len(records)
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def write_summary(report: MonthReport, fmt: str, target: str | Path,
-                  hall: str = "", counter: str = "", language: str | None = None) -> int:
-    """The monthly summary as CSV, XLSX or a one-page PDF; returns the staff row count."""
-    records = summary_records(report)
-    if fmt == "csv":
-        if str(target) == "-":
-            return write_csv(records, SUMMARY_COLUMNS, sys.stdout)
-        with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            return write_csv(records, SUMMARY_COLUMNS, out)
-    if fmt == "xlsx":
-        notes = [f"Star rule: {report.suggestion.rule.describe()}"]
-        _write_bytes(xlsx_bytes(records, SUMMARY_COLUMNS, f"Summary {report.month}", notes),
-                     target)
-        return len(records)
-    if fmt == "pdf":
-        if str(target) == "-":
-            raise ValueError("a PDF needs a file name for --output")
-        from counter_app.ui.manager.summary_pdf import write_summary_pdf
-
-        write_summary_pdf(report, Path(target), hall=hall, counter=counter, language=language)
-        return len(records)
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def _write_bytes(data: bytes, target: str | Path) -> None:
-    if str(target) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        Path(target).write_bytes(data)
 
 
 # ---- command line ---------------------------------------------------------------------------
@@ -153,26 +69,24 @@ def _month(text: str) -> str:
     return text
 
 
-def _open(data_dir: Path) -> Any:
-    from counter_app.cli import CliError, open_readonly
+@contextmanager
+def _manager_data(config: Config, data_dir: Path) -> Iterator[LocalManagerData]:
+    """The counter's records, read-only (the counter may run meanwhile)."""
+    with open_data_folder(data_dir, readonly=True) as folder:
+        if "reviews" not in folder.db.table_names():
+            raise CannotOpen("this database predates the manager view: start counter-app once "
+                             "(or run demo-data) to upgrade it")
+        yield LocalManagerData(folder.db, config.time_zone)
 
-    db = open_readonly(data_dir)
-    if "reviews" not in db.table_names():
-        raise CliError("this database predates the manager view: start counter-app once "
-                       "(or run demo-data) to upgrade it")
-    return db
+
+def _fail(message: str) -> int:
+    print(f"counter-app: {message}", file=sys.stderr)
+    return 2
 
 
 def _export_overtime(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    from counter_app.exports import local_day_bounds_utc
-    from counter_app.storage import reports as queries
-
-    start, end = local_day_bounds_utc(args.date_from, args.date_to)
-    db = _open(data_dir)
-    try:
-        records = overtime_records(queries.overtime_log(db, start, end))
-    finally:
-        db.conn.close()
+    with _manager_data(config, data_dir) as data:
+        records = overtime_log_records(data, Period(args.date_from, args.date_to))
     count = write_overtime(records, args.format, args.output)
     if args.output != "-":
         print(f"{count} overtime transactions written to {args.output}", file=sys.stderr)
@@ -180,19 +94,20 @@ def _export_overtime(args: argparse.Namespace, config: Config, data_dir: Path) -
 
 
 def _export_summary(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    from counter_app.cli import CliError
+    with _manager_data(config, data_dir) as data:
+        report = data.month_report(args.month)
+    if args.format == "pdf":
+        if args.output == "-":
+            return _fail("a PDF needs a file name for --output")
+        # lazy: only a PDF pays for Qt's printing and fonts
+        from counter_app.ui.manager.summary_pdf import write_summary_pdf
 
-    db = _open(data_dir)
-    try:
-        report = month_report(db, args.month)
-    finally:
-        db.conn.close()
-    try:
-        count = write_summary(report, args.format, args.output,
-                              hall=f"{config.hall_name} ({config.hall_id})",
-                              counter=config.counter_id, language=config.language)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+        write_summary_pdf(report, Path(args.output), hall=f"{config.hall_name} "
+                          f"({config.hall_id})", counter=config.counter_id,
+                          language=config.language)
+        count = len(report.staff)
+    else:
+        count = write_summary_table(report, args.format, args.output)
     if args.output != "-":
         print(f"summary of {args.month} ({count} staff) written to {args.output}",
               file=sys.stderr)

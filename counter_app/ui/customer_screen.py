@@ -78,8 +78,8 @@ class CustomerScreen(QWidget):
     def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.machine = controller.machine
-        config = controller.service.config
+        self.state = controller.state
+        config = controller.config
         self.setObjectName("customer")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle("Counter App — Customer Screen / 客户屏")
@@ -261,7 +261,7 @@ class CustomerScreen(QWidget):
 
     def refresh(self) -> None:
         view = self.controller.customer_view
-        staff = self.machine.staff
+        staff = self.state.staff
         if staff is not None and staff != self._shown_staff:  # a sign-in, not every action
             self.sign_name.setText(staff.name)
             self.sign_number.setText(f"工号 Staff No.  {staff.number}")
@@ -273,7 +273,7 @@ class CustomerScreen(QWidget):
         self.refresh_timer()
 
     def refresh_timer(self) -> None:
-        running = self.machine.running
+        running = self.state.running
         if running is None:
             return
         kind = running.type

@@ -65,7 +65,7 @@ def test_keyboard_only_transaction_is_recorded_with_rating(qtbot, counter, servi
     assert "1001" in customer.sign_number.text()
 
     press(qtbot, staff, Qt.Key.Key_F1)
-    assert service.machine.phase is Phase.SERVING
+    assert service.state.phase is Phase.SERVING
     assert customer.stack.currentWidget() is customer.service_page
     clock.advance(95.4)
     counter.controller.ticked.emit()
@@ -141,7 +141,7 @@ def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
     sign_in(qtbot, counter)
     press(qtbot, staff, Qt.Key.Key_F1)
     press(qtbot, staff, Qt.Key.Key_F3)  # payment → SIM card (300 s)
-    assert service.machine.running.type.code == "sim"
+    assert service.state.running.type.code == "sim"
     clock.advance(301)
     counter.controller.ticked.emit()
     assert counter.customer_screen.hourglass.overtime
@@ -149,7 +149,7 @@ def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
     press(qtbot, staff, Qt.Key.Key_F2)
     assert staff.counter_page.reasons.isVisible()
     press(qtbot, staff, Qt.Key.Key_F1)  # refused until the reason is given
-    assert service.machine.phase is Phase.IDLE
+    assert service.state.phase is Phase.IDLE
     assert staff.counter_page.message.text()
     staff.counter_page.reasons.findChildren(type(staff.counter_page.start_button))[0].click()
     row = rows(service)[0]
@@ -172,7 +172,7 @@ def test_void_only_within_grace(qtbot, counter, service, clock: FakeClock):
     counter.controller.ticked.emit()
     assert not staff.counter_page.void_button.isEnabled()
     press(qtbot, staff, Qt.Key.Key_F4)
-    assert service.machine.phase is Phase.SERVING
+    assert service.state.phase is Phase.SERVING
     assert "Void" in staff.counter_page.message.text() or staff.counter_page.message.text()
 
 
@@ -191,10 +191,10 @@ def test_wrong_pin_five_times_locks_the_account(qtbot, counter, service):
     page = counter.staff_window.sign_in_page
     for attempt in range(5):
         sign_in(qtbot, counter, pin="0000")
-        assert service.machine.staff is None, attempt
+        assert service.state.staff is None, attempt
     assert "locked" in page.error.text().lower()
     sign_in(qtbot, counter, pin="1234")  # the right PIN is refused while locked
-    assert service.machine.staff is None
+    assert service.state.staff is None
     assert "locked" in page.error.text().lower()
 
 
@@ -208,7 +208,7 @@ def test_quitting_signs_out(qtbot, counter, service):
 def test_customer_screen_ignores_other_keys(qtbot, counter, service):
     sign_in(qtbot, counter)
     press(qtbot, counter.customer_screen, Qt.Key.Key_F1)
-    assert service.machine.phase is Phase.IDLE
+    assert service.state.phase is Phase.IDLE
 
 
 def test_export_after_a_served_customer_shows_one_rated_transaction(
