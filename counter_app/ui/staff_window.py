@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -27,12 +25,10 @@ from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
 from counter_app.ui.sync_panel import HeadOfficePanel
+from counter_app.ui.sync_runner import SyncRunner
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
 from counter_core.transaction import Phase
-
-if TYPE_CHECKING:
-    from counter_app.ui.sync_runner import SyncRunner
 
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
