@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
 
 from counter_app.sync.state import SyncStatus, parse_utc
 from counter_app.ui.sync_runner import SyncRunner
+from counter_core.periods import today as periods_today
+from counter_core.periods import zone
 
 
-def _local(text: str | None) -> str:
+def _local(text: str | None, tz: str) -> str:
+    """A stored UTC time as the hall's wall-clock time."""
     moment = parse_utc(text)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 class SyncPanel(QWidget):
@@ -69,19 +72,19 @@ class SyncPanel(QWidget):
             self.detail.clear()
         elif status.ok:
             self.state.setText(self.tr("Last sync: %1 — OK").replace(
-                "%1", _local(status.finished_at)))
+                "%1", _local(status.finished_at, self.runner.time_zone)))
             self.detail.setText(self.tr("%1 events sent; head office holds all %2 events")
                                 .replace("%1", str(status.sent))
                                 .replace("%2", str(status.acked_seq)))
         else:
             self.state.setText(self.tr("Last sync: %1 — FAILED").replace(
-                "%1", _local(status.finished_at)))
+                "%1", _local(status.finished_at, self.runner.time_zone)))
             pending = status.pending
             waiting = ("" if pending is None else " " + self.tr("(%1 events waiting)")
                        .replace("%1", str(pending)))
             self.detail.setText(self.tr("Error: %1").replace("%1", status.error or "?") + waiting
                                 + "\n" + self.tr("Last successful sync: %1").replace(
-                                    "%1", _local(status.last_success_at)))
+                                    "%1", _local(status.last_success_at, self.runner.time_zone)))
         when = self.runner.next_run
         self.next.setText(self.tr("Next sync: %1").replace(
             "%1", when.strftime("%Y-%m-%d %H:%M") if when else "—"))
@@ -114,7 +117,7 @@ class HallPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.staff_names = staff_names or {}
-        day = today or dt.date.today()
+        day = today or periods_today(runner.time_zone)
         self.month = QComboBox(objectName="hallMonth")
         for back in range(6):
             self.month.addItem(_month_back(day, back))
@@ -182,7 +185,8 @@ class HallPanel(QWidget):
         rows = []
         for counter in sorted(set(synced) | set(by_counter)):
             figures = by_counter.get(counter, {})
-            rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at")),
+            rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at"),
+                                         self.runner.time_zone),
                          str(figures.get("completed", 0)),
                          _pct(figures.get("service_level_pct")),
                          _pct(figures.get("satisfaction_pct")),

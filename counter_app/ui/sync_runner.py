@@ -23,7 +23,7 @@ from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import RetryPolicy
-from counter_core.periods import utc_now
+from counter_core.periods import utc_now, zone
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,6 @@ RECHECK_MS = 10 * 60 * 1000
 CLIENT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 ClientFactory = Callable[[], HeadOfficeClient]
 Now = Callable[[], dt.datetime]
-
-
-def _local_now() -> dt.datetime:
-    return dt.datetime.now().astimezone()
 
 
 class _Carrier(QObject):
@@ -105,7 +101,7 @@ class SyncRunner(QObject):
     hall_failed = Signal(str)
 
     def __init__(self, service: Counter, parent: QObject | None = None, *,
-                 make_client: ClientFactory | None = None, now: Now = _local_now,
+                 make_client: ClientFactory | None = None, now: Now | None = None,
                  retry: RetryPolicy | None = None) -> None:
         super().__init__(parent)
         self.service = service
@@ -115,7 +111,9 @@ class SyncRunner(QObject):
                                                  config.sync_window)
         self._make_client = make_client or (
             lambda: HeadOfficeClient.from_config(config, timeout=CLIENT_TIMEOUT))
-        self._now = now
+        hall_zone = zone(config.time_zone)
+        #: the nightly window is the hall's night, whatever zone this PC is set to
+        self._now: Now = now or (lambda: dt.datetime.now(hall_zone))
         self._retry = retry
         self._data_dir = service.data_dir
         self._pool = QThreadPool(self)
@@ -131,6 +129,11 @@ class SyncRunner(QObject):
         self.next_run: dt.datetime | None = None
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_timer)
+
+    @property
+    def time_zone(self) -> str:
+        """The hall's zone: its night for the schedule, its days and months for the figures."""
+        return self.service.config.time_zone
 
     @property
     def busy(self) -> bool:
