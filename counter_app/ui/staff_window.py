@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -10,7 +12,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -26,6 +27,7 @@ from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
+from counter_app.ui.widgets import label, named
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
 from counter_core.transaction import Phase
@@ -62,10 +64,10 @@ class SignInPage(QWidget):
         config = controller.config
         self.number = QLineEdit(placeholderText=self.tr("Staff number"))
         self.pin = QLineEdit(placeholderText=self.tr("PIN"), echoMode=QLineEdit.EchoMode.Password)
-        self.button = QPushButton(self.tr("Sign in"), objectName="start")
-        self.error = QLabel(objectName="error", wordWrap=True)
-        title = QLabel(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
-                       .replace("%2", config.hall_name), objectName="title")
+        self.button = named(QPushButton(self.tr("Sign in")), "start")
+        self.error = label("error", wrap=True)
+        title = label("title", self.tr("Counter %1 · %2").replace("%1", config.counter_id)
+                      .replace("%2", config.hall_name))
         box = QVBoxLayout()
         box.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
         box.addSpacing(12)
@@ -115,8 +117,8 @@ class CounterPage(QWidget):
         self._connect_signals()
 
     def _init_header(self) -> None:
-        self.who = QLabel(objectName="title")
-        self.where = QLabel(objectName="muted")
+        self.who = label("title")
+        self.where = label("muted")
         self.sign_out_button = QPushButton(self.tr("Sign out"))
         self.hourglass = Hourglass()
         self.hourglass.overtime_label = self.tr("OVERTIME")
@@ -127,31 +129,33 @@ class CounterPage(QWidget):
         for kind in self.state.types:
             target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
                       if kind.target_s else self.tr("untimed"))
-            button = QPushButton(f"{kind.name(self.language)}  ·  {target}", checkable=True)
+            button = QPushButton(f"{kind.name(self.language)}  ·  {target}")
+            button.setCheckable(True)
             button.setProperty("type", True)
             self.type_group.addButton(button)
             self.type_buttons[kind.code] = button
 
     def _init_actions(self) -> None:
-        self.start_button = QPushButton(self.tr("Start  (F1)"), objectName="start")
-        self.done_button = QPushButton(self.tr("Done  (F2)"), objectName="done")
+        self.start_button = named(QPushButton(self.tr("Start  (F1)")), "start")
+        self.done_button = named(QPushButton(self.tr("Done  (F2)")), "done")
         self.next_button = QPushButton(self.tr("Next type  (F3)"))
         self.void_button = QPushButton(self.tr("Void  (F4)"))
         for button in (self.start_button, self.done_button):
             button.setMinimumHeight(64)
 
     def _init_messages(self) -> None:
-        self.status = QLabel(objectName="status", wordWrap=True)
-        self.today = QLabel(objectName="muted")
-        self.message = QLabel(objectName="error", wordWrap=True)
-        self.banner = QLabel(objectName="banner", wordWrap=True, visible=False)
+        self.status = label("status", wrap=True)
+        self.today = label("muted")
+        self.message = label("error", wrap=True)
+        self.banner = label("banner", wrap=True, visible=False)
         self._message_timer = QTimer(self, singleShot=True, interval=8000)
 
     def _init_reasons(self) -> None:
-        self.reasons = QFrame(objectName="reasons", visible=False)
+        self.reasons = named(QFrame(), "reasons")
+        self.reasons.setVisible(False)
         reasons_box = QVBoxLayout(self.reasons)
-        reasons_box.addWidget(QLabel(self.tr("Overtime: why did it take longer? (one press)"),
-                                     objectName="title"))
+        reasons_box.addWidget(label("title",
+                                    self.tr("Overtime: why did it take longer? (one press)")))
         grid = QGridLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
         for index, choice in enumerate(OVERTIME_REASONS):
@@ -169,7 +173,7 @@ class CounterPage(QWidget):
         header.addStretch()
         header.addWidget(self.sign_out_button)
         types_box = QVBoxLayout()
-        types_box.addWidget(QLabel(self.tr("Transaction type (F3)"), objectName="muted"))
+        types_box.addWidget(label("muted", self.tr("Transaction type (F3)")))
         for button in self.type_buttons.values():
             types_box.addWidget(button)
         types_box.addStretch()
@@ -318,7 +322,7 @@ class StaffWindow(QMainWindow):
             self.tr("A transaction is running. Quit anyway? It will be recorded as interrupted."))
         return answer == QMessageBox.StandardButton.Yes
 
-    def _guarded(self, action):  # type: ignore[no-untyped-def]
+    def _guarded(self, action: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             if self.controller.state.staff is not None:
                 action()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.sync.state import SyncStatus, parse_utc
 from counter_app.ui.sync_runner import SyncRunner
+from counter_app.ui.widgets import label, named
 from counter_core.periods import today as periods_today
 from counter_core.periods import zone
 
@@ -37,11 +38,11 @@ class SyncPanel(QWidget):
     def __init__(self, runner: SyncRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.button = QPushButton(self.tr("Sync now"), objectName="syncNow")
+        self.button = named(QPushButton(self.tr("Sync now")), "syncNow")
         self.button.clicked.connect(runner.sync_now)
-        self.state = QLabel(objectName="syncState")
-        self.detail = QLabel(objectName="syncDetail", wordWrap=True)
-        self.next = QLabel(objectName="syncNext")
+        self.state = label("syncState")
+        self.detail = label("syncDetail", wrap=True)
+        self.next = label("syncNext")
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Head office sync")))
         top.addStretch(1)
@@ -118,14 +119,14 @@ class HallPanel(QWidget):
         self.runner = runner
         self.staff_names = staff_names or {}
         day = today or periods_today(runner.time_zone)
-        self.month = QComboBox(objectName="hallMonth")
+        self.month = named(QComboBox(), "hallMonth")
         for back in range(6):
             self.month.addItem(_month_back(day, back))
-        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="hallRefresh")
+        self.refresh_button = named(QPushButton(self.tr("Refresh")), "hallRefresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.month.currentIndexChanged.connect(lambda _index: self.refresh())
-        self.message = QLabel(objectName="hallMessage", wordWrap=True)
-        self.total = QLabel(objectName="hallTotal", wordWrap=True)
+        self.message = label("hallMessage", wrap=True)
+        self.total = label("hallTotal", wrap=True)
         self.counters = self._table([
             self.tr("Counter"), self.tr("Last sync"), self.tr("Served"),
             self.tr("Service level"), self.tr("Satisfaction"), self.tr("Participation"),
@@ -152,7 +153,7 @@ class HallPanel(QWidget):
             self.message.setText(self.tr("No head office configured"))
 
     def _table(self, headers: list[str], name: str) -> QTableWidget:
-        table = QTableWidget(0, len(headers), objectName=name)
+        table = named(QTableWidget(0, len(headers)), name)
         table.setHorizontalHeaderLabels(headers)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TypeVar
-
-from PySide6.QtCore import QObject
 
 from counter_app.application.manager import ManagerDesk, ManagerReadModel, ManagerSession
 from counter_app.config import Config
+from counter_app.ui.widgets import named
 from counter_core.ratings import Choice
+
+__all__ = ["Filters", "ManagerContext", "named"]
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,3 @@ class ManagerContext:
         self.staff_names = self.data.staff_names()
 
 
-W = TypeVar("W", bound=QObject)
-
-
-def named(widget: W, name: str) -> W:
-    """`widget` with its object name set (for style sheets and tests), typed as itself."""
-    widget.setObjectName(name)
-    return widget

@@ -69,6 +69,10 @@ def _day(date: QDate) -> dt.date:
     return dt.date(date.year(), date.month(), date.day())
 
 
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
 class ManagerView(QWidget):
     """The manager's screen; the host shows it only after a manager signs in."""
 
@@ -204,10 +208,10 @@ class ManagerView(QWidget):
                 QSignalBlocker(self.staff), QSignalBlocker(self.type), \
                 QSignalBlocker(self.preset):
             if start is not None:
-                self.date_from.setDate(QDate(start))
+                self.date_from.setDate(_qdate(start))
                 self.preset.setCurrentIndex(PRESETS.index("custom"))
             if end is not None:
-                self.date_to.setDate(QDate(end))
+                self.date_to.setDate(_qdate(end))
                 self.preset.setCurrentIndex(PRESETS.index("custom"))
             self.staff.setCurrentIndex(max(0, self.staff.findData(staff or "")))
             self.type.setCurrentIndex(max(0, self.type.findData(type_code or "")))
@@ -231,8 +235,8 @@ class ManagerView(QWidget):
                 QSignalBlocker(self.date_to):
             self.preset.setCurrentIndex(PRESETS.index(preset))
             if days:
-                self.date_from.setDate(QDate(days[0]))
-                self.date_to.setDate(QDate(days[1]))
+                self.date_from.setDate(_qdate(days[0]))
+                self.date_to.setDate(_qdate(days[1]))
 
     def _preset_changed(self) -> None:
         preset = str(self.preset.currentData())
