@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app import config as config_module
 from counter_app import paths
-from counter_app.demo_data import write_demo_history
 from counter_app.application.counter import Counter
+from counter_app.application.demo import write_demo_history
 from counter_app.ui.manager.view import ManagerView
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
