@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from counter_app import cli, paths
-from counter_app.config import Config
 from counter_app.application.counter import Counter as AppCounter
 from counter_app.application.demo import DemoHistory, write_demo_history
+from counter_app.config import Config
 from counter_app.storage.db import DatabaseError, connect
-from counter_app.storage.folder import lock_data_dir
 from counter_app.storage.events import verify
+from counter_app.storage.folder import lock_data_dir
 from counter_core import reviews
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, reason_codes
 

@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from counter_app import cli
-from counter_app.config import Config
 from counter_app.application.counter import Counter
 from counter_app.application.demo import write_demo_history
 from counter_app.application.manager import Period
+from counter_app.config import Config
 
 
 @pytest.fixture(scope="module")
