@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from counter_app import paths
 from counter_app.cli import main
 from counter_app.service import CounterService
+from counter_app.storage import db as db_module
 from counter_app.ui.app import CounterApp
 from counter_core.transaction import CustomerView, Phase
 from tests.conftest import FakeClock
@@ -230,3 +233,24 @@ def test_export_after_a_served_customer_shows_one_rated_transaction(
         "completed", "5", "1001", "payment")
     assert abs(float(row["duration_s"]) - 42.25) <= 0.5
     assert row["started_at"].endswith("Z")
+
+
+def test_a_refused_save_is_shown_and_the_screens_stay(
+    qtbot, counter, service, data_dir, monkeypatch
+):
+    """The database refuses (another program holds its write lock): the application layer
+    says NOT SAVED, the staff window shows it, nothing moves; afterwards it works again."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 100)
+    sign_in(qtbot, counter)
+    intruder = sqlite3.connect(paths.database_path(data_dir), isolation_level=None)
+    intruder.execute("BEGIN IMMEDIATE")
+    try:
+        counter.controller.start_transaction()
+        page = counter.staff_window.counter_page
+        assert page.message.text().startswith("NOT SAVED: the database refused the record")
+        assert service.state.phase is Phase.IDLE and page.start_button.isEnabled()
+    finally:
+        intruder.execute("ROLLBACK")
+        intruder.close()
+    counter.controller.start_transaction()
+    assert service.state.phase is Phase.SERVING
