@@ -293,3 +293,10 @@ def test_refresh_picks_up_new_transactions(view: ManagerView, fixed: CounterServ
     assert "t8" in shown_txns(view)
     assert view.unreviewed == (3, 4)
     assert view.staff.findData("1003") > 0
+
+
+def test_the_queue_shows_the_halls_wall_time(view: ManagerView) -> None:
+    """Times are the hall's (Asia/Shanghai in the demo configuration), not the PC's zone."""
+    model = view.review_tab.model
+    row = model.rows[model.row_of("t2")]  # type: ignore[index]
+    assert row.local.strftime("%Y-%m-%d %H:%M") == "2026-03-02 10:10" and row.day == DAY1
