@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from counter_app.application.counter import Counter
+from counter_app.config import Config
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import lock_data_dir
 from counter_app.storage.staff import DEMO_ACCOUNTS, StaffDirectory, ensure_demo_accounts
@@ -22,6 +23,14 @@ __all__ = ["DEMO_ACCOUNTS", "CounterService", "ensure_demo_accounts", "lock_data
 
 class CounterService(Counter):
     """`Counter` with its parts exposed, for callers that still reach through them."""
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @config.setter
+    def config(self, value: Config) -> None:  # tests swap the configuration of a live counter
+        self._config = value
 
     @property
     def db(self) -> sqlite_utils.Database:
