@@ -24,9 +24,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QTableView
 
 from counter_app import config as config_module
-from counter_app.demo_data import write_demo_history
-from counter_app.service import CounterService
+from counter_app.application.demo import write_demo_history
 from counter_app.ui.manager.view import ManagerView
+from tests.helpers.counter import CounterService
 
 TARGET_MS = 200.0
 

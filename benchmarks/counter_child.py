@@ -77,8 +77,8 @@ def build_counter(data_dir: Path, language: str = "zh_CN") -> tuple[Any, Any]:
     import dataclasses
 
     from counter_app import config as config_module
-    from counter_app.service import CounterService
     from counter_app.ui.app import CounterApp, application, install_translator
+    from tests.helpers.counter import CounterService
 
     config = dataclasses.replace(config_module.load(), language=language)
     app = application()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.paths import resource_path
+from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
 from counter_core.transaction import TransactionType
 
 LANGUAGES = ("zh_CN", "en")
@@ -41,6 +42,8 @@ class Config:
     head_office: HeadOffice = field(default_factory=HeadOffice)
     sync_window: str = "01:00-05:00"
     source: str = "<demo>"
+    #: the hall's IANA time zone: every local day and month at the counter is counted in it
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @property
     def is_demo(self) -> bool:
@@ -52,7 +55,7 @@ class Config:
 
 # key → (type, required); a table of its own for each section keeps the errors uniform
 _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
-    "hall": {"id": (str, True), "name": (str, True)},
+    "hall": {"id": (str, True), "name": (str, True), "time_zone": (str, False)},
     "counter": {
         "id": (str, True),
         "language": (str, False),
@@ -160,10 +163,16 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if not _WINDOW.match(sync_window):
         raise fail("sync.window", f"expected HH:MM-HH:MM, got {sync_window!r}")
 
+    time_zone = hall.get("time_zone", DEFAULT_TIME_ZONE)
+    try:
+        zone(time_zone)
+    except PeriodError as exc:
+        raise fail("hall.time_zone", str(exc)) from None
+
     return Config(
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,
         head_office=HeadOffice(url, office.get("token"), office.get("token_file")),
-        sync_window=sync_window, source=source,
+        sync_window=sync_window, source=source, time_zone=time_zone,
     )

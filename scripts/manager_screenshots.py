@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app import config as config_module
 from counter_app import paths
-from counter_app.demo_data import write_demo_history
-from counter_app.service import CounterService
+from counter_app.application.counter import Counter
+from counter_app.application.demo import write_demo_history
 from counter_app.ui.manager.view import ManagerView
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -36,7 +36,7 @@ def english_config(folder: Path) -> Path:
     return path
 
 
-def shoot(app: QApplication, service: CounterService, prefix: str, today: dt.date) -> None:
+def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date) -> None:
     panel = None
     try:
         if os.environ.get("NO_SYNC_PANEL"):
@@ -48,7 +48,7 @@ def shoot(app: QApplication, service: CounterService, prefix: str, today: dt.dat
         panel = SyncPanel(runner)
     except Exception as exc:  # the head-office panel is optional here
         print(f"no sync panel: {exc}", file=sys.stderr)
-    view = ManagerView(service, sync_panel=panel, manager="9001", today=today)
+    view = ManagerView(service.manager("9001"), sync_panel=panel, today=today)
     view.setWindowTitle("Counter App — manager")
     view.setGeometry(0, 0, 1366, 768)
     view.show()
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             config = config_module.load(config_path)
             if config_path is not None:  # a non-demo config gets no demo accounts by itself
                 config = config.__class__(**{**config.__dict__, "source": "<shots> (demo)"})
-            service = CounterService(config, data_dir)
-            row = service.db.execute("SELECT MAX(started_at) FROM transactions").fetchone()
-            today = dt.date.fromisoformat(row[0][:10]) if row and row[0] else last
+            service = Counter(config, data_dir)
+            _, newest = service.manager().data.date_span()
+            today = newest or last
             shoot(app, service, f"manager-{language}", today)
             service.close()
             assert paths.database_path(data_dir).exists()

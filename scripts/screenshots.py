@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 
 from counter_app import config as config_module
-from counter_app.service import CounterService
+from counter_app.application.counter import Counter
 from counter_app.ui.app import CounterApp, application, dispose_windows, install_translator
 
 
@@ -35,7 +35,7 @@ def main() -> None:
     app = application()
     install_translator(app, config.language)
     clock = Clock()
-    service = CounterService(config, Path(tempfile.mkdtemp()), clock=clock, demo_accounts=True)
+    service = Counter(config, Path(tempfile.mkdtemp()), clock=clock, demo_accounts=True)
     counter = CounterApp(service)
     counter.show()
     counter.staff_window.resize(1100, 700)

@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app import config as config_module
 from counter_app.config import Config
-from counter_app.service import CounterService
 from tests.helpers.clock import FakeClock
+from tests.helpers.counter import CounterService
 
 # head office and PostgreSQL fixtures (real servers in subprocesses)
 pytest_plugins = ["tests.helpers.hq"]

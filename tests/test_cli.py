@@ -17,12 +17,12 @@ import pytest
 from counter_app import paths
 from counter_app.cli import main
 from counter_app.config import Config
-from counter_app.service import CounterService
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
 from counter_core.transaction import Draft
 from tests.helpers.clock import FakeClock
+from tests.helpers.counter import CounterService
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRED_COLUMNS = ("id", "hall", "counter", "staff", "type", "started_at", "duration_s",
@@ -31,7 +31,7 @@ REQUIRED_COLUMNS = ("id", "hall", "counter", "staff", "type", "started_at", "dur
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Day filters are local days: pin the local zone so the expectations hold anywhere."""
+    """The machine's zone is UTC: day filters must still count the hall's (Asia/Shanghai) days."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
@@ -271,7 +271,8 @@ def history(data_dir: Path) -> Path:
             (at + "00:01:00.000Z", Draft("completed", {"txn": txn, "duration_s": 60.0,
                                                       "target_s": 180.0, "overtime_s": 0.0})),
         ])
-    store.append_timed([("2026-03-12T23:59:59.999Z", Draft(
+    # 23:59:59.999 on 12 March in the demo hall's zone (UTC+8)
+    store.append_timed([("2026-03-12T15:59:59.999Z", Draft(
         "started", {"txn": "d", "staff": "1001", "type": "payment", "target_s": 180.0}))])
     opened.db.conn.close()
     return data_dir
@@ -289,16 +290,15 @@ def test_export_date_filters(capsys: pytest.CaptureFixture[str], history: Path,
     assert [r["id"] for r in export_rows(capsys, history, *args)] == expected
 
 
-def test_export_days_are_local_days(capsys: pytest.CaptureFixture[str], history: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """In Shanghai (UTC+8) 2026-03-12T23:59:59Z is already 13 March."""
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    time.tzset()
+def test_export_days_are_the_halls_local_days(capsys: pytest.CaptureFixture[str],
+                                             history: Path) -> None:
+    """In the hall's zone (UTC+8) 2026-03-12T15:59:59.999Z is 23:59:59.999 on 12 March and
+    16:00 is already 13 March, whatever zone the machine is set to (UTC here)."""
     rows = export_rows(capsys, history, "--from", "2026-03-12", "--to", "2026-03-12")
-    assert [r["id"] for r in rows] == ["c"]
+    assert [r["id"] for r in rows] == ["c", "d"]
+    assert rows[1]["started_at"] == "2026-03-12T15:59:59.999Z"  # stored and shown in UTC
     rows = export_rows(capsys, history, "--from", "2026-03-13", "--to", "2026-03-13")
-    assert [r["id"] for r in rows] == ["d"]
-    assert rows[0]["started_at"] == "2026-03-12T23:59:59.999Z"  # stored and shown in UTC
+    assert rows == []
 
 
 def test_export_to_an_unwritable_place_is_a_clear_error(

@@ -308,3 +308,28 @@ def test_empty_identifiers_are_refused(tmp_path: Path, old: str, new: str, key: 
     """Ids go into every event and into head office's keys: an empty one is never right."""
     message = error_for(tmp_path, BASE.replace(old, new, 1))
     assert key in message and "expected" in message
+
+
+# ---- the hall's time zone -----------------------------------------------------------------------
+
+def test_demo_config_names_the_hall_time_zone() -> None:
+    assert load().time_zone == "Asia/Shanghai"
+
+
+def test_time_zone_is_read_and_defaults(tmp_path: Path) -> None:
+    text = BASE.replace('name = "淮海路旗舰店"\n',
+                        'name = "淮海路旗舰店"\ntime_zone = "Europe/Berlin"\n')
+    assert load(write(tmp_path, text)).time_zone == "Europe/Berlin"
+    assert load(write(tmp_path, BASE)).time_zone == "Asia/Shanghai"  # the default
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "UTC+8", ""])
+def test_unknown_time_zone_names_file_and_key(tmp_path: Path, zone: str) -> None:
+    text = BASE.replace('name = "淮海路旗舰店"\n', f'name = "淮海路旗舰店"\ntime_zone = "{zone}"\n')
+    message = error_for(tmp_path, text)
+    assert "hall.time_zone: unknown time zone" in message and "IANA" in message
+
+
+def test_time_zone_must_be_a_string(tmp_path: Path) -> None:
+    text = BASE.replace('name = "淮海路旗舰店"\n', 'name = "淮海路旗舰店"\ntime_zone = 8\n')
+    assert "hall.time_zone: expected a string" in error_for(tmp_path, text)

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from counter_app import cli, paths
+from counter_app.application.counter import Counter as AppCounter
+from counter_app.application.demo import DemoHistory, write_demo_history
 from counter_app.config import Config
-from counter_app.demo_data import DemoHistory, write_demo_history
-from counter_app.service import CounterService, lock_data_dir
 from counter_app.storage.db import DatabaseError, connect
 from counter_app.storage.events import verify
+from counter_app.storage.folder import lock_data_dir
 from counter_core import reviews
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, reason_codes
 
@@ -202,10 +203,10 @@ def test_same_seed_same_history(demo_config: Config) -> None:
 
 
 def test_appends_after_existing_events(demo_config: Config, data_dir: Path) -> None:
-    service = CounterService(demo_config, data_dir)
+    service = AppCounter(demo_config, data_dir)
     service.sign_in("1001", "1234")
-    service.machine.sign_out()
-    before = service.store.last_seq()
+    service.sign_out()
+    before = service.last_seq()
     service.close()
     result = write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
     assert result.transactions > 100

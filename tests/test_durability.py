@@ -17,11 +17,11 @@ import pytest
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.service import CounterService
 from counter_app.storage.db import open_counter_db, quick_check
 from counter_app.storage.events import verify
 from counter_core.transaction import CounterError, Phase
 from tests.helpers.clock import FakeClock
+from tests.helpers.counter import CounterService
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ CHILD = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from counter_app import config
-    from counter_app.service import CounterService
+    from tests.helpers.counter import CounterService
 
     class Clock:
         now = 5000.0
@@ -306,8 +306,8 @@ def test_sigkill_while_committing_leaves_whole_batches(tmp_path: Path, delay: fl
 def test_failed_start_releases_the_data_folder(demo_config: Config, data_dir: Path) -> None:
     """A database from a newer app is refused; the refusal must not leave the folder locked,
     or every admin command then blames 'another Counter App'."""
-    from counter_app.service import lock_data_dir
     from counter_app.storage.db import SCHEMA_VERSION, DatabaseError
+    from counter_app.storage.folder import lock_data_dir
 
     CounterService(demo_config, data_dir, clock=FakeClock()).close()
     conn = sqlite3.connect(paths.database_path(data_dir))

@@ -15,12 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counter_app.demo_data import write_demo_history
-from counter_app.exports import local_day_bounds_utc
-from counter_app.manager_data import LocalDays, cause_counts, day_spans, kpi_report
+from counter_app.application.demo import write_demo_history
+from counter_app.application.manager_figures import LocalDays, cause_counts, day_spans, kpi_report
 from counter_app.storage import reports as queries
 from counter_app.storage.db import connect
 from counter_core import figures as reports
+from counter_core import periods
+
+TZ = periods.DEFAULT_TIME_ZONE  # the demo hall's
 
 END = dt.date(2026, 3, 31)
 
@@ -42,9 +44,9 @@ def test_aggregates_equal_the_row_wise_functions(history: Path, first: dt.date,
                                                  weekly: bool) -> None:
     db = connect(history, readonly=True)
     try:
-        start, end = local_day_bounds_utc(first, END)
+        start, end = periods.day_bounds_utc(first, END, TZ)
         assert start is not None and end is not None
-        day_of = LocalDays(weeks=weekly)
+        day_of = LocalDays(TZ, weeks=weekly)
         spans = day_spans(start, end, day_of)
         staff = [None, *queries.staff_in_transactions(db)]
         types = [None, *(r[0] for r in db.execute("SELECT DISTINCT type FROM transactions"))]
@@ -71,9 +73,9 @@ def test_aggregates_equal_the_row_wise_functions(history: Path, first: dt.date,
 def test_nothing_in_the_period(history: Path) -> None:
     db = connect(history, readonly=True)
     try:
-        start, end = local_day_bounds_utc(dt.date(2020, 1, 1), dt.date(2020, 1, 31))
+        start, end = periods.day_bounds_utc(dt.date(2020, 1, 1), dt.date(2020, 1, 31), TZ)
         assert start is not None and end is not None
-        got = kpi_report(db, start, end, LocalDays())
+        got = kpi_report(db, start, end, LocalDays(TZ))
         assert got.kpis == reports.kpis([])
         assert got.trend == [] and dict(got.causes) == {}
         assert got.satisfaction == reports.satisfaction_by_handling([])
@@ -82,10 +84,10 @@ def test_nothing_in_the_period(history: Path) -> None:
 
 
 def test_day_spans_cut_where_local_days_change() -> None:
-    start, end = local_day_bounds_utc(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    start, end = periods.day_bounds_utc(dt.date(2026, 3, 1), dt.date(2026, 3, 31), TZ)
     assert start is not None and end is not None
     for weeks in (False, True):
-        day_of = LocalDays(weeks=weeks)
+        day_of = LocalDays(TZ, weeks=weeks)
         spans = day_spans(start, end, day_of)
         assert spans[0][1] == start and spans[-1][2] == end
         assert all(a[2] == b[1] for a, b in itertools.pairwise(spans))

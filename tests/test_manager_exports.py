@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from counter_app import cli
+from counter_app.application.counter import Counter
+from counter_app.application.demo import write_demo_history
+from counter_app.application.manager import Period
 from counter_app.config import Config
-from counter_app.demo_data import write_demo_history
-from counter_app.service import CounterService
-from counter_core import reviews
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +26,14 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = config_module.load()
     data_dir = tmp_path_factory.mktemp("exports") / "data"
     write_demo_history(config, data_dir, 31, seed=11, end=dt.date(2026, 3, 31))
-    service = CounterService(config, data_dir)
+    counter = Counter(config, data_dir)
     try:
-        txn = service.db.execute(
-            "SELECT txn FROM transactions WHERE overtime_s > 0 AND started_at >= '2026-03-10'"
-            " ORDER BY started_at LIMIT 1").fetchone()[0]
-        service.store.append([reviews.overtime_review(txn, "system", "CRM down 10 min", "9001")])
-        service.store.append([reviews.star_confirmation("2026-03", "1001", 4.4, "9001")])
+        session = counter.manager("9001")
+        txn = session.data.overtime_log(Period(dt.date(2026, 3, 10)))[0]["txn"]
+        session.desk.review_overtime(txn, "system", "CRM down 10 min")
+        session.desk.confirm_star("2026-03", "1001", 4.4)
     finally:
-        service.close()
+        counter.close()
     return data_dir
 
 
@@ -126,7 +125,7 @@ def test_bad_month_is_refused(history: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_empty_month(demo_config: Config, data_dir: Path, tmp_path: Path) -> None:
-    CounterService(demo_config, data_dir).close()
+    Counter(demo_config, data_dir).close()
     out = tmp_path / "empty.pdf"
     assert _run("export", "summary", "--month", "2026-01", "--format", "pdf", "--output",
                 str(out), "--data-dir", str(data_dir),

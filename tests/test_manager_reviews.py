@@ -6,11 +6,11 @@ import sqlite3
 
 import pytest
 
-from counter_app.service import CounterService
 from counter_app.storage.events import verify
 from counter_core import reviews
 from counter_core.reviews import ReviewError
 from tests.conftest import FakeClock
+from tests.helpers.counter import CounterService
 
 
 def _overtime_txn(service: CounterService, clock: FakeClock) -> str:

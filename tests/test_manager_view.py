@@ -13,18 +13,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from counter_app.service import CounterService
 from counter_app.ui.manager import ManagerView
 from counter_core.figures import StarRule
+from counter_core.periods import format_utc, zone
 from counter_core.transaction import Draft
+from tests.helpers.counter import CounterService
 
 DAY1, DAY2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+HALL_ZONE = zone("Asia/Shanghai")
 TARGETS = {"payment": 180.0, "sim": 300.0, "enquiry": None}
 
 
 def _at(day: dt.date, seconds: float) -> str:
-    local = dt.datetime.combine(day, dt.time(10, 0)).astimezone() + dt.timedelta(seconds=seconds)
-    return local.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """10:00 on `day` in the hall's zone (the demo configuration's), plus `seconds`."""
+    local = dt.datetime.combine(day, dt.time(10, 0), tzinfo=HALL_ZONE)
+    return format_utc(local + dt.timedelta(seconds=seconds))
 
 
 def _transaction(txn: str, staff: str, type_: str, duration: float, rating: int | None,
@@ -76,7 +79,7 @@ def fixed(service: CounterService) -> CounterService:
 
 @pytest.fixture
 def view(qtbot: QtBot, fixed: CounterService) -> ManagerView:
-    widget = ManagerView(fixed, manager="9001", today=dt.date(2026, 3, 5))
+    widget = ManagerView(fixed.manager("9001"), today=dt.date(2026, 3, 5))
     qtbot.addWidget(widget)
     widget.resize(1366, 768)
     widget.show()
@@ -259,18 +262,18 @@ def test_exports_from_the_view(view: ManagerView, tmp_path: Path) -> None:
 
 def test_head_office_panel_gets_a_tab(qtbot: QtBot, fixed: CounterService) -> None:
     panel = QLabel("sync panel")
-    widget = ManagerView(fixed, sync_panel=panel)
+    widget = ManagerView(fixed.manager(), sync_panel=panel)
     qtbot.addWidget(widget)
     assert widget.tabs.count() == 4
     assert widget.tabs.tabText(3) == "Head office"
-    bare = ManagerView(fixed)
+    bare = ManagerView(fixed.manager())
     qtbot.addWidget(bare)
     assert bare.tabs.count() == 3
     assert bare.ctx.manager == "manager"  # nobody signed in: a neutral name is recorded
 
 
 def test_an_empty_counter_opens_cleanly(qtbot: QtBot, service: CounterService) -> None:
-    widget = ManagerView(service, today=dt.date(2026, 3, 5))
+    widget = ManagerView(service.manager(), today=dt.date(2026, 3, 5))
     qtbot.addWidget(widget)
     widget.show()
     assert shown_txns(widget) == [] and widget.to_review.text()
@@ -290,3 +293,10 @@ def test_refresh_picks_up_new_transactions(view: ManagerView, fixed: CounterServ
     assert "t8" in shown_txns(view)
     assert view.unreviewed == (3, 4)
     assert view.staff.findData("1003") > 0
+
+
+def test_the_queue_shows_the_halls_wall_time(view: ManagerView) -> None:
+    """Times are the hall's (Asia/Shanghai in the demo configuration), not the PC's zone."""
+    model = view.review_tab.model
+    row = model.rows[model.row_of("t2")]  # type: ignore[index]
+    assert row.local.strftime("%Y-%m-%d %H:%M") == "2026-03-02 10:10" and row.day == DAY1

@@ -14,13 +14,13 @@ import pytest
 
 from counter_app import cli, paths
 from counter_app.config import Config
-from counter_app.service import CounterService
 from counter_app.storage.db import connect
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 from counter_core import projection
 from tests.helpers.clock import FakeClock
+from tests.helpers.counter import CounterService
 from tests.helpers.hq import (
     FaultProxy,
     HqServer,

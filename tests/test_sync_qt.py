@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 
 from counter_app.config import Config
-from counter_app.service import CounterService
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import read_status
 from counter_app.sync.uploader import RetryPolicy
 from counter_app.ui.sync_panel import HeadOfficePanel, SyncPanel
 from counter_app.ui.sync_runner import SyncRunner
 from tests.helpers.clock import FakeClock
+from tests.helpers.counter import CounterService
 from tests.helpers.hq import HqServer, counter_config, day_drafts
 
 

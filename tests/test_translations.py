@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.service import CounterService
 from counter_app.ui import i18n
 from counter_app.ui.app import CounterApp, install_translator
 from counter_app.ui.messages import translate_message
 from tests.conftest import FakeClock
+from tests.helpers.counter import CounterService
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = paths.resource_path("translations")

@@ -1,8 +1,7 @@
 """What the subcommands share: the common options, argument types, errors and the data folder.
 
 `staff_directory`, `open_readonly` and `writer_if_free` are the command line's only ways into
-the data folder; they are kept together here so that they can be replaced in one place by the
-shared data-folder opener (counter_app.storage.folder) once it exists.
+the data folder, all through the shared opener (counter_app.storage.folder).
 """
 
 from __future__ import annotations
@@ -19,9 +18,13 @@ import sqlite_utils
 
 from counter_app import paths
 from counter_app.config import Config
-from counter_app.service import ensure_demo_accounts, lock_data_dir
-from counter_app.storage.db import DatabaseError, connect, open_counter_db, quick_check
-from counter_app.storage.staff import StaffDirectory
+from counter_app.storage.folder import (
+    DatabaseDamaged,
+    DatabaseMissing,
+    DataFolderLocked,
+    open_data_folder,
+)
+from counter_app.storage.staff import StaffDirectory, ensure_demo_accounts
 from counter_core.periods import PeriodError, parse_date, parse_month
 
 
@@ -80,47 +83,31 @@ def text_output(target: str, *, encoding: str = "utf-8") -> Iterator[IO[str]]:
 @contextlib.contextmanager
 def staff_directory(config: Config, data_dir: Path) -> Iterator[StaffDirectory]:
     """The staff accounts, under the data folder's writer lock (no recovery, no backup)."""
-    lock = lock_data_dir(data_dir)
-    try:
-        opened = open_counter_db(paths.database_path(data_dir))
-        if opened.set_aside:
-            print(f"counter-app: THE DATABASE WAS DAMAGED ({opened.problem}); it was moved to "
-                  f"{opened.set_aside} and a new one started", file=sys.stderr)
-        try:
-            directory = StaffDirectory(opened.db)
-            if config.is_demo:
-                ensure_demo_accounts(directory)
-            yield directory
-        finally:
-            opened.db.conn.close()
-    finally:
-        lock.release()
+    with open_data_folder(data_dir) as folder:
+        if folder.damaged:
+            print(f"counter-app: THE DATABASE WAS DAMAGED ({folder.damaged.problem}); it was "
+                  f"moved to {folder.damaged.set_aside} and a new one started", file=sys.stderr)
+        directory = StaffDirectory(folder.db)
+        if config.is_demo:
+            ensure_demo_accounts(directory)
+        yield directory
 
 
 def open_readonly(data_dir: Path) -> sqlite_utils.Database:
     """A read-only connection to the counter database; refuses a missing or damaged one."""
-    path = paths.database_path(data_dir)
-    if not path.exists():
-        raise CliError(f"no counter database at {path}")
-    problem = quick_check(path)
-    if problem is not None:
-        raise CliError(f"{path} is damaged: {problem}")
-    return connect(path, readonly=True)
+    try:
+        return open_data_folder(data_dir, readonly=True).db
+    except (DatabaseMissing, DatabaseDamaged) as exc:
+        raise CliError(str(exc)) from None
 
 
 @contextlib.contextmanager
 def writer_if_free(data_dir: Path) -> Iterator[sqlite_utils.Database | None]:
     """The writer connection when no running app holds the data folder, else None."""
     try:
-        lock = lock_data_dir(data_dir)
-    except DatabaseError:
+        folder = open_data_folder(data_dir)
+    except DataFolderLocked:
         yield None
         return
-    try:
-        db = connect(paths.database_path(data_dir))
-        try:
-            yield db
-        finally:
-            db.conn.close()
-    finally:
-        lock.release()
+    with folder:
+        yield folder.db

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from counter_app.application.demo import write_demo_history
 from counter_app.cli.common import date_arg
 from counter_app.config import Config
-from counter_app.demo_data import write_demo_history
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +29,10 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     except ValueError as exc:
         print(f"counter-app: demo-data: {exc}", file=sys.stderr)
         return 2
+    if result.damaged:
+        print(f"counter-app: WARNING: the database failed its check ({result.damaged.problem});"
+              f" it was moved to {result.damaged.set_aside} and a new one started",
+              file=sys.stderr)
     print(f"{result.transactions} transactions ({result.events} events) over {result.days} days"
           f" written to {data_dir} in {result.seconds:.1f} s")
     return 0

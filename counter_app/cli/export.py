@@ -6,27 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-import sqlite_utils
-
-from counter_app.cli.common import (
-    CliError,
-    add_common,
-    date_arg,
-    month_arg,
-    open_readonly,
-    text_output,
-)
-from counter_app.config import Config
-from counter_app.exports import TRANSACTION_COLUMNS, local_day_bounds_utc, transaction_record
-from counter_app.manager_data import month_report, overtime_records
-from counter_app.manager_exports import (
+from counter_app.application.exports import (
     FORMATS_OVERTIME,
-    FORMATS_SUMMARY,
+    FORMATS_SUMMARY_TABLES,
+    overtime_log_records,
+    transaction_record,
     write_overtime,
-    write_summary,
+    write_summary_table,
+    write_transactions_csv,
 )
-from counter_app.storage import queries, reports
-from counter_core.tables import write_csv
+from counter_app.application.manager import Period, read_records
+from counter_app.cli.common import CliError, add_common, date_arg, month_arg, text_output
+from counter_app.config import Config
+
+FORMATS_SUMMARY = (*FORMATS_SUMMARY_TABLES, "pdf")  # the PDF is drawn by the UI's Qt writer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,44 +52,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     if args.export_command == "transactions":
-        return _transactions(args, data_dir)
+        return _transactions(args, config, data_dir)
     if args.export_command == "overtime":
-        return _overtime(args, data_dir)
+        return _overtime(args, config, data_dir)
     if args.export_command == "summary":
         return _summary(args, config, data_dir)
     raise CliError(f"{args.command}: say what to do; see `counter-app {args.command} --help`")
 
 
-def _transactions(args: argparse.Namespace, data_dir: Path) -> int:
-    start, end = local_day_bounds_utc(args.date_from, args.date_to)
-    db = open_readonly(data_dir)
-    try:
-        rows = (transaction_record(r) for r in queries.transactions(db, start, end))
+def _transactions(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    with read_records(config, data_dir) as data:
+        records = (transaction_record(r)
+                   for r in data.transactions(Period(args.date_from, args.date_to)))
         with text_output(args.output) as out:
-            count = write_csv(rows, TRANSACTION_COLUMNS, out)
-    finally:
-        db.conn.close()
+            count = write_transactions_csv(records, out)
     if args.output != "-":
         print(f"{count} transactions written to {args.output}", file=sys.stderr)
     return 0
 
 
-def _open_with_reviews(data_dir: Path) -> sqlite_utils.Database:
-    db = open_readonly(data_dir)
-    if "reviews" not in db.table_names():
-        db.conn.close()
-        raise CliError("this database predates the manager view: start counter-app once "
-                       "(or run demo-data) to upgrade it")
-    return db
-
-
-def _overtime(args: argparse.Namespace, data_dir: Path) -> int:
-    start, end = local_day_bounds_utc(args.date_from, args.date_to)
-    db = _open_with_reviews(data_dir)
-    try:
-        records = overtime_records(reports.overtime_log(db, start, end))
-    finally:
-        db.conn.close()
+def _overtime(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    with read_records(config, data_dir) as data:
+        records = overtime_log_records(data, Period(args.date_from, args.date_to))
     try:
         count = write_overtime(records, args.format, args.output)
     except OSError as exc:
@@ -107,19 +84,23 @@ def _overtime(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _summary(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    db = _open_with_reviews(data_dir)
+    if args.format == "pdf" and args.output == "-":
+        raise CliError("a PDF needs a file name for --output")
+    with read_records(config, data_dir) as data:
+        report = data.month_report(args.month)
     try:
-        report = month_report(db, args.month)
-    finally:
-        db.conn.close()
-    try:
-        count = write_summary(report, args.format, args.output,
+        if args.format == "pdf":
+            # lazy: only a PDF pays for Qt's printing and fonts
+            from counter_app.ui.manager.summary_pdf import write_summary_pdf
+
+            write_summary_pdf(report, Path(args.output),
                               hall=f"{config.hall_name} ({config.hall_id})",
                               counter=config.counter_id, language=config.language)
+            count = len(report.staff)
+        else:
+            count = write_summary_table(report, args.format, args.output)
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
     if args.output != "-":
         print(f"summary of {args.month} ({count} staff) written to {args.output}",
               file=sys.stderr)

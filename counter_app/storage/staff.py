@@ -55,7 +55,7 @@ class StaffDirectory:
         return {r["number"]: r["name"] for r in self.db.query("SELECT number, name FROM staff")}
 
     def is_empty(self) -> bool:
-        return self.db.execute("SELECT COUNT(*) FROM staff").fetchone()[0] == 0
+        return bool(self.db.execute("SELECT COUNT(*) FROM staff").fetchone()[0] == 0)
 
     def sign_in(self, number: str, pin: str) -> Staff:
         """The staff member, or SignInError; five wrong PINs lock the account for five minutes."""
@@ -89,3 +89,19 @@ class StaffDirectory:
             [row["number"]],
         )
         return Staff(row["number"], row["name"], row["role"], row["photo"])
+
+
+#: The accounts a fresh demo data folder gets (README lists them).
+DEMO_ACCOUNTS = (
+    ("1001", "王芳", "staff", "1234"),
+    ("1002", "李强", "staff", "1234"),
+    ("1003", "张敏", "staff", "1234"),
+    ("9001", "陈经理", "manager", "9999"),
+)
+
+
+def ensure_demo_accounts(directory: StaffDirectory) -> None:
+    """A fresh demo data folder gets the demo accounts README lists."""
+    if directory.is_empty():
+        for number, name, role, pin in DEMO_ACCOUNTS:
+            directory.add(number, name, role, pin)

@@ -1,4 +1,4 @@
-"""Start-up only: build the service, the controller and both windows, wire them, run Qt."""
+"""Start-up only: build the counter, the controller and both windows, wire them, run Qt."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from counter_app import paths
+from counter_app.application.counter import Counter
+from counter_app.application.errors import ApplicationError, StorageFailed
 from counter_app.config import Config
-from counter_app.service import CounterService
-from counter_app.storage.db import DatabaseError
-from counter_app.storage.queries import served_today
 from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import translations_dir
@@ -54,7 +53,7 @@ def install_translator(app: QApplication, language: str) -> list[QTranslator]:
 class CounterApp:
     """Both windows around one controller; keeps the customer screen where it belongs."""
 
-    def __init__(self, service: CounterService) -> None:
+    def __init__(self, service: Counter) -> None:
         self.service = service
         self.controller = CounterController(service)
         self.staff_window = StaffWindow(self.controller)
@@ -69,7 +68,7 @@ class CounterApp:
         self._backup_timer.start()
         QTimer.singleShot(0, service.backup_if_due)
         if service.recovered:
-            interrupted = sum(1 for e in service.recovered if e.kind == "interrupted")
+            interrupted = service.interrupted_at_start
             self.staff_window.counter_page.banner.setText(QCoreApplication.translate("StaffWindow",
                 "The app did not close normally last time: %1 running transaction(s) were "
                 "recorded as interrupted, with the time known so far.")
@@ -96,7 +95,12 @@ class CounterApp:
             self._last_view = view
 
     def _update_served_today(self) -> None:
-        self.staff_window.counter_page.set_today(served_today(self.service.db))
+        try:
+            served = self.service.served_today()
+        except StorageFailed:
+            log.warning("could not count today's transactions")
+            return
+        self.staff_window.counter_page.set_today(served)
 
 
 def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWidget) -> None:
@@ -128,11 +132,11 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
     install_translator(app, config.language)
     try:
         # the daily backup (VACUUM INTO, a second on a big database) waits for the windows
-        service = CounterService(config, data_dir, backup_now=False)
-    except DatabaseError as exc:
+        service = Counter(config, data_dir, backup_now=False)
+    except ApplicationError as exc:
         if not smoke_test:
-            QMessageBox.critical(None, "Counter App", str(exc))
-        print(f"counter-app: {exc}", file=sys.stderr)
+            QMessageBox.critical(None, "Counter App", exc.message)
+        print(f"counter-app: {exc.message}", file=sys.stderr)
         return 2
     counter = CounterApp(service)
     counter.show()

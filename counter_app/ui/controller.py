@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from counter_app.service import CounterService
-from counter_app.storage.staff import SignInError
+from counter_app.application.counter import Counter, CounterState
+from counter_app.application.errors import SignInRefused, StorageFailed
+from counter_app.config import Config
 from counter_core.transaction import CounterError, CustomerView, Phase
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,10 @@ class CounterController(QObject):
     ticked = Signal()  # the running timer moved on
     problem = Signal(str)  # an action was refused or could not be saved
 
-    def __init__(self, service: CounterService, parent: QObject | None = None) -> None:
+    def __init__(self, counter: Counter, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.service = service
-        self.machine = service.machine
+        self.counter = counter
+        self.state: CounterState = counter.state
         self._tick = QTimer(self, interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
         self._tick.timeout.connect(self.ticked)
         self._heartbeat = QTimer(self, interval=HEARTBEAT_MS)
@@ -40,49 +40,55 @@ class CounterController(QObject):
         self._deadline = QTimer(self, singleShot=True)
         self._deadline.timeout.connect(self.poll)
 
+    @property
+    def config(self) -> Config:
+        return self.counter.config
+
     # ---- actions ------------------------------------------------------------------------------
 
     def sign_in(self, number: str, pin: str) -> str | None:
         """None when signed in, else the reason to show."""
         try:
-            self.service.sign_in(number, pin)
-        except SignInError as exc:
+            self.counter.sign_in(number, pin)
+        except SignInRefused as exc:
+            return exc.message
+        except CounterError as exc:
             return str(exc)
-        except (CounterError, sqlite3.Error) as exc:
-            return self._describe(exc)
+        except StorageFailed as exc:
+            return exc.message
         self._after()
         return None
 
     def sign_out(self) -> None:
-        self._act(self.machine.sign_out)
+        self._act(self.counter.sign_out)
 
     def start_transaction(self) -> None:
-        self._act(self.machine.start)
+        self._act(self.counter.start_transaction)
 
     def complete_transaction(self) -> None:
-        self._act(self.machine.complete)
+        self._act(self.counter.complete)
 
     def void_transaction(self) -> None:
-        self._act(self.machine.void)
+        self._act(self.counter.void)
 
     def next_type(self) -> None:
-        self._act(self.machine.next_type)
+        self._act(self.counter.next_type)
 
     def select_type(self, code: str) -> None:
-        self._act(lambda: self.machine.select_type(code))
+        self._act(lambda: self.counter.change_type(code))
 
     def give_overtime_reason(self, code: str) -> None:
-        self._act(lambda: self.machine.give_overtime_reason(code))
+        self._act(lambda: self.counter.give_overtime_reason(code))
 
     def rate(self, value: int) -> bool:
-        return bool(self._act(lambda: self.machine.rate(value)))
+        return bool(self._act(lambda: self.counter.rate(value)))
 
     def give_rating_reason(self, code: str) -> bool:
-        return bool(self._act(lambda: self.machine.give_rating_reason(code)))
+        return bool(self._act(lambda: self.counter.give_rating_reason(code)))
 
     def poll(self) -> None:
         """Close what has timed out (rating window, thank-you page); tests call it directly."""
-        self._act(self.machine.expire)
+        self._act(self.counter.expire)
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -92,44 +98,35 @@ class CounterController(QObject):
         except CounterError as exc:
             self.problem.emit(str(exc))
             return None
-        except sqlite3.Error as exc:
-            log.exception("could not save")
-            self.problem.emit(self._describe(exc))
+        except StorageFailed as exc:  # logged by the application layer
+            self.problem.emit(exc.message)
             return None
         self._after()
         return result
 
-    @staticmethod
-    def _describe(exc: Exception) -> str:
-        if isinstance(exc, sqlite3.Error):
-            return (
-                f"NOT SAVED: the database refused the record ({exc}). Nothing already recorded "
-                "is lost; free disk space or call support, then try again."
-            )
-        return str(exc)
-
     def _after(self) -> None:
-        running = self.machine.phase is Phase.SERVING
+        state = self.state
+        running = state.phase is Phase.SERVING
         if running and not self._tick.isActive():
             self._tick.start()
             self._heartbeat.start()
         elif not running:
             self._tick.stop()
             self._heartbeat.stop()
-        deadline = self.machine.next_deadline()
+        deadline = state.next_deadline()
         if deadline is None:
             self._deadline.stop()
         else:
-            wait_ms = max(0, int((deadline - self.machine.clock()) * 1000) + 20)
+            wait_ms = max(0, int((deadline - state.clock()) * 1000) + 20)
             self._deadline.start(wait_ms)
         self.changed.emit()
 
     def _save_heartbeat(self) -> None:
         try:
-            self.service.heartbeat()
-        except sqlite3.Error:
-            log.exception("heartbeat not saved")
+            self.counter.heartbeat()
+        except StorageFailed:
+            log.warning("heartbeat not saved")
 
     @property
     def customer_view(self) -> CustomerView:
-        return self.machine.customer_view()
+        return self.state.customer_view()

@@ -6,6 +6,8 @@ no way into staff functions: only the rating buttons, the reason buttons and key
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+from counter_app.ui.widgets import named
 from counter_core.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
 from counter_core.transaction import CustomerView, Staff, TransactionType
 
@@ -44,6 +47,8 @@ def _bilingual(zh: str, en: str) -> str:
     return f"{zh}\n{en}"
 
 
+W = TypeVar("W", bound=QWidget)
+
 class _Page(QWidget):
     """A page whose fonts follow the screen's height, so the text reads from two metres."""
 
@@ -51,7 +56,7 @@ class _Page(QWidget):
         super().__init__(parent)
         self.scaled: list[tuple[QWidget, float, bool]] = []
 
-    def scale(self, widget: QWidget, share_of_height: float, bold: bool = False) -> QWidget:
+    def scale(self, widget: W, share_of_height: float, bold: bool = False) -> W:
         self.scaled.append((widget, share_of_height, bold))
         return widget
 
@@ -78,8 +83,8 @@ class CustomerScreen(QWidget):
     def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.machine = controller.machine
-        config = controller.service.config
+        self.state = controller.state
+        config = controller.config
         self.setObjectName("customer")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle("Counter App — Customer Screen / 客户屏")
@@ -133,7 +138,7 @@ class CustomerScreen(QWidget):
         page = _Page()
         box = QVBoxLayout(page)
         box.addWidget(page.scale(_label("服务监督牌  Service Supervision"), 0.05, True))
-        card = QWidget(objectName="signcard")
+        card = named(QWidget(), "signcard")
         card.setStyleSheet("QWidget#signcard { background: white; border-radius: 18px; }"
                            "QLabel { color: #0d3b66; }")
         card.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -210,7 +215,7 @@ class CustomerScreen(QWidget):
         grid.setSpacing(18)
         buttons: list[QPushButton] = []
         for index, choice in enumerate(POOR_RATING_REASONS):
-            button = QPushButton(f"{index + 1}  {choice.zh}\n{choice.en}", objectName="reason")
+            button = named(QPushButton(f"{index + 1}  {choice.zh}\n{choice.en}"), "reason")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.setMinimumHeight(90)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -261,7 +266,7 @@ class CustomerScreen(QWidget):
 
     def refresh(self) -> None:
         view = self.controller.customer_view
-        staff = self.machine.staff
+        staff = self.state.staff
         if staff is not None and staff != self._shown_staff:  # a sign-in, not every action
             self.sign_name.setText(staff.name)
             self.sign_number.setText(f"工号 Staff No.  {staff.number}")
@@ -273,7 +278,7 @@ class CustomerScreen(QWidget):
         self.refresh_timer()
 
     def refresh_timer(self) -> None:
-        running = self.machine.running
+        running = self.state.running
         if running is None:
             return
         kind = running.type

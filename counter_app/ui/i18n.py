@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import platformdirs
+import PySide6
 
 from counter_app import paths
 
@@ -27,15 +28,10 @@ def ts_path(language: str) -> Path:
 
 def lrelease_command() -> list[str] | None:
     """How to run Qt's lrelease: the binary in the PySide6 wheel, else pyside6-lrelease."""
-    try:
-        import PySide6
-
-        folder = Path(PySide6.__file__).resolve().parent
-        for name in ("lrelease", "lrelease.exe"):
-            if (folder / name).is_file():
-                return [str(folder / name)]
-    except ImportError:  # pragma: no cover - PySide6 is a dependency
-        pass
+    folder = Path(PySide6.__file__).resolve().parent
+    for name in ("lrelease", "lrelease.exe"):
+        if (folder / name).is_file():
+            return [str(folder / name)]
     tool = shutil.which("pyside6-lrelease")
     return [tool] if tool else None
 

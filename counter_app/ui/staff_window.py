@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -25,13 +24,13 @@ from PySide6.QtWidgets import (
 
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
+from counter_app.ui.messages import translate_message
+from counter_app.ui.sync_panel import HeadOfficePanel
+from counter_app.ui.sync_runner import SyncRunner
+from counter_app.ui.widgets import label, named
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
 from counter_core.transaction import Phase
-
-if TYPE_CHECKING:
-    from counter_app.ui.sync_runner import SyncRunner
-from counter_app.ui.messages import translate_message
 
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
@@ -62,13 +61,13 @@ class SignInPage(QWidget):
         super().__init__(parent)
         self.setObjectName("page")
         self.controller = controller
-        config = controller.service.config
+        config = controller.config
         self.number = QLineEdit(placeholderText=self.tr("Staff number"))
         self.pin = QLineEdit(placeholderText=self.tr("PIN"), echoMode=QLineEdit.EchoMode.Password)
-        self.button = QPushButton(self.tr("Sign in"), objectName="start")
-        self.error = QLabel(objectName="error", wordWrap=True)
-        title = QLabel(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
-                       .replace("%2", config.hall_name), objectName="title")
+        self.button = named(QPushButton(self.tr("Sign in")), "start")
+        self.error = label("error", wrap=True)
+        title = label("title", self.tr("Counter %1 · %2").replace("%1", config.counter_id)
+                      .replace("%2", config.hall_name))
         box = QVBoxLayout()
         box.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
         box.addSpacing(12)
@@ -107,67 +106,82 @@ class CounterPage(QWidget):
         super().__init__(parent)
         self.setObjectName("page")
         self.controller = controller
-        self.machine = controller.machine
-        self.language = controller.service.config.language
+        self.state = controller.state
+        self.language = controller.config.language
+        self._init_header()
+        self._init_types()
+        self._init_actions()
+        self._init_messages()
+        self._init_reasons()
+        self._init_layout()
+        self._connect_signals()
 
-        self.who = QLabel(objectName="title")
-        self.where = QLabel(objectName="muted")
+    def _init_header(self) -> None:
+        self.who = label("title")
+        self.where = label("muted")
         self.sign_out_button = QPushButton(self.tr("Sign out"))
+        self.hourglass = Hourglass()
+        self.hourglass.overtime_label = self.tr("OVERTIME")
+
+    def _init_types(self) -> None:
+        self.type_group = QButtonGroup(self, exclusive=True)
+        self.type_buttons: dict[str, QPushButton] = {}
+        for kind in self.state.types:
+            target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
+                      if kind.target_s else self.tr("untimed"))
+            button = QPushButton(f"{kind.name(self.language)}  ·  {target}")
+            button.setCheckable(True)
+            button.setProperty("type", True)
+            self.type_group.addButton(button)
+            self.type_buttons[kind.code] = button
+
+    def _init_actions(self) -> None:
+        self.start_button = named(QPushButton(self.tr("Start  (F1)")), "start")
+        self.done_button = named(QPushButton(self.tr("Done  (F2)")), "done")
+        self.next_button = QPushButton(self.tr("Next type  (F3)"))
+        self.void_button = QPushButton(self.tr("Void  (F4)"))
+        for button in (self.start_button, self.done_button):
+            button.setMinimumHeight(64)
+
+    def _init_messages(self) -> None:
+        self.status = label("status", wrap=True)
+        self.today = label("muted")
+        self.message = label("error", wrap=True)
+        self.banner = label("banner", wrap=True, visible=False)
+        self._message_timer = QTimer(self, singleShot=True, interval=8000)
+
+    def _init_reasons(self) -> None:
+        self.reasons = named(QFrame(), "reasons")
+        self.reasons.setVisible(False)
+        reasons_box = QVBoxLayout(self.reasons)
+        reasons_box.addWidget(label("title",
+                                    self.tr("Overtime: why did it take longer? (one press)")))
+        grid = QGridLayout()
+        self.reason_buttons: dict[str, QPushButton] = {}
+        for index, choice in enumerate(OVERTIME_REASONS):
+            text = choice.zh if self.language.startswith("zh") else choice.en
+            button = QPushButton(text)
+            self.reason_buttons[choice.code] = button
+            grid.addWidget(button, index // 3, index % 3)
+        reasons_box.addLayout(grid)
+
+    def _init_layout(self) -> None:
         header = QHBoxLayout()
         header.addWidget(self.who)
         header.addSpacing(16)
         header.addWidget(self.where)
         header.addStretch()
         header.addWidget(self.sign_out_button)
-
-        self.hourglass = Hourglass()
-        self.hourglass.overtime_label = self.tr("OVERTIME")
-
-        self.type_group = QButtonGroup(self, exclusive=True)
         types_box = QVBoxLayout()
-        types_box.addWidget(QLabel(self.tr("Transaction type (F3)"), objectName="muted"))
-        self.type_buttons: dict[str, QPushButton] = {}
-        for kind in self.machine.types:
-            target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
-                      if kind.target_s else self.tr("untimed"))
-            button = QPushButton(f"{kind.name(self.language)}  ·  {target}", checkable=True)
-            button.setProperty("type", True)
-            button.clicked.connect(lambda _=False, code=kind.code: controller.select_type(code))
-            self.type_group.addButton(button)
-            self.type_buttons[kind.code] = button
+        types_box.addWidget(label("muted", self.tr("Transaction type (F3)")))
+        for button in self.type_buttons.values():
             types_box.addWidget(button)
         types_box.addStretch()
-
-        self.start_button = QPushButton(self.tr("Start  (F1)"), objectName="start")
-        self.done_button = QPushButton(self.tr("Done  (F2)"), objectName="done")
-        self.next_button = QPushButton(self.tr("Next type  (F3)"))
-        self.void_button = QPushButton(self.tr("Void  (F4)"))
-        for button in (self.start_button, self.done_button):
-            button.setMinimumHeight(64)
         actions = QGridLayout()
         actions.addWidget(self.start_button, 0, 0)
         actions.addWidget(self.done_button, 0, 1)
         actions.addWidget(self.next_button, 1, 0)
         actions.addWidget(self.void_button, 1, 1)
-
-        self.status = QLabel(objectName="status", wordWrap=True)
-        self.today = QLabel(objectName="muted")
-        self.message = QLabel(objectName="error", wordWrap=True)
-        self.banner = QLabel(objectName="banner", wordWrap=True, visible=False)
-
-        self.reasons = QFrame(objectName="reasons", visible=False)
-        reasons_box = QVBoxLayout(self.reasons)
-        reasons_box.addWidget(QLabel(self.tr("Overtime: why did it take longer? (one press)"),
-                                     objectName="title"))
-        grid = QGridLayout()
-        for index, choice in enumerate(OVERTIME_REASONS):
-            text = choice.zh if self.language.startswith("zh") else choice.en
-            button = QPushButton(text)
-            button.clicked.connect(
-                lambda _=False, code=choice.code: controller.give_overtime_reason(code))
-            grid.addWidget(button, index // 3, index % 3)
-        reasons_box.addLayout(grid)
-
         right = QVBoxLayout()
         right.addLayout(types_box)
         right.addLayout(actions)
@@ -183,13 +197,19 @@ class CounterPage(QWidget):
         layout.addWidget(self.reasons)
         layout.addWidget(self.message)
 
+    def _connect_signals(self) -> None:
+        controller = self.controller
+        for code, button in self.type_buttons.items():
+            button.clicked.connect(lambda _=False, code=code: controller.select_type(code))
+        for code, button in self.reason_buttons.items():
+            button.clicked.connect(
+                lambda _=False, code=code: controller.give_overtime_reason(code))
         self.start_button.clicked.connect(controller.start_transaction)
         self.done_button.clicked.connect(controller.complete_transaction)
         self.next_button.clicked.connect(controller.next_type)
         self.void_button.clicked.connect(controller.void_transaction)
         self.sign_out_button.clicked.connect(controller.sign_out)
         controller.ticked.connect(self.refresh_timer)
-        self._message_timer = QTimer(self, singleShot=True, interval=8000)
         self._message_timer.timeout.connect(self.message.clear)
         controller.problem.connect(self.show_problem)
 
@@ -198,29 +218,29 @@ class CounterPage(QWidget):
         self._message_timer.start()
 
     def refresh(self) -> None:
-        machine = self.machine
-        staff = machine.staff
+        state = self.state
+        staff = state.staff
         if staff is not None:
             self.who.setText(f"{staff.name}  ({staff.number})")
-        config = self.controller.service.config
+        config = self.controller.config
         self.where.setText(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
                            .replace("%2", config.hall_name))
-        serving = machine.phase is Phase.SERVING
-        waiting_reason = machine.overtime_reason_for is not None
+        serving = state.phase is Phase.SERVING
+        waiting_reason = state.overtime_reason_for is not None
         self.start_button.setEnabled(not serving and not waiting_reason)
         self.done_button.setEnabled(serving)
-        self.void_button.setEnabled(machine.can_void())
+        self.void_button.setEnabled(state.can_void())
         self.sign_out_button.setEnabled(not serving)
-        self.type_buttons[machine.selected_type.code].setChecked(True)
+        self.type_buttons[state.selected_type.code].setChecked(True)
         self.reasons.setVisible(waiting_reason)
         self.status.setText(self._status_text())
         self.refresh_timer()
 
     def _status_text(self) -> str:
-        machine = self.machine
-        if machine.phase is Phase.SERVING:
+        state = self.state
+        if state.phase is Phase.SERVING:
             return self.tr("Serving…")
-        rated = machine.customer_has_rated
+        rated = state.customer_has_rated
         if rated is None:
             return self.tr("Ready for the next customer: press Start (F1)")
         if rated:
@@ -228,21 +248,21 @@ class CounterPage(QWidget):
         return self.tr("Waiting for the customer's rating…")
 
     def refresh_timer(self) -> None:
-        machine = self.machine
-        reading = machine.reading()
+        state = self.state
+        reading = state.reading()
         if reading is not None:
             self.hourglass.show_reading(
                 reading.fraction_elapsed, reading.display_text(), overtime=reading.is_overtime,
                 caption=self.tr("time left") if reading.timed else self.tr("elapsed (untimed)"))
-            self.void_button.setEnabled(machine.can_void())
+            self.void_button.setEnabled(state.can_void())
             return
-        last = machine.last_reading
-        if last is not None and (machine.rating is not None or machine.overtime_reason_for):
+        last = state.last_reading
+        if last is not None and (state.rating is not None or state.overtime_reason_for):
             self.hourglass.show_reading(
                 last.fraction_elapsed, format_mmss(last.elapsed_s), overtime=last.is_overtime,
                 running=False, caption=self.tr("last transaction"))
         else:
-            target = machine.selected_type.target_s
+            target = state.selected_type.target_s
             self.hourglass.show_reading(
                 0.0, format_mmss(target) if target else "--:--", overtime=False, running=False,
                 caption=self.tr("ready"))
@@ -257,7 +277,7 @@ class StaffWindow(QMainWindow):
     def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        config = controller.service.config
+        config = controller.config
         self.setWindowTitle(self.tr("Counter App — Counter %1 · %2")
                             .replace("%1", config.counter_id).replace("%2", config.hall_name))
         self.setStyleSheet(STYLE)
@@ -286,12 +306,12 @@ class StaffWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Quitting signs out; a running transaction is left to be recorded as interrupted."""
-        machine = self.controller.machine
-        if machine.running is not None:
+        state = self.controller.state
+        if state.running is not None:
             if not self.confirm_quit_while_running():
                 event.ignore()
                 return
-        elif machine.staff is not None and machine.overtime_reason_for is None:
+        elif state.staff is not None and state.overtime_reason_for is None:
             self.controller.sign_out()
         event.accept()
         QApplication.quit()
@@ -302,22 +322,22 @@ class StaffWindow(QMainWindow):
             self.tr("A transaction is running. Quit anyway? It will be recorded as interrupted."))
         return answer == QMessageBox.StandardButton.Yes
 
-    def _guarded(self, action):  # type: ignore[no-untyped-def]
+    def _guarded(self, action: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
-            if self.controller.machine.staff is not None:
+            if self.controller.state.staff is not None:
                 action()
 
         return run
 
     def refresh(self) -> None:
-        machine = self.controller.machine
-        if machine.staff is None:
+        state = self.controller.state
+        if state.staff is None:
             self._drop_manager_view()
             if self.stack.currentWidget() is not self.sign_in_page:
                 self.stack.setCurrentWidget(self.sign_in_page)
                 self.sign_in_page.reset()
             return
-        if machine.staff.is_manager:
+        if state.staff.is_manager:
             self._show_manager_tabs()
         elif self.stack.currentWidget() is not self.counter_page:
             self.stack.setCurrentWidget(self.counter_page)
@@ -331,13 +351,14 @@ class StaffWindow(QMainWindow):
         self.stack.setCurrentWidget(self.tabs)
 
     def build_manager_view(self) -> QWidget:
+        # lazy, deliberately: the manager view loads QtCharts, which a clerk's start never needs
         from counter_app.ui.manager import ManagerView
-        from counter_app.ui.sync_panel import HeadOfficePanel
 
-        service = self.controller.service
+        counter = self.controller.counter
         runner = self.sync_runner
-        panel = HeadOfficePanel(runner, service.staff.names()) if runner is not None else None
-        return ManagerView(service, parent=self, sync_panel=panel)
+        panel = (HeadOfficePanel(runner, counter.staff_names()) if runner is not None
+                 else None)
+        return ManagerView(counter.manager(), parent=self, sync_panel=panel)
 
     def _drop_manager_view(self) -> None:
         if self.manager_view is None:

@@ -21,11 +21,15 @@ from PySide6.QtWidgets import (
 
 from counter_app.sync.state import SyncStatus, parse_utc
 from counter_app.ui.sync_runner import SyncRunner
+from counter_app.ui.widgets import label, named
+from counter_core.periods import today as periods_today
+from counter_core.periods import zone
 
 
-def _local(text: str | None) -> str:
+def _local(text: str | None, tz: str) -> str:
+    """A stored UTC time as the hall's wall-clock time."""
     moment = parse_utc(text)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 class SyncPanel(QWidget):
@@ -34,11 +38,11 @@ class SyncPanel(QWidget):
     def __init__(self, runner: SyncRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.button = QPushButton(self.tr("Sync now"), objectName="syncNow")
+        self.button = named(QPushButton(self.tr("Sync now")), "syncNow")
         self.button.clicked.connect(runner.sync_now)
-        self.state = QLabel(objectName="syncState")
-        self.detail = QLabel(objectName="syncDetail", wordWrap=True)
-        self.next = QLabel(objectName="syncNext")
+        self.state = label("syncState")
+        self.detail = label("syncDetail", wrap=True)
+        self.next = label("syncNext")
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Head office sync")))
         top.addStretch(1)
@@ -69,19 +73,19 @@ class SyncPanel(QWidget):
             self.detail.clear()
         elif status.ok:
             self.state.setText(self.tr("Last sync: %1 — OK").replace(
-                "%1", _local(status.finished_at)))
+                "%1", _local(status.finished_at, self.runner.time_zone)))
             self.detail.setText(self.tr("%1 events sent; head office holds all %2 events")
                                 .replace("%1", str(status.sent))
                                 .replace("%2", str(status.acked_seq)))
         else:
             self.state.setText(self.tr("Last sync: %1 — FAILED").replace(
-                "%1", _local(status.finished_at)))
+                "%1", _local(status.finished_at, self.runner.time_zone)))
             pending = status.pending
             waiting = ("" if pending is None else " " + self.tr("(%1 events waiting)")
                        .replace("%1", str(pending)))
             self.detail.setText(self.tr("Error: %1").replace("%1", status.error or "?") + waiting
                                 + "\n" + self.tr("Last successful sync: %1").replace(
-                                    "%1", _local(status.last_success_at)))
+                                    "%1", _local(status.last_success_at, self.runner.time_zone)))
         when = self.runner.next_run
         self.next.setText(self.tr("Next sync: %1").replace(
             "%1", when.strftime("%Y-%m-%d %H:%M") if when else "—"))
@@ -114,15 +118,15 @@ class HallPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.staff_names = staff_names or {}
-        day = today or dt.date.today()
-        self.month = QComboBox(objectName="hallMonth")
+        day = today or periods_today(runner.time_zone)
+        self.month = named(QComboBox(), "hallMonth")
         for back in range(6):
             self.month.addItem(_month_back(day, back))
-        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="hallRefresh")
+        self.refresh_button = named(QPushButton(self.tr("Refresh")), "hallRefresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.month.currentIndexChanged.connect(lambda _index: self.refresh())
-        self.message = QLabel(objectName="hallMessage", wordWrap=True)
-        self.total = QLabel(objectName="hallTotal", wordWrap=True)
+        self.message = label("hallMessage", wrap=True)
+        self.total = label("hallTotal", wrap=True)
         self.counters = self._table([
             self.tr("Counter"), self.tr("Last sync"), self.tr("Served"),
             self.tr("Service level"), self.tr("Satisfaction"), self.tr("Participation"),
@@ -149,7 +153,7 @@ class HallPanel(QWidget):
             self.message.setText(self.tr("No head office configured"))
 
     def _table(self, headers: list[str], name: str) -> QTableWidget:
-        table = QTableWidget(0, len(headers), objectName=name)
+        table = named(QTableWidget(0, len(headers)), name)
         table.setHorizontalHeaderLabels(headers)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
@@ -182,7 +186,8 @@ class HallPanel(QWidget):
         rows = []
         for counter in sorted(set(synced) | set(by_counter)):
             figures = by_counter.get(counter, {})
-            rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at")),
+            rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at"),
+                                         self.runner.time_zone),
                          str(figures.get("completed", 0)),
                          _pct(figures.get("service_level_pct")),
                          _pct(figures.get("satisfaction_pct")),

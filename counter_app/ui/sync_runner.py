@@ -2,7 +2,7 @@
 
 The worker thread only reads the counter database (its own read-only connection) and talks
 HTTP; the new mark and status come back by signal and are written by the main thread through
-the service's single writer connection.
+the counter's single writer (`Counter.record_sync_status`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,19 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from counter_app import paths
-from counter_app.service import CounterService
-from counter_app.storage.db import connect
-from counter_app.storage.events import utc_now
+from counter_app.application.counter import Counter
+from counter_app.application.errors import ApplicationError
+from counter_app.application.sync import upload_pending
 from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
-from counter_app.sync.state import SyncStatus, read_status, record_status
-from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
+from counter_app.sync.state import SyncStatus
+from counter_app.sync.uploader import RetryPolicy
+from counter_core.periods import utc_now, zone
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,6 @@ ClientFactory = Callable[[], HeadOfficeClient]
 Now = Callable[[], dt.datetime]
 
 
-def _local_now() -> dt.datetime:
-    return dt.datetime.now().astimezone()
-
-
 class _Carrier(QObject):
     finished = Signal(object)  # SyncStatus, emitted from the worker thread
 
@@ -45,11 +42,11 @@ class _Carrier(QObject):
 class _SyncJob(QRunnable):
     """One sync run on a pool thread: read-only database, HTTP, nothing written."""
 
-    def __init__(self, db_path: str, make_client: ClientFactory, cancelled: threading.Event,
+    def __init__(self, data_dir: Path, make_client: ClientFactory, cancelled: threading.Event,
                  retry: RetryPolicy | None) -> None:
         super().__init__()
         self.setAutoDelete(False)  # Python keeps it (and its carrier) until the result is in
-        self.db_path = db_path
+        self.data_dir = data_dir
         self.make_client = make_client
         self.cancelled = cancelled
         self.retry = retry
@@ -57,14 +54,9 @@ class _SyncJob(QRunnable):
 
     def run(self) -> None:
         try:
-            reader = connect(self.db_path, readonly=True)
-            try:
-                with self.make_client() as client:
-                    status = Uploader(LocalLog(reader), client, retry=self.retry,
-                                      cancelled=self.cancelled.is_set,
-                                      sleep=self._sleep).run()
-            finally:
-                reader.conn.close()
+            with self.make_client() as client:
+                status = upload_pending(self.data_dir, client, retry=self.retry,
+                                        cancelled=self.cancelled.is_set, sleep=self._sleep)
         except SyncError as exc:
             status = SyncStatus(ok=False, finished_at=utc_now(), error=str(exc),
                                 permanent=True)
@@ -108,8 +100,8 @@ class SyncRunner(QObject):
     hall_loaded = Signal(object)  # the GET /api/v1/hall answer (a dict)
     hall_failed = Signal(str)
 
-    def __init__(self, service: CounterService, parent: QObject | None = None, *,
-                 make_client: ClientFactory | None = None, now: Now = _local_now,
+    def __init__(self, service: Counter, parent: QObject | None = None, *,
+                 make_client: ClientFactory | None = None, now: Now | None = None,
                  retry: RetryPolicy | None = None) -> None:
         super().__init__(parent)
         self.service = service
@@ -119,18 +111,29 @@ class SyncRunner(QObject):
                                                  config.sync_window)
         self._make_client = make_client or (
             lambda: HeadOfficeClient.from_config(config, timeout=CLIENT_TIMEOUT))
-        self._now = now
+        hall_zone = zone(config.time_zone)
+        #: the nightly window is the hall's night, whatever zone this PC is set to
+        self._now: Now = now or (lambda: dt.datetime.now(hall_zone))
         self._retry = retry
-        self._db_path = str(paths.database_path(service.data_dir))
+        self._data_dir = service.data_dir
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._cancel = threading.Event()
         self._job: _SyncJob | None = None
         self._hall_job: _HallJob | None = None
-        self.status: SyncStatus | None = read_status(service.db)
+        try:
+            self.status: SyncStatus | None = service.sync_status()
+        except ApplicationError as exc:
+            log.error("could not read the sync status: %s", exc)
+            self.status = None
         self.next_run: dt.datetime | None = None
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_timer)
+
+    @property
+    def time_zone(self) -> str:
+        """The hall's zone: its night for the schedule, its days and months for the figures."""
+        return self.service.config.time_zone
 
     @property
     def busy(self) -> bool:
@@ -147,7 +150,7 @@ class SyncRunner(QObject):
         if self.busy or not self.configured:
             return False
         self._timer.stop()
-        self._job = _SyncJob(self._db_path, self._make_client, self._cancel, self._retry)
+        self._job = _SyncJob(self._data_dir, self._make_client, self._cancel, self._retry)
         self._job.carrier.finished.connect(self._on_finished)
         self.busy_changed.emit(True)
         self._pool.start(self._job)
@@ -195,7 +198,7 @@ class SyncRunner(QObject):
     def _on_finished(self, status: SyncStatus) -> None:
         self._job = None
         try:
-            self.status = record_status(self.service.db, status)  # the writer, on this thread
+            self.status = self.service.record_sync_status(status)  # the writer, this thread
         except Exception as exc:  # the status is a convenience; the counter goes on
             log.error("could not record the sync status: %s", exc)
             self.status = status.after(self.status)

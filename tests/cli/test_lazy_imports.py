@@ -49,7 +49,7 @@ def modules_after(argv: list[str]) -> tuple[int, str, set[str]]:
 def forbidden_for_verify(modules: set[str]) -> set[str]:
     return {m for m in modules
             if m.split(".")[0] in {"httpx", "PySide6"}
-            or m == "counter_app.demo_data" or m.startswith("counter_app.sync")
+            or m == "counter_app.application.demo" or m.startswith("counter_app.sync")
             or m.startswith("counter_app.ui")
             or m in ADMIN_MODULES - {"counter_app.cli.verify"}}
 

@@ -10,7 +10,6 @@ import pytest
 import sqlite_utils
 
 from counter_app import paths
-from counter_app.service import CounterService
 from counter_app.storage import db as db_module
 from counter_app.storage.db import (
     SCHEMA_VERSION,
@@ -23,6 +22,7 @@ from counter_app.storage.db import (
 )
 from counter_app.storage.events import EventStore, verify
 from counter_core.transaction import Draft
+from tests.helpers.counter import CounterService
 
 
 def pragmas(database: sqlite_utils.Database) -> dict[str, object]:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from counter_app import paths
 from counter_app.cli import main
-from counter_app.service import CounterService
+from counter_app.storage import db as db_module
 from counter_app.ui.app import CounterApp
 from counter_core.transaction import CustomerView, Phase
 from tests.conftest import FakeClock
+from tests.helpers.counter import CounterService
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def test_keyboard_only_transaction_is_recorded_with_rating(qtbot, counter, servi
     assert "1001" in customer.sign_number.text()
 
     press(qtbot, staff, Qt.Key.Key_F1)
-    assert service.machine.phase is Phase.SERVING
+    assert service.state.phase is Phase.SERVING
     assert customer.stack.currentWidget() is customer.service_page
     clock.advance(95.4)
     counter.controller.ticked.emit()
@@ -141,7 +144,7 @@ def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
     sign_in(qtbot, counter)
     press(qtbot, staff, Qt.Key.Key_F1)
     press(qtbot, staff, Qt.Key.Key_F3)  # payment → SIM card (300 s)
-    assert service.machine.running.type.code == "sim"
+    assert service.state.running.type.code == "sim"
     clock.advance(301)
     counter.controller.ticked.emit()
     assert counter.customer_screen.hourglass.overtime
@@ -149,7 +152,7 @@ def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
     press(qtbot, staff, Qt.Key.Key_F2)
     assert staff.counter_page.reasons.isVisible()
     press(qtbot, staff, Qt.Key.Key_F1)  # refused until the reason is given
-    assert service.machine.phase is Phase.IDLE
+    assert service.state.phase is Phase.IDLE
     assert staff.counter_page.message.text()
     staff.counter_page.reasons.findChildren(type(staff.counter_page.start_button))[0].click()
     row = rows(service)[0]
@@ -172,7 +175,7 @@ def test_void_only_within_grace(qtbot, counter, service, clock: FakeClock):
     counter.controller.ticked.emit()
     assert not staff.counter_page.void_button.isEnabled()
     press(qtbot, staff, Qt.Key.Key_F4)
-    assert service.machine.phase is Phase.SERVING
+    assert service.state.phase is Phase.SERVING
     assert "Void" in staff.counter_page.message.text() or staff.counter_page.message.text()
 
 
@@ -191,10 +194,10 @@ def test_wrong_pin_five_times_locks_the_account(qtbot, counter, service):
     page = counter.staff_window.sign_in_page
     for attempt in range(5):
         sign_in(qtbot, counter, pin="0000")
-        assert service.machine.staff is None, attempt
+        assert service.state.staff is None, attempt
     assert "locked" in page.error.text().lower()
     sign_in(qtbot, counter, pin="1234")  # the right PIN is refused while locked
-    assert service.machine.staff is None
+    assert service.state.staff is None
     assert "locked" in page.error.text().lower()
 
 
@@ -208,7 +211,7 @@ def test_quitting_signs_out(qtbot, counter, service):
 def test_customer_screen_ignores_other_keys(qtbot, counter, service):
     sign_in(qtbot, counter)
     press(qtbot, counter.customer_screen, Qt.Key.Key_F1)
-    assert service.machine.phase is Phase.IDLE
+    assert service.state.phase is Phase.IDLE
 
 
 def test_export_after_a_served_customer_shows_one_rated_transaction(
@@ -230,3 +233,24 @@ def test_export_after_a_served_customer_shows_one_rated_transaction(
         "completed", "5", "1001", "payment")
     assert abs(float(row["duration_s"]) - 42.25) <= 0.5
     assert row["started_at"].endswith("Z")
+
+
+def test_a_refused_save_is_shown_and_the_screens_stay(
+    qtbot, counter, service, data_dir, monkeypatch
+):
+    """The database refuses (another program holds its write lock): the application layer
+    says NOT SAVED, the staff window shows it, nothing moves; afterwards it works again."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 100)
+    sign_in(qtbot, counter)
+    intruder = sqlite3.connect(paths.database_path(data_dir), isolation_level=None)
+    intruder.execute("BEGIN IMMEDIATE")
+    try:
+        counter.controller.start_transaction()
+        page = counter.staff_window.counter_page
+        assert page.message.text().startswith("NOT SAVED: the database refused the record")
+        assert service.state.phase is Phase.IDLE and page.start_button.isEnabled()
+    finally:
+        intruder.execute("ROLLBACK")
+        intruder.close()
+    counter.controller.start_transaction()
+    assert service.state.phase is Phase.SERVING

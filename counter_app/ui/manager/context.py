@@ -1,16 +1,16 @@
-"""What every manager tab shares: the service, the manager, the language and the filters."""
+"""What every manager tab shares: the read model, the desk, the manager, the language, filters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TypeVar
 
-from PySide6.QtCore import QObject
-
-from counter_app.service import CounterService
-from counter_app.storage import reports as queries
+from counter_app.application.manager import ManagerDesk, ManagerReadModel, ManagerSession
+from counter_app.config import Config
+from counter_app.ui.widgets import named
 from counter_core.ratings import Choice
+
+__all__ = ["Filters", "ManagerContext", "named"]
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,20 @@ class Filters:
 
 
 class ManagerContext:
-    """The counter service seen by the manager: names, labels, the signed-in manager."""
+    """The manager's session seen by the tabs: reads, decisions, names, labels."""
 
-    def __init__(self, service: CounterService, manager: str | None = None) -> None:
-        self.service = service
-        self.db = service.db
-        self.config = service.config
-        self.language = service.config.language
-        signed_in = service.machine.staff
-        self.manager = manager or (
-            signed_in.number if signed_in is not None and signed_in.is_manager else "manager")
-        self.staff_names = queries.staff_names(self.db)
+    def __init__(self, session: ManagerSession) -> None:
+        self.session = session
+        self.data: ManagerReadModel = session.data
+        self.desk: ManagerDesk = session.desk
+        self.config: Config = session.config
+        self.language = session.config.language
+        self.manager = session.manager
+        self.staff_names = self.data.staff_names()
+
+    @property
+    def time_zone(self) -> str:
+        return self.data.time_zone
 
     @property
     def zh(self) -> bool:
@@ -52,13 +55,6 @@ class ManagerContext:
         return choice.zh if self.zh else choice.en
 
     def refresh_names(self) -> None:
-        self.staff_names = queries.staff_names(self.db)
+        self.staff_names = self.data.staff_names()
 
 
-W = TypeVar("W", bound=QObject)
-
-
-def named(widget: W, name: str) -> W:
-    """`widget` with its object name set (for style sheets and tests), typed as itself."""
-    widget.setObjectName(name)
-    return widget

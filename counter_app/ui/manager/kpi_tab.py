@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from counter_app.exports import local_day_bounds_utc
-from counter_app.manager_data import LocalDays, day_spans, kpi_report
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_core import figures as reports
@@ -51,10 +48,6 @@ class KpiTab(QWidget):
         self.ctx = ctx
         self.kpis: reports.Kpis | None = None
         self._filters: Filters | None = None
-        self._days = LocalDays()
-        self._weeks = LocalDays(weeks=True)
-        # the period's day (or week) spans, kept while only the staff or type filter changes
-        self._spans: tuple[tuple[str, str, bool], list[tuple[dt.date, str, str]]] | None = None
         self.cards = {
             "served": KpiCard(self.tr("Served")),
             "service_level": KpiCard(self.tr("Service level (within target)")),
@@ -94,15 +87,9 @@ class KpiTab(QWidget):
     def load(self, filters: Filters) -> None:
         """Recompute everything for `filters`: aggregate queries, no rows as Python objects."""
         self._filters = filters
-        start, end = local_day_bounds_utc(filters.start, filters.end)
-        assert start is not None and end is not None
         weekly = (filters.end - filters.start).days > WEEKLY_AFTER_DAYS
-        day_of = self._weeks if weekly else self._days
-        key = (start, end, weekly)
-        if self._spans is None or self._spans[0] != key:
-            self._spans = (key, day_spans(start, end, day_of))
-        report = kpi_report(self.ctx.db, start, end, day_of, filters.staff, filters.type_code,
-                            self._spans[1])
+        report = self.ctx.data.kpi_report(filters.start, filters.end, filters.staff,
+                                          filters.type_code, weekly=weekly)
         k = self.kpis = report.kpis
         self.cards["served"].set(str(k.served), self.tr("%1 voided, %2 interrupted")
                                  .replace("%1", str(k.voided)).replace("%2", str(k.interrupted)))
@@ -136,8 +123,8 @@ class KpiTab(QWidget):
             "Satisfaction by handling time counts rated, timed transactions."))
 
     def invalidate(self) -> None:
-        """Forget the period's day spans (every load queries afresh; the spans are calendar)."""
-        self._spans = None
+        """Nothing kept to forget: every load asks the read model afresh (which keeps only the
+        calendar's day spans)."""
 
     def short_cause_names(self) -> dict[str, str]:
         """Cause names short enough for the Pareto chart's axis."""

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from counter_core import periods
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
@@ -44,10 +45,9 @@ class QueueRow:
 
     __slots__ = ("data", "day", "follow_up_done", "is_overtime", "is_poor", "local", "review_done")
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], tz: dt.tzinfo) -> None:
         self.data = data
-        started = dt.datetime.fromisoformat(data["started_at"].replace("Z", "+00:00"))
-        self.local = started.astimezone()
+        self.local = periods.parse_utc(data["started_at"]).astimezone(tz)  # the hall's time
         self.day = self.local.date()
         self.is_overtime = (data.get("overtime_s") or 0) > 0
         self.is_poor = data.get("rating") in POOR_RATINGS
@@ -74,10 +74,12 @@ class ReviewQueueModel(QAbstractTableModel):
     )
 
     def __init__(self, language: str, type_name: Callable[[str], str],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *,
+                 time_zone: str = periods.DEFAULT_TIME_ZONE) -> None:
         super().__init__(parent)
         self.language = language
         self.type_name = type_name
+        self._tz = periods.zone(time_zone)
         self.rows: list[QueueRow] = []
         self._headers = [
             translate("ReviewQueue", "When"), translate("ReviewQueue", "Counter"),
@@ -95,7 +97,7 @@ class ReviewQueueModel(QAbstractTableModel):
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.beginResetModel()
-        self.rows = [QueueRow(r) for r in rows]
+        self.rows = [QueueRow(r, self._tz) for r in rows]
         self._sort_rows()
         self.endResetModel()
 
@@ -126,7 +128,7 @@ class ReviewQueueModel(QAbstractTableModel):
         """Replace the row of the same transaction (after a review); its number, or None."""
         for i, row in enumerate(self.rows):
             if row.txn == data["txn"]:
-                self.rows[i] = QueueRow(data)
+                self.rows[i] = QueueRow(data, self._tz)
                 self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
                 return i
         return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.exports import local_day_bounds_utc
-from counter_app.storage import reports as queries
+from counter_app.application.errors import ApplicationError, InvalidDecision
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.review_model import (
     QueueRow,
@@ -31,9 +33,8 @@ from counter_app.ui.manager.review_model import (
 )
 from counter_core import reviews
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
-from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES, ReviewError
+from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
-from counter_core.transaction import Draft
 
 _WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
            "overtime": 66, "staff_reason": 120, "rating": 128, "issue": 155, "cause": 130,
@@ -49,9 +50,18 @@ class ReviewTab(QWidget):
     def __init__(self, ctx: ManagerContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._loaded_range: tuple[str | None, str | None] | None = None
+        self._loaded_range: tuple[dt.date, dt.date] | None = None
         self._filters: Filters | None = None
+        self._init_bar()
+        self._init_table()
+        self._init_detail()
+        self._init_overtime_form()
+        self._init_follow_up_form()
+        self._init_layout()
+        self._connect_signals()
+        self._show_case(None)
 
+    def _init_bar(self) -> None:
         self.kind = named(QComboBox(), "queueKind")
         for code, text in (("all", self.tr("Overtime and poor ratings")),
                            ("overtime", self.tr("Overtime only")),
@@ -59,14 +69,11 @@ class ReviewTab(QWidget):
             self.kind.addItem(text, code)
         self.unreviewed = named(QCheckBox(self.tr("Unreviewed only")), "unreviewedOnly")
         self.count_label = named(QLabel(), "queueCount")
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("Show")))
-        bar.addWidget(self.kind)
-        bar.addWidget(self.unreviewed)
-        bar.addStretch(1)
-        bar.addWidget(self.count_label)
 
-        self.model = ReviewQueueModel(ctx.language, ctx.type_name, self)
+    def _init_table(self) -> None:
+        ctx = self.ctx
+        self.model = ReviewQueueModel(ctx.language, ctx.type_name, self,
+                                      time_zone=ctx.time_zone)
         self.proxy = ReviewFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = named(QTableView(), "reviewTable")
@@ -84,34 +91,35 @@ class ReviewTab(QWidget):
         header.setStretchLastSection(True)
         for i, column in enumerate(ReviewQueueModel.COLUMNS):
             self.table.setColumnWidth(i, _WIDTHS[column])
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
+    def _init_detail(self) -> None:
         self.detail = named(QLabel(wordWrap=True), "caseDetail")
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setMinimumWidth(260)
+        self.message = named(QLabel(wordWrap=True), "reviewMessage")
 
+    def _init_overtime_form(self) -> None:
         self.cause = named(QComboBox(), "overtimeCause")
         for choice in OVERTIME_CAUSES:
-            self.cause.addItem(ctx.choice(choice), choice.code)
+            self.cause.addItem(self.ctx.choice(choice), choice.code)
         self.note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "overtimeNote")
         self.note.setPlaceholderText(self.tr("What happened (required for “other”)"))
         self.record_button = named(QPushButton(self.tr("Record cause")), "recordCause")
-        self.record_button.clicked.connect(self.record_cause)
         self.overtime_box = QGroupBox(self.tr("Overtime review"))
         form = QFormLayout(self.overtime_box)
         form.addRow(self.tr("Cause"), self.cause)
         form.addRow(self.tr("Note"), self.note)
         form.addRow(self.record_button)
 
+    def _init_follow_up_form(self) -> None:
         self.called_back = named(QCheckBox(self.tr("Customer called back")), "calledBack")
         self.follow_cause = named(QComboBox(), "followUpCause")
         for choice in FOLLOW_UP_CAUSES:
-            self.follow_cause.addItem(ctx.choice(choice), choice.code)
+            self.follow_cause.addItem(self.ctx.choice(choice), choice.code)
         self.resolved = named(QCheckBox(self.tr("Resolved")), "resolved")
         self.follow_note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "followUpNote")
         self.follow_button = named(QPushButton(self.tr("Record follow-up")), "recordFollowUp")
-        self.follow_button.clicked.connect(self.record_follow_up)
         self.follow_box = QGroupBox(self.tr("Poor-rating follow-up"))
         form = QFormLayout(self.follow_box)
         checks = QHBoxLayout()
@@ -123,14 +131,19 @@ class ReviewTab(QWidget):
         form.addRow(self.tr("Note"), self.follow_note)
         form.addRow(self.follow_button)
 
-        self.message = named(QLabel(wordWrap=True), "reviewMessage")
+    def _init_layout(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Show")))
+        bar.addWidget(self.kind)
+        bar.addWidget(self.unreviewed)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
         panel = QWidget()
         panel_layout = QHBoxLayout(panel)
         panel_layout.setContentsMargins(0, 4, 0, 0)
         panel_layout.addWidget(self.detail, 3)
         panel_layout.addWidget(self.overtime_box, 4)
         panel_layout.addWidget(self.follow_box, 4)
-
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(panel)
@@ -143,20 +156,23 @@ class ReviewTab(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
 
+    def _connect_signals(self) -> None:
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.record_button.clicked.connect(self.record_cause)
+        self.follow_button.clicked.connect(self.record_follow_up)
         self.kind.currentIndexChanged.connect(self._apply_proxy)
         self.unreviewed.toggled.connect(self._apply_proxy)
-        self._show_case(None)
 
     # ---- loading and filtering ------------------------------------------------------------
 
     def load(self, filters: Filters, *, force: bool = False) -> None:
         """Query the period when it changed (indexed), then filter staff/type in the proxy."""
         self._filters = filters
-        bounds = local_day_bounds_utc(filters.start, filters.end)
-        if force or bounds != self._loaded_range:
+        days = (filters.start, filters.end)
+        if force or days != self._loaded_range:
             selected = self.current_row()
-            self.model.set_rows(queries.review_queue(self.ctx.db, *bounds))
-            self._loaded_range = bounds
+            self.model.set_rows(self.ctx.data.review_queue(*days))
+            self._loaded_range = days
             if selected is not None:
                 self.select_txn(selected.txn)
         self._apply_proxy()
@@ -241,40 +257,35 @@ class ReviewTab(QWidget):
     # ---- recording -----------------------------------------------------------------------
 
     def record_cause(self) -> bool:
-        """Write an `overtime_reviewed` event for the selected case."""
+        """Record the manager's cause of the selected overtime case (`overtime_reviewed`)."""
         row = self.current_row()
         if row is None or not row.is_overtime:
             return False
-        try:
-            draft = reviews.overtime_review(row.txn, str(self.cause.currentData()),
-                                            self.note.text(), self.ctx.manager)
-        except ReviewError as exc:
-            self._error(str(exc))
-            return False
-        return self._record(row.txn, draft, self.tr("Cause recorded"))
+        cause, note = str(self.cause.currentData()), self.note.text()
+        return self._record(row.txn, lambda: self.ctx.desk.review_overtime(row.txn, cause, note),
+                            self.tr("Cause recorded"))
 
     def record_follow_up(self) -> bool:
-        """Write a `rating_followed_up` event for the selected case."""
+        """Record the follow-up of the selected poor rating (`rating_followed_up`)."""
         row = self.current_row()
         if row is None or not row.is_poor:
             return False
-        try:
-            draft = reviews.rating_follow_up(
-                row.txn, called_back=self.called_back.isChecked(),
-                cause=str(self.follow_cause.currentData()), resolved=self.resolved.isChecked(),
-                note=self.follow_note.text(), manager=self.ctx.manager)
-        except ReviewError as exc:
-            self._error(str(exc))
-            return False
-        return self._record(row.txn, draft, self.tr("Follow-up recorded"))
+        called_back, resolved = self.called_back.isChecked(), self.resolved.isChecked()
+        cause, note = str(self.follow_cause.currentData()), self.follow_note.text()
+        return self._record(row.txn, lambda: self.ctx.desk.follow_up_rating(
+            row.txn, called_back=called_back, cause=cause, resolved=resolved, note=note),
+            self.tr("Follow-up recorded"))
 
-    def _record(self, txn: str, draft: Draft, done: str) -> bool:
+    def _record(self, txn: str, decide: Callable[[], None], done: str) -> bool:
         try:
-            self.ctx.service.store.append([draft])
-        except Exception as exc:  # the event was not committed: say so, change nothing
-            self._error(self.tr("Not recorded: %1").replace("%1", str(exc)))
+            decide()
+        except InvalidDecision as exc:  # refused as given: say why, change nothing
+            self._error(exc.message)
             return False
-        fresh = queries.queue_row(self.ctx.db, txn)
+        except ApplicationError as exc:  # the event was not committed: say so, change nothing
+            self._error(self.tr("Not recorded: %1").replace("%1", exc.message))
+            return False
+        fresh = self.ctx.data.queue_row(txn)
         if fresh is not None:
             self.model.update_row(fresh)
         self._update_count()

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, Qt, QTranslator
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -18,7 +18,8 @@ from PySide6.QtGui import (
     QPen,
 )
 
-from counter_app.manager_data import MonthReport
+from counter_app.application.manager import MonthReport
+from counter_app.ui.i18n import CATALOGUE, translations_dir
 
 #: lupdate collects `translate("Context", "text")` calls into the catalogues
 translate = QCoreApplication.translate
@@ -80,11 +81,7 @@ def ensure_gui_application(language: str | None = None) -> QGuiApplication:
 
 
 def _install_translator(app: QCoreApplication, language: str) -> None:
-    from PySide6.QtCore import QTranslator
-
     try:
-        from counter_app.ui.i18n import CATALOGUE, translations_dir
-
         translator = QTranslator(app)
         if translator.load(f"{CATALOGUE}_{language}", str(translations_dir(language))):
             app.installTranslator(translator)

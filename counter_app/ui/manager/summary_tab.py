@@ -20,13 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.manager_data import MonthReport, month_report
-from counter_app.storage import reports as queries
+from counter_app.application.errors import ApplicationError
+from counter_app.application.manager import MonthReport
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import ManagerContext, named
-from counter_core import reviews
 from counter_core.figures import StarRule
-from counter_core.reviews import ReviewError
 
 
 def _pct(value: float | None) -> str:
@@ -140,7 +138,7 @@ class SummaryTab(QWidget):
             self.star.setText(self.tr("No data yet"))
             self.confirm_button.setEnabled(False)
             return
-        report = self.report = month_report(self.ctx.db, month, self.rule)
+        report = self.report = self.ctx.data.month_report(month, self.rule)
         star = report.suggestion.star
         self.table.setRowCount(len(report.staff))
         for i, s in enumerate(report.staff):
@@ -213,14 +211,12 @@ class SummaryTab(QWidget):
         if not number:
             return False
         try:
-            draft = reviews.star_confirmation(month, str(number), report.score(str(number)),
-                                              self.ctx.manager)
-            self.ctx.service.store.append([draft])
-        except (ReviewError, ValueError) as exc:
-            self.status.setText(str(exc))
+            self.ctx.desk.confirm_star(month, str(number), report.score(str(number)))
+        except ApplicationError as exc:
+            self.status.setText(exc.message)
             self.status.setStyleSheet("color: #b71c1c; font-weight: bold;")
             return False
-        confirmed = queries.confirmed_star(self.ctx.db, month)
+        confirmed = self.ctx.data.confirmed_star(month)
         self.report = MonthReport(report.month, report.staff, report.suggestion, report.names,
                                   confirmed, report.totals)
         self._show_confirmed(self.report)

@@ -20,19 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.exports import local_day_bounds_utc
-from counter_app.manager_data import (
-    LocalDays,
-    month_report,
-    overtime_records,
-)
-from counter_app.manager_exports import write_overtime, write_summary
-from counter_app.service import CounterService
-from counter_app.storage import reports as queries
+from counter_app.application.errors import ApplicationError
+from counter_app.application.exports import export_overtime, format_of, write_summary_table
+from counter_app.application.manager import ManagerSession, Period
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.kpi_tab import KpiTab
 from counter_app.ui.manager.review_tab import ReviewTab
+from counter_app.ui.manager.summary_pdf import write_summary_pdf
 from counter_app.ui.manager.summary_tab import SummaryTab, months_between
+from counter_core import periods
 
 STYLE = """
 QWidget#managerView { background: #f4f6f8; }
@@ -73,36 +69,46 @@ def _day(date: QDate) -> dt.date:
     return dt.date(date.year(), date.month(), date.day())
 
 
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
 class ManagerView(QWidget):
     """The manager's screen; the host shows it only after a manager signs in."""
 
     #: emitted after any manager event was recorded (review, follow-up, star)
     recorded = Signal()
 
-    def __init__(self, service: CounterService, parent: QWidget | None = None,
-                 sync_panel: QWidget | None = None, *, manager: str | None = None,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, session: ManagerSession, parent: QWidget | None = None,
+                 sync_panel: QWidget | None = None, *, today: dt.date | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("managerView")
         self.setStyleSheet(STYLE)
-        self.ctx = ManagerContext(service, manager)
-        self.today = today or dt.date.today()
+        self.ctx = ManagerContext(session)
+        self.today = today or periods.today(self.ctx.time_zone)
         self._dirty: set[str] = set()
+        self.sync_panel = sync_panel
+        self._init_header()
+        self._init_filters()
+        self._init_tabs()
+        self._init_exports()
+        self._init_layout()
+        self._set_preset("last30")
+        self._fill_months()
+        self._connect_signals()
+        self._update_to_review()
+        self.apply_filters()
+        self._seen_seq = self.ctx.data.last_seq()
 
-        config = service.config
-        title = named(QLabel(self.tr("Duty manager · %1 · counter %2")
-                             .replace("%1", config.hall_name)
-                             .replace("%2", config.counter_id)), "managerTitle")
+    def _init_header(self) -> None:
+        config = self.ctx.config
+        self.title = named(QLabel(self.tr("Duty manager · %1 · counter %2")
+                                  .replace("%1", config.hall_name)
+                                  .replace("%2", config.counter_id)), "managerTitle")
         self.to_review = named(QLabel(), "toReview")
         self.refresh_button = named(QPushButton(self.tr("Refresh")), "refresh")
-        self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(title)
-        header.addStretch(1)
-        header.addWidget(self.to_review)
-        header.addWidget(self.refresh_button)
 
-        # ---- shared filters ------------------------------------------------------------
+    def _init_filters(self) -> None:
         self.preset = named(QComboBox(), "rangePreset")
         for code, text in zip(PRESETS, (
                 self.tr("Last 7 days"), self.tr("Last 30 days"), self.tr("This month"),
@@ -117,9 +123,38 @@ class ManagerView(QWidget):
         self.staff = named(QComboBox(), "staffFilter")
         self.type = named(QComboBox(), "typeFilter")
         self.type.addItem(self.tr("All types"), "")
-        for kind in config.types:
+        for kind in self.ctx.config.types:
             self.type.addItem(kind.name(self.ctx.language), kind.code)
         self._fill_staff()
+
+    def _init_tabs(self) -> None:
+        self.review_tab = ReviewTab(self.ctx)
+        self.kpi_tab = KpiTab(self.ctx)
+        self.summary_tab = SummaryTab(self.ctx)
+        self.tabs = named(QTabWidget(), "managerTabs")
+        self.tabs.addTab(self.review_tab, self.tr("Review queue"))
+        self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
+        self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
+        if self.sync_panel is not None:
+            holder = QWidget()
+            box = QVBoxLayout(holder)
+            box.addWidget(self.sync_panel)
+            box.addStretch(1)
+            self.tabs.addTab(holder, self.tr("Head office"))
+
+    def _init_exports(self) -> None:
+        self.export_log_button = named(QPushButton(self.tr("Export overtime log…")),
+                                       "exportOvertime")
+        self.export_summary_button = named(QPushButton(self.tr("Export monthly summary…")),
+                                           "exportSummary")
+        self.export_message = named(QLabel(), "muted")
+
+    def _init_layout(self) -> None:
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.to_review)
+        header.addWidget(self.refresh_button)
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("Period")))
         filters.addWidget(self.preset)
@@ -133,36 +168,10 @@ class ManagerView(QWidget):
         filters.addWidget(QLabel(self.tr("Type")))
         filters.addWidget(self.type)
         filters.addStretch(1)
-
-        # ---- tabs ----------------------------------------------------------------------
-        self.review_tab = ReviewTab(self.ctx)
-        self.kpi_tab = KpiTab(self.ctx)
-        self.summary_tab = SummaryTab(self.ctx)
-        self.tabs = named(QTabWidget(), "managerTabs")
-        self.tabs.addTab(self.review_tab, self.tr("Review queue"))
-        self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
-        self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
-        self.sync_panel = sync_panel
-        if sync_panel is not None:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.addWidget(sync_panel)
-            box.addStretch(1)
-            self.tabs.addTab(holder, self.tr("Head office"))
-
-        # ---- exports -------------------------------------------------------------------
-        self.export_log_button = named(QPushButton(self.tr("Export overtime log…")),
-                                       "exportOvertime")
-        self.export_summary_button = named(QPushButton(self.tr("Export monthly summary…")),
-                                           "exportSummary")
-        self.export_log_button.clicked.connect(self._ask_export_overtime)
-        self.export_summary_button.clicked.connect(self._ask_export_summary)
-        self.export_message = named(QLabel(), "muted")
         footer = QHBoxLayout()
         footer.addWidget(self.export_message, 1)
         footer.addWidget(self.export_log_button)
         footer.addWidget(self.export_summary_button)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(header)
@@ -170,8 +179,10 @@ class ManagerView(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)
 
-        self._set_preset("last30")
-        self._fill_months()
+    def _connect_signals(self) -> None:
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_log_button.clicked.connect(self._ask_export_overtime)
+        self.export_summary_button.clicked.connect(self._ask_export_summary)
         self.preset.currentIndexChanged.connect(self._preset_changed)
         self.date_from.dateChanged.connect(self._dates_edited)
         self.date_to.dateChanged.connect(self._dates_edited)
@@ -180,9 +191,6 @@ class ManagerView(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.review_tab.reviewed.connect(self._after_record)
         self.summary_tab.confirmed.connect(self._after_record)
-        self._update_to_review()
-        self.apply_filters()
-        self._seen_seq = service.store.last_seq()
 
     # ---- filters ---------------------------------------------------------------------------
 
@@ -200,10 +208,10 @@ class ManagerView(QWidget):
                 QSignalBlocker(self.staff), QSignalBlocker(self.type), \
                 QSignalBlocker(self.preset):
             if start is not None:
-                self.date_from.setDate(QDate(start))
+                self.date_from.setDate(_qdate(start))
                 self.preset.setCurrentIndex(PRESETS.index("custom"))
             if end is not None:
-                self.date_to.setDate(QDate(end))
+                self.date_to.setDate(_qdate(end))
                 self.preset.setCurrentIndex(PRESETS.index("custom"))
             self.staff.setCurrentIndex(max(0, self.staff.findData(staff or "")))
             self.type.setCurrentIndex(max(0, self.type.findData(type_code or "")))
@@ -227,8 +235,8 @@ class ManagerView(QWidget):
                 QSignalBlocker(self.date_to):
             self.preset.setCurrentIndex(PRESETS.index(preset))
             if days:
-                self.date_from.setDate(QDate(days[0]))
-                self.date_to.setDate(QDate(days[1]))
+                self.date_from.setDate(_qdate(days[0]))
+                self.date_to.setDate(_qdate(days[1]))
 
     def _preset_changed(self) -> None:
         preset = str(self.preset.currentData())
@@ -246,17 +254,16 @@ class ManagerView(QWidget):
             current = self.staff.currentData()
             self.staff.clear()
             self.staff.addItem(self.tr("All staff"), "")
-            for number in queries.staff_in_transactions(self.ctx.db):
+            for number in self.ctx.data.staff_in_transactions():
                 self.staff.addItem(self.ctx.staff_label(number), number)
             self.staff.setCurrentIndex(max(0, self.staff.findData(current or "")))
 
     def _fill_months(self) -> None:
-        first, last = queries.date_span(self.ctx.db)
-        days = LocalDays()
+        first, last = self.ctx.data.date_span()
         if first is None or last is None:
             months: list[str] = []
         else:
-            months = months_between(days(first), max(days(last), self.today))
+            months = months_between(first, max(last, self.today))
         previous = (self.today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         self.summary_tab.set_months(months, self.summary_tab.selected_month() or previous)
         self._dirty.add("summary")
@@ -277,13 +284,13 @@ class ManagerView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming back to the view after serving at the counter shows the new records."""
-        if self.ctx.service.store.last_seq() != self._seen_seq:
+        if self.ctx.data.last_seq() != self._seen_seq:
             self.refresh()
         super().showEvent(event)
 
     def refresh(self) -> None:
         """Re-read everything (new transactions since the view opened)."""
-        self._seen_seq = self.ctx.service.store.last_seq()
+        self._seen_seq = self.ctx.data.last_seq()
         self.ctx.refresh_names()
         self._fill_staff()
         self._fill_months()
@@ -297,7 +304,7 @@ class ManagerView(QWidget):
         self._tab_changed(self.tabs.currentIndex())
 
     def _after_record(self, *args: object) -> None:
-        self._seen_seq = self.ctx.service.store.last_seq()  # our own event: nothing to reload
+        self._seen_seq = self.ctx.data.last_seq()  # our own event: nothing to reload
         self._update_to_review()
         self._dirty.update({"kpi", "summary"} - {self._current_name()})
         self.kpi_tab.invalidate()  # the Pareto chart counts the manager's causes
@@ -309,7 +316,7 @@ class ManagerView(QWidget):
                 id(self.summary_tab): "summary"}.get(id(widget), "")
 
     def _update_to_review(self) -> None:
-        overtime, poor = queries.unreviewed_counts(self.ctx.db)
+        overtime, poor = self.ctx.data.unreviewed_counts()
         self.unreviewed = (overtime, poor)
         if overtime or poor:
             text = self.tr("To review: %1 overtime · %2 poor ratings")
@@ -325,26 +332,27 @@ class ManagerView(QWidget):
 
     def export_overtime(self, path: Path) -> int:
         """The overtime log of the chosen period as CSV or XLSX (by the file's suffix)."""
-        fmt = path.suffix.lower().lstrip(".") or "csv"
         f = self.filters()
-        rows = queries.overtime_log(self.ctx.db, *local_day_bounds_utc(f.start, f.end))
-        rows = [r for r in rows if (not f.staff or r["staff"] == f.staff)
-                and (not f.type_code or r["type"] == f.type_code)]
-        count = write_overtime(overtime_records(rows), fmt, path)
+        count = export_overtime(self.ctx.data, Period(f.start, f.end, f.staff, f.type_code),
+                                path)
         self.export_message.setText(self.tr("%1 overtime cases exported to %2")
                                     .replace("%1", str(count)).replace("%2", str(path)))
         return count
 
     def export_summary(self, path: Path, month: str | None = None) -> int:
         """The monthly summary as CSV, XLSX or PDF (by the file's suffix)."""
-        fmt = path.suffix.lower().lstrip(".") or "csv"
+        fmt = format_of(path)
         month = month or self.summary_tab.selected_month()
         if month is None:
             return 0
         config = self.ctx.config
-        report = month_report(self.ctx.db, month, self.summary_tab.rule)
-        count = write_summary(report, fmt, path, hall=f"{config.hall_name} ({config.hall_id})",
+        report = self.ctx.data.month_report(month, self.summary_tab.rule)
+        if fmt == "pdf":
+            write_summary_pdf(report, path, hall=f"{config.hall_name} ({config.hall_id})",
                               counter=config.counter_id)
+            count = len(report.staff)
+        else:
+            count = write_summary_table(report, fmt, path)
         self.export_message.setText(self.tr("Summary of %1 exported to %2")
                                     .replace("%1", month).replace("%2", str(path)))
         return count
@@ -368,5 +376,7 @@ class ManagerView(QWidget):
     def _run_export(self, action: Callable[[], object]) -> None:
         try:
             action()
+        except ApplicationError as exc:
+            self.export_message.setText(self.tr("Export failed: %1").replace("%1", exc.message))
         except (OSError, ValueError) as exc:
             self.export_message.setText(self.tr("Export failed: %1").replace("%1", str(exc)))

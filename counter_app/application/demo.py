@@ -1,11 +1,13 @@
-"""`counter-app demo-data`: realistic, seeded history written through the normal event path."""
+"""Demo history: realistic, seeded events of a counter's days, written through the event path.
+
+Opening hours and shifts are local times in the hall's zone (`Config.time_zone`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import random
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -13,8 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from counter_app.application.counter import open_folder
 from counter_app.config import Config
-from counter_core import reviews
+from counter_app.storage.events import EventStore
+from counter_app.storage.folder import Damage
+from counter_app.storage.staff import StaffDirectory, ensure_demo_accounts
+from counter_core import periods, reviews
 from counter_core.figures import StaffMonth, suggest_star
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
 from counter_core.transaction import Draft, TransactionType
@@ -66,8 +72,7 @@ _CRASH_PER_DAY = 0.03
 
 
 def _iso(moment: dt.datetime) -> str:
-    utc = moment.astimezone(dt.UTC)
-    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return periods.format_utc(moment)
 
 
 @dataclass
@@ -112,7 +117,8 @@ class DemoHistory:
         self.default = self.types[codes.index(default_type)] if default_type in codes else (
             self.types[0]
         )
-        self.tz = tz or dt.datetime.now().astimezone().tzinfo
+        #: the hall's zone: opening hours and shifts are its wall-clock times
+        self.tz = tz or periods.zone(periods.DEFAULT_TIME_ZONE)
         #: the duty manager who reviews cases and confirms stars; None: no manager events
         self.manager = manager
         self._backlog: list[tuple[dt.date, Draft]] = []
@@ -403,6 +409,8 @@ class DemoResult:
     events: int
     transactions: int
     seconds: float
+    #: a database that failed its check at opening, moved aside (a new one was written)
+    damaged: Damage | None = None
 
 
 def write_demo_history(
@@ -415,52 +423,36 @@ def write_demo_history(
     progress: Callable[[dt.date, int], None] | None = None,
     reviews_too: bool = True,
 ) -> DemoResult:
-    """Append `days` days of history ending on `end` (default yesterday), one SQLite
-    transaction per day, under the data folder's writer lock."""
-    from counter_app import paths
-    from counter_app.service import ensure_demo_accounts, lock_data_dir
-    from counter_app.storage.db import open_counter_db
-    from counter_app.storage.events import EventStore
-    from counter_app.storage.staff import StaffDirectory
-
+    """Append `days` days of history ending on `end` (default yesterday, in the hall's zone),
+    one SQLite transaction per day, under the data folder's writer lock."""
     if days < 1:
         raise ValueError("--days must be at least 1")
-    if end is not None and end > dt.date.today():
+    today = periods.today(config.time_zone)
+    if end is not None and end > today:
         raise ValueError(f"--end {end} is in the future: demo history ends today at the latest")
-    last = end or (dt.date.today() - dt.timedelta(days=1))
+    last = end or (today - dt.timedelta(days=1))
     first = last - dt.timedelta(days=days - 1)
     begun = time.perf_counter()
-    lock = lock_data_dir(data_dir)
-    try:
-        opened = open_counter_db(paths.database_path(data_dir))
-        if opened.set_aside:
-            print(f"counter-app: WARNING: the database failed its check ({opened.problem}); it "
-                  f"was moved to {opened.set_aside} and a new one started", file=sys.stderr)
-        db = opened.db
-        try:
-            directory = StaffDirectory(db)
-            if config.is_demo:
-                ensure_demo_accounts(directory)
-            staff = [r.number for r in directory.list() if r.role == "staff"] or list(
-                FALLBACK_STAFF
-            )
-            store = EventStore(db, config.hall_id, config.counter_id)
-            store.recover_interrupted()  # what a crashed app left open is closed first
-            managers = [r.number for r in directory.list() if r.role == "manager"]
-            history = DemoHistory(
-                config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
-                void_grace_s=config.void_grace_s, default_type=config.default_type,
-                manager=(managers[0] if managers else FALLBACK_MANAGER) if reviews_too else None,
-            )
-            events = transactions = 0
-            for day, items in history.days(first, last):
-                store.append_timed(items)
-                events += len(items)
-                transactions += sum(1 for _, d in items if d.kind == "started")
-                if progress:
-                    progress(day, transactions)
-        finally:
-            db.conn.close()
-    finally:
-        lock.release()
-    return DemoResult(days, events, transactions, time.perf_counter() - begun)
+    with open_folder(data_dir) as folder:
+        directory = StaffDirectory(folder.db)
+        if config.is_demo:
+            ensure_demo_accounts(directory)
+        accounts = directory.list()
+        staff = [r.number for r in accounts if r.role == "staff"] or list(FALLBACK_STAFF)
+        store = EventStore(folder.db, config.hall_id, config.counter_id)
+        store.recover_interrupted()  # what a crashed app left open is closed first
+        managers = [r.number for r in accounts if r.role == "manager"]
+        history = DemoHistory(
+            config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
+            void_grace_s=config.void_grace_s, default_type=config.default_type,
+            tz=periods.zone(config.time_zone),
+            manager=(managers[0] if managers else FALLBACK_MANAGER) if reviews_too else None,
+        )
+        events = transactions = 0
+        for day, items in history.days(first, last):
+            store.append_timed(items)
+            events += len(items)
+            transactions += sum(1 for _, d in items if d.kind == "started")
+            if progress:
+                progress(day, transactions)
+    return DemoResult(days, events, transactions, time.perf_counter() - begun, folder.damaged)

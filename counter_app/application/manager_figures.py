@@ -1,4 +1,8 @@
-"""What the manager view and its exports show: the storage queries folded by domain.reports."""
+"""The manager's figures: the storage queries folded by counter_core.figures (local days, months).
+
+Every local day and month is counted in the hall's time zone (an IANA name, `tz`), never in
+the zone of the machine the code runs on.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_app.exports import local_day_bounds_utc
 from counter_app.storage import reports as queries
 from counter_core import figures as reports
+from counter_core import periods
 from counter_core.figures import StaffMonth, StarRule, StarSuggestion
 
 #: The staff's one-press overtime reason, read as the manager's cause until a review says more.
@@ -35,30 +39,35 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def month_bounds_utc(month: str) -> tuple[str, str]:
-    first, last = parse_month(month)
-    start, end = local_day_bounds_utc(first, last)
-    assert start is not None and end is not None
-    return start, end
+def month_bounds_utc(month: str, tz: str = periods.DEFAULT_TIME_ZONE) -> tuple[str, str]:
+    """[first day 00:00, next month's first day 00:00) of `month` in the zone `tz`, as UTC."""
+    parse_month(month)  # the message names the expected form
+    period = periods.month_period(month, tz)
+    return period.start_utc, period.end_utc
 
 
 class LocalDays:
     """UTC ISO time → local date, cached per UTC hour (a year of rows converts in a few ms).
 
-    With `weeks=True` the date is the Monday of that local week.
+    With `weeks=True` the date is the Monday of that local week. `tz` is the hall's zone (an
+    IANA name or a tzinfo); None means this machine's zone, kept only for older callers.
     """
 
-    def __init__(self, tz: dt.tzinfo | None = None, *, weeks: bool = False) -> None:
-        self._tz = tz
+    def __init__(self, tz: dt.tzinfo | str | None = None, *, weeks: bool = False) -> None:
+        self._tz = periods.zone(tz) if isinstance(tz, str) else tz
         self._weeks = weeks
         self._cache: dict[str, dt.date] = {}
+
+    @property
+    def tz(self) -> dt.tzinfo | None:
+        return self._tz
 
     def __call__(self, at: str) -> dt.date:
         hour = at[:13]
         day = self._cache.get(hour)
         if day is None:
             moment = dt.datetime.fromisoformat(hour + ":00:00+00:00")
-            day = (moment.astimezone(self._tz) if self._tz else moment.astimezone()).date()
+            day = moment.astimezone(self._tz).date()  # tz None: the machine's zone (legacy)
             if self._weeks:
                 day -= dt.timedelta(days=day.weekday())
             self._cache[hour] = day
@@ -96,7 +105,10 @@ def day_spans(start: str, end: str,
 
     Cuts fall on UTC hours, as `LocalDays` maps whole UTC hours; a started_at of hour H is
     >= "YYYY-MM-DDTHH" and < the next hour's prefix, so the spans group exactly as day_of.
+    The first guess of each cut is the next midnight in `day_of`'s zone (UTC when unknown);
+    the cut is then moved to where `day_of` changes, so the guess affects speed only.
     """
+    guess_tz = getattr(day_of, "tz", None) or dt.UTC
     hour_step = dt.timedelta(hours=1)
     moment = _utc(start).replace(minute=0, second=0, microsecond=0)
     stop = _utc(end)
@@ -104,7 +116,8 @@ def day_spans(start: str, end: str,
     while moment < stop:
         day = day_of(_hour(moment))
         # a guess (the next local midnight), then moved to the first hour of another day
-        cut = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).astimezone(dt.UTC)
+        cut = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(),
+                                  tzinfo=guess_tz).astimezone(dt.UTC)
         cut = max(cut.replace(minute=0, second=0, microsecond=0), moment + hour_step)
         while day_of(_hour(cut)) == day:
             cut += dt.timedelta(days=1)
@@ -158,9 +171,10 @@ class MonthReport:
         return None
 
 
-def month_report(db: sqlite_utils.Database, month: str,
-                 rule: StarRule | None = None) -> MonthReport:
-    start, end = month_bounds_utc(month)
+def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = None, *,
+                 tz: str = periods.DEFAULT_TIME_ZONE) -> MonthReport:
+    """The month YYYY-MM (local days in the zone `tz`) at this counter."""
+    start, end = month_bounds_utc(month, tz)
     rows = queries.kpi_rows(db, start, end)
     signed = reports.signed_in_seconds(queries.sessions(db, start, end), start, end)
     summary = [s for s in reports.monthly_summary(rows, signed) if s.served or s.signed_in_s]
@@ -208,11 +222,12 @@ OVERTIME_COLUMNS: tuple[str, ...] = (
 )
 
 
-def overtime_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The overtime log as export rows (times in UTC ISO plus local wall time)."""
+def overtime_records(rows: Sequence[dict[str, Any]],
+                     tz: str = periods.DEFAULT_TIME_ZONE) -> list[dict[str, Any]]:
+    """The overtime log as export rows (times in UTC ISO plus wall time in the zone `tz`)."""
     out = []
     for row in rows:
-        local = dt.datetime.fromisoformat(row["started_at"].replace("Z", "+00:00")).astimezone()
+        local = periods.local_time(row["started_at"], tz)
         out.append({
             "id": row["txn"], "started_at": row["started_at"],
             "local_time": local.strftime("%Y-%m-%d %H:%M:%S"), "hall": row["hall"],

@@ -1,0 +1,318 @@
+"""The running counter's use cases: sign in, serve, rate, back up, in plain Python.
+
+`Counter` owns the data folder (its lock and the one writer connection), the staff accounts
+and the state machine. Callers (the Qt UI) call its use cases and read the machine's state
+through `Counter.state`; they never reach the database, the event store or the machine.
+Storage failures come out as the application's own exceptions (`application.errors`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from counter_app import paths
+from counter_app.application.errors import (
+    CannotOpen,
+    DataFolderBusy,
+    SignInRefused,
+    StorageFailed,
+)
+from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
+from counter_app.config import Config
+from counter_app.storage.counts import completed_since
+from counter_app.storage.db import DatabaseError, backup_if_due
+from counter_app.storage.events import EventStore
+from counter_app.storage.folder import (
+    Damage,
+    DataFolderLocked,
+    OpenFolder,
+    open_data_folder,
+)
+from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
+from counter_app.sync.state import SyncStatus, read_status, record_status
+from counter_core import events as kinds
+from counter_core import periods
+from counter_core.chain import Event
+from counter_core.timer import Clock, TimerReading, monotonic
+from counter_core.transaction import (
+    CounterMachine,
+    CustomerView,
+    Draft,
+    PendingRating,
+    Phase,
+    Running,
+    Staff,
+    TransactionType,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """sqlite3 errors inside become StorageFailed (the record was not saved)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        log.exception("the database refused the record")
+        raise StorageFailed.not_saved(exc) from exc
+
+
+def open_folder(data_dir: Path) -> OpenFolder:
+    """The data folder opened as its writer, refusals as the application's exceptions."""
+    try:
+        return open_data_folder(data_dir)
+    except DataFolderLocked as exc:
+        raise DataFolderBusy(str(exc)) from None
+    except DatabaseError as exc:
+        raise CannotOpen(str(exc)) from exc
+    except (sqlite3.Error, OSError) as exc:
+        raise CannotOpen(f"cannot open the counter database in {data_dir}: {exc}") from exc
+
+
+class CounterState:
+    """What the screens show of the state machine, read-only."""
+
+    def __init__(self, machine: CounterMachine) -> None:
+        self._machine = machine
+
+    @property
+    def phase(self) -> Phase:
+        return self._machine.phase
+
+    @property
+    def staff(self) -> Staff | None:
+        return self._machine.staff
+
+    @property
+    def types(self) -> tuple[TransactionType, ...]:
+        return tuple(self._machine.types)
+
+    @property
+    def selected_type(self) -> TransactionType:
+        return self._machine.selected_type
+
+    @property
+    def running(self) -> Running | None:
+        return self._machine.running
+
+    @property
+    def rating(self) -> PendingRating | None:
+        return self._machine.rating
+
+    @property
+    def last_reading(self) -> TimerReading | None:
+        return self._machine.last_reading
+
+    @property
+    def overtime_reason_for(self) -> str | None:
+        return self._machine.overtime_reason_for
+
+    @property
+    def customer_has_rated(self) -> bool | None:
+        return self._machine.customer_has_rated
+
+    def reading(self) -> TimerReading | None:
+        return self._machine.reading()
+
+    def customer_view(self) -> CustomerView:
+        return self._machine.customer_view()
+
+    def can_void(self) -> bool:
+        return self._machine.can_void()
+
+    def next_deadline(self) -> float | None:
+        return self._machine.next_deadline()
+
+    def clock(self) -> float:
+        return self._machine.clock()
+
+
+class Counter:
+    """Everything one running counter does, as use cases; the UI only calls into it."""
+
+    def __init__(self, config: Config, data_dir: Path, *, clock: Clock = monotonic,
+                 demo_accounts: bool | None = None, backup_now: bool = True) -> None:
+        self._config = config
+        self._data_dir = data_dir
+        self._folder = open_folder(data_dir)
+        try:
+            with storage_errors():
+                self._open(clock, demo_accounts)
+            if backup_now:
+                self.backup_if_due()
+        except BaseException:
+            self._folder.close()  # a refused start must not leave the folder locked
+            raise
+
+    def _open(self, clock: Clock, demo_accounts: bool | None) -> None:
+        config = self._config
+        self._db = self._folder.db
+        self._store = EventStore(self._db, config.hall_id, config.counter_id)
+        self._staff = StaffDirectory(self._db)
+        if config.is_demo if demo_accounts is None else demo_accounts:
+            ensure_demo_accounts(self._staff)
+        self._recovered: list[Event] = self._store.recover_interrupted()
+        self._machine = CounterMachine(
+            types=config.types,
+            record=self._record,
+            default_type=config.default_type,
+            rating_window_s=config.rating_window_s,
+            void_grace_s=config.void_grace_s,
+            clock=clock,
+        )
+        self._state = CounterState(self._machine)
+
+    def _record(self, drafts: Sequence[Draft]) -> None:
+        self._store.append(drafts)
+
+    # ---- what the counter is --------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    @property
+    def database_path(self) -> Path:
+        return paths.database_path(self._data_dir)
+
+    @property
+    def state(self) -> CounterState:
+        """The state machine's state, read-only (phase, staff, running transaction, …)."""
+        return self._state
+
+    @property
+    def damaged(self) -> tuple[Path, str] | None:
+        """Where a database that failed its check at start was moved, and what was wrong."""
+        damage: Damage | None = self._folder.damaged
+        return (damage.set_aside, damage.problem) if damage else None
+
+    @property
+    def recovered(self) -> list[Event]:
+        """Events written at start for what a crash left open (shown to staff once)."""
+        return list(self._recovered)
+
+    @property
+    def interrupted_at_start(self) -> int:
+        """Running transactions a crash left open, recorded as interrupted at start."""
+        return sum(1 for e in self._recovered if e.kind == kinds.INTERRUPTED)
+
+    # ---- the clerk's use cases --------------------------------------------------------------
+
+    def sign_in(self, number: str, pin: str) -> Staff:
+        """The signed-in staff member; SignInRefused, CounterError or StorageFailed."""
+        with storage_errors():
+            try:
+                staff = self._staff.sign_in(number, pin)
+            except SignInError as exc:
+                raise SignInRefused(str(exc)) from None
+            self._machine.sign_in(staff)
+        return staff
+
+    def sign_out(self) -> None:
+        self._act(self._machine.sign_out)
+
+    def start_transaction(self) -> None:
+        self._act(self._machine.start)
+
+    def complete(self) -> TimerReading:
+        return self._act(self._machine.complete)
+
+    def void(self) -> None:
+        self._act(self._machine.void)
+
+    def next_type(self) -> None:
+        self._act(self._machine.next_type)
+
+    def change_type(self, code: str) -> None:
+        self._act(lambda: self._machine.select_type(code))
+
+    def give_overtime_reason(self, code: str) -> None:
+        self._act(lambda: self._machine.give_overtime_reason(code))
+
+    def rate(self, value: int) -> bool:
+        return self._act(lambda: self._machine.rate(value))
+
+    def give_rating_reason(self, code: str) -> bool:
+        return self._act(lambda: self._machine.give_rating_reason(code))
+
+    def expire(self) -> bool:
+        """Close what has timed out (the rating window, the thank-you page)."""
+        return self._act(self._machine.expire)
+
+    def _act(self, action: Callable[[], T]) -> T:
+        with storage_errors():
+            return action()
+
+    def heartbeat(self) -> None:
+        """Note the running transaction's time so far, for recovery after a crash."""
+        run = self._machine.running
+        if run is not None:
+            with storage_errors():
+                self._store.heartbeat(run.txn, run.timer.elapsed_s())
+
+    # ---- upkeep and reads -------------------------------------------------------------------
+
+    def backup_if_due(self) -> Path | None:
+        """Today's backup when none was taken yet; a failure is logged, never raised."""
+        try:
+            # dated by the PC's own calendar: a file-keeping matter, not a business day
+            return backup_if_due(self._db, paths.backups_dir(self._data_dir), dt.date.today())
+        except Exception as exc:  # a failed backup must never stop the counter
+            log.error("daily backup failed: %s", exc)
+            return None
+
+    def staff_name(self, number: str) -> str:
+        return self._staff.names().get(number, number)
+
+    def staff_names(self) -> dict[str, str]:
+        with storage_errors():
+            return self._staff.names()
+
+    def served_today(self) -> int:
+        """Transactions completed today (the hall's local day)."""
+        today = periods.today(self._config.time_zone)
+        with storage_errors():
+            return completed_since(self._db,
+                                   periods.local_midnight_utc(today, self._config.time_zone))
+
+    def last_seq(self) -> int:
+        """The sequence number of the newest event (the manager view notices new records)."""
+        return self._store.last_seq()
+
+    def manager(self, manager: str | None = None) -> ManagerSession:
+        """The duty manager's reads and decisions on this counter's own database.
+
+        Decisions are recorded under `manager`, by default the signed-in manager's number
+        (a neutral "manager" when nobody is).
+        """
+        signed_in = self._machine.staff
+        number = manager or (signed_in.number if signed_in is not None
+                             and signed_in.is_manager else "manager")
+        return ManagerSession(self._config, LocalManagerData(self._db, self._config.time_zone),
+                              LocalManager(self._store, number))
+
+    # ---- the nightly sync's bookkeeping -------------------------------------------------------
+
+    def sync_status(self) -> SyncStatus | None:
+        with storage_errors():
+            return read_status(self._db)
+
+    def record_sync_status(self, status: SyncStatus) -> SyncStatus:
+        """Keep the sync's outcome (only the writer records it, on its own thread)."""
+        with storage_errors():
+            return record_status(self._db, status)
+
+    def close(self) -> None:
+        self._folder.close()

@@ -1,0 +1,272 @@
+"""The duty manager's use cases: what the manager view reads, and the decisions it records.
+
+Reads sit behind `ManagerReadModel`, a Protocol: `LocalManagerData` answers it from the
+counter's own database; a hall server can answer it later from the whole hall. Decisions
+(overtime reviewed, poor rating followed up, star confirmed) go through `ManagerDesk`,
+recorded by `LocalManager` as events in the counter's log.
+
+Every local day and month is counted in the hall's time zone (`Config.time_zone`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from counter_app.application.errors import CannotOpen, InvalidDecision, NotRecorded, StorageFailed
+from counter_app.application.manager_figures import (
+    LocalDays,
+    MonthReport,
+    day_spans,
+    kpi_report,
+    month_report,
+)
+from counter_app.config import Config
+from counter_app.storage import queries as storage_queries
+from counter_app.storage import reports as queries
+from counter_app.storage.counts import last_seq
+from counter_app.storage.db import DatabaseError
+from counter_app.storage.events import EventStore
+from counter_app.storage.folder import open_data_folder
+from counter_core import periods
+from counter_core.figures import KpiReport, StarRule
+from counter_core.reviews import (
+    ReviewError,
+    overtime_review,
+    rating_follow_up,
+    star_confirmation,
+)
+from counter_core.transaction import Draft
+
+__all__ = [
+    "LocalManager", "LocalManagerData", "ManagerDesk", "ManagerReadModel", "ManagerSession",
+    "MonthReport", "Period",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days first..last (inclusive) and an optional staff member and transaction type."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+    staff: str | None = None
+    type_code: str | None = None
+
+
+class ManagerReadModel(Protocol):
+    """What the manager view reads; one implementation per place the data lives."""
+
+    @property
+    def time_zone(self) -> str:
+        """The hall's IANA zone the local days and months are counted in."""
+        ...
+
+    def review_queue(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+        """Overtime cases and poor ratings started on the local days first..last, newest first
+        (rows with storage.reports.QUEUE_COLUMNS)."""
+        ...
+
+    def queue_row(self, txn: str) -> dict[str, Any] | None:
+        """One review-queue row, fresh after a decision."""
+        ...
+
+    def overtime_log(self, period: Period) -> list[dict[str, Any]]:
+        """Every overtime case in the period (and staff/type filter), oldest first."""
+        ...
+
+    def kpi_report(self, first: dt.date, last: dt.date, staff: str | None = None,
+                   type_code: str | None = None, *, weekly: bool = False) -> KpiReport:
+        """The KPIs and chart figures for the local days first..last and the filter."""
+        ...
+
+    def month_report(self, month: str, rule: StarRule | None = None) -> MonthReport:
+        """The month YYYY-MM: per-staff summary, suggested and confirmed star."""
+        ...
+
+    def confirmed_star(self, month: str) -> dict[str, Any] | None:
+        ...
+
+    def staff_names(self) -> dict[str, str]:
+        ...
+
+    def staff_in_transactions(self) -> list[str]:
+        """Staff numbers that ever served (the staff filter's choices)."""
+        ...
+
+    def date_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The local days of the first and last transaction."""
+        ...
+
+    def unreviewed_counts(self) -> tuple[int, int]:
+        """(overtime cases without a review, poor ratings without a follow-up), all time."""
+        ...
+
+    def last_seq(self) -> int:
+        """A number that changes whenever new records arrive (the newest event's sequence)."""
+        ...
+
+
+class ManagerDesk(Protocol):
+    """The duty manager's decisions; each is one event in the log."""
+
+    @property
+    def manager(self) -> str:
+        """The staff number the decisions are recorded under."""
+        ...
+
+    def review_overtime(self, txn: str, cause: str, note: str) -> None:
+        ...
+
+    def follow_up_rating(self, txn: str, *, called_back: bool, cause: str, resolved: bool,
+                         note: str) -> None:
+        ...
+
+    def confirm_star(self, month: str, staff: str, score: float | None) -> None:
+        ...
+
+
+class LocalManagerData:
+    """`ManagerReadModel` on the counter's own database."""
+
+    def __init__(self, db: sqlite_utils.Database, time_zone: str) -> None:
+        self._db = db
+        self._tz = time_zone
+        self._days = LocalDays(time_zone)
+        self._weeks = LocalDays(time_zone, weeks=True)
+        # the last period's day (or week) spans, kept while only the staff or type changes
+        self._spans: tuple[tuple[str, str, bool], list[tuple[dt.date, str, str]]] | None = None
+
+    @property
+    def time_zone(self) -> str:
+        return self._tz
+
+    def _bounds(self, first: dt.date | None,
+                last: dt.date | None) -> tuple[str | None, str | None]:
+        return periods.day_bounds_utc(first, last, self._tz)
+
+    def review_queue(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+        return queries.review_queue(self._db, *self._bounds(first, last))
+
+    def queue_row(self, txn: str) -> dict[str, Any] | None:
+        return queries.queue_row(self._db, txn)
+
+    def overtime_log(self, period: Period) -> list[dict[str, Any]]:
+        rows = queries.overtime_log(self._db, *self._bounds(period.first, period.last))
+        return [r for r in rows if (not period.staff or r["staff"] == period.staff)
+                and (not period.type_code or r["type"] == period.type_code)]
+
+    def kpi_report(self, first: dt.date, last: dt.date, staff: str | None = None,
+                   type_code: str | None = None, *, weekly: bool = False) -> KpiReport:
+        start, end = self._bounds(first, last)
+        assert start is not None and end is not None
+        day_of = self._weeks if weekly else self._days
+        key = (start, end, weekly)
+        if self._spans is None or self._spans[0] != key:
+            self._spans = (key, day_spans(start, end, day_of))
+        return kpi_report(self._db, start, end, day_of, staff, type_code, self._spans[1])
+
+    def month_report(self, month: str, rule: StarRule | None = None) -> MonthReport:
+        return month_report(self._db, month, rule, tz=self._tz)
+
+    def confirmed_star(self, month: str) -> dict[str, Any] | None:
+        return queries.confirmed_star(self._db, month)
+
+    def staff_names(self) -> dict[str, str]:
+        return queries.staff_names(self._db)
+
+    def staff_in_transactions(self) -> list[str]:
+        return queries.staff_in_transactions(self._db)
+
+    def date_span(self) -> tuple[dt.date | None, dt.date | None]:
+        first, last = queries.date_span(self._db)
+        return (self._days(first) if first else None, self._days(last) if last else None)
+
+    def unreviewed_counts(self) -> tuple[int, int]:
+        return queries.unreviewed_counts(self._db)
+
+    def last_seq(self) -> int:
+        return last_seq(self._db)
+
+    def transactions(self, period: Period) -> list[dict[str, Any]]:
+        """Every transaction started in the period, oldest first, with the staff name."""
+        rows = storage_queries.transactions(self._db, *self._bounds(period.first, period.last))
+        return [r for r in rows if (not period.staff or r["staff"] == period.staff)
+                and (not period.type_code or r["type"] == period.type_code)]
+
+
+@contextmanager
+def read_records(config: Config, data_dir: Path) -> Iterator[LocalManagerData]:
+    """The counter's records of `data_dir`, read-only (the counter may run meanwhile).
+
+    Refusals (no database, a damaged one, one older than the manager view) are CannotOpen.
+    """
+    try:
+        folder = open_data_folder(data_dir, readonly=True)
+    except DatabaseError as exc:
+        raise CannotOpen(str(exc)) from None
+    with folder:
+        if "reviews" not in folder.db.table_names():
+            raise CannotOpen("this database predates the manager view: start counter-app once "
+                             "(or run demo-data) to upgrade it")
+        yield LocalManagerData(folder.db, config.time_zone)
+
+
+class LocalManager:
+    """`ManagerDesk` recording into the counter's own event log (its single writer)."""
+
+    def __init__(self, store: EventStore, manager: str) -> None:
+        self._store = store
+        self._manager = manager
+
+    @property
+    def manager(self) -> str:
+        return self._manager
+
+    def review_overtime(self, txn: str, cause: str, note: str) -> None:
+        """Record `overtime_reviewed`: the manager's cause of an overtime case."""
+        self._record(lambda: overtime_review(txn, cause, note, self._manager))
+
+    def follow_up_rating(self, txn: str, *, called_back: bool, cause: str, resolved: bool,
+                         note: str) -> None:
+        """Record `rating_followed_up`: the manager's follow-up of a poor rating."""
+        self._record(lambda: rating_follow_up(txn, called_back=called_back, cause=cause,
+                                              resolved=resolved, note=note,
+                                              manager=self._manager))
+
+    def confirm_star(self, month: str, staff: str, score: float | None) -> None:
+        """Record `star_confirmed`: the month's service star."""
+        self._record(lambda: star_confirmation(month, staff, score, self._manager))
+
+    def _record(self, make: Callable[[], Draft]) -> None:
+        try:
+            draft = make()
+        except ReviewError as exc:
+            raise InvalidDecision(str(exc)) from None
+        try:
+            self._store.append([draft])
+        except sqlite3.Error as exc:
+            raise StorageFailed(str(exc)) from exc
+        except ValueError as exc:  # e.g. no such transaction: nothing was committed
+            raise NotRecorded(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class ManagerSession:
+    """What the manager view works with: the counter's configuration, reads and decisions."""
+
+    config: Config
+    data: ManagerReadModel
+    desk: ManagerDesk
+
+    @property
+    def manager(self) -> str:
+        return self.desk.manager
+

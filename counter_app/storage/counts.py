@@ -1,0 +1,20 @@
+"""Small read-only counts for the counter's own screens (the manager's reads are in reports)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def completed_since(db: sqlite_utils.Database, since_utc: str) -> int:
+    """Transactions completed that started at or after `since_utc` (a UTC record string)."""
+    row = db.execute(
+        "SELECT COUNT(*) FROM transactions WHERE status = 'completed' AND started_at >= ?",
+        [since_utc],
+    ).fetchone()
+    return int(row[0])
+
+
+def last_seq(db: sqlite_utils.Database) -> int:
+    """The newest event's sequence number (0 for an empty log)."""
+    row = db.execute("SELECT MAX(seq) FROM events").fetchone()
+    return int(row[0] or 0)
