@@ -312,15 +312,15 @@ class EventStore:
             "SELECT t.txn, h.elapsed_s FROM transactions t LEFT JOIN heartbeat h USING (txn)"
             " WHERE t.status = 'running' ORDER BY t.started_seq"
         ):
-            drafts.append(Draft("interrupted", {"txn": row["txn"],
-                                                "elapsed_s": row["elapsed_s"] or 0.0}))
+            drafts.append(Draft(events.INTERRUPTED, {"txn": row["txn"],
+                                                     "elapsed_s": row["elapsed_s"] or 0.0}))
         for row in self.db.query(
             "SELECT txn FROM transactions WHERE status = 'completed' AND rating_status = 'pending'"
         ):
-            drafts.append(Draft("rating_timed_out", {"txn": row["txn"]}))
+            drafts.append(Draft(events.RATING_TIMED_OUT, {"txn": row["txn"]}))
         staff = self.signed_in_staff()
         if staff:
-            drafts.append(Draft("signed_out", {"staff": staff, "reason": "interrupted"}))
+            drafts.append(Draft(events.SIGNED_OUT, {"staff": staff, "reason": "interrupted"}))
         return self.append(drafts)
 
     def signed_in_staff(self) -> str | None:
