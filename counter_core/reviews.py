@@ -1,10 +1,11 @@
 """The duty manager's events: overtime reviews, poor-rating follow-ups, the confirmed star.
 
-The cause lists live in counter_core.ratings with the other fixed choice lists (re-exported
-here); every draft is checked against counter_core.events' schema before it is returned.
-
 Each is append-only: a later review of the same transaction supersedes the earlier one, and the
 projections (one row per transaction and subject, one per month) are a pure fold of the log.
+
+The cause lists live in counter_core.ratings with the other fixed choice lists (re-exported
+here); every draft is checked against counter_core.events' schema before it is returned, so
+the manager and staff fields are staff numbers, never names.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from counter_core.events import (
     STAR_CONFIRMED,
     validate_payload,
 )
-from counter_core.ratings import FOLLOW_UP_CAUSES, OVERTIME_CAUSES, Choice
+from counter_core.ratings import FOLLOW_UP_CAUSES as FOLLOW_UP_CAUSES
+from counter_core.ratings import OVERTIME_CAUSES as OVERTIME_CAUSES
+from counter_core.ratings import Choice
 from counter_core.transaction import Draft
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
