@@ -191,6 +191,9 @@ class ChainWalker:
         if self._head.chain_format not in CHAIN_FORMATS:
             raise ChainFormatError(f"unknown chain format {self._head.chain_format!r}")
         self.events = 0  # how many were accepted
+        #: the canonical bytes of the last accepted event, in its chain format: what a server
+        #: stores as the event's text so that it re-hashes without knowing the format
+        self.last_bytes = b""
 
     @property
     def head(self) -> ChainHead:
@@ -225,6 +228,7 @@ class ChainWalker:
                 ev.seq, f"hash does not match the event's contents (chain format {chain_format})")
         self._head = ChainHead(ev.seq, ev.hash, chain_format)
         self.events += 1
+        self.last_bytes = canonical
         return None
 
     def walk(self, events: Iterable[Event]) -> ChainProblem | None:

@@ -93,6 +93,20 @@ FOLLOW_UP_CAUSE_CODES = reason_codes(FOLLOW_UP_CAUSES)
 ROLES = frozenset({"staff", "manager"})
 
 
+class InvalidEvent(ValueError):
+    """An event a log refuses: unknown kind, invalid payload, or out of lifecycle order.
+
+    The message names the kind (and the sequence when known) and the reason.
+    """
+
+    def __init__(self, kind: str, reason: str, *, seq: int | None = None) -> None:
+        where = f" (sequence {seq})" if seq is not None else ""
+        super().__init__(f"refused {kind} event{where}: {reason}")
+        self.kind = kind
+        self.reason = reason
+        self.seq = seq
+
+
 def is_known(kind: str) -> bool:
     """Whether this version knows the kind (and so can check its payload and lifecycle)."""
     return kind in KNOWN_KINDS

@@ -32,22 +32,12 @@ from counter_core.chain import (
     format_after,
     seal,
 )
+from counter_core.events import InvalidEvent as InvalidEvent
 from counter_core.periods import utc_now
 from counter_core.transaction import Draft
 
 #: The largest payload one event may carry, as stored JSON text.
 MAX_PAYLOAD_BYTES = 64 * 1024
-
-
-class InvalidEvent(ValueError):
-    """An event the log refuses: unknown kind, invalid payload, or out of lifecycle order."""
-
-    def __init__(self, kind: str, reason: str, *, seq: int | None = None) -> None:
-        where = f" (sequence {seq})" if seq is not None else ""
-        super().__init__(f"refused {kind} event{where}: {reason}")
-        self.kind = kind
-        self.reason = reason
-        self.seq = seq
 
 
 class ChainRefused(ValueError):

@@ -337,6 +337,16 @@ def test_walker_continues_from_a_known_head_in_its_format() -> None:
     assert problem is not None and problem.seq == 7
 
 
+def test_walker_hands_out_each_events_canonical_bytes() -> None:
+    """What a server stores as an event's text: it re-hashes to the event's hash."""
+    events = mixed_chain()
+    walker = ChainWalker()
+    for ev in events:
+        assert walker.feed(ev) is None
+        assert chain_hash(ev.prev_hash, walker.last_bytes) == ev.hash
+        assert walker.last_bytes == ev.canonical_bytes(walker.chain_format)
+
+
 def test_walker_from_a_head_before_the_switch_follows_it() -> None:
     events = mixed_chain()
     walker = ChainWalker(head_of(events[:3]))
