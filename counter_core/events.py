@@ -172,7 +172,9 @@ def _code(value: Any) -> str | None:
 
 def _one_of(codes: frozenset[str]) -> FieldCheck:
     def check(value: Any) -> str | None:
-        return None if value in codes else f"must be one of {', '.join(sorted(codes))}"
+        if isinstance(value, str) and value in codes:
+            return None
+        return f"must be one of {', '.join(sorted(codes))}"
     return check
 
 

@@ -129,6 +129,37 @@ def test_invalid_payloads_are_named(kind: str, fields: dict[str, Any], named: st
     assert problem is not None and named in problem
 
 
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=70),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(kind=st.sampled_from([*sorted(events.KNOWN_KINDS), "some_future_kind"]),
+       base=st.booleans(),
+       fields=st.dictionaries(st.sampled_from(sorted({f for s in events.SCHEMAS.values()
+                                                        for f in s} | {"x"})), JSON,
+                              max_size=6),
+       state=st.none() | st.builds(TxnState, st.sampled_from(
+           ["running", "completed", "voided", "interrupted"]), st.booleans(),
+           st.sampled_from([None, "pending", "rated", "not_rated"]), st.booleans(),
+           st.booleans(), st.booleans()))
+def test_any_payload_gets_an_answer_never_an_exception(
+    kind: str, base: bool, fields: dict[str, Any], state: TxnState | None
+) -> None:
+    """Head office runs these on whatever a counter uploads: an answer, never a crash."""
+    payload = {**(VALID.get(kind, {}) if base else {}), **fields}
+    problem = validate_payload(kind, payload)
+    assert problem is None or isinstance(problem, str)
+    answer = events.event_problem(kind, payload, state)
+    assert answer is None or isinstance(answer, str)
+    if answer is None and kind in events.TRANSACTION_KINDS:
+        assert events.advance(state, kind, payload) is not None  # an accepted event folds
+
+
 def test_payload_must_be_an_object() -> None:
     assert validate_payload(events.RATED, ["t1", 5]) == "the payload must be an object"
 
