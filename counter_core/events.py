@@ -213,6 +213,12 @@ _note = _text(MAX_NOTE)
 _app_version = _pattern(re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*"), MAX_APP_VERSION,
                         "a version")
 
+def is_staff_number(value: object) -> bool:
+    """Whether `value` can stand in an event as a staff number (what a staff directory should
+    accept as a number, so that a sign-in is never refused later)."""
+    return _staff(value) is None
+
+
 #: field → (check, required); fields not listed are allowed (a newer counter may add one)
 #: unless they are in FORBIDDEN_FIELDS.
 Schema = Mapping[str, tuple[FieldCheck, bool]]

@@ -160,6 +160,12 @@ def test_any_payload_gets_an_answer_never_an_exception(
         assert events.advance(state, kind, payload) is not None  # an accepted event folds
 
 
+def test_is_staff_number() -> None:
+    assert events.is_staff_number("1001") and events.is_staff_number("A-17.b_2")
+    assert not events.is_staff_number("王芳") and not events.is_staff_number("10 01")
+    assert not events.is_staff_number("") and not events.is_staff_number(1001)
+
+
 def test_payload_must_be_an_object() -> None:
     assert validate_payload(events.RATED, ["t1", 5]) == "the payload must be an object"
 
