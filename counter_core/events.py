@@ -71,8 +71,12 @@ LOG_KINDS = frozenset({LOG_OPENED})
 KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS
 
 # ---- bounds -----------------------------------------------------------------------------------
-#: The longest plausible duration, elapsed time or target: a day.
-MAX_SECONDS = 24 * 3600.0
+#: The longest plausible target: a day.
+MAX_TARGET_S = 24 * 3600.0
+#: The longest duration or elapsed time recorded. Longer than any real service on purpose: a
+#: transaction left running over a holiday must still be closable with Done (a refused Done
+#: would leave the counter unable to finish it or sign out); what it catches is garbage.
+MAX_ELAPSED_S = 31 * 24 * 3600.0
 MAX_TXN_ID = 64
 MAX_STAFF_NUMBER = 32
 MAX_CODE = 64
@@ -129,8 +133,8 @@ def _positive(value: Any) -> bool:
 def _seconds(value: Any) -> str | None:
     if not _number(value):
         return "must be a finite number of seconds"
-    if not 0 <= value <= MAX_SECONDS:
-        return f"must be between 0 and {MAX_SECONDS:.0f} s, got {value!r}"
+    if not 0 <= value <= MAX_ELAPSED_S:
+        return f"must be between 0 and {MAX_ELAPSED_S:.0f} s, got {value!r}"
     return None
 
 
@@ -139,8 +143,8 @@ def _target(value: Any) -> str | None:
         return None  # untimed
     if not _number(value):
         return "must be a number of seconds or null (untimed)"
-    if not 0 < value <= MAX_SECONDS:
-        return f"must be above 0 and at most {MAX_SECONDS:.0f} s, got {value!r}"
+    if not 0 < value <= MAX_TARGET_S:
+        return f"must be above 0 and at most {MAX_TARGET_S:.0f} s, got {value!r}"
     return None
 
 

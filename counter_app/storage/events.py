@@ -302,8 +302,9 @@ class EventStore:
             "SELECT t.txn, h.elapsed_s FROM transactions t LEFT JOIN heartbeat h USING (txn)"
             " WHERE t.status = 'running' ORDER BY t.started_seq"
         ):
-            drafts.append(Draft(events.INTERRUPTED, {"txn": row["txn"],
-                                                     "elapsed_s": row["elapsed_s"] or 0.0}))
+            # the time known so far; bounded so that no heartbeat can stop the app starting
+            elapsed = min(row["elapsed_s"] or 0.0, events.MAX_ELAPSED_S)
+            drafts.append(Draft(events.INTERRUPTED, {"txn": row["txn"], "elapsed_s": elapsed}))
         for row in self.db.query(
             "SELECT txn FROM transactions WHERE status = 'completed' AND rating_status = 'pending'"
         ):

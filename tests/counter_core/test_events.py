@@ -77,7 +77,8 @@ INVALID = [
     (events.RATED, {"rating": "5"}, "rating"),
     (events.RATED, {"txn": DROP}, "txn is missing"),
     (events.COMPLETED, {"duration_s": -1.0, "overtime_s": 0.0}, "duration_s"),
-    (events.COMPLETED, {"duration_s": 86400.5}, "duration_s"),
+    (events.COMPLETED, {"duration_s": 31 * 86400.0 + 1}, "duration_s"),
+    (events.COMPLETED, {"duration_s": 1e12}, "duration_s"),
     (events.COMPLETED, {"duration_s": float("nan")}, "duration_s"),
     (events.COMPLETED, {"duration_s": "60"}, "duration_s"),
     (events.COMPLETED, {"duration_s": DROP}, "duration_s is missing"),
@@ -172,6 +173,12 @@ def test_payload_must_be_an_object() -> None:
 
 def test_extra_fields_are_allowed_for_newer_counters() -> None:
     assert validate_payload(events.RATED, {**VALID[events.RATED], "pad": "x" * 100}) is None
+
+
+def test_a_transaction_left_running_for_days_can_still_be_completed() -> None:
+    assert validate_payload(events.COMPLETED, {"txn": "t", "duration_s": 3 * 86400.0,
+                                               "target_s": 180.0,
+                                               "overtime_s": 3 * 86400.0 - 180}) is None
 
 
 def test_untimed_and_integer_targets_are_valid() -> None:

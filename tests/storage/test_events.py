@@ -350,6 +350,15 @@ def test_recover_interrupted(store: EventStore, db: sqlite_utils.Database) -> No
     assert verify(db).ok
 
 
+def test_recovery_is_never_refused_for_a_long_heartbeat(store: EventStore,
+                                                        db: sqlite_utils.Database) -> None:
+    store.append([started("t1")])
+    store.heartbeat("t1", 40 * 86400.0)  # left running for weeks, then the power went
+    (recovered,) = store.recover_interrupted()
+    assert recovered.payload == {"txn": "t1", "elapsed_s": vocabulary.MAX_ELAPSED_S}
+    assert verify(db).ok
+
+
 def test_recover_without_heartbeat_records_zero(store: EventStore) -> None:
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1")])
     recovered = store.recover_interrupted()
