@@ -668,3 +668,36 @@ def test_verify_names_an_event_that_breaks_the_rules(store: EventStore, db: sqli
     assert report.projection_problem is not None
     assert "event 13 (rated)" in report.projection_problem
     assert "already rated" in report.projection_problem
+
+
+# ---- accept: events sealed elsewhere ------------------------------------------------------------
+
+def test_accept_checks_hall_counter_and_rules_like_append(tmp_path: Path) -> None:
+    source = open_counter_db(tmp_path / "source.sqlite")
+    target = open_counter_db(tmp_path / "target.sqlite")
+    try:
+        writer = EventStore(source.db, "SH-0001", "03", record_opening=True, version="0.3.0")
+        writer.append([started("t1"), completed("t1", 200.0)])
+        chain = all_events(source.db)
+        restored = EventStore(target.db, "SH-0001", "03")
+        assert restored.accept(chain).stored == 3
+        assert restored.chain_format() == FORMAT_JCS  # derived from the accepted log_opened
+        assert all_events(target.db) == chain and table_rows(target.db) == table_rows(source.db)
+        restored.append([Draft("rated", {"txn": "t1", "rating": 5})])  # the counter goes on
+        assert verify(target.db).ok and table_rows(target.db)["t1"]["rating"] == 5
+        # a rule broken by an otherwise well-chained event: refused, nothing stored
+        head = all_events(target.db)[-1]
+        again = seal(dataclasses.replace(head, seq=head.seq + 1, uuid="u-x",
+                                         prev_hash=head.hash), FORMAT_JCS)
+        with pytest.raises(InvalidEvent, match="already rated") as refused:
+            restored.accept([again])
+        assert refused.value.seq == head.seq + 1
+        other = EventStore(target.db, "SH-0001", "04")
+        foreign = seal(dataclasses.replace(again, payload={"staff": "1001"}, kind="signed_out"),
+                       FORMAT_JCS)
+        with pytest.raises(InvalidEvent, match="is for hall SH-0001 counter 03"):
+            other.accept([foreign])
+        assert all_events(target.db)[-1] == head
+    finally:
+        source.db.conn.close()
+        target.db.conn.close()
