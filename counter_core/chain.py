@@ -1,4 +1,21 @@
-"""The hash chain: canonical bytes of an event and `hash = SHA-256(prev_hash ‖ canonical bytes)`."""
+"""The hash chain: canonical bytes of an event and `hash = SHA-256(prev_hash ‖ canonical bytes)`.
+
+Chain formats (how an event's fields become the bytes its hash covers):
+
+* **1** — Python's `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`,
+  UTF-8. Deterministic for this code base, but defined by one library: numbers are written as
+  Python writes them (`180.0`, `1e-07`), keys are sorted by code point, so another language
+  must reproduce Python's formatting to re-hash an event. Every log starts in format 1.
+* **2** — RFC 8785, the JSON Canonicalization Scheme (JCS), via the `rfc8785` package: the
+  same bytes for the same JSON values on every machine and in every language (`180.0` and
+  `180` are both `180`, keys sorted by UTF-16 code units, integers within ±2⁵³).
+
+The format is derived from the log itself: a `log_opened` event whose payload says
+`chain_format: N` is the first event hashed in format N, and so is every later event, until a
+later `log_opened` names a higher format (a format never goes back). `ChainWalker` follows the
+switch while it checks sequence numbers, links and hashes, from the genesis or from any known
+head (seq, hash, format), so a server can check an uploaded batch against its stored head.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +25,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import rfc8785
+
+from counter_core.events import LOG_OPENED
+
 GENESIS_HASH = "0" * 64
+
+#: json.dumps with sorted keys: the form of every event written before JCS
+FORMAT_PYTHON_JSON = 1
+#: RFC 8785 (JCS)
+FORMAT_JCS = 2
+#: The formats this version can hash.
+CHAIN_FORMATS = (FORMAT_PYTHON_JSON, FORMAT_JCS)
+#: The format a log starts in, before any `log_opened` names another.
+INITIAL_FORMAT = FORMAT_PYTHON_JSON
+#: The format this version writes once it records a `log_opened`.
+CURRENT_FORMAT = FORMAT_JCS
 
 
 @dataclass(frozen=True)
@@ -25,8 +57,8 @@ class Event:
     prev_hash: str = GENESIS_HASH
     hash: str = ""
 
-    def canonical_bytes(self) -> bytes:
-        return canonical_bytes(self.as_unhashed_dict())
+    def canonical_bytes(self, chain_format: int = INITIAL_FORMAT) -> bytes:
+        return canonical_bytes(self.as_unhashed_dict(), chain_format)
 
     def as_unhashed_dict(self) -> dict[str, Any]:
         return {
@@ -58,20 +90,67 @@ class Event:
         )
 
 
-def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same bytes on every machine and in every language."""
-    return json.dumps(
-        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+class ChainFormatError(ValueError):
+    """A chain format this version does not know, or fields that format cannot encode."""
+
+
+def canonical_bytes(fields: Mapping[str, Any], chain_format: int = INITIAL_FORMAT) -> bytes:
+    """The bytes an event's hash covers, in the given chain format.
+
+    Format 1: sorted keys, no spaces, UTF-8, as Python's json module writes them — stable for
+    this code base, but reproducing it elsewhere means reproducing Python's number formatting.
+    Format 2: RFC 8785 (JCS) — the same bytes on every machine and in every language.
+    Raises ValueError (ChainFormatError for format 2) for what the format cannot encode (NaN,
+    infinities; in format 2 also integers beyond ±2⁵³ and lone surrogates).
+    """
+    if chain_format == FORMAT_PYTHON_JSON:
+        return json.dumps(
+            fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    if chain_format == FORMAT_JCS:
+        try:
+            return rfc8785.dumps(dict(fields))
+        except rfc8785.CanonicalizationError as exc:
+            raise ChainFormatError(f"not canonical JSON (RFC 8785): {exc}") from exc
+        except UnicodeError as exc:  # a lone surrogate in a string
+            raise ChainFormatError(f"not canonical JSON (RFC 8785): {exc}") from exc
+    raise ChainFormatError(f"unknown chain format {chain_format!r}")
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()
 
 
-def seal(event: Event) -> Event:
+def seal(event: Event, chain_format: int = INITIAL_FORMAT) -> Event:
     """Return the event with its hash filled in from its prev_hash and contents."""
-    return replace(event, hash=chain_hash(event.prev_hash, event.canonical_bytes()))
+    return replace(event, hash=chain_hash(event.prev_hash, event.canonical_bytes(chain_format)))
+
+
+def format_after(current: int, kind: str, payload: Mapping[str, Any]) -> int:
+    """The chain format of an event of `kind` that follows events in format `current`.
+
+    A `log_opened` naming a format switches to it (the event itself is hashed in it); any
+    other event keeps the current one. Raises ChainFormatError for an unknown format or a
+    format that goes back.
+    """
+    if kind != LOG_OPENED:
+        return current
+    wanted = payload.get("chain_format") if isinstance(payload, Mapping) else None
+    if not isinstance(wanted, int) or isinstance(wanted, bool):
+        raise ChainFormatError(f"log_opened without a whole-number chain_format: {wanted!r}")
+    if wanted not in CHAIN_FORMATS:
+        raise ChainFormatError(
+            f"chain format {wanted} is unknown to this version (it knows "
+            f"{', '.join(map(str, CHAIN_FORMATS))}); upgrade it")
+    if wanted < current:
+        raise ChainFormatError(f"chain format cannot go back from {current} to {wanted}")
+    return wanted
+
+
+def seal_next(event: Event, current_format: int) -> tuple[Event, int]:
+    """Seal an event that follows events in `current_format`: (sealed event, its format)."""
+    chain_format = format_after(current_format, event.kind, event.payload)
+    return seal(event, chain_format), chain_format
 
 
 @dataclass(frozen=True)
@@ -83,18 +162,107 @@ class ChainProblem:
         return f"sequence {self.seq}: {self.reason}"
 
 
-def first_break(
-    events: Iterable[Event], *, prev_hash: str = GENESIS_HASH, expect_seq: int = 1
-) -> ChainProblem | None:
-    """Walk the chain in order; name the first event that does not follow from the one before."""
-    for ev in events:
-        if ev.seq != expect_seq:
-            missing = expect_seq if ev.seq > expect_seq else ev.seq
-            return ChainProblem(missing, f"expected sequence {expect_seq}, found {ev.seq}")
-        if ev.prev_hash != prev_hash:
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a chain stands: its last sequence number (0: empty), hash and chain format."""
+
+    seq: int = 0
+    hash: str = GENESIS_HASH
+    chain_format: int = INITIAL_FORMAT
+
+
+class ChainWalker:
+    """Checks events one by one as they continue a chain: sequence continuity, prev_hash
+    linkage, the hash recomputed in the event's chain format, and format switches.
+
+    Start it at the genesis (the default) or at any known head, e.g. the (seq, hash, format)
+    a server stored for a counter, to check an uploaded batch that continues from there.
+    `feed` returns None and advances the head, or returns the problem and leaves it unchanged.
+    """
+
+    def __init__(self, head: ChainHead | None = None, *, seq: int | None = None,
+                 hash: str | None = None, chain_format: int | None = None) -> None:
+        head = head or ChainHead()
+        self._head = ChainHead(
+            head.seq if seq is None else seq,
+            head.hash if hash is None else hash,
+            head.chain_format if chain_format is None else chain_format,
+        )
+        if self._head.chain_format not in CHAIN_FORMATS:
+            raise ChainFormatError(f"unknown chain format {self._head.chain_format!r}")
+        self.events = 0  # how many were accepted
+        #: the canonical bytes of the last accepted event, in its chain format: what a server
+        #: stores as the event's text so that it re-hashes without knowing the format
+        self.last_bytes = b""
+
+    @property
+    def head(self) -> ChainHead:
+        return self._head
+
+    @property
+    def seq(self) -> int:
+        return self._head.seq
+
+    @property
+    def hash(self) -> str:
+        return self._head.hash
+
+    @property
+    def chain_format(self) -> int:
+        return self._head.chain_format
+
+    def feed(self, ev: Event) -> ChainProblem | None:
+        expect = self._head.seq + 1
+        if ev.seq != expect:
+            missing = expect if ev.seq > expect else ev.seq
+            return ChainProblem(missing, f"expected sequence {expect}, found {ev.seq}")
+        if ev.prev_hash != self._head.hash:
             return ChainProblem(ev.seq, "prev_hash does not match the previous event's hash")
-        if chain_hash(ev.prev_hash, ev.canonical_bytes()) != ev.hash:
-            return ChainProblem(ev.seq, "hash does not match the event's contents")
-        prev_hash = ev.hash
-        expect_seq += 1
-    return None
+        try:
+            chain_format = format_after(self._head.chain_format, ev.kind, ev.payload)
+            canonical = ev.canonical_bytes(chain_format)
+        except ValueError as exc:  # ChainFormatError, or what json cannot encode
+            return ChainProblem(ev.seq, str(exc))
+        if chain_hash(ev.prev_hash, canonical) != ev.hash:
+            return ChainProblem(
+                ev.seq, f"hash does not match the event's contents (chain format {chain_format})")
+        self._head = ChainHead(ev.seq, ev.hash, chain_format)
+        self.events += 1
+        self.last_bytes = canonical
+        return None
+
+    def walk(self, events: Iterable[Event]) -> ChainProblem | None:
+        """Feed the events in order; the first problem, or None when all continue the chain."""
+        for ev in events:
+            problem = self.feed(ev)
+            if problem is not None:
+                return problem
+        return None
+
+
+def walk(events: Iterable[Event], *, start: ChainHead | None = None) -> ChainProblem | None:
+    """Walk the chain in order from `start` (the genesis by default); name the first event that
+    does not follow from the one before."""
+    return ChainWalker(start).walk(events)
+
+
+def first_break(
+    events: Iterable[Event], *, prev_hash: str = GENESIS_HASH, expect_seq: int = 1,
+    chain_format: int = INITIAL_FORMAT,
+) -> ChainProblem | None:
+    """Walk the chain in order; name the first event that does not follow from the one before.
+
+    `prev_hash`, `expect_seq` and `chain_format` say where the events continue from (the
+    genesis by default). Kept for existing callers: `walk` / `ChainWalker` are the same walk.
+    """
+    return ChainWalker(ChainHead(expect_seq - 1, prev_hash, chain_format)).walk(events)
+
+
+def head_of(events: Iterable[Event], start: ChainHead | None = None) -> ChainHead:
+    """The head after events already known to chain correctly (no hashes recomputed): how a
+    store finds the chain format in force at its last stored event."""
+    head = start or ChainHead()
+    for ev in events:
+        head = ChainHead(ev.seq, ev.hash,
+                         format_after(head.chain_format, ev.kind, ev.payload))
+    return head

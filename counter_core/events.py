@@ -1,10 +1,36 @@
-"""The event vocabulary: every kind of event a counter or a manager desk records.
+"""The event vocabulary: every kind of event a counter or a manager desk records, the payload
+each kind carries, and the lifecycle rules a transaction's events follow.
 
 One name per kind, used by the counter's state machine, its append, the projections and head
-office alike, so no module spells a kind as a string literal of its own.
+office alike, so no module spells a kind as a string literal of its own. The same two checks
+serve every writer and reader of a log:
+
+* `validate_payload(kind, payload)` — the payload's fields, types and ranges (plain dict
+  checks, cheap enough for the counter's Done → committed path);
+* `Lifecycle` — a pure fold of the events into one small state per transaction, whose
+  `check(event)` says whether the event may follow the ones before it.
+
+Both return None when the event is fine, else the reason in words (never raise). Events carry
+staff numbers, never names or photos: names live in the staff table.
 """
 
 from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from counter_core.ratings import (
+    FOLLOW_UP_CAUSES,
+    OVERTIME_CAUSES,
+    OVERTIME_REASONS,
+    POOR_RATING_REASONS,
+    POOR_RATINGS,
+    is_valid_rating,
+    reason_codes,
+)
 
 # ---- a clerk at the counter ---------------------------------------------------------------
 SIGNED_IN = "signed_in"
@@ -26,6 +52,11 @@ OVERTIME_REVIEWED = "overtime_reviewed"
 RATING_FOLLOWED_UP = "rating_followed_up"
 STAR_CONFIRMED = "star_confirmed"
 
+# ---- the log itself ---------------------------------------------------------------------------
+#: Recorded when a store is opened by an app version or chain format other than the last one
+#: recorded; a `log_opened` with chain_format N is the first event hashed in format N.
+LOG_OPENED = "log_opened"
+
 #: Kinds that concern one transaction (their payload names it as "txn").
 TRANSACTION_KINDS = frozenset({
     STARTED, TYPE_CHANGED, COMPLETED, VOIDED, INTERRUPTED, OVERTIME_REASON, RATED,
@@ -34,6 +65,388 @@ TRANSACTION_KINDS = frozenset({
 #: A manager's decisions: the latest one about a subject supersedes the earlier ones.
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
+LOG_KINDS = frozenset({LOG_OPENED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
-KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS
+KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS
+
+# ---- bounds -----------------------------------------------------------------------------------
+#: The longest plausible target: a day.
+MAX_TARGET_S = 24 * 3600.0
+#: The longest duration or elapsed time recorded. Longer than any real service on purpose: a
+#: transaction left running over a holiday must still be closable with Done (a refused Done
+#: would leave the counter unable to finish it or sign out); what it catches is garbage.
+MAX_ELAPSED_S = 31 * 24 * 3600.0
+MAX_TXN_ID = 64
+MAX_STAFF_NUMBER = 32
+MAX_CODE = 64
+MAX_NOTE = 500
+MAX_APP_VERSION = 64
+#: Field names that would put a person's name or picture into the log.
+FORBIDDEN_FIELDS = frozenset({"name", "staff_name", "manager_name", "photo"})
+
+_TXN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_STAFF_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+OVERTIME_REASON_CODES = reason_codes(OVERTIME_REASONS)
+RATING_REASON_CODES = reason_codes(POOR_RATING_REASONS)
+OVERTIME_CAUSE_CODES = reason_codes(OVERTIME_CAUSES)
+FOLLOW_UP_CAUSE_CODES = reason_codes(FOLLOW_UP_CAUSES)
+ROLES = frozenset({"staff", "manager"})
+
+
+class InvalidEvent(ValueError):
+    """An event a log refuses: unknown kind, invalid payload, or out of lifecycle order.
+
+    The message names the kind (and the sequence when known) and the reason.
+    """
+
+    def __init__(self, kind: str, reason: str, *, seq: int | None = None) -> None:
+        where = f" (sequence {seq})" if seq is not None else ""
+        super().__init__(f"refused {kind} event{where}: {reason}")
+        self.kind = kind
+        self.reason = reason
+        self.seq = seq
+
+
+def is_known(kind: str) -> bool:
+    """Whether this version knows the kind (and so can check its payload and lifecycle)."""
+    return kind in KNOWN_KINDS
+
+
+# ---- field checks: each returns None or what is wrong with the value ----------------------------
+
+FieldCheck = Callable[[Any], "str | None"]
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _positive(value: Any) -> bool:
+    return _number(value) and bool(value > 0)
+
+
+def _seconds(value: Any) -> str | None:
+    if not _number(value):
+        return "must be a finite number of seconds"
+    if not 0 <= value <= MAX_ELAPSED_S:
+        return f"must be between 0 and {MAX_ELAPSED_S:.0f} s, got {value!r}"
+    return None
+
+
+def _target(value: Any) -> str | None:
+    if value is None:
+        return None  # untimed
+    if not _number(value):
+        return "must be a number of seconds or null (untimed)"
+    if not 0 < value <= MAX_TARGET_S:
+        return f"must be above 0 and at most {MAX_TARGET_S:.0f} s, got {value!r}"
+    return None
+
+
+def _pattern(regex: re.Pattern[str], limit: int, what: str) -> FieldCheck:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not 0 < len(value) <= limit \
+                or not regex.fullmatch(value):
+            return f"must be {what} (letters, digits, . _ - ; at most {limit} characters)"
+        return None
+    return check
+
+
+def _text(limit: int) -> FieldCheck:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return "must be text"
+        if len(value) > limit:
+            return f"is too long ({len(value)} characters, at most {limit})"
+        return None
+    return check
+
+
+def _code(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_CODE \
+            or _CONTROL.search(value):
+        return f"must be a code (non-empty text, at most {MAX_CODE} characters)"
+    return None
+
+
+def _one_of(codes: frozenset[str]) -> FieldCheck:
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and value in codes:
+            return None
+        return f"must be one of {', '.join(sorted(codes))}"
+    return check
+
+
+def _rating(value: Any) -> str | None:
+    return None if is_valid_rating(value) else f"must be a whole number 1 to 5, got {value!r}"
+
+
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _month(value: Any) -> str | None:
+    if isinstance(value, str) and _MONTH.fullmatch(value):
+        return None
+    return f"must be a month YYYY-MM, got {value!r}"
+
+
+def _score(value: Any) -> str | None:
+    return None if value is None or _number(value) else "must be a number or null"
+
+
+def _chain_format(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return None
+    return f"must be a whole number from 1, got {value!r}"
+
+
+def _reason_code(value: Any) -> str | None:
+    # why a sign-out happened ("interrupted" after a crash); a short code
+    return _code(value)
+
+
+_txn = _pattern(_TXN_ID, MAX_TXN_ID, "a transaction id")
+_staff = _pattern(_STAFF_NUMBER, MAX_STAFF_NUMBER, "a staff number")
+_note = _text(MAX_NOTE)
+_app_version = _pattern(re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*"), MAX_APP_VERSION,
+                        "a version")
+
+def is_staff_number(value: object) -> bool:
+    """Whether `value` can stand in an event as a staff number (what a staff directory should
+    accept as a number, so that a sign-in is never refused later)."""
+    return _staff(value) is None
+
+
+#: field → (check, required); fields not listed are allowed (a newer counter may add one)
+#: unless they are in FORBIDDEN_FIELDS.
+Schema = Mapping[str, tuple[FieldCheck, bool]]
+
+SCHEMAS: dict[str, Schema] = {
+    SIGNED_IN: {"staff": (_staff, True), "role": (_one_of(ROLES), False)},
+    SIGNED_OUT: {"staff": (_staff, True), "reason": (_reason_code, False)},
+    STARTED: {"txn": (_txn, True), "staff": (_staff, True), "type": (_code, True),
+              "target_s": (_target, False)},
+    TYPE_CHANGED: {"txn": (_txn, True), "type": (_code, True), "target_s": (_target, False)},
+    COMPLETED: {"txn": (_txn, True), "duration_s": (_seconds, True),
+                "target_s": (_target, False), "overtime_s": (_seconds, False)},
+    VOIDED: {"txn": (_txn, True), "elapsed_s": (_seconds, True)},
+    INTERRUPTED: {"txn": (_txn, True), "elapsed_s": (_seconds, True)},
+    OVERTIME_REASON: {"txn": (_txn, True), "reason": (_one_of(OVERTIME_REASON_CODES), True)},
+    RATED: {"txn": (_txn, True), "rating": (_rating, True)},
+    RATING_REASON: {"txn": (_txn, True), "reason": (_one_of(RATING_REASON_CODES), True)},
+    RATING_TIMED_OUT: {"txn": (_txn, True)},
+    OVERTIME_REVIEWED: {"txn": (_txn, True), "cause": (_one_of(OVERTIME_CAUSE_CODES), True),
+                        "note": (_note, False), "manager": (_staff, False)},
+    RATING_FOLLOWED_UP: {"txn": (_txn, True), "cause": (_one_of(FOLLOW_UP_CAUSE_CODES), True),
+                         "called_back": (_bool, True),
+                         "resolved": (_bool, True), "note": (_note, False),
+                         "manager": (_staff, False)},
+    STAR_CONFIRMED: {"month": (_month, True), "staff": (_staff, True), "score": (_score, False),
+                     "manager": (_staff, False)},
+    LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True)},
+}
+
+
+def validate_payload(kind: str, payload: Any) -> str | None:
+    """None when the payload fits the kind's schema, else the reason (naming the field).
+
+    Unknown kinds are not this function's business: it returns None for them, and callers
+    decide with `is_known` (the counter refuses them, a server keeps them aside).
+    """
+    schema = SCHEMAS.get(kind)
+    if schema is None:
+        return None
+    if not isinstance(payload, Mapping):
+        return "the payload must be an object"
+    for name, (check, required) in schema.items():
+        if name not in payload:
+            if required:
+                return f"{name} is missing"
+            continue
+        problem = check(payload[name])
+        if problem is not None:
+            return f"{name} {problem}"
+    forbidden = FORBIDDEN_FIELDS.intersection(payload)
+    if forbidden:
+        return (f"{', '.join(sorted(forbidden))}: events carry staff numbers, never names or "
+                "photos")
+    if kind == COMPLETED:
+        overtime = payload.get("overtime_s", 0.0)
+        if overtime > payload["duration_s"] + 0.001:
+            return "overtime_s is longer than duration_s"
+        if payload.get("target_s") is None and overtime > 0:
+            return "overtime_s must be 0 for an untimed transaction"
+    return None
+
+
+# ---- the lifecycle of one transaction -----------------------------------------------------------
+
+RUNNING = "running"
+#: rating states after completion
+PENDING, RATED_STATE, NOT_RATED = "pending", "rated", "not_rated"
+
+
+@dataclass(frozen=True)
+class TxnState:
+    """What the rules need to know about one transaction so far."""
+
+    status: str = RUNNING  # running, completed, voided, interrupted
+    overtime: bool = False  # completed over its target
+    rating: str | None = None  # None until completed, then pending, rated or not_rated
+    poor: bool = False  # rated 1 or 2
+    rating_reason: bool = False
+    overtime_reason: bool = False
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> TxnState:
+        """The state of a transaction from its projection row (counter_core.projection's
+        columns: the counter's transactions table, or head office's)."""
+        rating = row.get("rating")
+        return cls(
+            status=str(row["status"]),
+            overtime=_positive(row.get("overtime_s")),
+            rating=row.get("rating_status"),
+            poor=rating in POOR_RATINGS,
+            rating_reason=row.get("rating_reason") is not None,
+            overtime_reason=row.get("overtime_reason") is not None,
+        )
+
+
+def transition_problem(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> str | None:
+    """None when an event of `kind` may follow a transaction in `state` (None: not started)."""
+    if kind in REVIEW_KINDS:
+        if kind != STAR_CONFIRMED and state is None:
+            return f"no transaction {payload.get('txn')!r} to review (unknown transaction)"
+        return None
+    if kind not in TRANSACTION_KINDS:
+        return None
+    txn = payload.get("txn")
+    if kind == STARTED:
+        return None if state is None else f"transaction {txn!r} was already started"
+    if state is None:
+        return f"names unknown transaction {txn!r}"
+    if kind in (TYPE_CHANGED, COMPLETED, VOIDED, INTERRUPTED):
+        if state.status != RUNNING:
+            return f"transaction {txn!r} is {state.status}, not running"
+        return None
+    if state.status != "completed":
+        return f"transaction {txn!r} is {state.status}: only a completed one takes {kind}"
+    if kind == OVERTIME_REASON:
+        if not state.overtime:
+            return f"transaction {txn!r} was not completed in overtime"
+        if state.overtime_reason:
+            return f"transaction {txn!r} already has an overtime reason"
+        return None
+    if kind in (RATED, RATING_TIMED_OUT):
+        if state.rating == RATED_STATE:
+            return f"transaction {txn!r} was already rated"
+        if state.rating == NOT_RATED:
+            return f"transaction {txn!r}'s rating already timed out"
+        return None
+    # RATING_REASON
+    if state.rating != RATED_STATE or not state.poor:
+        return f"transaction {txn!r} has no poor rating to give a reason for"
+    if state.rating_reason:
+        return f"transaction {txn!r} already has a rating reason"
+    return None
+
+
+def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> TxnState | None:
+    """The transaction's state after an event that `transition_problem` allowed."""
+    if kind == STARTED:
+        return TxnState()
+    if state is None or kind not in TRANSACTION_KINDS:
+        return state
+    if kind == COMPLETED:
+        overtime = payload.get("overtime_s", 0.0)
+        return replace(state, status="completed", rating=PENDING, overtime=_positive(overtime))
+    if kind in (VOIDED, INTERRUPTED):
+        return replace(state, status=kind)
+    if kind == RATED:
+        return replace(state, rating=RATED_STATE, poor=payload.get("rating") in POOR_RATINGS)
+    if kind == RATING_TIMED_OUT:
+        return replace(state, rating=NOT_RATED)
+    if kind == RATING_REASON:
+        return replace(state, rating_reason=True)
+    if kind == OVERTIME_REASON:
+        return replace(state, overtime_reason=True)
+    return state  # TYPE_CHANGED
+
+
+class KindAndPayload(Protocol):
+    """An event, sealed (`counter_core.chain.Event`) or not yet (`transaction.Draft`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+def event_problem(kind: str, payload: Any, state: TxnState | None) -> str | None:
+    """Everything wrong with one event, given its transaction's state: kind, payload, rules."""
+    if kind not in KNOWN_KINDS:
+        return f"unknown kind {kind!r}"
+    problem = validate_payload(kind, payload)
+    if problem is None:
+        problem = transition_problem(state, kind, payload)
+    return problem
+
+
+class Lifecycle:
+    """A pure fold of a log's events into one `TxnState` per transaction.
+
+    `check(event)` says what is wrong with the event given the ones fed before (None: it may
+    follow them); `apply(event)` folds a checked event in; `feed` does both. `lookup` fetches
+    the state of a transaction not seen yet, e.g. from a projection table, so a store checks an
+    appended batch without re-reading its whole log.
+    """
+
+    def __init__(self, states: Mapping[str, TxnState] | None = None, *,
+                 lookup: Callable[[str], TxnState | None] | None = None) -> None:
+        self._states: dict[str, TxnState | None] = dict(states or {})
+        self._lookup = lookup
+
+    def state(self, txn: str) -> TxnState | None:
+        if txn in self._states:
+            return self._states[txn]
+        found = self._lookup(txn) if self._lookup is not None else None
+        self._states[txn] = found
+        return found
+
+    def _state_for(self, payload: Any) -> TxnState | None:
+        txn = payload.get("txn") if isinstance(payload, Mapping) else None
+        return self.state(txn) if isinstance(txn, str) else None
+
+    def check(self, event: KindAndPayload) -> str | None:
+        """None when the event is of a known kind, its payload is valid and it may follow."""
+        return event_problem(event.kind, event.payload, self._state_for(event.payload))
+
+    def apply(self, event: KindAndPayload) -> None:
+        if event.kind not in TRANSACTION_KINDS:
+            return
+        txn = event.payload.get("txn")
+        if isinstance(txn, str):
+            self._states[txn] = advance(self.state(txn), event.kind, event.payload)
+
+    def feed(self, event: KindAndPayload) -> str | None:
+        """Check, and apply when fine; the problem otherwise (and the state is unchanged)."""
+        problem = self.check(event)
+        if problem is None:
+            self.apply(event)
+        return problem
+
+    def first_problem(self, events: Iterable[Any]) -> tuple[Any, str] | None:
+        """Feed the events in order; the first one refused, with the reason, or None."""
+        for event in events:
+            problem = self.feed(event)
+            if problem is not None:
+                return event, problem
+        return None
+

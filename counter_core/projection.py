@@ -1,5 +1,9 @@
 """The transactions projection: a pure fold of events into one row per transaction.
 
+It folds; it does not judge: whether an event may follow the ones before is
+counter_core.events.Lifecycle's call (the same rules for the counter's append and head office),
+and a `log_opened` or any other kind without a transaction leaves the table alone.
+
 Storage applies it as each event is appended (same SQLite transaction) and `verify` re-runs it
 over the whole log to check the stored table against the events.
 """
@@ -29,7 +33,7 @@ def apply(row: Row | None, event: Event) -> Row | None:
     if event.kind not in TRANSACTION_KINDS:
         return None
     p = event.payload
-    if event.kind == "started":
+    if event.kind == events.STARTED:
         row = {column: None for column in COLUMNS}
         row.update(
             txn=p["txn"], hall=event.hall, counter=event.counter, staff=p["staff"],
@@ -41,23 +45,23 @@ def apply(row: Row | None, event: Event) -> Row | None:
     else:
         row = dict(row)
         kind = event.kind
-        if kind == "type_changed":
+        if kind == events.TYPE_CHANGED:
             row.update(type=p["type"], target_s=p.get("target_s"))
-        elif kind == "completed":
+        elif kind == events.COMPLETED:
             row.update(
                 status="completed", ended_at=event.at, duration_s=p["duration_s"],
                 target_s=p.get("target_s"), overtime_s=p.get("overtime_s", 0.0),
                 rating_status="pending",
             )
-        elif kind in ("voided", "interrupted"):
+        elif kind in (events.VOIDED, events.INTERRUPTED):
             row.update(status=kind, ended_at=event.at, duration_s=p.get("elapsed_s"))
-        elif kind == "rated":
+        elif kind == events.RATED:
             row.update(rating=p["rating"], rating_status="rated")
-        elif kind == "rating_reason":
+        elif kind == events.RATING_REASON:
             row.update(rating_reason=p["reason"])
-        elif kind == "rating_timed_out":
+        elif kind == events.RATING_TIMED_OUT:
             row.update(rating_status="not_rated")
-        elif kind == "overtime_reason":
+        elif kind == events.OVERTIME_REASON:
             row.update(overtime_reason=p["reason"])
     row["last_seq"] = event.seq
     return row

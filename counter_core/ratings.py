@@ -1,4 +1,5 @@
-"""The five-level rating scale, its bilingual labels, and the one-press reasons."""
+"""The five-level rating scale, its bilingual labels, the one-press reasons, and the
+manager's cause lists: every fixed choice list an event's code is checked against."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ OVERTIME_REASONS: tuple[Choice, ...] = (
     Choice("system", "系统或网络慢", "System or network slow"),
     Choice("documents", "客户资料不全", "Missing documents"),
     Choice("several", "办理多项业务", "Several services"),
+    Choice("other", "其他", "Other"),
+)
+
+#: The manager's finding for an overtime case (DESIGN.md's fixed list).
+OVERTIME_CAUSES: tuple[Choice, ...] = (
+    Choice("staff_skill", "员工业务技能", "Staff skill"),
+    Choice("system", "系统或网络", "System or network"),
+    Choice("complex_request", "客户业务复杂", "Complex customer request"),
+    Choice("missing_documents", "客户资料不全", "Missing documents"),
+    Choice("policy", "政策或流程", "Policy or process"),
+    Choice("other", "其他", "Other"),
+)
+
+#: The manager's finding after following up a poor rating.
+FOLLOW_UP_CAUSES: tuple[Choice, ...] = (
+    Choice("slow", "办理或等候太慢", "Too slow"),
+    Choice("attitude", "服务态度", "Staff attitude"),
+    Choice("unsolved", "问题没有解决", "Problem not solved"),
+    Choice("policy", "政策或流程", "Policy or process"),
+    Choice("misunderstanding", "客户误解", "Customer misunderstanding"),
     Choice("other", "其他", "Other"),
 )
 

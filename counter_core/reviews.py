@@ -2,6 +2,10 @@
 
 Each is append-only: a later review of the same transaction supersedes the earlier one, and the
 projections (one row per transaction and subject, one per month) are a pure fold of the log.
+
+The cause lists live in counter_core.ratings with the other fixed choice lists (re-exported
+here); every draft is checked against counter_core.events' schema before it is returned, so
+the manager and staff fields are staff numbers, never names.
 """
 
 from __future__ import annotations
@@ -11,31 +15,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from counter_core.chain import Event
-from counter_core.events import OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED
+from counter_core.events import (
+    MAX_NOTE,
+    OVERTIME_REVIEWED,
+    RATING_FOLLOWED_UP,
+    STAR_CONFIRMED,
+    validate_payload,
+)
+from counter_core.ratings import FOLLOW_UP_CAUSES as FOLLOW_UP_CAUSES
+from counter_core.ratings import OVERTIME_CAUSES as OVERTIME_CAUSES
 from counter_core.ratings import Choice
 from counter_core.transaction import Draft
 
-#: The manager's finding for an overtime case (DESIGN.md's fixed list).
-OVERTIME_CAUSES: tuple[Choice, ...] = (
-    Choice("staff_skill", "员工业务技能", "Staff skill"),
-    Choice("system", "系统或网络", "System or network"),
-    Choice("complex_request", "客户业务复杂", "Complex customer request"),
-    Choice("missing_documents", "客户资料不全", "Missing documents"),
-    Choice("policy", "政策或流程", "Policy or process"),
-    Choice("other", "其他", "Other"),
-)
-
-#: The manager's finding after following up a poor rating.
-FOLLOW_UP_CAUSES: tuple[Choice, ...] = (
-    Choice("slow", "办理或等候太慢", "Too slow"),
-    Choice("attitude", "服务态度", "Staff attitude"),
-    Choice("unsolved", "问题没有解决", "Problem not solved"),
-    Choice("policy", "政策或流程", "Policy or process"),
-    Choice("misunderstanding", "客户误解", "Customer misunderstanding"),
-    Choice("other", "其他", "Other"),
-)
-
-MAX_NOTE = 500
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 REVIEW_COLUMNS: tuple[str, ...] = (
@@ -60,13 +51,16 @@ def _note(note: str) -> str:
 
 
 def overtime_review(txn: str, cause: str, note: str, manager: str) -> Draft:
-    """The event recording the manager's cause for an overtime transaction."""
+    """The event recording the manager's cause for an overtime transaction.
+
+    `manager` is the manager's staff number, never a name.
+    """
     if cause not in _codes(OVERTIME_CAUSES):
         raise ReviewError(f"Unknown overtime cause {cause!r}")
     if cause == "other" and not note.strip():
         raise ReviewError("Say what the cause was in the note when choosing “other”")
-    return Draft(OVERTIME_REVIEWED,
-                 {"txn": txn, "cause": cause, "note": _note(note), "manager": manager})
+    return _checked(Draft(OVERTIME_REVIEWED,
+                          {"txn": txn, "cause": cause, "note": _note(note), "manager": manager}))
 
 
 def rating_follow_up(txn: str, *, called_back: bool, cause: str, resolved: bool, note: str,
@@ -74,10 +68,10 @@ def rating_follow_up(txn: str, *, called_back: bool, cause: str, resolved: bool,
     """The event recording the manager's follow-up of a poor rating (好差评 requires one)."""
     if cause not in _codes(FOLLOW_UP_CAUSES):
         raise ReviewError(f"Unknown follow-up cause {cause!r}")
-    return Draft(RATING_FOLLOWED_UP, {
+    return _checked(Draft(RATING_FOLLOWED_UP, {
         "txn": txn, "called_back": bool(called_back), "cause": cause,
         "resolved": bool(resolved), "note": _note(note), "manager": manager,
-    })
+    }))
 
 
 def star_confirmation(month: str, staff: str, score: float | None, manager: str) -> Draft:
@@ -86,10 +80,19 @@ def star_confirmation(month: str, staff: str, score: float | None, manager: str)
         raise ReviewError(f"Month must be YYYY-MM, got {month!r}")
     if not staff:
         raise ReviewError("Choose the staff member to confirm as star")
-    return Draft(STAR_CONFIRMED, {
+    return _checked(Draft(STAR_CONFIRMED, {
         "month": month, "staff": staff,
         "score": None if score is None else round(float(score), 4), "manager": manager,
-    })
+    }))
+
+
+def _checked(draft: Draft) -> Draft:
+    """The draft, once its payload fits the vocabulary: staff and manager are staff numbers
+    (names stay in the staff table), codes from the fixed lists, notes bounded."""
+    problem = validate_payload(draft.kind, draft.payload)
+    if problem is not None:
+        raise ReviewError(f"Cannot record {draft.kind}: {problem}")
+    return draft
 
 
 # ---- projection -----------------------------------------------------------------------------

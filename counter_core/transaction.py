@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from counter_core import events
 from counter_core.ratings import (
     OVERTIME_REASONS,
     POOR_RATING_REASONS,
@@ -43,6 +44,9 @@ class TransactionType:
 
 @dataclass(frozen=True)
 class Staff:
+    """A signed-in person. Events record only `number` (and `role`): the name and photo are
+    for the screens and live in the staff table."""
+
     number: str
     name: str
     role: str = "staff"  # or "manager"
@@ -179,7 +183,7 @@ class CounterMachine:
     def sign_in(self, staff: Staff) -> None:
         if self.staff is not None:
             raise CounterError(f"{self.staff.name} is still signed in")
-        self.record([Draft("signed_in", {"staff": staff.number, "role": staff.role})])
+        self.record([Draft(events.SIGNED_IN, {"staff": staff.number, "role": staff.role})])
         self.staff = staff
 
     def sign_out(self) -> None:
@@ -189,7 +193,7 @@ class CounterMachine:
         if self.overtime_reason_for:
             raise CounterError("Choose the overtime reason for the last transaction first")
         drafts = self._close_rating_drafts()
-        drafts.append(Draft("signed_out", {"staff": staff.number}))
+        drafts.append(Draft(events.SIGNED_OUT, {"staff": staff.number}))
         self.record(drafts)
         self._close_rating()
         self.staff = None
@@ -207,7 +211,7 @@ class CounterMachine:
         drafts = self._close_rating_drafts()
         drafts.append(
             Draft(
-                "started",
+                events.STARTED,
                 {"txn": txn, "staff": staff.number, "type": kind.code, "target_s": kind.target_s},
             )
         )
@@ -222,7 +226,7 @@ class CounterMachine:
         kind = self._type(code)
         if self.running and kind != self.running.type:
             self.record(
-                [Draft("type_changed", {"txn": self.running.txn, "type": kind.code,
+                [Draft(events.TYPE_CHANGED, {"txn": self.running.txn, "type": kind.code,
                                         "target_s": kind.target_s})]
             )
             self.running.type = kind
@@ -239,7 +243,7 @@ class CounterMachine:
         self.record(
             [
                 Draft(
-                    "completed",
+                    events.COMPLETED,
                     {
                         "txn": run.txn,
                         "duration_s": round(reading.elapsed_s, 3),
@@ -263,7 +267,7 @@ class CounterMachine:
             raise CounterError(
                 f"Void is possible only in the first {self.void_grace_s:.0f} s; press Done instead"
             )
-        self.record([Draft("voided", {"txn": run.txn, "elapsed_s": round(elapsed, 3)})])
+        self.record([Draft(events.VOIDED, {"txn": run.txn, "elapsed_s": round(elapsed, 3)})])
         self.running = None
 
     def give_overtime_reason(self, code: str) -> None:
@@ -271,7 +275,8 @@ class CounterMachine:
             raise CounterError("No overtime transaction is waiting for a reason")
         if code not in reason_codes(OVERTIME_REASONS):
             raise CounterError(f"Unknown overtime reason {code!r}")
-        self.record([Draft("overtime_reason", {"txn": self.overtime_reason_for, "reason": code})])
+        self.record([Draft(events.OVERTIME_REASON,
+                           {"txn": self.overtime_reason_for, "reason": code})])
         self.overtime_reason_for = None
 
     # ---- customer actions -----------------------------------------------------------------
@@ -283,7 +288,7 @@ class CounterMachine:
         pending = self.rating
         if pending is None or pending.rating is not None or self.clock() > pending.deadline:
             return False
-        self.record([Draft("rated", {"txn": pending.txn, "rating": value})])
+        self.record([Draft(events.RATED, {"txn": pending.txn, "rating": value})])
         pending.rating = value
         if value in POOR_RATINGS:
             # the reason gets a fresh window of its own: the customer is still at the counter
@@ -301,7 +306,7 @@ class CounterMachine:
             or code not in reason_codes(POOR_RATING_REASONS)
         ):
             return False
-        self.record([Draft("rating_reason", {"txn": pending.txn, "reason": code})])
+        self.record([Draft(events.RATING_REASON, {"txn": pending.txn, "reason": code})])
         pending.reason_given = True
         self._thank()
         return True
@@ -313,7 +318,7 @@ class CounterMachine:
         if pending is None or now <= pending.deadline:
             return 0 <= self._thanks_until <= now and self._clear_thanks()
         if pending.rating is None:
-            self.record([Draft("rating_timed_out", {"txn": pending.txn})])
+            self.record([Draft(events.RATING_TIMED_OUT, {"txn": pending.txn})])
         self.rating = None
         return True
 
@@ -329,7 +334,7 @@ class CounterMachine:
     def _close_rating_drafts(self) -> list[Draft]:
         """A new customer or a sign-out ends the previous one's chance to rate."""
         if self.rating and self.rating.rating is None:
-            return [Draft("rating_timed_out", {"txn": self.rating.txn})]
+            return [Draft(events.RATING_TIMED_OUT, {"txn": self.rating.txn})]
         return []
 
     def _close_rating(self) -> None:

@@ -1,24 +1,80 @@
-"""The append-only event log and its projections, written together in one SQLite transaction."""
+"""The append-only event log and its projections, written together in one SQLite transaction.
+
+Every append is checked before anything is written: the kind must be known, the payload fit
+its schema and the event follow its transaction's lifecycle (counter_core.events); a refused
+event raises `InvalidEvent` and nothing of its batch is stored. The lifecycle state comes from
+the transactions projection this store keeps anyway, never from re-reading the log.
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
 from counter_app.storage.db import write_transaction
 from counter_core import events, projection, reviews
-from counter_core.chain import GENESIS_HASH, ChainProblem, Event, first_break, seal
+from counter_core.chain import (
+    CHAIN_FORMATS,
+    CURRENT_FORMAT,
+    GENESIS_HASH,
+    INITIAL_FORMAT,
+    ChainFormatError,
+    ChainHead,
+    ChainProblem,
+    ChainWalker,
+    Event,
+    format_after,
+    seal,
+)
+from counter_core.events import InvalidEvent as InvalidEvent
 from counter_core.periods import utc_now
 from counter_core.transaction import Draft
 
+#: The largest payload one event may carry, as stored JSON text.
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+
+class ChainRefused(ValueError):
+    """Events offered to `EventStore.accept` that do not continue the stored chain."""
+
+    def __init__(self, problem: ChainProblem) -> None:
+        super().__init__(f"broken chain at {problem}; nothing was stored")
+        self.problem = problem
+        self.seq = problem.seq
+
+
+@dataclass
+class AcceptResult:
+    """What `EventStore.accept` did with a batch of sealed events."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: list[int] = field(default_factory=list)  # used sequences offered another hash
+
+
+def app_version() -> str:
+    """The installed Counter App's version (the source tree's when not installed)."""
+    try:
+        return importlib.metadata.version("counter-app")
+    except importlib.metadata.PackageNotFoundError:
+        from counter_app import __version__
+
+        return f"{__version__}+source"
+
 
 class EventStore:
-    """Appends events for one hall and counter; the single writer of its database."""
+    """Appends events for one hall and counter; the single writer of its database.
+
+    `record_opening`: on opening, append a `log_opened` event (app version, chain format)
+    when the last one recorded differs, and so move the log to `chain_format` (RFC 8785 by
+    default) from that event on. Without it the store writes in the format the log is in.
+    """
 
     def __init__(
         self,
@@ -27,17 +83,27 @@ class EventStore:
         counter: str,
         *,
         now: Callable[[], str] = utc_now,
+        record_opening: bool = False,
+        chain_format: int = CURRENT_FORMAT,
+        version: str | None = None,
     ) -> None:
         self.db = db
         self.hall = hall
         self.counter = counter
         self._now = now
+        self._format_at: tuple[int, int] | None = None  # (head seq, chain format) known
+        if chain_format not in CHAIN_FORMATS:
+            raise ChainFormatError(f"unknown chain format {chain_format!r}")
+        if record_opening:
+            self.record_opening(version or app_version(), chain_format)
 
     # ---- writing --------------------------------------------------------------------------
 
     def append(self, drafts: Sequence[Draft]) -> list[Event]:
-        """Sequence, hash and commit the drafts with their projections; all or nothing.
+        """Check, sequence, hash and commit the drafts with their projections; all or nothing.
 
+        Raises InvalidEvent (a ValueError) before anything is written when a draft is of an
+        unknown kind, has an invalid payload or does not follow its transaction's lifecycle.
         Returns only after COMMIT, i.e. after SQLite has synced the WAL (synchronous=FULL).
         """
         now = self._now()
@@ -48,33 +114,144 @@ class EventStore:
         if not items:
             return []
         with write_transaction(self.db.conn):
-            seq, prev = self._head()
+            seq, prev, chain_format = self._chain_head()
+            lifecycle = self._lifecycle()
+            for _, draft in items:
+                problem = lifecycle.feed(draft)
+                if problem is not None:
+                    raise InvalidEvent(draft.kind, problem)
             stored: list[Event] = []
             for at, draft in items:
                 seq += 1
+                try:
+                    chain_format = format_after(chain_format, draft.kind, draft.payload)
+                except ChainFormatError as exc:
+                    raise InvalidEvent(draft.kind, str(exc)) from exc
                 event = seal(
                     Event(
                         seq=seq, uuid=str(uuid.uuid4()), kind=draft.kind, at=at,
                         hall=self.hall, counter=self.counter, payload=draft.payload,
                         prev_hash=prev,
-                    )
+                    ),
+                    chain_format,
                 )
                 self._insert(event)
                 self._project(event)
                 stored.append(event)
                 prev = event.hash
+            self._format_at = (seq, chain_format)
         return stored
+
+    def accept(self, offered: Sequence[Event]) -> AcceptResult:
+        """Store events sealed elsewhere (a restore, an import) that continue this chain.
+
+        Events at sequences already stored are duplicates when their hash matches and conflicts
+        (reported, not stored) when it does not; the rest must continue the chain from the
+        stored head, be for this hall and counter, and pass the same checks as `append`. A
+        broken chain raises ChainRefused, a refused event InvalidEvent: nothing is stored.
+        """
+        result = AcceptResult()
+        if not offered:
+            return result
+        with write_transaction(self.db.conn):
+            seq, prev, chain_format = self._chain_head()
+            old = [ev for ev in offered if ev.seq <= seq]
+            new = [ev for ev in offered if ev.seq > seq]
+            if old:
+                marks = ", ".join("?" for _ in old)
+                stored = dict(self.db.execute(
+                    f"SELECT seq, hash FROM events WHERE seq IN ({marks})",
+                    [ev.seq for ev in old]).fetchall())
+                for ev in old:
+                    if stored.get(ev.seq) == ev.hash:
+                        result.duplicates += 1
+                    else:
+                        result.conflicts.append(ev.seq)
+            walker = ChainWalker(ChainHead(seq, prev, chain_format))
+            lifecycle = self._lifecycle()
+            for ev in new:
+                if (ev.hall, ev.counter) != (self.hall, self.counter):
+                    raise InvalidEvent(ev.kind, f"is for hall {ev.hall} counter {ev.counter}, "
+                                       f"not {self.hall} {self.counter}", seq=ev.seq)
+                problem = walker.feed(ev)
+                if problem is not None:
+                    raise ChainRefused(problem)
+                refused = lifecycle.feed(ev)
+                if refused is not None:
+                    raise InvalidEvent(ev.kind, refused, seq=ev.seq)
+            for ev in new:
+                self._insert(ev)
+                self._project(ev)
+            result.stored = len(new)
+            self._format_at = (walker.seq, walker.chain_format)
+        return result
+
+    def record_opening(self, version: str, chain_format: int = CURRENT_FORMAT) -> Event | None:
+        """Append `log_opened` unless the last one recorded names this version and format.
+
+        The format never goes back: a log already in a higher format stays in it.
+        """
+        last = self._last_opening()
+        current = last[1] if last else INITIAL_FORMAT
+        wanted = max(chain_format, current)
+        if last == (version, wanted):
+            return None
+        (event,) = self.append([Draft(events.LOG_OPENED,
+                                      {"app_version": version, "chain_format": wanted})])
+        return event
+
+    def chain_format(self) -> int:
+        """The chain format the next appended event is hashed in (unless it switches it)."""
+        return self._chain_head()[2]
+
+    def _last_opening(self) -> tuple[str, int] | None:
+        row = self.db.execute(
+            "SELECT payload FROM events WHERE kind = ? ORDER BY seq DESC LIMIT 1",
+            [events.LOG_OPENED],
+        ).fetchone()
+        if row is None:
+            return None
+        payload = json.loads(row[0])
+        return str(payload.get("app_version")), int(payload.get("chain_format", INITIAL_FORMAT))
+
+    def _chain_head(self) -> tuple[int, str, int]:
+        """(last seq, its hash, the chain format in force), the format cached per head."""
+        seq, prev = self._head()
+        if self._format_at is not None and self._format_at[0] == seq:
+            chain_format = self._format_at[1]
+        else:
+            last = self._last_opening()
+            chain_format = last[1] if last else INITIAL_FORMAT
+            self._format_at = (seq, chain_format)
+        if chain_format not in CHAIN_FORMATS:
+            raise ChainFormatError(
+                f"this log is in chain format {chain_format}, newer than this app "
+                f"({max(CHAIN_FORMATS)}); install the newer Counter App")
+        return seq, prev, chain_format
+
+    def _lifecycle(self) -> events.Lifecycle:
+        """The lifecycle rules, seeded from the transactions projection as they are needed."""
+
+        def lookup(txn: str) -> events.TxnState | None:
+            row = self.transaction(txn)
+            return None if row is None else events.TxnState.from_row(row)
+
+        return events.Lifecycle(lookup=lookup)
 
     def _head(self) -> tuple[int, str]:
         row = self.db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
     def _insert(self, event: Event) -> None:
+        text = _payload_text(event.payload)
+        if len(text) > MAX_PAYLOAD_BYTES:  # characters: a cheap bound on the bytes' size
+            raise InvalidEvent(event.kind, f"payload of {len(text)} characters is larger than "
+                               f"{MAX_PAYLOAD_BYTES}", seq=event.seq)
         self.db.execute(
             "INSERT INTO events (seq, uuid, kind, at, hall, counter, payload, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [event.seq, event.uuid, event.kind, event.at, event.hall, event.counter,
-             _payload_text(event.payload), event.prev_hash, event.hash],
+             text, event.prev_hash, event.hash],
         )
 
     def _project(self, event: Event) -> None:
@@ -103,8 +280,6 @@ class EventStore:
         if applied is None:
             return
         table, row = applied
-        if table == "reviews" and self.transaction(row["txn"]) is None:
-            raise ValueError(f"no transaction {row['txn']} to review")
         self.db.execute(
             f"INSERT OR REPLACE INTO {table} ({', '.join(row)})"
             f" VALUES ({', '.join('?' for _ in row)})",
@@ -127,15 +302,16 @@ class EventStore:
             "SELECT t.txn, h.elapsed_s FROM transactions t LEFT JOIN heartbeat h USING (txn)"
             " WHERE t.status = 'running' ORDER BY t.started_seq"
         ):
-            drafts.append(Draft("interrupted", {"txn": row["txn"],
-                                                "elapsed_s": row["elapsed_s"] or 0.0}))
+            # the time known so far; bounded so that no heartbeat can stop the app starting
+            elapsed = min(row["elapsed_s"] or 0.0, events.MAX_ELAPSED_S)
+            drafts.append(Draft(events.INTERRUPTED, {"txn": row["txn"], "elapsed_s": elapsed}))
         for row in self.db.query(
             "SELECT txn FROM transactions WHERE status = 'completed' AND rating_status = 'pending'"
         ):
-            drafts.append(Draft("rating_timed_out", {"txn": row["txn"]}))
+            drafts.append(Draft(events.RATING_TIMED_OUT, {"txn": row["txn"]}))
         staff = self.signed_in_staff()
         if staff:
-            drafts.append(Draft("signed_out", {"staff": staff, "reason": "interrupted"}))
+            drafts.append(Draft(events.SIGNED_OUT, {"staff": staff, "reason": "interrupted"}))
         return self.append(drafts)
 
     def signed_in_staff(self) -> str | None:
@@ -145,7 +321,7 @@ class EventStore:
             " ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         if row and row[0] == "signed_in":
-            return json.loads(row[1])["staff"]
+            return str(json.loads(row[1])["staff"])
         return None
 
     # ---- reading --------------------------------------------------------------------------
@@ -191,11 +367,18 @@ class VerifyReport:
 
 
 def verify(db: sqlite_utils.Database) -> VerifyReport:
-    """Check the whole chain, then the transactions table against a rebuild from the events."""
+    """Check the whole chain (each event in its chain format), the events against the
+    vocabulary's lifecycle rules, then the tables against a rebuild from the events."""
     store_events = [event_from_row(r) for r in db.query("SELECT * FROM events ORDER BY seq")]
-    problem = first_break(store_events)
+    problem = ChainWalker().walk(store_events)
     if problem is not None:
         return VerifyReport(len(store_events), problem, None)
+    refused = events.Lifecycle().first_problem(
+        ev for ev in store_events if events.is_known(ev.kind))  # a newer app's kinds: no rules
+    if refused is not None:
+        ev, reason = refused
+        return VerifyReport(len(store_events), None,
+                            f"event {ev.seq} ({ev.kind}) breaks the rules: {reason}")
     try:
         expected = projection.rebuild(store_events)
     except (KeyError, ValueError) as exc:

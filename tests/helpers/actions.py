@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from counter_core import events as vocabulary
 from counter_core import projection
 from counter_core.chain import GENESIS_HASH, Event, seal
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS
@@ -22,14 +23,21 @@ TYPES = (
 
 
 class Log:
-    """An in-memory event log: sequences and seals drafts as storage does, and projects them."""
+    """An in-memory event log: sequences and seals drafts as storage does, and projects them.
+
+    Every draft must pass the vocabulary's checks (kind, payload, lifecycle) exactly as the
+    counter's append checks it: the state machine must never produce an event it refuses.
+    """
 
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.rows: dict[str, projection.Row] = {}
+        self.lifecycle = vocabulary.Lifecycle()
 
     def __call__(self, drafts: Sequence[Draft]) -> None:
         for draft in drafts:
+            problem = self.lifecycle.feed(draft)
+            assert problem is None, f"the machine produced an invalid {draft.kind}: {problem}"
             prev = self.events[-1].hash if self.events else GENESIS_HASH
             event = seal(Event(
                 seq=len(self.events) + 1, uuid=f"u{len(self.events) + 1}", kind=draft.kind,
@@ -42,7 +50,6 @@ class Log:
                 row = projection.apply(self.rows.get(txn), event)
                 if row is not None:
                     self.rows[txn] = row
-
 
 
 ACTIONS = st.one_of(

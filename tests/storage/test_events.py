@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sqlite3
 from collections.abc import Iterator
@@ -14,9 +15,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from counter_app.storage.db import open_counter_db
-from counter_app.storage.events import EventStore, event_from_row, utc_now, verify
+from counter_app.storage.events import (
+    EventStore,
+    InvalidEvent,
+    app_version,
+    event_from_row,
+    utc_now,
+    verify,
+)
+from counter_core import events as vocabulary
 from counter_core import projection
-from counter_core.chain import GENESIS_HASH, first_break
+from counter_core.chain import (
+    FORMAT_JCS,
+    FORMAT_PYTHON_JSON,
+    GENESIS_HASH,
+    ChainFormatError,
+    first_break,
+    head_of,
+    seal,
+    walk,
+)
 from counter_core.transaction import CounterError, CounterMachine, Draft, Staff
 from tests.helpers.actions import ACTIONS, TYPES
 from tests.helpers.clock import FakeClock
@@ -111,7 +129,7 @@ def test_append_timed_keeps_given_times(store: EventStore) -> None:
 
 def test_unicode_payload_round_trips_and_verifies(store: EventStore, db: sqlite_utils.Database
                                                   ) -> None:
-    store.append([Draft("signed_in", {"staff": "王芳", "role": "staff", "note": "交费 ✓"})])
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff", "note": "交费 ✓"})])
     assert all_events(db)[0].payload["note"] == "交费 ✓"
     assert verify(db).ok
 
@@ -332,6 +350,15 @@ def test_recover_interrupted(store: EventStore, db: sqlite_utils.Database) -> No
     assert verify(db).ok
 
 
+def test_recovery_is_never_refused_for_a_long_heartbeat(store: EventStore,
+                                                        db: sqlite_utils.Database) -> None:
+    store.append([started("t1")])
+    store.heartbeat("t1", 40 * 86400.0)  # left running for weeks, then the power went
+    (recovered,) = store.recover_interrupted()
+    assert recovered.payload == {"txn": "t1", "elapsed_s": vocabulary.MAX_ELAPSED_S}
+    assert verify(db).ok
+
+
 def test_recover_without_heartbeat_records_zero(store: EventStore) -> None:
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1")])
     recovered = store.recover_interrupted()
@@ -420,23 +447,257 @@ JSON_VALUES = st.recursive(
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payloads=st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
-                         min_size=1, max_size=5))
+                         min_size=1, max_size=5),
+       jcs=st.booleans())
 def test_any_payload_is_stored_so_that_it_verifies(
-    tmp_path_factory: pytest.TempPathFactory, payloads: list[dict[str, Any]]
+    tmp_path_factory: pytest.TempPathFactory, payloads: list[dict[str, Any]], jcs: bool
 ) -> None:
-    """Whatever JSON a payload holds, the stored text re-hashes to the stored hash, or the
-    append is refused as a whole."""
+    """Whatever JSON an event's extra fields hold, the stored text re-hashes to the stored
+    hash in the log's chain format, or the append is refused as a whole."""
     opened = open_counter_db(tmp_path_factory.mktemp("payload") / "counter.sqlite")
     try:
-        store = EventStore(opened.db, "SH-0001", "03")
+        store = EventStore(opened.db, "SH-0001", "03", record_opening=jcs)
+        before = store.last_seq()
+        drafts = [Draft("signed_out", {**payload, "staff": "1001"})
+                  for payload in payloads if not vocabulary.FORBIDDEN_FIELDS & set(payload)]
         try:
-            sealed = store.append([Draft("note", payload) for payload in payloads])
+            sealed = store.append(drafts)
         except (ValueError, UnicodeEncodeError):
-            assert store.last_seq() == 0
+            assert store.last_seq() == before
             return
         reread = all_events(opened.db)
-        assert [e.hash for e in reread] == [e.hash for e in sealed]
-        assert first_break(reread) is None
+        assert [e.hash for e in reread[before:]] == [e.hash for e in sealed]
+        assert walk(reread) is None
         assert verify(opened.db).ok
     finally:
         opened.db.conn.close()
+
+
+# ---- the append refuses invalid events before writing -------------------------------------------
+
+def snapshot(db: sqlite_utils.Database) -> tuple[list[Any], dict[str, Any]]:
+    return all_events(db), table_rows(db)
+
+
+REFUSALS = [
+    ("rating 999", [completed("t1")], [Draft("rated", {"txn": "t1", "rating": 999})],
+     "rated", "rating"),
+    ("negative duration", [], [completed("t1", -5.0)], "completed", "duration_s"),
+    ("second rating", [completed("t1"), Draft("rated", {"txn": "t1", "rating": 5})],
+     [Draft("rated", {"txn": "t1", "rating": 1})], "rated", "already rated"),
+    ("reused started txn", [], [started("t1")], "started", "already started"),
+    ("unknown kind", [], [Draft("note", {"text": "hello"})], "note", "unknown kind"),
+    ("a name for the staff number", [], [started("t2", staff="王芳")], "started", "staff"),
+    ("completed twice", [completed("t1")], [completed("t1")], "completed", "not running"),
+    ("overtime reason without overtime", [completed("t1", 60.0)],
+     [Draft("overtime_reason", {"txn": "t1", "reason": "complex"})], "overtime_reason",
+     "not completed in overtime"),
+    ("review of an unknown transaction", [],
+     [Draft("overtime_reviewed", {"txn": "ghost", "cause": "system", "manager": "9001"})],
+     "overtime_reviewed", "no transaction"),
+]
+
+
+@pytest.mark.parametrize(("case", "before", "batch", "kind", "reason"), REFUSALS,
+                         ids=[r[0] for r in REFUSALS])
+def test_append_refuses_invalid_events_storing_nothing(
+    store: EventStore, db: sqlite_utils.Database, case: str, before: list[Draft],
+    batch: list[Draft], kind: str, reason: str,
+) -> None:
+    store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1")])
+    store.append(before)
+    stored = snapshot(db)
+    # valid events ahead of the bad one in the same batch are not stored either
+    with pytest.raises(InvalidEvent) as refused:
+        store.append([started("t7"), *batch])
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.kind == kind and reason in refused.value.reason
+    assert kind in str(refused.value) and reason in str(refused.value)
+    assert snapshot(db) == stored
+    assert not db.conn.in_transaction
+    assert store.append([started("t7")])[0].seq == len(stored[0]) + 1  # no gap after
+    assert verify(db).ok
+
+
+def test_refusal_within_one_batch_sees_the_batch(store: EventStore, db: sqlite_utils.Database
+                                                 ) -> None:
+    """The lifecycle runs over the batch itself: a rating twice in one batch is refused."""
+    with pytest.raises(InvalidEvent, match="already rated"):
+        store.append_timed([
+            ("2026-11-25T08:00:00.000Z", started("t1")),
+            ("2026-11-25T08:01:00.000Z", completed("t1")),
+            ("2026-11-25T08:01:02.000Z", Draft("rated", {"txn": "t1", "rating": 4})),
+            ("2026-11-25T08:01:03.000Z", Draft("rated", {"txn": "t1", "rating": 1})),
+        ])
+    assert all_events(db) == [] and table_rows(db) == {}
+
+
+def test_oversized_payload_is_refused(store: EventStore, db: sqlite_utils.Database) -> None:
+    with pytest.raises(InvalidEvent, match="larger than"):
+        store.append([Draft("signed_out", {"staff": "1001", "pad": "x" * 70_000})])
+    assert all_events(db) == []
+
+
+def test_append_reads_the_projection_not_the_log(store: EventStore, db: sqlite_utils.Database
+                                                 ) -> None:
+    """The hot path: checking an event costs indexed lookups, never a read of the whole log."""
+    fill(store)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        store.append([started("t9")])
+        store.append([completed("t9")])
+        store.append([Draft("rated", {"txn": "t9", "rating": 5})])
+    finally:
+        db.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert reads
+    for sql in reads:
+        assert "FROM events" not in sql or "LIMIT 1" in sql, sql
+    assert any("FROM transactions WHERE txn" in sql for sql in reads)
+
+
+# ---- log_opened: app version and chain format ----------------------------------------------------
+
+def test_app_version_is_text() -> None:
+    assert isinstance(app_version(), str) and app_version()
+
+
+def test_log_opened_recorded_once_per_version_and_format(db: sqlite_utils.Database) -> None:
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.2.0")
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.2.0")  # a restart
+    (first,) = all_events(db)
+    assert first.kind == vocabulary.LOG_OPENED
+    assert dict(first.payload) == {"app_version": "0.2.0", "chain_format": FORMAT_JCS}
+    assert first.hash == seal(first, FORMAT_JCS).hash
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")  # an upgrade
+    assert [dict(e.payload)["app_version"] for e in all_events(db)] == ["0.2.0", "0.3.0"]
+    assert table_rows(db) == {}  # not a transaction
+    assert verify(db).ok
+
+
+def test_default_app_version_is_recorded(db: sqlite_utils.Database) -> None:
+    EventStore(db, "SH-0001", "03", record_opening=True)
+    (event,) = all_events(db)
+    assert event.payload["app_version"] == app_version()
+
+
+def test_without_the_flag_nothing_is_recorded_on_opening(db: sqlite_utils.Database) -> None:
+    store = EventStore(db, "SH-0001", "03")
+    assert all_events(db) == [] and store.chain_format() == FORMAT_PYTHON_JSON
+
+
+def test_old_log_continued_in_jcs_verifies(store: EventStore, db: sqlite_utils.Database) -> None:
+    fill(store)  # written before: format 1
+    old = all_events(db)
+    upgraded = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
+    assert upgraded.chain_format() == FORMAT_JCS
+    upgraded.append([started("t8")])
+    upgraded.append([completed("t8", 200.0)])
+    events = all_events(db)
+    assert events[:len(old)] == old  # old events keep their hashes
+    switch = events[len(old)]
+    assert switch.kind == vocabulary.LOG_OPENED and switch.seq == len(old) + 1
+    done = events[-1]
+    assert done.hash == seal(done, FORMAT_JCS).hash != seal(done, FORMAT_PYTHON_JSON).hash
+    assert walk(events) is None and head_of(events).chain_format == FORMAT_JCS
+    assert verify(db).ok
+    # a store opened without the flag derives the format from the log and keeps it
+    plain = EventStore(db, "SH-0001", "03")
+    assert plain.chain_format() == FORMAT_JCS
+    plain.append([Draft("rated", {"txn": "t8", "rating": 4})])
+    assert verify(db).ok
+
+
+def test_chain_format_never_goes_back(db: sqlite_utils.Database) -> None:
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
+    older = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0",
+                       chain_format=FORMAT_PYTHON_JSON)
+    assert older.chain_format() == FORMAT_JCS and len(all_events(db)) == 1
+    with pytest.raises(InvalidEvent, match="go back"):
+        older.append([Draft(vocabulary.LOG_OPENED, {"app_version": "x", "chain_format": 1})])
+    assert len(all_events(db)) == 1
+
+
+def test_format_1_opening_for_a_head_office_not_yet_on_jcs(db: sqlite_utils.Database) -> None:
+    store = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0",
+                       chain_format=FORMAT_PYTHON_JSON)
+    store.append([started("t1")])
+    assert store.chain_format() == FORMAT_PYTHON_JSON
+    assert [e.hash for e in all_events(db)] == [
+        seal(e, FORMAT_PYTHON_JSON).hash for e in all_events(db)]
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")  # now JCS
+    assert [e.payload.get("chain_format") for e in all_events(db)] == [1, None, 2]
+    assert verify(db).ok
+
+
+def test_a_log_in_a_newer_format_is_not_written(db: sqlite_utils.Database) -> None:
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("""UPDATE events SET payload = '{"app_version":"9","chain_format":3}'""")
+    store = EventStore(db, "SH-0001", "03")
+    with pytest.raises(ChainFormatError, match="newer than this app"):
+        store.append([started("t1")])
+
+
+def test_store_writes_the_format_another_store_switched_to(db: sqlite_utils.Database) -> None:
+    """The format is cached per head: a second writer's switch is seen, not overwritten."""
+    first = EventStore(db, "SH-0001", "03")
+    first.append([started("t1")])
+    EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
+    first.append([completed("t1", 95.5)])
+    assert all_events(db)[-1].hash == seal(all_events(db)[-1], FORMAT_JCS).hash
+    assert verify(db).ok
+
+
+def test_verify_names_an_event_that_breaks_the_rules(store: EventStore, db: sqlite_utils.Database
+                                                     ) -> None:
+    """A correctly chained event the append would refuse (written around it) is reported."""
+    fill(store)
+    events = all_events(db)
+    forged = seal(dataclasses.replace(events[3], seq=13, uuid="u-forged",
+                                      prev_hash=events[-1].hash))
+    db.execute(
+        "INSERT INTO events (seq, uuid, kind, at, hall, counter, payload, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [forged.seq, forged.uuid, forged.kind, forged.at, forged.hall, forged.counter,
+         '{"rating":5,"txn":"t1"}', forged.prev_hash, forged.hash],
+    )
+    report = verify(db)
+    assert report.chain_problem is None
+    assert report.projection_problem is not None
+    assert "event 13 (rated)" in report.projection_problem
+    assert "already rated" in report.projection_problem
+
+
+# ---- accept: events sealed elsewhere ------------------------------------------------------------
+
+def test_accept_checks_hall_counter_and_rules_like_append(tmp_path: Path) -> None:
+    source = open_counter_db(tmp_path / "source.sqlite")
+    target = open_counter_db(tmp_path / "target.sqlite")
+    try:
+        writer = EventStore(source.db, "SH-0001", "03", record_opening=True, version="0.3.0")
+        writer.append([started("t1"), completed("t1", 200.0)])
+        chain = all_events(source.db)
+        restored = EventStore(target.db, "SH-0001", "03")
+        assert restored.accept(chain).stored == 3
+        assert restored.chain_format() == FORMAT_JCS  # derived from the accepted log_opened
+        assert all_events(target.db) == chain and table_rows(target.db) == table_rows(source.db)
+        restored.append([Draft("rated", {"txn": "t1", "rating": 5})])  # the counter goes on
+        assert verify(target.db).ok and table_rows(target.db)["t1"]["rating"] == 5
+        # a rule broken by an otherwise well-chained event: refused, nothing stored
+        head = all_events(target.db)[-1]
+        again = seal(dataclasses.replace(head, seq=head.seq + 1, uuid="u-x",
+                                         prev_hash=head.hash), FORMAT_JCS)
+        with pytest.raises(InvalidEvent, match="already rated") as refused:
+            restored.accept([again])
+        assert refused.value.seq == head.seq + 1
+        other = EventStore(target.db, "SH-0001", "04")
+        foreign = seal(dataclasses.replace(again, payload={"staff": "1001"}, kind="signed_out"),
+                       FORMAT_JCS)
+        with pytest.raises(InvalidEvent, match="is for hall SH-0001 counter 03"):
+            other.accept([foreign])
+        assert all_events(target.db)[-1] == head
+    finally:
+        source.db.conn.close()
+        target.db.conn.close()
