@@ -36,6 +36,7 @@ from counter_app.storage.db import DatabaseError
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import open_data_folder
 from counter_core import periods
+from counter_core.events import InvalidEvent
 from counter_core.figures import KpiReport, StarRule
 from counter_core.reviews import (
     ReviewError,
@@ -254,8 +255,8 @@ class LocalManager:
             self._store.append([draft])
         except sqlite3.Error as exc:
             raise StorageFailed(str(exc)) from exc
-        except ValueError as exc:  # e.g. no such transaction: nothing was committed
-            raise NotRecorded(str(exc)) from None
+        except InvalidEvent as exc:  # e.g. no such transaction: nothing was committed
+            raise NotRecorded(exc.reason) from None
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def test_refused_decisions_change_nothing(served: Counter) -> None:
         session.desk.review_overtime(txn, "bad luck", "")
     with pytest.raises(InvalidDecision, match="YYYY-MM"):
         session.desk.confirm_star("March", "1001", None)
-    with pytest.raises(NotRecorded, match="no transaction nope"):
+    with pytest.raises(NotRecorded, match="no transaction 'nope'"):
         session.desk.review_overtime("nope", "system", "")
     assert session.data.last_seq() == before
 
