@@ -31,7 +31,7 @@ from counter_app.ui.manager.review_model import (
     ReviewQueueModel,
     label,
 )
-from counter_core import reviews
+from counter_core import events, reviews
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
@@ -103,7 +103,7 @@ class ReviewTab(QWidget):
         self.cause = named(QComboBox(), "overtimeCause")
         for choice in OVERTIME_CAUSES:
             self.cause.addItem(self.ctx.choice(choice), choice.code)
-        self.note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "overtimeNote")
+        self.note = named(QLineEdit(maxLength=events.MAX_NOTE), "overtimeNote")
         self.note.setPlaceholderText(self.tr("What happened (required for “other”)"))
         self.record_button = named(QPushButton(self.tr("Record cause")), "recordCause")
         self.overtime_box = QGroupBox(self.tr("Overtime review"))
@@ -118,7 +118,7 @@ class ReviewTab(QWidget):
         for choice in FOLLOW_UP_CAUSES:
             self.follow_cause.addItem(self.ctx.choice(choice), choice.code)
         self.resolved = named(QCheckBox(self.tr("Resolved")), "resolved")
-        self.follow_note = named(QLineEdit(maxLength=reviews.MAX_NOTE), "followUpNote")
+        self.follow_note = named(QLineEdit(maxLength=events.MAX_NOTE), "followUpNote")
         self.follow_button = named(QPushButton(self.tr("Record follow-up")), "recordFollowUp")
         self.follow_box = QGroupBox(self.tr("Poor-rating follow-up"))
         form = QFormLayout(self.follow_box)
