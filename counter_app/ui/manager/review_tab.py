@@ -31,7 +31,7 @@ from counter_app.ui.manager.review_model import (
     ReviewQueueModel,
     label,
 )
-from counter_core import events, reviews
+from counter_core import events
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
