@@ -30,11 +30,14 @@ OVERTIME = overtime_sql()
 T_OVERTIME = overtime_sql("t.duration_s", "t.target_s")
 #: Poor ratings (1–2), spelt as the partial index transactions_poor_started_at is declared.
 POOR = poor_sql()
-#: The partial index transactions_overtime_started_at covers `overtime_s > 0`: the overtime
-#: lists narrow to it first. The counter records overtime_s = round(max(0, duration − target),
-#: 3) beside duration_s = round(elapsed, 3), so every overtime row has overtime_s > 0; the
-#: figures' predicate then decides.
-_OVERTIME_INDEXED = f"overtime_s > 0 AND {OVERTIME}"
+#: The overtime cases (review queue, overtime log, Pareto), narrowed first through the partial
+#: index transactions_overtime_started_at (`overtime_s > 0`, about one row in ten); the figures'
+#: predicate then decides. Sound because a counter records duration_s = round(elapsed, 3) and
+#: overtime_s = round(max(0, elapsed − target), 3): every such row that exceeds its target has
+#: overtime_s > 0 (tests/figures/test_aggregates_equal.py holds this, and the lists to it).
+_OVERTIME_CASE = f"overtime_s > 0 AND {OVERTIME}"
+_T_OVERTIME_CASE = f"t.overtime_s > 0 AND {T_OVERTIME}"
+
 
 def transactions(
     db: sqlite_utils.Database, start_utc: str | None = None, end_utc: str | None = None
@@ -111,7 +114,7 @@ def review_queue(db: sqlite_utils.Database, start: str | None = None,
     sql = (
         _QUEUE_SELECT
         + " WHERE t.txn IN ("
-        f"SELECT txn FROM transactions WHERE {_OVERTIME_INDEXED}{cond}"
+        f"SELECT txn FROM transactions WHERE {_OVERTIME_CASE}{cond}"
         f" UNION ALL SELECT txn FROM transactions WHERE {POOR}{cond})"
         " ORDER BY t.started_at DESC"
     )
@@ -129,7 +132,7 @@ def overtime_log(db: sqlite_utils.Database, start: str | None = None,
     """Every overtime transaction started in [start, end), oldest first, with its review."""
     cond, params = _range("started_at", start, end)
     sql = (_QUEUE_SELECT
-           + f" WHERE t.txn IN (SELECT txn FROM transactions WHERE {_OVERTIME_INDEXED}{cond})"
+           + f" WHERE t.txn IN (SELECT txn FROM transactions WHERE {_OVERTIME_CASE}{cond})"
            " ORDER BY t.started_at, t.started_seq")
     return _dicts(db, sql, params)
 
@@ -233,7 +236,7 @@ def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None
     return db.execute(
         "SELECT r.cause, t.overtime_reason, COUNT(*) FROM transactions t"
         " LEFT JOIN reviews r ON r.txn = t.txn AND r.subject = 'overtime'"
-        f" WHERE t.overtime_s > 0 AND {T_OVERTIME} AND +t.status = 'completed'"
+        f" WHERE {_T_OVERTIME_CASE} AND +t.status = 'completed'"
         f"{cond}{more} GROUP BY 1, 2", params + extra).fetchall()
 
 
@@ -292,10 +295,10 @@ def unreviewed_counts(db: sqlite_utils.Database) -> tuple[int, int]:
     def count(sql: str) -> int:
         return int(db.execute(sql).fetchone()[0])
 
-    overtime = count(f"SELECT COUNT(*) FROM transactions WHERE {_OVERTIME_INDEXED}")
+    overtime = count(f"SELECT COUNT(*) FROM transactions WHERE {_OVERTIME_CASE}")
     poor = count(f"SELECT COUNT(*) FROM transactions WHERE {POOR}")
     reviewed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
-                     f" WHERE r.subject = 'overtime' AND t.overtime_s > 0 AND {T_OVERTIME}")
+                     f" WHERE r.subject = 'overtime' AND {_T_OVERTIME_CASE}")
     followed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
                      f" WHERE r.subject = 'rating' AND {poor_sql('t.rating')}")
     return overtime - reviewed, poor - followed
