@@ -20,14 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from counter_core.periods import parse_utc
+from counter_core.events import SIGNED_IN, SIGNED_OUT
+from counter_core.periods import format_utc, parse_utc
 from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 
 Row = Mapping[str, Any]
 
 __all__ = [
     "HANDLING_EDGES", "MILLIS_PER_SECOND", "POOR_RATINGS", "SATISFIED_RATINGS",
-    "SERVING_STATUSES", "Bin",
+    "SERVING_STATUSES", "SESSION_KINDS", "SESSION_LOOKBACK", "Bin",
     "DayCounts", "DayPoint", "Handling", "KpiReport", "Kpis", "ParetoBar", "SatisfactionBin",
     "StaffMonth", "StarCandidate", "StarRule", "StarSuggestion", "daily_trend",
     "exceeds_target", "histogram", "hours_signed_in", "is_overtime", "kpi_report",
@@ -35,7 +36,8 @@ __all__ = [
     "overtime_rate", "overtime_sql", "pareto", "participation_rate", "percentile", "poor_sql",
     "rate", "rating_distribution",
     "satisfaction_by_handling", "satisfaction_rate", "satisfied_sql", "service_level",
-    "serving_share", "signed_in_seconds", "smoothed_score", "sorted_histogram", "suggest_star",
+    "serving_share", "session_entry", "sessions_read_from", "signed_in_seconds",
+    "smoothed_score", "sorted_histogram", "suggest_star",
 ]
 
 
@@ -456,6 +458,28 @@ kpi_report = kpi_report_from_counts
 
 # ---- the monthly summary --------------------------------------------------------------------
 
+#: The event kinds that open and close a staff member's session.
+SESSION_KINDS = (SIGNED_IN, SIGNED_OUT)
+#: Sessions are read from this long before a period: a shift begun the evening before still
+#: counts from the period's start on.
+SESSION_LOOKBACK = dt.timedelta(days=1)
+
+
+def sessions_read_from(start: str) -> str:
+    """Where to start reading sign-ins and sign-outs for a period starting at `start`."""
+    return format_utc(parse_utc(start) - SESSION_LOOKBACK)
+
+
+def session_entry(at: str, kind: str,
+                  payload: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(at, kind, staff) of a sign-in or sign-out for `signed_in_seconds`; None for a
+    manager's sign-in (not staff time) and for an event that names no staff member."""
+    if payload.get("role", "staff") == "manager":
+        return None
+    staff = payload.get("staff")
+    return (at, kind, staff) if isinstance(staff, str) else None
+
+
 def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
                       end: str) -> dict[str, float]:
     """Seconds each staff member was signed in within [start, end).
@@ -468,9 +492,9 @@ def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
     totals: dict[str, float] = defaultdict(float)
     for at, kind, staff in sessions:
         when = parse_utc(at)
-        if kind == "signed_in":
+        if kind == SIGNED_IN:
             open_since[staff] = when
-        elif kind == "signed_out" and staff in open_since:
+        elif kind == SIGNED_OUT and staff in open_since:
             totals[staff] += _overlap(open_since.pop(staff), when, lo, hi)
     for staff, since in open_since.items():
         totals[staff] += _overlap(since, hi, lo, hi)

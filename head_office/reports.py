@@ -23,12 +23,19 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from counter_core.figures import (
     SATISFIED_RATINGS,
+    SERVING_STATUSES,
+    SESSION_KINDS,
     Kpis,
     StaffMonth,
     StarRule,
+    hours_signed_in,
     overtime_sql,
     percentile,
     rate,
+    serving_share,
+    session_entry,
+    sessions_read_from,
+    signed_in_seconds,
     suggest_star,
 )
 from counter_core.periods import Period, day_period, days_period, month_period
@@ -50,6 +57,7 @@ GROUPINGS = ("hall", "counter", "staff")
 #: The columns holding fractions 0–1: shown as percentages in XLSX, four decimals in CSV.
 RATE_COLUMNS = frozenset({
     "service_level", "satisfaction_rate", "participation_rate", "overtime_rate", "share",
+    "serving_share",
 })
 
 
@@ -90,6 +98,8 @@ def _aggregates() -> list[Any]:
         _count(t.status == "interrupted").label("interrupted"),
         func.coalesce(func.sum(case((rated, t.rating), else_=0)), 0).label("rating_sum"),
         func.coalesce(func.sum(case((done, t.duration_s), else_=0.0)), 0.0).label("duration_sum"),
+        func.coalesce(func.sum(case((t.status.in_(SERVING_STATUSES), t.duration_s),
+                                    else_=0.0)), 0.0).label("serving_s"),
     ]
 
 
@@ -115,13 +125,48 @@ def _finish(row: Row, durations: Sequence[float]) -> Row:
     row["p90_s"] = k.p90_s
     row["mean_duration_s"] = (round(float(row["duration_sum"]) / row["completed"], 1)
                               if row["completed"] else None)
+    row["serving_s"] = float(row["serving_s"])
     del row["duration_sum"]
     return row
 
 
+def _signed_in(store: Store, period: Period, by: Sequence[str],
+               hall: str | None) -> dict[tuple[Any, ...], float]:
+    """Seconds signed in within the period per group, by figures.signed_in_seconds over each
+    counter's own sign-ins and sign-outs (read as the counter reads them)."""
+    query = (
+        select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.at,
+               events.c.kind, events.c.body)
+        .join(counters, counters.c.id == events.c.counter_id)
+        .where(events.c.kind.in_(SESSION_KINDS),
+               events.c.at >= sessions_read_from(period.start_utc),
+               events.c.at < period.end_utc)
+        .order_by(events.c.counter_id, events.c.seq)
+    )
+    if hall is not None:
+        query = query.where(counters.c.hall == hall)
+    logs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    with store.reader.connect() as conn:
+        for hall_id, counter_id, _, at, kind, body in conn.execute(query):
+            payload = json.loads(body).get("payload")
+            entry = session_entry(at, kind, payload) if isinstance(payload, dict) else None
+            if entry is not None:
+                logs[hall_id, counter_id].append(entry)
+    totals: dict[tuple[Any, ...], float] = defaultdict(float)
+    for (hall_id, counter_id), entries in logs.items():
+        for staff, seconds in signed_in_seconds(entries, period.start_utc,
+                                                period.end_utc).items():
+            names = {"hall": hall_id, "counter": counter_id, "staff": staff}
+            totals[tuple(names[k] for k in by)] += seconds
+    return totals
+
+
 def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
-            hall: str | None = None) -> list[Row]:
-    """Counts and figures of transactions started in the period, grouped by hall/counter/staff."""
+            hall: str | None = None, hours: bool = False) -> list[Row]:
+    """Counts and figures of transactions started in the period, grouped by hall/counter/staff.
+
+    `hours`: also the time signed in (signed_in_s, hours_signed_in) and the serving share, from
+    the counters' sign-in events (a scan of those events: off for the hall view)."""
     for name in by:
         if name not in GROUPINGS:
             raise ValueError(f"cannot group by {name!r}; expected {', '.join(GROUPINGS)}")
@@ -139,15 +184,23 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
         rows = [dict(r) for r in conn.execute(query).mappings()]
         for *group, duration in conn.execute(handling):
             durations[tuple(group)].append(float(duration))
-    return [_finish({"period": period.label, **r}, durations.get(tuple(r[n] for n in by), []))
-            for r in rows]
+    out = [_finish({"period": period.label, **r}, durations.get(tuple(r[n] for n in by), []))
+           for r in rows]
+    if hours:
+        signed = _signed_in(store, period, by, hall)
+        for r in out:
+            seconds = signed.get(tuple(r[n] for n in by), 0.0)
+            r["signed_in_s"] = seconds
+            r["hours_signed_in"] = hours_signed_in(seconds)
+            r["serving_share"] = serving_share(r["serving_s"], seconds)
+    return out
 
 
 SERVICE_LEVEL_COLUMNS = (
     "period", "hall", "counter", "staff", "completed", "timed", "within_target", "overtime",
     "service_level", "overtime_rate", "rated", "satisfied", "satisfaction_rate",
     "participation_rate", "mean_rating", "median_s", "p90_s", "mean_duration_s", "voided",
-    "interrupted",
+    "interrupted", "serving_s", "hours_signed_in", "serving_share",
 )
 
 
@@ -155,7 +208,7 @@ def service_level(store: Store, period: Period, *, by: str = "hall",
                   hall: str | None = None) -> list[Row]:
     """Service level (timed transactions within target) and satisfaction, per hall/counter/staff."""
     grouping = GROUPINGS[: GROUPINGS.index(by) + 1] if by != "staff" else ("hall", "staff")
-    return figures(store, period, by=grouping, hall=hall)
+    return figures(store, period, by=grouping, hall=hall, hours=True)
 
 
 OVERTIME_COLUMNS = (
@@ -199,8 +252,8 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
 STAR_COLUMNS = (
     "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
     "satisfaction_rate", "mean_rating", "participation_rate", "timed", "overtime",
-    "overtime_rate", "service_level", "hall_rated", "hall_mean_rating", "score", "eligible",
-    "rank", "star", "confirmed",
+    "overtime_rate", "service_level", "hours_signed_in", "serving_share", "hall_rated",
+    "hall_mean_rating", "score", "eligible", "rank", "star", "confirmed",
 )
 
 
@@ -210,7 +263,7 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
     (counter_core.figures.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
     rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice."""
     rule = rule or StarRule()
-    per_staff = figures(store, period, by=("hall", "staff"), hall=hall)
+    per_staff = figures(store, period, by=("hall", "staff"), hall=hall, hours=True)
     confirmed = _confirmed_stars(store, period.label, hall)
     out: list[Row] = []
     for hall_id in sorted({r["hall"] for r in per_staff}):
@@ -218,7 +271,8 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
         suggestion = suggest_star([
             StaffMonth(staff=r["staff"], served=r["completed"], rated=r["rated"],
                        rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
-                       timed=r["timed"], overtime=r["overtime"], serving_s=0.0, signed_in_s=0.0)
+                       timed=r["timed"], overtime=r["overtime"], serving_s=r["serving_s"],
+                       signed_in_s=r["signed_in_s"])
             for r in rows.values()
         ], rule)
         hall_rated = sum(r["rated"] for r in rows.values())

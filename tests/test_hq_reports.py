@@ -98,6 +98,24 @@ def test_service_level_rows_carry_their_counts(store: Store) -> None:
     assert reports.service_level(store, reports.month_period("2026-10", "UTC")) == []
 
 
+def test_hours_signed_in_and_serving_share_by_the_counters_definitions(store: Store) -> None:
+    from counter_core import figures
+
+    rows = {r["staff"]: r for r in reports.service_level(store, MONTH, by="staff", hall="H1")}
+    a, b = rows["A"], rows["B"]
+    assert (a["signed_in_s"], a["serving_s"]) == (16 * 60.0, 100.0 + 200.0 + 90.0)
+    assert a["hours_signed_in"] == 16 / 60
+    assert a["serving_share"] == 390.0 / 960.0
+    # B never signed out: signed in until the end of the month, as at the counter
+    signed_b = figures.signed_in_seconds([("2026-11-03T02:17:00.000Z", "signed_in", "B")],
+                                         MONTH.start_utc, MONTH.end_utc)["B"]
+    assert (b["signed_in_s"], b["serving_s"]) == (signed_b, 4.0 + 150.0)
+    (hall,) = reports.service_level(store, MONTH, hall="H1")
+    assert hall["signed_in_s"] == 960.0 + signed_b
+    assert reports.figures(store, MONTH, hall="H1")[0].keys() >= {"serving_s", "median_s"}
+    assert "signed_in_s" not in reports.figures(store, MONTH, hall="H1")[0]  # hours=False
+
+
 def test_overtime_by_staff_reason_and_managers_cause(store: Store) -> None:
     (row,) = reports.overtime(store, MONTH, hall="H2")
     assert row == {"period": "2026-11", "hall": "H2", "staff_reason": "complex",

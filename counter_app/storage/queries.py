@@ -15,8 +15,14 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_core.figures import overtime_sql, poor_sql
-from counter_core.periods import format_utc, parse_utc
+from counter_core.figures import (
+    SESSION_KINDS,
+    overtime_sql,
+    poor_sql,
+    session_entry,
+    sessions_read_from,
+)
+from counter_core.periods import format_utc
 
 __all__ = [
     "KPI_COLUMNS", "QUEUE_COLUMNS", "completed_counts", "confirmed_star", "date_span",
@@ -241,25 +247,16 @@ def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None
 
 
 def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[tuple[str, str, str]]:
-    """(at, kind, staff) of sign-ins and sign-outs from a day before `start` until `end`."""
-    # a shift that began the evening before still counts from `start` on
-    before = _day_before(start)
+    """(at, kind, staff) of staff sign-ins and sign-outs from a day before `start` until `end`
+    (figures.sessions_read_from, figures.session_entry), for figures.signed_in_seconds."""
+    marks = ", ".join("?" * len(SESSION_KINDS))
     rows = db.execute(
-        "SELECT at, kind, payload FROM events WHERE kind IN ('signed_in', 'signed_out')"
+        f"SELECT at, kind, payload FROM events WHERE kind IN ({marks})"
         " AND at >= ? AND at < ? ORDER BY seq",
-        [before, end],
+        [*SESSION_KINDS, sessions_read_from(start), end],
     ).fetchall()
-    out = []
-    for at, kind, payload in rows:
-        data = json.loads(payload)
-        if data.get("role", "staff") == "manager":
-            continue
-        out.append((at, kind, data["staff"]))
-    return out
-
-
-def _day_before(iso: str) -> str:
-    return format_utc(parse_utc(iso) - dt.timedelta(days=1))
+    entries = (session_entry(at, kind, json.loads(payload)) for at, kind, payload in rows)
+    return [entry for entry in entries if entry is not None]
 
 
 def staff_names(db: sqlite_utils.Database) -> dict[str, str]:

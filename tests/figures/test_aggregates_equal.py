@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import math
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -40,6 +42,7 @@ from counter_core.periods import (
     parse_utc,
 )
 from head_office import reports
+from head_office.schema import events as hq_events
 from head_office.schema import transactions as hq_transactions
 from head_office.store import Store
 from tests.helpers.hq import PgCluster
@@ -132,6 +135,28 @@ edge_specs = st.tuples(
 )
 logs = st.tuples(edge_specs, st.lists(specs(), max_size=40)).map(
     lambda parts: [*parts[0], *parts[1]])
+
+
+@dataclass(frozen=True)
+class Session:
+    """A sign-in or sign-out at one counter."""
+
+    hall: str
+    counter: str
+    at: str
+    kind: str
+    payload: dict[str, Any]
+
+
+sessions = st.lists(st.builds(
+    lambda hall, counter, at, kind, staff, manager: Session(
+        hall, counter, at, kind,
+        {"staff": staff, **({"role": "manager" if manager else "staff"}
+                            if kind == "signed_in" else {})}),
+    st.sampled_from(HALLS), st.sampled_from(COUNTER_IDS), starts,
+    st.sampled_from(("signed_in", "signed_out")), st.sampled_from(STAFF),
+    st.sampled_from((False, False, False, True))), max_size=16).map(
+        lambda found: sorted(found, key=lambda s: s.at))  # a counter's log is in time order
 
 
 def fold(spec: Spec, number: int, *, recorded: bool = True) -> tuple[Row, str | None]:
@@ -338,11 +363,19 @@ def hq_postgresql(pg_cluster: PgCluster) -> Iterator[Store]:
     store.close()
 
 
-def load_hq(store: Store, log: Log) -> None:
+def load_hq(store: Store, log: Log, signs: Sequence[Session] = ()) -> None:
     ids = {}
     for c in store.counters():
         ids[c.hall, c.counter] = c.id
     with store.engine.begin() as conn:
+        conn.execute(hq_events.delete())
+        if signs:
+            conn.execute(hq_events.insert(), [
+                {"counter_id": ids[s.hall, s.counter], "seq": seq, "uuid": f"s{seq}",
+                 "kind": s.kind, "at": s.at, "prev_hash": "0" * 64, "hash": "0" * 64,
+                 "body": json.dumps({"kind": s.kind, "at": s.at, "payload": s.payload}),
+                 "received_at": s.at}
+                for seq, s in enumerate(signs, start=1)])
         conn.execute(hq_transactions.delete())
         if log.rows:
             conn.execute(hq_transactions.insert(), [
@@ -368,7 +401,26 @@ def expected_row(rows: Sequence[Row]) -> Row:
     }
 
 
-def check_hq(store: Store, log: Log) -> None:
+def signed_in(signs: Sequence[Session], period: Period, by: Sequence[str],
+              hall: str | None) -> dict[tuple[Any, ...], float]:
+    """Seconds signed in per group: each counter's sessions as the counter reads them."""
+    totals: dict[tuple[Any, ...], float] = defaultdict(float)
+    read_from = figures.sessions_read_from(period.start_utc)
+    for h in HALLS:
+        for c in COUNTER_IDS:
+            if hall not in (None, h):
+                continue
+            entries = [figures.session_entry(s.at, s.kind, s.payload) for s in signs
+                       if (s.hall, s.counter) == (h, c) and read_from <= s.at < period.end_utc]
+            seconds = figures.signed_in_seconds([e for e in entries if e is not None],
+                                                period.start_utc, period.end_utc)
+            for staff, value in seconds.items():
+                names = {"hall": h, "counter": c, "staff": staff}
+                totals[tuple(names[k] for k in by)] += value
+    return totals
+
+
+def check_hq(store: Store, log: Log, signs: Sequence[Session] = ()) -> None:
     for period in PERIODS:
         for hall in (None, "H1"):
             rows = log.within(period, hall)
@@ -376,12 +428,24 @@ def check_hq(store: Store, log: Log) -> None:
                 grouped: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
                 for r in rows:
                     grouped[tuple(r[k] for k in by)].append(r)
-                got = reports.figures(store, period, by=by, hall=hall)
+                got = reports.figures(store, period, by=by, hall=hall, hours=True)
                 assert [tuple(g[k] for k in by) for g in got] == sorted(grouped)
+                seconds = signed_in(signs, period, by, hall)
                 for g in got:
-                    want = expected_row(grouped[tuple(g[k] for k in by)])
+                    key = tuple(g[k] for k in by)
+                    want = expected_row(grouped[key])
                     assert {k: g[k] for k in want} == want
                     assert g["period"] == period.label
+                    # time serving and signed in, summed in another order: to a nanosecond
+                    serving = sum(float(r["duration_s"] or 0.0) for r in grouped[key]
+                                  if r["status"] in figures.SERVING_STATUSES)
+                    assert math.isclose(g["serving_s"], serving, rel_tol=1e-12, abs_tol=1e-9)
+                    assert math.isclose(g["signed_in_s"], seconds.get(key, 0.0),
+                                        rel_tol=1e-12, abs_tol=1e-9)
+                    share = figures.serving_share(serving, seconds.get(key, 0.0))
+                    assert (g["serving_share"] is None) == (share is None)
+                    if share is not None:
+                        assert math.isclose(g["serving_share"], share, rel_tol=1e-9)
             # overtime by the staff's reason and the manager's cause, share of the hall's
             cases: Counter[tuple[Any, ...]] = Counter(
                 (r["hall"], r["overtime_reason"] or "(none)",
@@ -414,22 +478,23 @@ def check_hq(store: Store, log: Log) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(logs, st.booleans())
+@given(logs, st.booleans(), sessions)
 def test_head_office_on_sqlite_equals_the_definitions(hq_sqlite: Store, generated: list[Spec],
-                                                      recorded: bool) -> None:
+                                                      recorded: bool,
+                                                      signs: list[Session]) -> None:
     log = Log.of(generated, recorded=recorded)
-    load_hq(hq_sqlite, log)
-    check_hq(hq_sqlite, log)
+    load_hq(hq_sqlite, log, signs)
+    check_hq(hq_sqlite, log, signs)
 
 
 @settings(max_examples=40, deadline=None)
-@given(logs, st.booleans())
+@given(logs, st.booleans(), sessions)
 def test_head_office_on_postgresql_equals_the_definitions(
-    hq_postgresql: Store, generated: list[Spec], recorded: bool
+    hq_postgresql: Store, generated: list[Spec], recorded: bool, signs: list[Session]
 ) -> None:
     log = Log.of(generated, recorded=recorded)
-    load_hq(hq_postgresql, log)
-    check_hq(hq_postgresql, log)
+    load_hq(hq_postgresql, log, signs)
+    check_hq(hq_postgresql, log, signs)
 
 
 # ---- the predicate itself -------------------------------------------------------------------
