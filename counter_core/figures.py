@@ -1,7 +1,13 @@
-"""KPIs, chart series, the monthly summary and the service-star rule: pure functions over rows.
+"""The one definition of every figure: KPIs, chart series, the monthly summary, the star rule.
 
 Rows are transaction rows as the projection stores them (mappings with `status`, `duration_s`,
-`target_s`, `overtime_s`, `rating`, `staff`, `type`, `started_at`). No Qt, no SQL.
+`target_s`, `overtime_s`, `rating`, `staff`, `type`, `started_at`). No Qt, no database: the
+counter's SQLite queries (counter_app.storage.queries) and head office's reports
+(head_office.reports) count with the SQL spellings of the predicates defined here
+(`overtime_sql`, `satisfied_sql`, `poor_sql`), and tests/figures holds all three equal.
+
+Rates are fractions 0–1 (or None when there is nothing to divide by) everywhere; only screens
+show them as percentages.
 """
 
 from __future__ import annotations
@@ -14,9 +20,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from counter_core.events import SIGNED_IN, SIGNED_OUT
+from counter_core.periods import format_utc, parse_utc
 from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 
 Row = Mapping[str, Any]
+
+__all__ = [
+    "HANDLING_EDGES", "MILLIS_PER_SECOND", "POOR_RATINGS", "SATISFIED_RATINGS",
+    "SERVING_STATUSES", "SESSION_KINDS", "SESSION_LOOKBACK", "Bin",
+    "DayCounts", "DayPoint", "Handling", "KpiReport", "Kpis", "ParetoBar", "SatisfactionBin",
+    "StaffMonth", "StarCandidate", "StarRule", "StarSuggestion", "daily_trend",
+    "exceeds_target", "histogram", "hours_signed_in", "is_overtime",
+    "kpi_report_from_counts", "kpis", "median", "millis", "millis_sql", "monthly_summary",
+    "overtime_rate", "overtime_sql", "pareto", "participation_rate", "percentile", "poor_sql",
+    "rate", "rating_distribution",
+    "satisfaction_by_handling", "satisfaction_rate", "satisfied_sql", "service_level",
+    "serving_share", "session_entry", "sessions_read_from", "signed_in_seconds",
+    "smoothed_score", "sorted_histogram", "suggest_star",
+]
 
 
 # ---- statistics -----------------------------------------------------------------------------
@@ -41,12 +63,97 @@ def median(values: Sequence[float]) -> float | None:
     return percentile(values, 0.5)
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
+    """part ÷ whole as a fraction 0–1; None when there is nothing to divide by."""
     return part / whole if whole else None
 
 
+
+def service_level(within_target: int, timed: int) -> float | None:
+    """Share of the timed completed transactions done within their target."""
+    return rate(within_target, timed)
+
+
+def satisfaction_rate(satisfied: int, rated: int) -> float | None:
+    """满意率: ratings 4–5 (SATISFIED_RATINGS) ÷ all ratings."""
+    return rate(satisfied, rated)
+
+
+def participation_rate(rated: int, completed: int) -> float | None:
+    """Rated ÷ completed transactions."""
+    return rate(rated, completed)
+
+
+def overtime_rate(overtime: int, timed: int) -> float | None:
+    """Overtime ÷ timed completed transactions (1 − service level)."""
+    return rate(overtime, timed)
+
+
+# ---- the overtime predicate -------------------------------------------------------------------
+
+#: Durations and targets are compared in whole milliseconds (the counter records 3 decimals).
+MILLIS_PER_SECOND = 1000
+
+
+def millis(seconds: float) -> int:
+    """Seconds as whole milliseconds: seconds × 1000 + 0.5, truncated toward zero.
+
+    For the non-negative durations and targets a counter records this rounds to the nearest
+    millisecond, halves up. It is written as IEEE double arithmetic and a truncation so that
+    SQLite (CAST … AS INTEGER) and PostgreSQL (trunc) compute exactly the same integer
+    (`millis_sql`), where their round() functions break ties differently from Python's.
+    """
+    return int(seconds * MILLIS_PER_SECOND + 0.5)
+
+
+def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
+    """Overtime: a duration longer than the target at millisecond precision.
+
+    180.000 s against a 180 s target is within target, 180.001 s is overtime. Untimed
+    transactions (target None) are never overtime.
+    """
+    return (target_s is not None and duration_s is not None
+            and millis(duration_s) > millis(target_s))
+
+
 def is_overtime(row: Row) -> bool:
-    return row.get("target_s") is not None and (row.get("overtime_s") or 0.0) > 0.0
+    """`exceeds_target` of a transaction row (whatever its status; callers pick completed)."""
+    return exceeds_target(row.get("duration_s"), row.get("target_s"))
+
+
+# ---- the same predicates in SQL ---------------------------------------------------------------
+
+#: How each database truncates a double toward zero (PostgreSQL's CAST rounds instead).
+_TRUNCATE = {"sqlite": "CAST({} AS INTEGER)", "postgresql": "trunc({})"}
+
+
+def millis_sql(seconds: str, dialect: str = "sqlite") -> str:
+    """`millis` as an SQL expression over the SQL expression `seconds`."""
+    try:
+        truncate = _TRUNCATE[dialect]
+    except KeyError:
+        raise ValueError(f"no SQL spelling of millis for {dialect!r}") from None
+    return truncate.format(f"({seconds}) * {MILLIS_PER_SECOND} + 0.5")
+
+
+def overtime_sql(duration: str = "duration_s", target: str = "target_s",
+                 dialect: str = "sqlite") -> str:
+    """`exceeds_target` as an SQL condition: true or false, never NULL."""
+    return (f"({target} IS NOT NULL AND {duration} IS NOT NULL"
+            f" AND {millis_sql(duration, dialect)} > {millis_sql(target, dialect)})")
+
+
+def satisfied_sql(rating: str = "rating") -> str:
+    """A rating in SATISFIED_RATINGS, as an SQL condition (NULL when not rated)."""
+    return f"{rating} IN ({', '.join(str(v) for v in sorted(SATISFIED_RATINGS))})"
+
+
+def poor_sql(rating: str = "rating") -> str:
+    """A rating in POOR_RATINGS, as an SQL condition spelt `rating <= 2` (the form the
+    counter's partial index on poor ratings is declared with)."""
+    worst = max(POOR_RATINGS)
+    assert frozenset(range(1, worst + 1)) == POOR_RATINGS, "poor ratings are the lowest ones"
+    return f"{rating} <= {worst}"
 
 
 # ---- KPIs -----------------------------------------------------------------------------------
@@ -71,17 +178,22 @@ class Kpis:
     @property
     def service_level(self) -> float | None:
         """Share of timed completed transactions done within their target."""
-        return _rate(self.within_target, self.timed)
+        return service_level(self.within_target, self.timed)
 
     @property
     def satisfaction_rate(self) -> float | None:
         """满意率: ratings 4–5 ÷ all ratings."""
-        return _rate(self.satisfied, self.rated)
+        return satisfaction_rate(self.satisfied, self.rated)
 
     @property
     def participation_rate(self) -> float | None:
         """Rated ÷ completed."""
-        return _rate(self.rated, self.served)
+        return participation_rate(self.rated, self.served)
+
+    @property
+    def overtime_rate(self) -> float | None:
+        """Overtime ÷ timed completed transactions."""
+        return overtime_rate(self.overtime, self.timed)
 
 
 def kpis(rows: Iterable[Row]) -> Kpis:
@@ -99,10 +211,12 @@ def kpis(rows: Iterable[Row]) -> Kpis:
             continue
         if status != "completed":
             continue
-        durations.append(float(row["duration_s"]))
-        if row.get("target_s") is not None:
+        duration = float(row["duration_s"])
+        durations.append(duration)
+        target = row.get("target_s")
+        if target is not None:
             timed += 1
-            if not (row.get("overtime_s") or 0.0) > 0.0:  # is_overtime, inlined: hot loop
+            if not exceeds_target(duration, target):
                 within += 1
         rating = row.get("rating")
         if rating is not None:
@@ -163,12 +277,13 @@ def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[D
         acc[0] += 1
         if row.get("target_s") is not None:
             acc[1] += 1
-            acc[2] += not (row.get("overtime_s") or 0.0) > 0.0
+            acc[2] += not is_overtime(row)
         rating = row.get("rating")
         if rating is not None:
             acc[3] += 1
             acc[4] += rating in SATISFIED_RATINGS
-    return [DayPoint(day, acc[0], _rate(acc[2], acc[1]), _rate(acc[4], acc[3]))
+    return [DayPoint(day, acc[0], service_level(acc[2], acc[1]),
+                     satisfaction_rate(acc[4], acc[3]))
             for day, acc in sorted(per_day.items())]
 
 
@@ -225,7 +340,8 @@ def satisfaction_by_handling(rows: Iterable[Row],
     for i, ratings in enumerate(groups):
         high = bounds[i + 1] if i + 1 < len(bounds) else None
         sat = sum(1 for r in ratings if r in SATISFIED_RATINGS)
-        out.append(SatisfactionBin(bounds[i], high, len(ratings), _rate(sat, len(ratings)),
+        out.append(SatisfactionBin(bounds[i], high, len(ratings),
+                                   satisfaction_rate(sat, len(ratings)),
                                    sum(ratings) / len(ratings) if ratings else None))
     return out
 
@@ -278,12 +394,13 @@ def sorted_histogram(durations: Sequence[float], bin_s: float = 30.0,
     return bins
 
 
-def kpi_report(days: Iterable[DayCounts], handling: Iterable[Handling], voided: int = 0,
-               interrupted: int = 0, causes: Mapping[str, int] | None = None,
-               edges: Sequence[float] = HANDLING_EDGES) -> KpiReport:
+def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handling],
+                           voided: int = 0, interrupted: int = 0,
+                           causes: Mapping[str, int] | None = None,
+                           edges: Sequence[float] = HANDLING_EDGES) -> KpiReport:
     """`kpis`, `daily_trend`, `rating_distribution` and `satisfaction_by_handling` of the same
     transactions, from per-day counts and each completed transaction's (duration, target,
-    rating) instead of whole rows."""
+    rating) instead of whole rows (the counter's aggregate queries give both)."""
     per_day: dict[dt.date, list[int]] = {}
     for d in days:
         if d.served == 0:
@@ -311,7 +428,7 @@ def kpi_report(days: Iterable[DayCounts], handling: Iterable[Handling], voided: 
     bounds = [0.0, *edges]
     satisfaction = [
         SatisfactionBin(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
-                        band_rated[i], _rate(band_satisfied[i], band_rated[i]),
+                        band_rated[i], satisfaction_rate(band_satisfied[i], band_rated[i]),
                         band_sum[i] / band_rated[i] if band_rated[i] else None)
         for i in range(bands)
     ]
@@ -328,12 +445,36 @@ def kpi_report(days: Iterable[DayCounts], handling: Iterable[Handling], voided: 
         p90_s=percentile(durations, 0.9, presorted=True),
         mean_rating=sum(v * n for v, n in ratings.items()) / rated if rated else None,
     )
-    trend = [DayPoint(day, a[0], _rate(a[2], a[1]), _rate(satisfied(a[3:]), sum(a[3:])))
+    trend = [DayPoint(day, a[0], service_level(a[2], a[1]),
+                      satisfaction_rate(satisfied(a[3:]), sum(a[3:])))
              for day, a in sorted(per_day.items())]
     return KpiReport(k, durations, trend, ratings, satisfaction, dict(causes or {}))
 
 
+
 # ---- the monthly summary --------------------------------------------------------------------
+
+#: The event kinds that open and close a staff member's session.
+SESSION_KINDS = (SIGNED_IN, SIGNED_OUT)
+#: Sessions are read from this long before a period: a shift begun the evening before still
+#: counts from the period's start on.
+SESSION_LOOKBACK = dt.timedelta(days=1)
+
+
+def sessions_read_from(start: str) -> str:
+    """Where to start reading sign-ins and sign-outs for a period starting at `start`."""
+    return format_utc(parse_utc(start) - SESSION_LOOKBACK)
+
+
+def session_entry(at: str, kind: str,
+                  payload: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(at, kind, staff) of a sign-in or sign-out for `signed_in_seconds`; None for a
+    manager's sign-in (not staff time) and for an event that names no staff member."""
+    if payload.get("role", "staff") == "manager":
+        return None
+    staff = payload.get("staff")
+    return (at, kind, staff) if isinstance(staff, str) else None
+
 
 def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
                       end: str) -> dict[str, float]:
@@ -342,22 +483,18 @@ def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
     `sessions` are (utc_iso, kind, staff) of `signed_in`/`signed_out` events in log order; a
     session still open at the end counts up to `end`.
     """
-    lo, hi = _parse(start), _parse(end)
+    lo, hi = parse_utc(start), parse_utc(end)
     open_since: dict[str, dt.datetime] = {}
     totals: dict[str, float] = defaultdict(float)
     for at, kind, staff in sessions:
-        when = _parse(at)
-        if kind == "signed_in":
+        when = parse_utc(at)
+        if kind == SIGNED_IN:
             open_since[staff] = when
-        elif kind == "signed_out" and staff in open_since:
+        elif kind == SIGNED_OUT and staff in open_since:
             totals[staff] += _overlap(open_since.pop(staff), when, lo, hi)
     for staff, since in open_since.items():
         totals[staff] += _overlap(since, hi, lo, hi)
     return {staff: seconds for staff, seconds in totals.items() if seconds > 0}
-
-
-def _parse(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _overlap(a: dt.datetime, b: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> float:
@@ -384,20 +521,38 @@ class StaffMonth:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return _rate(self.satisfied, self.rated)
+        return satisfaction_rate(self.satisfied, self.rated)
 
     @property
     def overtime_rate(self) -> float | None:
-        return _rate(self.overtime, self.timed)
+        return overtime_rate(self.overtime, self.timed)
 
     @property
     def participation_rate(self) -> float | None:
-        return _rate(self.rated, self.served)
+        return participation_rate(self.rated, self.served)
+
+    @property
+    def hours_signed_in(self) -> float:
+        return hours_signed_in(self.signed_in_s)
 
     @property
     def serving_share(self) -> float | None:
         """Share of the signed-in time spent serving customers."""
-        return min(1.0, self.serving_s / self.signed_in_s) if self.signed_in_s > 0 else None
+        return serving_share(self.serving_s, self.signed_in_s)
+
+
+def hours_signed_in(signed_in_s: float) -> float:
+    return signed_in_s / 3600.0
+
+
+def serving_share(serving_s: float, signed_in_s: float) -> float | None:
+    """Time serving (completed, voided and interrupted transactions' durations) ÷ time signed
+    in, at most 1; None without signed-in time."""
+    return min(1.0, serving_s / signed_in_s) if signed_in_s > 0 else None
+
+
+#: The statuses whose duration counts as time serving a customer.
+SERVING_STATUSES = ("completed", "voided", "interrupted")
 
 
 def monthly_summary(rows: Iterable[Row],
@@ -407,7 +562,7 @@ def monthly_summary(rows: Iterable[Row],
     for row in rows:
         a = acc[row["staff"]]
         status = row["status"]
-        if status in ("completed", "voided", "interrupted"):
+        if status in SERVING_STATUSES:
             a["serving_s"] += float(row.get("duration_s") or 0.0)
         if status != "completed":
             continue

@@ -1,71 +1,83 @@
 """Head office reports across halls: service level, overtime causes, service stars, chains.
 
-Every row carries the counts it is computed from, so a reader can re-check each percentage.
+Every row carries the counts it is computed from, so a reader can re-check each rate. The
+figures are the counters' own (counter_core.figures): the same predicates (`overtime_sql`,
+SATISFIED_RATINGS), the same rate, percentile and star definitions, and rates as fractions
+0–1 under the counters' names (service_level, satisfaction_rate, participation_rate,
+overtime_rate). Periods are local days and months in the hall's zone (counter_core.periods).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Boolean, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
-from counter_core.figures import StaffMonth, StarRule, suggest_star
-from counter_core.ratings import SATISFIED_RATINGS
+from counter_core.figures import (
+    SATISFIED_RATINGS,
+    SERVING_STATUSES,
+    SESSION_KINDS,
+    Kpis,
+    StaffMonth,
+    StarRule,
+    hours_signed_in,
+    overtime_sql,
+    percentile,
+    rate,
+    serving_share,
+    session_entry,
+    sessions_read_from,
+    signed_in_seconds,
+    suggest_star,
+)
+from counter_core.periods import Period, day_period, days_period, month_period
 from counter_core.tables import write_csv, xlsx_bytes
 from head_office.schema import conflicts, counters, events, rejected, transactions
 from head_office.store import Store
+
+__all__ = [
+    "CHAIN_COLUMNS", "GROUPINGS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS", "RATE_COLUMNS",
+    "SERVICE_LEVEL_COLUMNS", "STAR_COLUMNS", "ExceedsTarget", "Period", "chains",
+    "day_period", "days_period", "figures", "incidents", "month_period", "overtime",
+    "service_level", "stars", "write",
+]
 
 Row = dict[str, Any]
 
 GROUPINGS = ("hall", "counter", "staff")
 
-
-@dataclass(frozen=True)
-class Period:
-    """[start_utc, end_utc) as the ISO strings events carry, and its label."""
-
-    label: str
-    start_utc: str
-    end_utc: str
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _zone(tz: str | None) -> dt.tzinfo | None:
-    return ZoneInfo(tz) if tz else None
-
-
-def month_period(month: str, tz: str | None = None) -> Period:
-    """The calendar month YYYY-MM in the given time zone (default: this machine's)."""
-    try:
-        first = dt.datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise ValueError(f"expected a month YYYY-MM, got {month!r}") from None
-    after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return Period(month, _local_midnight_utc(first, tz), _local_midnight_utc(after, tz))
-
-
-def day_period(day: dt.date, tz: str | None = None) -> Period:
-    return Period(day.isoformat(), _local_midnight_utc(day, tz),
-                  _local_midnight_utc(day + dt.timedelta(days=1), tz))
-
-
-def _local_midnight_utc(day: dt.date, tz: str | None) -> str:
-    zone = _zone(tz)
-    moment = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    return _utc(moment if zone else moment.astimezone())
+#: The columns holding fractions 0–1: shown as percentages in XLSX, four decimals in CSV.
+RATE_COLUMNS = frozenset({
+    "service_level", "satisfaction_rate", "participation_rate", "overtime_rate", "share",
+    "serving_share",
+})
 
 
 # ---- figures ------------------------------------------------------------------------------
+
+class ExceedsTarget(FunctionElement[bool]):
+    """counter_core.figures.exceeds_target(duration, target) in SQL, spelt by `overtime_sql`
+    for the dialect at hand (SQLite and PostgreSQL truncate differently)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "exceeds_target"
+
+
+@compiles(ExceedsTarget)
+def _exceeds_target_sql(element: ExceedsTarget, compiler: SQLCompiler, **kw: Any) -> str:
+    duration, target = (compiler.process(c, **kw) for c in element.clauses)
+    dialect = compiler.dialect.name
+    return overtime_sql(duration, target, "postgresql" if dialect == "postgresql" else "sqlite")
+
 
 def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -79,57 +91,116 @@ def _aggregates() -> list[Any]:
     return [
         _count(done).label("completed"),
         _count(timed).label("timed"),
-        _count(and_(timed, func.coalesce(t.overtime_s, 0.0) <= 0)).label("within_target"),
+        _count(and_(timed, ~ExceedsTarget(t.duration_s, t.target_s))).label("within_target"),
         _count(rated).label("rated"),
         _count(and_(rated, t.rating.in_(sorted(SATISFIED_RATINGS)))).label("satisfied"),
         _count(t.status == "voided").label("voided"),
         _count(t.status == "interrupted").label("interrupted"),
         func.coalesce(func.sum(case((rated, t.rating), else_=0)), 0).label("rating_sum"),
         func.coalesce(func.sum(case((done, t.duration_s), else_=0.0)), 0.0).label("duration_sum"),
+        func.coalesce(func.sum(case((t.status.in_(SERVING_STATUSES), t.duration_s),
+                                    else_=0.0)), 0.0).label("serving_s"),
     ]
 
 
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
-
-
-def _finish(row: Row) -> Row:
-    """Add the rates computed from the counts (None where there is nothing to divide by)."""
-    row["overtime"] = row["timed"] - row["within_target"]
-    row["service_level_pct"] = _pct(row["within_target"], row["timed"])
-    row["satisfaction_pct"] = _pct(row["satisfied"], row["rated"])
-    row["participation_pct"] = _pct(row["rated"], row["completed"])
-    row["mean_rating"] = round(row["rating_sum"] / row["rated"], 2) if row["rated"] else None
+def _finish(row: Row, durations: Sequence[float]) -> Row:
+    """Add the figures computed from the counts and the sorted handling times (None where
+    there is nothing to divide by), by the counters' definitions."""
+    k = Kpis(
+        served=row["completed"], timed=row["timed"], within_target=row["within_target"],
+        overtime=row["timed"] - row["within_target"], rated=row["rated"],
+        satisfied=row["satisfied"], poor=0, voided=row["voided"],
+        interrupted=row["interrupted"],
+        median_s=percentile(durations, 0.5, presorted=True),
+        p90_s=percentile(durations, 0.9, presorted=True),
+        mean_rating=row["rating_sum"] / row["rated"] if row["rated"] else None,
+    )
+    row["overtime"] = k.overtime
+    row["service_level"] = k.service_level
+    row["satisfaction_rate"] = k.satisfaction_rate
+    row["participation_rate"] = k.participation_rate
+    row["overtime_rate"] = k.overtime_rate
+    row["mean_rating"] = round(k.mean_rating, 2) if k.mean_rating is not None else None
+    row["median_s"] = k.median_s
+    row["p90_s"] = k.p90_s
     row["mean_duration_s"] = (round(float(row["duration_sum"]) / row["completed"], 1)
                               if row["completed"] else None)
+    row["serving_s"] = float(row["serving_s"])
     del row["duration_sum"]
     return row
 
 
+def _signed_in(store: Store, period: Period, by: Sequence[str],
+               hall: str | None) -> dict[tuple[Any, ...], float]:
+    """Seconds signed in within the period per group, by figures.signed_in_seconds over each
+    counter's own sign-ins and sign-outs (read as the counter reads them)."""
+    query = (
+        select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.at,
+               events.c.kind, events.c.body)
+        .join(counters, counters.c.id == events.c.counter_id)
+        .where(events.c.kind.in_(SESSION_KINDS),
+               events.c.at >= sessions_read_from(period.start_utc),
+               events.c.at < period.end_utc)
+        .order_by(events.c.counter_id, events.c.seq)
+    )
+    if hall is not None:
+        query = query.where(counters.c.hall == hall)
+    logs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    with store.reader.connect() as conn:
+        for hall_id, counter_id, _, at, kind, body in conn.execute(query):
+            payload = json.loads(body).get("payload")
+            entry = session_entry(at, kind, payload) if isinstance(payload, dict) else None
+            if entry is not None:
+                logs[hall_id, counter_id].append(entry)
+    totals: dict[tuple[Any, ...], float] = defaultdict(float)
+    for (hall_id, counter_id), entries in logs.items():
+        for staff, seconds in signed_in_seconds(entries, period.start_utc,
+                                                period.end_utc).items():
+            names = {"hall": hall_id, "counter": counter_id, "staff": staff}
+            totals[tuple(names[k] for k in by)] += seconds
+    return totals
+
+
 def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
-            hall: str | None = None) -> list[Row]:
-    """Counts and rates of transactions started in the period, grouped by hall/counter/staff."""
+            hall: str | None = None, hours: bool = False) -> list[Row]:
+    """Counts and figures of transactions started in the period, grouped by hall/counter/staff.
+
+    `hours`: also the time signed in (signed_in_s, hours_signed_in) and the serving share, from
+    the counters' sign-in events (a scan of those events: off for the hall view)."""
     for name in by:
         if name not in GROUPINGS:
             raise ValueError(f"cannot group by {name!r}; expected {', '.join(GROUPINGS)}")
-    keys = [transactions.c[name] for name in by]
-    query = (
-        select(*keys, *_aggregates())
-        .where(transactions.c.started_at >= period.start_utc,
-               transactions.c.started_at < period.end_utc)
-        .group_by(*keys).order_by(*keys)
-    )
-    if hall is not None:
-        query = query.where(transactions.c.hall == hall)
+    t = transactions.c
+    keys = [t[name] for name in by]
+    in_period = and_(t.started_at >= period.start_utc, t.started_at < period.end_utc,
+                     *([t.hall == hall] if hall is not None else []))
+    query = select(*keys, *_aggregates()).where(in_period).group_by(*keys).order_by(*keys)
+    # the handling times, for the median and p90 (counter_core.figures.percentile)
+    handling = (select(*keys, t.duration_s)
+                .where(in_period, t.status == "completed", t.duration_s.is_not(None))
+                .order_by(*keys, t.duration_s))
+    durations: dict[tuple[Any, ...], list[float]] = defaultdict(list)
     with store.reader.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
-    return [_finish({"period": period.label, **r}) for r in rows]
+        for *group, duration in conn.execute(handling):
+            durations[tuple(group)].append(float(duration))
+    out = [_finish({"period": period.label, **r}, durations.get(tuple(r[n] for n in by), []))
+           for r in rows]
+    if hours:
+        signed = _signed_in(store, period, by, hall)
+        for r in out:
+            seconds = signed.get(tuple(r[n] for n in by), 0.0)
+            r["signed_in_s"] = seconds
+            r["hours_signed_in"] = hours_signed_in(seconds)
+            r["serving_share"] = serving_share(r["serving_s"], seconds)
+    return out
 
 
 SERVICE_LEVEL_COLUMNS = (
     "period", "hall", "counter", "staff", "completed", "timed", "within_target", "overtime",
-    "service_level_pct", "rated", "satisfied", "satisfaction_pct", "participation_pct",
-    "mean_rating", "mean_duration_s", "voided", "interrupted",
+    "service_level", "overtime_rate", "rated", "satisfied", "satisfaction_rate",
+    "participation_rate", "mean_rating", "median_s", "p90_s", "mean_duration_s", "voided",
+    "interrupted", "serving_s", "hours_signed_in", "serving_share",
 )
 
 
@@ -137,19 +208,20 @@ def service_level(store: Store, period: Period, *, by: str = "hall",
                   hall: str | None = None) -> list[Row]:
     """Service level (timed transactions within target) and satisfaction, per hall/counter/staff."""
     grouping = GROUPINGS[: GROUPINGS.index(by) + 1] if by != "staff" else ("hall", "staff")
-    return figures(store, period, by=grouping, hall=hall)
+    return figures(store, period, by=grouping, hall=hall, hours=True)
 
 
 OVERTIME_COLUMNS = (
     "period", "hall", "staff_reason", "manager_cause", "overtime", "hall_overtime",
-    "share_pct", "hall_timed", "mean_overtime_s", "reviewed",
+    "share", "hall_timed", "mean_overtime_s", "reviewed",
 )
 
 
 def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[Row]:
-    """Overtime transactions per hall by the staff's reason and the manager's recorded cause."""
+    """Overtime transactions per hall by the staff's reason and the manager's recorded cause;
+    `share` is the fraction 0–1 of the hall's overtime transactions."""
     t = transactions.c
-    over = and_(t.status == "completed", t.target_s.is_not(None), t.overtime_s > 0,
+    over = and_(t.status == "completed", ExceedsTarget(t.duration_s, t.target_s),
                 t.started_at >= period.start_utc, t.started_at < period.end_utc)
     staff_reason = func.coalesce(t.overtime_reason, "(none)").label("staff_reason")
     cause = func.coalesce(t.review_cause, "(not reviewed)").label("manager_cause")
@@ -170,7 +242,7 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
         out.append({
             "period": period.label, "hall": r["hall"], "staff_reason": r["staff_reason"],
             "manager_cause": r["manager_cause"], "overtime": r["overtime"],
-            "hall_overtime": total["overtime"], "share_pct": _pct(r["overtime"], total["overtime"]),
+            "hall_overtime": total["overtime"], "share": rate(r["overtime"], total["overtime"]),
             "hall_timed": total["timed"], "reviewed": r["reviewed"],
             "mean_overtime_s": round(float(r["mean_overtime"] or 0.0), 1),
         })
@@ -179,9 +251,9 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
 
 STAR_COLUMNS = (
     "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
-    "satisfaction_pct", "mean_rating", "participation_pct", "timed", "overtime",
-    "service_level_pct", "hall_rated", "hall_mean_rating", "score", "eligible", "rank", "star",
-    "confirmed",
+    "satisfaction_rate", "mean_rating", "participation_rate", "timed", "overtime",
+    "overtime_rate", "service_level", "hours_signed_in", "serving_share", "hall_rated",
+    "hall_mean_rating", "score", "eligible", "rank", "star", "confirmed",
 )
 
 
@@ -191,7 +263,7 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
     (counter_core.figures.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
     rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice."""
     rule = rule or StarRule()
-    per_staff = figures(store, period, by=("hall", "staff"), hall=hall)
+    per_staff = figures(store, period, by=("hall", "staff"), hall=hall, hours=True)
     confirmed = _confirmed_stars(store, period.label, hall)
     out: list[Row] = []
     for hall_id in sorted({r["hall"] for r in per_staff}):
@@ -199,7 +271,8 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
         suggestion = suggest_star([
             StaffMonth(staff=r["staff"], served=r["completed"], rated=r["rated"],
                        rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
-                       timed=r["timed"], overtime=r["overtime"], serving_s=0.0, signed_in_s=0.0)
+                       timed=r["timed"], overtime=r["overtime"], serving_s=r["serving_s"],
+                       signed_in_s=r["signed_in_s"])
             for r in rows.values()
         ], rule)
         hall_rated = sum(r["rated"] for r in rows.values())
@@ -295,17 +368,26 @@ def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
 
 # ---- output -------------------------------------------------------------------------------
 
+def _rounded(row: Row) -> Row:
+    """Rates to four decimals (0.6667), as the counter's own exports write them."""
+    return {k: (round(v, 4) if k in RATE_COLUMNS and isinstance(v, float) else v)
+            for k, v in row.items()}
+
+
 def write(rows: Sequence[Row], columns: Sequence[str], fmt: str, out: IO[str] | Path) -> int:
-    """Write rows as CSV (to a text stream or file) or XLSX (to a file)."""
+    """Write rows as CSV (to a text stream or file) or XLSX (to a file), through the one
+    writer of each (counter_core.tables); rates are fractions 0–1 in both."""
     cols = tuple(c for c in columns if not rows or c in rows[0])
     if fmt == "csv":
+        records = [_rounded(r) for r in rows]
         if isinstance(out, Path):
             with out.open("w", encoding="utf-8", newline="") as handle:
-                return write_csv(rows, cols, handle)
-        return write_csv(rows, cols, out)
+                return write_csv(records, cols, handle)
+        return write_csv(records, cols, out)
     if fmt == "xlsx":
         if not isinstance(out, Path):
             raise ValueError("XLSX needs an output file: give --output FILE.xlsx")
-        out.write_bytes(xlsx_bytes(rows, cols, out.stem))
+        out.write_bytes(xlsx_bytes(rows, cols, out.stem,
+                                   percent_columns=[c for c in cols if c in RATE_COLUMNS]))
         return len(rows)
     raise ValueError(f"unknown format {fmt!r}; expected csv or xlsx")

@@ -86,8 +86,11 @@ def test_service_level_rows_carry_their_counts(store: Store) -> None:
                                "satisfied", "voided", "interrupted")} == {
         "completed": 3 + 1, "timed": 3, "within_target": 2, "overtime": 1, "rated": 3,
         "satisfied": 2, "voided": 1, "interrupted": 0}
-    assert (h1["service_level_pct"], h1["satisfaction_pct"], h1["participation_pct"]) == \
-        (66.7, 66.7, 75.0)
+    assert (h1["service_level"], h1["satisfaction_rate"], h1["participation_rate"]) == \
+        (2 / 3, 2 / 3, 0.75)  # fractions 0–1 (were service_level_pct etc., 66.7 %)
+    assert h1["overtime_rate"] == 1 / 3
+    # handling times 90, 100, 150, 200: median 125, p90 at rank 2.7 = 150 + 0.7 × 50
+    assert (h1["median_s"], h1["p90_s"]) == (125.0, pytest.approx(185.0))
     assert h1["mean_rating"] == round(11 / 3, 2)
     by_staff = reports.service_level(store, MONTH, by="staff")
     assert [(r["hall"], r["staff"], r["completed"]) for r in by_staff] == [
@@ -95,11 +98,29 @@ def test_service_level_rows_carry_their_counts(store: Store) -> None:
     assert reports.service_level(store, reports.month_period("2026-10", "UTC")) == []
 
 
+def test_hours_signed_in_and_serving_share_by_the_counters_definitions(store: Store) -> None:
+    from counter_core import figures
+
+    rows = {r["staff"]: r for r in reports.service_level(store, MONTH, by="staff", hall="H1")}
+    a, b = rows["A"], rows["B"]
+    assert (a["signed_in_s"], a["serving_s"]) == (16 * 60.0, 100.0 + 200.0 + 90.0)
+    assert a["hours_signed_in"] == 16 / 60
+    assert a["serving_share"] == 390.0 / 960.0
+    # B never signed out: signed in until the end of the month, as at the counter
+    signed_b = figures.signed_in_seconds([("2026-11-03T02:17:00.000Z", "signed_in", "B")],
+                                         MONTH.start_utc, MONTH.end_utc)["B"]
+    assert (b["signed_in_s"], b["serving_s"]) == (signed_b, 4.0 + 150.0)
+    (hall,) = reports.service_level(store, MONTH, hall="H1")
+    assert hall["signed_in_s"] == 960.0 + signed_b
+    assert reports.figures(store, MONTH, hall="H1")[0].keys() >= {"serving_s", "median_s"}
+    assert "signed_in_s" not in reports.figures(store, MONTH, hall="H1")[0]  # hours=False
+
+
 def test_overtime_by_staff_reason_and_managers_cause(store: Store) -> None:
     (row,) = reports.overtime(store, MONTH, hall="H2")
     assert row == {"period": "2026-11", "hall": "H2", "staff_reason": "complex",
                    "manager_cause": "system", "overtime": 1, "hall_overtime": 1,
-                   "share_pct": 100.0, "hall_timed": 3, "mean_overtime_s": 20.0, "reviewed": 1}
+                   "share": 1.0, "hall_timed": 3, "mean_overtime_s": 20.0, "reviewed": 1}
 
 
 def test_stars_follow_the_counters_rule_and_show_the_managers_choice(store: Store) -> None:
@@ -131,7 +152,7 @@ def test_month_bounds_follow_the_halls_time_zone() -> None:
     assert (period.start_utc, period.end_utc) == ("2026-11-30T16:00:00.000Z",
                                                   "2026-12-31T16:00:00.000Z")
     with pytest.raises(ValueError, match="YYYY-MM"):
-        reports.month_period("12/2026")
+        reports.month_period("12/2026", "Asia/Shanghai")
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

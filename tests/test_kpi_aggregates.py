@@ -1,4 +1,4 @@
-"""The KPI tab's aggregate queries give exactly what the row-wise domain.reports functions give.
+"""The KPI tab's aggregate queries give exactly what the row-wise counter_core.figures give.
 
 The KPI tab no longer folds every row in Python (too slow on a year of data): per-day counts,
 handling times and cause counts come from SQL. These tests hold that path to the row-wise
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from counter_app.application.demo import write_demo_history
 from counter_app.application.manager_figures import LocalDays, cause_counts, day_spans, kpi_report
-from counter_app.storage import reports as queries
+from counter_app.storage import queries
 from counter_app.storage.db import connect
 from counter_core import figures as reports
 from counter_core import periods

@@ -29,8 +29,7 @@ from counter_app.application.manager_figures import (
     month_report,
 )
 from counter_app.config import Config
-from counter_app.storage import queries as storage_queries
-from counter_app.storage import reports as queries
+from counter_app.storage import queries
 from counter_app.storage.counts import last_seq
 from counter_app.storage.db import DatabaseError
 from counter_app.storage.events import EventStore
@@ -72,7 +71,7 @@ class ManagerReadModel(Protocol):
 
     def review_queue(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
         """Overtime cases and poor ratings started on the local days first..last, newest first
-        (rows with storage.reports.QUEUE_COLUMNS)."""
+        (rows with storage.queries.QUEUE_COLUMNS)."""
         ...
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
@@ -198,7 +197,7 @@ class LocalManagerData:
 
     def transactions(self, period: Period) -> list[dict[str, Any]]:
         """Every transaction started in the period, oldest first, with the staff name."""
-        rows = storage_queries.transactions(self._db, *self._bounds(period.first, period.last))
+        rows = queries.transactions(self._db, *self._bounds(period.first, period.last))
         return [r for r in rows if (not period.staff or r["staff"] == period.staff)
                 and (not period.type_code or r["type"] == period.type_code)]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_app.storage import reports as queries
+from counter_app.storage import queries
 from counter_core import figures as reports
 from counter_core import periods
 from counter_core.figures import StaffMonth, StarRule, StarSuggestion
@@ -146,7 +146,7 @@ def kpi_report(db: sqlite_utils.Database, start: str, end: str,
     causes: Counter[str] = Counter()
     for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
         causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
-    return reports.kpi_report(days, queries.handling(db, start, end, staff, type_),
+    return reports.kpi_report_from_counts(days, queries.handling(db, start, end, staff, type_),
                               others["voided"], others["interrupted"], causes)
 
 

@@ -178,7 +178,7 @@ def _v4(db: sqlite_utils.Database) -> None:
     """The KPI tab reads a period's completed transactions from an index alone.
 
     Through transactions_started_at each of a year's 50,000 rows is also looked up in the
-    table; this index carries every column storage.reports.completed_facts reads.
+    table; this index carries every column storage.queries.completed_facts reads.
     """
     db.executescript(
         """

@@ -1,11 +1,48 @@
-"""Read-only queries over the projections, for exports and reports."""
+"""The counter's read-only queries over its projections: exports, the manager view, the KPIs.
+
+One module of reads (storage.reports was merged into it). Each query uses an index (see
+db._v2, db._v4). The figures' predicates are not spelt here: overtime, satisfied and poor
+ratings come from counter_core.figures (`overtime_sql`, `satisfied_sql`, `poor_sql`), the
+same definitions the row-wise functions and head office's reports use.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlite_utils
+
+from counter_core.figures import (
+    SESSION_KINDS,
+    overtime_sql,
+    poor_sql,
+    session_entry,
+    sessions_read_from,
+)
+from counter_core.periods import format_utc
+
+__all__ = [
+    "KPI_COLUMNS", "QUEUE_COLUMNS", "completed_counts", "confirmed_star", "date_span",
+    "handling", "kpi_rows", "other_counts", "overtime_cases", "overtime_log", "queue_row",
+    "review_queue", "served_today", "sessions", "staff_in_transactions", "staff_names",
+    "transactions", "unreviewed_counts",
+]
+
+#: Overtime, as a condition on a transactions row (alias t or none).
+OVERTIME = overtime_sql()
+T_OVERTIME = overtime_sql("t.duration_s", "t.target_s")
+#: Poor ratings (1–2), spelt as the partial index transactions_poor_started_at is declared.
+POOR = poor_sql()
+#: The overtime cases (review queue, overtime log, Pareto), narrowed first through the partial
+#: index transactions_overtime_started_at (`overtime_s > 0`, about one row in ten); the figures'
+#: predicate then decides. Sound because a counter records duration_s = round(elapsed, 3) and
+#: overtime_s = round(max(0, elapsed − target), 3): every such row that exceeds its target has
+#: overtime_s > 0 (tests/figures/test_aggregates_equal.py holds this, and the lists to it).
+_OVERTIME_CASE = f"overtime_s > 0 AND {OVERTIME}"
+_T_OVERTIME_CASE = f"t.overtime_s > 0 AND {T_OVERTIME}"
 
 
 def transactions(
@@ -30,12 +67,235 @@ def transactions(
 
 def served_today(db: sqlite_utils.Database) -> int:
     """Transactions completed since local midnight."""
-    import datetime as dt
-
-    midnight = dt.datetime.combine(dt.date.today(), dt.time()).astimezone().astimezone(dt.UTC)
-    since = midnight.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    since = format_utc(dt.datetime.combine(dt.date.today(), dt.time()).astimezone())
     row = db.execute(
         "SELECT COUNT(*) FROM transactions WHERE status = 'completed' AND started_at >= ?",
         [since],
     ).fetchone()
     return int(row[0])
+
+
+#: One row of the review queue: every overtime transaction and every poor rating (1–2).
+QUEUE_COLUMNS: tuple[str, ...] = (
+    "txn", "started_at", "hall", "counter", "staff", "staff_name", "type", "target_s",
+    "duration_s", "overtime_s", "overtime_reason", "rating", "rating_reason",
+    "cause", "note", "reviewed_by", "reviewed_at",
+    "follow_up_cause", "follow_up_note", "called_back", "resolved", "followed_up_at",
+)
+
+_QUEUE_SELECT = """
+SELECT t.txn, t.started_at, t.hall, t.counter, t.staff, s.name AS staff_name, t.type,
+       t.target_s, t.duration_s, t.overtime_s, t.overtime_reason, t.rating, t.rating_reason,
+       o.cause, o.note, o.manager AS reviewed_by, o.reviewed_at,
+       f.cause AS follow_up_cause, f.note AS follow_up_note, f.called_back, f.resolved,
+       f.reviewed_at AS followed_up_at
+FROM transactions t
+LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'
+LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'
+LEFT JOIN staff s ON s.number = t.staff
+"""
+
+
+def _range(column: str, start: str | None, end: str | None) -> tuple[str, list[Any]]:
+    where, params = [], []
+    if start:
+        where.append(f"{column} >= ?")
+        params.append(start)
+    if end:
+        where.append(f"{column} < ?")
+        params.append(end)
+    return (" AND " + " AND ".join(where) if where else ""), params
+
+
+def _dicts(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def review_queue(db: sqlite_utils.Database, start: str | None = None,
+                 end: str | None = None) -> list[dict[str, Any]]:
+    """Overtime transactions and poor ratings started in [start, end), newest first."""
+    cond, params = _range("started_at", start, end)
+    sql = (
+        _QUEUE_SELECT
+        + " WHERE t.txn IN ("
+        f"SELECT txn FROM transactions WHERE {_OVERTIME_CASE}{cond}"
+        f" UNION ALL SELECT txn FROM transactions WHERE {POOR}{cond})"
+        " ORDER BY t.started_at DESC"
+    )
+    return _dicts(db, sql, params + params)
+
+
+def queue_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
+    """One review-queue row, fresh after a review was recorded."""
+    rows = _dicts(db, _QUEUE_SELECT + " WHERE t.txn = ?", [txn])
+    return rows[0] if rows else None
+
+
+def overtime_log(db: sqlite_utils.Database, start: str | None = None,
+                 end: str | None = None) -> list[dict[str, Any]]:
+    """Every overtime transaction started in [start, end), oldest first, with its review."""
+    cond, params = _range("started_at", start, end)
+    sql = (_QUEUE_SELECT
+           + f" WHERE t.txn IN (SELECT txn FROM transactions WHERE {_OVERTIME_CASE}{cond})"
+           " ORDER BY t.started_at, t.started_seq")
+    return _dicts(db, sql, params)
+
+
+#: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause.
+KPI_COLUMNS = ("started_at", "staff", "type", "status", "duration_s", "target_s", "overtime_s",
+               "rating", "overtime_reason", "cause")
+
+
+def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
+             staff: str | None = None, type_: str | None = None) -> list[dict[str, Any]]:
+    """Transactions started in [start, end), optionally one staff member's or one type's."""
+    cond, params = _range("t.started_at", start, end)
+    if staff:
+        cond += " AND t.staff = ?"
+        params.append(staff)
+    if type_:
+        cond += " AND t.type = ?"
+        params.append(type_)
+    # the review is looked up only for overtime rows (about one in ten): cheaper than a join
+    sql = (
+        "SELECT t.started_at, t.staff, t.type, t.status, t.duration_s, t.target_s,"
+        " t.overtime_s, t.rating, t.overtime_reason,"
+        f" CASE WHEN {T_OVERTIME} THEN (SELECT r.cause FROM reviews r"
+        "  WHERE r.txn = t.txn AND r.subject = 'overtime') END AS cause"
+        " FROM transactions t"
+        f" WHERE 1 = 1{cond}"
+    )
+    return _dicts(db, sql, params)
+
+
+def _filter(staff: str | None, type_: str | None, prefix: str = "") -> tuple[str, list[Any]]:
+    cond, params = "", []
+    if staff:
+        cond += f" AND {prefix}staff = ?"
+        params.append(staff)
+    if type_:
+        cond += f" AND {prefix}type = ?"
+        params.append(type_)
+    return cond, params
+
+
+def completed_counts(db: sqlite_utils.Database, spans: Sequence[tuple[str, str]],
+                     staff: str | None = None,
+                     type_: str | None = None) -> list[tuple[int, ...]]:
+    """Per [lo, hi) span of started_at: (served, timed, within target, ratings 1, 2, 3, 4, 5)
+    counts of the completed transactions, optionally one staff member's or one type's.
+
+    One statement; each span is an aggregate over a range of transactions_kpi (no sort, no
+    row lookups), which for a year of days is several times cheaper than fetching the rows.
+    """
+    if not spans:
+        return []
+    cond, params = _filter(staff, type_)
+    values = ", ".join(["(?, ?)"] * len(spans))
+    sql = (
+        f"WITH span(lo, hi) AS (VALUES {values}) SELECT (SELECT json_array(COUNT(*),"
+        " SUM(target_s IS NOT NULL),"
+        f" SUM(target_s IS NOT NULL AND NOT {OVERTIME}),"
+        " SUM(rating = 1), SUM(rating = 2), SUM(rating = 3), SUM(rating = 4), SUM(rating = 5))"
+        # `+status`: read by time through transactions_kpi, not every completed row by status
+        " FROM transactions WHERE +status = 'completed' AND started_at >= span.lo"
+        f" AND started_at < span.hi{cond}) FROM span"
+    )
+    rows = db.execute(sql, [x for span in spans for x in span] + params).fetchall()
+    return [tuple(int(v or 0) for v in json.loads(text)) for (text,) in rows]
+
+
+def handling(db: sqlite_utils.Database, start: str | None, end: str | None,
+             staff: str | None = None,
+             type_: str | None = None) -> list[tuple[float, float | None, int | None]]:
+    """(duration_s, target_s, rating) of each completed transaction started in [start, end)."""
+    cond, params = _range("started_at", start, end)
+    more, extra = _filter(staff, type_)
+    return db.execute(
+        "SELECT duration_s, target_s, rating FROM transactions"
+        f" WHERE +status = 'completed'{cond}{more}", params + extra).fetchall()
+
+
+def other_counts(db: sqlite_utils.Database, start: str | None, end: str | None,
+                 staff: str | None = None, type_: str | None = None) -> dict[str, int]:
+    """How many transactions started in [start, end) were voided and interrupted."""
+    cond, params = _range("started_at", start, end)
+    # `+staff`: the few voided and interrupted rows by status, not all of a staff's by staff
+    more, extra = _filter(staff, type_, "+")
+    counts = {"voided": 0, "interrupted": 0}
+    counts.update(db.execute(
+        "SELECT status, COUNT(*) FROM transactions"
+        f" WHERE status IN ('voided', 'interrupted'){cond}{more} GROUP BY status",
+        params + extra).fetchall())
+    return counts
+
+
+def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None,
+                   staff: str | None = None,
+                   type_: str | None = None) -> list[tuple[str | None, str | None, int]]:
+    """(manager's cause, staff's reason, count) of completed overtime cases in [start, end)."""
+    cond, params = _range("t.started_at", start, end)
+    more, extra = _filter(staff, type_, "t.")
+    # through the partial index on overtime cases: about one transaction in ten
+    return db.execute(
+        "SELECT r.cause, t.overtime_reason, COUNT(*) FROM transactions t"
+        " LEFT JOIN reviews r ON r.txn = t.txn AND r.subject = 'overtime'"
+        f" WHERE {_T_OVERTIME_CASE} AND +t.status = 'completed'"
+        f"{cond}{more} GROUP BY 1, 2", params + extra).fetchall()
+
+
+def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[tuple[str, str, str]]:
+    """(at, kind, staff) of staff sign-ins and sign-outs from a day before `start` until `end`
+    (figures.sessions_read_from, figures.session_entry), for figures.signed_in_seconds."""
+    marks = ", ".join("?" * len(SESSION_KINDS))
+    rows = db.execute(
+        f"SELECT at, kind, payload FROM events WHERE kind IN ({marks})"
+        " AND at >= ? AND at < ? ORDER BY seq",
+        [*SESSION_KINDS, sessions_read_from(start), end],
+    ).fetchall()
+    entries = (session_entry(at, kind, json.loads(payload)) for at, kind, payload in rows)
+    return [entry for entry in entries if entry is not None]
+
+
+def staff_names(db: sqlite_utils.Database) -> dict[str, str]:
+    return {number: name for number, name in db.execute("SELECT number, name FROM staff")}
+
+
+def staff_in_transactions(db: sqlite_utils.Database) -> list[str]:
+    """Staff numbers that ever served at this counter (the staff filter's choices)."""
+    # a skip-scan over the (staff, started_at) index: one seek per staff member, not per row
+    return [r[0] for r in db.execute(
+        "WITH RECURSIVE s(staff) AS (SELECT MIN(staff) FROM transactions UNION ALL"
+        " SELECT (SELECT MIN(staff) FROM transactions WHERE staff > s.staff) FROM s"
+        " WHERE s.staff IS NOT NULL) SELECT staff FROM s WHERE staff IS NOT NULL").fetchall()]
+
+
+def confirmed_star(db: sqlite_utils.Database, month: str) -> dict[str, Any] | None:
+    rows = _dicts(db, "SELECT * FROM stars WHERE month = ?", [month])
+    return rows[0] if rows else None
+
+
+def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
+    """The first and last started_at (UTC) in the log."""
+    # two queries: SQLite answers a lone MIN or MAX from the index, both together by a scan
+    first = db.execute("SELECT MIN(started_at) FROM transactions").fetchone()[0]
+    last = db.execute("SELECT MAX(started_at) FROM transactions").fetchone()[0]
+    return first, last
+
+
+def unreviewed_counts(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(overtime cases without a review, poor ratings without a follow-up), all time."""
+    # counting over the partial indexes and subtracting the reviews avoids a per-row lookup;
+    # reviews exist only for cases of their subject (EventStore refuses unknown transactions)
+    def count(sql: str) -> int:
+        return int(db.execute(sql).fetchone()[0])
+
+    overtime = count(f"SELECT COUNT(*) FROM transactions WHERE {_OVERTIME_CASE}")
+    poor = count(f"SELECT COUNT(*) FROM transactions WHERE {POOR}")
+    reviewed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
+                     f" WHERE r.subject = 'overtime' AND {_T_OVERTIME_CASE}")
+    followed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
+                     f" WHERE r.subject = 'rating' AND {poor_sql('t.rating')}")
+    return overtime - reviewed, poor - followed

@@ -81,3 +81,39 @@ def test_served_today_counts_completed_since_local_midnight(
     serve(store, "running", iso(midnight + dt.timedelta(minutes=6)), status="running")
     serve(store, "second", iso(midnight + dt.timedelta(minutes=7)))
     assert queries.served_today(db) == 2
+
+
+def test_sessions_are_staff_sign_ins_from_a_day_before(db: sqlite_utils.Database,
+                                                       store: EventStore) -> None:
+    store.append_timed([
+        ("2026-03-08T23:00:00.000Z", Draft("signed_in", {"staff": "1001", "role": "staff"})),
+        ("2026-03-09T20:00:00.000Z", Draft("signed_in", {"staff": "1001", "role": "staff"})),
+        ("2026-03-10T01:00:00.000Z", Draft("signed_in", {"staff": "9001", "role": "manager"})),
+        ("2026-03-10T02:00:00.000Z", Draft("signed_out", {"staff": "1001"})),
+        ("2026-03-11T00:00:00.000Z", Draft("signed_in", {"staff": "1001", "role": "staff"})),
+    ])
+    start, end = "2026-03-10T00:00:00.000Z", "2026-03-11T00:00:00.000Z"
+    got = queries.sessions(db, start, end)
+    # the evening before counts from `start` on; the manager's sign-in is not staff time
+    assert got == [("2026-03-09T20:00:00.000Z", "signed_in", "1001"),
+                   ("2026-03-10T02:00:00.000Z", "signed_out", "1001")]
+    from counter_core import figures
+
+    assert figures.signed_in_seconds(got, start, end) == {"1001": 2 * 3600.0}
+
+
+def test_the_overtime_lists_follow_the_millisecond_predicate(db: sqlite_utils.Database,
+                                                             store: EventStore) -> None:
+    for txn, duration in (("on-target", 180.0), ("one-ms-over", 180.001), ("over", 180.04)):
+        store.append_timed([
+            ("2026-03-10T08:00:00.000Z", Draft("started", {
+                "txn": txn, "staff": "1001", "type": "payment", "target_s": 180.0})),
+            ("2026-03-10T08:03:00.000Z", Draft("completed", {
+                "txn": txn, "duration_s": duration, "target_s": 180.0,
+                "overtime_s": round(duration - 180.0, 3)})),
+        ])
+    assert {r["txn"] for r in queries.overtime_log(db)} == {"one-ms-over", "over"}
+    assert {r["txn"] for r in queries.review_queue(db)} == {"one-ms-over", "over"}
+    assert queries.unreviewed_counts(db) == (2, 0)
+    (counts,) = queries.completed_counts(db, [("2026-03-10", "2026-03-11")])
+    assert counts[:3] == (3, 3, 1)  # served, timed, within target
