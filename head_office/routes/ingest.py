@@ -78,23 +78,25 @@ async def read_body(request: Request) -> bytes:
     """The body, undone from gzip, refused as soon as it passes the limit."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.strip().isdigit():
+        digits = declared.strip()
+        if not (digits.isascii() and digits.isdigit()):
             raise BadHeader(f"Content-Length {declared[:40]!r} is not a number of bytes")
-        if int(declared) > MAX_BODY_BYTES:
-            raise TooLarge(f"body of {int(declared)} bytes is over the limit of "
+        significant = digits.lstrip("0") or "0"
+        if len(significant) > len(str(MAX_BODY_BYTES)) or int(significant) > MAX_BODY_BYTES:
+            raise TooLarge(f"a body of {digits[:40]} bytes is over the limit of "
                            f"{MAX_BODY_BYTES} bytes; send smaller batches")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity", "gzip"):
+        raise UnsupportedEncoding(f"Content-Encoding {encoding[:40]!r} is not supported; "
+                                  "send gzip or nothing")
     raw = bytearray()
     async for chunk in request.stream():
         raw.extend(chunk)
         if len(raw) > MAX_BODY_BYTES:
             raise TooLarge(f"body is over the limit of {MAX_BODY_BYTES} bytes; "
                            "send smaller batches")
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
         return bytes(raw)
-    if encoding != "gzip":
-        raise UnsupportedEncoding(f"Content-Encoding {encoding[:40]!r} is not supported; "
-                                  "send gzip or nothing")
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         body = inflater.decompress(bytes(raw), MAX_BODY_BYTES + 1)
