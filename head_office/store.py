@@ -277,6 +277,7 @@ class Store:
                     if ev.kind not in KNOWN_KINDS:
                         # stored and chained (the mark moves past it), but no projection
                         # reads it: a newer counter's kind, kept for a newer head office
+                        self._record_rejection(conn, who, ev, UNKNOWN_KIND, now)
                         result.aside.append(SetAside(ev.seq, ev.kind, UNKNOWN_KIND))
                 conn.execute(counters.update().where(counters.c.id == who.id).values(
                     hw_seq=result.hw_seq, hw_hash=result.hw_hash, last_sync_at=now,

@@ -253,9 +253,12 @@ def test_an_unknown_kind_is_stored_set_aside_and_the_mark_moves_past_it(
     assert held(store)["transactions"] == 2  # t-future is in no projection ...
     with store.reader.connect() as conn:  # ... nor among the manager's reviews
         assert conn.execute(select(func.count()).select_from(reviews)).scalar_one() == 0
+    (kept,) = store.incidents(who)["rejected"]
+    assert (kept["seq"], kept["reason"]) == (future.seq, "unknown kind")
     # a resend is a duplicate, not a second incident; the next batch continues past it
     again = client.post("/api/v1/events", content=encode(events), headers=auth(token)).json()
     assert (again["duplicates"], again["aside"]) == (len(events), [])
+    assert len(store.incidents(who)["rejected"]) == 1
 
 
 def test_known_kinds_are_never_set_aside(client: TestClient, token: str) -> None:
