@@ -9,11 +9,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from head_office.api import MAX_CONCURRENT_UPLOADS
+from counter_core import periods
+from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.schema import SchemaError
 from head_office.store import DEFAULT_DB_URL, Store
 
 ENV_DB = "COUNTER_HQ_DB"
+ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
 REPORTS = ("stars", "overtime", "service-level", "chains", "incidents")
 
 
@@ -35,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    def time_zone_option(p: argparse.ArgumentParser, *aliases: str) -> None:
+        p.add_argument("--time-zone", *aliases, dest="time_zone", metavar="ZONE",
+                       default=os.environ.get(ENV_TIME_ZONE) or periods.DEFAULT_TIME_ZONE,
+                       help="the halls' IANA time zone, in which every day and month is "
+                            f"counted (default: ${ENV_TIME_ZONE} or "
+                            f"{periods.DEFAULT_TIME_ZONE}; never the server's own zone)")
+
     serve = command("serve", _serve, "run the head office HTTP server")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
@@ -46,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default {MAX_CONCURRENT_UPLOADS})")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
+    time_zone_option(serve)
 
     for name, handler, text in (
         ("enroll", _enroll, "enrol a counter; prints its new token on the last line"),
@@ -66,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--hall", metavar="ID", help="only this hall")
     report.add_argument("--by", choices=("hall", "counter", "staff"), default="hall",
                         help="service-level: one row per hall, counter or staff (default hall)")
-    report.add_argument("--timezone", metavar="ZONE",
-                        help="IANA zone whose calendar month is meant (default: this machine's)")
+    time_zone_option(report, "--timezone")  # --timezone: the older spelling
     report.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     report.add_argument("--output", default="-", metavar="FILE|-",
                         help="where to write (default: stdout; XLSX needs a file)")
@@ -76,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "time_zone", None) is not None:
+        try:
+            periods.zone(args.time_zone)
+        except periods.PeriodError as exc:
+            print(f"counter-hq: --time-zone: {exc}", file=sys.stderr)
+            return 2
     missing = _missing_sqlite_file(args.db)
     if missing and args.command not in ("serve", "enroll"):
         # a typo in the path must not report from a new, empty database
@@ -135,8 +150,8 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         raise CliError("give both --ssl-certfile and --ssl-keyfile, or neither")
     print(f"counter-hq serving {_safe(args.db)} on "
           f"{'https' if args.ssl_certfile else 'http'}://{args.host}:{args.port} "
-          f"(API docs at /docs)", flush=True)
-    app = create_app(store, max_uploads=max(1, args.max_uploads))
+          f"for halls in {args.time_zone} (API docs at /docs)", flush=True)
+    app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
                 timeout_graceful_shutdown=10)
@@ -169,7 +184,7 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     if args.format == "xlsx" and args.output == "-":
         raise CliError("XLSX needs a file: give --output FILE.xlsx")
     try:
-        period = reports.month_period(args.month, args.timezone) if args.month else None
+        period = reports.month_period(args.month, args.time_zone) if args.month else None
     except (ValueError, KeyError) as exc:
         raise CliError(str(exc)) from None
     columns: Sequence[str]

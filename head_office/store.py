@@ -2,52 +2,68 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from counter_core import projection
-from counter_core import reviews as reviews_domain
-from counter_core.chain import (
-    GENESIS_HASH,
-    Event,
-    canonical_bytes,
-    chain_hash,
-    first_break,
-)
+from counter_core.chain import GENESIS_HASH, Event, first_break
+from counter_core.events import KNOWN_KINDS, OVERTIME_REVIEWED, REVIEW_KINDS
 from counter_core.periods import utc_now
 from head_office import schema
+from head_office.errors import (
+    ChainBroken,
+    ForeignEvent,
+    NoToken,
+    Refusal,
+    StoreUnavailable,
+    TokenRevoked,
+    UnknownCounter,
+)
 from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
+
+__all__ = [
+    "DEFAULT_DB_URL", "Counter", "IngestResult", "Refusal", "SetAside", "Store",
+    "create_db_engine", "database_errors", "event_body", "hash_token",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DB_URL = "sqlite:///counter-hq.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
-#: event kinds that record a manager's review of a transaction (payload: txn, cause, note);
-#: kinds a newer counter may add with these endings are kept in the reviews table too
-REVIEW_SUFFIXES = ("_reviewed", "_followed_up")
+#: why a chained event of a kind this version does not know is kept out of the projections
+UNKNOWN_KIND = "unknown kind"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def is_review(kind: str) -> bool:
-    return kind.endswith(REVIEW_SUFFIXES)
-
-
 def event_body(ev: Event) -> str:
     """The canonical text the event's hash covers: what head office stores, byte for byte."""
-    return canonical_bytes(ev.as_unhashed_dict()).decode("utf-8")
+    return ev.canonical_bytes().decode("utf-8")
+
+
+@contextlib.contextmanager
+def database_errors() -> Iterator[None]:
+    """The database down, locked, or no pooled connection free in time, as StoreUnavailable."""
+    try:
+        yield
+    except (OperationalError, PoolTimeout) as exc:
+        log.error("database unavailable: %s", exc)
+        raise StoreUnavailable("head office database is busy or unavailable; retry later") \
+            from exc
 
 
 @dataclass(frozen=True)
@@ -63,26 +79,25 @@ class Counter:
     last_sync_at: str | None = None
 
 
-class Refusal(Exception):
-    """A request head office will not store; the message says why, `seq` names the event."""
+@dataclass(frozen=True)
+class SetAside:
+    """A stored, chained event kept out of the projections, and why."""
 
-    def __init__(self, status: int, code: str, message: str, seq: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.seq = seq
+    seq: int
+    kind: str
+    reason: str
 
 
 @dataclass
 class IngestResult:
-    """What one batch did: counts, conflicts, and the high-water mark after it."""
+    """What one batch did: counts, conflicts, events set aside, and the mark after it."""
 
     hw_seq: int
     hw_hash: str
     stored: int = 0
     duplicates: int = 0
     conflicts: list[int] = field(default_factory=list)
+    aside: list[SetAside] = field(default_factory=list)
 
 
 def create_db_engine(url: str, *, for_writing: bool = True) -> Engine:
@@ -168,23 +183,23 @@ class Store:
         return done.rowcount > 0
 
     def authenticate(self, token: str) -> Counter:
-        """The counter the token belongs to, or a Refusal (401 unknown, 403 revoked)."""
+        """The counter the token belongs to; NoToken, UnknownCounter or TokenRevoked if none."""
         if not token:
-            raise Refusal(401, "no_token", "no token: send 'Authorization: Bearer <token>'")
-        with self.reader.connect() as conn:
+            raise NoToken("no token: send 'Authorization: Bearer <token>'")
+        with database_errors(), self.reader.connect() as conn:
             row = conn.execute(
                 select(counters).where(counters.c.token_hash == hash_token(token))
             ).one_or_none()
         if row is None:
-            raise Refusal(401, "bad_token", "unknown token: enrol the counter with "
-                          "`counter-hq enroll` and put the printed token in its configuration")
+            raise UnknownCounter("unknown token: enrol the counter with `counter-hq enroll` "
+                                 "and put the printed token in its configuration")
         if row.revoked_at is not None:
-            raise Refusal(403, "revoked", f"the token of hall {row.hall} counter {row.counter} "
-                          f"was revoked at {row.revoked_at}; enrol the counter again")
+            raise TokenRevoked(f"the token of hall {row.hall} counter {row.counter} was revoked "
+                               f"at {row.revoked_at}; enrol the counter again")
         return _counter(row)
 
     def counter(self, hall: str, counter: str) -> Counter | None:
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             row = conn.execute(
                 select(counters).where(counters.c.hall == hall, counters.c.counter == counter)
             ).one_or_none()
@@ -194,29 +209,31 @@ class Store:
         query = select(counters).order_by(counters.c.hall, counters.c.counter)
         if hall is not None:
             query = query.where(counters.c.hall == hall)
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             return [_counter(row) for row in conn.execute(query)]
 
     # ---- ingest -------------------------------------------------------------------------
 
     def ingest(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
         """Store a batch in one transaction: duplicates skipped, conflicts recorded, new events
-        chain-checked from the high-water mark. A Refusal stores nothing but the rejection."""
-        for ev in batch:
-            if (ev.hall, ev.counter) != (who.hall, who.counter):
-                self._refuse(who, ev, Refusal(
-                    403, "foreign_event",
-                    f"event {ev.seq} is for hall {ev.hall} counter {ev.counter}, but the token "
-                    f"is hall {who.hall} counter {who.counter}; nothing was stored", ev.seq))
-        for attempt in range(3):
-            try:
-                return self._ingest_once(who, batch)
-            except (IntegrityError, OperationalError) as exc:
-                # a duplicate request raced this one (PostgreSQL without the row lock, or a
-                # busy SQLite): its effect is now visible, so a retry sees duplicates
-                if attempt == 2:
-                    raise
-                log.warning("retrying a batch after %s", type(exc).__name__)
+        chain-checked from the high-water mark, events of unknown kinds stored but set aside.
+        A Refusal (ForeignEvent, ChainBroken) stores nothing but the rejection."""
+        with database_errors():
+            for ev in batch:
+                if (ev.hall, ev.counter) != (who.hall, who.counter):
+                    self._refuse(who, ev, ForeignEvent(
+                        f"event {ev.seq} is for hall {ev.hall} counter {ev.counter}, but the "
+                        f"token is hall {who.hall} counter {who.counter}; nothing was stored",
+                        ev.seq))
+            for attempt in range(3):
+                try:
+                    return self._ingest_once(who, batch)
+                except (IntegrityError, OperationalError) as exc:
+                    # a duplicate request raced this one (PostgreSQL without the row lock, or a
+                    # busy SQLite): its effect is now visible, so a retry sees duplicates
+                    if attempt == 2:
+                        raise
+                    log.warning("retrying a batch after %s", type(exc).__name__)
         raise AssertionError("unreachable")
 
     def _ingest_once(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
@@ -246,8 +263,7 @@ class Store:
                 problem = first_break(new, prev_hash=row.hw_hash, expect_seq=row.hw_seq + 1)
                 if problem is not None:
                     bad = next(ev for ev in new if ev.seq >= problem.seq)
-                    raise _ChainRefusal(bad, Refusal(
-                        422, "broken_chain",
+                    raise _ChainRefusal(bad, ChainBroken(
                         f"broken chain at sequence {problem.seq}: {problem.reason} (head office "
                         f"holds up to {row.hw_seq}); nothing was stored", problem.seq))
                 if found:
@@ -257,6 +273,12 @@ class Store:
                     self._insert(conn, who, new, now)
                     result.hw_seq, result.hw_hash = new[-1].seq, new[-1].hash
                     result.stored = len(new)
+                for ev in new:
+                    if ev.kind not in KNOWN_KINDS:
+                        # stored and chained (the mark moves past it), but no projection
+                        # reads it: a newer counter's kind, kept for a newer head office
+                        self._record_rejection(conn, who, ev, UNKNOWN_KIND, now)
+                        result.aside.append(SetAside(ev.seq, ev.kind, UNKNOWN_KIND))
                 conn.execute(counters.update().where(counters.c.id == who.id).values(
                     hw_seq=result.hw_seq, hw_hash=result.hw_hash, last_sync_at=now,
                     **({"last_event_at": new[-1].at} if new else {}),
@@ -266,12 +288,12 @@ class Store:
             with self.engine.begin() as conn:
                 if found:
                     self._record_conflicts(conn, who, found, now)
-                self._record_rejection(conn, who, refused.event, refused.refusal, now)
+                self._record_rejection(conn, who, refused.event, refused.refusal.message, now)
             raise refused.refusal from None
 
     def _refuse(self, who: Counter, ev: Event, refusal: Refusal) -> None:
         with self.engine.begin() as conn:
-            self._record_rejection(conn, who, ev, refusal, utc_now())
+            self._record_rejection(conn, who, ev, refusal.message, utc_now())
         raise refusal
 
     def _insert(self, conn: Connection, who: Counter, new: Sequence[Event], now: str) -> None:
@@ -284,7 +306,12 @@ class Store:
         self._project(conn, who, new)
 
     def _project(self, conn: Connection, who: Counter, new: Sequence[Event]) -> None:
-        """Fold the new events into the transactions and reviews tables."""
+        """Fold the new events into the transactions and reviews tables; events of unknown
+        kinds stay out of both."""
+        new = [ev for ev in new if ev.kind in KNOWN_KINDS]
+        review_rows = [_review_row(who, ev) for ev in new if ev.kind in REVIEW_KINDS]
+        if review_rows:
+            conn.execute(reviews.insert(), review_rows)
         txns = {txn for ev in new if (txn := _txn(ev)) is not None}
         if not txns:
             return
@@ -296,22 +323,16 @@ class Store:
             )).mappings():
                 rows[row["txn"]] = dict(row)
         existing = set(rows)
-        review_rows: list[dict[str, Any]] = []
         for ev in new:
             txn = _txn(ev)
             if txn is None:
                 continue
-            if is_review(ev.kind):
-                cause, note = ev.payload.get("cause"), ev.payload.get("note")
-                review_rows.append({
-                    "counter_id": who.id, "seq": ev.seq, "txn": txn, "kind": ev.kind,
-                    "at": ev.at, "cause": _text(cause), "note": _text(note),
-                    "body": event_body(ev),
-                })
-                if ev.kind == reviews_domain.OVERTIME_REVIEWED and txn in rows:
+            if ev.kind in REVIEW_KINDS:
+                if ev.kind == OVERTIME_REVIEWED and txn in rows:
                     # the latest review of an overtime case gives its cause
-                    rows[txn] = {**rows[txn], "review_cause": _text(cause),
-                                 "review_note": _text(note), "reviewed_seq": ev.seq}
+                    rows[txn] = {**rows[txn], "review_cause": _text(ev.payload.get("cause")),
+                                 "review_note": _text(ev.payload.get("note")),
+                                 "reviewed_seq": ev.seq}
                 continue
             try:
                 projected = projection.apply(rows.get(txn), ev)
@@ -323,8 +344,6 @@ class Store:
             if projected is not None:
                 rows[txn] = {"review_cause": None, "review_note": None, "reviewed_seq": None,
                              **rows.get(txn, {}), **_storable(projected), "counter_id": who.id}
-        if review_rows:
-            conn.execute(reviews.insert(), review_rows)
         changed = [r for txn, r in rows.items() if txn in txns]
         stale = [r["txn"] for r in changed if r["txn"] in existing]
         if stale:
@@ -343,11 +362,13 @@ class Store:
                 "offered_hash": ev.hash, "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
             }, ("counter_id", "seq", "offered_hash"), now)
 
-    def _record_rejection(self, conn: Connection, who: Counter, ev: Event, refusal: Refusal,
+    def _record_rejection(self, conn: Connection, who: Counter, ev: Event, reason: str,
                           now: str) -> None:
-        log.warning("rejected: hall %s counter %s: %s", who.hall, who.counter, refusal.message)
+        """Keep the event aside with the reason (refused, or stored but not projected)."""
+        log.warning("set aside: hall %s counter %s event %s: %s", who.hall, who.counter,
+                    ev.seq, reason)
         self._upsert_incident(conn, rejected, {
-            "counter_id": who.id, "seq": ev.seq, "reason": refusal.message[:500],
+            "counter_id": who.id, "seq": ev.seq, "reason": reason[:500],
             "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
         }, ("counter_id", "seq", "reason"), now)
 
@@ -370,11 +391,11 @@ class Store:
                  .order_by(events.c.seq))
         if limit is not None:
             query = query.limit(limit)
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             return [_event_from_row(row) for row in conn.execute(query)]
 
     def counts(self, who: Counter) -> dict[str, int]:
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             return {
                 name: conn.execute(
                     select(func.count()).select_from(table).where(table.c.counter_id == who.id)
@@ -385,7 +406,7 @@ class Store:
 
     def incidents(self, who: Counter) -> dict[str, list[dict[str, Any]]]:
         """The conflicts and rejections recorded for a counter, oldest first."""
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             return {
                 name: [dict(r) for r in conn.execute(
                     select(table).where(table.c.counter_id == who.id).order_by(table.c.id)
@@ -394,19 +415,34 @@ class Store:
             }
 
     def verify(self, who: Counter) -> str | None:
-        """None when the stored chain re-hashes from its stored text, else the first problem."""
+        """None when the stored chain re-hashes from its stored text, else the first problem.
+
+        The chain is walked by counter_core.chain.first_break, a chunk at a time, each chunk
+        continuing from the last one's (seq, hash); a stored text that is not exactly the
+        canonical text of the event it holds is a problem too (an edit behind head office's
+        back that a re-encoding would hide)."""
         prev, expect = GENESIS_HASH, 1
-        with self.reader.connect() as conn:
+        with database_errors(), self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(
                 select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
                 .where(events.c.counter_id == who.id).order_by(events.c.seq)
             )
-            for seq, prev_hash, hash_, body in result:
-                if seq != expect:
-                    return f"sequence {expect}: missing (found {seq})"
-                if prev_hash != prev or chain_hash(prev_hash, body.encode("utf-8")) != hash_:
-                    return f"sequence {seq}: hash does not match the stored event"
-                prev, expect = hash_, expect + 1
+            for rows in result.partitions():
+                chunk: list[Event] = []
+                for row in rows:
+                    ev = _stored_event(row)
+                    if ev is None or event_body(ev) != row.body:
+                        problem = first_break([*chunk, *([ev] if ev else [])], prev_hash=prev,
+                                              expect_seq=expect)
+                        return (str(problem) if problem and problem.seq <= row.seq else
+                                f"sequence {row.seq}: the stored text is not what its hash "
+                                "covers")
+                    chunk.append(ev)
+                problem = first_break(chunk, prev_hash=prev, expect_seq=expect)
+                if problem is not None:
+                    return str(problem)
+                if chunk:
+                    prev, expect = chunk[-1].hash, chunk[-1].seq + 1
         if expect - 1 != who.hw_seq:
             return f"high-water mark {who.hw_seq} but {expect - 1} events stored"
         return None
@@ -423,6 +459,12 @@ def _txn(ev: Event) -> str | None:
     """The transaction an event is about, when it names one a database can key on."""
     txn = ev.payload.get("txn")
     return txn if isinstance(txn, str) and "\x00" not in txn else None
+
+
+def _review_row(who: Counter, ev: Event) -> dict[str, Any]:
+    return {"counter_id": who.id, "seq": ev.seq, "txn": _txn(ev), "kind": ev.kind, "at": ev.at,
+            "cause": _text(ev.payload.get("cause")), "note": _text(ev.payload.get("note")),
+            "body": event_body(ev)}
 
 
 def _text(value: Any) -> str | None:
@@ -461,4 +503,12 @@ def _counter(row: Any) -> Counter:
 
 def _event_from_row(row: Any) -> Event:
     fields = json.loads(row.body)
-    return Event(**fields, prev_hash=row.prev_hash, hash=row.hash)
+    return Event.from_dict({**fields, "prev_hash": row.prev_hash, "hash": row.hash})
+
+
+def _stored_event(row: Any) -> Event | None:
+    """The event a stored row holds, or None when its text is not an event at all."""
+    try:
+        return _event_from_row(row)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

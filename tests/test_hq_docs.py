@@ -41,10 +41,24 @@ def test_every_report_is_documented(kind: str) -> None:
     assert re.search(rf"counter-hq report {kind}\b", documentation())
 
 
-def test_every_refusal_code_is_documented() -> None:
-    sources = "\n".join((ROOT / "head_office" / f).read_text(encoding="utf-8")
-                        for f in ("api.py", "store.py"))
-    codes = set(re.findall(r'Refusal\(\s*\d{3},\s*"([a-z_]+)"', sources))
-    assert len(codes) > 10
-    missing = sorted(c for c in codes if f"`{c}`" not in documentation())
+def documented_codes() -> dict[str, int]:
+    """code → status, from the protocol's refusal table (`| 400 | `a`, `b` | when |`)."""
+    found: dict[str, int] = {}
+    for status, codes in re.findall(r"^\| (\d{3}) \| ([^|]+) \|", documentation(), re.M):
+        for code in re.findall(r"`([a-z_]+)`", codes):
+            found[code] = int(status)
+    return found
+
+
+def test_every_refusal_code_is_documented_with_its_status() -> None:
+    from head_office.app import status_of
+    from head_office.errors import Refusal, all_refusals
+
+    served = {cls.code: status_of(cls) for cls in all_refusals() if cls is not Refusal}
+    assert len(served) > 15
+    documented = documented_codes()
+    missing = sorted(code for code in served if code not in documented)
     assert not missing, f"refusal codes not in the protocol table: {missing}"
+    wrong = sorted(f"{code}: served {served[code]}, documented {documented[code]}"
+                   for code in served if documented[code] != served[code])
+    assert not wrong, f"refusal codes documented with another status: {wrong}"

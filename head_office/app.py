@@ -1,0 +1,141 @@
+"""The counter-hq application: its routers under /api/v1, and the one place where head office's
+refusals become HTTP statuses and the one JSON error shape `{"detail", "code", "seq"}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from counter_core import periods
+from head_office import errors
+from head_office.deps import BUSY_RETRY_AFTER_S, MAX_CONCURRENT_UPLOADS, Settings, UploadGate
+from head_office.errors import Refusal
+from head_office.routes import api_router
+from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
+from head_office.store import Store
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_RETRY_AFTER_S = 30
+
+#: every refusal's HTTP status; 4xx must not be retried, 429 and 503 may, after Retry-After
+STATUS: dict[type[Refusal], int] = {
+    Refusal: 400,
+    errors.BadRequest: 400,
+    errors.BadHeader: 400,
+    errors.BadPeriod: 400,
+    errors.MalformedBatch: 400,
+    errors.MalformedJson: 400,
+    errors.MalformedEvent: 400,
+    errors.UnorderedBatch: 400,
+    errors.BadGzip: 400,
+    errors.NoToken: 401,
+    errors.UnknownCounter: 401,
+    errors.TokenRevoked: 403,
+    errors.ForeignEvent: 403,
+    errors.NotFound: 404,
+    errors.TooLarge: 413,
+    errors.TooManyEvents: 413,
+    errors.UnsupportedEncoding: 415,
+    errors.ChainBroken: 422,
+    errors.Busy: 429,
+    errors.StoreUnavailable: 503,
+}
+RETRY_AFTER_S: dict[type[Refusal], int] = {
+    errors.Busy: BUSY_RETRY_AFTER_S,
+    errors.StoreUnavailable: UNAVAILABLE_RETRY_AFTER_S,
+}
+
+
+def status_of(refusal: type[Refusal]) -> int:
+    """The HTTP status of a refusal class (its nearest listed ancestor's)."""
+    return next(STATUS[cls] for cls in refusal.__mro__ if cls in STATUS)
+
+
+def error_response(refusal: Refusal) -> JSONResponse:
+    """The one error shape, with the status and headers the refusal's class calls for."""
+    status = status_of(type(refusal))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    retry = next((RETRY_AFTER_S[cls] for cls in type(refusal).__mro__ if cls in RETRY_AFTER_S),
+                 None)
+    if retry is not None:
+        headers["Retry-After"] = str(retry)
+    body = ErrorOut(detail=refusal.message, code=refusal.code, seq=refusal.seq)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _error_docs() -> dict[int | str, dict[str, Any]]:
+    by_status: dict[int, list[str]] = {}
+    for cls in errors.all_refusals():
+        if cls is not Refusal:
+            by_status.setdefault(status_of(cls), []).append(f"`{cls.code}`")
+    return {status: {"model": ErrorOut, "description": ", ".join(codes)}
+            for status, codes in sorted(by_status.items())}
+
+
+async def _on_refusal(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
+    return error_response(exc)
+
+
+async def _on_invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+        for e in exc.errors()[:3])
+    return error_response(errors.BadRequest(f"the request cannot be read: {problems}"))
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405):
+        response = error_response(errors.NotFound(
+            f"no such API call: see /docs for head office's API ({exc.detail})"))
+        response.status_code = exc.status_code
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+    return JSONResponse(ErrorOut(detail=str(exc.detail), code="http_error").model_dump(),
+                        status_code=exc.status_code, headers=exc.headers)
+
+
+async def _on_crash(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return JSONResponse(ErrorOut(detail="head office failed on this request; retry later",
+                                 code="internal").model_dump(), status_code=500)
+
+
+def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
+               time_zone: str = periods.DEFAULT_TIME_ZONE) -> FastAPI:
+    """The application over an open Store (the server owns the Store's lifetime).
+
+    `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
+    """
+    periods.zone(time_zone)
+    app = FastAPI(
+        title="counter-hq",
+        version=API_VERSION,
+        description=(
+            "Head office API for Counter App. Counters authenticate with "
+            "`Authorization: Bearer <token>` from `counter-hq enroll`, ask `GET /api/v1/status` "
+            "where head office stands, and upload the events after it with `POST /api/v1/events` "
+            f"(at most {MAX_EVENTS} events or {MAX_BODY_BYTES} bytes; `Content-Encoding: gzip` "
+            "allowed). Uploads are idempotent; 4xx answers must not be retried, 429 and 5xx "
+            "may be, after `Retry-After`. Every error answer is "
+            '`{"detail": "<sentence>", "code": "<code>", "seq": <first bad seq or null>}`.'
+        ),
+    )
+    app.state.store = store
+    app.state.settings = Settings(time_zone=time_zone, max_uploads=max_uploads)
+    app.state.upload_gate = UploadGate(max_uploads)
+    app.add_exception_handler(Refusal, _on_refusal)
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_crash)
+    app.include_router(api_router, responses=_error_docs())
+    return app

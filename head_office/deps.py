@@ -1,0 +1,86 @@
+"""The API's dependencies, as `Annotated` aliases the routes take as parameters."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from counter_core.periods import DEFAULT_TIME_ZONE
+from head_office.errors import Busy
+from head_office.store import Counter, Store
+
+#: uploads processed at once; more are told to come back (429) rather than pile up
+MAX_CONCURRENT_UPLOADS = 16
+BUSY_RETRY_AFTER_S = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this server was started (`counter-hq serve`)."""
+
+    #: the halls' IANA time zone: every default day and month is counted in it
+    time_zone: str = DEFAULT_TIME_ZONE
+    max_uploads: int = MAX_CONCURRENT_UPLOADS
+
+
+class UploadGate:
+    """Counts the uploads in progress; one over the limit is refused with Busy."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        # only the event loop's one thread enters here: no lock needed
+        if self.active >= self.limit:
+            raise Busy(f"head office is taking {self.limit} uploads already; retry after "
+                       f"{BUSY_RETRY_AFTER_S} s")
+        self.active += 1
+        try:
+            yield
+        finally:
+            self.active -= 1
+
+
+def get_store(request: Request) -> Store:
+    return cast(Store, request.app.state.store)
+
+
+def get_settings(request: Request) -> Settings:
+    return cast(Settings, request.app.state.settings)
+
+
+def get_upload_gate(request: Request) -> UploadGate:
+    return cast(UploadGate, request.app.state.upload_gate)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UploadGateDep = Annotated[UploadGate, Depends(get_upload_gate)]
+
+_bearer = HTTPBearer(auto_error=False, description="the counter's token from `counter-hq enroll`")
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The token of `Authorization: Bearer <token>`, or "" when there is none."""
+    return credentials.credentials.strip() if credentials else ""
+
+
+TokenDep = Annotated[str, Depends(bearer_token)]
+
+
+async def current_counter(store: StoreDep, token: TokenDep) -> Counter:
+    """The counter the token belongs to (NoToken, UnknownCounter or TokenRevoked if none)."""
+    return await run_in_threadpool(store.authenticate, token)
+
+
+CurrentCounter = Annotated[Counter, Depends(current_counter)]

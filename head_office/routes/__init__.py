@@ -1,0 +1,13 @@
+"""The API's routers, one per resource, gathered under /api/v1 (head_office.app includes it)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from head_office.routes import hall, health, ingest
+from head_office.routes.models import API_VERSION
+
+api_router = APIRouter(prefix=f"/api/{API_VERSION}")
+api_router.include_router(health.router)
+api_router.include_router(ingest.router)
+api_router.include_router(hall.router)

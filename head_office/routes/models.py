@@ -1,0 +1,127 @@
+"""The wire protocol's limits and its pydantic models: what comes in (`…In`, with field limits)
+and what goes out (`…Out`), kept apart so that neither constrains the other."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "v1"
+MAX_EVENTS = 500
+MAX_BODY_BYTES = 1024 * 1024  # both as sent and after gzip is undone
+MAX_SEQ = 2**31  # sequence numbers are 32-bit in the database
+#: generous limits on an event's text fields: a real counter's are far shorter, and the body's
+#: 1 MB bounds the payload
+MAX_ID_CHARS = 100
+MAX_AT_CHARS = 64
+
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+def _text(max_length: int, description: str) -> Any:
+    return Field(max_length=max_length, pattern=_NO_NUL, description=description)
+
+
+# ---- in ---------------------------------------------------------------------------------
+
+class EventIn(BaseModel):
+    """One event exactly as the counter chained it; `hash = SHA-256(prev_hash ‖ canonical JSON
+    of the first seven fields)`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    seq: Annotated[int, Field(ge=1, lt=MAX_SEQ, description="1, 2, 3, … per counter")]
+    uuid: Annotated[str, _text(MAX_ID_CHARS, "the event's UUID")]
+    kind: Annotated[str, _text(MAX_ID_CHARS, "one of counter_core.events.KNOWN_KINDS; any other "
+                                             "kind is stored and set aside")]
+    at: Annotated[str, _text(MAX_AT_CHARS, "UTC, ISO 8601 with milliseconds and Z")]
+    hall: Annotated[str, _text(MAX_ID_CHARS, "the token's hall")]
+    counter: Annotated[str, _text(MAX_ID_CHARS, "the token's counter")]
+    payload: dict[str, Any]
+    prev_hash: Annotated[str, Field(pattern=_HEX64, description="64 lowercase hex digits")]
+    hash: Annotated[str, Field(pattern=_HEX64, description="64 lowercase hex digits")]
+
+
+class BatchIn(BaseModel):
+    """`POST /api/v1/events`: the events after head office's mark, in rising sequence order."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    events: Annotated[list[EventIn], Field(max_length=MAX_EVENTS)]
+
+
+# ---- out --------------------------------------------------------------------------------
+
+class HighWaterOut(BaseModel):
+    """Head office's contiguous high-water mark for one counter."""
+
+    seq: int
+    hash: str
+
+
+class LimitsOut(BaseModel):
+    max_events: int
+    max_body_bytes: int
+
+
+class StatusOut(BaseModel):
+    hall: str
+    counter: str
+    high_water: HighWaterOut
+    last_sync_at: str | None
+    limits: LimitsOut
+
+
+class SetAsideOut(BaseModel):
+    """An event stored and chained (the mark moves past it) but kept out of every projection."""
+
+    seq: int
+    kind: str
+    reason: str
+
+
+class UploadOut(BaseModel):
+    high_water: HighWaterOut
+    stored: int
+    duplicates: int
+    conflicts: list[int]
+    aside: list[SetAsideOut] = Field(
+        default_factory=list,
+        description='events of kinds this head office does not know ("unknown kind")')
+
+
+class PeriodOut(BaseModel):
+    label: str
+    start_utc: str
+    end_utc: str
+
+
+class CounterSyncOut(BaseModel):
+    counter: str
+    high_water_seq: int
+    last_sync_at: str | None
+
+
+class HallOut(BaseModel):
+    hall: str
+    time_zone: str
+    period: PeriodOut
+    counters_synced: list[CounterSyncOut]
+    total: dict[str, Any] | None
+    by_counter: list[dict[str, Any]]
+    by_staff: list[dict[str, Any]]
+
+
+class HealthOut(BaseModel):
+    ok: bool
+    api: str
+
+
+class ErrorOut(BaseModel):
+    """The one shape of every error answer."""
+
+    detail: str
+    code: str
+    seq: int | None = None
