@@ -54,7 +54,7 @@ def test_batches_are_stored_in_order_and_resending_is_a_no_op(hq_server: HqServe
     first = post(hq_server, token, body(events[:30]))
     assert first.status_code == 200, first.text
     assert first.json() == {"high_water": {"seq": 30, "hash": events[29].hash}, "stored": 30,
-                            "duplicates": 0, "conflicts": []}
+                            "duplicates": 0, "conflicts": [], "aside": []}
     # overlapping resend (a lost answer): the old part is a no-op, the new part is stored
     again = post(hq_server, token, gzip.compress(body(events[20:])), **{"Content-Encoding": "gzip"})
     assert again.status_code == 200, again.text

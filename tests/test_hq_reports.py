@@ -254,7 +254,7 @@ def test_incidents_list_conflicts_and_rejections(
         store.ingest(who, gap)
     rows = reports.incidents(store, hall="H1")
     assert [(r["incident"], r["seq"], r["times"]) for r in rows] == [
-        ("conflict", 4, 2), ("rejected", len(events) + 2, 1)]
+        ("conflict", 4, 2), ("rejected", 22, 1), ("rejected", len(events) + 2, 1)]
     assert rows[0]["offered_hash"] == forged.hash
     assert rows[0]["stored_hash"] == events[3].hash
     assert "broken chain" in rows[1]["reason"]

@@ -373,7 +373,7 @@ def test_demo_history_syncs_and_head_office_agrees_with_the_counter(
     assert overtime_causes, "the demo history has overtime reviews"
     assert {t: held[t]["review_cause"] for t in overtime_causes} == overtime_causes
     (star,) = reviews.rebuild(log)["stars"].values()
-    ranking = reports.stars(hq_server.store, reports.month_period(star["month"]),
+    ranking = reports.stars(hq_server.store, reports.month_period(star["month"], "Asia/Shanghai"),
                             hall="SH-0001")
     assert [r["staff"] for r in ranking if r["confirmed"]] == [star["staff"]]
     # head office ranks with the counter's own rule: the same suggestion, the same score

@@ -96,7 +96,8 @@ class SyncPanel(QWidget):
 
 
 def _pct(value: object) -> str:
-    return "—" if value is None else f"{float(value):.1f} %"  # type: ignore[arg-type]
+    """A rate as head office sends it (a fraction 0–1), shown as a percentage."""
+    return "—" if value is None else f"{100 * float(value):.1f} %"  # type: ignore[arg-type]
 
 
 def _month_back(today: dt.date, months: int) -> str:
@@ -108,10 +109,10 @@ class HallPanel(QWidget):
     """The whole hall as head office knows it (as of each counter's last sync), per counter and
     per staff, beside the manager's live view of this counter."""
 
-    COUNTER_COLUMNS = ("counter", "last_sync_at", "completed", "service_level_pct",
-                       "satisfaction_pct", "participation_pct", "overtime")
-    STAFF_COLUMNS = ("staff", "completed", "service_level_pct", "satisfaction_pct",
-                     "participation_pct", "mean_rating", "overtime")
+    COUNTER_COLUMNS = ("counter", "last_sync_at", "completed", "service_level",
+                       "satisfaction_rate", "participation_rate", "overtime")
+    STAFF_COLUMNS = ("staff", "completed", "service_level", "satisfaction_rate",
+                     "participation_rate", "mean_rating", "overtime")
 
     def __init__(self, runner: SyncRunner, staff_names: dict[str, str] | None = None,
                  parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
@@ -176,9 +177,9 @@ class HallPanel(QWidget):
                 self.tr("Hall %1: %2 served, service level %3, satisfaction %4, "
                         "participation %5")
                 .replace("%1", str(data.get("hall", ""))).replace("%2", str(total["completed"]))
-                .replace("%3", _pct(total["service_level_pct"]))
-                .replace("%4", _pct(total["satisfaction_pct"]))
-                .replace("%5", _pct(total["participation_pct"])))
+                .replace("%3", _pct(total["service_level"]))
+                .replace("%4", _pct(total["satisfaction_rate"]))
+                .replace("%5", _pct(total["participation_rate"])))
         else:
             self.total.setText(self.tr("Head office has no transactions of this hall for %1")
                                .replace("%1", self.month.currentText()))
@@ -189,14 +190,14 @@ class HallPanel(QWidget):
             rows.append([counter, _local(synced.get(counter, {}).get("last_sync_at"),
                                          self.runner.time_zone),
                          str(figures.get("completed", 0)),
-                         _pct(figures.get("service_level_pct")),
-                         _pct(figures.get("satisfaction_pct")),
-                         _pct(figures.get("participation_pct")),
+                         _pct(figures.get("service_level")),
+                         _pct(figures.get("satisfaction_rate")),
+                         _pct(figures.get("participation_rate")),
                          str(figures.get("overtime", 0))])
         self._fill(self.counters, rows)
         self._fill(self.staff, [
-            [self._staff_label(r["staff"]), str(r["completed"]), _pct(r["service_level_pct"]),
-             _pct(r["satisfaction_pct"]), _pct(r["participation_pct"]),
+            [self._staff_label(r["staff"]), str(r["completed"]), _pct(r["service_level"]),
+             _pct(r["satisfaction_rate"]), _pct(r["participation_rate"]),
              "—" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}", str(r["overtime"])]
             for r in data.get("by_staff", [])
         ])

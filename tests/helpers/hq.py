@@ -33,7 +33,7 @@ from counter_core.chain import GENESIS_HASH, Event, seal
 from counter_core.transaction import Draft
 from head_office.store import Store
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
