@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -207,6 +208,51 @@ def test_hall_view_is_scoped_to_the_tokens_hall(hq_server: HqServer) -> None:
                     headers={"Authorization": f"Bearer {tokens[hall_a, '01']}"})
     assert bad.status_code in (400, 422)
     assert httpx.get(f"{hq_server.url}/api/v1/hall").status_code == 401
+
+
+def test_an_unknown_kind_is_stored_set_aside_and_passed(hq_server: HqServer) -> None:
+    """A newer counter's kind: stored and chained, in no projection, listed, the mark past it."""
+    counter, token = new_counter(hq_server)
+    events = chained(HALL, counter, [
+        ("2026-11-03T02:00:00.000Z", Draft("started", {"txn": "t1", "staff": "A",
+                                                       "type": "payment", "target_s": 180})),
+        ("2026-11-03T02:01:00.000Z", Draft("ticket_reviewed", {"txn": "t1", "cause": "x"})),
+        ("2026-11-03T02:02:00.000Z", Draft("completed", {"txn": "t1", "duration_s": 60.0,
+                                                         "target_s": 180, "overtime_s": 0.0})),
+    ])
+    answer = post(hq_server, token, body(events))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["aside"] == [{"seq": 2, "kind": "ticket_reviewed",
+                                       "reason": "unknown kind"}]
+    assert answer.json()["high_water"]["seq"] == 3
+    who = hq_server.store.counter(HALL, counter)
+    assert who is not None
+    assert hq_server.store.events(who) == events
+    assert [(r["seq"], r["reason"]) for r in hq_server.store.incidents(who)["rejected"]] == [
+        (2, "unknown kind")]
+    from head_office.schema import reviews, transactions
+
+    with hq_server.store.reader.connect() as conn:
+        (txn,) = conn.execute(transactions.select().where(
+            transactions.c.counter_id == who.id)).mappings().all()
+        assert (txn["status"], txn["last_seq"]) == ("completed", 3)
+        assert conn.execute(reviews.select().where(reviews.c.counter_id == who.id)).all() == []
+
+
+def test_serve_counts_days_in_its_time_zone_not_the_machines(
+    hq_sqlite: HqServer, tmp_path: Path
+) -> None:
+    def hall_zone(server: HqServer) -> dict[str, Any]:
+        token = server.enroll(HALL, uuid.uuid4().hex[:8])
+        answer = httpx.get(f"{server.url}/api/v1/hall", params={"day": "2026-11-02"},
+                           headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        return {"zone": answer.json()["time_zone"], "start": answer.json()["period"]["start_utc"]}
+
+    assert hall_zone(hq_sqlite) == {"zone": "Asia/Shanghai", "start": "2026-11-01T16:00:00.000Z"}
+    with running_server(f"sqlite:///{tmp_path / 'kolkata.sqlite'}",
+                        "--time-zone", "Asia/Kolkata") as server:
+        assert hall_zone(server) == {"zone": "Asia/Kolkata", "start": "2026-11-01T18:30:00.000Z"}
 
 
 def test_openapi_page_documents_the_protocol(hq_sqlite: HqServer) -> None:
