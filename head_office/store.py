@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from counter_core import projection
-from counter_core.chain import GENESIS_HASH, Event, first_break
-from counter_core.events import KNOWN_KINDS, OVERTIME_REVIEWED, REVIEW_KINDS
+from counter_core.chain import (
+    GENESIS_HASH,
+    INITIAL_FORMAT,
+    ChainHead,
+    ChainWalker,
+    Event,
+    format_after,
+)
+from counter_core.events import KNOWN_KINDS, LOG_OPENED, OVERTIME_REVIEWED, REVIEW_KINDS
 from counter_core.periods import utc_now
 from head_office import schema
 from head_office.errors import (
@@ -260,7 +267,15 @@ class Store:
                             result.duplicates += 1
                         else:
                             found.append((ev, stored.get(ev.seq, "")))
-                problem = first_break(new, prev_hash=row.hw_hash, expect_seq=row.hw_seq + 1)
+                walker = ChainWalker(ChainHead(row.hw_seq, row.hw_hash,
+                                               _head_format(conn, who.id, row.hw_seq)))
+                bodies: dict[int, str] = {}
+                problem = None
+                for ev in new:
+                    problem = walker.feed(ev)
+                    if problem is not None:
+                        break
+                    bodies[ev.seq] = walker.last_bytes.decode("utf-8")
                 if problem is not None:
                     bad = next(ev for ev in new if ev.seq >= problem.seq)
                     raise _ChainRefusal(bad, ChainBroken(
@@ -270,7 +285,7 @@ class Store:
                     self._record_conflicts(conn, who, found, now)
                     result.conflicts = [ev.seq for ev, _ in found]
                 if new:
-                    self._insert(conn, who, new, now)
+                    self._insert(conn, who, new, bodies, now)
                     result.hw_seq, result.hw_hash = new[-1].seq, new[-1].hash
                     result.stored = len(new)
                 for ev in new:
@@ -296,10 +311,12 @@ class Store:
             self._record_rejection(conn, who, ev, refusal.message, utc_now())
         raise refusal
 
-    def _insert(self, conn: Connection, who: Counter, new: Sequence[Event], now: str) -> None:
+    def _insert(self, conn: Connection, who: Counter, new: Sequence[Event],
+                bodies: Mapping[int, str], now: str) -> None:
+        """Store the events with the canonical text each one's hash covers (in its format)."""
         conn.execute(events.insert(), [
             {"counter_id": who.id, "seq": ev.seq, "uuid": ev.uuid, "kind": ev.kind, "at": ev.at,
-             "prev_hash": ev.prev_hash, "hash": ev.hash, "body": event_body(ev),
+             "prev_hash": ev.prev_hash, "hash": ev.hash, "body": bodies[ev.seq],
              "received_at": now}
             for ev in new
         ])
@@ -417,32 +434,25 @@ class Store:
     def verify(self, who: Counter) -> str | None:
         """None when the stored chain re-hashes from its stored text, else the first problem.
 
-        The chain is walked by counter_core.chain.first_break, a chunk at a time, each chunk
-        continuing from the last one's (seq, hash); a stored text that is not exactly the
-        canonical text of the event it holds is a problem too (an edit behind head office's
-        back that a re-encoding would hide)."""
-        prev, expect = GENESIS_HASH, 1
+        The chain is walked by counter_core.chain's ChainWalker (each event in its chain
+        format); a stored text that is not exactly the canonical text of the event it holds is
+        a problem too (an edit behind head office's back that a re-encoding would hide)."""
+        walker = ChainWalker()
         with database_errors(), self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(
                 select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
                 .where(events.c.counter_id == who.id).order_by(events.c.seq)
             )
-            for rows in result.partitions():
-                chunk: list[Event] = []
-                for row in rows:
-                    ev = _stored_event(row)
-                    if ev is None or event_body(ev) != row.body:
-                        problem = first_break([*chunk, *([ev] if ev else [])], prev_hash=prev,
-                                              expect_seq=expect)
-                        return (str(problem) if problem and problem.seq <= row.seq else
-                                f"sequence {row.seq}: the stored text is not what its hash "
-                                "covers")
-                    chunk.append(ev)
-                problem = first_break(chunk, prev_hash=prev, expect_seq=expect)
+            for row in result:
+                ev = _stored_event(row)
+                if ev is None:
+                    return f"sequence {row.seq}: the stored text is not an event"
+                problem = walker.feed(ev)
                 if problem is not None:
                     return str(problem)
-                if chunk:
-                    prev, expect = chunk[-1].hash, chunk[-1].seq + 1
+                if walker.last_bytes.decode("utf-8") != row.body:
+                    return f"sequence {row.seq}: the stored text is not what its hash covers"
+        expect = walker.seq + 1
         if expect - 1 != who.hw_seq:
             return f"high-water mark {who.hw_seq} but {expect - 1} events stored"
         return None
@@ -504,6 +514,20 @@ def _counter(row: Any) -> Counter:
 def _event_from_row(row: Any) -> Event:
     fields = json.loads(row.body)
     return Event.from_dict({**fields, "prev_hash": row.prev_hash, "hash": row.hash})
+
+
+def _head_format(conn: Connection, counter_id: int, hw_seq: int) -> int:
+    """The chain format of the counter's stored head: the latest stored `log_opened` names it
+    (formats never go back), else the initial format."""
+    body = conn.execute(
+        select(events.c.body).where(
+            events.c.counter_id == counter_id, events.c.kind == LOG_OPENED,
+            events.c.seq <= hw_seq,
+        ).order_by(events.c.seq.desc()).limit(1)
+    ).scalar()
+    if body is None:
+        return INITIAL_FORMAT
+    return format_after(INITIAL_FORMAT, LOG_OPENED, json.loads(body).get("payload", {}))
 
 
 def _stored_event(row: Any) -> Event | None:

@@ -223,28 +223,11 @@ def switches(chain: list[Event]) -> bool:
     return any(ev.kind == vocabulary.LOG_OPENED for ev in chain)
 
 
-def continuing_a_stored_head(request: pytest.FixtureRequest, backend: Any,
-                             chain: list[Event]) -> None:
-    """The test sends a batch that continues a head stored in chain format 2.
-
-    Head office's ingest still walks each batch from its stored (seq, hash) in format 1: it
-    follows a switch inside a batch, but cannot know the format of a head it stored earlier
-    until it keeps that format (ChainHead.chain_format, or head_of over its stored events) and
-    walks with `ChainWalker(ChainHead(hw_seq, hw_hash, hw_format))`. Strict: once it does,
-    these pass and the marker must go.
-    """
-    if isinstance(backend, HeadOfficeBackend) and switches(chain):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="head office does not yet keep the chain format of its stored "
-                                "head (ChainWalker from hw_seq, hw_hash, hw_format)"))
-
-
 # ---- the contract -------------------------------------------------------------------------------
 
 def test_a_chain_in_batches_is_stored_and_read_back_equal(
     request: pytest.FixtureRequest, backend: Any, chain: list[Event]
 ) -> None:
-    continuing_a_stored_head(request, backend, chain)
     k = split(chain)
     assert backend.accept(chain[:k]) == Outcome(k, 0, [])
     assert backend.accept(chain[k:]) == Outcome(len(chain) - k, 0, [])
@@ -254,18 +237,12 @@ def test_a_chain_in_batches_is_stored_and_read_back_equal(
 def test_a_stored_chain_re_verifies_from_what_is_stored(
     request: pytest.FixtureRequest, backend: Any, chain: list[Event]
 ) -> None:
-    if isinstance(backend, HeadOfficeBackend) and switches(chain):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="head office stores each event's text in format 1 "
-                                "(store.event_body): it must store canonical_bytes(fields, "
-                                "the event's chain format) for its verify to re-hash it"))
     backend.accept(chain)
     assert backend.verify() is None
 
 
 def test_resending_is_idempotent(request: pytest.FixtureRequest, backend: Any,
                                  chain: list[Event]) -> None:
-    continuing_a_stored_head(request, backend, chain)
     k = split(chain)
     backend.accept(chain[:k])
     overlap = chain[k - 3:]  # a lost answer: the counter sends again from an older mark
@@ -309,7 +286,6 @@ BREAKS = ("gap", "edited", "relinked", "forged_hash")
 def test_a_broken_chain_is_refused_naming_the_first_bad_sequence(
     request: pytest.FixtureRequest, backend: Any, chain: list[Event], how: str
 ) -> None:
-    continuing_a_stored_head(request, backend, chain)
     k = split(chain)
     backend.accept(chain[:k])
     bad, seq = _broken(chain, how, k + 2)
