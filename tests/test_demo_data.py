@@ -211,7 +211,8 @@ def test_appends_after_existing_events(demo_config: Config, data_dir: Path) -> N
     result = write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
     assert result.transactions > 100
     rows = _rows(data_dir, "SELECT seq, kind FROM events ORDER BY seq")
-    assert rows[0]["kind"] == "signed_in" and rows[before]["seq"] == before + 1
+    assert [r["kind"] for r in rows[:2]] == ["log_opened", "signed_in"]
+    assert rows[before]["seq"] == before + 1
     db = connect(paths.database_path(data_dir), readonly=True)
     assert verify(db).ok
     db.conn.close()

@@ -155,7 +155,10 @@ class Counter:
     def _open(self, clock: Clock, demo_accounts: bool | None) -> None:
         config = self._config
         self._db = self._folder.db
-        self._store = EventStore(self._db, config.hall_id, config.counter_id)
+        # every start under a new app version or chain format records it (log_opened): the
+        # chain says which version wrote what, and from where on it is hashed in RFC 8785
+        self._store = EventStore(self._db, config.hall_id, config.counter_id,
+                                 record_opening=True)
         self._staff = StaffDirectory(self._db)
         if config.is_demo if demo_accounts is None else demo_accounts:
             ensure_demo_accounts(self._staff)

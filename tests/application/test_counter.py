@@ -56,7 +56,7 @@ def test_a_transaction_through_the_use_cases(counter: Counter, clock: FakeClock)
     assert counter.state.customer_has_rated
     assert counter.served_today() in (0, 1)  # 1 unless the hall's midnight fell in between
     assert counter.staff_name("1001") == "王芳" and counter.staff_name("7") == "7"
-    assert counter.last_seq() == 7  # signed in, started, type, completed, reason, rated, …
+    assert counter.last_seq() == 8  # log opened, signed in, started, type, completed, reason, …
 
 
 def test_the_counter_exposes_no_storage(counter: Counter) -> None:
