@@ -18,4 +18,4 @@ if [ -n "$loaded" ]; then
 fi
 echo "check_hq_install: $hq_venv has counter-hq without Qt or sqlite-utils"
 COUNTER_HQ_PYTHON="$hq_venv/bin/python" QT_QPA_PLATFORM=offscreen \
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_sync_e2e.py
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/sync/test_e2e.py

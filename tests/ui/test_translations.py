@@ -35,7 +35,7 @@ from counter_app.ui.messages import translate_message
 from tests.conftest import FakeClock
 from tests.helpers.counter import CounterService
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = paths.resource_path("translations")
 PLACEHOLDER = re.compile(r"%\d")
 CJK = re.compile(r"[\u3400-\u9fff]")

@@ -23,7 +23,7 @@ from counter_core.transaction import CounterError, Phase
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent(
     """

@@ -24,7 +24,7 @@ from counter_core.transaction import Draft
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REQUIRED_COLUMNS = ("id", "hall", "counter", "staff", "type", "started_at", "duration_s",
                     "target_s", "overtime_s", "status", "rating", "rating_reason")
 

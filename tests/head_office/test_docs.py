@@ -10,7 +10,7 @@ import pytest
 
 from head_office.cli import REPORTS, build_parser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def documentation() -> str:
