@@ -68,6 +68,11 @@ class StaffDirectory:
     def names(self) -> dict[str, str]:
         return {r["number"]: r["name"] for r in self.db.query("SELECT number, name FROM staff")}
 
+    def has_manager(self) -> bool:
+        """Whether any account may sign in as manager (a counter needs at least one)."""
+        return self.db.execute(
+            "SELECT 1 FROM staff WHERE role = 'manager' LIMIT 1").fetchone() is not None
+
     def is_empty(self) -> bool:
         return bool(self.db.execute("SELECT COUNT(*) FROM staff").fetchone()[0] == 0)
 
