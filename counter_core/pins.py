@@ -8,6 +8,11 @@ import secrets
 
 MAX_ATTEMPTS = 5
 LOCKOUT_S = 300.0
+#: Counter-wide: consecutive wrong sign-ins (any numbers) heard without delay; after that each
+#: next attempt waits 1, 2, 4, … s, at most THROTTLE_MAX_S. A right PIN resets the count. It
+#: slows guessing across numbers and never locks the counter.
+THROTTLE_FREE = MAX_ATTEMPTS
+THROTTLE_MAX_S = 30.0
 # scrypt cost: ~50 ms on a counter PC, so guessing 10,000 PINs offline costs minutes, not µs
 _N, _R, _P = 2**14, 8, 1
 
@@ -30,6 +35,26 @@ def check_pin(pin: str, stored: str) -> bool:
         dklen=len(digest) // 2,
     )
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+def throttle_delay(failures: int) -> float:
+    """Seconds to wait before the next sign-in after `failures` consecutive wrong ones."""
+    if failures < THROTTLE_FREE:
+        return 0.0
+    return min(THROTTLE_MAX_S, 2.0 ** min(failures - THROTTLE_FREE, 16))
+
+
+_dummy_hash: str | None = None
+
+
+def check_no_pin(pin: str) -> bool:
+    """As long as check_pin takes, and always False: the answer for an unknown staff number,
+    so that its timing does not tell a stranger which numbers are real."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_pin(secrets.token_hex(8))
+    check_pin(pin, _dummy_hash)
+    return False
 
 
 def valid_pin_format(pin: str) -> bool:

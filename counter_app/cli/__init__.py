@@ -7,6 +7,7 @@ only once argv names it (see `registry` for the module interface).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from counter_app.config import ConfigError
 from counter_app.storage.db import DatabaseError
 
 # open_readonly: still here for tests/storage/test_db.py; its home is counter_app.cli.common
-__all__ = ["build_full_parser", "build_parser", "main", "open_readonly"]
+__all__ = ["build_full_parser", "build_parser", "main", "open_readonly", "refuse", "safe_console"]
 
 if TYPE_CHECKING:
     _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -73,15 +74,48 @@ def build_full_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def safe_console() -> None:
+    """stdout and stderr that never fail on a character the console cannot show.
+
+    A Chinese staff name on a GBK (or ASCII) console raised UnicodeEncodeError mid-output; it
+    now prints as an escape (\\u738b) instead. pythonw (a desktop shortcut) has no streams.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            # closed or not a text stream: leave it as it is
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_console()
     args = build_parser().parse_args(argv)
+    name = args.command or registry.DEFAULT
+    config: config_module.Config | None = None
     try:
         config = config_module.load(args.config)
         data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
-        command = registry.BY_NAME[args.command or registry.DEFAULT].load()
+        command = registry.BY_NAME[name].load()
         return command.run(args, config, data_dir)
     except (ConfigError, CliError, DatabaseError) as exc:
-        print(f"counter-app: {exc}", file=sys.stderr)
-        return 2
+        return refuse(args, str(exc), config)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if name != "run":
+            raise
+        # starting the counter: a refusal in words (and a window), never a traceback
+        return refuse(args, f"unexpected error while starting: {type(exc).__name__}: {exc}",
+                      config)
+
+
+def refuse(args: argparse.Namespace, message: str, config: config_module.Config | None) -> int:
+    """One line on stderr, exit status 2; starting the counter also shows it in a window
+    (in the UI language, or in both when the configuration could not be read)."""
+    print(f"counter-app: {message}", file=sys.stderr)
+    if (args.command or registry.DEFAULT) == "run" and not getattr(args, "smoke_test", False):
+        from counter_app.ui.start_refusal import show_start_refusal
+
+        show_start_refusal(message, config.language if config is not None else None)
+    return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -18,6 +19,46 @@ BACKUPS_KEPT = 7
 
 class DatabaseError(Exception):
     """The database cannot be used; the message says why and what was done about it."""
+
+
+class CheckNotRun(DatabaseError):
+    """The integrity check could not run (disk full, I/O error, read-only, locked): nothing
+    is known about the database, so nothing was moved, created or replaced."""
+
+
+#: SQLite primary result codes that mean "the file is damaged", as opposed to "the check
+#: could not be carried out" (I/O error, full disk, read-only, locked, cannot open, …)
+_DAMAGED_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_CAUSES = {
+    3: "permission denied", 5: "the database is locked by another program",
+    6: "the database is locked by another program", 7: "out of memory",
+    8: "the data folder or database is read-only", 10: "disk I/O error",
+    13: "the disk is full", 14: "the database file cannot be opened", 23: "permission denied",
+}
+
+
+def cause(exc: BaseException) -> str:
+    """What stopped a database operation, in words (the disk is full, read-only, …)."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and (code & 0xFF) in _CAUSES:
+            return f"{_CAUSES[code & 0xFF]} ({exc})"
+        return str(exc)
+    if isinstance(exc, OSError):
+        words = {errno.ENOSPC: "the disk is full", errno.EROFS: "the data folder is read-only",
+                 errno.EACCES: "the data folder is read-only or not allowed",
+                 errno.EPERM: "the data folder is read-only or not allowed",
+                 errno.EIO: "disk I/O error"}
+        what = words.get(exc.errno or 0)
+        detail = exc.strerror or str(exc)
+        return f"{what} ({detail})" if what else detail
+    return str(exc)
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True only when SQLite says the file itself is damaged (not when it could not look)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _DAMAGED_CODES
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Database:
@@ -216,28 +257,61 @@ class OpenResult:
 
 
 def quick_check(path: Path) -> str | None:
-    """None when `PRAGMA quick_check` passes, else what it (or opening) reported."""
+    """None when `PRAGMA quick_check` passes, else what it (or opening) reported as damage.
+
+    CheckNotRun when the check could not run (disk I/O error, full disk, read-only, locked,
+    cannot open): then nothing is known about the database and the caller must not treat it
+    as damaged (a full disk used to send a healthy database to the "damaged" folder).
+    """
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        return str(exc)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            return str(exc)
+        raise CheckNotRun(
+            f"cannot check the counter database {path}: {cause(exc)}. Nothing was changed; "
+            "fix this (free disk space, make the folder writable, close other programs) "
+            "and start again."
+        ) from exc
+    except OSError as exc:
+        raise CheckNotRun(f"cannot check the counter database {path}: {cause(exc)}. "
+                          "Nothing was changed.") from exc
     return None if rows == ["ok"] else "; ".join(rows[:5])
 
 
 def open_counter_db(path: Path) -> OpenResult:
-    """Check, set aside if damaged, open, migrate. A damaged file is moved, never deleted."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Check, set aside if damaged, open, migrate. A damaged file is moved, never deleted.
+
+    Only a check that ran and found damage moves a database aside; a check that could not
+    run raises CheckNotRun, and a refusal to open or migrate (full disk, read-only, I/O) is
+    a DatabaseError naming the cause: never a new empty database in place of one that is
+    there.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot use the data folder {path.parent}: {cause(exc)}") from exc
     set_aside = problem = None
     if path.exists() and path.stat().st_size > 0:
         problem = quick_check(path)
         if problem is not None:
             set_aside = _set_aside(path)
-    db = connect(path)
-    migrate(db)
+    try:
+        db = connect(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise DatabaseError(f"cannot open the counter database {path}: {cause(exc)}") from exc
+    try:
+        migrate(db)
+    except (sqlite3.Error, OSError) as exc:
+        db.conn.close()
+        raise DatabaseError(f"cannot update the counter database {path}: {cause(exc)}") from exc
+    except BaseException:
+        db.conn.close()
+        raise
     return OpenResult(db, set_aside, problem)
 
 

@@ -8,6 +8,8 @@ are welcome while the counter runs) and refuses a missing or damaged database in
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +18,26 @@ import sqlite_utils
 from filelock import FileLock, Timeout
 
 from counter_app import paths
-from counter_app.storage.db import DatabaseError, connect, open_counter_db, quick_check
+from counter_app.storage.db import (
+    CheckNotRun,
+    DatabaseError,
+    cause,
+    connect,
+    open_counter_db,
+    quick_check,
+)
+
+__all__ = [
+    "CheckNotRun",
+    "Damage",
+    "DataFolderLocked",
+    "DataFolderReadOnly",
+    "DatabaseDamaged",
+    "DatabaseMissing",
+    "OpenFolder",
+    "lock_data_dir",
+    "open_data_folder",
+]
 
 
 class DataFolderLocked(DatabaseError):
@@ -31,12 +52,37 @@ class DatabaseDamaged(DatabaseError):
     """A read-only open found a database that fails its check (a writer sets it aside)."""
 
 
+class DataFolderReadOnly(DatabaseError):
+    """The writer cannot write in the data folder (read-only, not allowed, full disk)."""
+
+
 @dataclass(frozen=True)
 class Damage:
     """A database that failed its integrity check at opening: moved to `set_aside`."""
 
     set_aside: Path
     problem: str
+
+
+def check_writable(data_dir: Path) -> None:
+    """DataFolderReadOnly unless a file can be created in `data_dir` (a probe, removed again).
+
+    A read-only folder is reported as read-only, before any check could take it for damage.
+    """
+    probe = data_dir / f".write-probe-{os.getpid()}"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        probe.unlink(missing_ok=True)  # left by a crash of this same pid number
+        return
+    except OSError as exc:
+        raise DataFolderReadOnly(
+            f"cannot write in the data folder {data_dir}: {cause(exc)}. The counter database "
+            "was not touched; make the folder writable (or free disk space) and start again."
+        ) from exc
+    os.close(fd)
+    probe.unlink(missing_ok=True)
 
 
 def lock_data_dir(data_dir: Path) -> FileLock:
@@ -93,9 +139,10 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
                      check: bool = True) -> OpenFolder:
     """Open the counter database of `data_dir`.
 
-    Writer (default): lock the folder (DataFolderLocked when taken), check the database, move
-    a damaged one aside (reported in `.damaged`, never deleted), open and migrate. A refused
-    open lets go of the lock.
+    Writer (default): refuse a folder it cannot write in (DataFolderReadOnly), lock the folder
+    (DataFolderLocked when taken), check the database, move a damaged one aside (reported in
+    `.damaged`, never deleted), open and migrate. A check that could not run (disk full, I/O
+    error, locked) is CheckNotRun and moves nothing. A refused open lets go of the lock.
 
     `readonly=True`: no lock and no migration; DatabaseMissing when there is no database,
     DatabaseDamaged when it fails `PRAGMA quick_check` (skipped with `check=False`).
@@ -109,9 +156,13 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
             if problem is not None:
                 raise DatabaseDamaged(f"{path} is damaged: {problem}")
         return OpenFolder(data_dir, connect(path, readonly=True), None)
+    check_writable(data_dir)
     lock = lock_data_dir(data_dir)
     try:
         opened = open_counter_db(path)
+    except sqlite3.Error as exc:  # open_counter_db names most; any other, still as a refusal
+        lock.release()
+        raise DatabaseError(f"cannot open the counter database {path}: {cause(exc)}") from exc
     except BaseException:
         lock.release()  # a refused open must not leave the folder locked
         raise

@@ -76,20 +76,34 @@ def resolve_token(config: Config) -> str:
     raise SyncError("no head office token: set [head_office] token or token_file")
 
 
+#: the longest wait head office may ask for; anything longer is taken as this (a day)
+MAX_RETRY_AFTER_S = 86400.0
+
+
 def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    """Retry-After as seconds (delta-seconds or an HTTP date), at most MAX_RETRY_AFTER_S.
+
+    It comes from the network: garbage, negative or non-ASCII values are ignored (None), an
+    absurd one (999999999999) is clamped to a day, never stored as it came.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+    try:
+        seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    except OverflowError:
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
 def encode_batch(events: Sequence[Event]) -> bytes:

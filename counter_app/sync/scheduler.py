@@ -12,7 +12,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from counter_app.sync.state import SyncStatus, parse_utc
+from counter_app.sync.state import MAX_STORED_WAIT_S, SyncStatus, parse_utc
 
 _WINDOW = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 #: the offsets use the first part of the window, so retries still fit inside it
@@ -51,7 +51,8 @@ def counter_offset(hall: str, counter: str, window: SyncWindow) -> dt.timedelta:
 def backoff_delay(failures: int, *, base_s: float = 60.0, cap_s: float = 3600.0,
                   rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: between half and all of min(cap, base · 2^(n-1))."""
-    ceiling: float = min(cap_s, base_s * 2.0 ** max(failures - 1, 0))
+    # the exponent is bounded: 2.0 ** 1023 is the largest power a float holds
+    ceiling: float = min(cap_s, base_s * 2.0 ** min(max(failures - 1, 0), 64))
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
@@ -98,9 +99,13 @@ class SyncSchedule:
         if status.permanent:
             return max(self.next_slot(attempted.astimezone(now.tzinfo)), now)
         delay = backoff_delay(status.failures, base_s=self.base_s, cap_s=self.cap_s, rng=self.rng)
-        delay = max(delay, status.retry_after or 0.0)
-        retry = attempted + dt.timedelta(seconds=delay)
+        # a stored wait is never believed beyond a day (from_json refuses longer ones)
+        delay = max(delay, min(status.retry_after or 0.0, MAX_STORED_WAIT_S))
+        try:
+            retry = (attempted + dt.timedelta(seconds=delay)).astimezone(now.tzinfo)
+        except OverflowError:  # an attempt "finished" near year 9999: try now
+            return now
         if not owed:
             # the failure was of an extra "Sync now"; the nightly slot still comes first
-            return min(retry, self.next_slot(now)).astimezone(now.tzinfo)
-        return max(retry.astimezone(now.tzinfo), now)
+            return min(retry, self.next_slot(now))
+        return max(retry, now)

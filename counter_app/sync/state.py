@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -12,8 +14,15 @@ import sqlite_utils
 from counter_app.storage.db import write_transaction
 from counter_core import periods
 
+log = logging.getLogger(__name__)
+
 ACKED_KEY = "sync.acked_seq"
 STATUS_KEY = "sync.status"
+#: a stored wait longer than this (a day, protocol.MAX_RETRY_AFTER_S) is not believed
+MAX_STORED_WAIT_S = 86400.0
+#: more consecutive failures than this is not a history a counter can have had (one a minute
+#: for years); such a status is not believed either
+MAX_STORED_FAILURES = 10**6
 
 
 def parse_utc(text: str | None) -> dt.datetime | None:
@@ -46,9 +55,52 @@ class SyncStatus:
 
     @classmethod
     def from_json(cls, text: str) -> SyncStatus:
+        """The stored status; ValueError when it is not one this app could have written.
+
+        A status is read at every start and before every scheduled sync: one whose times do
+        not parse, whose wait is absurd (a Retry-After of 999999999999 s) or whose fields have
+        the wrong types must never reach the scheduler.
+        """
         data: dict[str, Any] = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the stored sync status is not an object")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        status = cls(**known)
+        status._check()
+        return status
+
+    def _check(self) -> None:
+        def fail(what: str) -> None:
+            raise ValueError(f"stored sync status: {what}")
+
+        if not isinstance(self.ok, bool) or not isinstance(self.permanent, bool):
+            fail("ok/permanent are not booleans")
+        for name in ("sent", "local_seq", "failures"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                fail(f"{name} is not a count")
+        if self.failures > MAX_STORED_FAILURES:
+            fail("an absurd failure count")
+        if self.acked_seq is not None and (not isinstance(self.acked_seq, int)
+                                           or isinstance(self.acked_seq, bool)):
+            fail("acked_seq is not a number")
+        if self.error is not None and not isinstance(self.error, str):
+            fail("error is not text")
+        wait = self.retry_after
+        if wait is not None and (not isinstance(wait, int | float) or isinstance(wait, bool)
+                                 or not math.isfinite(wait) or not 0 <= wait <= MAX_STORED_WAIT_S):
+            fail(f"an absurd retry_after {wait!r}")
+        for name in ("finished_at", "last_success_at"):
+            value = getattr(self, name)
+            if value is None and name == "last_success_at":
+                continue
+            if not isinstance(value, str):
+                fail(f"{name} is not text")
+            if value:
+                try:
+                    parse_utc(value)
+                except (ValueError, OverflowError):
+                    fail(f"{name} is not a time")
 
     def after(self, previous: SyncStatus | None) -> SyncStatus:
         """This attempt's status with the history (failure count, last success) carried on."""
@@ -73,13 +125,16 @@ def read_status(db: sqlite_utils.Database) -> SyncStatus | None:
         return None
     try:
         return SyncStatus.from_json(text)
-    except (ValueError, TypeError):
-        return None  # unreadable: behave as if never synced (a harmless re-upload)
+    except (ValueError, TypeError, OverflowError) as exc:
+        # unreadable or absurd: behave as if never synced (a harmless re-upload); the next
+        # attempt overwrites it
+        log.warning("ignoring the stored sync status (%s): %.200r", exc, text)
+        return None
 
 
 def read_acked_seq(db: sqlite_utils.Database) -> int:
     text = _meta(db, ACKED_KEY)
-    return int(text) if text and text.isdigit() else 0
+    return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() else 0
 
 
 def record_status(db: sqlite_utils.Database, status: SyncStatus) -> SyncStatus:

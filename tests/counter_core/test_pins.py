@@ -70,3 +70,14 @@ def test_domain_imports_neither_qt_nor_sqlite() -> None:
     forbidden = {"PySide6", "shiboken6", "sqlite3", "_sqlite3", "sqlite_utils", "sqlalchemy",
                  "httpx", "counter_app", "head_office"}
     assert not {m.split(".")[0] for m in loaded} & forbidden
+
+
+def test_throttle_grows_from_the_sixth_consecutive_failure_to_at_most_30_s() -> None:
+    assert [pins.throttle_delay(n) for n in range(12)] == [
+        0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 30, 30]
+    assert pins.throttle_delay(10**9) == pins.THROTTLE_MAX_S
+
+
+def test_check_no_pin_is_always_false() -> None:
+    assert pins.check_no_pin("1234") is False
+    assert pins.check_no_pin("") is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -288,3 +289,139 @@ def test_failed_backup_never_stops_the_counter(service: CounterService, data_dir
     assert "backup failed" in caplog.text
     service.sign_in("1001", "1234")  # the counter works on
     assert service.machine.staff is not None
+
+
+# ---- item 15: a check that could not run never moves a database aside --------------------
+
+def _healthy(data_dir: Path) -> Path:
+    from counter_app.storage.folder import open_data_folder
+
+    with open_data_folder(data_dir) as folder:
+        EventStore(folder.db, "SH-0001", "03").append([Draft("signed_in", {"staff": "1001"})])
+    return paths.database_path(data_dir)
+
+
+def _refuse_connect(monkeypatch: pytest.MonkeyPatch, message: str, code: int) -> None:
+    """sqlite3.connect as quick_check calls it (read-only URI) fails like a full disk does."""
+    real = sqlite3.connect
+
+    def connect(database: str, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if str(database).endswith("?mode=ro"):
+            error = sqlite3.OperationalError(message)
+            error.sqlite_errorcode = code
+            raise error
+        opened: sqlite3.Connection = real(database, *args, **kwargs)
+        return opened
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+
+@pytest.mark.parametrize("message, code, named", [
+    ("disk I/O error", 10, "disk I/O error"),
+    ("database or disk is full", 13, "the disk is full"),
+    ("attempt to write a readonly database", 8, "read-only"),
+    ("database is locked", 5, "locked"),
+    ("unable to open database file", 14, "cannot be opened"),
+])
+def test_a_check_that_could_not_run_refuses_the_start_and_moves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str, code: int,
+        named: str) -> None:
+    """The old code set the healthy database aside as "damaged" and started an empty one."""
+    from counter_app.storage.db import CheckNotRun
+    from counter_app.storage.folder import lock_data_dir, open_data_folder
+
+    data_dir = tmp_path / "data"
+    path = _healthy(data_dir)
+    before = path.read_bytes()
+    _refuse_connect(monkeypatch, message, code)
+    with pytest.raises(CheckNotRun, match=named) as info:
+        open_data_folder(data_dir)
+    assert "Nothing was changed" in str(info.value)
+    assert path.read_bytes() == before
+    assert not list(data_dir.glob("damaged-*"))
+    lock_data_dir(data_dir).release()  # the refusal let go of the lock
+    monkeypatch.undo()
+    with open_data_folder(data_dir) as folder:  # and the next start has the same database
+        assert folder.damaged is None
+        assert folder.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
+
+
+def test_the_readonly_open_also_refuses_a_check_that_could_not_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from counter_app.storage.db import CheckNotRun
+    from counter_app.storage.folder import open_data_folder
+
+    data_dir = tmp_path / "data"
+    _healthy(data_dir)
+    _refuse_connect(monkeypatch, "disk I/O error", 10)
+    with pytest.raises(CheckNotRun, match="disk I/O error"):
+        open_data_folder(data_dir, readonly=True)
+
+
+def test_a_check_that_ran_and_failed_still_moves_the_database_aside(tmp_path: Path) -> None:
+    from counter_app.storage.folder import open_data_folder
+
+    data_dir = tmp_path / "data"
+    path = _healthy(data_dir)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    with open_data_folder(data_dir) as folder:
+        assert folder.damaged is not None and "not a database" in folder.damaged.problem
+    assert len(list(data_dir.glob("damaged-*"))) == 1
+
+
+def test_a_full_disk_while_opening_is_a_refusal_naming_it_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from counter_app.storage.db import DatabaseError
+    from counter_app.storage.folder import open_data_folder
+
+    data_dir = tmp_path / "data"
+    path = _healthy(data_dir)
+    before = path.read_bytes()
+
+    def full(_db: sqlite_utils.Database) -> None:
+        error = sqlite3.OperationalError("database or disk is full")
+        error.sqlite_errorcode = 13
+        raise error
+
+    monkeypatch.setattr(db_module, "migrate", full)
+    with pytest.raises(DatabaseError, match="the disk is full"):
+        open_data_folder(data_dir)
+    assert path.read_bytes() == before and not list(data_dir.glob("damaged-*"))
+
+
+def test_a_read_only_data_folder_is_reported_as_read_only_not_damaged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not as root, a real chmod 0500 folder. As root (the CI here), where chmod does not stop
+    writes, os.open fails for files created in the folder with EROFS, exactly what a read-only
+    mount (a locked-down share, a write-protected USB stick) answers; the database itself is
+    still readable, so the old code went on to open it."""
+    import errno
+    import os
+
+    from counter_app.storage.folder import DataFolderReadOnly, open_data_folder
+
+    data_dir = tmp_path / "data"
+    path = _healthy(data_dir)
+    before = path.read_bytes()
+    if os.geteuid() == 0:
+        real_open = os.open
+
+        def read_only(file: str | os.PathLike[str], flags: int, *args: int,
+                      **kwargs: object) -> int:
+            if Path(file).parent == data_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                raise OSError(errno.EROFS, "Read-only file system", str(file))
+            return real_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "open", read_only)
+    else:
+        data_dir.chmod(0o500)
+    try:
+        with pytest.raises(DataFolderReadOnly, match="read-only") as info:
+            open_data_folder(data_dir)
+    finally:
+        data_dir.chmod(0o700)
+    assert "damaged" not in str(info.value).lower()
+    monkeypatch.undo()
+    assert path.read_bytes() == before and not list(data_dir.glob("damaged-*"))

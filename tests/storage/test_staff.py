@@ -50,8 +50,12 @@ def directory(db: sqlite_utils.Database, wall: WallClock) -> StaffDirectory:
 
 
 def wrong(directory: StaffDirectory, times: int, number: str = "1001") -> list[str]:
+    """`times` wrong PINs, each after the counter-wide throttle's wait (the clock moves on)."""
     messages = []
     for _ in range(times):
+        wall = directory._now
+        assert isinstance(wall, WallClock)
+        wall.now += directory.wait_s()
         with pytest.raises(SignInError) as info:
             directory.sign_in(number, "0000")
         messages.append(str(info.value))
@@ -85,8 +89,7 @@ def test_unknown_number_and_wrong_pin_look_alike(directory: StaffDirectory) -> N
 def test_five_wrong_pins_lock_for_five_minutes(directory: StaffDirectory,
                                                wall: WallClock) -> None:
     messages = wrong(directory, 5)
-    assert [m.rsplit("(", 1)[-1] for m in messages[:4]] == [
-        "4 tries left)", "3 tries left)", "2 tries left)", "1 tries left)"]
+    assert messages[:4] == ["Unknown staff number or wrong PIN"] * 4  # no "tries left"
     assert "locked for 5 min" in messages[4]
     record = next(r for r in directory.list() if r.number == "1001")
     assert record.locked_until == wall.now + 300
@@ -119,7 +122,8 @@ def test_after_lock_expiry_the_count_starts_again(directory: StaffDirectory,
                                                   wall: WallClock) -> None:
     wrong(directory, 5)
     wall.now += 301
-    assert "4 tries left" in wrong(directory, 1)[0]
+    assert wrong(directory, 4) == ["Unknown staff number or wrong PIN"] * 4
+    assert "locked for 5 min" in wrong(directory, 1)[0]
 
 
 def test_lockout_survives_reopening(path: Path, wall: WallClock) -> None:
@@ -157,9 +161,10 @@ def test_add_validates(directory: StaffDirectory) -> None:
     assert [r.number for r in directory.list()] == ["1001", "9001"]
 
 
-def test_add_again_updates_and_unlocks(directory: StaffDirectory) -> None:
+def test_add_again_updates_and_unlocks(directory: StaffDirectory, wall: WallClock) -> None:
     wrong(directory, 5)
     directory.add("1001", "王芳芳", "manager", "5678")
+    wall.now += directory.wait_s()  # the counter-wide throttle still runs
     staff = directory.sign_in("1001", "5678")
     assert (staff.name, staff.role) == ("王芳芳", "manager")
     with pytest.raises(SignInError):
@@ -186,4 +191,96 @@ def test_a_wall_clock_step_back_does_not_stretch_the_lockout(directory: StaffDir
     with pytest.raises(SignInError, match=r"locked for about [1-5] min"):
         directory.sign_in("1001", "1234")
     wall.now += pins.LOCKOUT_S + 1
+    wall.now += directory.wait_s()  # the throttle's wait, also from now after the step back
     assert directory.sign_in("1001", "1234").number == "1001"
+
+
+# ---- item 13: a stranger learns nothing about which numbers are real ----------------------
+
+def test_unknown_number_and_wrong_pin_get_the_same_answer_every_time(
+        directory: StaffDirectory) -> None:
+    """No "tries left" for a real number: the old code answered "(4 tries left)" there only."""
+    for _ in range(4):
+        assert wrong(directory, 1, "1001") == wrong(directory, 1, "5555")
+
+
+def test_an_unknown_number_costs_a_pin_hash_like_a_wrong_pin(
+        directory: StaffDirectory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same timing within reason: an unknown number runs scrypt as a wrong PIN does."""
+    hashed: list[str] = []
+    real = pins.check_pin
+
+    def counting(pin: str, stored: str) -> bool:
+        hashed.append(pin)
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "check_pin", counting)
+    wrong(directory, 1, "5555")
+    assert hashed == ["0000"]
+    wrong(directory, 1, "1001")
+    assert hashed == ["0000", "0000"]
+
+
+def test_an_unknown_number_takes_as_long_as_a_wrong_pin(directory: StaffDirectory) -> None:
+    import time
+
+    def took(number: str) -> float:
+        start = time.perf_counter()
+        wrong(directory, 1, number)
+        return time.perf_counter() - start
+
+    took("5555")  # the dummy hash is made once, at the first unknown number
+    known = min(took("1001") for _ in range(2))
+    unknown = min(took("5555") for _ in range(2))
+    assert unknown > known / 3, (unknown, known)  # µs against ~50 ms before
+
+
+def test_wrong_sign_ins_across_numbers_slow_the_counter_down_to_30_s(
+        directory: StaffDirectory, wall: WallClock) -> None:
+    numbers = [f"{n}" for n in range(2000, 2005)]  # none exists: no account gets locked
+    for number in numbers:
+        assert wrong(directory, 1, number) == ["Unknown staff number or wrong PIN"]
+    waits = []
+    for n in range(3000, 3008):
+        number = str(n)
+        waits.append(directory.wait_s())
+        with pytest.raises(SignInError, match=r"Too many wrong sign-ins: wait \d+ s") as info:
+            directory.sign_in(number, "1234")  # too soon: not even heard
+        assert info.value.wait_s == waits[-1]
+        wall.now += waits[-1]
+        with pytest.raises(SignInError, match="wrong PIN"):
+            directory.sign_in(number, "1234")
+    assert waits == [1, 2, 4, 8, 16, 30, 30, 30]
+    # never a lockout of the counter: once the wait has passed, the right PIN signs in
+    wall.now += directory.wait_s()
+    assert directory.sign_in("1001", "1234").number == "1001"
+    assert directory.wait_s() == 0  # and a success resets the throttle
+    assert wrong(directory, 1, "5555") == ["Unknown staff number or wrong PIN"]
+    assert directory.wait_s() == 0
+
+
+def test_the_throttle_survives_a_restart_and_a_clock_step_back(
+        path: Path, wall: WallClock) -> None:
+    opened = open_counter_db(path)
+    directory = StaffDirectory(opened.db, now=wall)
+    for _ in range(10):
+        wrong(directory, 1, "5555")
+    opened.db.conn.close()
+    opened = open_counter_db(path)
+    directory = StaffDirectory(opened.db, now=wall)
+    assert directory.wait_s() == 30
+    wall.now -= 86400  # the clock stepped back a day: still at most 30 s
+    assert directory.wait_s() == 30
+    wall.now += 30
+    assert directory.wait_s() == 0
+    opened.db.conn.close()
+
+
+def test_a_locked_account_still_says_locked_during_the_throttle(
+        directory: StaffDirectory) -> None:
+    """The UI's lockout flow: five wrong PINs at once, then the right PIN is refused as locked."""
+    for _ in range(5):
+        with pytest.raises(SignInError):
+            directory.sign_in("1001", "0000")
+    with pytest.raises(SignInError, match="locked"):
+        directory.sign_in("1001", "1234")
