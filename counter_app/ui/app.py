@@ -18,6 +18,7 @@ from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import translations_dir
 from counter_app.ui.staff_window import StaffWindow
+from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.sync_runner import SyncRunner
 from counter_core.transaction import CustomerView
 
@@ -135,7 +136,7 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
         service = Counter(config, data_dir, backup_now=False)
     except ApplicationError as exc:
         if not smoke_test:
-            QMessageBox.critical(None, "Counter App", exc.message)
+            show_start_refusal(exc.message, config.language)
         print(f"counter-app: {exc.message}", file=sys.stderr)
         return 2
     counter = CounterApp(service)

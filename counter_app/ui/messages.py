@@ -45,8 +45,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      QT_TRANSLATE_NOOP("Messages", "Too many wrong PINs: locked for about %1 min")),
     (re.compile(r"Too many wrong PINs: locked for (\d+) min"),
      QT_TRANSLATE_NOOP("Messages", "Too many wrong PINs: locked for %1 min")),
-    (re.compile(r"Unknown staff number or wrong PIN \((\d+) tries left\)"),
-     QT_TRANSLATE_NOOP("Messages", "Unknown staff number or wrong PIN (%1 tries left)")),
+    (re.compile(r"Too many wrong sign-ins: wait (\d+) s"),
+     QT_TRANSLATE_NOOP("Messages", "Too many wrong sign-ins: wait %1 s")),
     (re.compile(r"NOT SAVED: the database refused the record \((.*)\)\. Nothing already "
                 r"recorded is lost; free disk space or call support, then try again\.", re.S),
      QT_TRANSLATE_NOOP("Messages", "NOT SAVED: the database refused the record (%1). Nothing "

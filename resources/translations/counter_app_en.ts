@@ -448,8 +448,8 @@
             <translation>Too many wrong PINs: locked for %1 min</translation>
         </message>
         <message>
-            <source>Unknown staff number or wrong PIN (%1 tries left)</source>
-            <translation>Unknown staff number or wrong PIN (%1 tries left)</translation>
+            <source>Too many wrong sign-ins: wait %1 s</source>
+            <translation>Too many wrong sign-ins: wait %1 s</translation>
         </message>
         <message>
             <source>NOT SAVED: the database refused the record (%1). Nothing already recorded is lost; free disk space or call support, then try again.</source>

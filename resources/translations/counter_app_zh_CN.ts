@@ -448,8 +448,8 @@
         <translation>密码错误次数过多：账号已锁定 %1 分钟</translation>
     </message>
     <message>
-        <source>Unknown staff number or wrong PIN (%1 tries left)</source>
-        <translation>工号不存在或密码错误（还可尝试 %1 次）</translation>
+        <source>Too many wrong sign-ins: wait %1 s</source>
+        <translation>登录失败次数过多：请等待 %1 秒</translation>
     </message>
     <message>
         <source>NOT SAVED: the database refused the record (%1). Nothing already recorded is lost; free disk space or call support, then try again.</source>
