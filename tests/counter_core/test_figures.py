@@ -231,3 +231,38 @@ def test_the_star_is_eligible_and_best(data: list[tuple[list[int], int]], minimu
     own = suggestion.star.mean_rating or 0
     hall = suggestion.hall_mean or 0
     assert min(own, hall) - 1e-9 <= (suggestion.star.score or 0) <= max(own, hall) + 1e-9
+
+
+# ---- definitions at their edges -----------------------------------------------------------------
+
+def test_median_is_the_middle_value_or_the_mean_of_the_two_middle_ones() -> None:
+    from counter_core import figures
+
+    assert figures.median([]) is None
+    assert figures.median([30.0, 10.0, 20.0]) == 20.0
+    assert figures.median([10.0, 20.0]) == 15.0
+
+
+def test_histograms_refuse_bins_that_are_not_positive() -> None:
+    from counter_core import figures
+
+    for bad in ((0.0, 900.0), (30.0, 0.0), (-1.0, 60.0)):
+        with pytest.raises(ValueError, match="positive"):
+            figures.histogram([1.0], *bad)
+        with pytest.raises(ValueError, match="positive"):
+            figures.sorted_histogram([1.0], *bad)
+
+
+def test_an_unknown_sql_dialect_has_no_spelling_of_the_overtime_predicate() -> None:
+    from counter_core import figures
+
+    with pytest.raises(ValueError, match="oracle"):
+        figures.overtime_sql(dialect="oracle")
+
+
+def test_a_staff_month_reads_its_hours_signed_in() -> None:
+    from counter_core.figures import StaffMonth
+
+    month = StaffMonth("1001", served=10, rated=8, rating_sum=36, satisfied=7, timed=9,
+                       overtime=1, serving_s=1800.0, signed_in_s=5400.0)
+    assert month.hours_signed_in == 1.5
