@@ -7,7 +7,6 @@ the zone of the machine the code runs on.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,17 +25,10 @@ STAFF_REASON_AS_CAUSE = {
     "documents": "missing_documents", "other": "other",
 }
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
 def parse_month(text: str) -> tuple[dt.date, dt.date]:
-    """'YYYY-MM' → (first day, last day)."""
-    match = _MONTH.match(text)
-    if not match:
-        raise ValueError(f"expected a month YYYY-MM, got {text!r}")
-    first = dt.date(int(match[1]), int(match[2]), 1)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
+    """'YYYY-MM' → (first day, last day); PeriodError (a ValueError) names the expected form."""
+    first = periods.parse_month(text)
+    return first, periods.next_month(first) - dt.timedelta(days=1)
 
 
 def month_bounds_utc(month: str, tz: str = periods.DEFAULT_TIME_ZONE) -> tuple[str, str]:
@@ -91,8 +83,6 @@ def cause_counts(rows: Sequence[dict[str, Any]]) -> Counter[str]:
     return counts
 
 
-def _utc(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def _hour(moment: dt.datetime) -> str:
@@ -110,8 +100,8 @@ def day_spans(start: str, end: str,
     """
     guess_tz = getattr(day_of, "tz", None) or dt.UTC
     hour_step = dt.timedelta(hours=1)
-    moment = _utc(start).replace(minute=0, second=0, microsecond=0)
-    stop = _utc(end)
+    moment = periods.parse_utc(start).replace(minute=0, second=0, microsecond=0)
+    stop = periods.parse_utc(end)
     spans, lo = [], start
     while moment < stop:
         day = day_of(_hour(moment))
