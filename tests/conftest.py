@@ -16,7 +16,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
 
 # head office and PostgreSQL fixtures (real servers in subprocesses)
-pytest_plugins = ["tests.helpers.hq"]
+pytest_plugins = ["tests.helpers.hq", "tests.helpers.xdisplay"]
 
 
 @pytest.fixture
