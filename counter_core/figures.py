@@ -31,7 +31,8 @@ __all__ = [
     "SERVING_STATUSES", "SESSION_KINDS", "SESSION_LOOKBACK", "Bin",
     "DayCounts", "DayPoint", "Handling", "KpiReport", "Kpis", "ParetoBar", "SatisfactionBin",
     "StaffMonth", "StarCandidate", "StarRule", "StarSuggestion", "daily_trend",
-    "exceeds_target", "histogram", "hours_signed_in", "is_overtime",
+    "exceeds_target", "histogram", "hours_signed_in", "is_overtime", "overtime_millis",
+    "overtime_seconds", "overtime_tenths",
     "kpi_report_from_counts", "kpis", "median", "millis", "millis_sql", "monthly_summary",
     "overtime_rate", "overtime_sql", "pareto", "participation_rate", "percentile", "poor_sql",
     "rate", "rating_distribution",
@@ -119,6 +120,31 @@ def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
 def is_overtime(row: Row) -> bool:
     """`exceeds_target` of a transaction row (whatever its status; callers pick completed)."""
     return exceeds_target(row.get("duration_s"), row.get("target_s"))
+
+
+def overtime_millis(duration_s: float | None, target_s: float | None) -> int:
+    """The overtime in whole milliseconds: duration − target when `exceeds_target`, else 0.
+
+    Every overtime a screen or an export shows comes from this, so a transaction is shown with
+    an overtime exactly when the predicate counts it as overtime.
+    """
+    if not exceeds_target(duration_s, target_s):
+        return 0
+    assert duration_s is not None and target_s is not None
+    return millis(duration_s) - millis(target_s)
+
+
+def overtime_tenths(row: Row) -> float:
+    """A row's overtime for exports: seconds rounded UP to 0.1 s (180.04 s against 180 s is
+    0.1, never 0.0), 0.0 when the row is not overtime."""
+    ms = overtime_millis(row.get("duration_s"), row.get("target_s"))
+    return -(-ms // 100) / 10
+
+
+def overtime_seconds(row: Row) -> int:
+    """A row's overtime for screens: whole seconds rounded UP (an overtime case never shows
+    "+00:00"), 0 when the row is not overtime."""
+    return -(-overtime_millis(row.get("duration_s"), row.get("target_s")) // MILLIS_PER_SECOND)
 
 
 # ---- the same predicates in SQL ---------------------------------------------------------------

@@ -257,9 +257,11 @@ class EventStore:
     def _project(self, event: Event) -> None:
         if event.kind in events.REVIEW_KINDS:
             self._project_review(event)
-            return
+            if not projection.accepts_type_change(event):
+                return
         txn = event.payload.get("txn")
-        if txn is None or event.kind not in projection.TRANSACTION_KINDS:
+        if txn is None or (event.kind not in projection.TRANSACTION_KINDS
+                           and not projection.accepts_type_change(event)):
             return
         current = self.transaction(txn)
         row = projection.apply(current, event)
