@@ -32,9 +32,9 @@ from counter_app.ui.manager.review_model import (
     label,
 )
 from counter_core import events
+from counter_core.figures import overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
-from counter_core.figures import overtime_seconds
 from counter_core.timer import format_mmss
 
 _WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
