@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_core.events import COMPLETED, TYPE_CHANGED
+from counter_core.events import COMPLETED, SIGNED_IN, SIGNED_OUT, TYPE_CHANGED
 from counter_core.figures import (
     SESSION_KINDS,
     SessionEntry,
@@ -290,15 +290,33 @@ def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None
 def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[SessionEntry]:
     """(at, kind, staff, session_s) of staff sign-ins and sign-outs from a day before `start`
     until `end` (figures.sessions_read_from, figures.session_entry), for
-    figures.signed_in_seconds."""
+    figures.signed_in_seconds; plus the sign-out that closes a session still open at `end`
+    (its session_s measures the session even when a wall-clock jump put it after `end`)."""
     marks = ", ".join("?" * len(SESSION_KINDS))
     rows = db.execute(
-        f"SELECT at, kind, payload FROM events WHERE kind IN ({marks})"
+        f"SELECT seq, at, kind, payload FROM events WHERE kind IN ({marks})"
         " AND at >= ? AND at < ? ORDER BY seq",
         [*SESSION_KINDS, sessions_read_from(start), end],
     ).fetchall()
-    entries = (session_entry(at, kind, json.loads(payload)) for at, kind, payload in rows)
-    return [entry for entry in entries if entry is not None]
+    entries = [entry for entry in (session_entry(at, kind, json.loads(payload))
+                                   for _, at, kind, payload in rows) if entry is not None]
+    still_open: set[str] = set()
+    for _, kind, staff, _ in entries:
+        (still_open.add if kind == SIGNED_IN else still_open.discard)(staff)
+    if still_open:
+        after = rows[-1][0] if rows else 0
+        for at, kind, payload in db.execute(
+                f"SELECT at, kind, payload FROM events WHERE kind IN ({marks}) AND seq > ?"
+                " ORDER BY seq LIMIT 100", [*SESSION_KINDS, after]):
+            entry = session_entry(at, kind, json.loads(payload))
+            if entry is None or entry[2] not in still_open:
+                continue
+            still_open.discard(entry[2])
+            if kind == SIGNED_OUT:
+                entries.append(entry)
+            if not still_open:
+                break
+    return entries
 
 
 def staff_names(db: sqlite_utils.Database) -> dict[str, str]:
