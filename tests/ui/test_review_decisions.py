@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from counter_app.application.demo import write_demo_history
+from counter_app.config import Config
 from counter_app.ui.manager import ManagerView
 from counter_core.periods import format_utc, zone
 from counter_core.transaction import Draft
@@ -104,3 +107,20 @@ def test_type_changed_after_target_is_shown_and_can_be_accepted(
     assert _reviews(service)[-1]["accept_type_change"] is True
     fresh = service.store.transaction("changed")
     assert fresh is not None and fresh["target_s"] is None and fresh["overtime_s"] == 0.0
+
+
+def test_the_manager_view_says_demo_data_for_a_demo_folder(
+        qtbot: QtBot, demo_config: Config, data_dir: Path) -> None:
+    write_demo_history(demo_config, data_dir, 1, seed=1, end=dt.date(2026, 2, 1))
+    counter = CounterService(demo_config, data_dir)
+    try:
+        widget = ManagerView(counter.manager("9001"), today=dt.date(2026, 2, 2))
+        qtbot.addWidget(widget)
+        widget.show()
+        assert widget.demo_label.isVisible()
+    finally:
+        counter.close()
+
+
+def test_a_real_folder_shows_no_demo_mark(view: ManagerView) -> None:
+    assert not view.demo_label.isVisible()
