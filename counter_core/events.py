@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from counter_core.ratings import (
@@ -229,10 +229,17 @@ Schema = Mapping[str, tuple[FieldCheck, bool]]
 
 SCHEMAS: dict[str, Schema] = {
     SIGNED_IN: {"staff": (_staff, True), "role": (_one_of(ROLES), False)},
-    SIGNED_OUT: {"staff": (_staff, True), "reason": (_reason_code, False)},
+    # session_s: the session's monotonic length (hours signed in never come from wall-clock
+    # differences when it is there; older sign-outs lack it)
+    SIGNED_OUT: {"staff": (_staff, True), "reason": (_reason_code, False),
+                 "session_s": (_seconds, False)},
     STARTED: {"txn": (_txn, True), "staff": (_staff, True), "type": (_code, True),
               "target_s": (_target, False)},
-    TYPE_CHANGED: {"txn": (_txn, True), "type": (_code, True), "target_s": (_target, False)},
+    # elapsed_s: the time so far; after_target: the elapsed time had already passed a target
+    # (passed_target_s), which the transaction keeps counting against (older events lack both)
+    TYPE_CHANGED: {"txn": (_txn, True), "type": (_code, True), "target_s": (_target, False),
+                   "elapsed_s": (_seconds, False), "after_target": (_bool, False),
+                   "passed_target_s": (_target, False)},
     COMPLETED: {"txn": (_txn, True), "duration_s": (_seconds, True),
                 "target_s": (_target, False), "overtime_s": (_seconds, False)},
     VOIDED: {"txn": (_txn, True), "elapsed_s": (_seconds, True)},
@@ -241,15 +248,20 @@ SCHEMAS: dict[str, Schema] = {
     RATED: {"txn": (_txn, True), "rating": (_rating, True)},
     RATING_REASON: {"txn": (_txn, True), "reason": (_one_of(RATING_REASON_CODES), True)},
     RATING_TIMED_OUT: {"txn": (_txn, True)},
+    # accept_type_change with target_s: the manager's decision about a type changed after
+    # its target, and the target the transaction counts against from then on
     OVERTIME_REVIEWED: {"txn": (_txn, True), "cause": (_one_of(OVERTIME_CAUSE_CODES), True),
-                        "note": (_note, False), "manager": (_staff, False)},
+                        "note": (_note, False), "manager": (_staff, False),
+                        "accept_type_change": (_bool, False), "target_s": (_target, False)},
     RATING_FOLLOWED_UP: {"txn": (_txn, True), "cause": (_one_of(FOLLOW_UP_CAUSE_CODES), True),
                          "called_back": (_bool, True),
                          "resolved": (_bool, True), "note": (_note, False),
                          "manager": (_staff, False)},
     STAR_CONFIRMED: {"month": (_month, True), "staff": (_staff, True), "score": (_score, False),
                      "manager": (_staff, False)},
-    LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True)},
+    # demo: true on the first event of a log written by `counter-app demo-data`
+    LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True),
+                 "demo": (_bool, False)},
 }
 
 
@@ -302,6 +314,9 @@ class TxnState:
     poor: bool = False  # rated 1 or 2
     rating_reason: bool = False
     overtime_reason: bool = False
+    #: a target passed before a type change (F3), folded from the events only; a projection
+    #: row holds its effect (target_s, overtime_s) instead, so states compare without it
+    passed_target_s: float | None = field(default=None, compare=False)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TxnState:
@@ -364,8 +379,17 @@ def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> Tx
     if state is None or kind not in TRANSACTION_KINDS:
         return state
     if kind == COMPLETED:
-        overtime = payload.get("overtime_s", 0.0)
-        return replace(state, status="completed", rating=PENDING, overtime=_positive(overtime))
+        overtime = _positive(payload.get("overtime_s", 0.0))
+        passed = state.passed_target_s
+        if passed is not None and payload.get("target_s") != passed:
+            # the type changed after this target had passed: still overtime against it
+            overtime = _millis(payload["duration_s"]) > _millis(passed)
+        return replace(state, status="completed", rating=PENDING, overtime=overtime)
+    if kind == TYPE_CHANGED:
+        if payload.get("after_target") and state.passed_target_s is None \
+                and _number(payload.get("passed_target_s")):
+            return replace(state, passed_target_s=float(payload["passed_target_s"]))
+        return state
     if kind in (VOIDED, INTERRUPTED):
         return replace(state, status=kind)
     if kind == RATED:
@@ -376,7 +400,18 @@ def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> Tx
         return replace(state, rating_reason=True)
     if kind == OVERTIME_REASON:
         return replace(state, overtime_reason=True)
-    return state  # TYPE_CHANGED
+    return state
+
+
+def _millis(seconds: float) -> int:
+    """counter_core.figures.millis (which imports this module)."""
+    return int(seconds * 1000 + 0.5)
+
+
+def is_demo_marker(kind: str, payload: Any) -> bool:
+    """Whether an event is the demo marker: the `log_opened` with `"demo": true` that
+    `counter-app demo-data` writes as the first event of a log (see docs/design.md)."""
+    return kind == LOG_OPENED and isinstance(payload, Mapping) and payload.get("demo") is True
 
 
 class KindAndPayload(Protocol):

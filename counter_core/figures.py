@@ -27,17 +27,59 @@ from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 Row = Mapping[str, Any]
 
 __all__ = [
-    "HANDLING_EDGES", "MILLIS_PER_SECOND", "POOR_RATINGS", "SATISFIED_RATINGS",
-    "SERVING_STATUSES", "SESSION_KINDS", "SESSION_LOOKBACK", "Bin",
-    "DayCounts", "DayPoint", "Handling", "KpiReport", "Kpis", "ParetoBar", "SatisfactionBin",
-    "StaffMonth", "StarCandidate", "StarRule", "StarSuggestion", "daily_trend",
-    "exceeds_target", "histogram", "hours_signed_in", "is_overtime",
-    "kpi_report_from_counts", "kpis", "median", "millis", "millis_sql", "monthly_summary",
-    "overtime_rate", "overtime_sql", "pareto", "participation_rate", "percentile", "poor_sql",
-    "rate", "rating_distribution",
-    "satisfaction_by_handling", "satisfaction_rate", "satisfied_sql", "service_level",
-    "serving_share", "session_entry", "sessions_read_from", "signed_in_seconds",
-    "smoothed_score", "sorted_histogram", "suggest_star",
+    "HANDLING_EDGES",
+    "MILLIS_PER_SECOND",
+    "POOR_RATINGS",
+    "SATISFIED_RATINGS",
+    "SERVING_STATUSES",
+    "SESSION_KINDS",
+    "SESSION_LOOKBACK",
+    "Bin",
+    "DayCounts",
+    "DayPoint",
+    "Handling",
+    "KpiReport",
+    "Kpis",
+    "ParetoBar",
+    "SatisfactionBin",
+    "SessionEntry",
+    "StaffMonth",
+    "StarCandidate",
+    "StarRule",
+    "StarSuggestion",
+    "daily_trend",
+    "exceeds_target",
+    "histogram",
+    "hours_signed_in",
+    "is_overtime",
+    "kpi_report_from_counts",
+    "kpis",
+    "median",
+    "millis",
+    "millis_sql",
+    "monthly_summary",
+    "overtime_millis",
+    "overtime_rate",
+    "overtime_seconds",
+    "overtime_sql",
+    "overtime_tenths",
+    "pareto",
+    "participation_rate",
+    "percentile",
+    "poor_sql",
+    "rate",
+    "rating_distribution",
+    "satisfaction_by_handling",
+    "satisfaction_rate",
+    "satisfied_sql",
+    "service_level",
+    "serving_share",
+    "session_entry",
+    "sessions_read_from",
+    "signed_in_seconds",
+    "smoothed_score",
+    "sorted_histogram",
+    "suggest_star",
 ]
 
 
@@ -119,6 +161,31 @@ def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
 def is_overtime(row: Row) -> bool:
     """`exceeds_target` of a transaction row (whatever its status; callers pick completed)."""
     return exceeds_target(row.get("duration_s"), row.get("target_s"))
+
+
+def overtime_millis(duration_s: float | None, target_s: float | None) -> int:
+    """The overtime in whole milliseconds: duration − target when `exceeds_target`, else 0.
+
+    Every overtime a screen or an export shows comes from this, so a transaction is shown with
+    an overtime exactly when the predicate counts it as overtime.
+    """
+    if not exceeds_target(duration_s, target_s):
+        return 0
+    assert duration_s is not None and target_s is not None
+    return millis(duration_s) - millis(target_s)
+
+
+def overtime_tenths(row: Row) -> float:
+    """A row's overtime for exports: seconds rounded UP to 0.1 s (180.04 s against 180 s is
+    0.1, never 0.0), 0.0 when the row is not overtime."""
+    ms = overtime_millis(row.get("duration_s"), row.get("target_s"))
+    return -(-ms // 100) / 10
+
+
+def overtime_seconds(row: Row) -> int:
+    """A row's overtime for screens: whole seconds rounded UP (an overtime case never shows
+    "+00:00"), 0 when the row is not overtime."""
+    return -(-overtime_millis(row.get("duration_s"), row.get("target_s")) // MILLIS_PER_SECOND)
 
 
 # ---- the same predicates in SQL ---------------------------------------------------------------
@@ -466,32 +533,52 @@ def sessions_read_from(start: str) -> str:
     return format_utc(parse_utc(start) - SESSION_LOOKBACK)
 
 
-def session_entry(at: str, kind: str,
-                  payload: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """(at, kind, staff) of a sign-in or sign-out for `signed_in_seconds`; None for a
-    manager's sign-in (not staff time) and for an event that names no staff member."""
+#: A sign-in or sign-out for `signed_in_seconds`: (at, kind, staff, session_s), session_s the
+#: sign-out's monotonic session length (None: a sign-in, or a sign-out recorded without it).
+SessionEntry = tuple[str, str, str, float | None]
+
+
+def session_entry(at: str, kind: str, payload: Mapping[str, Any]) -> SessionEntry | None:
+    """(at, kind, staff, session_s) of a sign-in or sign-out for `signed_in_seconds`; None
+    for a manager's sign-in (not staff time) and for an event that names no staff member."""
     if payload.get("role", "staff") == "manager":
         return None
     staff = payload.get("staff")
-    return (at, kind, staff) if isinstance(staff, str) else None
+    if not isinstance(staff, str):
+        return None
+    session = payload.get("session_s") if kind == SIGNED_OUT else None
+    if (isinstance(session, int | float) and not isinstance(session, bool)
+            and math.isfinite(session) and session >= 0):
+        return (at, kind, staff, float(session))
+    return (at, kind, staff, None)
 
 
-def signed_in_seconds(sessions: Iterable[tuple[str, str, str]], start: str,
+def signed_in_seconds(sessions: Iterable[tuple[str, ...] | SessionEntry], start: str,
                       end: str) -> dict[str, float]:
     """Seconds each staff member was signed in within [start, end).
 
-    `sessions` are (utc_iso, kind, staff) of `signed_in`/`signed_out` events in log order; a
-    session still open at the end counts up to `end`.
+    `sessions` are `session_entry`s (or older (at, kind, staff) triples) of `signed_in` and
+    `signed_out` events in log order. A session's length is the sign-out's `session_s`, the
+    monotonic clock's, when it carries one (it starts at the sign-in's time), so a wall-clock
+    jump during a shift adds nothing; only older sign-outs without it fall back on the
+    wall-clock difference. A session still open at the end counts up to `end`.
     """
     lo, hi = parse_utc(start), parse_utc(end)
     open_since: dict[str, dt.datetime] = {}
     totals: dict[str, float] = defaultdict(float)
-    for at, kind, staff in sessions:
-        when = parse_utc(at)
+    for entry in sessions:
+        at, kind, staff = entry[0], entry[1], entry[2]
+        session = entry[3] if len(entry) > 3 else None
+        when = parse_utc(str(at))
         if kind == SIGNED_IN:
-            open_since[staff] = when
+            open_since[str(staff)] = when
         elif kind == SIGNED_OUT and staff in open_since:
-            totals[staff] += _overlap(open_since.pop(staff), when, lo, hi)
+            since = open_since.pop(str(staff))
+            if isinstance(session, int | float):
+                until = since + dt.timedelta(seconds=session)
+            else:
+                until = when
+            totals[staff] += _overlap(since, until, lo, hi)
     for staff, since in open_since.items():
         totals[staff] += _overlap(since, hi, lo, hi)
     return {staff: seconds for staff, seconds in totals.items() if seconds > 0}

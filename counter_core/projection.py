@@ -15,6 +15,7 @@ from typing import Any
 
 from counter_core import events
 from counter_core.chain import Event
+from counter_core.figures import MILLIS_PER_SECOND, overtime_millis
 
 Row = dict[str, Any]
 
@@ -28,8 +29,36 @@ COLUMNS: tuple[str, ...] = (
 TRANSACTION_KINDS = events.TRANSACTION_KINDS
 
 
+def _overtime_s(duration_s: float, target_s: float | None) -> float:
+    """The overtime of a duration against a target, by the one predicate (counter_core.figures)."""
+    return overtime_millis(duration_s, target_s) / MILLIS_PER_SECOND
+
+
+def accepts_type_change(event: Event) -> bool:
+    """An `overtime_reviewed` that decides about a type changed after its target: it names the
+    target the transaction counts against from then on (see `apply`)."""
+    p = event.payload
+    return (event.kind == events.OVERTIME_REVIEWED and "accept_type_change" in p
+            and "target_s" in p)
+
+
 def apply(row: Row | None, event: Event) -> Row | None:
-    """The transaction row after `event`, or None when the event is not about a transaction."""
+    """The transaction row after `event`, or None when the event does not change one.
+
+    A type change (F3) after the target had passed (`type_changed` with `after_target`) keeps
+    the row's target at the target passed, and so the transaction's overtime, instead of the
+    new type's; the completed row stays overtime against it until a manager's
+    `overtime_reviewed` with `accept_type_change` names the target to count against.
+    """
+    if accepts_type_change(event):
+        if row is None or row["status"] != "completed":
+            return None
+        p = event.payload
+        row = dict(row)
+        row.update(target_s=p["target_s"],
+                   overtime_s=_overtime_s(float(row["duration_s"]), p["target_s"]))
+        row["last_seq"] = event.seq
+        return row
     if event.kind not in TRANSACTION_KINDS:
         return None
     p = event.payload
@@ -46,12 +75,22 @@ def apply(row: Row | None, event: Event) -> Row | None:
         row = dict(row)
         kind = event.kind
         if kind == events.TYPE_CHANGED:
-            row.update(type=p["type"], target_s=p.get("target_s"))
+            if p.get("after_target") and row["target_s"] is not None:
+                # the target passed stays the one this transaction is measured against
+                row.update(type=p["type"], target_s=p.get("passed_target_s", row["target_s"]))
+            else:
+                row.update(type=p["type"], target_s=p.get("target_s"))
         elif kind == events.COMPLETED:
+            target = p.get("target_s")
+            overtime = p.get("overtime_s", 0.0)
+            if row["target_s"] is not None and target != row["target_s"]:
+                # only a type change after the target leaves the row on another target than
+                # the one the counter finished on: the target passed is kept
+                target = row["target_s"]
+                overtime = _overtime_s(float(p["duration_s"]), target)
             row.update(
                 status="completed", ended_at=event.at, duration_s=p["duration_s"],
-                target_s=p.get("target_s"), overtime_s=p.get("overtime_s", 0.0),
-                rating_status="pending",
+                target_s=target, overtime_s=overtime, rating_status="pending",
             )
         elif kind in (events.VOIDED, events.INTERRUPTED):
             row.update(status=kind, ended_at=event.at, duration_s=p.get("elapsed_s"))
@@ -72,7 +111,7 @@ def rebuild(events: Iterable[Event]) -> dict[str, Row]:
     rows: dict[str, Row] = {}
     for event in events:
         txn = event.payload.get("txn")
-        if txn is None:
+        if not isinstance(txn, str):
             continue
         row = apply(rows.get(txn), event)
         if row is not None:

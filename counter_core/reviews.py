@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from counter_core.chain import Event
 from counter_core.events import (
+    COMPLETED,
     MAX_NOTE,
     OVERTIME_REVIEWED,
     RATING_FOLLOWED_UP,
     STAR_CONFIRMED,
+    TYPE_CHANGED,
     validate_payload,
 )
 from counter_core.ratings import FOLLOW_UP_CAUSES as FOLLOW_UP_CAUSES
@@ -50,22 +53,67 @@ def _note(note: str) -> str:
     return note
 
 
-def overtime_review(txn: str, cause: str, note: str, manager: str) -> Draft:
+def overtime_review(txn: str, cause: str, note: str, manager: str, *,
+                    type_change: TypeChange | None = None,
+                    accept_type_change: bool = False) -> Draft:
     """The event recording the manager's cause for an overtime transaction.
 
-    `manager` is the manager's staff number, never a name.
+    `manager` is the manager's staff number, never a name. For a transaction whose type was
+    changed after its target (`type_change`), the review also records whether the manager
+    accepts the change (`accept_type_change`) and the target the transaction counts against
+    from then on: the new type's when accepted, else the target passed.
     """
+    if not cause:
+        raise ReviewError("Choose a cause first")
     if cause not in _codes(OVERTIME_CAUSES):
         raise ReviewError(f"Unknown overtime cause {cause!r}")
     if cause == "other" and not note.strip():
         raise ReviewError("Say what the cause was in the note when choosing “other”")
-    return _checked(Draft(OVERTIME_REVIEWED,
-                          {"txn": txn, "cause": cause, "note": _note(note), "manager": manager}))
+    payload: dict[str, Any] = {"txn": txn, "cause": cause, "note": _note(note),
+                               "manager": manager}
+    if accept_type_change and type_change is None:
+        raise ReviewError("This transaction's type was not changed after its target: there "
+                          "is no type change to accept")
+    if type_change is not None:
+        payload["accept_type_change"] = bool(accept_type_change)
+        payload["target_s"] = (type_change.new_target_s if accept_type_change
+                               else type_change.passed_target_s)
+    return _checked(Draft(OVERTIME_REVIEWED, payload))
+
+
+@dataclass(frozen=True)
+class TypeChange:
+    """A transaction's type changed (F3) after its target had passed: the target passed and
+    the target of the type it was finished as (None: untimed)."""
+
+    passed_target_s: float
+    new_target_s: float | None
+
+
+def type_change_after_target(txn_events: Iterable[Event | Draft]) -> TypeChange | None:
+    """The type change after target among one transaction's events (in log order), if any."""
+    passed: float | None = None
+    final: float | None = None
+    done = False
+    for event in txn_events:
+        p = event.payload
+        if event.kind == TYPE_CHANGED and p.get("after_target") and passed is None:
+            value = p.get("passed_target_s")
+            passed = float(value) if isinstance(value, int | float) else None
+        elif event.kind == COMPLETED:
+            target = p.get("target_s")
+            final = float(target) if isinstance(target, int | float) else None
+            done = True
+    if passed is None or not done:
+        return None
+    return TypeChange(passed, final)
 
 
 def rating_follow_up(txn: str, *, called_back: bool, cause: str, resolved: bool, note: str,
                      manager: str) -> Draft:
     """The event recording the manager's follow-up of a poor rating (好差评 requires one)."""
+    if not cause:
+        raise ReviewError("Choose a cause first")
     if cause not in _codes(FOLLOW_UP_CAUSES):
         raise ReviewError(f"Unknown follow-up cause {cause!r}")
     return _checked(Draft(RATING_FOLLOWED_UP, {

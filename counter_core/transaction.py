@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from counter_core import events
+from counter_core.figures import exceeds_target
 from counter_core.ratings import (
     OVERTIME_REASONS,
     POOR_RATING_REASONS,
@@ -91,6 +92,9 @@ class Running:
     type: TransactionType
     timer: ServiceTimer
     started_mono: float
+    #: the target the transaction had passed when its type was changed (F3), which it keeps
+    #: being measured against in the records; None: no type change after a target
+    passed_target_s: float | None = None
 
 
 @dataclass
@@ -125,6 +129,7 @@ class CounterMachine:
     last_reading: TimerReading | None = None  # the finished transaction's final reading
     _thanks_until: float = -1.0
     _selected: TransactionType | None = None
+    _signed_in_mono: float | None = None  # the monotonic instant of the sign-in
 
     def __post_init__(self) -> None:
         if not self.types:
@@ -185,6 +190,7 @@ class CounterMachine:
             raise CounterError(f"{self.staff.name} is still signed in")
         self.record([Draft(events.SIGNED_IN, {"staff": staff.number, "role": staff.role})])
         self.staff = staff
+        self._signed_in_mono = self.clock()
 
     def sign_out(self) -> None:
         staff = self._require_staff()
@@ -193,10 +199,17 @@ class CounterMachine:
         if self.overtime_reason_for:
             raise CounterError("Choose the overtime reason for the last transaction first")
         drafts = self._close_rating_drafts()
-        drafts.append(Draft(events.SIGNED_OUT, {"staff": staff.number}))
+        payload: dict[str, Any] = {"staff": staff.number}
+        if self._signed_in_mono is not None:
+            # the session's length on the monotonic clock: a wall-clock jump during the
+            # shift changes the times of the events, never the hours signed in
+            session = max(0.0, self.clock() - self._signed_in_mono)
+            payload["session_s"] = round(min(session, events.MAX_ELAPSED_S), 3)
+        drafts.append(Draft(events.SIGNED_OUT, payload))
         self.record(drafts)
         self._close_rating()
         self.staff = None
+        self._signed_in_mono = None
         self.overtime_reason_for = None
         self._thanks_until = -1.0
 
@@ -223,14 +236,28 @@ class CounterMachine:
         self.running = Running(txn, kind, ServiceTimer(self.clock, kind.target_s), started)
 
     def select_type(self, code: str) -> None:
+        """Select the type of the next transaction, or change the running one's (F3).
+
+        A change after the running transaction's target has passed is recorded as such
+        (`after_target`, with the target passed): it never removes the overtime silently.
+        """
         kind = self._type(code)
-        if self.running and kind != self.running.type:
-            self.record(
-                [Draft(events.TYPE_CHANGED, {"txn": self.running.txn, "type": kind.code,
-                                        "target_s": kind.target_s})]
-            )
-            self.running.type = kind
-            self.running.timer.retarget(kind.target_s)
+        run = self.running
+        if run and kind != run.type:
+            elapsed = round(run.timer.elapsed_s(), 3)
+            passed = run.passed_target_s
+            if passed is None and exceeds_target(elapsed, run.type.target_s):
+                passed = run.type.target_s
+            payload: dict[str, Any] = {"txn": run.txn, "type": kind.code,
+                                       "target_s": kind.target_s,
+                                       "elapsed_s": min(elapsed, events.MAX_ELAPSED_S),
+                                       "after_target": passed is not None}
+            if passed is not None:
+                payload["passed_target_s"] = passed
+            self.record([Draft(events.TYPE_CHANGED, payload)])
+            run.type = kind
+            run.passed_target_s = passed
+            run.timer.retarget(kind.target_s)
         self._selected = kind
 
     def next_type(self) -> None:

@@ -26,6 +26,7 @@ from counter_core.figures import (
     SERVING_STATUSES,
     SESSION_KINDS,
     Kpis,
+    SessionEntry,
     StaffMonth,
     StarRule,
     hours_signed_in,
@@ -145,7 +146,7 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
     )
     if hall is not None:
         query = query.where(counters.c.hall == hall)
-    logs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    logs: dict[tuple[str, str], list[SessionEntry]] = defaultdict(list)
     with store.reader.connect() as conn:
         for hall_id, counter_id, _, at, kind, body in conn.execute(query):
             payload = json.loads(body).get("payload")
@@ -310,12 +311,13 @@ def _confirmed_stars(store: Store, month: str, hall: str | None) -> dict[str, st
 
 CHAIN_COLUMNS = (
     "hall", "counter", "events", "high_water_seq", "last_event_at", "last_sync_at", "chain",
-    "conflicts", "rejected", "revoked_at",
+    "demo", "conflicts", "rejected", "revoked_at",
 )
 
 
 def chains(store: Store, *, hall: str | None = None) -> list[Row]:
-    """Chain-verification status per counter: every stored event re-hashed from its text."""
+    """Chain-verification status per counter: every stored event re-hashed from its text;
+    `demo` says "demo" for a chain of demo data (its first event is the demo marker)."""
     out: list[Row] = []
     with store.reader.connect() as conn:
         def count(table: Any, counter_id: int) -> int:
@@ -335,6 +337,8 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
             })
     for r, counter in zip(out, store.counters(hall), strict=True):
         r["chain"] = store.verify(counter) or "ok"
+        # a chain whose first event is the demo marker (`counter-app demo-data`)
+        r["demo"] = "demo" if store.is_demo(counter) else ""
     return out
 
 

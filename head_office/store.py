@@ -25,7 +25,13 @@ from counter_core.chain import (
     Event,
     format_after,
 )
-from counter_core.events import KNOWN_KINDS, LOG_OPENED, OVERTIME_REVIEWED, REVIEW_KINDS
+from counter_core.events import (
+    KNOWN_KINDS,
+    LOG_OPENED,
+    OVERTIME_REVIEWED,
+    REVIEW_KINDS,
+    is_demo_marker,
+)
 from counter_core.periods import utc_now
 from head_office import schema
 from head_office.errors import (
@@ -350,6 +356,10 @@ class Store:
                     rows[txn] = {**rows[txn], "review_cause": _text(ev.payload.get("cause")),
                                  "review_note": _text(ev.payload.get("note")),
                                  "reviewed_seq": ev.seq}
+                    # a type change after target accepted (or not): the target counted
+                    accepted = projection.apply(rows[txn], ev)
+                    if accepted is not None:
+                        rows[txn] = {**rows[txn], **_storable(accepted)}
                 continue
             try:
                 projected = projection.apply(rows.get(txn), ev)
@@ -430,6 +440,21 @@ class Store:
                 ).mappings()]
                 for name, table in (("conflicts", conflicts), ("rejected", rejected))
             }
+
+    def is_demo(self, who: Counter) -> bool:
+        """Whether the counter's chain is demo data: its first event is the demo marker
+        (`log_opened` with `"demo": true`, written by `counter-app demo-data`)."""
+        with database_errors(), self.reader.connect() as conn:
+            body = conn.execute(select(events.c.body).where(
+                events.c.counter_id == who.id, events.c.seq == 1)).scalar()
+        if body is None:
+            return False
+        try:
+            fields = json.loads(body)
+        except ValueError:
+            return False
+        return isinstance(fields, dict) and is_demo_marker(fields.get("kind", ""),
+                                                            fields.get("payload"))
 
     def verify(self, who: Counter) -> str | None:
         """None when the stored chain re-hashes from its stored text, else the first problem.

@@ -25,7 +25,7 @@ from counter_app.application.errors import (
 )
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.config import Config
-from counter_app.storage.counts import completed_since
+from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import (
@@ -159,6 +159,8 @@ class Counter:
         # chain says which version wrote what, and from where on it is hashed in RFC 8785
         self._store = EventStore(self._db, config.hall_id, config.counter_id,
                                  record_opening=True)
+        # the log's first event decides once: nothing can make a log demo (or not) later
+        self._is_demo = is_demo_log(self._db)
         self._staff = StaffDirectory(self._db)
         if config.is_demo if demo_accounts is None else demo_accounts:
             ensure_demo_accounts(self._staff)
@@ -194,6 +196,12 @@ class Counter:
     def state(self) -> CounterState:
         """The state machine's state, read-only (phase, staff, running transaction, …)."""
         return self._state
+
+    @property
+    def is_demo(self) -> bool:
+        """The data folder holds demo data (`counter-app demo-data`; its log's first event is
+        the demo marker): both windows say "demo data"."""
+        return self._is_demo
 
     @property
     def damaged(self) -> tuple[Path, str] | None:

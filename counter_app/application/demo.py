@@ -17,10 +17,12 @@ from typing import Any
 
 from counter_app.application.counter import open_folder
 from counter_app.config import Config
-from counter_app.storage.events import EventStore
+from counter_app.storage.events import EventStore, app_version
 from counter_app.storage.folder import Damage
 from counter_app.storage.staff import StaffDirectory, ensure_demo_accounts
 from counter_core import periods, reviews
+from counter_core.chain import CURRENT_FORMAT
+from counter_core.events import LOG_OPENED
 from counter_core.figures import StaffMonth, suggest_star
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, POOR_RATINGS
 from counter_core.transaction import Draft, TransactionType
@@ -403,6 +405,20 @@ class DemoHistory:
 
 # ---- writing --------------------------------------------------------------------------------
 
+class DemoRefused(ValueError):
+    """Demo data refused for this data folder (it already holds records); the message says
+    why and what to do."""
+
+
+def demo_marker(version: str | None = None) -> Draft:
+    """The first event of a demo log: `log_opened` with `"demo": true` (docs/design.md).
+
+    Counters show "demo data" for such a log and head office marks its chain as demo.
+    """
+    return Draft(LOG_OPENED, {"app_version": version or app_version(),
+                              "chain_format": CURRENT_FORMAT, "demo": True})
+
+
 @dataclass(frozen=True)
 class DemoResult:
     days: int
@@ -434,13 +450,18 @@ def write_demo_history(
     first = last - dt.timedelta(days=days - 1)
     begun = time.perf_counter()
     with open_folder(data_dir) as folder:
+        store = EventStore(folder.db, config.hall_id, config.counter_id)
+        if store.last_seq() > 0:
+            # back-dated history goes only into a log nothing else has written to: never in
+            # front of or among a counter's real records
+            raise DemoRefused(
+                f"{data_dir} already holds {store.last_seq()} recorded events; demo data is "
+                "written only into a new, empty data folder (give another --data-dir)")
         directory = StaffDirectory(folder.db)
         if config.is_demo:
             ensure_demo_accounts(directory)
         accounts = directory.list()
         staff = [r.number for r in accounts if r.role == "staff"] or list(FALLBACK_STAFF)
-        store = EventStore(folder.db, config.hall_id, config.counter_id)
-        store.recover_interrupted()  # what a crashed app left open is closed first
         managers = [r.number for r in accounts if r.role == "manager"]
         history = DemoHistory(
             config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
@@ -450,6 +471,9 @@ def write_demo_history(
         )
         events = transactions = 0
         for day, items in history.days(first, last):
+            if events == 0 and items:
+                # the demo marker: the log's first event says that all of it is demo data
+                items = [(items[0][0], demo_marker()), *items]
             store.append_timed(items)
             events += len(items)
             transactions += sum(1 for _, d in items if d.kind == "started")

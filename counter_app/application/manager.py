@@ -30,7 +30,7 @@ from counter_app.application.manager_figures import (
 )
 from counter_app.config import Config
 from counter_app.storage import queries
-from counter_app.storage.counts import last_seq
+from counter_app.storage.counts import is_demo_log, last_seq
 from counter_app.storage.db import DatabaseError
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import open_data_folder
@@ -113,6 +113,11 @@ class ManagerReadModel(Protocol):
         """A number that changes whenever new records arrive (the newest event's sequence)."""
         ...
 
+    @property
+    def is_demo(self) -> bool:
+        """The records are demo data (`counter-app demo-data`): the view says so."""
+        ...
+
 
 class ManagerDesk(Protocol):
     """The duty manager's decisions; each is one event in the log."""
@@ -122,7 +127,11 @@ class ManagerDesk(Protocol):
         """The staff number the decisions are recorded under."""
         ...
 
-    def review_overtime(self, txn: str, cause: str, note: str) -> None:
+    def review_overtime(self, txn: str, cause: str, note: str, *,
+                        accept_type_change: bool = False) -> None:
+        """`accept_type_change`: for a case whose type was changed after its target, count
+        it against the new type's target from now on (else it stays against the target
+        passed)."""
         ...
 
     def follow_up_rating(self, txn: str, *, called_back: bool, cause: str, resolved: bool,
@@ -195,6 +204,10 @@ class LocalManagerData:
     def last_seq(self) -> int:
         return last_seq(self._db)
 
+    @property
+    def is_demo(self) -> bool:
+        return is_demo_log(self._db)
+
     def transactions(self, period: Period) -> list[dict[str, Any]]:
         """Every transaction started in the period, oldest first, with the staff name."""
         rows = queries.transactions(self._db, *self._bounds(period.first, period.last))
@@ -230,20 +243,36 @@ class LocalManager:
     def manager(self) -> str:
         return self._manager
 
-    def review_overtime(self, txn: str, cause: str, note: str) -> None:
-        """Record `overtime_reviewed`: the manager's cause of an overtime case."""
-        self._record(lambda: overtime_review(txn, cause, note, self._manager))
+    def review_overtime(self, txn: str, cause: str, note: str, *,
+                        accept_type_change: bool = False) -> None:
+        """Record `overtime_reviewed`: the manager's cause of an overtime case (and, for a
+        type changed after its target, whether the change is accepted)."""
+        self._refuse_own_case(txn)
+        change = queries.type_change(self._store.db, txn)
+        self._record(lambda: overtime_review(txn, cause, note, self._manager,
+                                             type_change=change,
+                                             accept_type_change=accept_type_change))
 
     def follow_up_rating(self, txn: str, *, called_back: bool, cause: str, resolved: bool,
                          note: str) -> None:
         """Record `rating_followed_up`: the manager's follow-up of a poor rating."""
+        self._refuse_own_case(txn)
         self._record(lambda: rating_follow_up(txn, called_back=called_back, cause=cause,
                                               resolved=resolved, note=note,
                                               manager=self._manager))
 
     def confirm_star(self, month: str, staff: str, score: float | None) -> None:
-        """Record `star_confirmed`: the month's service star."""
+        """Record `star_confirmed`: the month's service star (never the manager's own)."""
+        if staff == self._manager:
+            raise InvalidDecision("You cannot confirm yourself as the star: another manager "
+                                  "decides it")
         self._record(lambda: star_confirmation(month, staff, score, self._manager))
+
+    def _refuse_own_case(self, txn: str) -> None:
+        """A manager never decides their own cases (a manager who also serves)."""
+        row = self._store.transaction(txn)
+        if row is not None and row["staff"] == self._manager:
+            raise InvalidDecision("This is your own case: another manager decides it")
 
     def _record(self, make: Callable[[], Draft]) -> None:
         try:

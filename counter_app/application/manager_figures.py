@@ -224,7 +224,7 @@ def overtime_records(rows: Sequence[dict[str, Any]],
             "counter": row["counter"], "staff": row["staff"], "staff_name": row["staff_name"],
             "type": row["type"], "target_s": row["target_s"],
             "duration_s": round(float(row["duration_s"]), 1),
-            "overtime_s": round(float(row["overtime_s"]), 1),
+            "overtime_s": reports.overtime_tenths(row),  # rounded up: never 0.0 here
             "staff_reason": row["overtime_reason"], "rating": row["rating"],
             "rating_reason": row["rating_reason"], "reviewed": "yes" if row["cause"] else "no",
             "cause": row["cause"], "note": row["note"], "reviewed_by": row["reviewed_by"],

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
+
+from counter_core.events import is_demo_marker
 
 
 def completed_since(db: sqlite_utils.Database, since_utc: str) -> int:
@@ -18,3 +22,15 @@ def last_seq(db: sqlite_utils.Database) -> int:
     """The newest event's sequence number (0 for an empty log)."""
     row = db.execute("SELECT MAX(seq) FROM events").fetchone()
     return int(row[0] or 0)
+
+
+def is_demo_log(db: sqlite_utils.Database) -> bool:
+    """Whether the log's first event is the demo marker (`counter-app demo-data` wrote it)."""
+    row = db.execute("SELECT kind, payload FROM events WHERE seq = 1").fetchone()
+    if row is None:
+        return False
+    try:
+        payload = json.loads(row[1])
+    except ValueError:
+        return False
+    return is_demo_marker(row[0], payload)

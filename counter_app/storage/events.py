@@ -8,8 +8,10 @@ the transactions projection this store keeps anyway, never from re-reading the l
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,11 +35,21 @@ from counter_core.chain import (
     seal,
 )
 from counter_core.events import InvalidEvent as InvalidEvent
-from counter_core.periods import utc_now
+from counter_core.periods import parse_utc, utc_now
 from counter_core.transaction import Draft
 
 #: The largest payload one event may carry, as stored JSON text.
 MAX_PAYLOAD_BYTES = 64 * 1024
+
+
+#: How far before the chain head's time an appended event may be (a small NTP step back).
+MAX_BACKDATE = dt.timedelta(minutes=5)
+
+
+class ClockBehind(sqlite3.DatabaseError):
+    """`append` refused an event whose time is more than MAX_BACKDATE before the chain
+    head's: the clock was set back. A database refusal like a full disk: nothing is stored
+    and the application says "NOT SAVED" with this message."""
 
 
 class ChainRefused(ValueError):
@@ -107,7 +119,27 @@ class EventStore:
         Returns only after COMMIT, i.e. after SQLite has synced the WAL (synchronous=FULL).
         """
         now = self._now()
+        if drafts:
+            self._refuse_backdated(now)
         return self.append_timed([(now, draft) for draft in drafts])
+
+    def _refuse_backdated(self, now: str) -> None:
+        """ClockBehind when `now` is more than MAX_BACKDATE before the chain head's time: a
+        record is never slipped in behind the history (only demo data, through
+        `append_timed`, writes back-dated events, and only into an empty log)."""
+        row = self.db.execute("SELECT at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return
+        try:
+            head, when = parse_utc(row[0]), parse_utc(now)
+        except ValueError:
+            return  # an unreadable head time is verify's business, not a reason to stop
+        if when < head - MAX_BACKDATE:
+            minutes = (head - when).total_seconds() / 60
+            raise ClockBehind(
+                f"the computer's clock ({now}) is {minutes:.0f} minutes behind the last "
+                f"record ({row[0]}); set the clock right, then try again. Nothing was "
+                "recorded.")
 
     def append_timed(self, items: Sequence[tuple[str, Draft]]) -> list[Event]:
         """`append` with each event's UTC time given: for demo data and imports of history."""
@@ -257,9 +289,11 @@ class EventStore:
     def _project(self, event: Event) -> None:
         if event.kind in events.REVIEW_KINDS:
             self._project_review(event)
-            return
+            if not projection.accepts_type_change(event):
+                return
         txn = event.payload.get("txn")
-        if txn is None or event.kind not in projection.TRANSACTION_KINDS:
+        if txn is None or (event.kind not in projection.TRANSACTION_KINDS
+                           and not projection.accepts_type_change(event)):
             return
         current = self.transaction(txn)
         row = projection.apply(current, event)

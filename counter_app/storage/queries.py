@@ -15,20 +15,24 @@ from typing import Any
 
 import sqlite_utils
 
+from counter_core.events import COMPLETED, SIGNED_IN, SIGNED_OUT, TYPE_CHANGED
 from counter_core.figures import (
     SESSION_KINDS,
+    SessionEntry,
     overtime_sql,
     poor_sql,
     session_entry,
     sessions_read_from,
 )
 from counter_core.periods import format_utc
+from counter_core.reviews import TypeChange, type_change_after_target
+from counter_core.transaction import Draft
 
 __all__ = [
     "KPI_COLUMNS", "QUEUE_COLUMNS", "completed_counts", "confirmed_star", "date_span",
     "handling", "kpi_rows", "other_counts", "overtime_cases", "overtime_log", "queue_row",
     "review_queue", "served_today", "sessions", "staff_in_transactions", "staff_names",
-    "transactions", "unreviewed_counts",
+    "transactions", "type_change", "unreviewed_counts",
 ]
 
 #: Overtime, as a condition on a transactions row (alias t or none).
@@ -124,13 +128,16 @@ def review_queue(db: sqlite_utils.Database, start: str | None = None,
         f" UNION ALL SELECT txn FROM transactions WHERE {POOR}{cond})"
         " ORDER BY t.started_at DESC"
     )
-    return _dicts(db, sql, params + params)
+    return _mark_type_changes(db, _dicts(db, sql, params + params), start)
 
 
 def queue_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
     """One review-queue row, fresh after a review was recorded."""
     rows = _dicts(db, _QUEUE_SELECT + " WHERE t.txn = ?", [txn])
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    rows[0]["type_changed_after_target"] = type_change(db, txn) is not None
+    return rows[0]
 
 
 def overtime_log(db: sqlite_utils.Database, start: str | None = None,
@@ -140,7 +147,41 @@ def overtime_log(db: sqlite_utils.Database, start: str | None = None,
     sql = (_QUEUE_SELECT
            + f" WHERE t.txn IN (SELECT txn FROM transactions WHERE {_OVERTIME_CASE}{cond})"
            " ORDER BY t.started_at, t.started_seq")
-    return _dicts(db, sql, params)
+    return _mark_type_changes(db, _dicts(db, sql, params), start)
+
+
+def _mark_type_changes(db: sqlite_utils.Database, rows: list[dict[str, Any]],
+                       start: str | None) -> list[dict[str, Any]]:
+    """Each row with `type_changed_after_target`: its type was changed (F3) after the target
+    had passed (type_changed events are few: read through events_kind_at from `start`)."""
+    where, params = "kind = ?", [TYPE_CHANGED]
+    if start:
+        where += " AND at >= ?"
+        params.append(start)
+    changed = set()
+    for (text,) in db.execute(f"SELECT payload FROM events WHERE {where}", params):
+        payload = json.loads(text)
+        if payload.get("after_target") is True:
+            changed.add(payload.get("txn"))
+    for row in rows:
+        row["type_changed_after_target"] = row["txn"] in changed
+    return rows
+
+
+def type_change(db: sqlite_utils.Database, txn: str) -> TypeChange | None:
+    """The transaction's type change after its target (reviews.TypeChange), if it had one."""
+    found = db.execute("SELECT started_seq, last_seq FROM transactions WHERE txn = ?",
+                       [txn]).fetchone()
+    if found is None:
+        return None
+    drafts = []
+    for kind, text in db.execute(
+            "SELECT kind, payload FROM events WHERE seq BETWEEN ? AND ? AND kind IN (?, ?)"
+            " ORDER BY seq", [found[0], found[1], TYPE_CHANGED, COMPLETED]):
+        payload = json.loads(text)
+        if payload.get("txn") == txn:
+            drafts.append(Draft(kind, payload))
+    return type_change_after_target(drafts)
 
 
 #: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause.
@@ -246,17 +287,36 @@ def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None
         f"{cond}{more} GROUP BY 1, 2", params + extra).fetchall()
 
 
-def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[tuple[str, str, str]]:
-    """(at, kind, staff) of staff sign-ins and sign-outs from a day before `start` until `end`
-    (figures.sessions_read_from, figures.session_entry), for figures.signed_in_seconds."""
+def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[SessionEntry]:
+    """(at, kind, staff, session_s) of staff sign-ins and sign-outs from a day before `start`
+    until `end` (figures.sessions_read_from, figures.session_entry), for
+    figures.signed_in_seconds; plus the sign-out that closes a session still open at `end`
+    (its session_s measures the session even when a wall-clock jump put it after `end`)."""
     marks = ", ".join("?" * len(SESSION_KINDS))
     rows = db.execute(
-        f"SELECT at, kind, payload FROM events WHERE kind IN ({marks})"
+        f"SELECT seq, at, kind, payload FROM events WHERE kind IN ({marks})"
         " AND at >= ? AND at < ? ORDER BY seq",
         [*SESSION_KINDS, sessions_read_from(start), end],
     ).fetchall()
-    entries = (session_entry(at, kind, json.loads(payload)) for at, kind, payload in rows)
-    return [entry for entry in entries if entry is not None]
+    entries = [entry for entry in (session_entry(at, kind, json.loads(payload))
+                                   for _, at, kind, payload in rows) if entry is not None]
+    still_open: set[str] = set()
+    for _, kind, staff, _ in entries:
+        (still_open.add if kind == SIGNED_IN else still_open.discard)(staff)
+    if still_open:
+        after = rows[-1][0] if rows else 0
+        for at, kind, payload in db.execute(
+                f"SELECT at, kind, payload FROM events WHERE kind IN ({marks}) AND seq > ?"
+                " ORDER BY seq LIMIT 100", [*SESSION_KINDS, after]):
+            entry = session_entry(at, kind, json.loads(payload))
+            if entry is None or entry[2] not in still_open:
+                continue
+            still_open.discard(entry[2])
+            if kind == SIGNED_OUT:
+                entries.append(entry)
+            if not still_open:
+                break
+    return entries
 
 
 def staff_names(db: sqlite_utils.Database) -> dict[str, str]:

@@ -331,6 +331,10 @@
             <translation>Review queue</translation>
         </message>
         <message>
+            <source>DEMO DATA</source>
+            <translation>DEMO DATA</translation>
+        </message>
+        <message>
             <source>KPIs and charts</source>
             <translation>KPIs and charts</translation>
         </message>
@@ -460,7 +464,7 @@
         <name>ReviewQueue</name>
         <message>
             <source>When</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review</extracomment>
             <translation>When</translation>
         </message>
         <message>
@@ -512,6 +516,10 @@
             <translation>Status</translation>
         </message>
         <message>
+            <source>type changed after target</source>
+            <translation>type changed after target</translation>
+        </message>
+        <message>
             <source>Poor rating</source>
             <translation>Poor rating</translation>
         </message>
@@ -554,6 +562,14 @@
         <message>
             <source>What happened (required for “other”)</source>
             <translation>What happened (required for “other”)</translation>
+        </message>
+        <message>
+            <source>Choose a cause…</source>
+            <translation>Choose a cause…</translation>
+        </message>
+        <message>
+            <source>Accept the type change: count against the new type's target</source>
+            <translation>Accept the type change: count against the new type's target</translation>
         </message>
         <message>
             <source>Record cause</source>
@@ -616,6 +632,10 @@
             <translation>Overtime</translation>
         </message>
         <message>
+            <source>Type changed after target</source>
+            <translation>Type changed after target</translation>
+        </message>
+        <message>
             <source>Staff's reason</source>
             <translation>Staff's reason</translation>
         </message>
@@ -626,6 +646,14 @@
         <message>
             <source>Rating</source>
             <translation>Rating</translation>
+        </message>
+        <message>
+            <source>This is your own case: another manager decides it.</source>
+            <translation>This is your own case: another manager decides it.</translation>
+        </message>
+        <message>
+            <source>Choose a cause first.</source>
+            <translation>Choose a cause first.</translation>
         </message>
         <message>
             <source>Cause recorded</source>

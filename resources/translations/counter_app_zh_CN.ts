@@ -331,6 +331,10 @@
         <translation>待复核</translation>
     </message>
     <message>
+        <source>DEMO DATA</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
         <source>KPIs and charts</source>
         <translation>指标与图表</translation>
     </message>
@@ -460,7 +464,7 @@
     <name>ReviewQueue</name>
     <message>
         <source>When</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review</extracomment>
         <translation>时间</translation>
     </message>
     <message>
@@ -512,6 +516,10 @@
         <translation>状态</translation>
     </message>
     <message>
+        <source>type changed after target</source>
+        <translation>超时后更改类型</translation>
+    </message>
+    <message>
         <source>Poor rating</source>
         <translation>差评</translation>
     </message>
@@ -554,6 +562,14 @@
     <message>
         <source>What happened (required for “other”)</source>
         <translation>情况说明（选择“其他”时必填）</translation>
+    </message>
+    <message>
+        <source>Choose a cause…</source>
+        <translation>请选择原因…</translation>
+    </message>
+    <message>
+        <source>Accept the type change: count against the new type&apos;s target</source>
+        <translation>接受类型更改：按新类型的时限计算</translation>
     </message>
     <message>
         <source>Record cause</source>
@@ -616,6 +632,10 @@
         <translation>超时</translation>
     </message>
     <message>
+        <source>Type changed after target</source>
+        <translation>超时后更改了业务类型</translation>
+    </message>
+    <message>
         <source>Staff&apos;s reason</source>
         <translation>员工所填原因</translation>
     </message>
@@ -626,6 +646,14 @@
     <message>
         <source>Rating</source>
         <translation>评价</translation>
+    </message>
+    <message>
+        <source>This is your own case: another manager decides it.</source>
+        <translation>这是您本人的案例：须由其他值班经理处理。</translation>
+    </message>
+    <message>
+        <source>Choose a cause first.</source>
+        <translation>请先选择原因。</translation>
     </message>
     <message>
         <source>Cause recorded</source>

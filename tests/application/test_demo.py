@@ -187,6 +187,8 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
             assert p["txn"] in poor and p["cause"] in reason_codes(reviews.FOLLOW_UP_CAUSES)
         elif kind == "star_confirmed":
             assert p["month"] < e["at"][:7] and p["staff"] in {"1001", "1002", "1003"}
+        elif kind == "log_opened":
+            assert e["seq"] == 1 and p["demo"] is True  # the demo marker, first and only once
         else:
             pytest.fail(f"unexpected kind {kind}")
     assert signed_in is None and running is None
@@ -202,17 +204,37 @@ def test_same_seed_same_history(demo_config: Config) -> None:
     assert history(3)[0][0].startswith("2026-01-05T08:5")
 
 
-def test_appends_after_existing_events(demo_config: Config, data_dir: Path) -> None:
+def test_refuses_a_folder_the_app_has_recorded_in(demo_config: Config, data_dir: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Back-dated history never goes in front of or among real records."""
     service = AppCounter(demo_config, data_dir)
     service.sign_in("1001", "1234")
     service.sign_out()
     before = service.last_seq()
+    assert not service.is_demo
     service.close()
-    result = write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
-    assert result.transactions > 100
+    with pytest.raises(ValueError, match="already holds 3 recorded events"):
+        write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
+    assert cli.main(["demo-data", "--days", "1", "--data-dir", str(data_dir)]) == 2
+    assert "empty data folder" in capsys.readouterr().err
     rows = _rows(data_dir, "SELECT seq, kind FROM events ORDER BY seq")
-    assert [r["kind"] for r in rows[:2]] == ["log_opened", "signed_in"]
-    assert rows[before]["seq"] == before + 1
+    assert len(rows) == before  # nothing written
+
+
+def test_a_demo_log_starts_with_the_marker_and_says_so(demo_config: Config,
+                                                        data_dir: Path) -> None:
+    write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
+    first = _rows(data_dir, "SELECT seq, kind, payload FROM events ORDER BY seq LIMIT 2")
+    assert first[0]["kind"] == "log_opened" and json.loads(first[0]["payload"])["demo"] is True
+    assert first[0]["seq"] == 1
+    service = AppCounter(demo_config, data_dir)  # the app opens it as usual, and knows
+    try:
+        assert service.is_demo
+        assert service.manager("9001").data.is_demo
+    finally:
+        service.close()
+    with pytest.raises(ValueError, match="empty data folder"):  # and no second helping
+        write_demo_history(demo_config, data_dir, 1, seed=2, end=dt.date(2026, 2, 2))
     db = connect(paths.database_path(data_dir), readonly=True)
     assert verify(db).ok
     db.conn.close()

@@ -238,8 +238,9 @@ def test_export_transactions_csv(capsys: pytest.CaptureFixture[str], served: Pat
     assert (fast["type"], fast["duration_s"], fast["target_s"], fast["overtime_s"]) == (
         "payment", "95.3", "180.0", "0.0")
     assert (fast["rating"], fast["rating_reason"]) == ("5", "")
+    # 200.04 s against 180 s: overtime 20.04 s, rounded up to 0.1 s (never down, to 0.0)
     assert (slow["duration_s"], slow["overtime_s"], slow["rating"], slow["rating_reason"]) == (
-        "200.0", "20.0", "1", "slow")
+        "200.0", "20.1", "1", "slow")
     assert slow["overtime_reason"] == "complex"
     assert (untimed["type"], untimed["target_s"], untimed["duration_s"]) == ("enquiry", "", "42.0")
     assert untimed["rating"] == ""

@@ -240,7 +240,8 @@ def test_type_change_while_running_records_and_retargets(
     assert reading is not None and reading.is_overtime
     serving.select_type("sim")
     assert recorder.drafts[-1] == Draft(
-        "type_changed", {"txn": "t1", "type": "sim", "target_s": 300.0}
+        "type_changed", {"txn": "t1", "type": "sim", "target_s": 300.0, "elapsed_s": 200.0,
+                         "after_target": True, "passed_target_s": 180.0}
     )
     reading = serving.reading()
     assert reading is not None and reading.elapsed_s == 200 and not reading.is_overtime
@@ -248,7 +249,9 @@ def test_type_change_while_running_records_and_retargets(
     assert recorder.kinds.count("type_changed") == 1
     serving.next_type()  # sim → enquiry (untimed)
     assert serving.running is not None and serving.running.type.code == "enquiry"
-    assert recorder.drafts[-1].payload == {"txn": "t1", "type": "enquiry", "target_s": None}
+    assert recorder.drafts[-1].payload == {"txn": "t1", "type": "enquiry", "target_s": None,
+                                           "elapsed_s": 200.0, "after_target": True,
+                                           "passed_target_s": 180.0}
     clock.advance(1000)
     final = serving.complete()
     assert final.target_s is None and not final.is_overtime
@@ -275,7 +278,7 @@ def test_sign_out_records_and_closes(machine: CounterMachine, recorder: Recorder
     machine.sign_out()
     assert machine.phase is Phase.SIGNED_OUT
     assert machine.customer_view() is CustomerView.CLOSED
-    assert recorder.drafts[-1] == Draft("signed_out", {"staff": "1001"})
+    assert recorder.drafts[-1] == Draft("signed_out", {"staff": "1001", "session_s": 0.0})
     machine.sign_in(MANAGER)  # someone else may now sign in
     assert machine.staff == MANAGER
 
@@ -438,7 +441,8 @@ def test_sign_out_during_pending_rating_closes_it(
     completed(machine, clock)
     machine.sign_out()
     assert recorder.batches[-1] == [
-        Draft("rating_timed_out", {"txn": "t1"}), Draft("signed_out", {"staff": "1001"}),
+        Draft("rating_timed_out", {"txn": "t1"}),
+        Draft("signed_out", {"staff": "1001", "session_s": 60.0}),
     ]
     assert machine.rate(5) is False
     assert machine.customer_view() is CustomerView.CLOSED

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from counter_app.storage.db import open_counter_db
 from counter_app.storage.events import (
+    ClockBehind,
     EventStore,
     InvalidEvent,
     app_version,
@@ -418,9 +419,10 @@ def test_any_actions_on_real_storage_verify(tmp_path_factory: pytest.TempPathFac
 def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
     db: sqlite_utils.Database,
 ) -> None:
-    """An NTP step of an hour backwards between Start and Done: the UTC times show the jump,
-    the stored duration does not."""
-    walls = iter(["2026-11-25T10:00:00.000Z", "2026-11-25T09:01:35.000Z"])
+    """An NTP step of four minutes backwards between Start and Done: the UTC times show the
+    jump, the stored duration does not (a step of more than five minutes back is refused:
+    see test_an_event_far_behind_the_chain_head_is_refused)."""
+    walls = iter(["2026-11-25T10:00:00.000Z", "2026-11-25T09:57:35.000Z"])
     store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
     clock = FakeClock()
     machine = CounterMachine(TYPES, store.append, clock=clock)
@@ -430,9 +432,23 @@ def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
     machine.complete()
     (row,) = table_rows(db).values()
     assert row["started_at"] == "2026-11-25T10:00:00.000Z"
-    assert row["ended_at"] == "2026-11-25T09:01:35.000Z"
+    assert row["ended_at"] == "2026-11-25T09:57:35.000Z"
     assert row["duration_s"] == 95.0
     assert verify(db).ok
+
+
+def test_an_event_far_behind_the_chain_head_is_refused(db: sqlite_utils.Database) -> None:
+    """Outside demo data (append_timed), no event is slipped in behind the history."""
+    walls = iter(["2026-11-25T10:00:00.000Z", "2026-11-25T09:54:59.999Z",
+                  "2026-11-25T09:55:00.000Z"])
+    store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
+    store.append([Draft("signed_in", {"staff": "1001"})])
+    with pytest.raises(ClockBehind, match="5 minutes behind the last record") as refused:
+        store.append([Draft("signed_out", {"staff": "1001"})])
+    assert isinstance(refused.value, sqlite3.Error)  # the app says NOT SAVED, as for a full disk
+    assert store.last_seq() == 1
+    store.append([Draft("signed_out", {"staff": "1001"})])  # exactly five minutes back: kept
+    assert store.last_seq() == 2 and verify(db).ok
 
 
 JSON_VALUES = st.recursive(

@@ -95,8 +95,8 @@ def test_sessions_are_staff_sign_ins_from_a_day_before(db: sqlite_utils.Database
     start, end = "2026-03-10T00:00:00.000Z", "2026-03-11T00:00:00.000Z"
     got = queries.sessions(db, start, end)
     # the evening before counts from `start` on; the manager's sign-in is not staff time
-    assert got == [("2026-03-09T20:00:00.000Z", "signed_in", "1001"),
-                   ("2026-03-10T02:00:00.000Z", "signed_out", "1001")]
+    assert got == [("2026-03-09T20:00:00.000Z", "signed_in", "1001", None),
+                   ("2026-03-10T02:00:00.000Z", "signed_out", "1001", None)]
     from counter_core import figures
 
     assert figures.signed_in_seconds(got, start, end) == {"1001": 2 * 3600.0}

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from counter_core import periods
+from counter_core.figures import is_overtime, overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
@@ -43,16 +44,21 @@ def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
 class QueueRow:
     """One case in the queue, with what filters and sorting need computed once."""
 
-    __slots__ = ("data", "day", "follow_up_done", "is_overtime", "is_poor", "local", "review_done")
+    __slots__ = ("data", "day", "follow_up_done", "is_overtime", "is_poor", "local", "review_done",
+                 "type_changed_after_target")
 
     def __init__(self, data: dict[str, Any], tz: dt.tzinfo) -> None:
         self.data = data
         self.local = periods.parse_utc(data["started_at"]).astimezone(tz)  # the hall's time
         self.day = self.local.date()
-        self.is_overtime = (data.get("overtime_s") or 0) > 0
+        # the one overtime predicate (counter_core.figures), as the queries, KPIs and exports
+        self.is_overtime = data.get("status", "completed") == "completed" and is_overtime(data)
         self.is_poor = data.get("rating") in POOR_RATINGS
         self.review_done = bool(data.get("cause"))
         self.follow_up_done = bool(data.get("follow_up_cause"))
+        #: the type was changed (F3) after the target had passed: it still counts as overtime
+        #: against the target passed, unless a manager accepts the change in the review
+        self.type_changed_after_target = bool(data.get("type_changed_after_target"))
 
     @property
     def txn(self) -> str:
@@ -189,7 +195,7 @@ class ReviewQueueModel(QAbstractTableModel):
         if column == "actual":
             return format_mmss(d["duration_s"] or 0)
         if column == "overtime":
-            return "+" + format_mmss(d["overtime_s"]) if row.is_overtime else ""
+            return "+" + format_mmss(overtime_seconds(d)) if row.is_overtime else ""
         if column == "staff_reason":
             return label(OVERTIME_REASONS, d.get("overtime_reason"), self.language)
         if column == "rating":
@@ -199,6 +205,8 @@ class ReviewQueueModel(QAbstractTableModel):
             return f"{d['rating']} {zh if self.language.startswith('zh') else en}"
         if column == "issue":
             parts = ([translate("ReviewQueue", "Overtime")] if row.is_overtime else []) + (
+                [translate("ReviewQueue", "type changed after target")]
+                if row.is_overtime and row.type_changed_after_target else []) + (
                 [translate("ReviewQueue", "Poor rating")] if row.is_poor else [])
             return " + ".join(parts)
         if column == "cause":

@@ -32,6 +32,7 @@ from counter_app.ui.manager.review_model import (
     label,
 )
 from counter_core import events
+from counter_core.figures import overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
@@ -100,21 +101,28 @@ class ReviewTab(QWidget):
         self.message = named(QLabel(wordWrap=True), "reviewMessage")
 
     def _init_overtime_form(self) -> None:
+        # nothing preselected: the first entry is "choose", so no cause is recorded unchosen
         self.cause = named(QComboBox(), "overtimeCause")
+        self.cause.addItem(self.tr("Choose a cause…"), None)
         for choice in OVERTIME_CAUSES:
             self.cause.addItem(self.ctx.choice(choice), choice.code)
         self.note = named(QLineEdit(maxLength=events.MAX_NOTE), "overtimeNote")
         self.note.setPlaceholderText(self.tr("What happened (required for “other”)"))
+        self.accept_change = named(
+            QCheckBox(self.tr("Accept the type change: count against the new type's target")),
+            "acceptTypeChange")
         self.record_button = named(QPushButton(self.tr("Record cause")), "recordCause")
         self.overtime_box = QGroupBox(self.tr("Overtime review"))
         form = QFormLayout(self.overtime_box)
         form.addRow(self.tr("Cause"), self.cause)
         form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.accept_change)
         form.addRow(self.record_button)
 
     def _init_follow_up_form(self) -> None:
         self.called_back = named(QCheckBox(self.tr("Customer called back")), "calledBack")
         self.follow_cause = named(QComboBox(), "followUpCause")
+        self.follow_cause.addItem(self.tr("Choose a cause…"), None)
         for choice in FOLLOW_UP_CAUSES:
             self.follow_cause.addItem(self.ctx.choice(choice), choice.code)
         self.resolved = named(QCheckBox(self.tr("Resolved")), "resolved")
@@ -160,6 +168,8 @@ class ReviewTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.record_button.clicked.connect(self.record_cause)
         self.follow_button.clicked.connect(self.record_follow_up)
+        self.cause.currentIndexChanged.connect(self._update_buttons)
+        self.follow_cause.currentIndexChanged.connect(self._update_buttons)
         self.kind.currentIndexChanged.connect(self._apply_proxy)
         self.unreviewed.toggled.connect(self._apply_proxy)
 
@@ -213,12 +223,24 @@ class ReviewTab(QWidget):
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         self._show_case(self.current_row())
 
+    def own_case(self, row: QueueRow | None) -> bool:
+        """A case of the signed-in manager's own service: shown, never decided by them."""
+        return bool(row and str(row.data.get("staff")) == self.ctx.manager)
+
+    def _update_buttons(self) -> None:
+        """Recording is possible only once a cause is chosen (nothing is preselected)."""
+        self.record_button.setEnabled(self.cause.currentData() is not None)
+        self.follow_button.setEnabled(self.follow_cause.currentData() is not None)
+
     def _show_case(self, row: QueueRow | None) -> None:
         self.message.clear()
-        self.overtime_box.setEnabled(bool(row and row.is_overtime))
-        self.follow_box.setEnabled(bool(row and row.is_poor))
+        self.message.setStyleSheet("")
+        own = self.own_case(row)
+        self.overtime_box.setEnabled(bool(row and row.is_overtime) and not own)
+        self.follow_box.setEnabled(bool(row and row.is_poor) and not own)
         if row is None:
             self.detail.setText(self.tr("Select a case in the table to review it."))
+            self._update_buttons()
             return
         d = row.data
         lines = [
@@ -230,7 +252,9 @@ class ReviewTab(QWidget):
             + (f" / {format_mmss(d['target_s'])}" if d.get("target_s") else ""),
         ]
         if row.is_overtime:
-            lines.append(self.tr("Overtime") + f": +{format_mmss(d['overtime_s'])}")
+            lines.append(self.tr("Overtime") + f": +{format_mmss(overtime_seconds(d))}")
+            if row.type_changed_after_target:
+                lines.append(self.tr("Type changed after target"))
             reason = label(OVERTIME_REASONS, d.get("overtime_reason"), self.ctx.language)
             lines.append(self.tr("Staff's reason") + ": " + (reason or self.tr("none given")))
         if d.get("rating") is not None:
@@ -240,18 +264,23 @@ class ReviewTab(QWidget):
                 text += " — " + label(POOR_RATING_REASONS, d["rating_reason"], self.ctx.language)
             lines.append(text)
         self.detail.setText("\n".join(lines))
-        self._set_combo(self.cause, d.get("cause") or "staff_skill")
+        # a recorded decision is shown as recorded; an undecided case starts on "choose"
+        self._set_combo(self.cause, d.get("cause"))
         self.note.setText(d.get("note") or "")
+        self.accept_change.setChecked(False)
+        self.accept_change.setVisible(row.type_changed_after_target)
         self.called_back.setChecked(bool(d.get("called_back")))
         self.resolved.setChecked(bool(d.get("resolved")))
-        self._set_combo(self.follow_cause, d.get("follow_up_cause") or
-                        {"slow": "slow", "attitude": "attitude", "unsolved": "unsolved",
-                         "process": "policy"}.get(d.get("rating_reason") or "", "other"))
+        self._set_combo(self.follow_cause, d.get("follow_up_cause"))
         self.follow_note.setText(d.get("follow_up_note") or "")
+        self._update_buttons()
+        if own:
+            self.message.setStyleSheet("color: #bf360c;")
+            self.message.setText(self.tr("This is your own case: another manager decides it."))
 
     @staticmethod
-    def _set_combo(combo: QComboBox, code: str) -> None:
-        index = combo.findData(code)
+    def _set_combo(combo: QComboBox, code: str | None) -> None:
+        index = combo.findData(code) if code else -1
         combo.setCurrentIndex(max(0, index))
 
     # ---- recording -----------------------------------------------------------------------
@@ -261,14 +290,27 @@ class ReviewTab(QWidget):
         row = self.current_row()
         if row is None or not row.is_overtime:
             return False
+        if self.own_case(row):
+            self._error(self.tr("This is your own case: another manager decides it."))
+            return False
+        if self.cause.currentData() is None:
+            self._error(self.tr("Choose a cause first."))
+            return False
         cause, note = str(self.cause.currentData()), self.note.text()
-        return self._record(row.txn, lambda: self.ctx.desk.review_overtime(row.txn, cause, note),
-                            self.tr("Cause recorded"))
+        accept = row.type_changed_after_target and self.accept_change.isChecked()
+        return self._record(row.txn, lambda: self.ctx.desk.review_overtime(
+            row.txn, cause, note, accept_type_change=accept), self.tr("Cause recorded"))
 
     def record_follow_up(self) -> bool:
         """Record the follow-up of the selected poor rating (`rating_followed_up`)."""
         row = self.current_row()
         if row is None or not row.is_poor:
+            return False
+        if self.own_case(row):
+            self._error(self.tr("This is your own case: another manager decides it."))
+            return False
+        if self.follow_cause.currentData() is None:
+            self._error(self.tr("Choose a cause first."))
             return False
         called_back, resolved = self.called_back.isChecked(), self.resolved.isChecked()
         cause, note = str(self.follow_cause.currentData()), self.follow_note.text()

@@ -106,6 +106,10 @@ class ManagerView(QWidget):
                                   .replace("%1", config.hall_name)
                                   .replace("%2", config.counter_id)), "managerTitle")
         self.to_review = named(QLabel(), "toReview")
+        # records written by `counter-app demo-data` are never mistaken for real ones
+        self.demo_label = named(QLabel(self.tr("DEMO DATA")), "demoData")
+        self.demo_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.demo_label.setVisible(self.ctx.data.is_demo)
         self.refresh_button = named(QPushButton(self.tr("Refresh")), "refresh")
 
     def _init_filters(self) -> None:
@@ -152,6 +156,7 @@ class ManagerView(QWidget):
     def _init_layout(self) -> None:
         header = QHBoxLayout()
         header.addWidget(self.title)
+        header.addWidget(self.demo_label)
         header.addStretch(1)
         header.addWidget(self.to_review)
         header.addWidget(self.refresh_button)
