@@ -72,8 +72,13 @@ class CounterApp:
         self.controller = CounterController(service)
         self.staff_window = StaffWindow(self.controller)
         self.customer_screen = CustomerScreen(self.controller)
-        self.keypad, keypad_problem = (keypad, None) if keypad is not None else open_keypad(
-            service.config.rating_inputs, self.customer_screen)
+        keypad_problem = None
+        if keypad is not None:  # given (tests): start it as open_keypad starts its own
+            keypad.start()
+        else:
+            keypad, keypad_problem = open_keypad(service.config.rating_inputs,
+                                                 self.customer_screen)
+        self.keypad = keypad
         if self.keypad is not None:
             # a keypad digit rates whatever window has the keyboard focus
             self.keypad.digit.connect(self.customer_screen.press_digit)

@@ -67,6 +67,7 @@ QWidget#customer { background: #0d3b66; }
 QLabel { color: white; }
 QLabel#promise { color: #ffd166; }
 QPushButton { color: white; border: none; border-radius: 16px; }
+QPushButton#reason { background: #ffffff; }
 QPushButton#reason QLabel { color: #0d3b66; }
 """
 
