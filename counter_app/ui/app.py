@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     QSize,
+    Qt,
     QTimer,
     QTranslator,
 )
@@ -37,6 +38,7 @@ from counter_core.transaction import CustomerView
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
+PLACEMENT_CHECK_MS = 500
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -113,9 +115,23 @@ class CounterApp:
         banner.setVisible(True)
 
     def show(self) -> None:
-        self.staff_window.show()
-        place_customer_screen(self.customer_screen, self.service.config.customer_screen,
-                              self.staff_window)
+        staff = self.staff_window
+        if not staff.testAttribute(Qt.WidgetAttribute.WA_Moved):
+            # a position of our own, so the window manager does not centre the staff window
+            # after the customer window was placed beside where it was going to be
+            screen = staff.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                staff.move(screen.availableGeometry().topLeft())
+        staff.show()
+        place_customer_screen(self.customer_screen, self.service.config.customer_screen, staff)
+        # once the window manager has framed both windows, make sure they do not overlap
+        QTimer.singleShot(PLACEMENT_CHECK_MS, self._check_placement)
+
+    def _check_placement(self) -> None:
+        customer, staff = self.customer_screen, self.staff_window
+        if (customer.isVisible() and not customer.isFullScreen() and staff.isVisible()
+                and customer.frameGeometry().intersects(staff.frameGeometry())):
+            place_customer_screen(customer, self.service.config.customer_screen, staff)
 
     def _on_changed(self) -> None:
         view = self.controller.customer_view
