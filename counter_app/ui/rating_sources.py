@@ -17,6 +17,7 @@ import ctypes
 import logging
 import sys
 import time
+from ctypes import wintypes  # plain structures, importable everywhere
 from typing import Any
 
 from PySide6.QtCore import (
@@ -224,8 +225,6 @@ class RawInputKeypad(KeypadSource, QAbstractNativeEventFilter):
     def start(self) -> None:
         if sys.platform != "win32":
             raise KeypadUnavailable("raw input keypads exist only on Windows")
-        from ctypes import wintypes
-
         user32 = ctypes.WinDLL("user32", use_last_error=True)
 
         class RAWINPUTDEVICELIST(ctypes.Structure):
@@ -235,6 +234,19 @@ class RawInputKeypad(KeypadSource, QAbstractNativeEventFilter):
             _fields_ = [("usUsagePage", wintypes.USHORT), ("usUsage", wintypes.USHORT),
                         ("dwFlags", wintypes.DWORD), ("hwndTarget", wintypes.HWND)]
 
+        # explicit argument types: a handle or LPARAM on 64-bit Windows does not fit a C int
+        puint = ctypes.POINTER(wintypes.UINT)
+        user32.GetRawInputDeviceList.argtypes = [ctypes.c_void_p, puint, wintypes.UINT]
+        user32.GetRawInputDeviceList.restype = wintypes.UINT
+        user32.GetRawInputDeviceInfoW.argtypes = [wintypes.HANDLE, wintypes.UINT,
+                                                  ctypes.c_void_p, puint]
+        user32.GetRawInputDeviceInfoW.restype = wintypes.UINT
+        user32.RegisterRawInputDevices.argtypes = [ctypes.c_void_p, wintypes.UINT,
+                                                   wintypes.UINT]
+        user32.RegisterRawInputDevices.restype = wintypes.BOOL
+        user32.GetRawInputData.argtypes = [wintypes.HANDLE, wintypes.UINT, ctypes.c_void_p,
+                                           puint, wintypes.UINT]
+        user32.GetRawInputData.restype = wintypes.UINT
         count = wintypes.UINT(0)
         size = ctypes.sizeof(RAWINPUTDEVICELIST)
         user32.GetRawInputDeviceList(None, ctypes.byref(count), size)
@@ -279,8 +291,6 @@ class RawInputKeypad(KeypadSource, QAbstractNativeEventFilter):
     def nativeEventFilter(self, eventType: Any, message: Any) -> tuple[bool, int]:
         if bytes(eventType) != b"windows_generic_MSG" or not self._handles:
             return False, 0
-        from ctypes import wintypes
-
         msg = wintypes.MSG.from_address(int(message))
         if msg.message == _WM_INPUT:
             self._on_input(msg.lParam)
@@ -297,8 +307,6 @@ class RawInputKeypad(KeypadSource, QAbstractNativeEventFilter):
         return False, 0
 
     def _on_input(self, handle: int) -> None:
-        from ctypes import wintypes
-
         class RAWINPUTHEADER(ctypes.Structure):
             _fields_ = [("dwType", wintypes.DWORD), ("dwSize", wintypes.DWORD),
                         ("hDevice", wintypes.HANDLE), ("wParam", wintypes.WPARAM)]
