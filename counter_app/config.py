@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from counter_app import rating_input
 from counter_app.paths import resource_path
 from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
 from counter_core.transaction import TransactionType
@@ -19,6 +20,14 @@ _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 class ConfigError(Exception):
     """A configuration problem, naming the file, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class Promise:
+    """The promise a transaction type makes on the customer screen, in both languages."""
+
+    zh: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,10 @@ class Config:
     source: str = "<demo>"
     #: the hall's IANA time zone: every local day and month at the counter is counted in it
     time_zone: str = DEFAULT_TIME_ZONE
+    #: what may rate (`[counter] rating_input`, `keypad_device`)
+    rating_inputs: rating_input.RatingInputs = field(default_factory=rating_input.RatingInputs)
+    #: (type code, its promise) pairs; a type without one shows no promise line
+    promises: tuple[tuple[str, Promise], ...] = ()
 
     @property
     def is_demo(self) -> bool:
@@ -51,6 +64,12 @@ class Config:
 
     def type_named(self, code: str) -> TransactionType | None:
         return next((t for t in self.types if t.code == code), None)
+
+    def promise_for(self, kind: TransactionType | None) -> Promise | None:
+        """The configured promise of a timed type; None for an untimed one or none given."""
+        if kind is None or kind.target_s is None:
+            return None
+        return dict(self.promises).get(kind.code)
 
 
 # key → (type, required); a table of its own for each section keeps the errors uniform
@@ -63,16 +82,20 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "customer_screen": (int, False),
         "default_type": (str, False),
         "void_grace_s": ((int, float), False),
+        "rating_input": (list, False),
+        "keypad_device": (str, False),
     },
     "transaction_types": {
         "code": (str, True), "name_zh": (str, True), "name_en": (str, True),
         "target_s": ((int, float), False),
+        "promise_zh": (str, False), "promise_en": (str, False),
     },
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False)},
     "sync": {"window": (str, False)},
 }
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
-_EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number"}
+_EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number",
+             list: "a list"}
 
 
 def demo_config_path() -> Path:
@@ -83,7 +106,8 @@ def load(path: Path | None = None) -> Config:
     """Read `path`, or the embedded demo configuration when None."""
     source = path or demo_config_path()
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark, which TOML refuses
+        data = tomllib.loads(source.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{source}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -126,6 +150,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if not isinstance(raw_types, list) or not raw_types:
         raise fail("transaction_types", "expected at least one [[transaction_types]] table")
     types: list[TransactionType] = []
+    promises: dict[str, Promise] = {}
     for index, item in enumerate(raw_types):
         t = table(f"transaction_types[{index}]", item)
         target = t.get("target_s")
@@ -135,6 +160,17 @@ def parse(data: dict[str, Any], source: str) -> Config:
             raise fail(f"transaction_types[{index}].code", f"duplicate code {t['code']!r}")
         types.append(TransactionType(t["code"], t["name_zh"], t["name_en"],
                                      float(target) if target is not None else None))
+        zh, en = (t.get("promise_zh", "").strip(), t.get("promise_en", "").strip())
+        if bool(zh) != bool(en):
+            missing = "promise_en" if zh else "promise_zh"
+            raise fail(f"transaction_types[{index}].{missing}",
+                       "missing; the customer screen is bilingual: give promise_zh and "
+                       "promise_en together")
+        if zh and target is None:
+            raise fail(f"transaction_types[{index}].promise_zh",
+                       "an untimed type (no target_s) makes no promise")
+        if zh:
+            promises[t["code"]] = Promise(zh, en)
 
     language = counter.get("language", "zh_CN")
     if language not in LANGUAGES:
@@ -151,6 +187,15 @@ def parse(data: dict[str, Any], source: str) -> Config:
     screen = counter.get("customer_screen")
     if screen is not None and screen < 0:
         raise fail("counter.customer_screen", "expected a screen index of 0 or more")
+
+    try:
+        sources = rating_input.parse(counter.get("rating_input", list(rating_input.DEFAULT)))
+    except rating_input.RatingInputError as exc:
+        raise fail("counter.rating_input", str(exc)) from None
+    device = counter.get("keypad_device")
+    if device is not None and not device.strip():
+        raise fail("counter.keypad_device", "expected the keypad's device name, got ''")
+    inputs = rating_input.RatingInputs(sources, device.strip() if device else None)
 
     office = table("head_office", data.get("head_office"), required=False)
     url = office.get("url")
@@ -175,4 +220,5 @@ def parse(data: dict[str, Any], source: str) -> Config:
         default_type=default_type, void_grace_s=grace,
         head_office=HeadOffice(url, office.get("token"), office.get("token_file")),
         sync_window=sync_window, source=source, time_zone=time_zone,
+        rating_inputs=inputs, promises=tuple(promises.items()),
     )

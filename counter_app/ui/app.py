@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QMargins,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    QTranslator,
+)
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -17,6 +30,7 @@ from counter_app.config import Config
 from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import translations_dir
+from counter_app.ui.rating_sources import KeypadSource, open_keypad
 from counter_app.ui.staff_window import StaffWindow
 from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.sync_runner import SyncRunner
@@ -24,6 +38,7 @@ from counter_core.transaction import CustomerView
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
+PLACEMENT_CHECK_MS = 500
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -54,11 +69,22 @@ def install_translator(app: QApplication, language: str) -> list[QTranslator]:
 class CounterApp:
     """Both windows around one controller; keeps the customer screen where it belongs."""
 
-    def __init__(self, service: Counter) -> None:
+    def __init__(self, service: Counter, keypad: KeypadSource | None = None) -> None:
         self.service = service
         self.controller = CounterController(service)
         self.staff_window = StaffWindow(self.controller)
         self.customer_screen = CustomerScreen(self.controller)
+        keypad_problem = None
+        if keypad is not None:  # given (tests): start it as open_keypad starts its own
+            keypad.start()
+        else:
+            keypad, keypad_problem = open_keypad(service.config.rating_inputs,
+                                                 self.customer_screen)
+        self.keypad = keypad
+        if self.keypad is not None:
+            # a keypad digit rates whatever window has the keyboard focus
+            self.keypad.digit.connect(self.customer_screen.press_digit)
+            self.keypad.failed.connect(self._show_keypad_problem)
         self.sync_runner = SyncRunner(service, self.staff_window)
         self.staff_window.sync_runner = self.sync_runner
         self.sync_runner.start()
@@ -76,21 +102,42 @@ class CounterApp:
                 .replace("%1", str(interrupted)))
             self.staff_window.counter_page.banner.setVisible(interrupted > 0)
         self._update_served_today()
+        if keypad_problem is not None:
+            self._show_keypad_problem(keypad_problem)
+
+    def _show_keypad_problem(self, problem: str) -> None:
+        banner = self.staff_window.counter_page.banner
+        message = QCoreApplication.translate(
+            "StaffWindow", "The rating keypad is configured but cannot be used: %1. "
+            "Customers can still rate on the screen where allowed.").replace("%1", problem)
+        print(f"counter-app: {message}", file=sys.stderr)
+        banner.setText(f"{banner.text()}\n{message}" if banner.isVisible() else message)
+        banner.setVisible(True)
 
     def show(self) -> None:
-        self.staff_window.show()
-        place_customer_screen(self.customer_screen, self.service.config.customer_screen,
-                              self.staff_window)
+        staff = self.staff_window
+        if not staff.testAttribute(Qt.WidgetAttribute.WA_Moved):
+            # a position of our own, so the window manager does not centre the staff window
+            # after the customer window was placed beside where it was going to be
+            screen = staff.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                staff.move(screen.availableGeometry().topLeft())
+        staff.show()
+        place_customer_screen(self.customer_screen, self.service.config.customer_screen, staff)
+        # once the window manager has framed both windows, make sure they do not overlap
+        QTimer.singleShot(PLACEMENT_CHECK_MS, self._check_placement)
+
+    def _check_placement(self) -> None:
+        customer, staff = self.customer_screen, self.staff_window
+        if (customer.isVisible() and not customer.isFullScreen() and staff.isVisible()
+                and customer.frameGeometry().intersects(staff.frameGeometry())):
+            place_customer_screen(customer, self.service.config.customer_screen, staff)
 
     def _on_changed(self) -> None:
         view = self.controller.customer_view
         if view is not self._last_view:
-            # The rating keypad types into the focused window: give the customer screen the
-            # keyboard while it asks for a rating, and hand it back to the clerk afterwards.
-            if view in (CustomerView.RATING, CustomerView.REASON):
-                self.customer_screen.activateWindow()
-            elif self._last_view in (CustomerView.RATING, CustomerView.REASON):
-                self.staff_window.activateWindow()
+            # No focus juggling: the customer screen never takes the keyboard (a digit the clerk
+            # types must never become a rating); a rating keypad is read as its own device.
             if self._last_view is CustomerView.SERVICE:
                 self._update_served_today()
             self._last_view = view
@@ -104,26 +151,114 @@ class CounterApp:
         self.staff_window.counter_page.set_today(served)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where the customer window goes: a frame rectangle (a window) or a whole screen."""
+
+    screen: int
+    frame: QRect
+    full_screen: bool = False
+    #: where to move the staff window's frame first, when that makes room beside it
+    move_staff_to: QPoint | None = None
+
+
+def _bands(room: QRect, staff: QRect) -> list[QRect]:
+    """The free parts of `room` right of, left of, below and above the staff frame."""
+    staff = staff.intersected(room)
+    return [
+        QRect(QPoint(staff.right() + 1, room.top()), room.bottomRight()),
+        QRect(room.topLeft(), QPoint(staff.left() - 1, room.bottom())),
+        QRect(QPoint(room.left(), staff.bottom() + 1), room.bottomRight()),
+        QRect(room.topLeft(), QPoint(room.right(), staff.top() - 1)),
+    ]
+
+
+def _window_in(band: QRect, staff: QRect, wanted: QSize) -> QRect:
+    """A frame of the wanted size shrunk to `band`, against the staff window's edge."""
+    width, height = min(wanted.width(), band.width()), min(wanted.height(), band.height())
+    x = band.left() if band.left() > staff.left() else band.right() - width + 1
+    if band.top() > staff.top():
+        y = band.top()
+    elif band.bottom() < staff.top():
+        y = band.bottom() - height + 1
+    else:  # beside: level with the staff window's top when it fits
+        y = max(band.top(), min(staff.top(), band.bottom() - height + 1))
+    return QRect(x, y, width, height)
+
+
+def customer_placement(screens: list[QRect], staff_screen: int, staff_frame: QRect,
+                       index: int | None, wanted: QSize, minimum: QSize) -> Placement:
+    """Where the customer window goes; it is never over the staff window.
+
+    1. the configured screen (`counter.customer_screen`), when it is not the staff's: full
+       screen there;
+    2. beside the staff window (right, left, below, above) when the room there holds at least
+       the minimum size: the wanted size, shrunk to the room;
+    3. another screen: full screen there;
+    4. the staff window moved to its screen's top-left corner, and the customer window beside
+       it where that makes the room;
+    5. no room anywhere (one screen too small for both): the largest free part at the minimum
+       size — the only case in which the two windows overlap, logged as a warning.
+
+    Sizes are frame sizes (the window's frame included). `screens` are the screens' available
+    geometries."""
+    if index is not None and 0 <= index < len(screens) and index != staff_screen:
+        return Placement(index, screens[index], full_screen=True)
+    room = screens[staff_screen]
+
+    def fitting(staff: QRect) -> QRect | None:
+        fits = [b for b in _bands(room, staff) if b.width() >= minimum.width()
+                and b.height() >= minimum.height()]
+        roomy = [b for b in fits if b.width() >= wanted.width() and b.height() >= wanted.height()]
+        choices = roomy or sorted(fits, key=lambda b: -b.width() * b.height())
+        return _window_in(choices[0], staff, wanted) if choices else None
+
+    beside = fitting(staff_frame)
+    if beside is not None:
+        return Placement(staff_screen, beside)
+    others = [i for i in range(len(screens)) if i != staff_screen]
+    if others:
+        return Placement(others[0], screens[others[0]], full_screen=True)
+    corner = room.topLeft()
+    moved = fitting(staff_frame.translated(corner - staff_frame.topLeft()))
+    if moved is not None:
+        return Placement(staff_screen, moved, move_staff_to=corner)
+    largest = max(_bands(room, staff_frame), key=lambda b: max(0, b.width()) * max(0, b.height()))
+    frame = _window_in(largest, staff_frame, minimum)
+    frame.setSize(minimum)
+    log.warning("the screen (%sx%s) is too small for the staff window and the customer window "
+                "side by side: they overlap", room.width(), room.height())
+    return Placement(staff_screen, frame)
+
+
 def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWidget) -> None:
-    """Full screen on the configured monitor when it is a separate one; else a window."""
+    """Full screen on the configured monitor when it is a separate one; else a window that
+    is not over the staff window (`customer_placement`)."""
     screens = QGuiApplication.screens()
-    staff_screen = staff.screen()
-    if index is not None and 0 <= index < len(screens) and screens[index] is not staff_screen:
-        target = screens[index]
-        screen_widget.setScreen(target)
-        screen_widget.setGeometry(target.geometry())
-        screen_widget.showFullScreen()
-        return
     if index is not None and index >= len(screens):
         log.warning("customer_screen = %s, but only %s screen(s): using a window",
                     index, len(screens))
-    # One monitor: put the customer window beside the staff window when it fits.
-    room = staff.screen().availableGeometry()
+    staff_screen = screens.index(staff.screen()) if staff.screen() in screens else 0
     frame = staff.frameGeometry()
-    space = room.right() - frame.right()
-    if space >= 640:
-        screen_widget.resize(min(screen_widget.width(), space), screen_widget.height())
-        screen_widget.move(frame.right() + 1, frame.top())
+    inner = staff.geometry()
+    margins = QMargins(inner.left() - frame.left(), inner.top() - frame.top(),
+                       frame.right() - inner.right(), frame.bottom() - inner.bottom())
+    if margins.isNull():  # not decorated yet: assume a usual title bar and border
+        margins = QMargins(4, 30, 4, 4)
+        frame = inner.marginsAdded(margins)
+    extra = QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+    placement = customer_placement(
+        [s.availableGeometry() for s in screens], staff_screen, frame,
+        index, screen_widget.size() + extra, screen_widget.minimumSize() + extra)
+    target = screens[placement.screen]
+    screen_widget.setScreen(target)
+    if placement.full_screen:
+        screen_widget.setGeometry(target.geometry())
+        screen_widget.showFullScreen()
+        return
+    if placement.move_staff_to is not None:
+        staff.move(placement.move_staff_to)
+    screen_widget.setGeometry(placement.frame.marginsRemoved(margins))
     screen_widget.show()
 
 
@@ -158,6 +293,8 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
 
         QTimer.singleShot(300, check)
     code = app.exec()
+    if counter.keypad is not None:
+        counter.keypad.stop()  # release the grab: the keypad types again once the app is gone
     counter.sync_runner.shutdown()
     service.close()
     dispose_windows(counter)

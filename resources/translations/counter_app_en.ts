@@ -694,7 +694,12 @@
             <translation>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</translation>
         </message>
         <message>
+            <source>The rating keypad is configured but cannot be used: %1. Customers can still rate on the screen where allowed.</source>
+            <translation>The rating keypad is configured but cannot be used: %1. Customers can still rate on the screen where allowed.</translation>
+        </message>
+        <message>
             <source>THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be uploaded; a new database was started. Tell your duty manager and support.</source>
+            <extracomment>where to move the staff window's frame first, when that makes room beside it</extracomment>
             <translation>THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be uploaded; a new database was started. Tell your duty manager and support.</translation>
         </message>
         <message>

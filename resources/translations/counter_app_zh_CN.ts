@@ -694,7 +694,12 @@
         <translation>上次程序未正常关闭：%1 笔正在办理的业务已记为“中断”，并保留已知的办理时长。</translation>
     </message>
     <message>
+        <source>The rating keypad is configured but cannot be used: %1. Customers can still rate on the screen where allowed.</source>
+        <translation>已配置评价器，但无法使用：%1。客户仍可在允许的方式下在客户屏上评价。</translation>
+    </message>
+    <message>
         <source>THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be uploaded; a new database was started. Tell your duty manager and support.</source>
+        <extracomment>where to move the staff window&apos;s frame first, when that makes room beside it</extracomment>
         <translation>窗口数据库已损坏（%1）！已移至 %2，不会上传；已新建数据库。请立即告知值班经理和技术支持。</translation>
     </message>
     <message>

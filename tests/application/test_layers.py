@@ -23,6 +23,7 @@ LAZY_ALLOWED = {
     ("ui/manager/__init__.py", "counter_app.ui.manager.view"),  # the PDF needs no widgets
     ("ui/manager/summary_pdf.py", "PySide6.QtWidgets"),  # the command line's PDF only
     ("ui/start_refusal.py", "PySide6.QtWidgets"),  # Qt only once a refusal must be shown
+    ("ui/rating_sources.py", "evdev"),  # optional (the keypad extra), Linux only
 }
 
 

@@ -333,3 +333,86 @@ def test_unknown_time_zone_names_file_and_key(tmp_path: Path, zone: str) -> None
 def test_time_zone_must_be_a_string(tmp_path: Path) -> None:
     text = BASE.replace('name = "淮海路旗舰店"\n', 'name = "淮海路旗舰店"\ntime_zone = 8\n')
     assert "hall.time_zone: expected a string" in error_for(tmp_path, text)
+
+
+# ---- byte-order mark, rating inputs, promises ---------------------------------------------------
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a BOM; TOML alone would refuse the first line."""
+    path = tmp_path / "counter.toml"
+    path.write_bytes(BASE.encode("utf-8-sig"))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    config = load(path)
+    assert config.hall_id == "SH-0001" and config.hall_name == "淮海路旗舰店"
+
+
+def test_rating_input_defaults_to_touch_and_keypad(tmp_path: Path) -> None:
+    config = load(write(tmp_path, BASE))
+    assert config.rating_inputs.sources == ("touch", "keypad")
+    assert config.rating_inputs.keypad_device is None
+
+
+def test_the_demo_allows_every_rating_input_for_a_one_pc_demo() -> None:
+    assert load().rating_inputs.sources == ("touch", "keypad", "mouse", "keys")
+
+
+def test_rating_input_and_keypad_device_are_read(tmp_path: Path) -> None:
+    text = BASE.replace("void_grace_s = 10", 'void_grace_s = 10\nrating_input = ["keypad"]\n'
+                        'keypad_device = "USB Rating Keypad"')
+    inputs = load(write(tmp_path, text)).rating_inputs
+    assert (inputs.sources, inputs.keypad_device) == (("keypad",), "USB Rating Keypad")
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ('["touch", "keyboard"]', "counter.rating_input: unknown rating input 'keyboard'"),
+    ("[]", "counter.rating_input: expected at least one of"),
+    ('"touch"', "counter.rating_input: expected a list"),
+])
+def test_bad_rating_input(tmp_path: Path, value: str, says: str) -> None:
+    message = error_for(tmp_path, BASE.replace("void_grace_s = 10",
+                                               f"void_grace_s = 10\nrating_input = {value}"))
+    assert says in message
+
+
+def test_empty_keypad_device(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace("void_grace_s = 10",
+                                               'void_grace_s = 10\nkeypad_device = " "'))
+    assert "counter.keypad_device: expected the keypad's device name" in message
+
+
+def test_promises_per_type(tmp_path: Path) -> None:
+    text = BASE.replace("target_s = 180", 'target_s = 180\npromise_zh = "交费三分钟办结"\n'
+                        'promise_en = "Payments in 3 minutes"')
+    config = load(write(tmp_path, text))
+    payment, enquiry = config.types
+    promise = config.promise_for(payment)
+    assert promise is not None and (promise.zh, promise.en) == ("交费三分钟办结",
+                                                                "Payments in 3 minutes")
+    assert config.promise_for(enquiry) is None  # none configured, none made up
+
+
+def test_no_promise_unless_configured(tmp_path: Path) -> None:
+    config = load(write(tmp_path, BASE))
+    assert all(config.promise_for(t) is None for t in config.types)
+
+
+def test_a_promise_needs_both_languages(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace("target_s = 180",
+                                               'target_s = 180\npromise_zh = "三分钟办结"'))
+    assert "transaction_types[0].promise_en: missing" in message
+
+
+def test_an_untimed_type_makes_no_promise(tmp_path: Path) -> None:
+    text = BASE.replace('name_en = "Enquiry"', 'name_en = "Enquiry"\npromise_zh = "马上"\n'
+                        'promise_en = "At once"')
+    message = error_for(tmp_path, text)
+    assert "transaction_types[1].promise_zh: an untimed type" in message
+
+
+def test_the_demo_promises_per_timed_type() -> None:
+    config = load()
+    payment = config.type_named("payment")
+    promise = config.promise_for(payment)
+    assert promise is not None and promise.en == "Payments done in 3 minutes"
+    assert config.promise_for(config.type_named("enquiry")) is None
