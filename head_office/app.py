@@ -101,11 +101,7 @@ async def _on_invalid_request(_request: Request, exc: Exception) -> JSONResponse
     problems = "; ".join(
         f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
         for e in exc.errors()[:3])
-    period = any(tuple(e.get("loc", ()))[:1] == ("query",) and
-                 tuple(e.get("loc", ()))[1:2] in (("month",), ("day",), ("tz",))
-                 for e in exc.errors())
-    cls = errors.BadPeriod if period else errors.BadRequest
-    return error_response(cls(f"the request cannot be read: {problems}"))
+    return error_response(errors.BadRequest(f"the request cannot be read: {problems}"))
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:

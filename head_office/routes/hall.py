@@ -34,11 +34,11 @@ async def hall(
     store: StoreDep,
     settings: SettingsDep,
     month: Annotated[str | None, Query(
-        max_length=7, pattern=MONTH_PATTERN,
+        max_length=7, json_schema_extra={"pattern": MONTH_PATTERN},
         description=f"YYYY-MM, years {MIN_YEAR}-{MAX_YEAR} (default: this month in the "
                     "hall's time zone)")] = None,
     day: Annotated[str | None, Query(
-        max_length=10, pattern=DAY_PATTERN,
+        max_length=10, json_schema_extra={"pattern": DAY_PATTERN},
         description=f"YYYY-MM-DD instead of a month, years {MIN_YEAR}-{MAX_YEAR}")] = None,
     tz: Annotated[str | None, Query(
         max_length=MAX_ZONE_CHARS, json_schema_extra={"enum": ZONES},
