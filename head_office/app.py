@@ -87,6 +87,7 @@ def _error_docs() -> dict[int | str, dict[str, Any]]:
     for cls in errors.all_refusals():
         if cls is not Refusal:
             by_status.setdefault(status_of(cls), []).append(f"`{cls.code}`")
+    by_status[500] = ["`internal`"]
     return {status: {"model": ErrorOut, "description": ", ".join(codes)}
             for status, codes in sorted(by_status.items())}
 

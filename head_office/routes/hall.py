@@ -26,6 +26,7 @@ DAY_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MAX_ZONE_CHARS = 64
 #: the zones `tz` may name, as the OpenAPI schema lists them
 ZONES = sorted(name for name in zoneinfo.available_timezones() if len(name) <= MAX_ZONE_CHARS)
+_ZONE_SET = frozenset(ZONES)
 
 
 @router.get("/hall", response_model=HallOut)
@@ -38,7 +39,7 @@ async def hall(
         description=f"YYYY-MM, years {MIN_YEAR}-{MAX_YEAR} (default: this month in the "
                     "hall's time zone)")] = None,
     day: Annotated[str | None, Query(
-        max_length=10, json_schema_extra={"pattern": DAY_PATTERN},
+        max_length=10, json_schema_extra={"pattern": DAY_PATTERN, "format": "date"},
         description=f"YYYY-MM-DD instead of a month, years {MIN_YEAR}-{MAX_YEAR}")] = None,
     tz: Annotated[str | None, Query(
         max_length=MAX_ZONE_CHARS, json_schema_extra={"enum": ZONES},
@@ -46,14 +47,18 @@ async def hall(
 ) -> HallOut:
     """Hall-wide figures as of each counter's last sync, for the reader token's hall only
     (a counter's own token is refused: it reads its own status only)."""
-    zone_name = tz or settings.time_zone
+    zone_name = settings.time_zone if tz is None else tz
+    if tz is not None and tz not in _ZONE_SET:
+        raise BadPeriod(f"unknown time zone {tz[:MAX_ZONE_CHARS]!r}; expected an IANA name such "
+                        f"as {periods.DEFAULT_TIME_ZONE!r}")
     try:
         periods.zone(zone_name)
         if day is not None:
             period = reports.day_period(_day(day), zone_name)
         else:
-            period = reports.month_period(
-                _month(month or periods.today(zone_name).strftime("%Y-%m")), zone_name)
+            period = reports.month_period(_month(
+                periods.today(zone_name).strftime("%Y-%m") if month is None else month),
+                zone_name)
     except (ValueError, KeyError, OverflowError) as exc:
         raise BadPeriod(str(exc.args[0] if exc.args else exc)) from None
     view = await run_in_threadpool(_hall_view, store, me.hall, zone_name, period)

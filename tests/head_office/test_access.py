@@ -62,7 +62,7 @@ def test_a_counter_token_cannot_read_its_colleagues_figures(hq_sqlite: HqServer)
 def test_the_halls_reader_token_reads_its_hall_only_and_uploads_nothing(
     hq_sqlite: HqServer,
 ) -> None:
-    hall, tokens = new_hall(hq_sqlite)
+    hall, _tokens = new_hall(hq_sqlite)
     other, _ = new_hall(hq_sqlite)
     reader = enroll_reader(hq_sqlite.store, hall)
     view = get(hq_sqlite, "/api/v1/hall", reader, month="2026-11", tz="UTC")
