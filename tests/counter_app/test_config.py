@@ -333,3 +333,18 @@ def test_unknown_time_zone_names_file_and_key(tmp_path: Path, zone: str) -> None
 def test_time_zone_must_be_a_string(tmp_path: Path) -> None:
     text = BASE.replace('name = "淮海路旗舰店"\n', 'name = "淮海路旗舰店"\ntime_zone = 8\n')
     assert "hall.time_zone: expected a string" in error_for(tmp_path, text)
+
+
+def test_reader_token_and_reader_token_file_together(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace(
+        'token = "secret"',
+        'token = "secret"\nreader_token = "r"\nreader_token_file = "/etc/r"'))
+    assert ("head_office.reader_token_file: give either reader_token or reader_token_file"
+            in message)
+
+
+def test_the_halls_reader_token_is_read(tmp_path: Path) -> None:
+    config = load(write(tmp_path, BASE.replace(
+        'token = "secret"', 'token = "secret"\nreader_token_file = "reader.token"')))
+    assert config.head_office.reader_token_file == "reader.token"
+    assert config.head_office.reader_token is None

@@ -7,10 +7,16 @@ import json
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from counter_app.config import HeadOffice
+from counter_app.config import load as load_config
+from counter_app.sync.protocol import HeadOfficeClient, Refused, SyncError
 from counter_core.chain import Event
 from head_office.access import enroll_reader, revoke_reader
 from tests.helpers.hq import REPO, HqServer, chained, day_drafts
@@ -100,3 +106,29 @@ def test_the_command_line_issues_and_revokes_the_readers_token(hq_sqlite: HqServ
     one_shape(get(hq_sqlite, "/api/v1/hall", token), 403, "revoked")
     neither = cli("enroll")
     assert neither.returncode == 2 and "--counter" in neither.stderr
+
+
+def test_the_counters_client_reads_the_hall_with_the_reader_token_only(
+    hq_sqlite: HqServer, tmp_path: Path
+) -> None:
+    """The manager view's hall panel (HeadOfficeClient.hall): with `[head_office]
+    reader_token_file` it reads the hall; without, it says what is missing and asks nothing."""
+    hall, tokens = new_hall(hq_sqlite)
+    (tmp_path / "reader.token").write_text(enroll_reader(hq_sqlite.store, hall) + "\n")
+    (tmp_path / "hq.token").write_text(tokens["01"])
+    config = replace(load_config(None), source=str(tmp_path / "counter.toml"),
+                     head_office=HeadOffice(hq_sqlite.url, token_file="hq.token",
+                                            reader_token_file="reader.token"))
+    with HeadOfficeClient.from_config(config) as client:
+        held = hq_sqlite.store.counter(hall, "01")
+        assert held is not None and client.status().seq == held.hw_seq  # its own status
+        assert client.hall(month="2026-11", tz="UTC")["hall"] == hall
+    alone = replace(config, head_office=HeadOffice(hq_sqlite.url, token_file="hq.token"))
+    with HeadOfficeClient.from_config(alone) as client, \
+            pytest.raises(SyncError, match="reader_token_file"):
+        client.hall(month="2026-11")
+    # and the counter's own token, sent by hand, is refused by head office
+    with HeadOfficeClient(hq_sqlite.url, tokens["01"], reader_token=tokens["01"]) as client, \
+            pytest.raises(Refused) as refused:
+        client.hall(month="2026-11")
+    assert (refused.value.status, refused.value.code) == (403, "forbidden")
