@@ -10,8 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from head_office.access import enroll_reader
-from tests.helpers.hq import running_server
+from head_office.routes.hall import DAY_PATTERN, MONTH_PATTERN
+from head_office.routes.models import MAX_EVENTS, MAX_SEQ
+from tests.helpers.hq import HqServer, running_server
 
 HALL = "SH-0500"
 
@@ -53,3 +57,32 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
     assert "No issues found" in run.stdout, report
     assert "4 selected" in run.stdout and "Authentication failed" not in run.stdout, report
     assert took < 120, f"schemathesis took {took:.0f} s"
+
+
+def test_the_schema_carries_the_limits_and_the_one_error_shape(hq_sqlite: HqServer) -> None:
+    spec = httpx.get(f"{hq_sqlite.url}/openapi.json", timeout=30).json()
+    body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    events = body["properties"]["events"]
+    assert events["maxItems"] == MAX_EVENTS
+    event = events["items"]["properties"]
+    for name in ("hash", "prev_hash"):
+        assert event[name]["pattern"] == "^[0-9a-f]{64}$"
+    assert event["seq"]["type"] == "integer" and event["seq"]["minimum"] == 1
+    assert event["seq"]["exclusiveMaximum"] == MAX_SEQ
+    # one error shape, documented on every route; never FastAPI's {"detail": [...]}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    assert set(spec["components"]["schemas"]["ErrorOut"]["properties"]) == {
+        "detail", "code", "seq"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            statuses = {int(s) for s in operation["responses"] if s != "200"}
+            assert {400, 404, 405, 408, 413, 500} <= statuses, (method, path)
+            for status in statuses:
+                content = operation["responses"][str(status)]["content"]["application/json"]
+                assert content["schema"] == error, (method, path, status)
+    hall = {p["name"]: p["schema"]
+            for p in spec["paths"]["/api/v1/hall"]["get"]["parameters"]}
+    assert hall["month"]["pattern"] == MONTH_PATTERN and hall["day"]["pattern"] == DAY_PATTERN
+    assert "Asia/Shanghai" in hall["tz"]["enum"]
