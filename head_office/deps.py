@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_core.periods import DEFAULT_TIME_ZONE
 from head_office.access import Reader, authenticate_reader, find_reader
-from head_office.errors import Busy, Forbidden, UnknownCounter
+from head_office.errors import BadRequest, Busy, Forbidden, UnknownCounter
 from head_office.store import Counter, Store
 
 #: uploads processed at once; more are told to come back (429) rather than pile up
@@ -48,6 +48,16 @@ class UploadGate:
             yield
         finally:
             self.active -= 1
+
+
+def one_value_per_parameter(request: Request) -> None:
+    """BadRequest for a query parameter given more than once (`?month=a&month=b`): the API's
+    parameters are single values, and which one counts must not be a guess."""
+    names = [name for name, _value in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise BadRequest(f"the query gives {', '.join(n[:40] for n in repeated[:3])} more than "
+                         "once; give each parameter once")
 
 
 def get_store(request: Request) -> Store:
