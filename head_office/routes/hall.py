@@ -40,16 +40,16 @@ async def hall(
                     "hall's time zone)")] = None,
     day: Annotated[str | None, Query(
         max_length=10, json_schema_extra={"pattern": DAY_PATTERN, "format": "date"},
-        description=f"YYYY-MM-DD instead of a month (not with one), years "
-                    f"{MIN_YEAR}-{MAX_YEAR}")] = None,
+        description=f"YYYY-MM-DD instead of a month (given both, the day counts), "
+                    f"years {MIN_YEAR}-{MAX_YEAR}")] = None,
     tz: Annotated[str | None, Query(
         max_length=MAX_ZONE_CHARS, json_schema_extra={"enum": ZONES},
         description="IANA time zone (default: the server's `--time-zone`)")] = None,
 ) -> HallOut:
     """Hall-wide figures as of each counter's last sync, for the reader token's hall only
     (a counter's own token is refused: it reads its own status only)."""
-    if month is not None and day is not None:
-        raise BadPeriod("give month or day, not both")
+    if month is not None:
+        _month(month)  # checked even beside a day, which then counts
     zone_name = settings.time_zone if tz is None else tz
     if tz is not None and tz not in _ZONE_SET:
         raise BadPeriod(f"unknown time zone {tz[:MAX_ZONE_CHARS]!r}; expected an IANA name such "
