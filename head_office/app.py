@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_RETRY_AFTER_S = 30
 
-#: every refusal's HTTP status; 4xx must not be retried, 429 and 503 may, after Retry-After
+#: every refusal's HTTP status; 4xx must not be retried, 408, 429 and 503 may (after
+#: Retry-After)
 STATUS: dict[type[Refusal], int] = {
     Refusal: 400,
     errors.BadRequest: 400,
@@ -147,8 +148,12 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
             "`Authorization: Bearer <token>` from `counter-hq enroll`, ask `GET /api/v1/status` "
             "where head office stands, and upload the events after it with `POST /api/v1/events` "
             f"(at most {MAX_EVENTS} events or {MAX_BODY_BYTES} bytes; `Content-Encoding: gzip` "
-            "allowed). Uploads are idempotent; 4xx answers must not be retried, 429 and 5xx "
-            "may be, after `Retry-After`. Every error answer is "
+            "allowed). Uploads are idempotent; 4xx answers must not be retried, but 408, 429 "
+            "and 5xx may be, after `Retry-After`. A batch the schema accepts may still be "
+            "refused for what the schema cannot say: 400 `unordered_batch`, 403 `foreign_event`, "
+            "422 `broken_chain`. The hall's figures (`GET /api/v1/hall`) are read with the "
+            "hall's reader token (`counter-hq enroll --reader`); a counter's token reads its own "
+            "status only. Every error answer is "
             '`{"detail": "<sentence>", "code": "<code>", "seq": <first bad seq or null>}`.'
         ),
     )

@@ -190,7 +190,7 @@ class HeadOfficeClient:
         except httpx.RequestError as exc:
             raise Unavailable(f"head office unreachable: {type(exc).__name__}: {exc}") from None
         status = response.status_code
-        if status == 429 or status >= 500:
+        if status in (408, 429) or status >= 500:  # 408: the body stalled on the way
             raise Unavailable(f"head office busy or failing ({status}): {_detail(response)}",
                               retry_after_seconds(response.headers.get("retry-after")))
         if status >= 300:

@@ -99,3 +99,17 @@ def test_a_body_that_keeps_coming_is_not_cut_off(tmp_path: Path) -> None:
                 sock.sendall(piece)
             raw = answer_of(sock)
         assert raw.startswith(b"HTTP/1.1 200"), raw[:300]
+
+
+def test_the_counter_retries_a_body_timeout_like_a_busy_server() -> None:
+    """408 is the network's fault, not the batch's: the counter's client tries again later
+    (Unavailable), it does not wait for the next night (Refused)."""
+    from counter_app.sync.protocol import HeadOfficeClient, Refused, Unavailable
+
+    answer = {"detail": "the request body made no progress for 5 s; send it again",
+              "code": "body_timeout", "seq": None}
+    transport = httpx.MockTransport(lambda _request: httpx.Response(408, json=answer))
+    with HeadOfficeClient("http://hq.test", "t", transport=transport) as client, \
+            pytest.raises(Unavailable) as raised:
+        client.status()
+    assert not isinstance(raised.value, Refused) and "no progress" in str(raised.value)
