@@ -35,6 +35,10 @@ class HeadOffice:
     url: str | None = None
     token: str | None = None
     token_file: str | None = None
+    #: the hall's read-only token for the manager view's hall figures (`counter-hq enroll
+    #: --reader`); only the manager's PC holds it, a counter's own token reads its own status
+    reader_token: str | None = None
+    reader_token_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "target_s": ((int, float), False),
         "promise_zh": (str, False), "promise_en": (str, False),
     },
-    "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False)},
+    "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
+                    "reader_token": (str, False), "reader_token_file": (str, False)},
     "sync": {"window": (str, False)},
 }
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
@@ -203,6 +208,9 @@ def parse(data: dict[str, Any], source: str) -> Config:
         raise fail("head_office.url", f"expected an http:// or https:// URL, got {url!r}")
     if office.get("token") and office.get("token_file"):
         raise fail("head_office.token_file", "give either token or token_file, not both")
+    if office.get("reader_token") and office.get("reader_token_file"):
+        raise fail("head_office.reader_token_file",
+                   "give either reader_token or reader_token_file, not both")
     sync = table("sync", data.get("sync"), required=False)
     sync_window = sync.get("window", "01:00-05:00")
     if not _WINDOW.match(sync_window):
@@ -218,7 +226,8 @@ def parse(data: dict[str, Any], source: str) -> Config:
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,
-        head_office=HeadOffice(url, office.get("token"), office.get("token_file")),
+        head_office=HeadOffice(url, office.get("token"), office.get("token_file"),
+                               office.get("reader_token"), office.get("reader_token_file")),
         sync_window=sync_window, source=source, time_zone=time_zone,
         rating_inputs=inputs, promises=tuple(promises.items()),
     )

@@ -15,6 +15,7 @@ from counter_core import periods
 from head_office import errors
 from head_office.deps import BUSY_RETRY_AFTER_S, MAX_CONCURRENT_UPLOADS, Settings, UploadGate
 from head_office.errors import Refusal
+from head_office.middleware import BODY_TIMEOUT_S, BodyTimeoutMiddleware
 from head_office.routes import api_router
 from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
 from head_office.store import Store
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_RETRY_AFTER_S = 30
 
-#: every refusal's HTTP status; 4xx must not be retried, 429 and 503 may, after Retry-After
+#: every refusal's HTTP status; 4xx must not be retried, 408, 429 and 503 may (after
+#: Retry-After)
 STATUS: dict[type[Refusal], int] = {
     Refusal: 400,
     errors.BadRequest: 400,
@@ -37,10 +39,14 @@ STATUS: dict[type[Refusal], int] = {
     errors.NoToken: 401,
     errors.UnknownCounter: 401,
     errors.TokenRevoked: 403,
+    errors.Forbidden: 403,
     errors.ForeignEvent: 403,
     errors.NotFound: 404,
+    errors.MethodNotAllowed: 405,
+    errors.BodyTimeout: 408,
     errors.TooLarge: 413,
-    errors.TooManyEvents: 413,
+    # the schema's maxItems: a batch over it is a malformed request (400), as it promises
+    errors.TooManyEvents: 400,
     errors.UnsupportedEncoding: 415,
     errors.ChainBroken: 422,
     errors.Busy: 429,
@@ -61,12 +67,20 @@ def error_response(refusal: Refusal) -> JSONResponse:
     """The one error shape, with the status and headers the refusal's class calls for."""
     status = status_of(type(refusal))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 408:
+        headers["Connection"] = "close"  # the rest of a stalled body is never read
     retry = next((RETRY_AFTER_S[cls] for cls in type(refusal).__mro__ if cls in RETRY_AFTER_S),
                  None)
     if retry is not None:
         headers["Retry-After"] = str(retry)
-    body = ErrorOut(detail=refusal.message, code=refusal.code, seq=refusal.seq)
+    body = ErrorOut(detail=_printable(refusal.message), code=refusal.code, seq=refusal.seq)
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _printable(text: str) -> str:
+    """The sentence as UTF-8 can carry it: a lone surrogate quoted from the request becomes
+    "?" rather than failing the answer itself."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _error_docs() -> dict[int | str, dict[str, Any]]:
@@ -74,6 +88,7 @@ def _error_docs() -> dict[int | str, dict[str, Any]]:
     for cls in errors.all_refusals():
         if cls is not Refusal:
             by_status.setdefault(status_of(cls), []).append(f"`{cls.code}`")
+    by_status[500] = ["`internal`"]
     return {status: {"model": ErrorOut, "description": ", ".join(codes)}
             for status, codes in sorted(by_status.items())}
 
@@ -93,15 +108,21 @@ async def _on_invalid_request(_request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code in (404, 405):
-        response = error_response(errors.NotFound(
-            f"no such API call: see /docs for head office's API ({exc.detail})"))
-        response.status_code = exc.status_code
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
-    return JSONResponse(ErrorOut(detail=str(exc.detail), code="http_error").model_dump(),
-                        status_code=exc.status_code, headers=exc.headers)
+    refusal: Refusal
+    if exc.status_code == 404:
+        refusal = errors.NotFound("no such API call: see /docs for head office's API")
+    elif exc.status_code == 405:
+        refusal = errors.MethodNotAllowed("this API path does not take that method: see /docs "
+                                          "for head office's API")
+    elif exc.status_code == 413:
+        refusal = errors.TooLarge(str(exc.detail))
+    else:
+        refusal = errors.BadRequest(str(exc.detail))
+    response = error_response(refusal)
+    response.status_code = exc.status_code if exc.status_code < 500 else 500
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 async def _on_crash(_request: Request, exc: Exception) -> JSONResponse:
@@ -111,10 +132,12 @@ async def _on_crash(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
-               time_zone: str = periods.DEFAULT_TIME_ZONE) -> FastAPI:
+               time_zone: str = periods.DEFAULT_TIME_ZONE,
+               body_timeout_s: float = BODY_TIMEOUT_S) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
+    `body_timeout_s`: a request body that makes no progress for this long is refused (408).
     """
     periods.zone(time_zone)
     app = FastAPI(
@@ -125,8 +148,12 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
             "`Authorization: Bearer <token>` from `counter-hq enroll`, ask `GET /api/v1/status` "
             "where head office stands, and upload the events after it with `POST /api/v1/events` "
             f"(at most {MAX_EVENTS} events or {MAX_BODY_BYTES} bytes; `Content-Encoding: gzip` "
-            "allowed). Uploads are idempotent; 4xx answers must not be retried, 429 and 5xx "
-            "may be, after `Retry-After`. Every error answer is "
+            "allowed). Uploads are idempotent; 4xx answers must not be retried, but 408, 429 "
+            "and 5xx may be, after `Retry-After`. A batch the schema accepts may still be "
+            "refused for what the schema cannot say: 400 `unordered_batch`, 403 `foreign_event`, "
+            "422 `broken_chain`. The hall's figures (`GET /api/v1/hall`) are read with the "
+            "hall's reader token (`counter-hq enroll --reader`); a counter's token reads its own "
+            "status only. Every error answer is "
             '`{"detail": "<sentence>", "code": "<code>", "seq": <first bad seq or null>}`.'
         ),
     )
@@ -138,4 +165,5 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_crash)
     app.include_router(api_router, responses=_error_docs())
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=body_timeout_s)
     return app

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import ipaddress
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from counter_core import periods
+from head_office.access import enroll_reader, revoke_reader
 from head_office.deps import MAX_CONCURRENT_UPLOADS
+from head_office.middleware import BODY_TIMEOUT_S
 from head_office.schema import SchemaError
 from head_office.store import DEFAULT_DB_URL, Store
 
 ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
+ENV_TLS_CERT = "COUNTER_HQ_TLS_CERT"
+ENV_TLS_KEY = "COUNTER_HQ_TLS_KEY"
 REPORTS = ("stars", "overtime", "service-level", "chains", "incidents")
 
 
@@ -44,12 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
                             f"counted (default: ${ENV_TIME_ZONE} or "
                             f"{periods.DEFAULT_TIME_ZONE}; never the server's own zone)")
 
+    def tls_cert_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--tls-cert", "--ssl-certfile", dest="tls_cert", metavar="FILE",
+                       default=os.environ.get(ENV_TLS_CERT) or None,
+                       help=f"the server's TLS certificate (PEM) (default: ${ENV_TLS_CERT})")
+
     serve = command("serve", _serve, "run the head office HTTP server")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+                       help="address to listen on (default 127.0.0.1; any other address "
+                            "needs --tls-cert/--tls-key or --allow-plaintext)")
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
-    serve.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate (PEM)")
-    serve.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key (PEM)")
+    tls_cert_option(serve)
+    serve.add_argument("--tls-key", "--ssl-keyfile", dest="tls_key", metavar="FILE",
+                       default=os.environ.get(ENV_TLS_KEY) or None,
+                       help=f"TLS private key (PEM) (default: ${ENV_TLS_KEY})")
+    serve.add_argument("--allow-plaintext", action="store_true",
+                       help="listen without TLS on an address other than loopback (only "
+                            "behind a TLS proxy on a trusted network)")
+    serve.add_argument("--body-timeout", type=float, default=BODY_TIMEOUT_S, metavar="S",
+                       help="a request body that makes no progress for S seconds is refused "
+                            f"(408) (default {BODY_TIMEOUT_S:g})")
     serve.add_argument("--max-uploads", type=int, default=MAX_CONCURRENT_UPLOADS, metavar="N",
                        help="uploads processed at once; more get 429 and retry later "
                             f"(default {MAX_CONCURRENT_UPLOADS})")
@@ -58,16 +79,22 @@ def build_parser() -> argparse.ArgumentParser:
     time_zone_option(serve)
 
     for name, handler, text in (
-        ("enroll", _enroll, "enrol a counter; prints its new token on the last line"),
-        ("revoke", _revoke, "stop a counter's token from working"),
+        ("enroll", _enroll, "enrol a counter (or the hall's reader); prints its new token on "
+                            "the last line"),
+        ("revoke", _revoke, "stop a counter's (or the hall reader's) token from working"),
     ):
         p = command(name, handler, text)
         p.add_argument("--hall", required=True, metavar="ID")
-        p.add_argument("--counter", required=True, metavar="ID")
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--counter", metavar="ID")
+        who.add_argument("--reader", action="store_true",
+                         help="the hall's read-only token for its figures (GET /api/v1/hall); "
+                              "a counter's own token reads its own status only")
         if name == "enroll":
             p.add_argument("--new-history", action="store_true",
                            help="the counter's database was replaced: keep the events held so "
                                 "far under COUNTER~TIME and accept a chain starting again at 1")
+            tls_cert_option(p)
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -139,6 +166,29 @@ def _safe(url: str) -> str:
         return "(unparseable URL)"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
+
+
+def certificate_sha256(path: str) -> str:
+    """The SHA-256 of the (first) certificate in a PEM file, 64 lowercase hex digits, as a
+    counter pins it."""
+    try:
+        pem = Path(path).read_text(encoding="ascii")
+        der = ssl.PEM_cert_to_DER_cert(pem[:pem.index("-----END CERTIFICATE-----") + 25])
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the TLS certificate {path}: "
+                       f"{exc if not isinstance(exc, ValueError) else 'not a PEM certificate'}"
+                       ) from None
+    return hashlib.sha256(der).hexdigest()
+
+
 def _serve(args: argparse.Namespace, store: Store) -> int:
     import uvicorn
 
@@ -146,30 +196,58 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        raise CliError("give both --ssl-certfile and --ssl-keyfile, or neither")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CliError("give both --tls-cert and --tls-key, or neither")
+    if not args.tls_cert and not is_loopback(args.host) and not args.allow_plaintext:
+        raise CliError(f"refusing to serve plain HTTP on {args.host}: counters' tokens and "
+                       "records would cross the network unencrypted; give --tls-cert and "
+                       "--tls-key, listen on 127.0.0.1 behind a TLS proxy, or pass "
+                       "--allow-plaintext")
+    if args.body_timeout <= 0:
+        raise CliError("--body-timeout must be a positive number of seconds")
+    if args.tls_cert:
+        fingerprint = certificate_sha256(args.tls_cert)
+        print(f"TLS certificate SHA-256: {fingerprint}", flush=True)
     print(f"counter-hq serving {_safe(args.db)} on "
-          f"{'https' if args.ssl_certfile else 'http'}://{args.host}:{args.port} "
+          f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port} "
           f"for halls in {args.time_zone} (API docs at /docs)", flush=True)
-    app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone)
+    app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
+                     body_timeout_s=args.body_timeout)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
                 timeout_graceful_shutdown=10)
     return 0
 
 
 def _enroll(args: argparse.Namespace, store: Store) -> int:
-    token = store.enroll(args.hall, args.counter, new_history=args.new_history)
-    print(f"hall {args.hall} counter {args.counter} enrolled; any older token no longer works.")
-    if args.new_history:
-        print("The events held so far are kept under the id "
-              f"{args.counter}~<time> (see `counter-hq report chains`).")
+    fingerprint = certificate_sha256(args.tls_cert) if args.tls_cert else None
+    if args.reader:
+        if args.new_history:
+            raise CliError("--new-history is for a counter, not the hall's reader")
+        token = enroll_reader(store, args.hall)
+        print(f"hall {args.hall}: reader token issued; any older one no longer works. It reads "
+              "the hall's figures (GET /api/v1/hall) and uploads nothing.")
+    else:
+        token = store.enroll(args.hall, args.counter, new_history=args.new_history)
+        print(f"hall {args.hall} counter {args.counter} enrolled; any older token no longer "
+              "works.")
+        if args.new_history:
+            print("The events held so far are kept under the id "
+                  f"{args.counter}~<time> (see `counter-hq report chains`).")
+    if fingerprint:
+        print(f"Server certificate SHA-256 (for the counter's configuration to pin): "
+              f"{fingerprint}")
     print("Put this token in the counter's configuration ([head_office] token or token_file):")
     print(token)
     return 0
 
 
 def _revoke(args: argparse.Namespace, store: Store) -> int:
+    if args.reader:
+        if not revoke_reader(store, args.hall):
+            raise CliError(f"hall {args.hall} has no reader token")
+        print(f"hall {args.hall}: reader token revoked")
+        return 0
     if not store.revoke(args.hall, args.counter):
         raise CliError(f"hall {args.hall} counter {args.counter} is not enrolled")
     print(f"hall {args.hall} counter {args.counter}: token revoked")

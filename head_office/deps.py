@@ -12,7 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from counter_core.periods import DEFAULT_TIME_ZONE
-from head_office.errors import Busy
+from head_office.access import Reader, authenticate_reader, find_reader
+from head_office.errors import BadRequest, Busy, Forbidden, UnknownCounter
 from head_office.store import Counter, Store
 
 #: uploads processed at once; more are told to come back (429) rather than pile up
@@ -49,6 +50,16 @@ class UploadGate:
             self.active -= 1
 
 
+def one_value_per_parameter(request: Request) -> None:
+    """BadRequest for a query parameter given more than once (`?month=a&month=b`): the API's
+    parameters are single values, and which one counts must not be a guess."""
+    names = [name for name, _value in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise BadRequest(f"the query gives {', '.join(n[:40] for n in repeated[:3])} more than "
+                         "once; give each parameter once")
+
+
 def get_store(request: Request) -> Store:
     return cast(Store, request.app.state.store)
 
@@ -78,9 +89,28 @@ def bearer_token(
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
+def _counter_of(store: Store, token: str) -> Counter:
+    try:
+        return store.authenticate(token)
+    except UnknownCounter:
+        reader = find_reader(store, token)
+        if reader is None:
+            raise
+        raise Forbidden(f"the reader token of hall {reader.hall} reads the hall's figures "
+                        "(GET /api/v1/hall) only; uploads and status need a counter's "
+                        "token") from None
+
+
 async def current_counter(store: StoreDep, token: TokenDep) -> Counter:
-    """The counter the token belongs to (NoToken, UnknownCounter or TokenRevoked if none)."""
-    return await run_in_threadpool(store.authenticate, token)
+    """The counter the token belongs to (NoToken, UnknownCounter or TokenRevoked if none;
+    Forbidden for a hall reader's token)."""
+    return await run_in_threadpool(_counter_of, store, token)
+
+
+async def hall_reader(store: StoreDep, token: TokenDep) -> Reader:
+    """The hall whose reader token this is (Forbidden for a counter's token)."""
+    return await run_in_threadpool(authenticate_reader, store, token)
 
 
 CurrentCounter = Annotated[Counter, Depends(current_counter)]
+HallReader = Annotated[Reader, Depends(hall_reader)]

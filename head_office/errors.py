@@ -37,6 +37,13 @@ class TokenRevoked(Refusal):
     code = "revoked"
 
 
+class Forbidden(Refusal):
+    """The token is good but may not make this call: a counter's token reads its own status
+    only; a hall reader's token reads its hall and uploads nothing."""
+
+    code = "forbidden"
+
+
 # ---- what the events say -------------------------------------------------------------------
 
 class ForeignEvent(Refusal):
@@ -113,6 +120,18 @@ class NotFound(Refusal):
     """No such path or method in the API."""
 
     code = "not_found"
+
+
+class MethodNotAllowed(NotFound):
+    """The path exists, but not with this method."""
+
+    code = "method_not_allowed"
+
+
+class BodyTimeout(Refusal):
+    """The body stopped arriving: no byte for the server's body timeout."""
+
+    code = "body_timeout"
 
 
 # ---- head office's own state ---------------------------------------------------------------

@@ -45,6 +45,17 @@ counters = Table(
     UniqueConstraint("hall", "counter", name="counters_hall_counter"),
 )
 
+#: a hall's read-only token (`counter-hq enroll --hall H --reader`): reads the hall's figures
+#: (`GET /api/v1/hall`), uploads nothing; a counter's own token reads its own status only
+readers = Table(
+    "readers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall", Text, nullable=False, unique=True),
+    Column("token_hash", String(64), unique=True),
+    Column("enrolled_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
 #: the events exactly as chained: `body` is the canonical text the hash covers, never rewritten
 events = Table(
     "events", metadata,
@@ -124,10 +135,14 @@ reviews = Table(
 
 
 def _v1(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not readers])
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1,)
+def _v2(conn: Connection) -> None:
+    readers.create(conn)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -66,14 +66,28 @@ def resolve_token(config: Config) -> str:
     if office.token:
         return office.token.strip()
     if office.token_file:
-        path = Path(office.token_file).expanduser()
-        if not path.is_absolute() and not config.is_demo:
-            path = Path(config.source).parent / path
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SyncError(f"cannot read the head office token file {path}: {exc}") from None
+        return _token_file(config, office.token_file)
     raise SyncError("no head office token: set [head_office] token or token_file")
+
+
+def resolve_reader_token(config: Config) -> str | None:
+    """The hall's reader token (`[head_office] reader_token` or `reader_token_file`), if any."""
+    office = config.head_office
+    if office.reader_token:
+        return office.reader_token.strip()
+    if office.reader_token_file:
+        return _token_file(config, office.reader_token_file)
+    return None
+
+
+def _token_file(config: Config, name: str) -> str:
+    path = Path(name).expanduser()
+    if not path.is_absolute() and not config.is_demo:
+        path = Path(config.source).parent / path
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SyncError(f"cannot read the head office token file {path}: {exc}") from None
 
 
 #: the longest wait head office may ask for; anything longer is taken as this (a day)
@@ -116,7 +130,9 @@ class HeadOfficeClient:
     """One counter's connection to counter-hq, authenticated by its token."""
 
     def __init__(self, url: str, token: str, *, timeout: float | httpx.Timeout = 30.0,
-                 transport: httpx.BaseTransport | None = None, verify: bool | str = True) -> None:
+                 transport: httpx.BaseTransport | None = None, verify: bool | str = True,
+                 reader_token: str | None = None) -> None:
+        self._reader_token = reader_token
         self._http = httpx.Client(
             base_url=url.rstrip("/"), timeout=timeout, transport=transport, verify=verify,
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
@@ -127,6 +143,7 @@ class HeadOfficeClient:
         if not config.head_office.url:
             raise SyncError("no head office configured: set [head_office] url in the "
                             "configuration")
+        kwargs.setdefault("reader_token", resolve_reader_token(config))
         return cls(config.head_office.url, resolve_token(config), **kwargs)
 
     def close(self) -> None:
@@ -156,10 +173,16 @@ class HeadOfficeClient:
 
     def hall(self, *, month: str | None = None, day: dt.date | None = None,
              tz: str | None = None) -> dict[str, Any]:
-        """Hall-wide figures as of each counter's last sync (the manager view's hall panel)."""
+        """Hall-wide figures as of each counter's last sync (the manager view's hall panel),
+        read with the hall's reader token: the counter's own token reads its own status only."""
+        if not self._reader_token:
+            raise SyncError("the hall's figures need the hall's reader token: set [head_office] "
+                            "reader_token_file (from `counter-hq enroll --hall HALL --reader`) "
+                            "on the manager's PC")
         params = {k: v for k, v in (("month", month), ("day", day and day.isoformat()),
                                     ("tz", tz)) if v}
-        return self._call("GET", f"{API}/hall", params=params)
+        return self._call("GET", f"{API}/hall", params=params,
+                          headers={"Authorization": f"Bearer {self._reader_token}"})
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -167,7 +190,7 @@ class HeadOfficeClient:
         except httpx.RequestError as exc:
             raise Unavailable(f"head office unreachable: {type(exc).__name__}: {exc}") from None
         status = response.status_code
-        if status == 429 or status >= 500:
+        if status in (408, 429) or status >= 500:  # 408: the body stalled on the way
             raise Unavailable(f"head office busy or failing ({status}): {_detail(response)}",
                               retry_after_seconds(response.headers.get("retry-after")))
         if status >= 300:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from head_office.deps import one_value_per_parameter
 from head_office.routes import hall, health, ingest
 from head_office.routes.models import API_VERSION
 
-api_router = APIRouter(prefix=f"/api/{API_VERSION}")
+api_router = APIRouter(prefix=f"/api/{API_VERSION}",
+                       dependencies=[Depends(one_value_per_parameter)])
 api_router.include_router(health.router)
 api_router.include_router(ingest.router)
 api_router.include_router(hall.router)

@@ -62,8 +62,11 @@ _BATCH_SCHEMA = {
 async def upload(request: Request, me: CurrentCounter, store: StoreDep,
                  gate: UploadGateDep) -> UploadOut:
     """Store a batch of the counter's events, in sequence order, in one transaction."""
+    # the body first: an upload still waiting for its bytes holds no slot (a stalled one is
+    # cut off by the body timeout, 408), so slow senders never lock the others out
+    body = await read_body(request)
     with gate.slot():
-        batch = parse_batch(await read_body(request))
+        batch = parse_batch(body)
         result = await run_in_threadpool(store.ingest, me, batch)
     return UploadOut(high_water=HighWaterOut(seq=result.hw_seq, hash=result.hw_hash),
                      stored=result.stored, duplicates=result.duplicates,
@@ -136,6 +139,7 @@ def parse_batch(body: bytes) -> list[Event]:
     items: list[Any] = data["events"]
     if len(items) > MAX_EVENTS:
         raise TooManyEvents(f"{len(items)} events in one batch; the limit is {MAX_EVENTS}")
+    _refuse_lone_surrogates(data, items)
     try:
         BatchIn.model_validate(data)
     except ValidationError as exc:
@@ -147,6 +151,32 @@ def parse_batch(body: bytes) -> list[Event]:
             raise UnorderedBatch(f"events must be in rising sequence order; {after.seq} "
                                  f"follows {before.seq}", after.seq)
     return parsed
+
+
+def _utf8(value: Any) -> bool:
+    """Whether the JSON value can be written as UTF-8 (no lone surrogate from a `\\ud800`)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_lone_surrogates(data: dict[str, Any], items: list[Any]) -> None:
+    """MalformedEvent naming the first event with text that is not Unicode (a lone surrogate
+    escape, in a key or a value), MalformedBatch if it is outside the events."""
+    if _utf8(data):
+        return
+    for index, item in enumerate(items):
+        if not _utf8(item):
+            seq = item.get("seq") if isinstance(item, dict) else None
+            if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < MAX_SEQ:
+                seq = None
+            where = f"event {seq}" if seq is not None else f"event {index + 1} of the batch"
+            raise MalformedEvent(f"{where} holds text that is not valid Unicode (a lone "
+                                 "surrogate such as \\ud800)", seq)
+    raise MalformedBatch("the batch holds text that is not valid Unicode (a lone surrogate "
+                         "such as \\ud800)")
 
 
 _HASHES = ("prev_hash", "hash")

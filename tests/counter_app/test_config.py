@@ -416,3 +416,16 @@ def test_the_demo_promises_per_timed_type() -> None:
     promise = config.promise_for(payment)
     assert promise is not None and promise.en == "Payments done in 3 minutes"
     assert config.promise_for(config.type_named("enquiry")) is None
+def test_reader_token_and_reader_token_file_together(tmp_path: Path) -> None:
+    message = error_for(tmp_path, BASE.replace(
+        'token = "secret"',
+        'token = "secret"\nreader_token = "r"\nreader_token_file = "/etc/r"'))
+    assert ("head_office.reader_token_file: give either reader_token or reader_token_file"
+            in message)
+
+
+def test_the_halls_reader_token_is_read(tmp_path: Path) -> None:
+    config = load(write(tmp_path, BASE.replace(
+        'token = "secret"', 'token = "secret"\nreader_token_file = "reader.token"')))
+    assert config.head_office.reader_token_file == "reader.token"
+    assert config.head_office.reader_token is None

@@ -23,6 +23,7 @@ from counter_core.chain import Event, seal
 from counter_core.events import KNOWN_KINDS
 from counter_core.transaction import Draft
 from head_office import cli
+from head_office.access import enroll_reader
 from head_office.api import MAX_BODY_BYTES, MAX_EVENTS, create_app
 from head_office.app import STATUS, status_of
 from head_office.errors import Refusal, all_refusals
@@ -46,6 +47,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def token(store: Store) -> str:
     return store.enroll(HALL, COUNTER)
+
+
+@pytest.fixture
+def reader(store: Store) -> str:
+    """The hall's read-only token: the hall's figures are read with it, never a counter's."""
+    return enroll_reader(store, HALL)
 
 
 @pytest.fixture
@@ -125,7 +132,7 @@ WIRE_REFUSALS: dict[str, tuple[Build, int, str]] = {
     "gzip bomb": (lambda ev, t: (gzip.compress(b" " * (3 * MAX_BODY_BYTES)),
                                  auth(t, **{"Content-Encoding": "gzip"})), 413, "too_large"),
     "too many events": (lambda ev, t: (json.dumps({"events": [
-        ev[0].as_dict()] * (MAX_EVENTS + 1)}).encode(), auth(t)), 413, "too_many_events"),
+        ev[0].as_dict()] * (MAX_EVENTS + 1)}).encode(), auth(t)), 400, "too_many_events"),
     "bad gzip": (lambda ev, t: (b"not gzip at all", auth(t, **{"Content-Encoding": "gzip"})),
                  400, "bad_gzip"),
     "truncated gzip": (lambda ev, t: (_gzip_truncated(ev),
@@ -297,7 +304,7 @@ def test_a_database_gone_is_503_with_retry_after(tmp_path: Path) -> None:
 
 def test_unknown_paths_and_methods_answer_the_one_shape(client: TestClient) -> None:
     assert_error(client.get("/api/v1/nothing"), 404, "not_found")
-    assert_error(client.delete("/api/v1/events"), 405, "not_found")
+    assert_error(client.delete("/api/v1/events"), 405, "method_not_allowed")
 
 
 def test_every_refusal_has_a_status_in_the_one_table() -> None:
@@ -355,27 +362,28 @@ def server_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ("Asia/Kolkata", "T18:30:00.000Z"),
 ])
 def test_the_hall_view_counts_months_in_the_configured_zone(
-    store: Store, token: str, zone: str | None, midnight_utc: str
+    store: Store, reader: str, zone: str | None, midnight_utc: str
 ) -> None:
     app = create_app(store) if zone is None else create_app(store, time_zone=zone)
     name = zone or periods.DEFAULT_TIME_ZONE
     with TestClient(app) as client:
-        view = client.get("/api/v1/hall", headers=auth(token)).json()
+        view = client.get("/api/v1/hall", headers=auth(reader)).json()
         assert view["time_zone"] == name
         assert view["period"]["label"] == periods.today(name).strftime("%Y-%m")
         assert view["period"]["start_utc"].endswith(midnight_utc)
         day = client.get("/api/v1/hall", params={"day": "2026-11-02"},
-                         headers=auth(token)).json()
+                         headers=auth(reader)).json()
         assert day["period"]["start_utc"].endswith(midnight_utc)
         # the query's tz still overrides the setting
         other = client.get("/api/v1/hall", params={"month": "2026-11", "tz": "UTC"},
-                           headers=auth(token)).json()
+                           headers=auth(reader)).json()
         assert other["period"]["start_utc"] == "2026-11-01T00:00:00.000Z"
 
 
-def test_the_hall_view_counts_what_was_synced(client: TestClient, token: str) -> None:
+def test_the_hall_view_counts_what_was_synced(client: TestClient, token: str,
+                                              reader: str) -> None:
     client.post("/api/v1/events", content=encode(history(8)), headers=auth(token))
-    view = client.get("/api/v1/hall", params={"month": "2026-11"}, headers=auth(token)).json()
+    view = client.get("/api/v1/hall", params={"month": "2026-11"}, headers=auth(reader)).json()
     assert view["hall"] == HALL
     assert view["total"]["completed"] == sum(r["completed"] for r in view["by_counter"]) > 0
     assert [c["counter"] for c in view["counters_synced"]] == [COUNTER]
@@ -383,15 +391,15 @@ def test_the_hall_view_counts_what_was_synced(client: TestClient, token: str) ->
 
 @pytest.mark.parametrize("params", [{"tz": "Mars/Olympus_Mons"}, {"month": "2026-13"},
                                     {"month": "11/2026"}, {"day": "2026-02-30"}])
-def test_a_bad_period_or_zone_is_a_clear_400(client: TestClient, token: str,
+def test_a_bad_period_or_zone_is_a_clear_400(client: TestClient, reader: str,
                                             params: dict[str, str]) -> None:
-    body = assert_error(client.get("/api/v1/hall", params=params, headers=auth(token)), 400,
+    body = assert_error(client.get("/api/v1/hall", params=params, headers=auth(reader)), 400,
                         "bad_period")
     assert next(iter(params.values())) in body["detail"]
 
 
-def test_an_unreadable_query_is_a_400_in_the_one_shape(client: TestClient, token: str) -> None:
-    assert_error(client.get("/api/v1/hall", params={"tz": "x" * 200}, headers=auth(token)),
+def test_an_unreadable_query_is_a_400_in_the_one_shape(client: TestClient, reader: str) -> None:
+    assert_error(client.get("/api/v1/hall", params={"tz": "x" * 200}, headers=auth(reader)),
                  400, "bad_request")
 
 

@@ -103,9 +103,12 @@ def chained(hall: str, counter: str, drafts: list[tuple[str, Draft]], *, first_s
 
 
 def counter_config(base: Config, url: str | None, token: str | None, *,
-                   hall: str | None = None, counter: str | None = None) -> Config:
-    """The demo configuration pointed at a head office."""
-    return replace(base, head_office=HeadOffice(url, token), hall_id=hall or base.hall_id,
+                   hall: str | None = None, counter: str | None = None,
+                   reader_token: str | None = None) -> Config:
+    """The demo configuration pointed at a head office (`reader_token`: the hall's, for the
+    manager view's hall figures)."""
+    return replace(base, head_office=HeadOffice(url, token, reader_token=reader_token),
+                   hall_id=hall or base.hall_id,
                    counter_id=counter or base.counter_id)
 
 

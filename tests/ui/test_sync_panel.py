@@ -18,6 +18,7 @@ from counter_app.sync.state import read_status
 from counter_app.sync.uploader import RetryPolicy
 from counter_app.ui.sync_panel import HeadOfficePanel, SyncPanel
 from counter_app.ui.sync_runner import SyncRunner
+from head_office.access import enroll_reader
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
 from tests.helpers.hq import HqServer, counter_config, day_drafts
@@ -42,7 +43,8 @@ def counter(hq_sqlite: HqServer, demo_config: Config, tmp_path: Path,
             clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[CounterService]:
     name = request.node.name[-20:]
     config = counter_config(demo_config, hq_sqlite.url, hq_sqlite.enroll("SH-0001", name),
-                            counter=name)
+                            counter=name,
+                            reader_token=enroll_reader(hq_sqlite.store, "SH-0001"))
     service = CounterService(config, tmp_path / "data", clock=clock)
     service.store.append_timed(day_drafts(40))
     yield service

@@ -1,0 +1,84 @@
+"""Who may read what: a hall's read-only token beside the counters' own (head_office.store).
+
+A counter's token uploads its own chain and reads its own status; the hall's figures
+(`GET /api/v1/hall`) are read with the hall's reader token only, so a clerk's PC holds
+nothing that shows colleagues' figures.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from counter_core.periods import utc_now
+from head_office.errors import Forbidden, NoToken, TokenRevoked, UnknownCounter
+from head_office.schema import readers
+from head_office.store import Store, database_errors, hash_token
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A hall's read-only token, as it authenticates."""
+
+    hall: str
+
+
+def enroll_reader(store: Store, hall: str) -> str:
+    """A new read-only token for the hall; its older one stops working."""
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    with store.engine.begin() as conn:
+        existing = conn.execute(
+            select(readers.c.id).where(readers.c.hall == hall)).scalar_one_or_none()
+        if existing is None:
+            conn.execute(readers.insert().values(hall=hall, token_hash=hash_token(token),
+                                                 enrolled_at=now))
+        else:
+            conn.execute(readers.update().where(readers.c.id == existing).values(
+                token_hash=hash_token(token), enrolled_at=now, revoked_at=None))
+    return token
+
+
+def revoke_reader(store: Store, hall: str) -> bool:
+    """Stop the hall's reader token; False when the hall has none."""
+    with store.engine.begin() as conn:
+        done = conn.execute(readers.update().where(readers.c.hall == hall)
+                            .values(revoked_at=utc_now()))
+    return done.rowcount > 0
+
+
+def find_reader(store: Store, token: str) -> Reader | None:
+    """The hall reader the token belongs to, None if it is no reader's (TokenRevoked if
+    revoked)."""
+    if not token:
+        return None
+    with database_errors(), store.reader.connect() as conn:
+        row = conn.execute(select(readers).where(
+            readers.c.token_hash == hash_token(token))).one_or_none()
+    if row is None:
+        return None
+    if row.revoked_at is not None:
+        raise TokenRevoked(f"the reader token of hall {row.hall} was revoked at "
+                           f"{row.revoked_at}; enrol a new one")
+    return Reader(row.hall)
+
+
+def authenticate_reader(store: Store, token: str) -> Reader:
+    """The hall reader of the token; a counter's token is Forbidden here (it reads its own
+    status only), any other is NoToken or UnknownCounter."""
+    if not token:
+        raise NoToken("no token: send 'Authorization: Bearer <token>'")
+    found = find_reader(store, token)
+    if found is not None:
+        return found
+    try:
+        counter = store.authenticate(token)
+    except UnknownCounter:
+        raise UnknownCounter("unknown token: the hall's figures need the hall's reader token "
+                             "from `counter-hq enroll --hall HALL --reader`") from None
+    raise Forbidden(f"the token of hall {counter.hall} counter {counter.counter} uploads its "
+                    "own events and reads its own status (GET /api/v1/status) only; the hall's "
+                    "figures need the hall's reader token (`counter-hq enroll --hall "
+                    f"{counter.hall} --reader`)")
