@@ -91,7 +91,7 @@ def test_a_manager_adds_staff_and_the_change_names_them(
         folder: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     config, data_dir = folder
-    code, out, err = staff(capsys, monkeypatch, config, data_dir, "246810\n1234\n",
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n1234\n",
                            *add("1001", "staff", "--manager", "9001", "--manager-pin-stdin"))
     assert code == 0, err
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "1234\n5678\n",
@@ -115,7 +115,7 @@ def test_staff_pin_changes_ones_own_pin(
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "000000\n135790\n",
                          "pin", "--number", "9001", "--pin-stdin")
     assert code == 2 and "PIN not changed" in err
-    code, out, err = staff(capsys, monkeypatch, config, data_dir, "246810\n135790\n",
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n135790\n",
                            "pin", "--number", "9001", "--pin-stdin")
     assert code == 0, err
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "135790\n1234\n",

@@ -187,7 +187,7 @@ def test_the_demo_accounts_are_events_of_the_demo_counter(db: sqlite_utils.Datab
     directory = StaffDirectory(db)
     ensure_demo_accounts(directory)
     demo = load()
-    assert DEMO_IDENTITY == (demo.hall_id, demo.counter_id)
+    assert (demo.hall_id, demo.counter_id) == DEMO_IDENTITY
     assert {r[0] for r in db.execute("SELECT DISTINCT hall || '/' || counter FROM events")} \
         == {"SH-0001/03"}
     assert len(staff_events(db)) == len(DEMO_ACCOUNTS)
