@@ -225,15 +225,23 @@ class Counter:
         PinChangeRequired (a SignInRefused) when the PIN was right but is a manager's PIN
         shorter than six digits: nobody is signed in until `change_pin` has replaced it.
         """
+        self._pin_change_for: str | None = None
         with storage_errors():
             try:
                 staff = self._staff.sign_in(number, pin)
             except PinTooShort as exc:
+                self._pin_change_for = exc.number
                 raise PinChangeRequired(str(exc), exc.number) from None
             except SignInError as exc:
                 raise SignInRefused(str(exc)) from None
             self._machine.sign_in(staff)
         return staff
+
+    @property
+    def pin_change_for(self) -> str | None:
+        """The staff number whose last sign-in was refused only because its PIN must be
+        changed first (PinChangeRequired), else None."""
+        return getattr(self, "_pin_change_for", None)
 
     def change_pin(self, number: str, old: str, new: str) -> None:
         """Replace the account's PIN (recorded as an event); PinNotChanged when `old` does
@@ -245,6 +253,7 @@ class Counter:
                 raise PinNotChanged(str(exc)) from None
             except ValueError as exc:
                 raise PinNotChanged(str(exc)) from None
+        self._pin_change_for = None
 
     def sign_out(self) -> None:
         self._act(self._machine.sign_out)
