@@ -47,6 +47,10 @@ class PinChangeRequired(SignInError):
         self.number = number
 
 
+class NotAManager(SignInError):
+    """A right PIN of a staff account where a manager's was needed (the staff commands)."""
+
+
 #: the one answer for an unknown number and for a wrong PIN alike
 WRONG = "Unknown staff number or wrong PIN"
 FAILURES_KEY = "signin.failures"
@@ -150,7 +154,7 @@ class StaffDirectory:
         the same lockout and throttle as a sign-in; a staff account is refused as such)."""
         staff = self.sign_in(number, pin)
         if not staff.is_manager:
-            raise SignInError(f"staff {staff.number} is not a manager")
+            raise NotAManager(f"staff {staff.number} is not a manager")
         return staff
 
     def record_existing(self) -> int:
