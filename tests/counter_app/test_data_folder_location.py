@@ -188,3 +188,15 @@ def test_a_token_others_can_read_is_warned_about(
     assert "WARNING" in err and "holds the head office token" in err and code == 2
     inline.chmod(0o600)
     assert secret_warnings(config_module.load(inline)) == []
+
+
+def test_the_first_manager_hint_names_the_configuration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without `--config` the hint's `staff add` would claim the new folder for the demo."""
+    monkeypatch.setattr("counter_app.ui.start_refusal.show_start_refusal",
+                        lambda message, language: None)
+    config = write_config(tmp_path)
+    code = main(["--config", str(config), "--data-dir", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and f'--config "{config}"' in err and "staff add --role manager" in err
