@@ -61,6 +61,9 @@ class Config:
     rating_inputs: rating_input.RatingInputs = field(default_factory=rating_input.RatingInputs)
     #: (type code, its promise) pairs; a type without one shows no promise line
     promises: tuple[tuple[str, Promise], ...] = ()
+    #: who keeps the staff accounts: "counter" (the staff commands), or "hall_server" /
+    #: "head_office" (the counter's staff commands are then refused)
+    roster_managed_by: str = "counter"
 
     @property
     def is_demo(self) -> bool:
@@ -97,7 +100,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
                     "reader_token": (str, False), "reader_token_file": (str, False)},
     "sync": {"window": (str, False)},
+    "roster": {"managed_by": (str, False)},
 }
+ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
 _EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number",
              list: "a list"}
@@ -222,7 +227,14 @@ def parse(data: dict[str, Any], source: str) -> Config:
     except PeriodError as exc:
         raise fail("hall.time_zone", str(exc)) from None
 
+    roster = table("roster", data.get("roster"), required=False)
+    managed_by = roster.get("managed_by", "counter")
+    if managed_by not in ROSTER_MANAGERS:
+        raise fail("roster.managed_by",
+                   f"expected one of {', '.join(ROSTER_MANAGERS)}, got {managed_by!r}")
+
     return Config(
+        roster_managed_by=managed_by,
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,

@@ -52,6 +52,17 @@ OVERTIME_REVIEWED = "overtime_reviewed"
 RATING_FOLLOWED_UP = "rating_followed_up"
 STAR_CONFIRMED = "star_confirmed"
 
+# ---- the staff accounts (the staff table is their projection) ---------------------------------
+#: Events carry the staff number, the role and a digest of the stored PIN hash
+#: (counter_core.roster.pin_digest), never a name, a photo, a PIN or the PIN hash itself; `by`
+#: is the manager who made the change (null: the first manager of a new data folder, or an
+#: account recorded as found when an older data folder was first opened by this version).
+STAFF_ADDED = "staff_added"
+STAFF_PIN_CHANGED = "staff_pin_changed"
+STAFF_ROLE_CHANGED = "staff_role_changed"
+#: Five wrong PINs locked the account (for `seconds`); recorded when the lockout starts.
+STAFF_LOCKED = "staff_locked"
+
 # ---- the log itself ---------------------------------------------------------------------------
 #: Recorded when a store is opened by an app version or chain format other than the last one
 #: recorded; a `log_opened` with chain_format N is the first event hashed in format N.
@@ -66,9 +77,10 @@ TRANSACTION_KINDS = frozenset({
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
 LOG_KINDS = frozenset({LOG_OPENED})
+STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
-KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS
+KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -83,7 +95,7 @@ MAX_CODE = 64
 MAX_NOTE = 500
 MAX_APP_VERSION = 64
 #: Field names that would put a person's name or picture into the log.
-FORBIDDEN_FIELDS = frozenset({"name", "staff_name", "manager_name", "photo"})
+FORBIDDEN_FIELDS = frozenset({"name", "staff_name", "manager_name", "photo", "pin", "pin_hash"})
 
 _TXN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _STAFF_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -217,6 +229,19 @@ _note = _text(MAX_NOTE)
 _app_version = _pattern(re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*"), MAX_APP_VERSION,
                         "a version")
 
+_PIN_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _pin_digest(value: Any) -> str | None:
+    if isinstance(value, str) and _PIN_DIGEST.fullmatch(value):
+        return None
+    return "must be the SHA-256 digest (64 hex digits) of the stored PIN hash"
+
+
+def _by(value: Any) -> str | None:
+    return None if value is None else _staff(value)
+
+
 def is_staff_number(value: object) -> bool:
     """Whether `value` can stand in an event as a staff number (what a staff directory should
     accept as a number, so that a sign-in is never refused later)."""
@@ -262,6 +287,14 @@ SCHEMAS: dict[str, Schema] = {
     # demo: true on the first event of a log written by `counter-app demo-data`
     LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True),
                  "demo": (_bool, False)},
+    STAFF_ADDED: {"staff": (_staff, True), "role": (_one_of(ROLES), True),
+                  "pin_digest": (_pin_digest, True), "by": (_by, True),
+                  "adopted": (_bool, False)},
+    STAFF_PIN_CHANGED: {"staff": (_staff, True), "pin_digest": (_pin_digest, True),
+                        "by": (_by, True)},
+    STAFF_ROLE_CHANGED: {"staff": (_staff, True), "role": (_one_of(ROLES), True),
+                         "by": (_by, True)},
+    STAFF_LOCKED: {"staff": (_staff, True), "seconds": (_seconds, True)},
 }
 
 

@@ -7,6 +7,8 @@ import hmac
 import secrets
 
 MAX_ATTEMPTS = 5
+#: A manager's PIN opens the manager view and the staff commands: at least this many digits.
+MANAGER_MIN_DIGITS = 6
 LOCKOUT_S = 300.0
 #: Counter-wide: consecutive wrong sign-ins (any numbers) heard without delay; after that each
 #: next attempt waits 1, 2, 4, … s, at most THROTTLE_MAX_S. A right PIN resets the count. It
@@ -59,3 +61,17 @@ def check_no_pin(pin: str) -> bool:
 
 def valid_pin_format(pin: str) -> bool:
     return pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12
+
+
+def pin_problem(pin: str, role: str) -> str | None:
+    """None when `pin` may be the PIN of an account in `role`, else why not, in words."""
+    if not valid_pin_format(pin):
+        return "PIN must be 4 to 12 digits"
+    if role == "manager" and len(pin) < MANAGER_MIN_DIGITS:
+        return f"a manager's PIN must have at least {MANAGER_MIN_DIGITS} digits"
+    return None
+
+
+def needs_change(pin: str, role: str) -> bool:
+    """Whether a PIN that signed in must be changed first (a manager's shorter PIN)."""
+    return pin_problem(pin, role) is not None

@@ -20,6 +20,8 @@ from counter_app import paths
 from counter_app.application.errors import (
     CannotOpen,
     DataFolderBusy,
+    PinChangeRequired,
+    PinNotChanged,
     SignInRefused,
     StorageFailed,
 )
@@ -34,6 +36,7 @@ from counter_app.storage.folder import (
     OpenFolder,
     open_data_folder,
 )
+from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
 from counter_app.sync.state import SyncStatus, read_status, record_status
 from counter_core import events as kinds
@@ -65,10 +68,12 @@ def storage_errors() -> Iterator[None]:
         raise StorageFailed.not_saved(exc) from exc
 
 
-def open_folder(data_dir: Path) -> OpenFolder:
-    """The data folder opened as its writer, refusals as the application's exceptions."""
+def open_folder(data_dir: Path, identity: tuple[str, str] | None = None) -> OpenFolder:
+    """The data folder opened as its writer, refusals as the application's exceptions.
+
+    `identity` (hall, counter): recorded in a new folder, a folder of another one refused."""
     try:
-        return open_data_folder(data_dir)
+        return open_data_folder(data_dir, identity=identity)
     except DataFolderLocked as exc:
         raise DataFolderBusy(str(exc)) from None
     except DatabaseError as exc:
@@ -142,7 +147,7 @@ class Counter:
                  demo_accounts: bool | None = None, backup_now: bool = True) -> None:
         self._config = config
         self._data_dir = data_dir
-        self._folder = open_folder(data_dir)
+        self._folder = open_folder(data_dir, (config.hall_id, config.counter_id))
         try:
             with storage_errors():
                 self._open(clock, demo_accounts)
@@ -161,7 +166,8 @@ class Counter:
                                  record_opening=True)
         # the log's first event decides once: nothing can make a log demo (or not) later
         self._is_demo = is_demo_log(self._db)
-        self._staff = StaffDirectory(self._db)
+        self._staff = StaffDirectory(self._db, self._store)
+        self._staff.record_existing()  # accounts from before staff events: recorded once
         if config.is_demo if demo_accounts is None else demo_accounts:
             ensure_demo_accounts(self._staff)
         self._recovered: list[Event] = self._store.recover_interrupted()
@@ -222,14 +228,40 @@ class Counter:
     # ---- the clerk's use cases --------------------------------------------------------------
 
     def sign_in(self, number: str, pin: str) -> Staff:
-        """The signed-in staff member; SignInRefused, CounterError or StorageFailed."""
+        """The signed-in staff member; SignInRefused, CounterError or StorageFailed.
+
+        PinChangeRequired (a SignInRefused) when the PIN was right but is a manager's PIN
+        shorter than six digits: nobody is signed in until `change_pin` has replaced it.
+        """
+        self._pin_change_for: str | None = None
         with storage_errors():
             try:
                 staff = self._staff.sign_in(number, pin)
+            except PinTooShort as exc:
+                self._pin_change_for = exc.number
+                raise PinChangeRequired(str(exc), exc.number) from None
             except SignInError as exc:
                 raise SignInRefused(str(exc)) from None
             self._machine.sign_in(staff)
         return staff
+
+    @property
+    def pin_change_for(self) -> str | None:
+        """The staff number whose last sign-in was refused only because its PIN must be
+        changed first (PinChangeRequired), else None."""
+        return getattr(self, "_pin_change_for", None)
+
+    def change_pin(self, number: str, old: str, new: str) -> None:
+        """Replace the account's PIN (recorded as an event); PinNotChanged when `old` does
+        not sign in (counted like a wrong sign-in) or `new` does not suit the role."""
+        with storage_errors():
+            try:
+                self._staff.change_pin(number, old, new)
+            except SignInError as exc:
+                raise PinNotChanged(str(exc)) from None
+            except ValueError as exc:
+                raise PinNotChanged(str(exc)) from None
+        self._pin_change_for = None
 
     def sign_out(self) -> None:
         self._act(self._machine.sign_out)

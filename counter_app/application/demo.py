@@ -51,6 +51,8 @@ _SIGMA = 0.38
 
 #: The duty manager reviews most cases a few days later, before opening; a few stay open.
 MANAGER_AT = dt.time(8, 10)
+#: When a demo log opens on its first day, before anyone works: the marker, the accounts.
+LOG_OPENED_AT = dt.time(7, 0)
 _REVIEWED = 0.93
 _CAUSE_OF_REASON = {"complex": "complex_request", "several": "complex_request",
                     "system": "system", "documents": "missing_documents", "other": "other"}
@@ -449,15 +451,20 @@ def write_demo_history(
     last = end or (today - dt.timedelta(days=1))
     first = last - dt.timedelta(days=days - 1)
     begun = time.perf_counter()
+    zone = periods.zone(config.time_zone)
+    # the log opens (demo marker, then the demo accounts) before the first day's first event
+    opened_at = _iso(dt.datetime.combine(first, LOG_OPENED_AT, tzinfo=zone))
     with open_folder(data_dir) as folder:
-        store = EventStore(folder.db, config.hall_id, config.counter_id)
+        store = EventStore(folder.db, config.hall_id, config.counter_id, now=lambda: opened_at)
         if store.last_seq() > 0:
             # back-dated history goes only into a log nothing else has written to: never in
             # front of or among a counter's real records
             raise DemoRefused(
                 f"{data_dir} already holds {store.last_seq()} recorded events; demo data is "
                 "written only into a new, empty data folder (give another --data-dir)")
-        directory = StaffDirectory(folder.db)
+        # the demo marker: the log's first event says that all of it is demo data
+        store.append_timed([(opened_at, demo_marker())])
+        directory = StaffDirectory(folder.db, store)
         if config.is_demo:
             ensure_demo_accounts(directory)
         accounts = directory.list()
@@ -466,14 +473,11 @@ def write_demo_history(
         history = DemoHistory(
             config.types, staff, seed=seed, rating_window_s=config.rating_window_s,
             void_grace_s=config.void_grace_s, default_type=config.default_type,
-            tz=periods.zone(config.time_zone),
+            tz=zone,
             manager=(managers[0] if managers else FALLBACK_MANAGER) if reviews_too else None,
         )
-        events = transactions = 0
+        events, transactions = store.last_seq(), 0
         for day, items in history.days(first, last):
-            if events == 0 and items:
-                # the demo marker: the log's first event says that all of it is demo data
-                items = [(items[0][0], demo_marker()), *items]
             store.append_timed(items)
             events += len(items)
             transactions += sum(1 for _, d in items if d.kind == "started")

@@ -51,6 +51,19 @@ class SignInRefused(ApplicationError):
     """Wrong PIN, unknown number or a locked account; the message says which."""
 
 
+class PinChangeRequired(SignInRefused):
+    """The PIN was right but must be changed before signing in (a manager's PIN shorter than
+    six digits): call `Counter.change_pin(number, old, new)`, then sign in with the new one."""
+
+    def __init__(self, message: str, number: str) -> None:
+        super().__init__(message)
+        self.number = number
+
+
+class PinNotChanged(ApplicationError):
+    """A PIN change refused: wrong old PIN (counted as a wrong sign-in) or an unfit new one."""
+
+
 class InvalidDecision(ApplicationError):
     """A manager's decision that cannot be recorded as given (unknown cause, missing note…)."""
 

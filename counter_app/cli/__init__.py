@@ -13,9 +13,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from counter_app import config as config_module
-from counter_app import paths
 from counter_app.cli import registry
-from counter_app.cli.common import CliError, add_common, open_readonly
+from counter_app.cli.common import (
+    CliError,
+    add_common,
+    data_dir_for,
+    open_readonly,
+    warn_about_secrets,
+)
 from counter_app.config import ConfigError
 from counter_app.storage.db import DatabaseError
 
@@ -95,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: config_module.Config | None = None
     try:
         config = config_module.load(args.config)
-        data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
+        data_dir = data_dir_for(args.data_dir, config)
+        warn_about_secrets(config)
         command = registry.BY_NAME[name].load()
         return command.run(args, config, data_dir)
     except (ConfigError, CliError, DatabaseError) as exc:

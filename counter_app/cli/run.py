@@ -18,14 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     if not config.is_demo:
-        refuse_without_manager(data_dir)
+        refuse_without_manager(data_dir, config.source)
     # Qt is imported only to run: the full parser (documentation test, help) stays Qt-free.
     from counter_app.ui.app import run_app
 
     return run_app(config, data_dir, smoke_test=getattr(args, "smoke_test", False))
 
 
-def refuse_without_manager(data_dir: Path) -> None:
+def refuse_without_manager(data_dir: Path, config_source: str | None = None) -> None:
     """CliError when the data folder has no manager account (nobody could run the counter's
     manager side, nor add staff from it): says so, and how to add the first one."""
     try:
@@ -37,10 +37,12 @@ def refuse_without_manager(data_dir: Path) -> None:
         pass
     except Exception:  # a database the writer will judge (damaged, too old, …)
         return
+    with_config = f' --config "{config_source}"' if config_source else ""
     raise CliError(
         f"the data folder {data_dir} has no manager account "
         f"(database {paths.database_path(data_dir)}). Add the first one with\n"
-        f"  counter-app --data-dir \"{data_dir}\" staff add --role manager "
+        f"  counter-app{with_config} "
+        f"--data-dir \"{data_dir}\" staff add --role manager "
         "--number NUMBER --name NAME\n"
         "then start the counter again."
     )

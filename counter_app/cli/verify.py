@@ -1,4 +1,10 @@
-"""`counter-app verify`: check the event hash chain and the projections (read only)."""
+"""`counter-app verify`: check the event hash chain and the projections (read only).
+
+The projections are the transactions, the manager's reviews and stars, and the staff table
+(roles and PIN hashes against the staff events). A folder of another hall or counter than the
+configuration names is refused; a head office token others can read is warned about (by the
+command line's start, for every command).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    db = open_readonly(data_dir)
+    db = open_readonly(data_dir, config)
     try:
         report = verify(db)
     finally:
@@ -27,5 +33,6 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     if report.projection_problem:
         print(f"BROKEN projection: {report.projection_problem}")
         return 1
-    print(f"OK: {report.events} events, chain intact, transactions match the events")
+    print(f"OK: {report.events} events, chain intact, transactions and staff accounts "
+          "match the events")
     return 0

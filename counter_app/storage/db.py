@@ -92,7 +92,13 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
     On an exception it rolls back only while a transaction is still open (SQLITE_FULL and some
     I/O errors roll back by themselves, and a ROLLBACK then would hide the real error).
+
+    Inside another write_transaction it joins that one (the outer one commits or rolls back
+    everything): a staff table row and its event are written together this way.
     """
+    if conn.in_transaction:
+        yield conn
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from counter_app.storage.db import write_transaction
-from counter_core import events, projection, reviews
+from counter_core import events, projection, reviews, roster
 from counter_core.chain import (
     CHAIN_FORMATS,
     CURRENT_FORMAT,
@@ -430,7 +430,8 @@ def verify(db: sqlite_utils.Database) -> VerifyReport:
                 f"transaction {txn} (started at sequence {want['started_seq']}) differs from "
                 f"its events in: {', '.join(diff)}",
             )
-    return VerifyReport(len(store_events), None, _verify_reviews(db, store_events))
+    return VerifyReport(len(store_events), None,
+                        _verify_reviews(db, store_events) or _verify_staff(db, store_events))
 
 
 def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
@@ -451,6 +452,33 @@ def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str
             if diff:
                 return (f"{table} row {'/'.join(k)} (sequence {want['seq']}) differs from its "
                         f"event in: {', '.join(diff)}")
+    return None
+
+
+def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
+    """The staff table against the fold of the staff events: the same numbers, each with its
+    role and PIN hash (by digest). A log without any staff event is a folder from before
+    them: its accounts are recorded when this version first opens it as the writer."""
+    staff_events = [ev for ev in store_events if ev.kind in events.STAFF_KINDS]
+    if not staff_events:
+        return None
+    try:
+        expected = roster.fold(staff_events)
+    except (KeyError, ValueError) as exc:
+        return f"staff events do not fold: {exc}"
+    actual = {r["number"]: r for r in db.query("SELECT number, role, pin_hash FROM staff")}
+    for number in sorted(set(expected) | set(actual)):
+        want, have = expected.get(number), actual.get(number)
+        if want is None:
+            return f"staff {number} is in the staff table but no event added them"
+        if have is None:
+            return f"staff {number} has events but is missing from the staff table"
+        diff = [what for what, differs in (
+            ("role", want.role != have["role"]),
+            ("PIN hash", want.pin_digest != roster.pin_digest(str(have["pin_hash"]))),
+        ) if differs]
+        if diff:
+            return f"staff {number} differs from its events in: {', '.join(diff)}"
     return None
 
 

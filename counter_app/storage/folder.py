@@ -25,6 +25,7 @@ from counter_app.storage.db import (
     connect,
     open_counter_db,
     quick_check,
+    write_transaction,
 )
 
 __all__ = [
@@ -34,10 +35,18 @@ __all__ = [
     "DataFolderReadOnly",
     "DatabaseDamaged",
     "DatabaseMissing",
+    "FolderOfAnotherCounter",
     "OpenFolder",
+    "claim_identity",
+    "folder_identity",
     "lock_data_dir",
+    "make_private",
     "open_data_folder",
 ]
+
+#: meta keys: the hall and counter a data folder belongs to, written once when first opened
+HALL_KEY = "folder.hall"
+COUNTER_KEY = "folder.counter"
 
 
 class DataFolderLocked(DatabaseError):
@@ -50,6 +59,10 @@ class DatabaseMissing(DatabaseError):
 
 class DatabaseDamaged(DatabaseError):
     """A read-only open found a database that fails its check (a writer sets it aside)."""
+
+
+class FolderOfAnotherCounter(DatabaseError):
+    """The data folder belongs to another hall or counter than the configuration names."""
 
 
 class DataFolderReadOnly(DatabaseError):
@@ -83,6 +96,58 @@ def check_writable(data_dir: Path) -> None:
         ) from exc
     os.close(fd)
     probe.unlink(missing_ok=True)
+
+
+def folder_identity(db: sqlite_utils.Database) -> tuple[str, str] | None:
+    """(hall, counter) the data folder recorded when first opened, else those its first event
+    names (a folder from before the record), else None (a new folder)."""
+    values = {r["key"]: r["value"] for r in db.query(
+        "SELECT key, value FROM meta WHERE key IN (?, ?)", [HALL_KEY, COUNTER_KEY])}
+    if values.get(HALL_KEY) is not None and values.get(COUNTER_KEY) is not None:
+        return str(values[HALL_KEY]), str(values[COUNTER_KEY])
+    row = db.execute("SELECT hall, counter FROM events ORDER BY seq LIMIT 1").fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def claim_identity(db: sqlite_utils.Database, hall: str, counter: str, *,
+                   data_dir: Path | None = None) -> None:
+    """Record (once) that the folder is hall `hall`'s counter `counter`; refuse another.
+
+    A folder already recorded, or holding events, for another hall or counter raises
+    FolderOfAnotherCounter naming both: its chain must never get a second counter's events.
+    """
+    found = folder_identity(db)
+    where = f"the data folder {data_dir}" if data_dir is not None else "this data folder"
+    if found is not None and found != (hall, counter):
+        raise FolderOfAnotherCounter(
+            f"{where} belongs to hall {found[0]} counter {found[1]}, but the configuration "
+            f"names hall {hall} counter {counter}. Nothing was changed: start with the "
+            "configuration of that counter, or give this one its own data folder "
+            "(--data-dir); see docs/data_folder.md")
+    recorded = db.execute("SELECT COUNT(*) FROM meta WHERE key IN (?, ?)",
+                          [HALL_KEY, COUNTER_KEY]).fetchone()[0]
+    if recorded < 2:
+        with write_transaction(db.conn):
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)",
+                       [HALL_KEY, hall, COUNTER_KEY, counter])
+
+
+def make_private(data_dir: Path) -> None:
+    """The folder for its owner only (0700) and its files 0600, where the system has modes;
+    on Windows, best effort: the folder's access list is left to `icacls` (docs/data_folder.md).
+    """
+    if os.name != "posix":
+        return
+    folders = [data_dir, data_dir / "backups", *data_dir.glob("damaged-*")]
+    files = [*data_dir.glob("counter.*"), *data_dir.glob("counter.sqlite-*"),
+             *(data_dir / "backups").glob("counter-*"),
+             *(f for d in data_dir.glob("damaged-*") for f in d.glob("counter.*"))]
+    for path, private in [*((d, 0o700) for d in folders), *((f, 0o600) for f in files)]:
+        try:
+            if path.exists() and path.stat().st_mode & 0o777 & ~private:
+                path.chmod(private)
+        except OSError:
+            pass  # not ours to change: what this app creates is still owner-only (umask)
 
 
 def lock_data_dir(data_dir: Path) -> FileLock:
@@ -136,7 +201,8 @@ class OpenFolder:
 
 
 def open_data_folder(data_dir: Path, *, readonly: bool = False,
-                     check: bool = True) -> OpenFolder:
+                     check: bool = True,
+                     identity: tuple[str, str] | None = None) -> OpenFolder:
     """Open the counter database of `data_dir`.
 
     Writer (default): refuse a folder it cannot write in (DataFolderReadOnly), lock the folder
@@ -146,6 +212,10 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
 
     `readonly=True`: no lock and no migration; DatabaseMissing when there is no database,
     DatabaseDamaged when it fails `PRAGMA quick_check` (skipped with `check=False`).
+
+    `identity` (hall, counter): the configuration's; a writer records it in a new folder and
+    refuses a folder of another hall or counter (FolderOfAnotherCounter), a reader refuses too.
+    What a writer creates is private: the folder 0700, its files 0600 (docs/data_folder.md).
     """
     path = paths.database_path(data_dir)
     if readonly:
@@ -155,17 +225,38 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
             problem = quick_check(path)
             if problem is not None:
                 raise DatabaseDamaged(f"{path} is damaged: {problem}")
-        return OpenFolder(data_dir, connect(path, readonly=True), None)
-    check_writable(data_dir)
-    lock = lock_data_dir(data_dir)
+        db = connect(path, readonly=True)
+        if identity is not None:
+            found = folder_identity(db)
+            if found is not None and found != identity:
+                db.conn.close()
+                raise FolderOfAnotherCounter(
+                    f"the data folder {data_dir} belongs to hall {found[0]} counter "
+                    f"{found[1]}, not hall {identity[0]} counter {identity[1]} as the "
+                    "configuration says")
+        return OpenFolder(data_dir, db, None)
+    previous = os.umask(0o077)  # the folder, the database and its journals: owner only
     try:
-        opened = open_counter_db(path)
-    except sqlite3.Error as exc:  # open_counter_db names most; any other, still as a refusal
-        lock.release()
-        raise DatabaseError(f"cannot open the counter database {path}: {cause(exc)}") from exc
-    except BaseException:
-        lock.release()  # a refused open must not leave the folder locked
-        raise
+        check_writable(data_dir)
+        lock = lock_data_dir(data_dir)
+        try:
+            opened = open_counter_db(path)
+            if identity is not None:
+                try:
+                    claim_identity(opened.db, *identity, data_dir=data_dir)
+                except BaseException:
+                    opened.db.conn.close()
+                    raise
+        except sqlite3.Error as exc:  # open_counter_db names most; any other, a refusal too
+            lock.release()
+            raise DatabaseError(
+                f"cannot open the counter database {path}: {cause(exc)}") from exc
+        except BaseException:
+            lock.release()  # a refused open must not leave the folder locked
+            raise
+    finally:
+        os.umask(previous)
+    make_private(data_dir)
     damaged = (Damage(opened.set_aside, opened.problem or "")
                if opened.set_aside is not None else None)
     return OpenFolder(data_dir, opened.db, lock, damaged)

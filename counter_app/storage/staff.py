@@ -1,15 +1,27 @@
-"""Staff accounts: numbers, names, roles, PIN hashes and lockouts."""
+"""Staff accounts: numbers, names, roles, PIN hashes and lockouts.
+
+Every change to an account is an event in the counter's one chain (counter_core.events'
+staff kinds: the number, the role, a digest of the PIN hash and the manager who made it; never
+a name or photo), written in the same SQLite transaction as the staff table row, so the table
+is a projection `verify` checks against the log (counter_core.roster). A lockout after wrong
+PINs is recorded too (`staff_locked`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
-from counter_core import pins
-from counter_core.transaction import Staff
+from counter_app.storage.db import write_transaction
+from counter_app.storage.events import EventStore
+from counter_app.storage.folder import folder_identity
+from counter_core import events, pins, roster
+from counter_core.transaction import Draft, Staff
 
 
 class SignInError(Exception):
@@ -22,6 +34,21 @@ class SignInError(Exception):
     def __init__(self, message: str, *, wait_s: float | None = None) -> None:
         super().__init__(message)
         self.wait_s = wait_s
+
+
+class PinChangeRequired(SignInError):
+    """The PIN was right, but it must be changed before the account signs in (a manager's PIN
+    shorter than pins.MANAGER_MIN_DIGITS). Nothing was signed in."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(
+            f"Your PIN is too short for a manager: choose a new one of at least "
+            f"{pins.MANAGER_MIN_DIGITS} digits")
+        self.number = number
+
+
+class NotAManager(SignInError):
+    """A right PIN of a staff account where a manager's was needed (the staff commands)."""
 
 
 #: the one answer for an unknown number and for a wrong PIN alike
@@ -39,25 +66,118 @@ class StaffRecord:
 
 
 class StaffDirectory:
-    def __init__(self, db: sqlite_utils.Database, *, now: Callable[[], float] = time.time) -> None:
+    """The staff table and its events.
+
+    `store` is the counter's event store; without one, a store for the hall and counter the
+    data folder records (or its first event names) is made when a change is written.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, store: EventStore | None = None, *,
+                 now: Callable[[], float] = time.time) -> None:
         self.db = db
+        self._store = store
         self._now = now  # wall clock: a lockout must survive a restart
 
-    def add(self, number: str, name: str, role: str, pin: str, photo: str | None = None) -> None:
+    @property
+    def store(self) -> EventStore:
+        if self._store is None:
+            identity = folder_identity(self.db)
+            if identity is None:
+                raise LookupError("this data folder records no hall and counter yet: open it "
+                                  "with the counter's configuration to change staff accounts")
+            self._store = EventStore(self.db, *identity)
+        return self._store
+
+    def add(self, number: str, name: str, role: str, pin: str, photo: str | None = None, *,
+            by: str | None = None) -> None:
+        """Add an account, or update one (name, role, PIN, photo; its lockout is lifted).
+
+        `by` is the manager making the change (None: the first manager of a new folder, or
+        the demo's own accounts). The events record the role and PIN hash changes.
+        """
         number, name = number.strip(), name.strip()
         if role not in ("staff", "manager"):
             raise ValueError("role must be 'staff' or 'manager'")
         if not number.strip() or not name.strip():
             raise ValueError("staff number and name must not be empty")
-        if not pins.valid_pin_format(pin):
-            raise ValueError("PIN must be 4 to 12 digits")
-        self.db.execute(
-            "INSERT INTO staff (number, name, role, pin_hash, photo) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(number) DO UPDATE SET name = excluded.name, role = excluded.role,"
-            " pin_hash = excluded.pin_hash, photo = excluded.photo,"
-            " failed_attempts = 0, locked_until = 0",
-            [number, name, role, pins.hash_pin(pin), photo],
-        )
+        if not events.is_staff_number(number):
+            raise ValueError("staff number must be letters, digits, . _ - (at most "
+                             f"{events.MAX_STAFF_NUMBER} characters)")
+        problem = pins.pin_problem(pin, role)
+        if problem is not None:
+            raise ValueError(problem)
+        pin_hash = pins.hash_pin(pin)
+        digest = roster.pin_digest(pin_hash)
+        with write_transaction(self.db.conn):
+            row = self._row(number)
+            drafts: list[Draft] = []
+            if row is None:
+                drafts.append(Draft(events.STAFF_ADDED, {
+                    "staff": number, "role": role, "pin_digest": digest, "by": by}))
+            else:
+                if row["role"] != role:
+                    drafts.append(Draft(events.STAFF_ROLE_CHANGED,
+                                        {"staff": number, "role": role, "by": by}))
+                drafts.append(Draft(events.STAFF_PIN_CHANGED,
+                                    {"staff": number, "pin_digest": digest, "by": by}))
+            self.db.execute(
+                "INSERT INTO staff (number, name, role, pin_hash, photo) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(number) DO UPDATE SET name = excluded.name, role = excluded.role,"
+                " pin_hash = excluded.pin_hash, photo = excluded.photo,"
+                " failed_attempts = 0, locked_until = 0",
+                [number, name, role, pin_hash, photo],
+            )
+            self.store.append(drafts)
+
+    def change_pin(self, number: str, old: str, new: str) -> None:
+        """The account's own PIN change: `old` must sign in (wrong PINs count toward the
+        lockout and the throttle as at any sign-in), `new` must suit the account's role."""
+        with contextlib.suppress(PinChangeRequired):  # the very reason for the change
+            self.sign_in(number, old)
+        row = self._row(number.strip())
+        assert row is not None  # it signed in
+        problem = pins.pin_problem(new, row["role"])
+        if problem is not None:
+            raise ValueError(problem)
+        if new == old:
+            raise ValueError("the new PIN must differ from the old one")
+        pin_hash = pins.hash_pin(new)
+        with write_transaction(self.db.conn):
+            self.db.execute("UPDATE staff SET pin_hash = ? WHERE number = ?",
+                            [pin_hash, row["number"]])
+            self.store.append([Draft(events.STAFF_PIN_CHANGED, {
+                "staff": row["number"], "pin_digest": roster.pin_digest(pin_hash),
+                "by": row["number"]})])
+
+    def authorize_manager(self, number: str, pin: str) -> Staff:
+        """The manager whose number and PIN these are, or SignInError (the same answer and
+        the same lockout and throttle as a sign-in; a staff account is refused as such)."""
+        staff = self.sign_in(number, pin)
+        if not staff.is_manager:
+            raise NotAManager(f"staff {staff.number} is not a manager")
+        return staff
+
+    def record_existing(self) -> int:
+        """Accounts of a data folder from before staff events: each recorded once as found
+        (`staff_added`, adopted, by nobody), so that the table and the log agree from here on.
+        Only when the log has no staff event at all; returns how many were recorded."""
+        marks = ", ".join("?" for _ in events.STAFF_KINDS)
+        if self.db.execute(f"SELECT 1 FROM events WHERE kind IN ({marks}) LIMIT 1",
+                           sorted(events.STAFF_KINDS)).fetchone() is not None:
+            return 0
+        rows = list(self.db.query("SELECT number, role, pin_hash FROM staff ORDER BY number"))
+        if not rows:
+            return 0
+        self.store.append([
+            Draft(events.STAFF_ADDED, {"staff": r["number"], "role": r["role"],
+                                       "pin_digest": roster.pin_digest(r["pin_hash"]),
+                                       "by": None, "adopted": True})
+            for r in rows])
+        return len(rows)
+
+    def _row(self, number: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM staff WHERE number = ?", [number]))
+        return rows[0] if rows else None
 
     def list(self) -> list[StaffRecord]:
         return [
@@ -109,11 +229,15 @@ class StaffDirectory:
         if not pins.check_pin(pin, row["pin_hash"]):
             failed = row["failed_attempts"] + 1
             locked_until = now + pins.LOCKOUT_S if failed >= pins.MAX_ATTEMPTS else 0
-            self.db.execute(
-                "UPDATE staff SET failed_attempts = ?, locked_until = ? WHERE number = ?",
-                [0 if locked_until else failed, locked_until, row["number"]],
-            )
-            self._failed(now)
+            with write_transaction(self.db.conn):
+                self.db.execute(
+                    "UPDATE staff SET failed_attempts = ?, locked_until = ? WHERE number = ?",
+                    [0 if locked_until else failed, locked_until, row["number"]],
+                )
+                self._failed(now)
+                if locked_until:
+                    self.store.append([Draft(events.STAFF_LOCKED, {
+                        "staff": row["number"], "seconds": pins.LOCKOUT_S})])
             if locked_until:
                 raise SignInError("Too many wrong PINs: locked for 5 min")
             raise SignInError(WRONG)
@@ -122,6 +246,8 @@ class StaffDirectory:
             [row["number"]],
         )
         self.db.execute("DELETE FROM meta WHERE key IN (?, ?)", [FAILURES_KEY, LAST_FAILURE_KEY])
+        if pins.needs_change(pin, row["role"]):
+            raise PinChangeRequired(row["number"])
         return Staff(row["number"], row["name"], row["role"], row["photo"])
 
     def wait_s(self) -> float:
@@ -160,12 +286,18 @@ DEMO_ACCOUNTS = (
     ("1001", "王芳", "staff", "1234"),
     ("1002", "李强", "staff", "1234"),
     ("1003", "张敏", "staff", "1234"),
-    ("9001", "陈经理", "manager", "9999"),
+    ("9001", "陈经理", "manager", "999999"),
 )
+#: The embedded demo configuration's hall and counter (resources/demo_config.toml; a test
+#: keeps the two equal): the demo accounts' events name them when nothing else does.
+DEMO_IDENTITY = ("SH-0001", "03")
 
 
 def ensure_demo_accounts(directory: StaffDirectory) -> None:
-    """A fresh demo data folder gets the demo accounts README lists."""
+    """A fresh demo data folder gets the demo accounts README lists (recorded as events)."""
     if directory.is_empty():
-        for number, name, role, pin in DEMO_ACCOUNTS:
-            directory.add(number, name, role, pin)
+        if directory._store is None and folder_identity(directory.db) is None:
+            directory._store = EventStore(directory.db, *DEMO_IDENTITY)
+        with write_transaction(directory.db.conn):
+            for number, name, role, pin in DEMO_ACCOUNTS:
+                directory.add(number, name, role, pin)

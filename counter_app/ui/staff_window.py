@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
+from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
@@ -85,7 +86,12 @@ class SignInPage(QWidget):
         self.button.clicked.connect(self.sign_in)
 
     def sign_in(self) -> None:
-        problem = self.controller.sign_in(self.number.text().strip(), self.pin.text())
+        number, pin = self.number.text().strip(), self.pin.text()
+        problem = self.controller.sign_in(number, pin)
+        if problem and self.controller.counter.pin_change_for == number:
+            new_pin = change_pin_at_sign_in(self.controller.counter, number, pin, self)
+            problem = (self.controller.sign_in(number, new_pin) if new_pin
+                       else cancelled_text())
         self.pin.clear()
         if problem:
             self.error.setText(translate_message(problem))

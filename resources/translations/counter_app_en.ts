@@ -461,6 +461,41 @@
         </message>
     </context>
     <context>
+        <name>PinChangeDialog</name>
+        <message>
+            <source>Change your PIN</source>
+            <translation>Change your PIN</translation>
+        </message>
+        <message>
+            <source>A manager's PIN must have at least %1 digits. Choose a new PIN for %2 before signing in.</source>
+            <translation>A manager's PIN must have at least %1 digits. Choose a new PIN for %2 before signing in.</translation>
+        </message>
+        <message>
+            <source>New PIN</source>
+            <translation>New PIN</translation>
+        </message>
+        <message>
+            <source>New PIN again</source>
+            <translation>New PIN again</translation>
+        </message>
+        <message>
+            <source>The two PINs differ</source>
+            <translation>The two PINs differ</translation>
+        </message>
+        <message>
+            <source>The new PIN must be %1 to 12 digits</source>
+            <translation>The new PIN must be %1 to 12 digits</translation>
+        </message>
+        <message>
+            <source>The new PIN must differ from the old one</source>
+            <translation>The new PIN must differ from the old one</translation>
+        </message>
+        <message>
+            <source>Not signed in: your PIN must be changed first</source>
+            <translation>Not signed in: your PIN must be changed first</translation>
+        </message>
+    </context>
+    <context>
         <name>ReviewQueue</name>
         <message>
             <source>When</source>

@@ -461,6 +461,41 @@
     </message>
 </context>
 <context>
+    <name>PinChangeDialog</name>
+    <message>
+        <source>Change your PIN</source>
+        <translation>修改 PIN</translation>
+    </message>
+    <message>
+        <source>A manager&apos;s PIN must have at least %1 digits. Choose a new PIN for %2 before signing in.</source>
+        <translation>经理的 PIN 至少需要 %1 位数字。请先为 %2 设置新的 PIN,然后再登录。</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>新 PIN</translation>
+    </message>
+    <message>
+        <source>New PIN again</source>
+        <translation>再次输入新 PIN</translation>
+    </message>
+    <message>
+        <source>The two PINs differ</source>
+        <translation>两次输入的 PIN 不一致</translation>
+    </message>
+    <message>
+        <source>The new PIN must be %1 to 12 digits</source>
+        <translation>新 PIN 必须为 %1 到 12 位数字</translation>
+    </message>
+    <message>
+        <source>The new PIN must differ from the old one</source>
+        <translation>新 PIN 不能与旧 PIN 相同</translation>
+    </message>
+    <message>
+        <source>Not signed in: your PIN must be changed first</source>
+        <translation>未登录:需要先修改 PIN</translation>
+    </message>
+</context>
+<context>
     <name>ReviewQueue</name>
     <message>
         <source>When</source>

@@ -126,6 +126,8 @@ def test_events_follow_the_counter_rules(month: Path) -> None:
     for e in events:
         p = json.loads(e["payload"])
         kind = e["kind"]
+        if kind.startswith("staff_"):
+            continue  # the demo accounts, recorded (now) when the folder was made
         assert e["at"] >= last_at, f"time goes backwards at {e['seq']}"
         last_at = e["at"]
         if kind == "signed_in":
@@ -213,7 +215,7 @@ def test_refuses_a_folder_the_app_has_recorded_in(demo_config: Config, data_dir:
     before = service.last_seq()
     assert not service.is_demo
     service.close()
-    with pytest.raises(ValueError, match="already holds 3 recorded events"):
+    with pytest.raises(ValueError, match=f"already holds {before} recorded events"):
         write_demo_history(demo_config, data_dir, 2, seed=1, end=dt.date(2026, 2, 1))
     assert cli.main(["demo-data", "--days", "1", "--data-dir", str(data_dir)]) == 2
     assert "empty data folder" in capsys.readouterr().err

@@ -30,8 +30,8 @@ def _reviews(service: CounterService) -> list[str]:
 
 def test_a_manager_who_served_cannot_decide_their_own_case(
         service: CounterService, clock: FakeClock) -> None:
-    service.staff.add("9002", "李主管", "manager", "2468")
-    txn = _poor_overtime_case(service, clock, "9002", "2468")
+    service.staff.add("9002", "李主管", "manager", "246802")
+    txn = _poor_overtime_case(service, clock, "9002", "246802")
     own = LocalManager(service.store, "9002")
     with pytest.raises(InvalidDecision, match="your own case"):
         own.review_overtime(txn, "system", "")

@@ -89,9 +89,10 @@ def export_rows(capsys: pytest.CaptureFixture[str], data_dir: Path,
 def test_staff_add_with_pin_on_stdin_then_list(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("246810\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("999999\n246810\n"))  # manager's, new
     code, out, _ = run(capsys, "staff", "add", "--data-dir", str(data_dir), "--number", "1077",
-                       "--name", "赵磊", "--role", "manager", "--pin-stdin")
+                       "--name", "赵磊", "--role", "manager", "--pin-stdin",
+                       "--manager", "9001", "--manager-pin-stdin")
     assert code == 0
     assert "1077" in out and "赵磊" in out
     code, out, _ = run(capsys, "--data-dir", str(data_dir), "staff", "list")
@@ -105,6 +106,9 @@ def test_staff_add_with_pin_on_stdin_then_list(
 
     opened = open_counter_db(paths.database_path(data_dir))
     staff = StaffDirectory(opened.db).sign_in("1077", "246810")
+    added = opened.db.execute("SELECT payload FROM events WHERE kind = 'staff_added'"
+                              " ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert '"staff":"1077"' in added and '"by":"9001"' in added and "赵磊" not in added
     assert staff.is_manager
     raw = opened.db.execute("SELECT pin_hash FROM staff WHERE number = '1077'").fetchone()[0]
     assert raw.startswith("scrypt$")
@@ -114,9 +118,10 @@ def test_staff_add_with_pin_on_stdin_then_list(
 def test_staff_add_refuses_a_bad_pin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("12\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("999999\n12\n"))
     code, _, err = run(capsys, "staff", "add", "--data-dir", str(data_dir), "--number", "1077",
-                       "--name", "赵磊", "--pin-stdin")
+                       "--name", "赵磊", "--pin-stdin", "--manager", "9001",
+                       "--manager-pin-stdin")
     assert code == 2
     assert "PIN must be 4 to 12 digits" in err
     code, out, _ = run(capsys, "staff", "list", "--data-dir", str(data_dir))
@@ -126,10 +131,10 @@ def test_staff_add_refuses_a_bad_pin(
 def test_staff_add_asks_twice_without_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
-    answers = iter(["1357", "1358"])
+    answers = iter(["999999", "1357", "1358"])  # the manager's PIN, then the new one twice
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     code, _, err = run(capsys, "staff", "add", "--data-dir", str(data_dir), "--number", "1077",
-                       "--name", "赵磊")
+                       "--name", "赵磊", "--manager", "9001")
     assert code == 2 and "differ" in err
 
 
@@ -419,11 +424,13 @@ def python_m(argv: list[str], stdin: str = "") -> subprocess.CompletedProcess[st
 def test_python_m_counter_app(tmp_path: Path) -> None:
     data = tmp_path / "data"
     added = python_m(["staff", "add", "--data-dir", str(data), "--number", "2001", "--name",
-                      "Ann", "--pin-stdin"], stdin="8642\n")
+                      "Ann", "--pin-stdin", "--manager", "9001", "--manager-pin-stdin"],
+                     stdin="999999\n8642\n")
     assert added.returncode == 0, added.stderr
     verified = python_m(["verify", "--data-dir", str(data)])
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout.startswith("OK: 0 events")
+    # log opened, the 4 demo accounts, 2001 added: the staff changes are in the chain
+    assert verified.stdout.startswith("OK: 6 events")
     exported = python_m(["export", "transactions", "--data-dir", str(data), "--output", "-"])
     assert exported.returncode == 0
     assert exported.stdout.splitlines()[0].startswith("id,hall,counter,staff")

@@ -36,6 +36,11 @@ VALID: dict[str, dict[str, Any]] = {
     events.STAR_CONFIRMED: {"month": "2026-11", "staff": "1001", "score": 4.8123,
                             "manager": "9001"},
     events.LOG_OPENED: {"app_version": "0.2.0", "chain_format": 2},
+    events.STAFF_ADDED: {"staff": "1001", "role": "staff", "pin_digest": "ab" * 32,
+                         "by": "9001"},
+    events.STAFF_PIN_CHANGED: {"staff": "1001", "pin_digest": "cd" * 32, "by": None},
+    events.STAFF_ROLE_CHANGED: {"staff": "1001", "role": "manager", "by": "9001"},
+    events.STAFF_LOCKED: {"staff": "1001", "seconds": 300.0},
 }
 
 

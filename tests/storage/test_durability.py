@@ -222,8 +222,10 @@ def test_corrupt_database_is_set_aside_and_a_fresh_one_started(
         assert problem
         assert folder.parent == data_dir and folder.name.startswith("damaged-")
         assert (folder / path.name).read_bytes() == bytes(data)  # kept, byte for byte
-        # the fresh log holds only its opening record (app version, chain format)
-        assert [r[0] for r in svc.db.execute("SELECT kind FROM events")] == ["log_opened"]
+        # the fresh log holds only its opening record (app version, chain format) and the
+        # demo accounts of the new demo folder
+        assert [r[0] for r in svc.db.execute("SELECT kind FROM events")] == [
+            "log_opened", *["staff_added"] * 4]
         assert svc.recovered == []
         svc.sign_in("1001", "1234")  # the demo accounts are back on the fresh database
         svc.machine.start()

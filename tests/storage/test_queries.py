@@ -35,7 +35,8 @@ def serve(store: EventStore, txn: str, at: str, staff: str = "1001", *,
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
-    StaffDirectory(opened.db).add("1001", "王芳", "staff", "1234")
+    StaffDirectory(opened.db, EventStore(opened.db, "SH-0001", "03")).add(
+        "1001", "王芳", "staff", "1234")
     yield opened.db
     opened.db.conn.close()
 

@@ -9,6 +9,7 @@ import pytest
 import sqlite_utils
 
 from counter_app.storage.db import open_counter_db
+from counter_app.storage.events import EventStore
 from counter_app.storage.staff import SignInError, StaffDirectory
 from counter_core import pins
 from counter_core.transaction import Staff
@@ -43,7 +44,7 @@ def wall() -> WallClock:
 
 @pytest.fixture
 def directory(db: sqlite_utils.Database, wall: WallClock) -> StaffDirectory:
-    staff = StaffDirectory(db, now=wall)
+    staff = StaffDirectory(db, EventStore(db, "H1", "01"), now=wall)
     staff.add("1001", "王芳", "staff", "1234")
     staff.add("9001", "陈经理", "manager", "987654")
     return staff
@@ -128,18 +129,18 @@ def test_after_lock_expiry_the_count_starts_again(directory: StaffDirectory,
 
 def test_lockout_survives_reopening(path: Path, wall: WallClock) -> None:
     opened = open_counter_db(path)
-    directory = StaffDirectory(opened.db, now=wall)
+    directory = StaffDirectory(opened.db, EventStore(opened.db, "H1", "01"), now=wall)
     directory.add("1001", "王芳", "staff", "1234")
     wrong(directory, 3)
     opened.db.conn.close()
 
     opened = open_counter_db(path)
-    directory = StaffDirectory(opened.db, now=wall)
+    directory = StaffDirectory(opened.db, EventStore(opened.db, "H1", "01"), now=wall)
     assert "locked" in wrong(directory, 2)[-1]  # the count survived too
     opened.db.conn.close()
 
     opened = open_counter_db(path)
-    directory = StaffDirectory(opened.db, now=wall)
+    directory = StaffDirectory(opened.db, EventStore(opened.db, "H1", "01"), now=wall)
     with pytest.raises(SignInError, match="locked"):
         directory.sign_in("1001", "1234")
     wall.now += 300.5
@@ -163,19 +164,19 @@ def test_add_validates(directory: StaffDirectory) -> None:
 
 def test_add_again_updates_and_unlocks(directory: StaffDirectory, wall: WallClock) -> None:
     wrong(directory, 5)
-    directory.add("1001", "王芳芳", "manager", "5678")
+    directory.add("1001", "王芳芳", "manager", "567890")
     wall.now += directory.wait_s()  # the counter-wide throttle still runs
-    staff = directory.sign_in("1001", "5678")
+    staff = directory.sign_in("1001", "567890")
     assert (staff.name, staff.role) == ("王芳芳", "manager")
     with pytest.raises(SignInError):
         directory.sign_in("1001", "1234")
 
 
 def test_list_names_and_empty(db: sqlite_utils.Database) -> None:
-    directory = StaffDirectory(db)
+    directory = StaffDirectory(db, EventStore(db, "H1", "01"))
     assert directory.is_empty()
     directory.add("2", "B", "staff", "1234")
-    directory.add("1", "A", "manager", "1234")
+    directory.add("1", "A", "manager", "123456")
     assert not directory.is_empty()
     assert [(r.number, r.role) for r in directory.list()] == [("1", "manager"), ("2", "staff")]
     assert directory.names() == {"1": "A", "2": "B"}
@@ -262,12 +263,12 @@ def test_wrong_sign_ins_across_numbers_slow_the_counter_down_to_30_s(
 def test_the_throttle_survives_a_restart_and_a_clock_step_back(
         path: Path, wall: WallClock) -> None:
     opened = open_counter_db(path)
-    directory = StaffDirectory(opened.db, now=wall)
+    directory = StaffDirectory(opened.db, EventStore(opened.db, "H1", "01"), now=wall)
     for _ in range(10):
         wrong(directory, 1, "5555")
     opened.db.conn.close()
     opened = open_counter_db(path)
-    directory = StaffDirectory(opened.db, now=wall)
+    directory = StaffDirectory(opened.db, EventStore(opened.db, "H1", "01"), now=wall)
     assert directory.wait_s() == 30
     wall.now -= 86400  # the clock stepped back a day: still at most 30 s
     assert directory.wait_s() == 30

@@ -323,7 +323,8 @@ def test_a_replaced_counter_database_gets_a_new_history_at_head_office(
                                                            hall=config.hall_id)}
         kept = [r for c, r in chains.items() if c.startswith("replaced~")]
         assert len(kept) == 1 and kept[0]["chain"] == "ok" and kept[0]["revoked_at"]
-        assert kept[0]["events"] == 1 + len(day_drafts(20, seed=1))  # with its log_opened
+        # with its log_opened and the demo accounts' staff_added
+        assert kept[0]["events"] == 1 + 4 + len(day_drafts(20, seed=1))
         # both histories still count for the same counter in reports
         (row,) = [r for r in reports.service_level(
             hq_sqlite.store, reports.month_period("2026-11", "UTC"), by="counter",

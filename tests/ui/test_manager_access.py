@@ -21,7 +21,7 @@ def test_staff_sign_in_never_reaches_the_manager_view(qtbot, counter):  # noqa: 
 
 
 def test_manager_sign_in_opens_the_manager_view_beside_the_counter(qtbot, counter):  # noqa: F811
-    sign_in(qtbot, counter, "9001", "9999")
+    sign_in(qtbot, counter, "9001", "999999")
     staff = counter.staff_window
     assert staff.stack.currentWidget() is staff.tabs
     assert isinstance(staff.manager_view, ManagerView)

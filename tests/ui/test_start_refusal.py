@@ -83,11 +83,13 @@ def test_a_refusal_is_shown_in_the_ui_language(
 
 
 def _add_manager(data_dir: Path) -> None:
+    from counter_app.storage.events import EventStore
     from counter_app.storage.folder import open_data_folder
     from counter_app.storage.staff import StaffDirectory
 
     with open_data_folder(data_dir) as folder:
-        StaffDirectory(folder.db).add("9001", "陈经理", "manager", "9999")
+        StaffDirectory(folder.db, EventStore(folder.db, "H", "1")).add(
+            "9001", "陈经理", "manager", "999999")
 
 
 def test_a_folder_without_a_manager_says_how_to_add_the_first(

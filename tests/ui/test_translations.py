@@ -272,7 +272,7 @@ def test_chinese_staff_window_shows_no_english(qapp, chinese, make_counter, cloc
 def test_chinese_manager_view_shows_no_english(qapp, chinese, make_counter) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("counter_app.ui.manager")
     counter = make_counter("zh_CN")
-    assert counter.controller.sign_in("9001", "9999") is None
+    assert counter.controller.sign_in("9001", "999999") is None
     window = counter.staff_window
     # file formats, and configuration keys the text tells the manager to set
     allowed = allowed_latin(counter) | {"CSV", "PDF", "Excel", "xlsx", "csv", "pdf",
