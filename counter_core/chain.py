@@ -287,6 +287,7 @@ class ChainBreak:
     break_hash: str
     detected_at: str
     reason: str = ""  # the problem at first_bad_seq, as the walker names it
+    chain_format: int = INITIAL_FORMAT  # the format the break event is hashed in
 
     @property
     def last_bad_seq(self) -> int:
@@ -406,7 +407,8 @@ class SegmentWalker:
             self._span.append(ev)
             return False
         brk = ChainBreak(self._good.seq, self._good.hash, self._problem.seq, ev.seq, ev.hash,
-                         str(ev.payload.get("detected_at", "")), self._problem.reason)
+                         str(ev.payload.get("detected_at", "")), self._problem.reason,
+                         chain_format)
         self.breaks.append((brk, self._span))
         self._walker = ChainWalker(ChainHead(ev.seq, ev.hash, chain_format))
         self._walker.last_bytes = ev.canonical_bytes(chain_format)
