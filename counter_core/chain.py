@@ -330,8 +330,8 @@ def _break_event_matches(ev: Event, good: ChainHead, problem: ChainProblem,
 
     The event must name the last good event (sequence and hash) and the first bad sequence,
     come after the first bad event, continue from the stored event before it (its prev_hash is
-    that event's hash field, when that event was offered: a span may come in parts), and hash correctly in a format no
-    older than the good head's."""
+    that event's hash field, when that event was offered: a span may come in parts), and hash
+    correctly in a format no older than the good head's."""
     if ev.kind != CHAIN_BREAK_DETECTED or not isinstance(ev.payload, Mapping):
         return None
     p = ev.payload

@@ -18,15 +18,23 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from counter_core import projection
 from counter_core.chain import (
+    CHAIN_FORMATS,
     GENESIS_HASH,
     INITIAL_FORMAT,
     ChainBreak,
     ChainHead,
     Event,
     SegmentWalker,
+    chain_hash,
     format_after,
 )
-from counter_core.events import KNOWN_KINDS, LOG_OPENED, OVERTIME_REVIEWED, REVIEW_KINDS
+from counter_core.events import (
+    CHAIN_BREAK_DETECTED,
+    KNOWN_KINDS,
+    LOG_OPENED,
+    OVERTIME_REVIEWED,
+    REVIEW_KINDS,
+)
 from counter_core.periods import utc_now
 from head_office import schema
 from head_office.errors import (
@@ -307,6 +315,14 @@ class Store:
                     result.breaks.append(brk.break_seq)
                     evidence.extend((brk.break_seq, ev) for ev in span)
                 result.evidence = self._record_evidence(conn, who, evidence, now)
+                for ev in accepted:
+                    # a break event that chains as it is: the damage is in events head office
+                    # already holds intact; the incident is recorded all the same
+                    if ev.kind == CHAIN_BREAK_DETECTED and ev.seq not in result.breaks:
+                        held = _held_break(ev)
+                        if held is not None:
+                            self._record_break(conn, who, held, now)
+                            result.breaks.append(ev.seq)
                 new = accepted
                 if found:
                     self._record_conflicts(conn, who, found, now)
@@ -357,7 +373,7 @@ class Store:
             chain_break_evidence.c.counter_id == who.id,
             chain_break_evidence.c.seq.in_([ev.seq for _, ev in evidence]),
         )).scalars())
-        rows = []
+        rows: list[dict[str, Any]] = []
         for break_seq, ev in evidence:
             if ev.seq in held:
                 continue
@@ -367,9 +383,9 @@ class Store:
                          "received_at": now})
         if rows:
             conn.execute(chain_break_evidence.insert(), rows)
-            for break_seq in {r["break_seq"] for r in rows}:
+            for touched in {int(r["break_seq"]) for r in rows}:
                 conn.execute(chain_breaks.update().where(
-                    chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == break_seq,
+                    chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == touched,
                 ).values(last_at=now))
         return len(rows)
 
@@ -621,6 +637,27 @@ def _head_format(conn: Connection, counter_id: int, hw_seq: int) -> int:
             chain_breaks.c.counter_id == counter_id, chain_breaks.c.break_seq <= hw_seq)
     ).scalar()
     return max(opened, after_break or INITIAL_FORMAT)
+
+
+#: the reason of a break whose span head office holds as uploaded before the damage
+HELD_INTACT = "damaged at the counter after upload; head office holds these events intact"
+
+
+def _held_break(ev: Event) -> ChainBreak | None:
+    """The break a normally chained `chain_break_detected` names (None when its payload does
+    not say one): the span lies in events head office already stored."""
+    p = ev.payload
+    try:
+        good, first = p["last_good_seq"], p["first_bad_seq"]
+        if not (isinstance(good, int) and isinstance(first, int) and good < first < ev.seq):
+            return None
+        chain_format = next(
+            f for f in CHAIN_FORMATS
+            if chain_hash(ev.prev_hash, ev.canonical_bytes(f)) == ev.hash)
+        return ChainBreak(good, str(p["last_good_hash"])[:64], first, ev.seq, ev.hash,
+                          str(p.get("detected_at", "")), HELD_INTACT, chain_format)
+    except (KeyError, TypeError, ValueError, StopIteration):
+        return None
 
 
 def _recorded_spans(conn: Connection, counter_id: int) -> list[tuple[int, int, int]]:
