@@ -464,6 +464,13 @@ def stored_event_from_row(row: dict[str, Any]) -> Event:
     )
 
 
+def stored_events(db: sqlite_utils.Database, after_seq: int, limit: int) -> list[Event]:
+    """Events as stored after `after_seq` (damaged ones too, see `stored_event_from_row`):
+    what the sync uploads; works on a read-only connection."""
+    return [stored_event_from_row(row) for row in db.query(
+        "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [after_seq, limit])]
+
+
 def read_verified_mark(db: sqlite_utils.Database) -> ChainHead | None:
     """The stored verified-through mark, or None (never verified, or unreadable)."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", [VERIFIED_KEY]).fetchone()

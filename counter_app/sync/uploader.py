@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from counter_app.storage.events import EventStore, recorded_breaks, stored_event_from_row
+from counter_app.storage.events import EventStore, recorded_breaks, stored_events
 from counter_app.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS,
@@ -74,8 +74,7 @@ class LocalLog:
 
     def after(self, seq: int, limit: int) -> list[Event]:
         # a damaged payload (not even JSON) is still uploaded, as the evidence it is
-        return [stored_event_from_row(row) for row in self.db.query(
-            "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])]
+        return stored_events(self.db, seq, limit)
 
     def breaks(self, after_seq: int = 0) -> list[ChainBreak]:
         """The breaks the counter recorded (`chain_break_detected`) after `after_seq`."""
