@@ -35,7 +35,7 @@ from counter_app.storage.folder import (
     open_data_folder,
 )
 from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
-from counter_app.sync.state import SyncStatus, read_status, record_status
+from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import events as kinds
 from counter_core import periods
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
@@ -158,7 +158,11 @@ class Counter:
         self._store = EventStore(self._db, config.hall_id, config.counter_id)
         # the chain from the last verified point to the head (only the new events); a break
         # is recorded (chain_break_detected) so later events form a new verifiable segment
-        self._start_check: StartCheck = verify_at_start(self._store)
+        # (and again from head office's acknowledged mark: what is not uploaded yet is
+        # walked at every start, so a damaged event is found before head office refuses it)
+        uploads = config.head_office.url is not None
+        self._start_check: StartCheck = verify_at_start(
+            self._store, uploaded_through=read_acked_seq(self._db) if uploads else None)
         # every start under a new app version or chain format records it (log_opened): the
         # chain says which version wrote what, and from where on it is hashed in RFC 8785
         self._store.record_opening(app_version(), CURRENT_FORMAT)

@@ -513,8 +513,34 @@ def _mark_holds(store: EventStore, mark: ChainHead) -> bool:
     return row is not None and row[0] == mark.hash
 
 
-def verify_at_start(store: EventStore, *, now: Callable[[], str] = utc_now) -> StartCheck:
+def _head_at(store: EventStore, seq: int) -> ChainHead | None:
+    """The chain head at `seq` as stored: its hash and the chain format then in force."""
+    if seq <= 0:
+        return ChainHead()
+    row = store.db.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchone()
+    if row is None:
+        return None
+    opened = store.db.execute(
+        "SELECT payload FROM events WHERE kind = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+        [events.LOG_OPENED, seq]).fetchone()
+    chain_format = INITIAL_FORMAT
+    if opened is not None:
+        try:
+            chain_format = int(json.loads(opened[0]).get("chain_format", INITIAL_FORMAT))
+        except (TypeError, ValueError, AttributeError):
+            return None
+    if chain_format not in CHAIN_FORMATS:
+        return None
+    return ChainHead(seq, str(row[0]), chain_format)
+
+
+def verify_at_start(store: EventStore, *, uploaded_through: int | None = None,
+                    now: Callable[[], str] = utc_now) -> StartCheck:
     """Verify the chain from the verified-through mark to the head (only the new events).
+
+    `uploaded_through`: head office's acknowledged mark. Events it has not acknowledged yet
+    are walked again even below the verified mark, so an event damaged after it was verified
+    but before it was uploaded is found here, not refused by head office for ever.
 
     When it verifies, the mark moves to the head. When it breaks and no `chain_break_detected`
     accounts for the break yet, one is appended (naming the last good sequence and hash and
@@ -525,6 +551,8 @@ def verify_at_start(store: EventStore, *, now: Callable[[], str] = utc_now) -> S
     mark = read_verified_mark(store.db)
     if mark is None or not _mark_holds(store, mark):
         mark = ChainHead()
+    if uploaded_through is not None and uploaded_through < mark.seq:
+        mark = _head_at(store, uploaded_through) or ChainHead()
     walker = SegmentWalker(mark)
     checked = 0
     for row in store.db.query("SELECT * FROM events WHERE seq > ? ORDER BY seq", [mark.seq]):

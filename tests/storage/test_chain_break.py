@@ -169,3 +169,21 @@ def test_verify_command_names_the_recorded_break(
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert code == 1
     assert "recorded" in out and f"10–{head}" in out and not out.startswith("OK")
+
+
+def test_an_event_damaged_after_it_was_verified_but_before_upload_is_found(
+    demo_config: Config, data_dir: Path, clock: FakeClock
+) -> None:
+    counter_with_history(demo_config, data_dir, clock)
+    CounterService(demo_config, data_dir, clock=clock).close()  # verified through the head
+    damage(data_dir, 20)
+    service = CounterService(demo_config, data_dir, clock=clock)
+    try:
+        mark = read_verified_mark(service.db)
+        assert mark is not None and mark.seq > 20
+        assert service.chain_break is None  # no head office: the mark alone decides
+        check = verify_at_start(service.store, uploaded_through=15)  # head office holds 15
+        assert check.recorded is not None and check.recorded.first_bad_seq == 20
+        assert check.start.seq == 15
+    finally:
+        service.close()

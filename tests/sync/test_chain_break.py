@@ -64,7 +64,8 @@ def test_a_recorded_break_uploads_everything_and_head_office_records_the_inciden
     service.store.append_timed(day_drafts(6, seed=9))
     head = service.store.last_seq()
     service.close()
-    first_bad = uploaded + 3  # not yet uploaded
+    CounterService(config, data_dir, clock=clock).close()  # a start verifies through the head
+    first_bad = uploaded + 3  # verified, but not yet uploaded
     damage(data_dir, first_bad)
 
     service = CounterService(config, data_dir, clock=clock)
