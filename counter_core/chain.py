@@ -27,7 +27,7 @@ from typing import Any
 
 import rfc8785
 
-from counter_core.events import LOG_OPENED
+from counter_core.events import CHAIN_BREAK_DETECTED, LOG_OPENED
 
 GENESIS_HASH = "0" * 64
 
@@ -266,3 +266,163 @@ def head_of(events: Iterable[Event], start: ChainHead | None = None) -> ChainHea
         head = ChainHead(ev.seq, ev.hash,
                          format_after(head.chain_format, ev.kind, ev.payload))
     return head
+
+
+# ---- recorded breaks: a chain that goes on as a new segment --------------------------------
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """A break the counter found and recorded with a `chain_break_detected` event.
+
+    The events from `first_bad_seq` to `last_bad_seq` (the one before the break event) are the
+    broken span: they no longer verify and are kept only as evidence. The break event itself
+    continues from the stored head, so the chain verifies again from it on.
+    """
+
+    last_good_seq: int
+    last_good_hash: str
+    first_bad_seq: int
+    break_seq: int
+    break_hash: str
+    detected_at: str
+    reason: str = ""  # the problem at first_bad_seq, as the walker names it
+    chain_format: int = INITIAL_FORMAT  # the format the break event is hashed in
+
+    @property
+    def last_bad_seq(self) -> int:
+        return self.break_seq - 1
+
+    def describe(self) -> str:
+        return (f"chain break recorded at sequence {self.break_seq} ({self.detected_at}): "
+                f"sequences {self.first_bad_seq}–{self.last_bad_seq} do not verify "
+                f"(last good {self.last_good_seq}, hash {self.last_good_hash[:12]}…)")
+
+
+def break_payload(last_good: ChainHead, first_bad_seq: int, detected_at: str) -> dict[str, Any]:
+    """The payload of the `chain_break_detected` event that records a break."""
+    return {"last_good_seq": last_good.seq, "last_good_hash": last_good.hash,
+            "first_bad_seq": first_bad_seq, "detected_at": detected_at}
+
+
+@dataclass
+class SegmentWalk:
+    """The outcome of `SegmentWalker.walk`.
+
+    `accepted`: the events that verify, each with the canonical bytes its hash covers (the
+    good prefix and every segment after a recorded break). `breaks`: the recorded breaks
+    honoured, each with its `span` (the broken events that were offered). `problem`: the
+    first break no `chain_break_detected` event accounts for (None: the chain verifies); the
+    events after it are neither accepted nor part of a span.
+    """
+
+    head: ChainHead
+    accepted: list[tuple[Event, bytes]] = field(default_factory=list)
+    breaks: list[tuple[ChainBreak, list[Event]]] = field(default_factory=list)
+    problem: ChainProblem | None = None
+    #: where the chain last verified before `problem` (what a new break event names)
+    good_head: ChainHead | None = None
+
+
+def _break_event_matches(ev: Event, good: ChainHead, problem: ChainProblem,
+                         before: Event | None) -> int | None:
+    """The chain format in which `ev` records the break at `problem` after `good`, or None.
+
+    The event must name the last good event (sequence and hash) and the first bad sequence,
+    come after the first bad event, continue from the stored event before it (its prev_hash is
+    that event's hash field, when that event was offered: a span may come in parts), and hash
+    correctly in a format no older than the good head's."""
+    if ev.kind != CHAIN_BREAK_DETECTED or not isinstance(ev.payload, Mapping):
+        return None
+    p = ev.payload
+    if (p.get("last_good_seq") != good.seq or p.get("last_good_hash") != good.hash
+            or p.get("first_bad_seq") != problem.seq or ev.seq <= problem.seq):
+        return None
+    if before is not None and before.seq == ev.seq - 1 and before.hash != ev.prev_hash:
+        return None
+    for chain_format in CHAIN_FORMATS:
+        if chain_format < good.chain_format:
+            continue
+        try:
+            canonical = ev.canonical_bytes(chain_format)
+        except ValueError:
+            continue
+        if chain_hash(ev.prev_hash, canonical) == ev.hash:
+            return chain_format
+    return None
+
+
+class SegmentWalker:
+    """The chain walk that honours recorded breaks.
+
+    Walks like `ChainWalker`; at a problem it looks for a `chain_break_detected` event (the
+    problem event itself, or a later one) naming the last good event and the first bad
+    sequence. When one is found and hashes correctly, the events between are the broken span
+    and the walk goes on from the break event, which starts a new segment. Without one, the
+    walk ends at the problem: every later event is counted into `pending_span` only.
+    """
+
+    def __init__(self, head: ChainHead | None = None) -> None:
+        self._walker = ChainWalker(head)
+        self.breaks: list[tuple[ChainBreak, list[Event]]] = []
+        self._span: list[Event] | None = None
+        self._problem: ChainProblem | None = None
+        self._good = self._walker.head
+
+    @property
+    def head(self) -> ChainHead:
+        """The head of the verified chain (the last accepted event)."""
+        return self._walker.head
+
+    @property
+    def last_bytes(self) -> bytes:
+        return self._walker.last_bytes
+
+    @property
+    def problem(self) -> ChainProblem | None:
+        """The break no `chain_break_detected` has accounted for (yet)."""
+        return self._problem
+
+    @property
+    def good_head(self) -> ChainHead:
+        """Where the chain last verified: what a new break event names as last good."""
+        return self._good if self._problem is not None else self._walker.head
+
+    @property
+    def pending_span(self) -> list[Event]:
+        return list(self._span or [])
+
+    def feed(self, ev: Event) -> bool:
+        """True when the event verifies (it continues a segment, or is a break event that
+        starts a new one); False when it lies in a broken span."""
+        if self._problem is None:
+            found = self._walker.feed(ev)
+            if found is None:
+                return True
+            self._problem, self._good, self._span = found, self._walker.head, []
+        assert self._problem is not None and self._span is not None
+        before = self._span[-1] if self._span else None
+        chain_format = _break_event_matches(ev, self._good, self._problem, before)
+        if chain_format is None:
+            self._span.append(ev)
+            return False
+        brk = ChainBreak(self._good.seq, self._good.hash, self._problem.seq, ev.seq, ev.hash,
+                         str(ev.payload.get("detected_at", "")), self._problem.reason,
+                         chain_format)
+        self.breaks.append((brk, self._span))
+        self._walker = ChainWalker(ChainHead(ev.seq, ev.hash, chain_format))
+        self._walker.last_bytes = ev.canonical_bytes(chain_format)
+        self._walker.events = 1
+        self._span, self._problem = None, None
+        return True
+
+    def walk(self, events: Iterable[Event]) -> SegmentWalk:
+        result = SegmentWalk(head=self.head)
+        for ev in events:
+            if self.feed(ev):
+                result.accepted.append((ev, self.last_bytes))
+        result.breaks = list(self.breaks)
+        result.problem = self._problem
+        result.good_head = self.good_head if self._problem is not None else None
+        result.head = self.head
+        return result

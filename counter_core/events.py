@@ -67,6 +67,11 @@ STAFF_LOCKED = "staff_locked"
 #: Recorded when a store is opened by an app version or chain format other than the last one
 #: recorded; a `log_opened` with chain_format N is the first event hashed in format N.
 LOG_OPENED = "log_opened"
+#: Recorded at start when the stored chain no longer verifies from the last verified point:
+#: names the last good event (sequence and hash) and the first bad one. It is chained to the
+#: stored head, so the events from it on form a new segment that verifies again; the events
+#: from `first_bad_seq` to the one before it are the broken span.
+CHAIN_BREAK_DETECTED = "chain_break_detected"
 
 #: Kinds that concern one transaction (their payload names it as "txn").
 TRANSACTION_KINDS = frozenset({
@@ -76,7 +81,7 @@ TRANSACTION_KINDS = frozenset({
 #: A manager's decisions: the latest one about a subject supersedes the earlier ones.
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
-LOG_KINDS = frozenset({LOG_OPENED})
+LOG_KINDS = frozenset({LOG_OPENED, CHAIN_BREAK_DETECTED})
 STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
@@ -223,6 +228,31 @@ def _reason_code(value: Any) -> str | None:
     return _code(value)
 
 
+def _seq_number(lowest: int) -> FieldCheck:
+    def check(value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= lowest:
+            return None
+        return f"must be a sequence number from {lowest}, got {value!r}"
+
+    return check
+
+
+_HEX_HASH = re.compile(r"[0-9a-f]{64}")
+_UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+
+
+def _hex_hash(value: Any) -> str | None:
+    if isinstance(value, str) and _HEX_HASH.fullmatch(value):
+        return None
+    return f"must be a SHA-256 hash in lower-case hex, got {value!r:.80}"
+
+
+def _utc_time(value: Any) -> str | None:
+    if isinstance(value, str) and _UTC_TIME.fullmatch(value):
+        return None
+    return f"must be a UTC time (ISO 8601 with Z), got {value!r:.80}"
+
+
 _txn = _pattern(_TXN_ID, MAX_TXN_ID, "a transaction id")
 _staff = _pattern(_STAFF_NUMBER, MAX_STAFF_NUMBER, "a staff number")
 _note = _text(MAX_NOTE)
@@ -295,6 +325,10 @@ SCHEMAS: dict[str, Schema] = {
     STAFF_ROLE_CHANGED: {"staff": (_staff, True), "role": (_one_of(ROLES), True),
                          "by": (_by, True)},
     STAFF_LOCKED: {"staff": (_staff, True), "seconds": (_seconds, True)},
+    CHAIN_BREAK_DETECTED: {"last_good_seq": (_seq_number(0), True),
+                           "last_good_hash": (_hex_hash, True),
+                           "first_bad_seq": (_seq_number(1), True),
+                           "detected_at": (_utc_time, True)},
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
@@ -26,13 +27,41 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """`safe_cell`, and control characters an XLSX file cannot hold (openpyxl refuses them,
+    which would end the export with an error) shown as U+FFFD."""
+    value = safe_cell(value)
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("\ufffd", value)
+    return value
+
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _sheet_title(title: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\ (a file name such
+    as "incidents:2026" would otherwise end the export with an error)."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", _XML_ILLEGAL.sub("", title)).strip("'")[:31]
+    return cleaned or "Sheet"
+
+
 def write_csv(records: Iterable[Record], columns: Sequence[str], out: IO[str]) -> int:
-    """Write a header and one row per record (keys outside `columns` ignored); the row count."""
+    """Write a header and one row per record (keys outside `columns` ignored); the row count.
+
+    The csv module quotes a field only for the characters of its line terminator (LF here),
+    so a row with a carriage return in a text is written with every text quoted (numbers stay
+    bare): a bare CR would split the row for the reader."""
     writer = csv.writer(out, lineterminator="\n")
+    quoting = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([safe_cell(record.get(c)) for c in columns])
+        row = [safe_cell(record.get(c)) for c in columns]
+        if any(isinstance(v, str) and "\r" in v for v in row):
+            quoting.writerow(row)
+        else:
+            writer.writerow(row)
         count += 1
     return count
 
@@ -48,13 +77,13 @@ def xlsx_bytes(records: Sequence[Record], columns: Sequence[str], title: str, *,
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(columns))
+    sheet.title = _sheet_title(title)
+    sheet.append([_xlsx_cell(c) for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for record in records:
-        sheet.append([safe_cell(record.get(c)) for c in columns])
+        sheet.append([_xlsx_cell(record.get(c)) for c in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sample = [len(str(record.get(column) or "")) for record in records[:200]]
@@ -65,7 +94,7 @@ def xlsx_bytes(records: Sequence[Record], columns: Sequence[str], title: str, *,
     if notes:
         sheet.append([])
         for note in notes:
-            sheet.append([note])
+            sheet.append([_xlsx_cell(note)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

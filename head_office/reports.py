@@ -41,7 +41,15 @@ from counter_core.figures import (
 )
 from counter_core.periods import Period, day_period, days_period, month_period
 from counter_core.tables import write_csv, xlsx_bytes
-from head_office.schema import conflicts, counters, events, rejected, transactions
+from head_office.schema import (
+    chain_break_evidence,
+    chain_breaks,
+    conflicts,
+    counters,
+    events,
+    rejected,
+    transactions,
+)
 from head_office.store import Store
 
 __all__ = [
@@ -334,17 +342,21 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
                 "high_water_seq": row.hw_seq, "last_event_at": row.last_event_at,
                 "last_sync_at": row.last_sync_at, "conflicts": count(conflicts, row.id),
                 "rejected": count(rejected, row.id), "revoked_at": row.revoked_at,
+                "breaks": count(chain_breaks, row.id),
             })
     for r, counter in zip(out, store.counters(hall), strict=True):
-        r["chain"] = store.verify(counter) or "ok"
+        breaks = r.pop("breaks")
+        r["chain"] = store.verify(counter) or (
+            f"ok around {breaks} recorded chain break(s): see report incidents" if breaks
+            else "ok")
         # a chain whose first event is the demo marker (`counter-app demo-data`)
         r["demo"] = "demo" if store.is_demo(counter) else ""
     return out
 
 
 INCIDENT_COLUMNS = (
-    "hall", "counter", "incident", "seq", "reason", "stored_hash", "offered_hash", "first_at",
-    "last_at", "times",
+    "hall", "counter", "incident", "seq", "last_seq", "reason", "stored_hash", "offered_hash",
+    "first_at", "last_at", "times", "evidence",
 )
 
 
@@ -366,7 +378,41 @@ def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
                                "head office holds another event with this sequence number"),
                     "stored_hash": r.get("stored_hash"), "offered_hash": r.get("offered_hash"),
                     "first_at": r["first_at"], "last_at": r["last_at"], "times": r["times"],
+                    "last_seq": r["seq"], "evidence": None,
                 })
+        out.extend(_chain_break_incidents(conn, hall))
+    return out
+
+
+def _chain_break_incidents(conn: Any, hall: str | None) -> list[Row]:
+    """One row per break a counter recorded: the broken span (first and last bad sequence),
+    the last good event it names (stored_hash) and the break event (offered_hash), and how
+    many of the span's events head office holds as evidence."""
+    evidence = (select(chain_break_evidence.c.counter_id, chain_break_evidence.c.break_seq,
+                       func.count().label("n"))
+                .group_by(chain_break_evidence.c.counter_id, chain_break_evidence.c.break_seq)
+                .subquery())
+    query = (select(counters.c.hall, counters.c.counter, chain_breaks, evidence.c.n)
+             .join(counters, counters.c.id == chain_breaks.c.counter_id)
+             .outerjoin(evidence, and_(evidence.c.counter_id == chain_breaks.c.counter_id,
+                                       evidence.c.break_seq == chain_breaks.c.break_seq)))
+    if hall is not None:
+        query = query.where(counters.c.hall == hall)
+    out: list[Row] = []
+    for r in conn.execute(query).mappings():
+        span = r["last_bad_seq"] - r["first_bad_seq"] + 1
+        held = r["n"] or 0
+        out.append({
+            "hall": r["hall"], "counter": r["counter"], "incident": "chain_break",
+            "seq": r["first_bad_seq"], "last_seq": r["last_bad_seq"],
+            "reason": (f"the counter found its chain broken and recorded it at sequence "
+                       f"{r['break_seq']} ({r['detected_at']}): sequences {r['first_bad_seq']}–"
+                       f"{r['last_bad_seq']} do not verify ({r['reason']}); last good "
+                       f"{r['last_good_seq']}; the chain goes on from {r['break_seq']}"),
+            "stored_hash": r["last_good_hash"], "offered_hash": r["break_hash"],
+            "first_at": r["first_at"], "last_at": r["last_at"], "times": 1,
+            "evidence": f"{held} of {span} events",
+        })
     return out
 
 

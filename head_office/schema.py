@@ -99,6 +99,36 @@ rejected = Table(
     UniqueConstraint("counter_id", "seq", "reason", name="rejected_once"),
 )
 
+#: a break the counter found and recorded (`chain_break_detected`): the good prefix and the
+#: segment from the break event on are stored as events; the broken span only here
+chain_breaks = Table(
+    "chain_breaks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("break_seq", Integer, nullable=False),
+    Column("break_hash", String(64), nullable=False),
+    Column("chain_format", Integer, nullable=False),
+    Column("last_good_seq", Integer, nullable=False),
+    Column("last_good_hash", String(64), nullable=False),
+    Column("first_bad_seq", Integer, nullable=False),
+    Column("last_bad_seq", Integer, nullable=False),
+    Column("detected_at", String(32), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("first_at", String(32), nullable=False),
+    Column("last_at", String(32), nullable=False),
+    UniqueConstraint("counter_id", "break_seq", name="chain_breaks_once"),
+)
+
+#: the broken span's events exactly as the counter sent them (evidence), once per sequence
+chain_break_evidence = Table(
+    "chain_break_evidence", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("break_seq", Integer, nullable=False),
+    Column("offered", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+)
+
 #: free text is TEXT (no length to overflow); hashes and server-made timestamps are fixed
 _TYPES: dict[str, type] = {
     "target_s": Float, "duration_s": Float, "overtime_s": Float, "rating": Integer,
@@ -139,7 +169,11 @@ def _v1(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> None:
-    readers.create(conn)
+    """Readers' tokens; recorded chain breaks and their evidence (a new database has the
+    breaks' tables from _v1)."""
+    readers.create(conn, checkfirst=True)
+    chain_breaks.create(conn, checkfirst=True)
+    chain_break_evidence.create(conn, checkfirst=True)
 
 
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)

@@ -18,14 +18,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from counter_core import projection
 from counter_core.chain import (
+    CHAIN_FORMATS,
     GENESIS_HASH,
     INITIAL_FORMAT,
+    ChainBreak,
     ChainHead,
-    ChainWalker,
     Event,
+    SegmentWalker,
+    chain_hash,
     format_after,
 )
 from counter_core.events import (
+    CHAIN_BREAK_DETECTED,
     KNOWN_KINDS,
     LOG_OPENED,
     OVERTIME_REVIEWED,
@@ -43,7 +47,16 @@ from head_office.errors import (
     TokenRevoked,
     UnknownCounter,
 )
-from head_office.schema import conflicts, counters, events, rejected, reviews, transactions
+from head_office.schema import (
+    chain_break_evidence,
+    chain_breaks,
+    conflicts,
+    counters,
+    events,
+    rejected,
+    reviews,
+    transactions,
+)
 
 __all__ = [
     "DEFAULT_DB_URL", "Counter", "IngestResult", "Refusal", "SetAside", "Store",
@@ -111,6 +124,10 @@ class IngestResult:
     duplicates: int = 0
     conflicts: list[int] = field(default_factory=list)
     aside: list[SetAside] = field(default_factory=list)
+    #: breaks the counter recorded that this batch brought (their break event's sequence)
+    breaks: list[int] = field(default_factory=list)
+    #: events of a broken span kept as evidence (not stored as events)
+    evidence: int = 0
 
 
 def create_db_engine(url: str, *, for_writing: bool = True) -> Engine:
@@ -261,6 +278,7 @@ class Store:
                 result = IngestResult(row.hw_seq, row.hw_hash)
                 old = [ev for ev in batch if ev.seq <= row.hw_seq]
                 new = [ev for ev in batch if ev.seq > row.hw_seq]
+                evidence: list[tuple[int, Event]] = []  # (break seq, event)
                 if old:
                     stored = dict(conn.execute(
                         select(events.c.seq, events.c.hash).where(
@@ -268,25 +286,45 @@ class Store:
                             events.c.seq.in_([ev.seq for ev in old]),
                         )
                     ).all())
+                    spans = _recorded_spans(conn, who.id)
                     for ev in old:
+                        in_span = next((b for b, first, last in spans
+                                        if first <= ev.seq <= last), None)
                         if stored.get(ev.seq) == ev.hash:
                             result.duplicates += 1
+                        elif ev.seq not in stored and in_span is not None:
+                            evidence.append((in_span, ev))  # more of a recorded broken span
                         else:
                             found.append((ev, stored.get(ev.seq, "")))
-                walker = ChainWalker(ChainHead(row.hw_seq, row.hw_hash,
-                                               _head_format(conn, who.id, row.hw_seq)))
+                walker = SegmentWalker(ChainHead(row.hw_seq, row.hw_hash,
+                                                 _head_format(conn, who.id, row.hw_seq)))
                 bodies: dict[int, str] = {}
-                problem = None
+                accepted: list[Event] = []
                 for ev in new:
-                    problem = walker.feed(ev)
-                    if problem is not None:
-                        break
-                    bodies[ev.seq] = walker.last_bytes.decode("utf-8")
+                    if walker.feed(ev):
+                        bodies[ev.seq] = walker.last_bytes.decode("utf-8")
+                        accepted.append(ev)
+                problem = walker.problem
                 if problem is not None:
+                    # no chain_break_detected accounts for it: refused as a whole, as ever
                     bad = next(ev for ev in new if ev.seq >= problem.seq)
                     raise _ChainRefusal(bad, ChainBroken(
                         f"broken chain at sequence {problem.seq}: {problem.reason} (head office "
                         f"holds up to {row.hw_seq}); nothing was stored", problem.seq))
+                for brk, span in walker.breaks:
+                    self._record_break(conn, who, brk, now)
+                    result.breaks.append(brk.break_seq)
+                    evidence.extend((brk.break_seq, ev) for ev in span)
+                result.evidence = self._record_evidence(conn, who, evidence, now)
+                for ev in accepted:
+                    # a break event that chains as it is: the damage is in events head office
+                    # already holds intact; the incident is recorded all the same
+                    if ev.kind == CHAIN_BREAK_DETECTED and ev.seq not in result.breaks:
+                        held = _held_break(ev)
+                        if held is not None:
+                            self._record_break(conn, who, held, now)
+                            result.breaks.append(ev.seq)
+                new = accepted
                 if found:
                     self._record_conflicts(conn, who, found, now)
                     result.conflicts = [ev.seq for ev, _ in found]
@@ -311,6 +349,61 @@ class Store:
                     self._record_conflicts(conn, who, found, now)
                 self._record_rejection(conn, who, refused.event, refused.refusal.message, now)
             raise refused.refusal from None
+
+    def _record_break(self, conn: Connection, who: Counter, brk: ChainBreak, now: str) -> None:
+        """The incident: the counter found its chain broken and recorded where (once)."""
+        log.warning("chain break: hall %s counter %s: %s", who.hall, who.counter,
+                    brk.describe())
+        seen = conn.execute(select(chain_breaks.c.id).where(
+            chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == brk.break_seq,
+        )).scalar_one_or_none()
+        if seen is None:
+            conn.execute(chain_breaks.insert().values(
+                counter_id=who.id, break_seq=brk.break_seq, break_hash=brk.break_hash,
+                chain_format=brk.chain_format, last_good_seq=brk.last_good_seq,
+                last_good_hash=brk.last_good_hash, first_bad_seq=brk.first_bad_seq,
+                last_bad_seq=brk.last_bad_seq, detected_at=brk.detected_at[:32],
+                reason=brk.reason[:500], first_at=now, last_at=now))
+
+    def _record_evidence(self, conn: Connection, who: Counter,
+                         evidence: Sequence[tuple[int, Event]], now: str) -> int:
+        """Keep the broken span's events as the counter sent them; each sequence once."""
+        if not evidence:
+            return 0
+        held = set(conn.execute(select(chain_break_evidence.c.seq).where(
+            chain_break_evidence.c.counter_id == who.id,
+            chain_break_evidence.c.seq.in_([ev.seq for _, ev in evidence]),
+        )).scalars())
+        rows: list[dict[str, Any]] = []
+        for break_seq, ev in evidence:
+            if ev.seq in held:
+                continue
+            held.add(ev.seq)
+            rows.append({"counter_id": who.id, "seq": ev.seq, "break_seq": break_seq,
+                         "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
+                         "received_at": now})
+        if rows:
+            conn.execute(chain_break_evidence.insert(), rows)
+            for touched in {int(r["break_seq"]) for r in rows}:
+                conn.execute(chain_breaks.update().where(
+                    chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == touched,
+                ).values(last_at=now))
+        return len(rows)
+
+    def chain_breaks(self, who: Counter) -> list[dict[str, Any]]:
+        """The breaks the counter recorded, oldest first, each with its evidence (the broken
+        span's events as sent) under "evidence"."""
+        with database_errors(), self.reader.connect() as conn:
+            out = [dict(r) for r in conn.execute(
+                select(chain_breaks).where(chain_breaks.c.counter_id == who.id)
+                .order_by(chain_breaks.c.break_seq)).mappings()]
+            for brk in out:
+                brk["evidence"] = [dict(r) for r in conn.execute(
+                    select(chain_break_evidence).where(
+                        chain_break_evidence.c.counter_id == who.id,
+                        chain_break_evidence.c.break_seq == brk["break_seq"],
+                    ).order_by(chain_break_evidence.c.seq)).mappings()]
+        return out
 
     def _refuse(self, who: Counter, ev: Event, refusal: Refusal) -> None:
         with self.engine.begin() as conn:
@@ -438,7 +531,8 @@ class Store:
                 name: [dict(r) for r in conn.execute(
                     select(table).where(table.c.counter_id == who.id).order_by(table.c.id)
                 ).mappings()]
-                for name, table in (("conflicts", conflicts), ("rejected", rejected))
+                for name, table in (("conflicts", conflicts), ("rejected", rejected),
+                                    ("chain_breaks", chain_breaks))
             }
 
     def is_demo(self, who: Counter) -> bool:
@@ -459,10 +553,11 @@ class Store:
     def verify(self, who: Counter) -> str | None:
         """None when the stored chain re-hashes from its stored text, else the first problem.
 
-        The chain is walked by counter_core.chain's ChainWalker (each event in its chain
-        format); a stored text that is not exactly the canonical text of the event it holds is
+        The chain is walked by counter_core.chain's SegmentWalker (each event in its chain
+        format; a break the counter recorded, and head office with it, is walked past); a
+        stored text that is not exactly the canonical text of the event it holds is
         a problem too (an edit behind head office's back that a re-encoding would hide)."""
-        walker = ChainWalker()
+        walker = SegmentWalker()
         with database_errors(), self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(
                 select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
@@ -472,14 +567,18 @@ class Store:
                 ev = _stored_event(row)
                 if ev is None:
                     return f"sequence {row.seq}: the stored text is not an event"
-                problem = walker.feed(ev)
-                if problem is not None:
-                    return str(problem)
+                if not walker.feed(ev):
+                    break
                 if walker.last_bytes.decode("utf-8") != row.body:
                     return f"sequence {row.seq}: the stored text is not what its hash covers"
-        expect = walker.seq + 1
-        if expect - 1 != who.hw_seq:
-            return f"high-water mark {who.hw_seq} but {expect - 1} events stored"
+        if walker.problem is not None:
+            return str(walker.problem)
+        recorded = self.chain_breaks(who)
+        for brk, _ in walker.breaks:  # a break head office has not recorded is a problem
+            if not any(r["break_seq"] == brk.break_seq for r in recorded):
+                return f"sequence {brk.break_seq}: a chain break not recorded by head office"
+        if walker.head.seq != who.hw_seq:
+            return f"high-water mark {who.hw_seq} but {walker.head.seq} events stored"
         return None
 
 
@@ -550,9 +649,42 @@ def _head_format(conn: Connection, counter_id: int, hw_seq: int) -> int:
             events.c.seq <= hw_seq,
         ).order_by(events.c.seq.desc()).limit(1)
     ).scalar()
-    if body is None:
-        return INITIAL_FORMAT
-    return format_after(INITIAL_FORMAT, LOG_OPENED, json.loads(body).get("payload", {}))
+    opened = INITIAL_FORMAT if body is None else format_after(
+        INITIAL_FORMAT, LOG_OPENED, json.loads(body).get("payload", {}))
+    # a break event may be hashed in a format a log_opened of its (unstored) span switched to
+    after_break = conn.execute(
+        select(func.max(chain_breaks.c.chain_format)).where(
+            chain_breaks.c.counter_id == counter_id, chain_breaks.c.break_seq <= hw_seq)
+    ).scalar()
+    return max(opened, after_break or INITIAL_FORMAT)
+
+
+#: the reason of a break whose span head office holds as uploaded before the damage
+HELD_INTACT = "damaged at the counter after upload; head office holds these events intact"
+
+
+def _held_break(ev: Event) -> ChainBreak | None:
+    """The break a normally chained `chain_break_detected` names (None when its payload does
+    not say one): the span lies in events head office already stored."""
+    p = ev.payload
+    try:
+        good, first = p["last_good_seq"], p["first_bad_seq"]
+        if not (isinstance(good, int) and isinstance(first, int) and good < first < ev.seq):
+            return None
+        chain_format = next(
+            f for f in CHAIN_FORMATS
+            if chain_hash(ev.prev_hash, ev.canonical_bytes(f)) == ev.hash)
+        return ChainBreak(good, str(p["last_good_hash"])[:64], first, ev.seq, ev.hash,
+                          str(p.get("detected_at", "")), HELD_INTACT, chain_format)
+    except (KeyError, TypeError, ValueError, StopIteration):
+        return None
+
+
+def _recorded_spans(conn: Connection, counter_id: int) -> list[tuple[int, int, int]]:
+    """(break seq, first bad seq, last bad seq) of every break recorded for the counter."""
+    return [(r.break_seq, r.first_bad_seq, r.last_bad_seq) for r in conn.execute(
+        select(chain_breaks.c.break_seq, chain_breaks.c.first_bad_seq,
+               chain_breaks.c.last_bad_seq).where(chain_breaks.c.counter_id == counter_id))]
 
 
 def _stored_event(row: Any) -> Event | None:

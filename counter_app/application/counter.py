@@ -29,7 +29,7 @@ from counter_app.application.manager import LocalManager, LocalManagerData, Mana
 from counter_app.config import Config
 from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
-from counter_app.storage.events import EventStore
+from counter_app.storage.events import EventStore, StartCheck, app_version, verify_at_start
 from counter_app.storage.folder import (
     Damage,
     DataFolderLocked,
@@ -38,10 +38,10 @@ from counter_app.storage.folder import (
 )
 from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
-from counter_app.sync.state import SyncStatus, read_status, record_status
+from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import events as kinds
 from counter_core import periods
-from counter_core.chain import Event
+from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
 from counter_core.transaction import (
     CounterMachine,
@@ -160,10 +160,17 @@ class Counter:
     def _open(self, clock: Clock, demo_accounts: bool | None) -> None:
         config = self._config
         self._db = self._folder.db
+        self._store = EventStore(self._db, config.hall_id, config.counter_id)
+        # the chain from the last verified point to the head (only the new events); a break
+        # is recorded (chain_break_detected) so later events form a new verifiable segment
+        # (and again from head office's acknowledged mark: what is not uploaded yet is
+        # walked at every start, so a damaged event is found before head office refuses it)
+        uploads = config.head_office.url is not None
+        self._start_check: StartCheck = verify_at_start(
+            self._store, uploaded_through=read_acked_seq(self._db) if uploads else None)
         # every start under a new app version or chain format records it (log_opened): the
         # chain says which version wrote what, and from where on it is hashed in RFC 8785
-        self._store = EventStore(self._db, config.hall_id, config.counter_id,
-                                 record_opening=True)
+        self._store.record_opening(app_version(), CURRENT_FORMAT)
         # the log's first event decides once: nothing can make a log demo (or not) later
         self._is_demo = is_demo_log(self._db)
         self._staff = StaffDirectory(self._db, self._store)
@@ -214,6 +221,15 @@ class Counter:
         """Where a database that failed its check at start was moved, and what was wrong."""
         damage: Damage | None = self._folder.damaged
         return (damage.set_aside, damage.problem) if damage else None
+
+    @property
+    def chain_break(self) -> ChainBreak | None:
+        """The break in the event chain found and recorded at this start, or None.
+
+        Something changed stored events behind the app's back: the staff window and the
+        manager view say so loudly. The events of the broken span are still uploaded, and
+        head office records them as an incident."""
+        return self._start_check.recorded
 
     @property
     def recovered(self) -> list[Event]:

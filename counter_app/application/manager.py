@@ -32,9 +32,10 @@ from counter_app.config import Config
 from counter_app.storage import queries
 from counter_app.storage.counts import is_demo_log, last_seq
 from counter_app.storage.db import DatabaseError
-from counter_app.storage.events import EventStore
+from counter_app.storage.events import EventStore, recorded_breaks
 from counter_app.storage.folder import open_data_folder
 from counter_core import periods
+from counter_core.chain import ChainBreak
 from counter_core.events import InvalidEvent
 from counter_core.figures import KpiReport, StarRule
 from counter_core.reviews import (
@@ -116,6 +117,11 @@ class ManagerReadModel(Protocol):
     @property
     def is_demo(self) -> bool:
         """The records are demo data (`counter-app demo-data`): the view says so."""
+        ...
+
+    def chain_breaks(self) -> list[ChainBreak]:
+        """The breaks in the event chain recorded at start (chain_break_detected), oldest
+        first: stored events were changed behind the app's back."""
         ...
 
 
@@ -207,6 +213,9 @@ class LocalManagerData:
     @property
     def is_demo(self) -> bool:
         return is_demo_log(self._db)
+
+    def chain_breaks(self) -> list[ChainBreak]:
+        return recorded_breaks(self._db)
 
     def transactions(self, period: Period) -> list[dict[str, Any]]:
         """Every transaction started in the period, oldest first, with the staff name."""

@@ -26,9 +26,16 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
         report = verify(db)
     finally:
         db.conn.close()
+    for brk in report.breaks:
+        print(f"BROKEN chain, break detected and recorded at sequence {brk.break_seq} "
+              f"({brk.detected_at}): sequences {brk.first_bad_seq}–{brk.last_bad_seq} do not "
+              f"verify; last good {brk.last_good_seq} (hash {brk.last_good_hash}); the chain "
+              "verifies again from the break on")
     if report.chain_problem:
         print(f"BROKEN chain at sequence {report.chain_problem.seq}: "
               f"{report.chain_problem.reason}")
+        return 1
+    if report.breaks:
         return 1
     if report.projection_problem:
         print(f"BROKEN projection: {report.projection_problem}")

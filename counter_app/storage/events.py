@@ -26,11 +26,14 @@ from counter_core.chain import (
     CURRENT_FORMAT,
     GENESIS_HASH,
     INITIAL_FORMAT,
+    ChainBreak,
     ChainFormatError,
     ChainHead,
     ChainProblem,
     ChainWalker,
     Event,
+    SegmentWalker,
+    break_payload,
     format_after,
     seal,
 )
@@ -394,19 +397,30 @@ class VerifyReport:
     events: int
     chain_problem: ChainProblem | None
     projection_problem: str | None
+    #: breaks recorded by `chain_break_detected` events: the chain verifies around them, but
+    #: the span of each does not, so the log is not OK
+    breaks: tuple[ChainBreak, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.chain_problem is None and self.projection_problem is None
+        return (self.chain_problem is None and self.projection_problem is None
+                and not self.breaks)
 
 
 def verify(db: sqlite_utils.Database) -> VerifyReport:
-    """Check the whole chain (each event in its chain format), the events against the
-    vocabulary's lifecycle rules, then the tables against a rebuild from the events."""
-    store_events = [event_from_row(r) for r in db.query("SELECT * FROM events ORDER BY seq")]
-    problem = ChainWalker().walk(store_events)
-    if problem is not None:
-        return VerifyReport(len(store_events), problem, None)
+    """Check the whole chain (each event in its chain format, recorded breaks honoured), the
+    events against the vocabulary's lifecycle rules, then the tables against a rebuild from
+    the events."""
+    store_events = [stored_event_from_row(r)
+                    for r in db.query("SELECT * FROM events ORDER BY seq")]
+    walked = SegmentWalker().walk(store_events)
+    breaks = tuple(brk for brk, _ in walked.breaks)
+    if walked.problem is not None:
+        return VerifyReport(len(store_events), walked.problem, None, breaks)
+    if breaks:
+        # the broken spans' contents are not to be trusted: the checks below would only
+        # repeat that they differ from what was projected when they were written
+        return VerifyReport(len(store_events), None, None, breaks)
     refused = events.Lifecycle().first_problem(
         ev for ev in store_events if events.is_known(ev.kind))  # a newer app's kinds: no rules
     if refused is not None:
@@ -487,3 +501,152 @@ def _seq_of(txn: str, *tables: dict[str, dict[str, Any]]) -> int:
         if txn in table:
             return int(table[txn]["started_seq"])
     return 0
+
+
+# ---- verification at start: the verified-through mark and recorded breaks -----------------
+
+#: meta key: the last event the chain verified through (JSON: seq, hash, chain_format)
+VERIFIED_KEY = "chain.verified_through"
+
+
+def stored_event_from_row(row: dict[str, Any]) -> Event:
+    """`event_from_row` that never fails on a damaged payload: text that is not a JSON
+    object is kept as `{"unreadable_payload": text}`, which no hash matches, so the chain
+    walk names the event instead of the app failing to start."""
+    try:
+        payload = json.loads(row["payload"])
+    except (TypeError, ValueError):
+        payload = None
+    if not isinstance(payload, dict):
+        payload = {"unreadable_payload": str(row["payload"])}
+    return Event(
+        seq=row["seq"], uuid=str(row["uuid"]), kind=str(row["kind"]), at=str(row["at"]),
+        hall=str(row["hall"]), counter=str(row["counter"]), payload=payload,
+        prev_hash=str(row["prev_hash"]), hash=str(row["hash"]),
+    )
+
+
+def stored_events(db: sqlite_utils.Database, after_seq: int, limit: int) -> list[Event]:
+    """Events as stored after `after_seq` (damaged ones too, see `stored_event_from_row`):
+    what the sync uploads; works on a read-only connection."""
+    return [stored_event_from_row(row) for row in db.query(
+        "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [after_seq, limit])]
+
+
+def read_verified_mark(db: sqlite_utils.Database) -> ChainHead | None:
+    """The stored verified-through mark, or None (never verified, or unreadable)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [VERIFIED_KEY]).fetchone()
+    if row is None:
+        return None
+    try:
+        data = json.loads(row[0])
+        head = ChainHead(int(data["seq"]), str(data["hash"]), int(data["chain_format"]))
+    except (TypeError, ValueError, KeyError):
+        return None
+    if head.seq < 0 or head.chain_format not in CHAIN_FORMATS:
+        return None
+    return head
+
+
+def _write_verified_mark(db: sqlite_utils.Database, head: ChainHead) -> None:
+    text = json.dumps({"seq": head.seq, "hash": head.hash, "chain_format": head.chain_format})
+    with write_transaction(db.conn) as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     [VERIFIED_KEY, text])
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """What verification at start found."""
+
+    start: ChainHead  # where it started (the mark, or the genesis)
+    checked: int  # events walked
+    head: ChainHead  # the new verified-through mark
+    #: the break found and recorded now (its `chain_break_detected` appended), if any
+    recorded: ChainBreak | None = None
+    #: breaks recorded earlier that the walk passed (only those after the mark)
+    earlier: tuple[ChainBreak, ...] = ()
+
+
+def _mark_holds(store: EventStore, mark: ChainHead) -> bool:
+    if mark.seq == 0:
+        return mark.hash == GENESIS_HASH
+    row = store.db.execute("SELECT hash FROM events WHERE seq = ?", [mark.seq]).fetchone()
+    return row is not None and row[0] == mark.hash
+
+
+def _head_at(store: EventStore, seq: int) -> ChainHead | None:
+    """The chain head at `seq` as stored: its hash and the chain format then in force."""
+    if seq <= 0:
+        return ChainHead()
+    row = store.db.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchone()
+    if row is None:
+        return None
+    opened = store.db.execute(
+        "SELECT payload FROM events WHERE kind = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+        [events.LOG_OPENED, seq]).fetchone()
+    chain_format = INITIAL_FORMAT
+    if opened is not None:
+        try:
+            chain_format = int(json.loads(opened[0]).get("chain_format", INITIAL_FORMAT))
+        except (TypeError, ValueError, AttributeError):
+            return None
+    if chain_format not in CHAIN_FORMATS:
+        return None
+    return ChainHead(seq, str(row[0]), chain_format)
+
+
+def verify_at_start(store: EventStore, *, uploaded_through: int | None = None,
+                    now: Callable[[], str] = utc_now) -> StartCheck:
+    """Verify the chain from the verified-through mark to the head (only the new events).
+
+    `uploaded_through`: head office's acknowledged mark. Events it has not acknowledged yet
+    are walked again even below the verified mark, so an event damaged after it was verified
+    but before it was uploaded is found here, not refused by head office for ever.
+
+    When it verifies, the mark moves to the head. When it breaks and no `chain_break_detected`
+    accounts for the break yet, one is appended (naming the last good sequence and hash and
+    the first bad one), chained to the stored head, so later events form a new segment that
+    verifies; the mark moves to it. A mark that no longer matches its event is not trusted:
+    the walk starts again at the genesis.
+    """
+    mark = read_verified_mark(store.db)
+    if mark is None or not _mark_holds(store, mark):
+        mark = ChainHead()
+    if uploaded_through is not None and uploaded_through < mark.seq:
+        mark = _head_at(store, uploaded_through) or ChainHead()
+    walker = SegmentWalker(mark)
+    checked = 0
+    for row in store.db.query("SELECT * FROM events WHERE seq > ? ORDER BY seq", [mark.seq]):
+        walker.feed(stored_event_from_row(row))
+        checked += 1
+    earlier = tuple(brk for brk, _ in walker.breaks)
+    problem = walker.problem
+    recorded: ChainBreak | None = None
+    head = walker.head
+    if problem is not None:
+        good = walker.good_head
+        detected_at = now()
+        (event,) = store.append([Draft(events.CHAIN_BREAK_DETECTED,
+                                       break_payload(good, problem.seq, detected_at))])
+        recorded = ChainBreak(good.seq, good.hash, problem.seq, event.seq, event.hash,
+                              detected_at, problem.reason)
+        head = ChainHead(event.seq, event.hash, store.chain_format())
+    _write_verified_mark(store.db, head)
+    return StartCheck(mark, checked, head, recorded, earlier)
+
+
+def recorded_breaks(db: sqlite_utils.Database, after_seq: int = 0) -> list[ChainBreak]:
+    """The breaks recorded in the log (its `chain_break_detected` events), oldest first;
+    works on a read-only connection. Only the payload is read: the walk checks it."""
+    out: list[ChainBreak] = []
+    for row in db.query("SELECT seq, hash, payload FROM events WHERE kind = ? AND seq > ?"
+                        " ORDER BY seq", [events.CHAIN_BREAK_DETECTED, after_seq]):
+        try:
+            p = json.loads(row["payload"])
+            out.append(ChainBreak(int(p["last_good_seq"]), str(p["last_good_hash"]),
+                                  int(p["first_bad_seq"]), int(row["seq"]), str(row["hash"]),
+                                  str(p.get("detected_at", ""))))
+        except (TypeError, ValueError, KeyError):
+            continue  # a damaged break event: the walk names it
+    return out

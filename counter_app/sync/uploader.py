@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from counter_app.storage.events import EventStore
+from counter_app.storage.events import EventStore, recorded_breaks, stored_events
 from counter_app.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS,
@@ -28,7 +28,7 @@ from counter_app.sync.protocol import (
 )
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
-from counter_core.chain import Event
+from counter_core.chain import ChainBreak, Event
 from counter_core.periods import utc_now
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,12 @@ class LocalLog:
         return found.hash if found is not None and found.seq == seq else None
 
     def after(self, seq: int, limit: int) -> list[Event]:
-        return list(self._store.events(after_seq=seq, limit=limit))
+        # a damaged payload (not even JSON) is still uploaded, as the evidence it is
+        return stored_events(self.db, seq, limit)
+
+    def breaks(self, after_seq: int = 0) -> list[ChainBreak]:
+        """The breaks the counter recorded (`chain_break_detected`) after `after_seq`."""
+        return recorded_breaks(self.db, after_seq)
 
 
 def fit_batch(events: list[Event], max_bytes: int = MAX_BODY_BYTES) -> list[Event]:
@@ -119,10 +124,20 @@ class Uploader:
             mark = self._with_retries(self.client.status)
             acked = start = mark.seq
             self._check_same_history(mark.seq, mark.hash, local_seq)
+            breaks = self.local.breaks(acked)
             while acked < local_seq:
                 if self.cancelled():
                     raise Cancelled("sync stopped: the app is closing")
-                batch = fit_batch(self.local.after(acked, self.batch_events), self.max_bytes)
+                brk = next((b for b in breaks if b.break_seq > acked), None)
+                if brk is not None and acked >= brk.last_good_seq:
+                    # head office holds the good prefix: the broken span goes up as evidence
+                    # with the break event that accounts for it
+                    acked = self._upload_broken_span(brk, acked)
+                    continue
+                limit = self.batch_events
+                if brk is not None:  # stop before the broken span
+                    limit = min(limit, brk.last_good_seq - acked)
+                batch = fit_batch(self.local.after(acked, limit), self.max_bytes)
                 answer = self._with_retries(functools.partial(self.client.upload, batch))
                 if answer.conflicts:
                     raise Refused(409, f"head office holds different events at sequence "
@@ -142,6 +157,32 @@ class Uploader:
             )
         return SyncStatus(ok=True, finished_at=utc_now(), sent=_sent(start, acked),
                           acked_seq=acked, local_seq=local_seq)
+
+    def _upload_broken_span(self, brk: ChainBreak, acked: int) -> int:
+        """Send the events from the last good one to the break event, in parts each carrying
+        the break event (so head office can tell evidence from a broken chain); the mark
+        head office answers with."""
+        (event,) = self.local.after(brk.break_seq - 1, 1)
+        room = self.max_bytes - len(encode_batch([event]))
+        cursor = max(acked, brk.last_good_seq)
+        high = acked
+        while True:
+            if self.cancelled():
+                raise Cancelled("sync stopped: the app is closing")
+            span = self.local.after(cursor, min(self.batch_events - 1, brk.break_seq - 1 - cursor))
+            part = fit_batch(span, room) if span else []
+            answer = self._with_retries(functools.partial(self.client.upload, [*part, event]))
+            if answer.conflicts:
+                raise Refused(409, f"head office holds different events at sequence "
+                                   f"{', '.join(map(str, answer.conflicts[:5]))}; "
+                                   "it has recorded the conflict for head office staff")
+            high = max(high, answer.high_water.seq)
+            if high < brk.break_seq:
+                raise SyncError(f"head office did not accept the chain break recorded at "
+                                f"sequence {brk.break_seq}")
+            if not part or part[-1].seq >= brk.break_seq - 1:
+                return high
+            cursor = part[-1].seq
 
     def _check_same_history(self, seq: int, hash_: str, local_seq: int) -> None:
         if seq == 0:

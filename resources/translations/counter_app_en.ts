@@ -333,6 +333,14 @@
         <message>
             <source>DEMO DATA</source>
             <translation>DEMO DATA</translation>
+    </message>
+    <message>
+            <source>RECORDS CHANGED: the event chain of this counter is broken. Stored events were changed outside the app; head office has been sent everything and records the incident. Tell head office.</source>
+            <translation>RECORDS CHANGED: the event chain of this counter is broken. Stored events were changed outside the app; head office has been sent everything and records the incident. Tell head office.</translation>
+        </message>
+        <message>
+            <source>Found %1: events %2–%3 do not verify (the last good one is %4); recorded as event %5.</source>
+            <translation>Found %1: events %2–%3 do not verify (the last good one is %4); recorded as event %5.</translation>
         </message>
         <message>
             <source>KPIs and charts</source>

@@ -335,6 +335,14 @@
         <translation>演示数据</translation>
     </message>
     <message>
+        <source>RECORDS CHANGED: the event chain of this counter is broken. Stored events were changed outside the app; head office has been sent everything and records the incident. Tell head office.</source>
+        <translation>记录被改动：本柜台的事件链已断裂。已存储的事件在程序之外被修改；所有记录已上传总部，总部会登记此事件。请通知总部。</translation>
+    </message>
+    <message>
+        <source>Found %1: events %2–%3 do not verify (the last good one is %4); recorded as event %5.</source>
+        <translation>%1 发现：事件 %2–%3 校验不通过（最后一个完好的是 %4）；已记录为事件 %5。</translation>
+    </message>
+    <message>
         <source>KPIs and charts</source>
         <translation>指标与图表</translation>
     </message>

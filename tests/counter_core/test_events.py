@@ -41,6 +41,8 @@ VALID: dict[str, dict[str, Any]] = {
     events.STAFF_PIN_CHANGED: {"staff": "1001", "pin_digest": "cd" * 32, "by": None},
     events.STAFF_ROLE_CHANGED: {"staff": "1001", "role": "manager", "by": "9001"},
     events.STAFF_LOCKED: {"staff": "1001", "seconds": 300.0},
+    events.CHAIN_BREAK_DETECTED: {"last_good_seq": 41, "last_good_hash": "ab" * 32,
+                                  "first_bad_seq": 42, "detected_at": "2026-12-02T08:00:00.000Z"},
 }
 
 
@@ -74,6 +76,10 @@ def changed(kind: str, **fields: Any) -> dict[str, Any]:
 DROP = object()
 
 INVALID = [
+    (events.CHAIN_BREAK_DETECTED, {"last_good_seq": -1}, "last_good_seq"),
+    (events.CHAIN_BREAK_DETECTED, {"first_bad_seq": 0}, "first_bad_seq"),
+    (events.CHAIN_BREAK_DETECTED, {"last_good_hash": "AB" * 32}, "last_good_hash"),
+    (events.CHAIN_BREAK_DETECTED, {"detected_at": "yesterday"}, "detected_at"),
     (events.RATED, {"rating": 999}, "rating"),
     (events.RATED, {"rating": 0}, "rating"),
     (events.RATED, {"rating": 6}, "rating"),

@@ -110,7 +110,30 @@ class ManagerView(QWidget):
         self.demo_label = named(QLabel(self.tr("DEMO DATA")), "demoData")
         self.demo_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
         self.demo_label.setVisible(self.ctx.data.is_demo)
+        self.chain_notice = named(QLabel(), "chainBreak")  # loud: the records were changed
+        self.chain_notice.setWordWrap(True)
+        self.chain_notice.setStyleSheet(
+            "background: #b00020; color: white; font-weight: bold; padding: 8px;")
+        self._show_chain_breaks()
         self.refresh_button = named(QPushButton(self.tr("Refresh")), "refresh")
+
+    def _show_chain_breaks(self) -> None:
+        breaks = self.ctx.data.chain_breaks()
+        self.chain_notice.setVisible(bool(breaks))
+        if not breaks:
+            return
+        lines = [self.tr("RECORDS CHANGED: the event chain of this counter is broken. Stored "
+                         "events were changed outside the app; head office has been sent "
+                         "everything and records the incident. Tell head office.")]
+        for brk in breaks:
+            lines.append(self.tr("Found %1: events %2–%3 do not verify (the last good one is "
+                                 "%4); recorded as event %5.")
+                         .replace("%1", brk.detected_at)
+                         .replace("%2", str(brk.first_bad_seq))
+                         .replace("%3", str(brk.last_bad_seq))
+                         .replace("%4", str(brk.last_good_seq))
+                         .replace("%5", str(brk.break_seq)))
+        self.chain_notice.setText("\n".join(lines))
 
     def _init_filters(self) -> None:
         self.preset = named(QComboBox(), "rangePreset")
@@ -180,6 +203,7 @@ class ManagerView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(header)
+        layout.addWidget(self.chain_notice)
         layout.addLayout(filters)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)
@@ -296,6 +320,7 @@ class ManagerView(QWidget):
     def refresh(self) -> None:
         """Re-read everything (new transactions since the view opened)."""
         self._seen_seq = self.ctx.data.last_seq()
+        self._show_chain_breaks()
         self.ctx.refresh_names()
         self._fill_staff()
         self._fill_months()
