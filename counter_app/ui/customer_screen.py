@@ -268,6 +268,12 @@ class CustomerScreen(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(24, 24, 24, 24)
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        # records of `counter-app demo-data` are never mistaken for a real counter's
+        self.demo_banner = named(FitLabel(_bilingual("演示数据", "Demo data"), 0.035, True),
+                                 "demoData")
+        self.demo_banner.setStyleSheet("background: #b71c1c; color: white;")
+        self.demo_banner.setVisible(controller.counter.is_demo)
+        self._layout.addWidget(self.demo_banner)
         self._layout.addWidget(self.stack)
         self.hall_line = f"{config.hall_name} · 柜台 Counter {config.counter_id}"
         self._shown_staff: Staff | None = None
