@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -24,6 +26,11 @@ from counter_core.transaction import CustomerView
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
+#: On the way out, a sync to head office runs at most this long (counter PCs are switched off
+#: at night, so the nightly window may never come); a dead network does not hold the exit.
+EXIT_SYNC_S = 10.0
+#: How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.
+SIGNAL_POLL_MS = 250
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -76,6 +83,27 @@ class CounterApp:
                 .replace("%1", str(interrupted)))
             self.staff_window.counter_page.banner.setVisible(interrupted > 0)
         self._update_served_today()
+        self.staff_window.closing.connect(self.customer_screen.hide)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            # an OS shutdown or logoff: record and exit, never ask (nobody is there to answer)
+            app.commitDataRequest.connect(lambda _manager: self.shut_down("shutdown"))
+
+    def shut_down(self, reason: str = "shutdown") -> None:
+        """Close the counter without asking: record what is open, then quit Qt."""
+        self.controller.close_counter(reason)
+        self.customer_screen.hide()
+        self.staff_window.hide()
+        QCoreApplication.quit()
+
+    def finish(self) -> None:
+        """After the event loop: record anything still open (a quit by any path) and run the
+        bounded exit sync when a head office is configured."""
+        self.controller.close_counter("closed")
+        self.customer_screen.hide()
+        self.staff_window.hide()
+        self.sync_runner.shutdown(wait_ms=2000)
+        self.sync_runner.sync_on_exit(EXIT_SYNC_S)
 
     def show(self) -> None:
         self.staff_window.show()
@@ -157,11 +185,24 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
             app.exit(0 if shown else 1)
 
         QTimer.singleShot(300, check)
+    stop_on_sigterm(counter)
     code = app.exec()
-    counter.sync_runner.shutdown()
+    counter.finish()
     service.close()
     dispose_windows(counter)
     return code
+
+
+def stop_on_sigterm(counter: CounterApp) -> None:
+    """SIGTERM (a service manager, `kill`, a logoff that sends it) closes the counter without
+    asking. Python runs the handler only between bytecodes, so a timer wakes it while Qt waits."""
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        QTimer.singleShot(0, lambda: counter.shut_down("shutdown"))
+
+    signal.signal(signal.SIGTERM, handle)
+    waker = QTimer(counter.staff_window, interval=SIGNAL_POLL_MS)
+    waker.timeout.connect(lambda: None)
+    waker.start()
 
 
 def dispose_windows(counter: CounterApp) -> None:
