@@ -29,7 +29,7 @@ from counter_app.ui.messages import translate_message
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
-from counter_core.presses import PressGate
+from counter_core.presses import REPEAT_S, PressGate
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
 from counter_core.transaction import Phase
@@ -262,7 +262,9 @@ class CounterPage(QWidget):
         self.sign_out_button.setEnabled(not serving and not rating_open)
         self.type_buttons[state.selected_type.code].setChecked(True)
         if waiting_reason and not self.reasons.isVisible():
-            self.reason_gate.arm()
+            # the prompt follows a press (Done): like any one-press page, a press within a
+            # second of it is a repeat, not a choice
+            self.reason_gate.arm(REPEAT_S)
         self.reasons.setVisible(waiting_reason)
         outcome = {"voided": self.tr("Voided"), "not_rated": self.tr("Not rated")}.get(
             state.current_outcome() or "")

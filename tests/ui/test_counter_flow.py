@@ -159,6 +159,7 @@ def test_type_change_and_overtime_reason(qtbot, counter, service, clock):
     press(qtbot, staff, Qt.Key.Key_F1)  # refused until the reason is given
     assert service.state.phase is Phase.IDLE
     assert not staff.counter_page.start_button.isEnabled()
+    clock.advance(1)  # the prompt accepts a press a second after the Done press
     staff.counter_page.reasons.findChildren(type(staff.counter_page.start_button))[0].click()
     row = rows(service)[0]
     assert (row["type"], row["target_s"], row["overtime_s"], row["overtime_reason"]) == (
