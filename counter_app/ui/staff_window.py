@@ -307,7 +307,8 @@ class CounterPage(QWidget):
             self.hourglass.show_reading(
                 last.fraction_elapsed, digits, overtime=last.is_overtime,
                 running=False, caption=self.tr("last transaction"))
-            self.total.setText(self._total_text(last.elapsed_s))
+            if last.is_overtime:
+                self.total.setText(self._total_text(last.elapsed_s))
         else:
             target = state.selected_type.target_s
             self.hourglass.show_reading(
@@ -377,6 +378,10 @@ class StaffWindow(QMainWindow):
         QApplication.quit()
 
     def confirm_quit_while_running(self) -> bool:
+        return self.close_question().exec() == QMessageBox.StandardButton.Yes
+
+    def close_question(self) -> QMessageBox:
+        """The question asked before closing during a transaction (Yes, the default: close)."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Close counter"),
                           self.tr("A transaction is running. Close the counter anyway? It will "
                                   "be recorded as interrupted, with its time so far."),
@@ -384,7 +389,7 @@ class StaffWindow(QMainWindow):
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Close counter"))
         box.button(QMessageBox.StandardButton.No).setText(self.tr("Keep serving"))
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return box
 
     def _reason_action(self, code: str) -> Callable[[], None]:
         return lambda: self.counter_page.press_reason(code)
