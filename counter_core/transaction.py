@@ -27,6 +27,14 @@ VOID_GRACE_S = 15.0
 THANK_YOU_S = 4.0
 
 
+def interrupted_overtime(elapsed_s: float, target_s: float | None) -> dict[str, float]:
+    """The `overtime_s` an interrupted transaction's event carries: its time so far past the
+    target, as `completed` records it, so one past its target is an overtime case."""
+    if target_s is None:
+        return {}
+    return {"overtime_s": round(max(0.0, elapsed_s - target_s), 3)}
+
+
 class CounterError(Exception):
     """An action that is not allowed now; the message is shown to staff as is."""
 
@@ -322,6 +330,8 @@ class CounterMachine:
             elapsed = min(run.timer.elapsed_s(), events.MAX_ELAPSED_S)
             drafts.append(Draft(events.INTERRUPTED, {"txn": run.txn,
                                                      "elapsed_s": round(elapsed, 3),
+                                                     **interrupted_overtime(elapsed,
+                                                                            run.type.target_s),
                                                      "reason": reason}))
         drafts += self._close_rating_drafts()
         if self.staff is not None:
