@@ -94,6 +94,10 @@ def apply(row: Row | None, event: Event) -> Row | None:
             )
         elif kind in (events.VOIDED, events.INTERRUPTED):
             row.update(status=kind, ended_at=event.at, duration_s=p.get("elapsed_s"))
+            if kind == events.INTERRUPTED and p.get("overtime_s") is not None:
+                # 0.2.0: an interrupted transaction past its target is an overtime case (the
+                # review queue); older events carry no overtime_s and project as before
+                row.update(overtime_s=p["overtime_s"])
         elif kind == events.RATED:
             row.update(rating=p["rating"], rating_status="rated")
         elif kind == events.RATING_REASON:

@@ -28,6 +28,14 @@ VOID_GRACE_S = 15.0
 THANK_YOU_S = 4.0
 
 
+def interrupted_overtime(elapsed_s: float, target_s: float | None) -> dict[str, float]:
+    """The `overtime_s` an interrupted transaction's event carries: its time so far past the
+    target, as `completed` records it, so one past its target is an overtime case."""
+    if target_s is None:
+        return {}
+    return {"overtime_s": round(max(0.0, elapsed_s - target_s), 3)}
+
+
 class CounterError(Exception):
     """An action that is not allowed now; the message is shown to staff as is."""
 
@@ -109,6 +117,19 @@ class PendingRating:
         return self.rating in POOR_RATINGS and not self.reason_given
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How the last transaction ended, for a brief note on the staff window.
+
+    `kind` is "voided" or "not_rated"; a rating's value is never an outcome (the staff window
+    must not learn it), and "not rated" is known only when the fixed rating window has passed,
+    the same moment whatever the customer pressed.
+    """
+
+    kind: str
+    until: float
+
+
 @dataclass
 class CounterMachine:
     """The state of one counter and the rules for moving it on."""
@@ -127,6 +148,8 @@ class CounterMachine:
     rating: PendingRating | None = None
     overtime_reason_for: str | None = None
     last_reading: TimerReading | None = None  # the finished transaction's final reading
+    outcome: Outcome | None = None  # a brief "voided" or "not rated" for the staff window
+    outcome_s: float = 5.0
     _thanks_until: float = -1.0
     _selected: TransactionType | None = None
     _signed_in_mono: float | None = None  # the monotonic instant of the sign-in
@@ -170,15 +193,37 @@ class CounterMachine:
 
     @property
     def customer_has_rated(self) -> bool | None:
-        """For the staff window: None while no rating is pending, else whether it came in."""
+        """None while no rating is pending, else whether it came in. Not for the staff window,
+        which shows only the waiting and, at the end of the window, "not rated"."""
         return None if self.rating is None else self.rating.rating is not None
+
+    @property
+    def rating_open(self) -> bool:
+        """The rating window (rating and reasons, one fixed period from Done) is still open."""
+        return self.rating is not None and self.clock() <= self.rating.deadline
+
+    def rating_time_left(self) -> float | None:
+        """For the staff window: seconds until the rating window closes, None when none is
+        open. It depends only on when Done was pressed, never on what the customer pressed."""
+        if self.rating is None:
+            return None
+        return max(0.0, self.rating.deadline - self.clock())
+
+    def current_outcome(self) -> str | None:
+        """"voided" or "not_rated" for a few seconds after it happened, else None."""
+        if self.outcome is not None and self.clock() < self.outcome.until:
+            return self.outcome.kind
+        return None
 
     def can_void(self) -> bool:
         return bool(self.running and self.running.timer.elapsed_s() <= self.void_grace_s)
 
     def next_deadline(self) -> float | None:
         """The next monotonic instant at which `expire()` has something to do."""
-        candidates = [self._thanks_until] if self._thanks_until > self.clock() else []
+        now = self.clock()
+        candidates = [self._thanks_until] if self._thanks_until > now else []
+        if self.outcome is not None and self.outcome.until > now:
+            candidates.append(self.outcome.until)
         if self.rating:
             candidates.append(self.rating.deadline)
         return min(candidates) if candidates else None
@@ -198,6 +243,7 @@ class CounterMachine:
             raise CounterError("Finish or void the running transaction before signing out")
         if self.overtime_reason_for:
             raise CounterError("Choose the overtime reason for the last transaction first")
+        self._refuse_while_rating_open()
         drafts = self._close_rating_drafts()
         payload: dict[str, Any] = {"staff": staff.number}
         if self._signed_in_mono is not None:
@@ -219,6 +265,7 @@ class CounterMachine:
             raise CounterError("A transaction is already running")
         if self.overtime_reason_for:
             raise CounterError("Choose the overtime reason for the last transaction first")
+        self._refuse_while_rating_open()
         kind = self.selected_type
         txn = self.new_id()
         drafts = self._close_rating_drafts()
@@ -233,6 +280,7 @@ class CounterMachine:
         self._close_rating()
         self._thanks_until = -1.0
         self.last_reading = None
+        self.outcome = None
         self.running = Running(txn, kind, ServiceTimer(self.clock, kind.target_s), started)
 
     def select_type(self, code: str) -> None:
@@ -282,6 +330,7 @@ class CounterMachine:
         )
         self.running = None
         self.last_reading = reading
+        self.outcome = None
         self.rating = PendingRating(run.txn, self.clock() + self.rating_window_s)
         if reading.is_overtime:
             self.overtime_reason_for = run.txn
@@ -296,6 +345,32 @@ class CounterMachine:
             )
         self.record([Draft(events.VOIDED, {"txn": run.txn, "elapsed_s": round(elapsed, 3)})])
         self.running = None
+        self.outcome = Outcome("voided", self.clock() + self.outcome_s)
+
+    def close_counter(self, reason: str = "closed") -> None:
+        """The app is closing (the clerk closed it, or the OS is shutting down): record what is
+        open and sign out. A running transaction becomes `interrupted` with its time so far
+        (counted like any other, overtime included); an open rating window ends unrated."""
+        drafts: list[Draft] = []
+        run = self.running
+        if run is not None:
+            elapsed = min(run.timer.elapsed_s(), events.MAX_ELAPSED_S)
+            drafts.append(Draft(events.INTERRUPTED, {"txn": run.txn,
+                                                     "elapsed_s": round(elapsed, 3),
+                                                     **interrupted_overtime(elapsed,
+                                                                            run.type.target_s),
+                                                     "reason": reason}))
+        drafts += self._close_rating_drafts()
+        if self.staff is not None:
+            drafts.append(Draft(events.SIGNED_OUT, {"staff": self.staff.number,
+                                                    "reason": reason}))
+        if drafts:
+            self.record(drafts)
+        self.running = None
+        self._close_rating()
+        self.staff = None
+        self.overtime_reason_for = None
+        self._thanks_until = -1.0
 
     def give_overtime_reason(self, code: str) -> None:
         if not self.overtime_reason_for:
@@ -317,10 +392,9 @@ class CounterMachine:
             return False
         self.record([Draft(events.RATED, {"txn": pending.txn, "rating": value})])
         pending.rating = value
-        if value in POOR_RATINGS:
-            # the reason gets a fresh window of its own: the customer is still at the counter
-            pending.deadline = self.clock() + self.rating_window_s
-        else:
+        # no fresh window for the reasons after a poor rating: the one window from Done covers
+        # the rating and the reasons, so the staff side's wait tells nothing of the value
+        if value not in POOR_RATINGS:
             self._thank()
         return True
 
@@ -346,6 +420,7 @@ class CounterMachine:
             return 0 <= self._thanks_until <= now and self._clear_thanks()
         if pending.rating is None:
             self.record([Draft(events.RATING_TIMED_OUT, {"txn": pending.txn})])
+            self.outcome = Outcome("not_rated", now + self.outcome_s)
         self.rating = None
         return True
 
@@ -357,6 +432,11 @@ class CounterMachine:
 
     def _thank(self) -> None:
         self._thanks_until = self.clock() + self.thank_you_s
+
+    def _refuse_while_rating_open(self) -> None:
+        """No staff action ends an open rating: the clerk waits the fixed window out."""
+        if self.rating_open:
+            raise CounterError("Waiting for the customer")
 
     def _close_rating_drafts(self) -> list[Draft]:
         """A new customer or a sign-out ends the previous one's chance to rate."""

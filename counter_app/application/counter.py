@@ -120,9 +120,14 @@ class CounterState:
     def overtime_reason_for(self) -> str | None:
         return self._machine.overtime_reason_for
 
-    @property
-    def customer_has_rated(self) -> bool | None:
-        return self._machine.customer_has_rated
+    def rating_time_left(self) -> float | None:
+        """Seconds left of the fixed rating window (None: none open); the same whatever the
+        customer pressed, so the staff window can show it."""
+        return self._machine.rating_time_left()
+
+    def current_outcome(self) -> str | None:
+        """"voided" or "not_rated" for a few seconds after it happened."""
+        return self._machine.current_outcome()
 
     def reading(self) -> TimerReading | None:
         return self._machine.reading()
@@ -309,6 +314,14 @@ class Counter:
     def expire(self) -> bool:
         """Close what has timed out (the rating window, the thank-you page)."""
         return self._act(self._machine.expire)
+
+    def close_counter(self, reason: str = "closed") -> bool:
+        """The app is closing: a running transaction is recorded as interrupted with its time
+        so far (`reason` "closed" by the clerk, "shutdown" by the OS), an open rating window
+        ends unrated, the clerk is signed out. True when anything was open."""
+        was_open = self._machine.staff is not None or self._machine.running is not None
+        self._act(lambda: self._machine.close_counter(reason))
+        return was_open
 
     def _act(self, action: Callable[[], T]) -> T:
         with storage_errors():

@@ -39,7 +39,7 @@ from counter_core.chain import (
 )
 from counter_core.events import InvalidEvent as InvalidEvent
 from counter_core.periods import parse_utc, utc_now
-from counter_core.transaction import Draft
+from counter_core.transaction import Draft, interrupted_overtime
 
 #: The largest payload one event may carry, as stored JSON text.
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -336,12 +336,14 @@ class EventStore:
         """Close transactions a crash left running, and the sign-in it left open."""
         drafts: list[Draft] = []
         for row in self.db.query(
-            "SELECT t.txn, h.elapsed_s FROM transactions t LEFT JOIN heartbeat h USING (txn)"
-            " WHERE t.status = 'running' ORDER BY t.started_seq"
+            "SELECT t.txn, t.target_s, h.elapsed_s FROM transactions t"
+            " LEFT JOIN heartbeat h USING (txn) WHERE t.status = 'running' ORDER BY t.started_seq"
         ):
             # the time known so far; bounded so that no heartbeat can stop the app starting
             elapsed = min(row["elapsed_s"] or 0.0, events.MAX_ELAPSED_S)
-            drafts.append(Draft(events.INTERRUPTED, {"txn": row["txn"], "elapsed_s": elapsed}))
+            drafts.append(Draft(events.INTERRUPTED, {
+                "txn": row["txn"], "elapsed_s": elapsed,
+                **interrupted_overtime(elapsed, row["target_s"])}))
         for row in self.db.query(
             "SELECT txn FROM transactions WHERE status = 'completed' AND rating_status = 'pending'"
         ):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -39,6 +41,11 @@ from counter_core.transaction import CustomerView
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
 PLACEMENT_CHECK_MS = 500
+#: On the way out, a sync to head office runs at most this long (counter PCs are switched off
+#: at night, so the nightly window may never come); a dead network does not hold the exit.
+EXIT_SYNC_S = 10.0
+#: How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.
+SIGNAL_POLL_MS = 250
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -104,15 +111,54 @@ class CounterApp:
         self._update_served_today()
         if keypad_problem is not None:
             self._show_keypad_problem(keypad_problem)
+        self.chain_break_message = self._chain_break_message()
+        if self.chain_break_message is not None:
+            self._add_to_banner(self.chain_break_message)
+        self.staff_window.closing.connect(self.customer_screen.hide)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            # an OS shutdown or logoff: record and exit, never ask (nobody is there to answer)
+            app.commitDataRequest.connect(lambda _manager: self.shut_down("shutdown"))
 
     def _show_keypad_problem(self, problem: str) -> None:
-        banner = self.staff_window.counter_page.banner
         message = QCoreApplication.translate(
             "StaffWindow", "The rating keypad is configured but cannot be used: %1. "
             "Customers can still rate on the screen where allowed.").replace("%1", problem)
         print(f"counter-app: {message}", file=sys.stderr)
+        self._add_to_banner(message)
+
+    def _chain_break_message(self) -> str | None:
+        """Loud words for a break in the chain found at this start (None: the chain is whole)."""
+        found = self.service.chain_break
+        if found is None:
+            return None
+        message = QCoreApplication.translate("StaffWindow",
+            "THE COUNTER'S RECORDS WERE CHANGED outside the app: events %1–%2 no longer verify "
+            "(the last good one is %3). This was recorded and will be reported to head office. "
+            "Tell your duty manager.")
+        return (message.replace("%1", str(found.first_bad_seq))
+                .replace("%2", str(found.last_bad_seq)).replace("%3", str(found.last_good_seq)))
+
+    def _add_to_banner(self, message: str) -> None:
+        banner = self.staff_window.counter_page.banner
         banner.setText(f"{banner.text()}\n{message}" if banner.isVisible() else message)
         banner.setVisible(True)
+
+    def shut_down(self, reason: str = "shutdown") -> None:
+        """Close the counter without asking: record what is open, then quit Qt."""
+        self.controller.close_counter(reason)
+        self.customer_screen.hide()
+        self.staff_window.hide()
+        QCoreApplication.quit()
+
+    def finish(self) -> None:
+        """After the event loop: record anything still open (a quit by any path) and run the
+        bounded exit sync when a head office is configured."""
+        self.controller.close_counter("closed")
+        self.customer_screen.hide()
+        self.staff_window.hide()
+        self.sync_runner.shutdown(wait_ms=2000)
+        self.sync_runner.sync_on_exit(EXIT_SYNC_S)
 
     def show(self) -> None:
         staff = self.staff_window
@@ -285,6 +331,10 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
         print(f"counter-app: {message}", file=sys.stderr)
         if not smoke_test:
             QMessageBox.warning(counter.staff_window, "Counter App", message)
+    if counter.chain_break_message is not None:
+        print(f"counter-app: {counter.chain_break_message}", file=sys.stderr)
+        if not smoke_test:
+            QMessageBox.warning(counter.staff_window, "Counter App", counter.chain_break_message)
     if smoke_test:
         def check() -> None:
             shown = counter.staff_window.isVisible() and counter.customer_screen.isVisible()
@@ -292,13 +342,26 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
             app.exit(0 if shown else 1)
 
         QTimer.singleShot(300, check)
+    stop_on_sigterm(counter)
     code = app.exec()
     if counter.keypad is not None:
         counter.keypad.stop()  # release the grab: the keypad types again once the app is gone
-    counter.sync_runner.shutdown()
+    counter.finish()
     service.close()
     dispose_windows(counter)
     return code
+
+
+def stop_on_sigterm(counter: CounterApp) -> None:
+    """SIGTERM (a service manager, `kill`, a logoff that sends it) closes the counter without
+    asking. Python runs the handler only between bytecodes, so a timer wakes it while Qt waits."""
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        QTimer.singleShot(0, lambda: counter.shut_down("shutdown"))
+
+    signal.signal(signal.SIGTERM, handle)
+    waker = QTimer(counter.staff_window, interval=SIGNAL_POLL_MS)
+    waker.timeout.connect(lambda: None)
+    waker.start()
 
 
 def dispose_windows(counter: CounterApp) -> None:

@@ -86,6 +86,13 @@ class CounterController(QObject):
     def give_rating_reason(self, code: str) -> bool:
         return bool(self._act(lambda: self.counter.give_rating_reason(code)))
 
+    def close_counter(self, reason: str = "closed") -> bool:
+        """Record what is open (a running transaction as interrupted) and sign out; the app
+        exits next. False (and the problem shown) when it could not be saved."""
+        if self.state.staff is None and self.state.running is None:
+            return True
+        return self._act(lambda: self.counter.close_counter(reason)) is not None
+
     def poll(self) -> None:
         """Close what has timed out (rating window, thank-you page); tests call it directly."""
         self._act(self.counter.expire)
@@ -106,7 +113,8 @@ class CounterController(QObject):
 
     def _after(self) -> None:
         state = self.state
-        running = state.phase is Phase.SERVING
+        # the timer ticks while a transaction runs and while the rating window counts down
+        running = state.phase is Phase.SERVING or state.rating_time_left() is not None
         if running and not self._tick.isActive():
             self._tick.start()
             self._heartbeat.start()
@@ -122,6 +130,8 @@ class CounterController(QObject):
         self.changed.emit()
 
     def _save_heartbeat(self) -> None:
+        if self.state.phase is not Phase.SERVING:
+            return
         try:
             self.counter.heartbeat()
         except StorageFailed:

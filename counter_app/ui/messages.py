@@ -28,6 +28,7 @@ FIXED: frozenset[str] = frozenset({
     QT_TRANSLATE_NOOP("Messages", "No overtime transaction is waiting for a reason"),
     QT_TRANSLATE_NOOP("Messages", "Sign in first"),
     QT_TRANSLATE_NOOP("Messages", "No transaction is running"),
+    QT_TRANSLATE_NOOP("Messages", "Waiting for the customer"),
     QT_TRANSLATE_NOOP("Messages", "Unknown staff number or wrong PIN"),
 })
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -29,9 +31,16 @@ from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
+from counter_core.presses import REPEAT_S, PressGate
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
 from counter_core.transaction import Phase
+
+#: The overtime reasons' keys: function keys, which a rating keypad (digits, Enter, +, -)
+#: cannot send, so a customer's press can never pick the clerk's reason.
+REASON_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9)
+#: Below this the type list and the buttons no longer fit (the window refuses to shrink).
+MINIMUM_SIZE = (900, 600)
 
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
@@ -41,6 +50,9 @@ QLabel#error { color: #b71c1c; font-weight: bold; }
 QLabel#banner { background: #fff3e0; color: #e65100; border: 1px solid #ffb74d;
                 border-radius: 6px; padding: 8px; }
 QLabel#status { font-size: 16px; padding: 6px; }
+QLabel#outcome { font-size: 18px; font-weight: bold; color: #37474f; background: #eceff1;
+                 border-radius: 6px; padding: 6px; }
+QLabel#total { font-size: 18px; color: #263238; }
 QPushButton { font-size: 16px; padding: 10px 14px; border-radius: 6px;
               border: 1px solid #b0bec5; background: white; }
 QPushButton:disabled { color: #b0bec5; background: #eceff1; }
@@ -126,6 +138,7 @@ class CounterPage(QWidget):
         self.who = label("title")
         self.where = label("muted")
         self.sign_out_button = QPushButton(self.tr("Sign out"))
+        self.close_button = QPushButton(self.tr("Close counter"))
         self.hourglass = Hourglass()
         self.hourglass.overtime_label = self.tr("OVERTIME")
 
@@ -151,6 +164,9 @@ class CounterPage(QWidget):
 
     def _init_messages(self) -> None:
         self.status = label("status", wrap=True)
+        self.outcome = named(label("outcome", visible=False), "outcome")
+        self.total = label("total")
+        self.total.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.today = label("muted")
         self.message = label("error", wrap=True)
         self.banner = label("banner", wrap=True, visible=False)
@@ -164,9 +180,12 @@ class CounterPage(QWidget):
                                     self.tr("Overtime: why did it take longer? (one press)")))
         grid = QGridLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
+        self.reason_gate = PressGate(clock=self.state.clock)
         for index, choice in enumerate(OVERTIME_REASONS):
             text = choice.zh if self.language.startswith("zh") else choice.en
-            button = QPushButton(text)
+            key = QKeySequence(REASON_KEYS[index]).toString(
+                QKeySequence.SequenceFormat.NativeText)
+            button = QPushButton(f"{text}  ({key})")
             self.reason_buttons[choice.code] = button
             grid.addWidget(button, index // 3, index % 3)
         reasons_box.addLayout(grid)
@@ -178,6 +197,7 @@ class CounterPage(QWidget):
         header.addWidget(self.where)
         header.addStretch()
         header.addWidget(self.sign_out_button)
+        header.addWidget(self.close_button)
         types_box = QVBoxLayout()
         types_box.addWidget(label("muted", self.tr("Transaction type (F3)")))
         for button in self.type_buttons.values():
@@ -191,10 +211,14 @@ class CounterPage(QWidget):
         right = QVBoxLayout()
         right.addLayout(types_box)
         right.addLayout(actions)
+        right.addWidget(self.outcome)
         right.addWidget(self.status)
         right.addWidget(self.today)
+        left = QVBoxLayout()
+        left.addWidget(self.hourglass, 1)
+        left.addWidget(self.total)
         body = QHBoxLayout()
-        body.addWidget(self.hourglass, 3)
+        body.addLayout(left, 3)
         body.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -208,16 +232,21 @@ class CounterPage(QWidget):
         for code, button in self.type_buttons.items():
             button.clicked.connect(lambda _=False, code=code: controller.select_type(code))
         for code, button in self.reason_buttons.items():
-            button.clicked.connect(
-                lambda _=False, code=code: controller.give_overtime_reason(code))
+            button.clicked.connect(lambda _=False, code=code: self.press_reason(code))
         self.start_button.clicked.connect(controller.start_transaction)
         self.done_button.clicked.connect(controller.complete_transaction)
         self.next_button.clicked.connect(controller.next_type)
         self.void_button.clicked.connect(controller.void_transaction)
         self.sign_out_button.clicked.connect(controller.sign_out)
+        self.close_button.clicked.connect(lambda: self.window().close())
         controller.ticked.connect(self.refresh_timer)
         self._message_timer.timeout.connect(self.message.clear)
         controller.problem.connect(self.show_problem)
+
+    def press_reason(self, code: str) -> None:
+        """A reason by click or by its key; a repeat within a second is ignored (PressGate)."""
+        if self.reasons.isVisible() and self.reason_gate.accept():
+            self.controller.give_overtime_reason(code)
 
     def show_problem(self, text: str) -> None:
         self.message.setText(translate_message(text))
@@ -233,52 +262,81 @@ class CounterPage(QWidget):
                            .replace("%2", config.hall_name))
         serving = state.phase is Phase.SERVING
         waiting_reason = state.overtime_reason_for is not None
-        self.start_button.setEnabled(not serving and not waiting_reason)
+        rating_open = state.rating_time_left() is not None
+        self.start_button.setEnabled(not serving and not waiting_reason and not rating_open)
         self.done_button.setEnabled(serving)
         self.void_button.setEnabled(state.can_void())
-        self.sign_out_button.setEnabled(not serving)
+        self.sign_out_button.setEnabled(not serving and not rating_open)
         self.type_buttons[state.selected_type.code].setChecked(True)
+        if waiting_reason and not self.reasons.isVisible():
+            # the prompt follows a press (Done): like any one-press page, a press within a
+            # second of it is a repeat, not a choice
+            self.reason_gate.arm(REPEAT_S)
         self.reasons.setVisible(waiting_reason)
-        self.status.setText(self._status_text())
+        outcome = {"voided": self.tr("Voided"), "not_rated": self.tr("Not rated")}.get(
+            state.current_outcome() or "")
+        self.outcome.setText(outcome or "")
+        self.outcome.setVisible(outcome is not None)
         self.refresh_timer()
 
     def _status_text(self) -> str:
+        """What the clerk may do now. During the rating window only a countdown that depends
+        on when Done was pressed, never on what the customer pressed (design: rating window)."""
         state = self.state
         if state.phase is Phase.SERVING:
             return self.tr("Serving…")
-        rated = state.customer_has_rated
-        if rated is None:
-            return self.tr("Ready for the next customer: press Start (F1)")
-        if rated:
-            return self.tr("The customer has rated ✓")
-        return self.tr("Waiting for the customer's rating…")
+        if state.overtime_reason_for is not None:
+            return self.tr("Choose the overtime reason (F5–F9)")
+        left = state.rating_time_left()
+        if left is not None:
+            return self.tr("Waiting for the customer (%1 s)").replace(
+                "%1", str(math.ceil(left)))
+        return self.tr("Ready for the next customer: press Start (F1)")
 
     def refresh_timer(self) -> None:
         state = self.state
+        self.status.setText(self._status_text())
         reading = state.reading()
+        self.total.setText("")
         if reading is not None:
             self.hourglass.show_reading(
                 reading.fraction_elapsed, reading.display_text(), overtime=reading.is_overtime,
                 caption=self.tr("time left") if reading.timed else self.tr("elapsed (untimed)"))
+            if reading.is_overtime:
+                self.total.setText(self._total_text(reading.elapsed_s))
             self.void_button.setEnabled(state.can_void())
             return
         last = state.last_reading
         if last is not None and (state.rating is not None or state.overtime_reason_for):
+            # overtime as overtime (+00:13) beside the word, the total as total (03:13)
+            digits = (f"+{format_mmss(last.overtime_s)}" if last.is_overtime
+                      else format_mmss(last.elapsed_s))
             self.hourglass.show_reading(
-                last.fraction_elapsed, format_mmss(last.elapsed_s), overtime=last.is_overtime,
+                last.fraction_elapsed, digits, overtime=last.is_overtime,
                 running=False, caption=self.tr("last transaction"))
+            if last.is_overtime:
+                self.total.setText(self._total_text(last.elapsed_s))
         else:
             target = state.selected_type.target_s
             self.hourglass.show_reading(
                 0.0, format_mmss(target) if target else "--:--", overtime=False, running=False,
                 caption=self.tr("ready"))
 
+    def _total_text(self, elapsed_s: float) -> str:
+        return self.tr("Total %1").replace("%1", format_mmss(elapsed_s))
+
     def set_today(self, served: int) -> None:
         self.today.setText(self.tr("Served today: %1").replace("%1", str(served)))
 
 
 class StaffWindow(QMainWindow):
-    """Sign-in page, then the counter page (and, for a manager, the manager view beside it)."""
+    """Sign-in page, then the counter page (and, for a manager, the manager view beside it).
+
+    Closing it (title bar, window manager, "Close counter") closes the counter: `closing` is
+    emitted once the clerk agreed, and the app records what is open and exits.
+    """
+
+    closing = Signal()
 
     def __init__(self, controller: CounterController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -287,6 +345,13 @@ class StaffWindow(QMainWindow):
         self.setWindowTitle(self.tr("Counter App — Counter %1 · %2")
                             .replace("%1", config.counter_id).replace("%2", config.hall_name))
         self.setStyleSheet(STYLE)
+        if controller.counter.is_demo:
+            # records of `counter-app demo-data`: never mistaken for a real counter's
+            demo = named(QLabel(self.tr("DEMO DATA: these records were written by demo-data")),
+                         "demoData")
+            demo.setStyleSheet("background: #b71c1c; color: white; font-weight: bold;"
+                               " padding: 2px 8px;")
+            self.statusBar().addPermanentWidget(demo)
         self.sign_in_page = SignInPage(controller)
         self.counter_page = CounterPage(controller)
         self.tabs = QTabWidget()
@@ -297,36 +362,59 @@ class StaffWindow(QMainWindow):
         self.stack.addWidget(self.counter_page)
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(1100, 700)
 
+        page = self.counter_page
         for key, action in (
-            (Qt.Key.Key_F1, controller.start_transaction),
+            # Start only when its button is: during the rating window F1 does nothing at all
+            (Qt.Key.Key_F1, self._when_enabled(page.start_button, controller.start_transaction)),
             (Qt.Key.Key_F2, controller.complete_transaction),
             (Qt.Key.Key_F3, controller.next_type),
             (Qt.Key.Key_F4, controller.void_transaction),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self._guarded(action))
+        for key, code in zip(REASON_KEYS, page.reason_buttons, strict=True):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(self._guarded(self._reason_action(code)))
         controller.changed.connect(self.refresh)
         self.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Quitting signs out; a running transaction is left to be recorded as interrupted."""
-        state = self.controller.state
-        if state.running is not None:
-            if not self.confirm_quit_while_running():
-                event.ignore()
-                return
-        elif state.staff is not None and state.overtime_reason_for is None:
-            self.controller.sign_out()
+        """Closing the window closes the counter (asking first while a transaction runs)."""
+        if self.controller.state.running is not None and not self.confirm_quit_while_running():
+            event.ignore()
+            return
+        self.controller.close_counter("closed")
         event.accept()
+        self.closing.emit()
         QApplication.quit()
 
     def confirm_quit_while_running(self) -> bool:
-        answer = QMessageBox.question(
-            self, self.tr("Quit Counter App"),
-            self.tr("A transaction is running. Quit anyway? It will be recorded as interrupted."))
-        return answer == QMessageBox.StandardButton.Yes
+        return self.close_question().exec() == QMessageBox.StandardButton.Yes
+
+    def close_question(self) -> QMessageBox:
+        """The question asked before closing during a transaction (Yes, the default: close)."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Close counter"),
+                          self.tr("A transaction is running. Close the counter anyway? It will "
+                                  "be recorded as interrupted, with its time so far."),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Close counter"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Keep serving"))
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box
+
+    def _reason_action(self, code: str) -> Callable[[], None]:
+        return lambda: self.counter_page.press_reason(code)
+
+    @staticmethod
+    def _when_enabled(button: QPushButton, action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if button.isEnabled():
+                action()
+
+        return run
 
     def _guarded(self, action: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:

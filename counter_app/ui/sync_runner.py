@@ -179,6 +179,41 @@ class SyncRunner(QObject):
         self._cancel.set()
         self._pool.waitForDone(wait_ms)
 
+    def sync_on_exit(self, bound_s: float) -> SyncStatus | None:
+        """One sync on the way out, at most `bound_s` seconds (None: not configured, or cut
+        short). It runs on its own thread, which is abandoned at the bound: a dead network or
+        a slow head office never holds the exit; what it did not send goes at the next start."""
+        if not self.configured:
+            return None
+        cancel = threading.Event()
+        result: list[SyncStatus] = []
+
+        def work() -> None:
+            try:
+                with self._make_client() as client:
+                    result.append(upload_pending(
+                        self._data_dir, client, retry=RetryPolicy(attempts=1),
+                        cancelled=cancel.is_set, sleep=lambda seconds: None))
+            except SyncError as exc:
+                result.append(SyncStatus(ok=False, finished_at=utc_now(), error=str(exc),
+                                         permanent=True))
+            except Exception as exc:  # never let a sync bug stop the exit
+                log.warning("exit sync failed: %s", exc)
+
+        worker = threading.Thread(target=work, name="exit-sync", daemon=True)
+        worker.start()
+        worker.join(bound_s)
+        cancel.set()
+        if not result:
+            log.warning("exit sync did not finish within %.0f s; it goes at the next start",
+                        bound_s)
+            return None
+        try:
+            self.status = self.service.record_sync_status(result[0])
+        except Exception as exc:
+            log.error("could not record the exit sync's status: %s", exc)
+        return result[0]
+
     def _arm(self) -> None:
         """Plan the next sync from the status (once: the backoff's jitter is drawn here)."""
         self.next_run = self.schedule.next_run(self._now(), self.status)

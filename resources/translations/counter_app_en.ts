@@ -20,6 +20,10 @@
             <translation>%1 min</translation>
         </message>
         <message>
+            <source>Close counter</source>
+            <translation>Close counter</translation>
+        </message>
+        <message>
             <source>untimed</source>
             <translation>untimed</translation>
         </message>
@@ -48,20 +52,28 @@
             <translation>Counter %1 · %2</translation>
         </message>
         <message>
+            <source>Voided</source>
+            <translation>Voided</translation>
+        </message>
+        <message>
+            <source>Not rated</source>
+            <translation>Not rated</translation>
+        </message>
+        <message>
             <source>Serving…</source>
             <translation>Serving…</translation>
         </message>
         <message>
+            <source>Choose the overtime reason (F5–F9)</source>
+            <translation>Choose the overtime reason (F5–F9)</translation>
+        </message>
+        <message>
+            <source>Waiting for the customer (%1 s)</source>
+            <translation>Waiting for the customer (%1 s)</translation>
+        </message>
+        <message>
             <source>Ready for the next customer: press Start (F1)</source>
             <translation>Ready for the next customer: press Start (F1)</translation>
-        </message>
-        <message>
-            <source>The customer has rated ✓</source>
-            <translation>The customer has rated ✓</translation>
-        </message>
-        <message>
-            <source>Waiting for the customer's rating…</source>
-            <translation>Waiting for the customer's rating…</translation>
         </message>
         <message>
             <source>time left</source>
@@ -78,6 +90,10 @@
         <message>
             <source>ready</source>
             <translation>ready</translation>
+        </message>
+        <message>
+            <source>Total %1</source>
+            <translation>Total %1</translation>
         </message>
         <message>
             <source>Served today: %1</source>
@@ -333,8 +349,8 @@
         <message>
             <source>DEMO DATA</source>
             <translation>DEMO DATA</translation>
-    </message>
-    <message>
+        </message>
+        <message>
             <source>RECORDS CHANGED: the event chain of this counter is broken. Stored events were changed outside the app; head office has been sent everything and records the incident. Tell head office.</source>
             <translation>RECORDS CHANGED: the event chain of this counter is broken. Stored events were changed outside the app; head office has been sent everything and records the incident. Tell head office.</translation>
         </message>
@@ -429,6 +445,10 @@
         <message>
             <source>No transaction is running</source>
             <translation>No transaction is running</translation>
+        </message>
+        <message>
+            <source>Waiting for the customer</source>
+            <translation>Waiting for the customer</translation>
         </message>
         <message>
             <source>Unknown staff number or wrong PIN</source>
@@ -715,6 +735,7 @@
         <name>SignInPage</name>
         <message>
             <source>Staff number</source>
+            <extracomment>The overtime reasons' keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer's press can never pick the clerk's reason. Below this the type list and the buttons no longer fit (the window refuses to shrink).</extracomment>
             <translation>Staff number</translation>
         </message>
         <message>
@@ -734,6 +755,7 @@
         <name>StaffWindow</name>
         <message>
             <source>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</source>
+            <extracomment>On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
             <translation>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</translation>
         </message>
         <message>
@@ -746,16 +768,28 @@
             <translation>THE COUNTER DATABASE WAS DAMAGED (%1). It was moved to %2 and will not be uploaded; a new database was started. Tell your duty manager and support.</translation>
         </message>
         <message>
+            <source>THE COUNTER'S RECORDS WERE CHANGED outside the app: events %1–%2 no longer verify (the last good one is %3). This was recorded and will be reported to head office. Tell your duty manager.</source>
+            <translation>THE COUNTER'S RECORDS WERE CHANGED outside the app: events %1–%2 no longer verify (the last good one is %3). This was recorded and will be reported to head office. Tell your duty manager.</translation>
+        </message>
+        <message>
             <source>Counter App — Counter %1 · %2</source>
             <translation>Counter App — Counter %1 · %2</translation>
         </message>
         <message>
-            <source>Quit Counter App</source>
-            <translation>Quit Counter App</translation>
+            <source>DEMO DATA: these records were written by demo-data</source>
+            <translation>DEMO DATA: these records were written by demo-data</translation>
         </message>
         <message>
-            <source>A transaction is running. Quit anyway? It will be recorded as interrupted.</source>
-            <translation>A transaction is running. Quit anyway? It will be recorded as interrupted.</translation>
+            <source>Close counter</source>
+            <translation>Close counter</translation>
+        </message>
+        <message>
+            <source>A transaction is running. Close the counter anyway? It will be recorded as interrupted, with its time so far.</source>
+            <translation>A transaction is running. Close the counter anyway? It will be recorded as interrupted, with its time so far.</translation>
+        </message>
+        <message>
+            <source>Keep serving</source>
+            <translation>Keep serving</translation>
         </message>
         <message>
             <source>Counter</source>

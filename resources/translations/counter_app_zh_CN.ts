@@ -20,6 +20,10 @@
         <translation>%1 分钟</translation>
     </message>
     <message>
+        <source>Close counter</source>
+        <translation>关闭柜台</translation>
+    </message>
+    <message>
         <source>untimed</source>
         <translation>不计时</translation>
     </message>
@@ -48,20 +52,28 @@
         <translation>%1 号柜台 · %2</translation>
     </message>
     <message>
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <source>Not rated</source>
+        <translation>未评价</translation>
+    </message>
+    <message>
         <source>Serving…</source>
         <translation>正在办理…</translation>
     </message>
     <message>
+        <source>Choose the overtime reason (F5–F9)</source>
+        <translation>请选择超时原因（F5–F9）</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer (%1 s)</source>
+        <translation>等待客户（%1 秒）</translation>
+    </message>
+    <message>
         <source>Ready for the next customer: press Start (F1)</source>
         <translation>可以接待下一位客户：请按“开始”(F1)</translation>
-    </message>
-    <message>
-        <source>The customer has rated ✓</source>
-        <translation>客户已评价 ✓</translation>
-    </message>
-    <message>
-        <source>Waiting for the customer&apos;s rating…</source>
-        <translation>等待客户评价…</translation>
     </message>
     <message>
         <source>time left</source>
@@ -78,6 +90,10 @@
     <message>
         <source>ready</source>
         <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Total %1</source>
+        <translation>总用时 %1</translation>
     </message>
     <message>
         <source>Served today: %1</source>
@@ -431,6 +447,10 @@
         <translation>当前没有正在办理的业务</translation>
     </message>
     <message>
+        <source>Waiting for the customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
         <source>Unknown staff number or wrong PIN</source>
         <translation>工号不存在或密码错误</translation>
     </message>
@@ -715,6 +735,7 @@
     <name>SignInPage</name>
     <message>
         <source>Staff number</source>
+        <extracomment>The overtime reasons&apos; keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer&apos;s press can never pick the clerk&apos;s reason. Below this the type list and the buttons no longer fit (the window refuses to shrink).</extracomment>
         <translation>工号</translation>
     </message>
     <message>
@@ -734,6 +755,7 @@
     <name>StaffWindow</name>
     <message>
         <source>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</source>
+        <extracomment>On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
         <translation>上次程序未正常关闭：%1 笔正在办理的业务已记为“中断”，并保留已知的办理时长。</translation>
     </message>
     <message>
@@ -746,16 +768,28 @@
         <translation>窗口数据库已损坏（%1）！已移至 %2，不会上传；已新建数据库。请立即告知值班经理和技术支持。</translation>
     </message>
     <message>
+        <source>THE COUNTER&apos;S RECORDS WERE CHANGED outside the app: events %1–%2 no longer verify (the last good one is %3). This was recorded and will be reported to head office. Tell your duty manager.</source>
+        <translation>本柜台的记录在程序之外被改动：事件 %1–%2 校验不通过（最后一个完好的是 %3）。此事已记录并将报告总部。请告知值班经理。</translation>
+    </message>
+    <message>
         <source>Counter App — Counter %1 · %2</source>
         <translation>柜台服务系统 — %1 号柜台 · %2</translation>
     </message>
     <message>
-        <source>Quit Counter App</source>
-        <translation>退出柜台服务系统</translation>
+        <source>DEMO DATA: these records were written by demo-data</source>
+        <translation>演示数据：这些记录由 demo-data 生成</translation>
     </message>
     <message>
-        <source>A transaction is running. Quit anyway? It will be recorded as interrupted.</source>
-        <translation>有业务正在办理。仍要退出吗？该笔业务将记为“中断”。</translation>
+        <source>Close counter</source>
+        <translation>关闭柜台</translation>
+    </message>
+    <message>
+        <source>A transaction is running. Close the counter anyway? It will be recorded as interrupted, with its time so far.</source>
+        <translation>业务正在办理中。仍要关闭柜台吗？该笔业务将按已用时间记为“中断”。</translation>
+    </message>
+    <message>
+        <source>Keep serving</source>
+        <translation>继续办理</translation>
     </message>
     <message>
         <source>Counter</source>

@@ -52,6 +52,7 @@ def served(demo_config: Config, data_dir: Path) -> Path:
         clock.advance(95.26)
         m.complete()
         m.rate(5)
+        clock.advance(31)  # the rating window (fixed from Done) is waited out
         m.start()
         clock.advance(200.04)
         m.complete()
@@ -59,12 +60,15 @@ def served(demo_config: Config, data_dir: Path) -> Path:
         m.give_rating_reason("slow")
         m.give_overtime_reason("complex")
         m.select_type("enquiry")
+        clock.advance(31)  # the rating window (fixed from Done) is waited out
         m.start()
         clock.advance(42.0)
         m.complete()
+        clock.advance(31)  # the rating window (fixed from Done) is waited out
         m.start()
         clock.advance(3.0)
         m.void()
+        clock.advance(31)  # the rating window (fixed from Done) is waited out
         m.sign_out()
     finally:
         svc.close()

@@ -376,10 +376,10 @@ def test_low_rating_asks_for_reason(
     machine: CounterMachine, recorder: Recorder, clock: FakeClock, value: int
 ) -> None:
     completed(machine, clock)
-    clock.advance(25)
+    clock.advance(10)
     assert machine.rate(value) is True
     assert machine.customer_view() is CustomerView.REASON
-    clock.advance(20)  # the reason has a window of its own
+    clock.advance(15)  # the reasons share the one window from Done (30 s)
     assert machine.give_rating_reason("no-such-reason") is False
     assert machine.give_rating_reason("slow") is True
     assert machine.give_rating_reason("attitude") is False  # one reason only
@@ -412,11 +412,11 @@ def test_rating_reason_refused_after_its_window(
     assert "rating_timed_out" not in recorder.kinds  # it was rated, only the reason is missing
 
 
-def test_start_during_pending_rating_closes_it_as_not_rated(
+def test_start_after_the_window_closes_it_as_not_rated(
     machine: CounterMachine, recorder: Recorder, clock: FakeClock
 ) -> None:
     completed(machine, clock)
-    clock.advance(5)
+    clock.advance(31)  # the window has passed; expire() has not run yet
     machine.start()
     assert recorder.batches[-1] == [
         Draft("rating_timed_out", {"txn": "t1"}),
@@ -431,14 +431,16 @@ def test_start_after_a_rating_does_not_time_it_out(
 ) -> None:
     completed(machine, clock)
     machine.rate(5)
+    clock.advance(31)
     machine.start()
     assert "rating_timed_out" not in recorder.kinds
 
 
-def test_sign_out_during_pending_rating_closes_it(
+def test_sign_out_after_the_window_closes_it(
     machine: CounterMachine, recorder: Recorder, clock: FakeClock
 ) -> None:
     completed(machine, clock)
+    clock.advance(31)
     machine.sign_out()
     assert recorder.batches[-1] == [
         Draft("rating_timed_out", {"txn": "t1"}),
@@ -514,6 +516,7 @@ def test_overtime_reason_required_before_next_start(
     assert serving.overtime_reason_for is None
     with pytest.raises(CounterError, match="No overtime"):
         serving.give_overtime_reason("documents")
+    clock.advance(31)  # the rating window is waited out
     serving.start()
     assert serving.phase is Phase.SERVING
 
@@ -530,6 +533,7 @@ def test_sign_out_does_not_skip_the_overtime_reason(
     assert snapshot(serving) == before
     assert "signed_out" not in recorder.kinds
     serving.give_overtime_reason("system")
+    clock.advance(31)  # and the rating window is waited out
     serving.sign_out()
     assert recorder.kinds[-1] == "signed_out"
 
@@ -571,9 +575,11 @@ def test_failing_record_on_sign_in(machine: CounterMachine, recorder: Recorder) 
 
 def test_failing_record_on_start(machine: CounterMachine, recorder: Recorder,
                                  clock: FakeClock) -> None:
-    completed(machine, clock)  # with a pending rating, which must stay pending
+    completed(machine, clock)
+    machine.rate(5)
+    clock.advance(31)
     _fails_unchanged(machine, recorder, lambda m: m.start())
-    assert machine.rate(5) is True
+    assert machine.phase is Phase.IDLE
 
 
 def test_failing_record_on_complete_keeps_transaction_running(
@@ -622,5 +628,6 @@ def test_failing_record_on_overtime_reason_and_sign_out(
     _fails_unchanged(serving, recorder, lambda m: m.give_overtime_reason("system"))
     assert serving.overtime_reason_for == "t1"
     serving.give_overtime_reason("system")
+    clock.advance(31)
     _fails_unchanged(serving, recorder, lambda m: m.sign_out())
     assert serving.staff == CLERK

@@ -51,6 +51,7 @@ CHILD = textwrap.dedent(
             m.rate(rating)
         if m.overtime_reason_for:
             m.give_overtime_reason("complex")
+        clock.now += 31.0  # the rating window (fixed from Done) is waited out
         done[txn] = {"duration_s": seconds, "rating": rating}
     m.start()
     open_txn = m.running.txn
@@ -109,7 +110,7 @@ def test_sigkill_mid_transaction_loses_nothing(demo_config: Config, data_dir: Pa
         assert open_row["duration_s"] == 52.5  # the last heartbeat
 
         assert [(e.kind, dict(e.payload)) for e in svc.recovered] == [
-            ("interrupted", {"txn": told["open"], "elapsed_s": 52.5}),
+            ("interrupted", {"txn": told["open"], "elapsed_s": 52.5, "overtime_s": 0.0}),
             ("signed_out", {"staff": "1001", "reason": "interrupted"}),
         ]
         assert svc.store.signed_in_staff() is None
@@ -152,9 +153,9 @@ def test_full_disk_refuses_clearly_and_keeps_everything(
         for _ in range(300):  # serve until the database has no room for the next event
             stored = list(svc.db.query("SELECT * FROM events ORDER BY seq"))
             action = m.complete if m.running else m.start
+            clock.advance(31)  # Done + the rating window (30 s) has passed
             before = machine_state(svc)
             try:
-                clock.advance(30)
                 action()
             except sqlite3.OperationalError as exc:
                 failure = exc
@@ -184,6 +185,7 @@ def serve_some(svc: CounterService, clock: FakeClock, count: int) -> None:
         clock.advance(50)
         svc.machine.complete()
         svc.machine.rate(4)
+        clock.advance(31)  # the rating window (fixed from Done) is waited out
     svc.machine.sign_out()
 
 
