@@ -150,7 +150,7 @@ def test_closing_the_counter_records_a_running_transaction_as_interrupted(
     clock.advance(179.5)
     machine.close_counter("closed")
     interrupted = [d for d in recorder.drafts if d.kind == "interrupted"]
-    assert interrupted == [Draft("interrupted", {"txn": "t2", "elapsed_s": 179.5,
+    assert interrupted == [Draft("interrupted", {"txn": "t2", "elapsed_s": 179.5, "overtime_s": 0.0,
                                                  "reason": "closed"})]
     assert recorder.drafts[-1] == Draft("signed_out", {"staff": "1001", "reason": "closed"})
     assert machine.phase is Phase.SIGNED_OUT and machine.running is None
