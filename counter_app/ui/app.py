@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -171,10 +172,13 @@ class CounterApp:
         staff.show()
         place_customer_screen(self.customer_screen, self.service.config.customer_screen, staff)
         # once the window manager has framed both windows, make sure they do not overlap
-        QTimer.singleShot(PLACEMENT_CHECK_MS, self._check_placement)
+        # tied to both windows: a check never runs after either is gone
+        QTimer.singleShot(PLACEMENT_CHECK_MS, self.customer_screen, self._check_placement)
 
     def _check_placement(self) -> None:
         customer, staff = self.customer_screen, self.staff_window
+        if not (shiboken6.isValid(customer) and shiboken6.isValid(staff)):
+            return
         if (customer.isVisible() and not customer.isFullScreen() and staff.isVisible()
                 and customer.frameGeometry().intersects(staff.frameGeometry())):
             place_customer_screen(customer, self.service.config.customer_screen, staff)

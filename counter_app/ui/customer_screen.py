@@ -458,6 +458,10 @@ class CustomerScreen(QWidget):
             self.press_rating(digit)
         elif view is CustomerView.REASON and 1 <= digit <= len(POOR_RATING_REASONS):
             self.press_reason(POOR_RATING_REASONS[digit - 1].code)
+        else:
+            # a press with nothing to choose still counts as the last press: its bounce on
+            # the page that comes next is a repeat, not a choice
+            self.gate.accept()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()  # a customer cannot close it; it goes when the staff window quits

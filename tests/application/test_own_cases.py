@@ -20,6 +20,8 @@ def _poor_overtime_case(service: CounterService, clock: FakeClock, staff: str,
     service.complete()
     service.give_overtime_reason("complex")
     service.rate(1)
+    clock.advance(service.config.rating_window_s + 1)  # the fixed rating window runs out
+    service.expire()
     service.sign_out()
     return txn
 

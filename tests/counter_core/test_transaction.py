@@ -444,7 +444,7 @@ def test_sign_out_after_the_window_closes_it(
     machine.sign_out()
     assert recorder.batches[-1] == [
         Draft("rating_timed_out", {"txn": "t1"}),
-        Draft("signed_out", {"staff": "1001", "session_s": 60.0}),
+        Draft("signed_out", {"staff": "1001", "session_s": 91.0}),  # 60 s served, 31 s waited
     ]
     assert machine.rate(5) is False
     assert machine.customer_view() is CustomerView.CLOSED

@@ -91,11 +91,15 @@ def test_the_reasons_page_arms_visibly_then_takes_one_press(qtbot, service, cloc
 
 def test_a_repeat_within_a_second_is_ignored_on_the_rating_page(qtbot, service, clock) -> None:  # type: ignore[no-untyped-def]
     app, keypad = build(qtbot, service)
-    served(app, clock)
-    keypad.press(5)
+    app.controller.sign_in("1001", "1234")
     app.controller.start_transaction()
-    app.controller.complete_transaction()  # a next customer already (0 s later)
-    keypad.press(4)  # within REPEAT_S of the last press: a bounce, not this customer's
+    clock.advance(30)
+    keypad.press(5)  # a press on the hourglass page a moment before the rating page...
+    clock.advance(0.3)
+    app.controller.complete_transaction()
+    assert app.controller.customer_view is CustomerView.RATING
+    assert last_row(service)["rating"] is None  # ...rated nothing (nothing to rate yet)
+    keypad.press(4)  # within REPEAT_S of that press: the same finger, not a choice
     assert last_row(service)["rating"] is None
     clock.advance(REPEAT_S)
     keypad.press(4)

@@ -49,7 +49,8 @@ def test_the_staff_window_keeps_the_focus_through_a_whole_transaction(
         wait_until(lambda k=kind, n=before: len(app.events(k)) > n, 10, f"{key} to be recorded")
         time.sleep(0.5)
         assert app.focused() == "staff", f"after {key}"
-    time.sleep(1.0)  # the rating page, then (after the rating window) the sign again
+    # the rating page, then (after the fixed rating window) the sign again
+    wait_until(lambda: app.events("rating_timed_out"), 40, "the rating window (30 s) to close")
     assert app.focused() == "staff"
     x_display.key("F1")  # the next customer: the clerk's key still reaches the staff window
     wait_until(lambda: len(app.events("started")) == 2, 10, "the second Start")
