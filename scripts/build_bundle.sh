@@ -37,11 +37,13 @@ echo "== smoke test (offscreen): counter-app --smoke-test"
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
-"$bundle/counter-app" --data-dir "$data" --smoke-test
-echo "== the bundle's admin commands: demo data, verify, XLSX and PDF exports"
-"$bundle/counter-app" --data-dir "$data" demo-data --days 2
-"$bundle/counter-app" --data-dir "$data" verify
-"$bundle/counter-app" --data-dir "$data" export overtime --format xlsx --output "$data/overtime.xlsx"
-"$bundle/counter-app" --data-dir "$data" export summary --month "$(date -d yesterday +%Y-%m)" --format pdf \
+"$bundle/counter-app" --data-dir "$data/smoke" --smoke-test
+echo "== the bundle's admin commands: demo data (into a folder of its own), verify, XLSX and PDF exports"
+demo="$data/demo"
+"$bundle/counter-app" --data-dir "$demo" demo-data --days 2
+"$bundle/counter-app" --data-dir "$demo" verify
+"$bundle/counter-app" --data-dir "$demo" export overtime --format xlsx --output "$data/overtime.xlsx"
+"$bundle/counter-app" --data-dir "$demo" export summary --month "$(date -d yesterday +%Y-%m)" --format pdf \
   --output "$data/summary.pdf"
+"$bundle/counter-app" --data-dir "$demo" --smoke-test  # the app opens a demo-data folder
 echo "== bundle OK ($(( $(date +%s) - started )) s in all)"
