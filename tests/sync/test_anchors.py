@@ -148,3 +148,37 @@ def test_idle_counter_anchors_and_a_rewritten_tail_is_refused_as_an_incident(
         if sender is not None:
             sender.stop()
         service.close()
+
+
+def test_a_counter_presenting_a_different_history_is_recorded_at_head_office(
+    hq_sqlite: HqServer, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The counter's database was replaced behind head office's back: the counter refuses to
+    upload (409), and head office now records the conflict at its mark with the counter's
+    hash there, instead of nothing."""
+    counter = f"replaced-{time.monotonic_ns() % 10**8}"
+    config = counter_config(demo_config, hq_sqlite.url, hq_sqlite.enroll(HALL, counter),
+                            counter=counter)
+    first = CounterService(config, tmp_path / "first", clock=clock)
+    try:
+        first.store.append_timed(day_drafts(3))
+        assert sync(first).ok
+        mark = first.store.last_seq()
+        held = list(first.store.events())[mark - 1].hash
+    finally:
+        first.close()
+    second = CounterService(config, tmp_path / "second", clock=clock)
+    try:
+        second.store.append_timed(day_drafts(6, seed=5))
+        assert second.store.last_seq() > mark
+        status = sync(second)
+        assert not status.ok and status.permanent and "different history" in (status.error or "")
+        who = hq_sqlite.store.counter(HALL, counter)
+        assert who is not None
+        (incident,) = anchors.counter_incidents(hq_sqlite.store.engine, who)
+        ours = list(second.store.events())[mark - 1].hash
+        assert (incident["kind"], incident["seq"]) == (anchors.HISTORY_CONFLICT, mark)
+        assert (incident["expected_hash"], incident["offered_hash"]) == (held, ours)
+        assert f",{counter},history_conflict,{mark}," in hq_report(hq_sqlite, "incidents")
+    finally:
+        second.close()
