@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from counter_app import paths
 from counter_app.application.sync import start_anchors, upload_pending
 from counter_app.config import Config
@@ -26,7 +28,7 @@ from counter_core.chain import INITIAL_FORMAT, Event, format_after, seal
 from head_office import anchors, cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
-from tests.helpers.hq import HqServer, counter_config, day_drafts
+from tests.helpers.hq import HqServer, counter_config, day_drafts, free_port
 
 HALL = "SH-0001"
 FAST = RetryPolicy(attempts=2, base_s=0.01, cap_s=0.02)
@@ -182,3 +184,38 @@ def test_a_counter_presenting_a_different_history_is_recorded_at_head_office(
         assert f",{counter},history_conflict,{mark}," in hq_report(hq_sqlite, "incidents")
     finally:
         second.close()
+
+
+def test_the_anchor_interval_is_configured_and_checked(tmp_path: Path) -> None:
+    import tomllib
+
+    from counter_app import config as config_module
+
+    data = tomllib.loads(config_module.demo_config_path().read_text(encoding="utf-8"))
+    assert config_module.parse(data, "demo").head_office.anchor_interval_s == 300
+    data["head_office"] = {**data.get("head_office", {}), "anchor_interval_s": 60}
+    assert config_module.parse(data, "c.toml").head_office.anchor_interval_s == 60
+    data["head_office"]["anchor_interval_s"] = 0
+    with pytest.raises(config_module.ConfigError, match="anchor_interval_s: expected 1 to 3600"):
+        config_module.parse(data, "c.toml")
+
+
+def test_an_unreachable_head_office_never_raises_into_the_app(
+    service: CounterService, tmp_path: Path
+) -> None:
+    """The sender keeps going when head office cannot be reached: nothing raises, the next
+    round tries again."""
+    service.store.append_timed(day_drafts(1))
+    url = f"http://127.0.0.1:{free_port()}"
+    tries: list[int] = []
+
+    def client() -> HeadOfficeClient:
+        tries.append(1)
+        return HeadOfficeClient(url, "token", timeout=1)
+
+    sender = start_anchors(service.data_dir, client, 0.05)
+    try:
+        wait_for(lambda: len(tries) >= 3)
+    finally:
+        sender.stop()
+    assert sender.sent == 0
