@@ -50,6 +50,7 @@ STATUS: dict[type[Refusal], int] = {
     errors.UnsupportedEncoding: 415,
     errors.ChainBroken: 422,
     errors.AnchorContradicted: 409,
+    errors.EndsBeforeAnchor: 409,
     errors.Busy: 429,
     errors.StoreUnavailable: 503,
 }

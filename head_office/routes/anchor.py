@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from head_office import anchors
@@ -19,10 +19,18 @@ _HEX64 = r"^[0-9a-f]{64}$"
 _NO_NUL = r"^[^\x00]*$"
 
 
+def _whole(value: Any) -> Any:
+    """A JSON number that is a whole number (4414.0) as the integer it is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
 class HeadIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    seq: Annotated[int, Field(ge=0, lt=MAX_SEQ, description="the counter's last sequence")]
+    seq: Annotated[int, BeforeValidator(_whole),
+                   Field(ge=0, lt=MAX_SEQ, description="the counter's last sequence")]
     hash: Annotated[str, Field(pattern=_HEX64, description="its hash (64 lowercase hex)")]
 
 
