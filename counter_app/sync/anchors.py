@@ -29,6 +29,9 @@ from counter_core.periods import utc_now
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 300.0
+#: the first anchor waits this long (at most the interval): a starting app's own catch-up
+#: sync goes first, and a fleet starting together does not arrive at once
+FIRST_DELAY_S = 5.0
 
 #: one anchor at a time per process: a head read earlier must not arrive after a later one
 _SENDING = threading.Lock()
@@ -78,7 +81,8 @@ def try_send_anchor(local: LocalLog, client: HeadOfficeClient) -> bool:
 
 
 class AnchorSender:
-    """A daemon thread sending an anchor at start and every `interval_s` seconds after."""
+    """A daemon thread sending an anchor soon after start and every `interval_s` seconds
+    after."""
 
     def __init__(self, open_log: Callable[[], AbstractContextManager[LocalLog]],
                  make_client: Callable[[], HeadOfficeClient],
@@ -97,7 +101,8 @@ class AnchorSender:
             self._thread.start()
         return self
 
-    def stop(self, timeout_s: float = 2.0) -> None:
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Stop between anchors; one still in flight is left to its daemon thread."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
@@ -115,6 +120,8 @@ class AnchorSender:
         return ok
 
     def _run(self) -> None:
+        if self._stop.wait(min(FIRST_DELAY_S, self.interval_s)):
+            return
         while not self._stop.is_set():
             self.send_once()
             self._stop.wait(self.interval_s)

@@ -21,10 +21,11 @@ from counter_app.config import Config
 from counter_app.storage.db import connect
 from counter_app.storage.events import verify
 from counter_app.sync.protocol import HeadOfficeClient
-from counter_app.sync.state import record_status
+from counter_app.sync.state import SyncStatus, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy
 from counter_core import projection
 from counter_core.chain import INITIAL_FORMAT, Event, format_after, seal
+from counter_core.periods import utc_now
 from head_office import anchors, cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
@@ -219,3 +220,35 @@ def test_an_unreachable_head_office_never_raises_into_the_app(
     finally:
         sender.stop()
     assert sender.sent == 0
+
+
+def test_the_running_app_sends_anchors_while_idle(
+    qtbot: Any, hq_sqlite: HqServer, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The app's SyncRunner starts the anchors with the app: nothing synced, nobody at the
+    counter, and head office still learns the head, every anchor_interval_s."""
+    from counter_app.ui.sync_runner import SyncRunner
+
+    counter = f"idle-{time.monotonic_ns() % 10**8}"
+    config = counter_config(demo_config, hq_sqlite.url, hq_sqlite.enroll(HALL, counter),
+                            counter=counter)
+    config = replace(config, head_office=replace(config.head_office, anchor_interval_s=1),
+                     sync_window="01:00-01:01")
+    service = CounterService(config, tmp_path / "data", clock=clock)
+    # synced last night (nothing to send then): the next sync is tonight, not now
+    record_status(service.db, SyncStatus(ok=True, finished_at=utc_now(), sent=0, acked_seq=0,
+                                         local_seq=0))
+    runner = SyncRunner(service)
+    try:
+        service.store.append_timed(day_drafts(2))
+        runner.start()
+        assert runner.next_run is not None and not runner.busy
+        who = hq_sqlite.store.counter(HALL, counter)
+        assert who is not None
+        qtbot.waitUntil(lambda: any(
+            a["seq"] == service.store.last_seq() and a["times"] >= 2
+            for a in anchors.stored_anchors(hq_sqlite.store.engine, who)), timeout=15000)
+        assert hq_sqlite.store.counter(HALL, counter).hw_seq == 0  # type: ignore[union-attr]
+    finally:
+        runner.shutdown()
+        service.close()
