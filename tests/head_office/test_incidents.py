@@ -154,3 +154,25 @@ def test_a_contradicting_batch_stores_nothing_and_the_honest_one_still_goes(
     assert reports.halls(store, hall="SH-D") == [{
         "hall": "SH-D", "counters": 1, "open_incidents": 1, "explained_incidents": 0,
         "resolved_incidents": 0, "incidents": "open"}]
+
+
+def test_a_version_2_database_gains_the_anchor_tables(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    from head_office import schema
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = Store(url)
+    with old.engine.begin() as conn:
+        for table in (schema.history_links, schema.incidents, schema.anchors):
+            table.drop(conn)
+        conn.execute(schema.schema_version.update().values(version=2))
+    old.close()
+    migrated = Store(url)
+    try:
+        names = set(inspect(migrated.engine).get_table_names())
+        assert {"anchors", "incidents", "history_links"} <= names
+        who = enrolled(migrated, "SH-E", "c1")
+        assert anchor(migrated, who, chained("SH-E", "c1", day_drafts(1))[0]).incidents == ()
+    finally:
+        migrated.close()

@@ -252,3 +252,24 @@ def test_the_running_app_sends_anchors_while_idle(
     finally:
         runner.shutdown()
         service.close()
+
+
+def test_counter_app_sync_sends_an_anchor(hq_sqlite: HqServer, tmp_path: Path) -> None:
+    from counter_app import cli as counter_cli
+    from counter_app import config as config_module
+    from tests.sync.test_e2e import write_config
+
+    counter = f"clianchor{time.monotonic_ns() % 10**6}"
+    config_path = write_config(tmp_path / "counter.toml", hq_sqlite.url,
+                               hq_sqlite.enroll(HALL, counter))
+    config_path.write_text(config_path.read_text().replace('id = "03"', f'id = "{counter}"'))
+    service = CounterService(config_module.load(config_path), tmp_path / "data")
+    service.store.append_timed(day_drafts(2))
+    head = service.store.last_seq()
+    service.close()
+    assert counter_cli.main(["sync", "--config", str(config_path), "--data-dir",
+                             str(tmp_path / "data"), "--now"]) == 0
+    who = hq_sqlite.store.counter(HALL, counter)
+    assert who is not None
+    (kept,) = anchors.stored_anchors(hq_sqlite.store.engine, who)
+    assert kept["seq"] == head and abs(kept["skew_s"]) < 60
