@@ -137,51 +137,60 @@ def record_anchor(engine: Engine, who: Counter, anchor: AnchorIn) -> AnchorResul
     return AnchorResult(mark.hw_seq, mark.hw_hash, skew, tuple(found))
 
 
-def check_upload(engine: Engine, who: Counter, batch: Sequence[Event]) -> None:
+def check_upload(engine: Engine, who: Counter, batch: Sequence[Event], *,
+                 reader: Engine | None = None) -> None:
     """AnchorContradicted (recorded as an incident) when the batch holds another hash at an
     anchored sequence, EndsBeforeAnchor when the counter's latest anchor ends before an
-    earlier one; nothing when the batch agrees with every anchor."""
+    earlier one; nothing when the batch agrees with every anchor. `reader`: an engine for
+    reading (the check writes only when it records an incident)."""
     if not batch:
         return
-    now = utc_now()
+    with (reader or engine).connect() as conn:
+        found = _contradiction(conn, who, batch)
+    if found is None:
+        return
+    refusal, kind, expected, offered = found
+    assert refusal.seq is not None
     with engine.begin() as conn:
-        hashes = {ev.seq: ev.hash for ev in batch}
-        seqs = list(hashes)
-        anchored: dict[int, list[Any]] = {}
-        for row in conn.execute(select(anchors.c.seq, anchors.c.hash, anchors.c.first_at).where(
-                anchors.c.counter_id == who.id, anchors.c.seq.in_(seqs))
-                .order_by(anchors.c.seq, anchors.c.id)):
-            anchored.setdefault(row.seq, []).append(row)
-        for ev in sorted(batch, key=lambda e: e.seq):
-            other = next((a for a in anchored.get(ev.seq, ()) if a.hash != ev.hash), None)
-            if other is None:
-                continue
-            agreed = max((s for s, rows in anchored.items()
-                          if s < ev.seq and all(a.hash == hashes[s] for a in rows)),
-                         default=who.hw_seq)
-            message = (f"sequence {ev.seq} has hash {ev.hash[:12]}…, but the counter anchored "
-                       f"{other.hash[:12]}… there at {other.first_at}: its chain was rewritten "
-                       f"after sequence {max(agreed, who.hw_seq)} and at or before {ev.seq}; "
-                       "nothing was stored and the incident is recorded for head office staff")
-            _record(conn, who, ANCHOR_CONTRADICTED, ev.seq, other.hash, ev.hash, message, now)
-            refusal: AnchorContradicted = AnchorContradicted(message, ev.seq)
-            break
-        else:
-            latest = conn.execute(select(anchors.c.seq, anchors.c.hash)
-                                  .where(anchors.c.counter_id == who.id)
-                                  .order_by(anchors.c.received_at.desc(), anchors.c.id.desc())
-                                  .limit(1)).first()
-            longest = _longest_anchor(conn, who.id)
-            if latest is None or longest is None or latest.seq >= longest.seq:
-                return
-            message = (f"the counter's chain now ends at sequence {latest.seq}, before sequence "
-                       f"{longest.seq} it anchored at {longest.first_at}; nothing was stored "
-                       "and the incident is recorded for head office staff")
-            _record(conn, who, ENDS_BEFORE_ANCHOR, latest.seq + 1, longest.hash, latest.hash,
-                    message, now)
-            refusal = EndsBeforeAnchor(message, latest.seq + 1)
+        _record(conn, who, kind, refusal.seq, expected, offered, refusal.message, utc_now())
     log.warning("upload refused: hall %s counter %s: %s", who.hall, who.counter, refusal.message)
     raise refusal
+
+
+def _contradiction(conn: Connection, who: Counter, batch: Sequence[Event]
+                   ) -> tuple[AnchorContradicted, str, str, str] | None:
+    """The refusal, incident kind, anchored and offered hash of the batch's first
+    contradiction of the counter's anchors, if any."""
+    hashes = {ev.seq: ev.hash for ev in batch}
+    anchored: dict[int, list[Any]] = {}
+    for row in conn.execute(select(anchors.c.seq, anchors.c.hash, anchors.c.first_at).where(
+            anchors.c.counter_id == who.id, anchors.c.seq.in_(list(hashes)))
+            .order_by(anchors.c.seq, anchors.c.id)):
+        anchored.setdefault(row.seq, []).append(row)
+    for seq in sorted(hashes):
+        other = next((a for a in anchored.get(seq, ()) if a.hash != hashes[seq]), None)
+        if other is None:
+            continue
+        agreed = max((s for s, rows in anchored.items()
+                      if s < seq and all(a.hash == hashes[s] for a in rows)),
+                     default=who.hw_seq)
+        message = (f"sequence {seq} has hash {hashes[seq][:12]}…, but the counter anchored "
+                   f"{other.hash[:12]}… there at {other.first_at}: its chain was rewritten "
+                   f"after sequence {max(agreed, who.hw_seq)} and at or before {seq}; "
+                   "nothing was stored and the incident is recorded for head office staff")
+        return AnchorContradicted(message, seq), ANCHOR_CONTRADICTED, other.hash, hashes[seq]
+    latest = conn.execute(select(anchors.c.seq, anchors.c.hash)
+                          .where(anchors.c.counter_id == who.id)
+                          .order_by(anchors.c.received_at.desc(), anchors.c.id.desc())
+                          .limit(1)).first()
+    longest = _longest_anchor(conn, who.id)
+    if latest is None or longest is None or latest.seq >= longest.seq:
+        return None
+    message = (f"the counter's chain now ends at sequence {latest.seq}, before sequence "
+               f"{longest.seq} it anchored at {longest.first_at}; nothing was stored "
+               "and the incident is recorded for head office staff")
+    return (EndsBeforeAnchor(message, latest.seq + 1), ENDS_BEFORE_ANCHOR, longest.hash,
+            latest.hash)
 
 
 def set_status(engine: Engine, incident_id: int, status: str, reason: str, by: str) -> bool:

@@ -279,7 +279,7 @@ class Store:
     def _check_anchors(self, who: Counter, batch: Sequence[Event]) -> None:
         """AnchorContradicted, recorded as an incident, for a batch that contradicts the
         counter's anchors (head_office.anchors)."""
-        anchors.check_upload(self.engine, who, batch)
+        anchors.check_upload(self.engine, who, batch, reader=self.reader)
 
     def _ingest_once(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
         now = utc_now()
