@@ -39,6 +39,8 @@ class HeadOffice:
     #: --reader`); only the manager's PC holds it, a counter's own token reads its own status
     reader_token: str | None = None
     reader_token_file: str | None = None
+    #: how often the counter reports its chain head (an anchor) while head office is reachable
+    anchor_interval_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "promise_zh": (str, False), "promise_en": (str, False),
     },
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
-                    "reader_token": (str, False), "reader_token_file": (str, False)},
+                    "reader_token": (str, False), "reader_token_file": (str, False),
+                    "anchor_interval_s": ((int, float), False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
 }
@@ -216,6 +219,10 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if office.get("reader_token") and office.get("reader_token_file"):
         raise fail("head_office.reader_token_file",
                    "give either reader_token or reader_token_file, not both")
+    anchor_interval = float(office.get("anchor_interval_s", 300))
+    if not 1 <= anchor_interval <= 3600:
+        raise fail("head_office.anchor_interval_s",
+                   f"expected 1 to 3600 seconds, got {anchor_interval:g}")
     sync = table("sync", data.get("sync"), required=False)
     sync_window = sync.get("window", "01:00-05:00")
     if not _WINDOW.match(sync_window):
@@ -239,7 +246,8 @@ def parse(data: dict[str, Any], source: str) -> Config:
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,
         head_office=HeadOffice(url, office.get("token"), office.get("token_file"),
-                               office.get("reader_token"), office.get("reader_token_file")),
+                               office.get("reader_token"), office.get("reader_token_file"),
+                               anchor_interval),
         sync_window=sync_window, source=source, time_zone=time_zone,
         rating_inputs=inputs, promises=tuple(promises.items()),
     )

@@ -49,6 +49,8 @@ STATUS: dict[type[Refusal], int] = {
     errors.TooManyEvents: 400,
     errors.UnsupportedEncoding: 415,
     errors.ChainBroken: 422,
+    errors.AnchorContradicted: 409,
+    errors.EndsBeforeAnchor: 409,
     errors.Busy: 429,
     errors.StoreUnavailable: 503,
 }

@@ -23,7 +23,7 @@ ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
 ENV_TLS_CERT = "COUNTER_HQ_TLS_CERT"
 ENV_TLS_KEY = "COUNTER_HQ_TLS_KEY"
-REPORTS = ("stars", "overtime", "service-level", "chains", "incidents")
+REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls")
 
 
 class CliError(Exception):
@@ -96,10 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
                                 "far under COUNTER~TIME and accept a chain starting again at 1")
             tls_cert_option(p)
 
+    incident = command("incident", _incident,
+                       "record an operator's account of an incident (see report incidents): "
+                       "explained (an honest cause, such as a restored backup) or resolved")
+    incident.add_argument("action", choices=("explain", "resolve", "reopen"))
+    incident.add_argument("--id", type=int, required=True, metavar="N",
+                          help="the incident's id (the id column of report incidents)")
+    incident.add_argument("--reason", required=True, metavar="TEXT",
+                          help="why: what happened, and what was checked")
+    incident.add_argument("--by", required=True, metavar="NAME", help="who explains it")
+
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
     report.add_argument("--month", metavar="YYYY-MM",
-                        help="the month (required except for chains and incidents)")
+                        help="the month (required except for chains, incidents and halls)")
     report.add_argument("--hall", metavar="ID", help="only this hall")
     report.add_argument("--by", choices=("hall", "counter", "staff"), default="hall",
                         help="service-level: one row per hall, counter or staff (default hall)")
@@ -233,7 +243,9 @@ def _enroll(args: argparse.Namespace, store: Store) -> int:
               "works.")
         if args.new_history:
             print("The events held so far are kept under the id "
-                  f"{args.counter}~<time> (see `counter-hq report chains`).")
+                  f"{args.counter}~<time> (see `counter-hq report chains`); the new chain is "
+                  "linked to it, and its open ends-before-anchor incidents are explained by "
+                  "the new history.")
     if fingerprint:
         print(f"Server certificate SHA-256 (for the counter's configuration to pin): "
               f"{fingerprint}")
@@ -254,10 +266,32 @@ def _revoke(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _incident(args: argparse.Namespace, store: Store) -> int:
+    from head_office import anchors
+    from head_office.errors import StoreUnavailable
+    from head_office.store import database_errors
+
+    reason, by = args.reason.strip(), args.by.strip()
+    if not reason or not by:
+        raise CliError("give a --reason and a --by that are not empty")
+    status = {"explain": anchors.EXPLAINED, "resolve": anchors.RESOLVED,
+              "reopen": anchors.OPEN}[args.action]
+    try:
+        with database_errors():
+            done = anchors.set_status(store.engine, args.id, status, reason, by)
+    except StoreUnavailable as exc:
+        raise CliError(exc.message) from None
+    if not done:
+        raise CliError(f"no incident {args.id}: see `counter-hq report incidents` (the id "
+                       "column)")
+    print(f"incident {args.id}: {status} by {by}: {reason}")
+    return 0
+
+
 def _report(args: argparse.Namespace, store: Store) -> int:
     from head_office import reports
 
-    if args.kind not in ("chains", "incidents") and not args.month:
+    if args.kind not in ("chains", "incidents", "halls") and not args.month:
         raise CliError(f"report {args.kind} needs --month YYYY-MM")
     if args.format == "xlsx" and args.output == "-":
         raise CliError("XLSX needs a file: give --output FILE.xlsx")
@@ -268,6 +302,8 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     columns: Sequence[str]
     if args.kind == "chains":
         rows, columns = reports.chains(store, hall=args.hall), reports.CHAIN_COLUMNS
+    elif args.kind == "halls":
+        rows, columns = reports.halls(store, hall=args.hall), reports.HALL_COLUMNS
     elif args.kind == "incidents":
         rows, columns = reports.incidents(store, hall=args.hall), reports.INCIDENT_COLUMNS
     else:

@@ -58,6 +58,17 @@ class ChainBroken(Refusal):
     code = "broken_chain"
 
 
+class AnchorContradicted(Refusal):
+    """The upload contradicts the counter's own anchors (another hash at an anchored sequence,
+    or a chain that now ends before one); recorded as an incident (`seq`: the first bad)."""
+
+    code = "anchor_contradicted"
+
+
+class EndsBeforeAnchor(AnchorContradicted):
+    code = "ends_before_anchor"
+
+
 # ---- the request itself --------------------------------------------------------------------
 
 class BadRequest(Refusal):

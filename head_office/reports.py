@@ -41,6 +41,7 @@ from counter_core.figures import (
 )
 from counter_core.periods import Period, day_period, days_period, month_period
 from counter_core.tables import write_csv, xlsx_bytes
+from head_office import anchors
 from head_office.schema import (
     chain_break_evidence,
     chain_breaks,
@@ -50,12 +51,14 @@ from head_office.schema import (
     rejected,
     transactions,
 )
+from head_office.schema import incidents as incidents_table
 from head_office.store import Store
 
 __all__ = [
-    "CHAIN_COLUMNS", "GROUPINGS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS", "RATE_COLUMNS",
+    "CHAIN_COLUMNS", "GROUPINGS", "HALL_COLUMNS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS",
+    "RATE_COLUMNS",
     "SERVICE_LEVEL_COLUMNS", "STAR_COLUMNS", "ExceedsTarget", "Period", "chains",
-    "day_period", "days_period", "figures", "incidents", "month_period", "overtime",
+    "day_period", "days_period", "figures", "halls", "incidents", "month_period", "overtime",
     "service_level", "stars", "write",
 ]
 
@@ -319,7 +322,9 @@ def _confirmed_stars(store: Store, month: str, hall: str | None) -> dict[str, st
 
 CHAIN_COLUMNS = (
     "hall", "counter", "events", "high_water_seq", "last_event_at", "last_sync_at", "chain",
-    "demo", "conflicts", "rejected", "revoked_at",
+    "demo", "conflicts", "rejected", "revoked_at", "open_incidents", "explained_incidents",
+    "last_anchor_seq", "last_anchor_at", "clock_skew_s", "app_version", "code_hash",
+    "new_history_of",
 )
 
 
@@ -336,6 +341,9 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
         if hall is not None:
             query = query.where(counters.c.hall == hall)
         rows = conn.execute(query).all()
+        statuses = anchors.open_counts(conn)
+        latest = anchors.anchor_summary(conn)
+        links = anchors.history_of(conn)
         for row in rows:
             out.append({
                 "hall": row.hall, "counter": row.counter, "events": count(events, row.id),
@@ -343,20 +351,65 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
                 "last_sync_at": row.last_sync_at, "conflicts": count(conflicts, row.id),
                 "rejected": count(rejected, row.id), "revoked_at": row.revoked_at,
                 "breaks": count(chain_breaks, row.id),
+                **_anchor_columns(statuses.get(row.id), latest.get(row.id), links.get(row.id)),
             })
     for r, counter in zip(out, store.counters(hall), strict=True):
         breaks = r.pop("breaks")
+        first_open = r.pop("first_open")
         r["chain"] = store.verify(counter) or (
             f"ok around {breaks} recorded chain break(s): see report incidents" if breaks
             else "ok")
+        if first_open:
+            r["chain"] = (f"{r['open_incidents']} open incident(s), {first_open}: see report "
+                          f"incidents; stored chain {r['chain']}")
         # a chain whose first event is the demo marker (`counter-app demo-data`)
         r["demo"] = "demo" if store.is_demo(counter) else ""
     return out
 
 
+def _anchor_columns(statuses: dict[str, Any] | None, latest: dict[str, Any] | None,
+                    link: str | None) -> Row:
+    statuses = statuses or {}
+    latest = latest or {}
+    return {
+        "open_incidents": statuses.get(anchors.OPEN, 0),
+        "explained_incidents": statuses.get(anchors.EXPLAINED, 0)
+        + statuses.get(anchors.RESOLVED, 0),
+        "first_open": statuses.get("first_open"),
+        "last_anchor_seq": latest.get("seq"), "last_anchor_at": latest.get("received_at"),
+        "clock_skew_s": latest.get("skew_s"), "app_version": latest.get("app_version"),
+        "code_hash": latest.get("code_hash"), "new_history_of": link,
+    }
+
+
+HALL_COLUMNS = ("hall", "counters", "open_incidents", "explained_incidents",
+                "resolved_incidents", "incidents")
+
+
+def halls(store: Store, *, hall: str | None = None) -> list[Row]:
+    """Per hall: how many incidents are open (to look into), explained and resolved; `incidents`
+    says "open" only for a hall with open ones, so an explained incident brands nobody."""
+    with store.reader.connect() as conn:
+        statuses = anchors.open_counts(conn)
+        query = select(counters.c.id, counters.c.hall).order_by(counters.c.hall)
+        if hall is not None:
+            query = query.where(counters.c.hall == hall)
+        out: dict[str, Row] = {}
+        for row in conn.execute(query):
+            r = out.setdefault(row.hall, {"hall": row.hall, "counters": 0, "open_incidents": 0,
+                                          "explained_incidents": 0, "resolved_incidents": 0})
+            r["counters"] += 1
+            for status in anchors.STATUSES:
+                r[f"{status}_incidents"] += statuses.get(row.id, {}).get(status, 0)
+    for r in out.values():
+        r["incidents"] = "open" if r["open_incidents"] else "none open"
+    return list(out.values())
+
+
 INCIDENT_COLUMNS = (
     "hall", "counter", "incident", "seq", "last_seq", "reason", "stored_hash", "offered_hash",
-    "first_at", "last_at", "times", "evidence",
+    "first_at", "last_at", "times", "evidence", "id", "status", "status_reason", "status_by",
+    "status_at",
 )
 
 
@@ -381,7 +434,26 @@ def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
                     "last_seq": r["seq"], "evidence": None,
                 })
         out.extend(_chain_break_incidents(conn, hall))
+        out.extend(_anchor_incidents(conn, hall))
     return out
+
+
+def _anchor_incidents(conn: Any, hall: str | None) -> list[Row]:
+    """The incidents anchors show (head_office.anchors), each with its id and status: an
+    explained or resolved one stays listed, with who explained it, when and why."""
+    query = (select(counters.c.hall, counters.c.counter, incidents_table)
+             .join(counters, counters.c.id == incidents_table.c.counter_id)
+             .order_by(counters.c.hall, counters.c.counter, incidents_table.c.id))
+    if hall is not None:
+        query = query.where(counters.c.hall == hall)
+    return [{
+        "hall": r["hall"], "counter": r["counter"], "incident": r["kind"], "seq": r["seq"],
+        "last_seq": r["seq"], "reason": r["detail"], "stored_hash": r["expected_hash"],
+        "offered_hash": r["offered_hash"], "first_at": r["first_at"], "last_at": r["last_at"],
+        "times": r["times"], "evidence": None, "id": r["id"], "status": r["status"],
+        "status_reason": r["status_reason"], "status_by": r["status_by"],
+        "status_at": r["status_at"],
+    } for r in conn.execute(query).mappings()]
 
 
 def _chain_break_incidents(conn: Any, hall: str | None) -> list[Row]:

@@ -164,8 +164,64 @@ reviews = Table(
 )
 
 
+#: a counter's chain head as it reported it (`POST /api/v1/anchor`), once per (seq, hash):
+#: no events, only the claim an upload must not contradict later, and the clock it showed
+anchors = Table(
+    "anchors", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("app_version", String(100), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("counter_clock", String(40), nullable=False),
+    #: received_at minus the counter's clock, in seconds (positive: the counter is behind)
+    Column("skew_s", Float, nullable=False),
+    Column("first_at", String(32), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+    UniqueConstraint("counter_id", "seq", "hash", name="anchors_once"),
+)
+
+#: what contradicts a counter's anchors or head office's events (head_office.anchors), with
+#: the operator's account of it: status open, explained or resolved, why, by whom, when
+incidents = Table(
+    "incidents", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("expected_hash", String(64), nullable=False),
+    Column("offered_hash", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("first_at", String(32), nullable=False),
+    Column("last_at", String(32), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("status_reason", Text),
+    Column("status_by", Text),
+    Column("status_at", String(32)),
+    UniqueConstraint("counter_id", "kind", "seq", "offered_hash", name="incidents_once"),
+)
+
+#: `counter-hq enroll --new-history`: the new chain's counter row and the old chain's last
+#: head (what head office held of it), so the two histories stay linked
+history_links = Table(
+    "history_links", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("previous_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("previous_seq", Integer, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("anchored_seq", Integer, nullable=False),
+    Column("linked_at", String(32), nullable=False),
+)
+
+_V3_TABLES = (anchors, incidents, history_links)
+
+
 def _v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not readers])
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
+                                      if t is not readers and t not in _V3_TABLES])
 
 
 def _v2(conn: Connection) -> None:
@@ -176,7 +232,13 @@ def _v2(conn: Connection) -> None:
     chain_break_evidence.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+def _v3(conn: Connection) -> None:
+    """Counters' anchors, the incidents they show with their status, new-history links."""
+    for table in _V3_TABLES:
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -37,7 +37,7 @@ from counter_core.events import (
     is_demo_marker,
 )
 from counter_core.periods import utc_now
-from head_office import schema
+from head_office import anchors, schema
 from head_office.errors import (
     ChainBroken,
     ForeignEvent,
@@ -175,7 +175,8 @@ class Store:
 
     # ---- enrolment ----------------------------------------------------------------------
 
-    def enroll(self, hall: str, counter: str, *, new_history: bool = False) -> str:
+    def enroll(self, hall: str, counter: str, *, new_history: bool = False,
+               by: str = "counter-hq enroll") -> str:
         """A new token for the counter (enrolling it if new); an older token stops working.
 
         `new_history`: the counter's database was replaced, so its chain starts again at 1;
@@ -187,20 +188,28 @@ class Store:
             existing = conn.execute(
                 select(counters.c.id).where(counters.c.hall == hall, counters.c.counter == counter)
             ).scalar_one_or_none()
+            previous = existing if new_history else None
             if existing is not None and new_history:
                 conn.execute(counters.update().where(counters.c.id == existing).values(
                     counter=f"{counter}~{now}", token_hash=None, revoked_at=now))
                 existing = None
             if existing is None:
-                conn.execute(counters.insert().values(
+                made = conn.execute(counters.insert().values(
                     hall=hall, counter=counter, token_hash=hash_token(token), enrolled_at=now,
                     hw_seq=0, hw_hash=GENESIS_HASH,
                 ))
+                if previous is not None:
+                    self._link_history(conn, previous, made.inserted_primary_key, by)
             else:
                 conn.execute(counters.update().where(counters.c.id == existing).values(
                     token_hash=hash_token(token), enrolled_at=now, revoked_at=None,
                 ))
         return token
+
+    @staticmethod
+    def _link_history(conn: Connection, previous: int, key: Any, by: str) -> None:
+        """The new chain linked to the old (head_office.anchors.link_new_history)."""
+        anchors.link_new_history(conn, previous, int(key[0]), by)
 
     def revoke(self, hall: str, counter: str) -> bool:
         """Stop the counter's token from working; False when no such counter is enrolled."""
@@ -255,6 +264,7 @@ class Store:
                         f"event {ev.seq} is for hall {ev.hall} counter {ev.counter}, but the "
                         f"token is hall {who.hall} counter {who.counter}; nothing was stored",
                         ev.seq))
+            self._check_anchors(who, batch)
             for attempt in range(3):
                 try:
                     return self._ingest_once(who, batch)
@@ -265,6 +275,11 @@ class Store:
                         raise
                     log.warning("retrying a batch after %s", type(exc).__name__)
         raise AssertionError("unreachable")
+
+    def _check_anchors(self, who: Counter, batch: Sequence[Event]) -> None:
+        """AnchorContradicted, recorded as an incident, for a batch that contradicts the
+        counter's anchors (head_office.anchors)."""
+        anchors.check_upload(self.engine, who, batch, reader=self.reader)
 
     def _ingest_once(self, who: Counter, batch: Sequence[Event]) -> IngestResult:
         now = utc_now()

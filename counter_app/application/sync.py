@@ -6,10 +6,12 @@ recorded afterwards by the counter's single writer (`Counter.record_sync_status`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from counter_app.storage.folder import open_data_folder
+from counter_app.sync.anchors import AnchorSender, try_send_anchor
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
@@ -20,5 +22,19 @@ def upload_pending(data_dir: Path, client: HeadOfficeClient, *, retry: RetryPoli
                    sleep: Callable[[float], None]) -> SyncStatus:
     """Send the events head office lacks; reads only (the counter keeps writing meanwhile)."""
     with open_data_folder(data_dir, readonly=True, check=False) as folder:
+        try_send_anchor(LocalLog(folder.db), client)  # every sync reports the head first
         return Uploader(LocalLog(folder.db), client, retry=retry, cancelled=cancelled,
                         sleep=sleep).run()
+
+
+def start_anchors(data_dir: Path, make_client: Callable[[], HeadOfficeClient],
+                  interval_s: float) -> AnchorSender:
+    """Report the chain head to head office now and every `interval_s` seconds, on a daemon
+    thread that only reads the counter database; stop it with `.stop()`."""
+
+    @contextlib.contextmanager
+    def open_log() -> Iterator[LocalLog]:
+        with open_data_folder(data_dir, readonly=True, check=False) as folder:
+            yield LocalLog(folder.db)
+
+    return AnchorSender(open_log, make_client, interval_s).start()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from counter_app.cli.common import CliError, open_readonly, writer_if_free
 from counter_app.config import Config
+from counter_app.sync.anchors import try_send_anchor
 from counter_app.sync.protocol import HeadOfficeClient, SyncError, resolve_token
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import read_status, record_status
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
         progress: Callable[[int], None] | None = _show_progress if sys.stderr.isatty() else None
         # only reads: the counter app may start (and write) while this runs
         with HeadOfficeClient(url, token) as client:
+            try_send_anchor(LocalLog(reader), client)  # the head first, at every sync
             status = Uploader(LocalLog(reader), client, on_progress=progress,
                               retry=RetryPolicy(attempts=max(1, args.attempts))).run()
     finally:

@@ -171,6 +171,18 @@ class HeadOfficeClient:
         except (KeyError, TypeError, ValueError):
             raise Unavailable("head office sent an answer this counter cannot read") from None
 
+    def anchor(self, head: tuple[int, str], *, app_version: str, code_hash: str, clock: str,
+               at_mark: tuple[int, str] | None = None) -> HighWater:
+        """Report the chain head (no records) to head office, which keeps it as an anchor;
+        `at_mark`: this counter's own hash at head office's mark, when it differs. Head
+        office's mark comes back."""
+        body: dict[str, Any] = {"head": {"seq": head[0], "hash": head[1]},
+                                "app_version": app_version, "code_hash": code_hash,
+                                "clock": clock}
+        if at_mark is not None:
+            body["at_mark"] = {"seq": at_mark[0], "hash": at_mark[1]}
+        return _high_water(self._call("POST", f"{API}/anchor", json=body))
+
     def hall(self, *, month: str | None = None, day: dt.date | None = None,
              tz: str | None = None) -> dict[str, Any]:
         """Hall-wide figures as of each counter's last sync (the manager view's hall panel),

@@ -18,7 +18,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError
-from counter_app.application.sync import upload_pending
+from counter_app.application.sync import start_anchors, upload_pending
+from counter_app.sync.anchors import AnchorSender
 from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import SyncStatus
@@ -121,6 +122,7 @@ class SyncRunner(QObject):
         self._cancel = threading.Event()
         self._job: _SyncJob | None = None
         self._hall_job: _HallJob | None = None
+        self._anchors: AnchorSender | None = None
         try:
             self.status: SyncStatus | None = service.sync_status()
         except ApplicationError as exc:
@@ -143,6 +145,9 @@ class SyncRunner(QObject):
         """Arm the schedule (a missed night syncs right away: the catch-up)."""
         if self.configured:
             self._arm()
+            self._anchors = self._anchors or start_anchors(  # the head, every few minutes
+                self._data_dir, self._make_client,
+                self.service.config.head_office.anchor_interval_s)
         self.status_changed.emit(self.status)
 
     def sync_now(self) -> bool:
@@ -177,6 +182,8 @@ class SyncRunner(QObject):
         """Stop between requests and wait a little; a sync cut short resends harmlessly."""
         self._timer.stop()
         self._cancel.set()
+        if self._anchors is not None:
+            self._anchors.stop()
         self._pool.waitForDone(wait_ms)
 
     def sync_on_exit(self, bound_s: float) -> SyncStatus | None:
