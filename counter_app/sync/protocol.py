@@ -80,20 +80,35 @@ def tls_context(office: HeadOffice) -> ssl.SSLContext:
             # the pin is the trust: the exact certificate, so no CA chain or name to check
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+        # both ways a connection is wrapped: a socket, and a memory BIO (TLS through an
+        # https:// proxy), so no path skips the pin
         context.sslsocket_class = _pinned_socket(office.cert_sha256)
+        context.sslobject_class = _pinned_object(office.cert_sha256)
     return context
+
+
+def _check_pin(der: bytes | None, pin: str) -> None:
+    presented = hashlib.sha256(der).hexdigest() if der else "(none)"
+    if presented != pin:
+        raise PinMismatch(presented)
 
 
 def _pinned_socket(pin: str) -> type[ssl.SSLSocket]:
     class PinnedSocket(ssl.SSLSocket):
         def do_handshake(self, block: bool = False) -> None:
             super().do_handshake(block)
-            der = self.getpeercert(binary_form=True)
-            presented = hashlib.sha256(der).hexdigest() if der else "(none)"
-            if presented != pin:
-                raise PinMismatch(presented)
+            _check_pin(self.getpeercert(binary_form=True), pin)
 
     return PinnedSocket
+
+
+def _pinned_object(pin: str) -> type[ssl.SSLObject]:
+    class PinnedObject(ssl.SSLObject):
+        def do_handshake(self) -> None:
+            super().do_handshake()  # raises SSLWantReadError until the handshake is done
+            _check_pin(self.getpeercert(binary_form=True), pin)
+
+    return PinnedObject
 
 
 def _tls_failure(exc: BaseException) -> Untrusted | None:

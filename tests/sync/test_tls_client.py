@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -19,8 +20,8 @@ import pytest
 
 from counter_app import cli
 from counter_app import config as config_module
-from counter_app.config import Config, ConfigError
-from counter_app.sync.protocol import HeadOfficeClient, Untrusted
+from counter_app.config import Config, ConfigError, HeadOffice
+from counter_app.sync.protocol import HeadOfficeClient, PinMismatch, Untrusted, tls_context
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 from tests.head_office.test_tls import der_sha256
 from tests.helpers.counter import CounterService
@@ -311,3 +312,29 @@ def test_the_embedded_demo_config_stays_valid() -> None:
     demo = config_module.load()
     assert not demo.head_office.allow_plaintext
     assert demo.head_office.ca_file is None and demo.head_office.cert_sha256 is None
+
+
+def bio_handshake(context: ssl.SSLContext, port: int) -> None:
+    """A TLS handshake over memory BIOs (how a connection through an https:// proxy is
+    wrapped), to counter-hq."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+        while True:
+            try:
+                tls.do_handshake()
+                return
+            except ssl.SSLWantReadError:
+                if pending := outgoing.read():
+                    sock.sendall(pending)
+                incoming.write(sock.recv(65536))
+
+
+def test_the_pin_holds_through_a_proxy_too(
+    hq_tls: TlsHqServer, certs: dict[str, tuple[Path, Path]]
+) -> None:
+    right = tls_context(HeadOffice(cert_sha256=der_sha256(certs["server"][0])))
+    bio_handshake(right, hq_tls.port)
+    wrong = tls_context(HeadOffice(cert_sha256=der_sha256(certs["other"][0])))
+    with pytest.raises(PinMismatch):
+        bio_handshake(wrong, hq_tls.port)
