@@ -338,3 +338,29 @@ def test_the_pin_holds_through_a_proxy_too(
     wrong = tls_context(HeadOffice(cert_sha256=der_sha256(certs["other"][0])))
     with pytest.raises(PinMismatch):
         bio_handshake(wrong, hq_tls.port)
+
+
+def test_the_hall_figures_use_the_same_tls_settings(
+    hq_tls: TlsHqServer, tmp_path: Path, certs: dict[str, tuple[Path, Path]]
+) -> None:
+    """The manager view's hall panel reads through the same client: a wrong pin refuses it with
+    the same message (shown in the panel), a right one reads the hall."""
+    from dataclasses import replace
+
+    from head_office.access import enroll_reader
+
+    reader = enroll_reader(hq_tls.store, HALL)
+    _path, config = counter_setup(
+        hq_tls, tmp_path, f'cert_sha256 = "{der_sha256(certs["other"][0])}"\n'
+    )
+    wrong = replace(config, head_office=replace(config.head_office, reader_token=reader))
+    with (
+        HeadOfficeClient.from_config(wrong, timeout=10) as client,
+        pytest.raises(Untrusted, match="does not match the pinned fingerprint"),
+    ):
+        client.hall()
+    right = replace(
+        wrong, head_office=replace(wrong.head_office, cert_sha256=der_sha256(certs["server"][0]))
+    )
+    with HeadOfficeClient.from_config(right, timeout=10) as client:
+        assert isinstance(client.hall(), dict)
