@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
+import ssl
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from counter_app import rating_input
 from counter_app.paths import resource_path
@@ -41,6 +45,13 @@ class HeadOffice:
     reader_token_file: str | None = None
     #: how often the counter reports its chain head (an anchor) while head office is reachable
     anchor_interval_s: float = 300.0
+    #: plain http:// to a host off loopback is refused unless this is set, knowingly
+    allow_plaintext: bool = False
+    #: the CA certificate(s) (PEM) to verify head office's certificate against instead of the
+    #: system store; resolved against the configuration file's folder
+    ca_file: str | None = None
+    #: the pinned SHA-256 of head office's certificate (DER), 64 lowercase hex digits
+    cert_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,14 +112,17 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     },
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
                     "reader_token": (str, False), "reader_token_file": (str, False),
-                    "anchor_interval_s": ((int, float), False)},
+                    "anchor_interval_s": ((int, float), False),
+                    "allow_plaintext": (bool, False), "ca_file": (str, False),
+                    "cert_sha256": (str, False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
 _EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number",
-             list: "a list"}
+             list: "a list", bool: "true or false"}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def demo_config_path() -> Path:
@@ -148,7 +162,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
             if key not in schema:
                 raise fail(f"{name}.{key}", f"unknown key; expected one of {', '.join(schema)}")
             kind, _ = schema[key]
-            if isinstance(item, bool) or not isinstance(item, kind):
+            if (isinstance(item, bool) and kind is not bool) or not isinstance(item, kind):
                 raise fail(f"{name}.{key}", f"expected {_EXPECTED[kind]}, got {item!r}")
         for key, (kind, needed) in schema.items():
             if needed and key not in value:
@@ -214,6 +228,25 @@ def parse(data: dict[str, Any], source: str) -> Config:
     url = office.get("url")
     if url is not None and not re.match(r"^https?://", url):
         raise fail("head_office.url", f"expected an http:// or https:// URL, got {url!r}")
+    allow_plaintext = bool(office.get("allow_plaintext", False))
+    if url is not None and url.lower().startswith("http://") and not allow_plaintext:
+        host = urlsplit(url).hostname or ""
+        if not is_loopback(host):
+            raise fail("head_office.url",
+                       f"refusing plain HTTP to {host or url!r}: the counter's records and its "
+                       "token would cross the network unencrypted; use an https:// URL, or set "
+                       "allow_plaintext = true in [head_office] if you mean it")
+    ca_file = office.get("ca_file")
+    if ca_file is not None:
+        ca_file = _ca_file(ca_file, source, fail)
+    pin = office.get("cert_sha256")
+    if pin is not None:
+        pin = pin.strip().replace(":", "").lower()
+        if not _HEX64.match(pin):
+            raise fail("head_office.cert_sha256",
+                       "expected the server certificate's SHA-256 as 64 hex digits (colons "
+                       "allowed), as `counter-hq enroll --tls-cert` prints it, got "
+                       f"{office['cert_sha256']!r}")
     if office.get("token") and office.get("token_file"):
         raise fail("head_office.token_file", "give either token or token_file, not both")
     if office.get("reader_token") and office.get("reader_token_file"):
@@ -247,7 +280,44 @@ def parse(data: dict[str, Any], source: str) -> Config:
         default_type=default_type, void_grace_s=grace,
         head_office=HeadOffice(url, office.get("token"), office.get("token_file"),
                                office.get("reader_token"), office.get("reader_token_file"),
-                               anchor_interval),
+                               anchor_interval, allow_plaintext=allow_plaintext,
+                               ca_file=ca_file, cert_sha256=pin),
         sync_window=sync_window, source=source, time_zone=time_zone,
         rating_inputs=inputs, promises=tuple(promises.items()),
     )
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves the computer."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _ca_file(name: str, source: str, fail: Callable[[str, str], ConfigError]) -> str:
+    """The CA file's absolute path (relative to the configuration's folder), checked to hold
+    at least one PEM certificate."""
+    if not name.strip():
+        raise fail("head_office.ca_file", "expected the path of a CA certificate file, got ''")
+    path = Path(name).expanduser()
+    if not path.is_absolute() and not source.endswith("(demo)"):
+        path = Path(source).parent / path
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("head_office.ca_file", f"file not found: {path}") from None
+    except OSError as exc:
+        raise fail("head_office.ca_file", f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        if b"-----BEGIN CERTIFICATE-----" not in data:
+            raise ValueError("no certificate")
+        ssl.create_default_context(cadata=data.decode("ascii"))
+    except (UnicodeDecodeError, ssl.SSLError, ValueError):
+        raise fail("head_office.ca_file",
+                   f"{path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+                   ) from None
+    return str(path.resolve())

@@ -45,14 +45,14 @@ def long_options(parser: argparse.ArgumentParser) -> set[str]:
 
 def documented_keys(text: str) -> set[str]:
     """`section.key` mentions, plus keys set under a `[section]` header in a TOML example."""
-    keys = set(re.findall(r"\b([a-z_]+\.[a-z_]+)\b", text))
+    keys = set(re.findall(r"\b([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)\b", text))
     section = None
     for line in text.splitlines():
         header = re.match(r"^\s*\[\[?([a-z_]+)\]\]?", line)
         if header:
             section = header.group(1)
             continue
-        assignment = re.match(r"^\s*#?\s*([a-z_]+)\s*=", line)
+        assignment = re.match(r"^\s*#?\s*([a-z_][a-z0-9_]*)\s*=", line)
         if assignment and section:
             keys.add(f"{section}.{assignment.group(1)}")
         elif line.startswith("```"):

@@ -11,7 +11,7 @@ from pathlib import Path
 from counter_app.cli.common import CliError, open_readonly, writer_if_free
 from counter_app.config import Config
 from counter_app.sync.anchors import try_send_anchor
-from counter_app.sync.protocol import HeadOfficeClient, SyncError, resolve_token
+from counter_app.sync.protocol import HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import read_status, record_status
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
@@ -38,10 +38,14 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
                        "configuration file")
     try:
         schedule = SyncSchedule.for_counter(config.hall_id, config.counter_id, config.sync_window)
-        token = resolve_token(config)
+        client = HeadOfficeClient.from_config(config)  # its TLS settings too
     except (SyncError, ValueError) as exc:
         raise CliError(str(exc)) from None
-    reader = open_readonly(data_dir)  # refuses a database that fails its check
+    try:
+        reader = open_readonly(data_dir)  # refuses a database that fails its check
+    except BaseException:
+        client.close()
+        raise
     try:
         now = dt.datetime.now().astimezone()
         when = schedule.next_run(now, read_status(reader))
@@ -50,11 +54,12 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
             return 0
         progress: Callable[[int], None] | None = _show_progress if sys.stderr.isatty() else None
         # only reads: the counter app may start (and write) while this runs
-        with HeadOfficeClient(url, token) as client:
+        with client:
             try_send_anchor(LocalLog(reader), client)  # the head first, at every sync
             status = Uploader(LocalLog(reader), client, on_progress=progress,
                               retry=RetryPolicy(attempts=max(1, args.attempts))).run()
     finally:
+        client.close()
         reader.conn.close()
     with writer_if_free(data_dir) as writer:
         if writer is not None:

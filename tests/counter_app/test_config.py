@@ -429,3 +429,88 @@ def test_the_halls_reader_token_is_read(tmp_path: Path) -> None:
         'token = "secret"', 'token = "secret"\nreader_token_file = "reader.token"')))
     assert config.head_office.reader_token_file == "reader.token"
     assert config.head_office.reader_token is None
+
+
+# ---- TLS: allow_plaintext, ca_file, cert_sha256 ---------------------------------------------
+
+PIN = "ab" * 32
+
+
+def with_office(lines: str) -> str:
+    return BASE.replace('token = "secret"', f'token = "secret"\n{lines}')
+
+
+def test_tls_defaults(tmp_path: Path) -> None:
+    office = load(write(tmp_path, BASE)).head_office
+    assert (office.allow_plaintext, office.ca_file, office.cert_sha256) == (False, None, None)
+
+
+COLONS = ":".join(PIN[i : i + 2] for i in range(0, 64, 2))
+
+
+@pytest.mark.parametrize("pin", [PIN, PIN.upper(), COLONS, f"  {PIN.upper()}  "])
+def test_a_pin_is_read_without_colons_in_lowercase(tmp_path: Path, pin: str) -> None:
+    config = load(write(tmp_path, with_office(f'cert_sha256 = "{pin}"')))
+    assert config.head_office.cert_sha256 == PIN
+
+
+@pytest.mark.parametrize("pin", ["", "ab" * 31, "ab" * 33, "zz" * 32, "sha256:" + PIN])
+def test_a_malformed_pin_is_a_clear_error(tmp_path: Path, pin: str) -> None:
+    message = error_for(tmp_path, with_office(f'cert_sha256 = "{pin}"'))
+    assert "head_office.cert_sha256: expected the server certificate's SHA-256" in message
+    assert "counter-hq enroll --tls-cert" in message
+
+
+def test_a_missing_ca_file_is_a_clear_error(tmp_path: Path) -> None:
+    message = error_for(tmp_path, with_office('ca_file = "hq-ca.pem"'))
+    assert f"head_office.ca_file: file not found: {tmp_path / 'hq-ca.pem'}" in message
+
+
+def test_a_ca_file_that_is_no_certificate_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "hq-ca.pem").write_text("not a certificate\n", encoding="utf-8")
+    message = error_for(tmp_path, with_office('ca_file = "hq-ca.pem"'))
+    assert "head_office.ca_file:" in message and "holds no PEM certificate" in message
+
+
+def test_an_unreadable_ca_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "folder.pem").mkdir()  # a folder: unreadable as a file, whoever runs the test
+    message = error_for(tmp_path, with_office('ca_file = "folder.pem"'))
+    assert "head_office.ca_file: cannot read" in message
+
+
+def test_the_ca_file_is_found_beside_the_configuration(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    assert openssl, "this test needs the openssl command"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=hq-ca", "-keyout", str(tmp_path / "k.pem"),
+                    "-out", str(tmp_path / "ca.pem")], check=True, capture_output=True)
+    relative = load(write(tmp_path, with_office('ca_file = "ca.pem"')))
+    assert relative.head_office.ca_file == str((tmp_path / "ca.pem").resolve())
+    absolute = load(write(tmp_path, with_office(f'ca_file = "{tmp_path / "ca.pem"}"')))
+    assert absolute.head_office.ca_file == relative.head_office.ca_file
+
+
+def test_allow_plaintext_must_be_true_or_false(tmp_path: Path) -> None:
+    message = error_for(tmp_path, with_office('allow_plaintext = "yes"'))
+    assert "head_office.allow_plaintext: expected true or false, got 'yes'" in message
+
+
+@pytest.mark.parametrize("url", ["http://hq.example.com", "http://10.0.0.5", "http://[fe80::1]",
+                                 "http://0.0.0.0:8700", "http://localhost.example.com"])
+def test_plain_http_off_loopback_needs_allow_plaintext(tmp_path: Path, url: str) -> None:
+    text = BASE.replace("https://hq.example.com", url)
+    message = error_for(tmp_path, text)
+    assert "head_office.url: refusing plain HTTP" in message and "allow_plaintext" in message
+    assert load(write(tmp_path, text.replace('token = "secret"',
+                                             'token = "secret"\nallow_plaintext = true'))
+                ).head_office.allow_plaintext
+
+
+def test_is_loopback() -> None:
+    assert all(config_module.is_loopback(h)
+               for h in ("127.0.0.1", "127.255.0.9", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert not any(config_module.is_loopback(h)
+                   for h in ("0.0.0.0", "::", "10.0.0.5", "hq.example.com", "128.0.0.1", ""))
