@@ -48,8 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         change = actions.add_parser(action, help=f"{what} (a manager's number and PIN needed)")
         add_common(change, top=False)
         change.add_argument("--number", required=True)
-        change.add_argument("--manager", metavar="NUMBER", required=True,
-                            help="the manager making the change")
+        change.add_argument("--manager", metavar="NUMBER",
+                            help="the manager making the change (needed)")
         change.add_argument("--manager-pin-stdin", action="store_true",
                             help="read the manager's PIN from stdin instead of asking")
     listing = actions.add_parser("list", help="list staff accounts (with enabled/disabled)")
@@ -97,14 +97,14 @@ def _authorize(args: argparse.Namespace, directory: StaffDirectory) -> str | Non
             raise CliError("this data folder has no manager yet: add the first manager "
                            "first (--role manager); it needs no --manager")
         return None
-    if not args.manager:
-        raise CliError("a manager's number and PIN are needed: give --manager NUMBER (the "
-                       "PIN is asked for, or read from stdin with --manager-pin-stdin)")
     return _manager(args, directory)
 
 
 def _manager(args: argparse.Namespace, directory: StaffDirectory) -> str:
     """The number of the manager (`--manager`) whose PIN is given, or CliError."""
+    if not args.manager:
+        raise CliError("a manager's number and PIN are needed: give --manager NUMBER (the "
+                       "PIN is asked for, or read from stdin with --manager-pin-stdin)")
     pin = (_read_stdin_pin() if args.manager_pin_stdin
            else getpass.getpass(f"PIN of manager {args.manager}: "))
     try:
