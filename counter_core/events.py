@@ -62,6 +62,10 @@ STAFF_PIN_CHANGED = "staff_pin_changed"
 STAFF_ROLE_CHANGED = "staff_role_changed"
 #: Five wrong PINs locked the account (for `seconds`); recorded when the lockout starts.
 STAFF_LOCKED = "staff_locked"
+#: A manager disabled the account (it no longer signs in, nor counts as a manager) or enabled
+#: it again; the payload is the number and `by`, nothing else.
+STAFF_DISABLED = "staff_disabled"
+STAFF_ENABLED = "staff_enabled"
 
 # ---- the log itself ---------------------------------------------------------------------------
 #: Recorded when a store is opened by an app version or chain format other than the last one
@@ -82,7 +86,8 @@ TRANSACTION_KINDS = frozenset({
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
 LOG_KINDS = frozenset({LOG_OPENED, CHAIN_BREAK_DETECTED})
-STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED})
+STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED,
+                         STAFF_DISABLED, STAFF_ENABLED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
 KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
@@ -326,6 +331,8 @@ SCHEMAS: dict[str, Schema] = {
     STAFF_ROLE_CHANGED: {"staff": (_staff, True), "role": (_one_of(ROLES), True),
                          "by": (_by, True)},
     STAFF_LOCKED: {"staff": (_staff, True), "seconds": (_seconds, True)},
+    STAFF_DISABLED: {"staff": (_staff, True), "by": (_by, True)},
+    STAFF_ENABLED: {"staff": (_staff, True), "by": (_by, True)},
     CHAIN_BREAK_DETECTED: {"last_good_seq": (_seq_number(0), True),
                            "last_good_hash": (_hex_hash, True),
                            "first_bad_seq": (_seq_number(1), True),

@@ -1,6 +1,7 @@
 """The staff roster as a fold of the staff events: who may sign in, in which role, with which
-PIN hash (by its digest). A counter's staff table is this fold's projection plus what events
-never carry (names, photos, the hash itself, lockout counters); `verify` compares the two.
+PIN hash (by its digest), and whether a manager disabled the account. A counter's staff table is
+this fold's projection plus what events never carry (names, photos, the hash itself, lockout
+counters); `verify` compares the two.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ class Account:
     role: str
     pin_digest: str
     added_seq: int | None = None
+    #: a manager disabled it (`staff_disabled`): it signs in no more until `staff_enabled`
+    disabled: bool = False
 
 
 def fold(log: Iterable[KindAndPayload]) -> dict[str, Account]:
-    """The roster after the events, in order (other kinds are skipped).
+    """The roster after the events, in order (other kinds, and `staff_locked`, are skipped).
 
-    Raises ValueError for a change to a number no `staff_added` introduced.
+    Raises ValueError for a change to a number no `staff_added` introduced. A `staff_added`
+    of a number already there (never written by this version) starts it afresh, enabled.
     """
     roster: dict[str, Account] = {}
     for event in log:
@@ -50,6 +54,12 @@ def fold(log: Iterable[KindAndPayload]) -> dict[str, Account]:
             raise ValueError(f"{kind} for staff {number}, who was never added")
         if kind == events.STAFF_PIN_CHANGED:
             roster[number] = replace(current, pin_digest=str(payload["pin_digest"]))
-        else:
+        elif kind == events.STAFF_ROLE_CHANGED:
             roster[number] = replace(current, role=str(payload["role"]))
+        elif kind == events.STAFF_DISABLED:
+            roster[number] = replace(current, disabled=True)
+        elif kind == events.STAFF_ENABLED:
+            roster[number] = replace(current, disabled=False)
+        else:  # a staff kind this fold was not taught: a bug here, not a role change
+            raise ValueError(f"{kind} is a staff kind the roster does not fold")
     return roster

@@ -1,9 +1,11 @@
-"""`counter-app staff add|pin|list`: the staff accounts, under the data folder's writer lock.
+"""`counter-app staff add|pin|disable|enable|list`: the staff accounts, under the data
+folder's writer lock.
 
 Every change is an event in the counter's chain (storage.staff). `add` needs a manager's
 number (`--manager`) and PIN, except for the first manager of a data folder that has none;
-`pin` changes one's own PIN with the old one. Both are refused when the configuration says a
-hall server or head office keeps the roster (`[roster] managed_by`).
+`disable` and `enable` always need them; `pin` changes one's own PIN with the old one. All
+four are refused when the configuration says a hall server or head office keeps the roster
+(`[roster] managed_by`).
 """
 
 from __future__ import annotations
@@ -41,17 +43,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pin.add_argument("--number", required=True)
     pin.add_argument("--pin-stdin", action="store_true",
                      help="read the old and the new PIN from stdin, one a line")
-    listing = actions.add_parser("list", help="list staff accounts")
+    for action, what in (("disable", "disable a staff account: it can no longer sign in"),
+                         ("enable", "enable a disabled staff account again")):
+        change = actions.add_parser(action, help=f"{what} (a manager's number and PIN needed)")
+        add_common(change, top=False)
+        change.add_argument("--number", required=True)
+        change.add_argument("--manager", metavar="NUMBER",
+                            help="the manager making the change (needed)")
+        change.add_argument("--manager-pin-stdin", action="store_true",
+                            help="read the manager's PIN from stdin instead of asking")
+    listing = actions.add_parser("list", help="list staff accounts (with enabled/disabled)")
     add_common(listing, top=False)
 
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
-    if args.staff_command in ("add", "pin"):
+    if args.staff_command in ("add", "pin", "disable", "enable"):
         refuse_when_managed_elsewhere(config)
     if args.staff_command == "add":
         return _add(args, config, data_dir)
     if args.staff_command == "pin":
         return _pin(args, config, data_dir)
+    if args.staff_command in ("disable", "enable"):
+        return _set_disabled(args, config, data_dir)
     return _list(config, data_dir)  # `staff` alone lists
 
 
@@ -84,6 +97,11 @@ def _authorize(args: argparse.Namespace, directory: StaffDirectory) -> str | Non
             raise CliError("this data folder has no manager yet: add the first manager "
                            "first (--role manager); it needs no --manager")
         return None
+    return _manager(args, directory)
+
+
+def _manager(args: argparse.Namespace, directory: StaffDirectory) -> str:
+    """The number of the manager (`--manager`) whose PIN is given, or CliError."""
     if not args.manager:
         raise CliError("a manager's number and PIN are needed: give --manager NUMBER (the "
                        "PIN is asked for, or read from stdin with --manager-pin-stdin)")
@@ -111,6 +129,21 @@ def _add(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     return 0
 
 
+def _set_disabled(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    disable = args.staff_command == "disable"
+    with staff_directory(config, data_dir) as directory:
+        by = _manager(args, directory)
+        try:
+            if disable:
+                directory.disable(args.number, by=by)
+            else:
+                directory.enable(args.number, by=by)
+        except ValueError as exc:
+            raise CliError(f"staff {args.number} not {args.staff_command}d: {exc}") from None
+    print(f"staff {args.number.strip()} {args.staff_command}d")
+    return 0
+
+
 def _pin(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     old = _read_stdin_pin() if args.pin_stdin else getpass.getpass("Current PIN: ")
     new = _new_pin(args.pin_stdin, "New PIN")
@@ -127,7 +160,8 @@ def _pin(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
 
 def _list(config: Config, data_dir: Path) -> int:
     with staff_directory(config, data_dir) as directory:
-        print(f"{'number':<10}{'role':<10}name")
+        print(f"{'number':<10}{'role':<10}{'state':<10}name")
         for record in directory.list():
-            print(f"{record.number:<10}{record.role:<10}{record.name}")
+            state = "disabled" if record.disabled else "enabled"
+            print(f"{record.number:<10}{record.role:<10}{state:<10}{record.name}")
     return 0

@@ -473,8 +473,9 @@ def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str
 
 def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
     """The staff table against the fold of the staff events: the same numbers, each with its
-    role and PIN hash (by digest). A log without any staff event is a folder from before
-    them: its accounts are recorded when this version first opens it as the writer."""
+    role, PIN hash (by digest) and disabled state. A log without any staff event is a folder
+    from before them: its accounts are recorded when this version first opens it as the
+    writer."""
     staff_events = [ev for ev in store_events if ev.kind in events.STAFF_KINDS]
     if not staff_events:
         return None
@@ -482,7 +483,8 @@ def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str |
         expected = roster.fold(staff_events)
     except (KeyError, ValueError) as exc:
         return f"staff events do not fold: {exc}"
-    actual = {r["number"]: r for r in db.query("SELECT number, role, pin_hash FROM staff")}
+    actual = {r["number"]: r for r in db.query(
+        "SELECT number, role, pin_hash, disabled FROM staff")}
     for number in sorted(set(expected) | set(actual)):
         want, have = expected.get(number), actual.get(number)
         if want is None:
@@ -492,6 +494,7 @@ def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str |
         diff = [what for what, differs in (
             ("role", want.role != have["role"]),
             ("PIN hash", want.pin_digest != roster.pin_digest(str(have["pin_hash"]))),
+            ("disabled", want.disabled != bool(have["disabled"])),
         ) if differs]
         if diff:
             return f"staff {number} differs from its events in: {', '.join(diff)}"

@@ -4,7 +4,9 @@ Every change to an account is an event in the counter's one chain (counter_core.
 staff kinds: the number, the role, a digest of the PIN hash and the manager who made it; never
 a name or photo), written in the same SQLite transaction as the staff table row, so the table
 is a projection `verify` checks against the log (counter_core.roster). A lockout after wrong
-PINs is recorded too (`staff_locked`).
+PINs is recorded too (`staff_locked`), and so is a manager disabling or enabling an account
+(`staff_disabled`, `staff_enabled`): a disabled account signs in no more and counts as no
+manager.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class StaffRecord:
     name: str
     role: str
     locked_until: float
+    disabled: bool = False
 
 
 class StaffDirectory:
@@ -93,7 +96,8 @@ class StaffDirectory:
         """Add an account, or update one (name, role, PIN, photo; its lockout is lifted).
 
         `by` is the manager making the change (None: the first manager of a new folder, or
-        the demo's own accounts). The events record the role and PIN hash changes.
+        the demo's own accounts). The events record the role and PIN hash changes. A disabled
+        account stays disabled (`enable` it); the last enabled manager stays a manager.
         """
         number, name = number.strip(), name.strip()
         if role not in ("staff", "manager"):
@@ -115,6 +119,8 @@ class StaffDirectory:
                 drafts.append(Draft(events.STAFF_ADDED, {
                     "staff": number, "role": role, "pin_digest": digest, "by": by}))
             else:
+                if row["role"] == "manager" != role:
+                    self._refuse_losing_last_manager(row)
                 if row["role"] != role:
                     drafts.append(Draft(events.STAFF_ROLE_CHANGED,
                                         {"staff": number, "role": role, "by": by}))
@@ -157,6 +163,46 @@ class StaffDirectory:
             raise NotAManager(f"staff {staff.number} is not a manager")
         return staff
 
+    def disable(self, number: str, *, by: str | None) -> None:
+        """Disable an account (`staff_disabled`): it signs in no more, and counts as no
+        manager. ValueError, and nothing recorded, for an unknown or already disabled number,
+        for the manager's own account and for the last enabled manager."""
+        self._set_disabled(number.strip(), True, by)
+
+    def enable(self, number: str, *, by: str | None) -> None:
+        """Enable a disabled account again (`staff_enabled`); ValueError, and nothing
+        recorded, for an unknown number or one that is not disabled."""
+        self._set_disabled(number.strip(), False, by)
+
+    def _set_disabled(self, number: str, disabled: bool, by: str | None) -> None:
+        with write_transaction(self.db.conn):
+            row = self._row(number)
+            if row is None:
+                raise ValueError(f"there is no staff account {number}")
+            if bool(row["disabled"]) == disabled:
+                raise ValueError(f"staff {number} is already "
+                                 f"{'disabled' if disabled else 'enabled'}")
+            if disabled:
+                if by == number:
+                    raise ValueError("a manager cannot disable their own account")
+                self._refuse_losing_last_manager(row)
+            self.db.execute("UPDATE staff SET disabled = ? WHERE number = ?",
+                            [int(disabled), number])
+            self.store.append([Draft(events.STAFF_DISABLED if disabled else events.STAFF_ENABLED,
+                                     {"staff": number, "by": by})])
+
+    def _refuse_losing_last_manager(self, row: dict[str, Any]) -> None:
+        """ValueError when the account of `row` is the only enabled manager (a counter needs
+        one: without it, nobody could change the staff accounts)."""
+        if row["role"] != "manager" or row["disabled"]:
+            return
+        others = self.db.execute(
+            "SELECT COUNT(*) FROM staff WHERE role = 'manager' AND disabled = 0"
+            " AND number != ?", [row["number"]]).fetchone()[0]
+        if not others:
+            raise ValueError(f"staff {row['number']} is the last enabled manager: add or "
+                             "enable another manager first")
+
     def record_existing(self) -> int:
         """Accounts of a data folder from before staff events: each recorded once as found
         (`staff_added`, adopted, by nobody), so that the table and the log agree from here on.
@@ -181,7 +227,7 @@ class StaffDirectory:
 
     def list(self) -> list[StaffRecord]:
         return [
-            StaffRecord(r["number"], r["name"], r["role"], r["locked_until"])
+            StaffRecord(r["number"], r["name"], r["role"], r["locked_until"], bool(r["disabled"]))
             for r in self.db.query("SELECT * FROM staff ORDER BY number")
         ]
 
@@ -189,9 +235,11 @@ class StaffDirectory:
         return {r["number"]: r["name"] for r in self.db.query("SELECT number, name FROM staff")}
 
     def has_manager(self) -> bool:
-        """Whether any account may sign in as manager (a counter needs at least one)."""
+        """Whether any enabled account may sign in as manager (a counter needs at least
+        one; a disabled manager does not count)."""
         return self.db.execute(
-            "SELECT 1 FROM staff WHERE role = 'manager' LIMIT 1").fetchone() is not None
+            "SELECT 1 FROM staff WHERE role = 'manager' AND disabled = 0 LIMIT 1"
+        ).fetchone() is not None
 
     def is_empty(self) -> bool:
         return bool(self.db.execute("SELECT COUNT(*) FROM staff").fetchone()[0] == 0)
@@ -200,9 +248,10 @@ class StaffDirectory:
         """The staff member, or SignInError.
 
         An unknown number and a wrong PIN get the same answer (WRONG) after the same work
-        (a dummy hash for an unknown number). Five wrong PINs lock that account for five
-        minutes; consecutive wrong sign-ins across numbers slow the counter down (1, 2, 4 … at
-        most 30 s between attempts, pins.throttle_delay), never lock it.
+        (a dummy hash for an unknown number), and so does a wrong PIN of a disabled account;
+        only its right PIN is told that the account is disabled. Five wrong PINs lock that
+        account for five minutes; consecutive wrong sign-ins across numbers slow the counter
+        down (1, 2, 4 … at most 30 s between attempts, pins.throttle_delay), never lock it.
         """
         rows = list(self.db.query("SELECT * FROM staff WHERE number = ?", [number.strip()]))
         row = rows[0] if rows else None
@@ -246,6 +295,8 @@ class StaffDirectory:
             [row["number"]],
         )
         self.db.execute("DELETE FROM meta WHERE key IN (?, ?)", [FAILURES_KEY, LAST_FAILURE_KEY])
+        if row["disabled"]:
+            raise SignInError("This account is disabled")  # its right PIN only
         if pins.needs_change(pin, row["role"]):
             raise PinChangeRequired(row["number"])
         return Staff(row["number"], row["name"], row["role"], row["photo"])

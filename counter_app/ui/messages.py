@@ -30,6 +30,7 @@ FIXED: frozenset[str] = frozenset({
     QT_TRANSLATE_NOOP("Messages", "No transaction is running"),
     QT_TRANSLATE_NOOP("Messages", "Waiting for the customer"),
     QT_TRANSLATE_NOOP("Messages", "Unknown staff number or wrong PIN"),
+    QT_TRANSLATE_NOOP("Messages", "This account is disabled"),
 })
 
 #: Messages with values in them: the regular expression's groups become %1, %2, …

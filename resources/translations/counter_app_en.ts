@@ -455,6 +455,10 @@
             <translation>Unknown staff number or wrong PIN</translation>
         </message>
         <message>
+            <source>This account is disabled</source>
+            <translation>This account is disabled</translation>
+        </message>
+        <message>
             <source>%1 is still signed in</source>
             <extracomment>Messages with values in them: the regular expression's groups become %1, %2, …</extracomment>
             <translation>%1 is still signed in</translation>

@@ -455,6 +455,10 @@
         <translation>工号不存在或密码错误</translation>
     </message>
     <message>
+        <source>This account is disabled</source>
+        <translation>此账号已停用</translation>
+    </message>
+    <message>
         <source>%1 is still signed in</source>
         <extracomment>Messages with values in them: the regular expression&apos;s groups become %1, %2, …</extracomment>
         <translation>%1 尚未签退</translation>

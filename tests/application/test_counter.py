@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
+from counter_app.cli import main
 from counter_app.config import Config
 from counter_app.storage import db as db_module
 from counter_app.storage.db import DatabaseError
@@ -99,6 +102,30 @@ def test_a_refused_write_is_storage_failed_and_changes_nothing(
 def test_domain_refusals_stay_counter_errors(counter: Counter) -> None:
     with pytest.raises(CounterError, match="Sign in first"):
         counter.start_transaction()
+
+
+def test_a_disabled_clerk_cannot_sign_in_at_the_counter(
+    demo_config: Config, data_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Counter(demo_config, data_dir, clock=clock).close()  # the demo accounts
+    monkeypatch.setattr(sys, "stdin", io.StringIO("999999\n"))
+    assert main(["--data-dir", str(data_dir), "staff", "disable", "--number", "1001",
+                 "--manager", "9001", "--manager-pin-stdin"]) == 0
+    counter = Counter(demo_config, data_dir, clock=clock)
+    try:
+        with pytest.raises(SignInRefused) as wrong:
+            counter.sign_in("1001", "0000")
+        assert wrong.value.message == "Unknown staff number or wrong PIN"
+        with pytest.raises(SignInRefused) as right:
+            counter.sign_in("1001", "1234")
+        assert right.value.message == "This account is disabled"
+        assert counter.state.staff is None
+        assert counter.sign_in("1002", "1234").number == "1002"  # the others still can
+    finally:
+        counter.close()
+    assert ("staff_disabled", {"staff": "1001", "by": "9001"}) in payloads(data_dir)
+    assert not any(kind == "signed_in" and p["staff"] == "1001"
+                   for kind, p in payloads(data_dir))
 
 
 def test_a_second_counter_on_the_folder_is_refused(counter: Counter, demo_config: Config,

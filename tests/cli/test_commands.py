@@ -102,9 +102,9 @@ def test_staff_add_with_pin_on_stdin_then_list(
     code, out, _ = run(capsys, "--data-dir", str(data_dir), "staff", "list")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["number", "role", "name"]
+    assert lines[0].split() == ["number", "role", "state", "name"]
     listed = {line.split()[0]: line.split()[1:] for line in lines[1:]}
-    assert listed["1077"] == ["manager", "赵磊"]
+    assert listed["1077"] == ["manager", "enabled", "赵磊"]
     assert {"1001", "9001"} <= set(listed)  # the demo folder also has the demo accounts
     assert "246810" not in out
 

@@ -142,3 +142,106 @@ def test_an_unknown_roster_manager_is_a_config_error(
     config = own_config(tmp_path, '[roster]\nmanaged_by = "cloud"\n')
     code, _, err = staff(capsys, monkeypatch, config, tmp_path / "d", "", "list")
     assert code == 2 and "roster.managed_by" in err
+
+
+def change(action: str, number: str, manager: str = "9001") -> list[str]:
+    return [action, "--number", number, "--manager", manager, "--manager-pin-stdin"]
+
+
+def staff_kinds(data_dir: Path) -> list[tuple[str, str, str | None]]:
+    opened = open_counter_db(paths.database_path(data_dir))
+    try:
+        assert verify(opened.db).ok
+        return [(k, n, b) for k, n, b in opened.db.execute(
+            "SELECT kind, json_extract(payload, '$.staff'), json_extract(payload, '$.by')"
+            " FROM events WHERE kind IN ('staff_disabled', 'staff_enabled') ORDER BY seq")]
+    finally:
+        opened.db.conn.close()
+
+
+def test_a_manager_disables_and_enables_a_clerk_and_list_shows_the_state(
+        folder: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config, data_dir = folder
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n1234\n",
+                         *add("1001", "staff", "--manager", "9001", "--manager-pin-stdin"))
+    assert code == 0, err
+    code, out, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                           *change("disable", "1001"))
+    assert (code, out) == (0, "staff 1001 disabled\n"), err
+    code, out, _ = staff(capsys, monkeypatch, config, data_dir, "", "list")
+    lines = out.splitlines()
+    assert lines[0].split() == ["number", "role", "state", "name"]
+    assert lines[1].split() == ["1001", "staff", "disabled", "N1001"]
+    assert lines[2].split() == ["9001", "manager", "enabled", "N9001"]
+    code, out, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                           *change("enable", "1001"))
+    assert (code, out) == (0, "staff 1001 enabled\n"), err
+    code, out, _ = staff(capsys, monkeypatch, config, data_dir, "", "list")
+    assert out.splitlines()[1].split() == ["1001", "staff", "enabled", "N1001"]
+    assert staff_kinds(data_dir) == [("staff_disabled", "1001", "9001"),
+                                     ("staff_enabled", "1001", "9001")]
+
+
+def test_disable_needs_a_manager_and_refuses_clearly(
+        folder: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config, data_dir = folder
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n1234\n",
+                         *add("1001", "staff", "--manager", "9001", "--manager-pin-stdin"))
+    assert code == 0, err
+    refusals = [
+        ("000000\n", change("disable", "1001"), "manager sign-in refused"),
+        ("1234\n", change("disable", "9001", manager="1001"), "not a manager"),
+        ("246810\n", change("disable", "9001"),
+         "staff 9001 not disabled: a manager cannot disable their own account"),
+        ("246810\n", change("disable", "4242"),
+         "staff 4242 not disabled: there is no staff account 4242"),
+        ("246810\n", change("enable", "1001"),
+         "staff 1001 not enabled: staff 1001 is already enabled"),
+    ]
+    for stdin, argv, message in refusals:
+        code, _, err = staff(capsys, monkeypatch, config, data_dir, stdin, *argv)
+        assert code == 2 and message in err and "Traceback" not in err, (argv, err)
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "", "disable", "--number", "1001")
+    assert code == 2 and "a manager's number and PIN are needed" in err
+    code, _, _ = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                       *change("disable", "1001"))
+    assert code == 0
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                         *change("disable", "1001"))
+    assert code == 2 and "staff 1001 is already disabled" in err
+    assert staff_kinds(data_dir) == [("staff_disabled", "1001", "9001")]
+
+
+def test_a_disabled_manager_cannot_authorize_nor_disable_the_last_manager(
+        folder: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config, data_dir = folder
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n135790\n",
+                         *add("9002", "manager", "--manager", "9001", "--manager-pin-stdin"))
+    assert code == 0, err
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "135790\n",
+                         *change("disable", "9001", manager="9002"))
+    assert code == 0, err
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                         *change("enable", "9001"))
+    assert code == 2 and "manager sign-in refused: This account is disabled" in err
+    # 9002 is the last enabled manager: it cannot disable itself, and `add` still needs it
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "135790\n",
+                         *change("disable", "9002", manager="9002"))
+    assert code == 2 and "cannot disable their own account" in err
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "1111\n", *add("1001"))
+    assert code == 2 and "--manager NUMBER" in err  # a manager is still there: 9002
+
+
+@pytest.mark.parametrize("action", ["disable", "enable"])
+def test_disable_and_enable_are_refused_when_the_roster_is_managed_elsewhere(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        action: str) -> None:
+    config = own_config(tmp_path, '[roster]\nmanaged_by = "head_office"\n')
+    data_dir = tmp_path / "data"
+    code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
+                         *change(action, "1001"))
+    assert code == 2 and "managed by head office" in err
+    assert not paths.database_path(data_dir).exists()

@@ -119,6 +119,23 @@ def test_migrations_run_from_an_older_version(tmp_path: Path) -> None:
     assert database.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_version_4_database_gets_the_staff_disabled_column_all_enabled(
+        tmp_path: Path) -> None:
+    database = connect(tmp_path / "c.sqlite")
+    for step in db_module.MIGRATIONS[:4]:
+        step(database)
+    database.execute("PRAGMA user_version = 4")
+    database.execute("INSERT INTO staff (number, name, role, pin_hash) VALUES (?, ?, ?, ?)",
+                     ["1001", "王芳", "staff", "x"])
+    assert "disabled" not in {c.name for c in database["staff"].columns}
+    migrate(database)
+    assert database.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 5
+    assert database.execute("SELECT disabled FROM staff").fetchall() == [(0,)]
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        database.execute("UPDATE staff SET disabled = 2")
+    database.conn.close()
+
+
 def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(database: sqlite_utils.Database) -> None:
         database.execute("CREATE TABLE half_done (x)")

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlite_utils
 
 from counter_app.config import load
 from counter_app.storage.db import open_counter_db
-from counter_app.storage.events import EventStore, verify
+from counter_app.storage.events import EventStore, stored_events, verify
 from counter_app.storage.staff import (
     DEMO_ACCOUNTS,
     DEMO_IDENTITY,
@@ -26,6 +28,8 @@ from counter_app.storage.staff import (
     ensure_demo_accounts,
 )
 from counter_core import events, pins, roster
+from counter_core.chain import Event
+from tests.helpers.hq import HqServer
 
 
 class Wall:
@@ -194,3 +198,144 @@ def test_the_demo_accounts_are_events_of_the_demo_counter(db: sqlite_utils.Datab
     manager_pin = next(pin for _, _, role, pin in DEMO_ACCOUNTS if role == "manager")
     assert len(manager_pin) >= pins.MANAGER_MIN_DIGITS
     assert verify(db).ok
+
+
+# ---- disabling an account (item 20, last part) ----------------------------------------------
+
+def kinds_after(db: sqlite_utils.Database, seen: int) -> list[str]:
+    return [k for k, _ in staff_events(db)[seen:]]
+
+
+def test_disabling_and_enabling_are_recorded_with_the_number_and_the_manager_only(
+        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+    directory.disable("1001", by="9001")
+    assert staff_events(db)[-1] == (events.STAFF_DISABLED, {"staff": "1001", "by": "9001"})
+    assert {r.number: r.disabled for r in directory.list()} == {"1001": True, "9001": False}
+    assert roster.fold(EventStore(db, "H1", "01").events())["1001"].disabled
+    assert verify(db).ok
+    directory.enable("1001", by="9001")
+    assert staff_events(db)[-1] == (events.STAFF_ENABLED, {"staff": "1001", "by": "9001"})
+    assert not any(r.disabled for r in directory.list())
+    assert verify(db).ok
+
+
+def test_a_disabled_account_signs_in_no_more_and_a_wrong_pin_gives_nothing_away(
+        db: sqlite_utils.Database, directory: StaffDirectory, wall: Wall) -> None:
+    directory.disable("1001", by="9001")
+    with pytest.raises(SignInError) as wrong:
+        directory.sign_in("1001", "0000")
+    with pytest.raises(SignInError) as unknown:
+        directory.sign_in("4242", "0000")
+    assert str(wrong.value) == str(unknown.value) == "Unknown staff number or wrong PIN"
+    assert directory._throttle()[0] == 2  # counted like any wrong sign-in
+    wall.now += directory.wait_s()
+    with pytest.raises(SignInError, match=r"^This account is disabled$"):
+        directory.sign_in("1001", "1234")
+    directory.enable("1001", by="9001")
+    assert directory.sign_in("1001", "1234").number == "1001"
+
+
+@pytest.mark.parametrize(("number", "by", "found"), [
+    ("4242", "9001", "there is no staff account 4242"),
+    ("9001", "9001", "a manager cannot disable their own account"),
+    ("9001", None, "staff 9001 is the last enabled manager"),
+])
+def test_refused_disables_record_nothing(db: sqlite_utils.Database, directory: StaffDirectory,
+                                         number: str, by: str | None, found: str) -> None:
+    seen = len(staff_events(db))
+    with pytest.raises(ValueError, match=found):
+        directory.disable(number, by=by)
+    assert kinds_after(db, seen) == []
+    assert not any(r.disabled for r in directory.list())
+
+
+def test_disabling_twice_or_enabling_an_enabled_account_records_nothing(
+        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+    with pytest.raises(ValueError, match="staff 1001 is already enabled"):
+        directory.enable("1001", by="9001")
+    directory.disable("1001", by="9001")
+    seen = len(staff_events(db))
+    with pytest.raises(ValueError, match="staff 1001 is already disabled"):
+        directory.disable("1001", by="9001")
+    assert kinds_after(db, seen) == []
+    with pytest.raises(ValueError, match="there is no staff account 4242"):
+        directory.enable("4242", by="9001")
+
+
+def test_a_disabled_manager_is_no_manager(db: sqlite_utils.Database,
+                                          directory: StaffDirectory) -> None:
+    directory.add("9002", "M2", "manager", "135790", by="9001")
+    directory.disable("9001", by="9002")
+    assert directory.has_manager()  # 9002
+    with pytest.raises(SignInError, match="This account is disabled"):
+        directory.authorize_manager("9001", "246810")
+    # 9002 is now the last enabled manager: neither disabled nor made staff
+    with pytest.raises(ValueError, match="last enabled manager"):
+        directory.disable("9002", by=None)
+    with pytest.raises(ValueError, match="last enabled manager"):
+        directory.add("9002", "M2", "staff", "1357", by="9002")
+    assert directory.authorize_manager("9002", "135790").number == "9002"
+    # with the only manager disabled (an edited table), the folder has no manager
+    db.execute("UPDATE staff SET disabled = 1 WHERE number = '9002'")
+    assert not directory.has_manager()
+
+
+def test_adding_a_disabled_number_again_keeps_it_disabled(
+        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+    directory.disable("1001", by="9001")
+    directory.add("1001", "王芳", "staff", "5678", by="9001")
+    with pytest.raises(SignInError, match="This account is disabled"):
+        directory.sign_in("1001", "5678")
+    assert verify(db).ok
+
+
+@pytest.mark.parametrize(("disable_first", "edit"), [
+    (False, "UPDATE staff SET disabled = 1 WHERE number = '1001'"),
+    (True, "UPDATE staff SET disabled = 0 WHERE number = '1001'"),
+])
+def test_verify_finds_a_disabled_state_edited_by_hand(
+        db: sqlite_utils.Database, directory: StaffDirectory, disable_first: bool,
+        edit: str) -> None:
+    if disable_first:
+        directory.disable("1001", by="9001")
+    assert verify(db).ok
+    db.execute(edit)
+    report = verify(db)
+    assert not report.ok
+    assert report.projection_problem == "staff 1001 differs from its events in: disabled"
+
+
+def test_the_fold_knows_every_staff_kind_and_treats_no_other_as_a_role_change(
+        db: sqlite_utils.Database, directory: StaffDirectory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    directory.disable("1001", by="9001")
+    log = list(EventStore(db, "H1", "01").events())
+    folded = roster.fold(log)
+    assert folded["1001"].disabled and folded["1001"].role == "staff"
+    assert not folded["9001"].disabled
+    never_added = [*log, replace_kind(log[-1], events.STAFF_ENABLED, {"staff": "77", "by": None})]
+    with pytest.raises(ValueError, match="staff_enabled for staff 77, who was never added"):
+        roster.fold(never_added)
+    # a staff kind the fold was not taught is an error, never read as a role change
+    monkeypatch.setattr(events, "STAFF_KINDS", events.STAFF_KINDS | {"staff_renamed"})
+    renamed = [*log, replace_kind(log[-1], "staff_renamed", {"staff": "1001", "role": "x"})]
+    with pytest.raises(ValueError, match="staff_renamed is a staff kind the roster does not"):
+        roster.fold(renamed)
+
+
+def replace_kind(event: Event, kind: str, payload: dict[str, Any]) -> Event:
+    return replace(event, kind=kind, payload=payload)
+
+
+def test_head_office_accepts_the_disable_and_enable_events(
+        db: sqlite_utils.Database, directory: StaffDirectory, hq_sqlite: HqServer) -> None:
+    directory.disable("1001", by="9001")
+    directory.enable("1001", by="9001")
+    token = hq_sqlite.enroll("H1", "01")
+    log = stored_events(db, 0, 100)
+    answer = httpx.post(f"{hq_sqlite.url}/api/v1/events", timeout=30,
+                        json={"events": [e.as_dict() for e in log]},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["aside"] == [] and answer.json()["stored"] == len(log)
+    assert {e.kind for e in log} >= {events.STAFF_DISABLED, events.STAFF_ENABLED}

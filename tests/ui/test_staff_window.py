@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from counter_app.config import Config
-from counter_app.ui.app import CounterApp
+from counter_app.ui.app import CounterApp, install_translator
 from counter_app.ui.staff_window import MINIMUM_SIZE
 from counter_core.transaction import Phase
 from tests.helpers.clock import FakeClock
@@ -213,3 +213,26 @@ def test_the_minimum_size_keeps_the_type_list(qtbot, counter: CounterApp) -> Non
         assert button.isVisible()
         assert button.height() >= button.minimumSizeHint().height()
         assert button.width() >= button.fontMetrics().horizontalAdvance(button.text())
+
+
+def test_a_disabled_clerk_is_told_so_in_the_ui_language_and_a_wrong_pin_is_not(
+    qapp, counter: CounterApp, service: CounterService  # type: ignore[no-untyped-def]
+) -> None:
+    service.staff.disable("1001", by="9001")
+    previous = QLocale()
+    translators = install_translator(qapp, "zh_CN")
+    assert translators
+    try:
+        page = counter.staff_window.sign_in_page
+        page.number.setText("1001")
+        page.pin.setText("0000")
+        page.sign_in()
+        assert page.error.text() == "工号不存在或密码错误"  # as for any wrong PIN
+        page.pin.setText("1234")
+        page.sign_in()
+        assert page.error.text() == "此账号已停用"
+        assert counter.controller.state.staff is None
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+        QLocale.setDefault(previous)
