@@ -56,7 +56,8 @@ def test_batches_are_stored_in_order_and_resending_is_a_no_op(hq_server: HqServe
     first = post(hq_server, token, body(events[:30]))
     assert first.status_code == 200, first.text
     assert first.json() == {"high_water": {"seq": 30, "hash": events[29].hash}, "stored": 30,
-                            "duplicates": 0, "conflicts": [], "aside": []}
+                            "duplicates": 0, "conflicts": [], "aside": [],
+                            "invalid": [], "pending": []}
     # overlapping resend (a lost answer): the old part is a no-op, the new part is stored
     again = post(hq_server, token, gzip.compress(body(events[20:])), **{"Content-Encoding": "gzip"})
     assert again.status_code == 200, again.text
@@ -185,7 +186,7 @@ def test_another_counters_events_are_refused_and_kept_aside(hq_server: HqServer)
     assert stored(hq_server, other)["events"] == 0
     who = hq_server.store.counter(HALL, counter)
     assert who is not None
-    (kept,) = hq_server.store.incidents(who)["rejected"]
+    (kept,) = hq_server.store.incidents(who)["refusals"]
     assert kept["seq"] == 1 and "token" in kept["reason"]
 
 
