@@ -676,10 +676,10 @@ class Store:
     def invalid_events(self, who: Counter) -> dict[int, str]:
         """The counter's stored events marked invalid: sequence → reason."""
         with database_errors(), self.reader.connect() as conn:
-            return dict(conn.execute(
+            return {int(seq): str(reason) for seq, reason in conn.execute(
                 select(events.c.seq, events.c.invalid).where(
                     events.c.counter_id == who.id, events.c.invalid.is_not(None))
-                .order_by(events.c.seq)).tuples().all())
+                .order_by(events.c.seq))}
 
     def pending_refs(self, *, hall: str | None = None, older_than_days: float = 0.0,
                      now: str | None = None) -> list[dict[str, Any]]:
