@@ -81,6 +81,9 @@ UNKNOWN_KIND = "unknown kind"
 INVALID = "invalid: "
 #: pending references older than this are reported (`counter-hq report pending`)
 PENDING_REPORT_DAYS = 3
+#: the longest evidence event kept whole (a broken span's events are kept once per sequence;
+#: a longer one is kept as its first EVIDENCE_CHARS characters)
+EVIDENCE_CHARS = 64 * 1024
 #: how many values one IN (...) list holds at most
 _CHUNK = 500
 
@@ -443,9 +446,11 @@ class Store:
             if ev.seq in held:
                 continue
             held.add(ev.seq)
+            offered = json.dumps(ev.as_dict(), ensure_ascii=False)
+            if len(offered) > EVIDENCE_CHARS:  # no real event is near this: a sample will do
+                offered = offered[:EVIDENCE_CHARS]
             rows.append({"counter_id": who.id, "seq": ev.seq, "break_seq": break_seq,
-                         "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
-                         "received_at": now})
+                         "offered": offered, "received_at": now})
         if rows:
             conn.execute(chain_break_evidence.insert(), rows)
             for touched in {int(r["break_seq"]) for r in rows}:
