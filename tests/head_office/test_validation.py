@@ -186,3 +186,35 @@ def test_a_version_3_database_gains_validation_marks_and_bounded_refusals(
         assert list(migrated.invalid_events(who)) == [bad.seq]
     finally:
         migrated.close()
+
+
+def test_invalid_sign_outs_and_star_confirmations_stay_out_of_the_reports(
+    hq_server: HqServer,
+) -> None:
+    """The reports that read events themselves (hours signed in, confirmed stars) skip the
+    invalid ones: a sign-out with a negative session length, a star confirmed with a score
+    that is not a number."""
+    hall = f"V-{uuid.uuid4().hex[:8]}"
+    drafts = [Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1"),
+              completed("t1", 100.0), rated("t1", 5)]
+    clean = [*drafts, Draft("signed_out", {"staff": "1001", "session_s": 7200.0})]
+    dirty = [*drafts, Draft("signed_out", {"staff": "1001", "session_s": -5000.0}),
+             Draft("star_confirmed", {"month": MONTH, "staff": "1001", "score": "high",
+                                      "manager": "9001"}),
+             Draft("signed_out", {"staff": "1001", "session_s": 7200.0})]
+    for counter, chain in (("01", clean), ("02", dirty)):
+        token = hq_server.enroll(hall, counter)
+        stamps = ["01:00", "01:10", "01:12", "01:13", "01:30", "01:40"][:len(chain) - 1]
+        events = chained(hall, counter, [(f"2026-11-03T{hm}:00.000Z", d) for hm, d in
+                                         zip([*stamps, "03:00"], chain, strict=True)])
+        answer = post(hq_server, token, events)
+        assert answer.status_code == 200, answer.text
+        expected = [] if counter == "01" else [5, 6]
+        assert [i["seq"] for i in answer.json()["invalid"]] == expected
+    store = hq_server.store
+    period = reports.month_period(MONTH, "UTC")
+    rows = {r["counter"]: r for r in reports.service_level(store, period, by="counter",
+                                                           hall=hall)}
+    assert rows["02"]["hours_signed_in"] == rows["01"]["hours_signed_in"] > 0
+    (star,) = reports.stars(store, period, hall=hall)
+    assert star["staff"] == "1001" and star["confirmed"] is False
