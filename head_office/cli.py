@@ -17,13 +17,15 @@ from head_office.access import enroll_reader, revoke_reader
 from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.middleware import BODY_TIMEOUT_S
 from head_office.schema import SchemaError
-from head_office.store import DEFAULT_DB_URL, Store
+from head_office.store import DEFAULT_DB_URL, PENDING_REPORT_DAYS, Store
 
 ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
 ENV_TLS_CERT = "COUNTER_HQ_TLS_CERT"
 ENV_TLS_KEY = "COUNTER_HQ_TLS_KEY"
-REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls")
+REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls", "pending")
+#: `report pending`: reviews held pending, naming a transaction no chain has brought yet
+PENDING_COLUMNS = ("hall", "counter", "seq", "kind", "txn", "received_at")
 
 
 class CliError(Exception):
@@ -109,11 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
     report.add_argument("--month", metavar="YYYY-MM",
-                        help="the month (required except for chains, incidents and halls)")
+                        help="the month (required except for chains, incidents, halls and "
+                             "pending)")
     report.add_argument("--hall", metavar="ID", help="only this hall")
     report.add_argument("--by", choices=("hall", "counter", "staff"), default="hall",
                         help="service-level: one row per hall, counter or staff (default hall)")
     time_zone_option(report, "--timezone")  # --timezone: the older spelling
+    report.add_argument("--older-than-days", dest="older_than_days", type=float,
+                        default=None, metavar="DAYS",
+                        help="pending: only references held longer than this (default 3)")
     report.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     report.add_argument("--output", default="-", metavar="FILE|-",
                         help="where to write (default: stdout; XLSX needs a file)")
@@ -291,7 +297,7 @@ def _incident(args: argparse.Namespace, store: Store) -> int:
 def _report(args: argparse.Namespace, store: Store) -> int:
     from head_office import reports
 
-    if args.kind not in ("chains", "incidents", "halls") and not args.month:
+    if args.kind not in ("chains", "incidents", "halls", "pending") and not args.month:
         raise CliError(f"report {args.kind} needs --month YYYY-MM")
     if args.format == "xlsx" and args.output == "-":
         raise CliError("XLSX needs a file: give --output FILE.xlsx")
@@ -306,6 +312,12 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         rows, columns = reports.halls(store, hall=args.hall), reports.HALL_COLUMNS
     elif args.kind == "incidents":
         rows, columns = reports.incidents(store, hall=args.hall), reports.INCIDENT_COLUMNS
+    elif args.kind == "pending":
+        days = PENDING_REPORT_DAYS if args.older_than_days is None else args.older_than_days
+        if not days >= 0:
+            raise CliError(f"--older-than-days must be 0 or more, got {days}")
+        rows = store.pending_refs(hall=args.hall, older_than_days=days)
+        columns = PENDING_COLUMNS
     else:
         assert period is not None
         if args.kind == "stars":

@@ -150,7 +150,7 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
         select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.at,
                events.c.kind, events.c.body)
         .join(counters, counters.c.id == events.c.counter_id)
-        .where(events.c.kind.in_(SESSION_KINDS),
+        .where(events.c.kind.in_(SESSION_KINDS), events.c.invalid.is_(None),
                events.c.at >= sessions_read_from(period.start_utc),
                events.c.at < period.end_utc)
         .order_by(events.c.counter_id, events.c.seq)
@@ -307,7 +307,8 @@ def _confirmed_stars(store: Store, month: str, hall: str | None) -> dict[str, st
     query = (
         select(counters.c.hall, events.c.body)
         .join(counters, counters.c.id == events.c.counter_id)
-        .where(events.c.kind == "star_confirmed").order_by(events.c.at)
+        .where(events.c.kind == "star_confirmed", events.c.invalid.is_(None))
+        .order_by(events.c.at)
     )
     if hall is not None:
         query = query.where(counters.c.hall == hall)
@@ -433,6 +434,7 @@ def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
                     "first_at": r["first_at"], "last_at": r["last_at"], "times": r["times"],
                     "last_seq": r["seq"], "evidence": None,
                 })
+        out.extend(store.refusal_incidents(conn, hall))
         out.extend(_chain_break_incidents(conn, hall))
         out.extend(_anchor_incidents(conn, hall))
     return out

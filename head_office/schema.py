@@ -15,8 +15,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -68,6 +70,9 @@ events = Table(
     Column("hash", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("received_at", String(32), nullable=False),
+    #: why a chained event is kept out of every projection and report (schema or lifecycle
+    #: rules of counter_core.validation), None for a valid event (schema version 4)
+    Column("invalid", Text),
 )
 
 #: the same sequence number offered with a different hash: recorded, never stored over
@@ -216,12 +221,49 @@ history_links = Table(
     Column("linked_at", String(32), nullable=False),
 )
 
+#: refused uploads (foreign event, broken chain): a bounded record per counter, the last
+#: REFUSALS_KEPT only, each with a sample of the offered event, never the whole of it
+refusals = Table(
+    "refusals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    #: the offered event's size in bytes (UTF-8 JSON)
+    Column("size", Integer, nullable=False),
+    #: its first SAMPLE_BYTES bytes
+    Column("sample", Text, nullable=False),
+    Index("refusals_counter", "counter_id", "id"),
+)
+
+#: a review (counter_core.validation.REFERENCE_KINDS) naming a transaction head office does
+#: not hold yet: stored with its chain, held here until the transaction arrives (`joined_at`)
+pending_refs = Table(
+    "pending_refs", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("hall", Text, nullable=False),
+    Column("txn", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("joined_at", String(32)),
+    Column("joined_counter_id", Integer),
+    Index("pending_refs_txn", "hall", "txn"),
+)
+
+REFUSALS_KEPT = 100
+SAMPLE_BYTES = 2048
+
 _V3_TABLES = (anchors, incidents, history_links)
+_V4_TABLES = (refusals, pending_refs)
 
 
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
-                                      if t is not readers and t not in _V3_TABLES])
+                                      if t is not readers and t not in _V3_TABLES
+                                      and t not in _V4_TABLES])
 
 
 def _v2(conn: Connection) -> None:
@@ -238,7 +280,18 @@ def _v3(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(conn: Connection) -> None:
+    """Invalid events marked (events.invalid), bounded refusals, pending references; the
+    refused events' whole bodies the old `rejected` rows held are cut to a sample."""
+    if "invalid" not in {c["name"] for c in inspect(conn).get_columns("events")}:
+        conn.execute(text("ALTER TABLE events ADD COLUMN invalid TEXT"))
+    for table in _V4_TABLES:
+        table.create(conn, checkfirst=True)
+    conn.execute(rejected.update().where(func.length(rejected.c.offered) > SAMPLE_BYTES)
+                 .values(offered=func.substr(rejected.c.offered, 1, SAMPLE_BYTES)))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

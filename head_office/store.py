@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -34,9 +35,11 @@ from counter_core.events import (
     LOG_OPENED,
     OVERTIME_REVIEWED,
     REVIEW_KINDS,
+    TxnState,
     is_demo_marker,
 )
-from counter_core.periods import utc_now
+from counter_core.periods import format_utc, parse_utc, utc_now
+from counter_core.validation import Validator, Verdict, referenced_txn
 from head_office import anchors, schema
 from head_office.errors import (
     ChainBroken,
@@ -48,11 +51,15 @@ from head_office.errors import (
     UnknownCounter,
 )
 from head_office.schema import (
+    REFUSALS_KEPT,
+    SAMPLE_BYTES,
     chain_break_evidence,
     chain_breaks,
     conflicts,
     counters,
     events,
+    pending_refs,
+    refusals,
     rejected,
     reviews,
     transactions,
@@ -70,6 +77,15 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 #: why a chained event of a kind this version does not know is kept out of the projections
 UNKNOWN_KIND = "unknown kind"
+#: the reason a set-aside invalid event is recorded with in `rejected` starts with this
+INVALID = "invalid: "
+#: pending references older than this are reported (`counter-hq report pending`)
+PENDING_REPORT_DAYS = 3
+#: the longest evidence event kept whole (a broken span's events are kept once per sequence;
+#: a longer one is kept as its first EVIDENCE_CHARS characters)
+EVIDENCE_CHARS = 64 * 1024
+#: how many values one IN (...) list holds at most
+_CHUNK = 500
 
 
 def hash_token(token: str) -> str:
@@ -128,6 +144,10 @@ class IngestResult:
     breaks: list[int] = field(default_factory=list)
     #: events of a broken span kept as evidence (not stored as events)
     evidence: int = 0
+    #: stored and chained (the mark moves past them) but invalid: in no projection or report
+    invalid: list[SetAside] = field(default_factory=list)
+    #: reviews of a transaction head office does not hold yet: held pending (their sequence)
+    pending: list[int] = field(default_factory=list)
 
 
 def create_db_engine(url: str, *, for_writing: bool = True) -> Engine:
@@ -343,16 +363,25 @@ class Store:
                 if found:
                     self._record_conflicts(conn, who, found, now)
                     result.conflicts = [ev.seq for ev, _ in found]
+                verdicts = self._validate(conn, who, new)
                 if new:
-                    self._insert(conn, who, new, bodies, now)
+                    self._insert(conn, who, new, bodies, now, verdicts)
                     result.hw_seq, result.hw_hash = new[-1].seq, new[-1].hash
                     result.stored = len(new)
                 for ev in new:
+                    verdict = verdicts[ev.seq]
                     if ev.kind not in KNOWN_KINDS:
                         # stored and chained (the mark moves past it), but no projection
                         # reads it: a newer counter's kind, kept for a newer head office
                         self._record_rejection(conn, who, ev, UNKNOWN_KIND, now)
                         result.aside.append(SetAside(ev.seq, ev.kind, UNKNOWN_KIND))
+                    elif verdict.reason is not None:
+                        # chained, so stored (the mark moves past it), but it says nonsense:
+                        # marked invalid, in no projection or report; never holds back the rest
+                        self._record_rejection(conn, who, ev, INVALID + verdict.reason, now)
+                        result.invalid.append(SetAside(ev.seq, ev.kind, verdict.reason))
+                    elif verdict.pending:
+                        result.pending.append(ev.seq)
                 conn.execute(counters.update().where(counters.c.id == who.id).values(
                     hw_seq=result.hw_seq, hw_hash=result.hw_hash, last_sync_at=now,
                     **({"last_event_at": new[-1].at} if new else {}),
@@ -362,8 +391,31 @@ class Store:
             with self.engine.begin() as conn:
                 if found:
                     self._record_conflicts(conn, who, found, now)
-                self._record_rejection(conn, who, refused.event, refused.refusal.message, now)
+                self._record_refusal(conn, who, refused.event, refused.refusal.message, now)
             raise refused.refusal from None
+
+    def _validate(self, conn: Connection, who: Counter,
+                  new: Sequence[Event]) -> dict[int, Verdict]:
+        """Each new event's verdict by counter_core.validation, in chain order, from the
+        lifecycle state the transactions table holds (it folds valid events only) and read
+        once per batch: a review of a transaction no chain has brought yet is pending."""
+        txns = sorted({txn for ev in new if ev.kind in KNOWN_KINDS
+                       and (txn := _txn(ev)) is not None})
+        states: dict[str, TxnState] = {}
+        for chunk in _chunks(txns):
+            for row in conn.execute(select(transactions).where(
+                    transactions.c.counter_id == who.id, transactions.c.txn.in_(chunk)
+            )).mappings():
+                states[row["txn"]] = TxnState.from_row(dict(row))
+        refs = sorted({txn for ev in new if (txn := referenced_txn(ev.kind, ev.payload))
+                       is not None and txn not in states and "\x00" not in txn})
+        elsewhere: set[str] = set()
+        for chunk in _chunks(refs):
+            elsewhere.update(conn.execute(select(transactions.c.txn).where(
+                transactions.c.hall == who.hall, transactions.c.txn.in_(chunk))).scalars())
+        validator = Validator(lambda _txn: None, states=states, hold_references=True,
+                              known_elsewhere=elsewhere.__contains__)
+        return {ev.seq: validator.feed(ev) for ev in new}
 
     def _record_break(self, conn: Connection, who: Counter, brk: ChainBreak, now: str) -> None:
         """The incident: the counter found its chain broken and recorded where (once)."""
@@ -394,9 +446,11 @@ class Store:
             if ev.seq in held:
                 continue
             held.add(ev.seq)
+            offered = json.dumps(ev.as_dict(), ensure_ascii=False)
+            if len(offered) > EVIDENCE_CHARS:  # no real event is near this: a sample will do
+                offered = offered[:EVIDENCE_CHARS]
             rows.append({"counter_id": who.id, "seq": ev.seq, "break_seq": break_seq,
-                         "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
-                         "received_at": now})
+                         "offered": offered, "received_at": now})
         if rows:
             conn.execute(chain_break_evidence.insert(), rows)
             for touched in {int(r["break_seq"]) for r in rows}:
@@ -422,24 +476,34 @@ class Store:
 
     def _refuse(self, who: Counter, ev: Event, refusal: Refusal) -> None:
         with self.engine.begin() as conn:
-            self._record_rejection(conn, who, ev, refusal.message, utc_now())
+            self._record_refusal(conn, who, ev, refusal.message, utc_now())
         raise refusal
 
     def _insert(self, conn: Connection, who: Counter, new: Sequence[Event],
-                bodies: Mapping[int, str], now: str) -> None:
-        """Store the events with the canonical text each one's hash covers (in its format)."""
+                bodies: Mapping[int, str], now: str, verdicts: Mapping[int, Verdict]) -> None:
+        """Store the events with the canonical text each one's hash covers (in its format),
+        the invalid ones marked; project the valid ones, hold the pending ones."""
         conn.execute(events.insert(), [
             {"counter_id": who.id, "seq": ev.seq, "uuid": ev.uuid, "kind": ev.kind, "at": ev.at,
              "prev_hash": ev.prev_hash, "hash": ev.hash, "body": bodies[ev.seq],
-             "received_at": now}
+             "received_at": now, "invalid": _invalid(verdicts[ev.seq])}
             for ev in new
         ])
-        self._project(conn, who, new)
+        held = [ev for ev in new if verdicts[ev.seq].pending]
+        if held:
+            conn.execute(pending_refs.insert(), [
+                {"counter_id": who.id, "seq": ev.seq, "hall": who.hall,
+                 "txn": referenced_txn(ev.kind, ev.payload), "kind": ev.kind,
+                 "received_at": now, "joined_at": None, "joined_counter_id": None}
+                for ev in held])
+        self._project(conn, who, [ev for ev in new if verdicts[ev.seq].ok], now)
 
-    def _project(self, conn: Connection, who: Counter, new: Sequence[Event]) -> None:
-        """Fold the new events into the transactions and reviews tables; events of unknown
-        kinds stay out of both."""
+    def _project(self, conn: Connection, who: Counter, new: Sequence[Event], now: str) -> None:
+        """Fold the new (valid) events into the transactions and reviews tables; events of
+        unknown kinds stay out of both. A review of another chain's transaction is joined to
+        it; reviews held pending for a transaction that now arrives are joined too."""
         new = [ev for ev in new if ev.kind in KNOWN_KINDS]
+        foreign: list[Event] = []
         review_rows = [_review_row(who, ev) for ev in new if ev.kind in REVIEW_KINDS]
         if review_rows:
             conn.execute(reviews.insert(), review_rows)
@@ -459,7 +523,9 @@ class Store:
             if txn is None:
                 continue
             if ev.kind in REVIEW_KINDS:
-                if ev.kind == OVERTIME_REVIEWED and txn in rows:
+                if txn not in rows:
+                    foreign.append(ev)  # another chain's transaction (the validator knew it)
+                elif ev.kind == OVERTIME_REVIEWED:
                     # the latest review of an overtime case gives its cause
                     rows[txn] = {**rows[txn], "review_cause": _text(ev.payload.get("cause")),
                                  "review_note": _text(ev.payload.get("note")),
@@ -486,6 +552,35 @@ class Store:
                 transactions.c.counter_id == who.id, transactions.c.txn.in_(stale)))
         if changed:
             conn.execute(transactions.insert(), changed)
+        for ev in foreign:
+            _join_review(conn, who.hall, ev)
+        arrived = sorted(r["txn"] for r in changed if r["txn"] not in existing)
+        if arrived:
+            self._join_pending(conn, who.hall, arrived, now)
+
+    @staticmethod
+    def _join_pending(conn: Connection, hall: str, arrived: Sequence[str], now: str) -> None:
+        """The reviews held pending for transactions that have just arrived, joined to them
+        in the order they were received (their review rows stored now)."""
+        for chunk in _chunks(arrived):
+            held = conn.execute(
+                select(pending_refs.c.counter_id, pending_refs.c.seq, events.c.prev_hash,
+                       events.c.hash, events.c.body)
+                .join(events, and_(events.c.counter_id == pending_refs.c.counter_id,
+                                   events.c.seq == pending_refs.c.seq))
+                .where(pending_refs.c.hall == hall, pending_refs.c.txn.in_(chunk),
+                       pending_refs.c.joined_at.is_(None))
+                .order_by(pending_refs.c.received_at, pending_refs.c.counter_id,
+                          pending_refs.c.seq)).all()
+            for row in held:
+                ev = _event_from_row(row)
+                reviewer = Counter(row.counter_id, ev.hall, ev.counter, 0, "")
+                conn.execute(reviews.insert().values(**_review_row(reviewer, ev)))
+                joined = _join_review(conn, hall, ev)
+                conn.execute(pending_refs.update().where(
+                    pending_refs.c.counter_id == row.counter_id,
+                    pending_refs.c.seq == row.seq,
+                ).values(joined_at=now, joined_counter_id=joined))
 
     def _record_conflicts(self, conn: Connection, who: Counter,
                           found: Iterable[tuple[Event, str]], now: str) -> None:
@@ -504,8 +599,25 @@ class Store:
                     ev.seq, reason)
         self._upsert_incident(conn, rejected, {
             "counter_id": who.id, "seq": ev.seq, "reason": reason[:500],
-            "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
+            "offered": _sample(ev)[1],
         }, ("counter_id", "seq", "reason"), now)
+
+    @staticmethod
+    def _record_refusal(conn: Connection, who: Counter, ev: Event, reason: str,
+                        now: str) -> None:
+        """A refused upload, in the counter's bounded record: reason, sequence, hash, size and
+        a sample of the offered event; only the last REFUSALS_KEPT are kept."""
+        log.warning("refused: hall %s counter %s event %s: %s", who.hall, who.counter,
+                    ev.seq, reason)
+        size, sample = _sample(ev)
+        conn.execute(refusals.insert().values(
+            counter_id=who.id, at=now, reason=reason[:500], seq=ev.seq, hash=ev.hash[:64],
+            size=size, sample=sample))
+        oldest_kept = (select(refusals.c.id).where(refusals.c.counter_id == who.id)
+                       .order_by(refusals.c.id.desc()).offset(REFUSALS_KEPT - 1).limit(1)
+                       .scalar_subquery())
+        conn.execute(refusals.delete().where(refusals.c.counter_id == who.id,
+                                             refusals.c.id < oldest_kept))
 
     @staticmethod
     def _upsert_incident(conn: Connection, table: Any, values: dict[str, Any],
@@ -536,7 +648,8 @@ class Store:
                     select(func.count()).select_from(table).where(table.c.counter_id == who.id)
                 ).scalar_one()
                 for name, table in (("events", events), ("conflicts", conflicts),
-                                    ("rejected", rejected), ("transactions", transactions))
+                                    ("rejected", rejected), ("transactions", transactions),
+                                    ("refusals", refusals), ("pending", pending_refs))
             }
 
     def incidents(self, who: Counter) -> dict[str, list[dict[str, Any]]]:
@@ -547,8 +660,48 @@ class Store:
                     select(table).where(table.c.counter_id == who.id).order_by(table.c.id)
                 ).mappings()]
                 for name, table in (("conflicts", conflicts), ("rejected", rejected),
-                                    ("chain_breaks", chain_breaks))
+                                    ("chain_breaks", chain_breaks), ("refusals", refusals))
             }
+
+    @staticmethod
+    def refusal_incidents(conn: Connection, hall: str | None) -> list[dict[str, Any]]:
+        """The bounded record of refused uploads as rows of `report incidents` ("rejected",
+        as refusals were listed before they had a table of their own)."""
+        query = (select(counters.c.hall, counters.c.counter, refusals)
+                 .join(counters, counters.c.id == refusals.c.counter_id)
+                 .order_by(counters.c.hall, counters.c.counter, refusals.c.id))
+        if hall is not None:
+            query = query.where(counters.c.hall == hall)
+        return [{"hall": r["hall"], "counter": r["counter"], "incident": "rejected",
+                 "seq": r["seq"], "reason": r["reason"], "stored_hash": None,
+                 "offered_hash": r["hash"], "first_at": r["at"], "last_at": r["at"],
+                 "times": 1, "last_seq": r["seq"], "evidence": None}
+                for r in conn.execute(query).mappings()]
+
+    def invalid_events(self, who: Counter) -> dict[int, str]:
+        """The counter's stored events marked invalid: sequence → reason."""
+        with database_errors(), self.reader.connect() as conn:
+            return {int(seq): str(reason) for seq, reason in conn.execute(
+                select(events.c.seq, events.c.invalid).where(
+                    events.c.counter_id == who.id, events.c.invalid.is_not(None))
+                .order_by(events.c.seq))}
+
+    def pending_refs(self, *, hall: str | None = None, older_than_days: float = 0.0,
+                     now: str | None = None) -> list[dict[str, Any]]:
+        """Reviews still held pending (no transaction of that id has arrived), received more
+        than `older_than_days` ago, oldest first."""
+        cutoff = _days_before(now or utc_now(), older_than_days)
+        query = (select(counters.c.hall, counters.c.counter, pending_refs.c.seq,
+                        pending_refs.c.kind, pending_refs.c.txn, pending_refs.c.received_at)
+                 .join(counters, counters.c.id == pending_refs.c.counter_id)
+                 .where(pending_refs.c.joined_at.is_(None),
+                        pending_refs.c.received_at <= cutoff)
+                 .order_by(pending_refs.c.received_at, counters.c.hall, counters.c.counter,
+                           pending_refs.c.seq))
+        if hall is not None:
+            query = query.where(counters.c.hall == hall)
+        with database_errors(), self.reader.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
 
     def is_demo(self, who: Counter) -> bool:
         """Whether the counter's chain is demo data: its first event is the demo marker
@@ -608,6 +761,49 @@ def _txn(ev: Event) -> str | None:
     """The transaction an event is about, when it names one a database can key on."""
     txn = ev.payload.get("txn")
     return txn if isinstance(txn, str) and "\x00" not in txn else None
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _invalid(verdict: Verdict) -> str | None:
+    return None if verdict.reason is None else _text(verdict.reason)
+
+
+def _sample(ev: Event) -> tuple[int, str]:
+    """The offered event's size in bytes (UTF-8 JSON) and its first SAMPLE_BYTES bytes."""
+    data = json.dumps(ev.as_dict(), ensure_ascii=False).encode("utf-8", "replace")
+    return len(data), data[:SAMPLE_BYTES].decode("utf-8", "ignore").replace("\x00", "")
+
+
+def _days_before(now: str, days: float) -> str:
+    """The UTC time `days` before `now`, in the same text form (so the two compare)."""
+    return format_utc(parse_utc(now) - dt.timedelta(days=days))
+
+
+def _join_review(conn: Connection, hall: str, ev: Event) -> int | None:
+    """Fold a review into the transaction it names, held by whichever chain of the hall;
+    the counter id of that chain, or None when no chain holds the transaction."""
+    txn = _txn(ev)
+    if txn is None:
+        return None
+    row = conn.execute(select(transactions).where(
+        transactions.c.hall == hall, transactions.c.txn == txn,
+    ).order_by(transactions.c.counter_id).limit(1)).mappings().one_or_none()
+    if row is None:
+        return None
+    if ev.kind == OVERTIME_REVIEWED:
+        updated = {**row, "review_cause": _text(ev.payload.get("cause")),
+                   "review_note": _text(ev.payload.get("note")), "reviewed_seq": ev.seq}
+        accepted = projection.apply(updated, ev)
+        if accepted is not None:
+            updated = {**updated, **_storable(accepted)}
+        conn.execute(transactions.update().where(
+            transactions.c.counter_id == row["counter_id"], transactions.c.txn == txn,
+        ).values({k: v for k, v in updated.items() if k not in ("counter_id", "txn")}))
+    return int(row["counter_id"])
 
 
 def _review_row(who: Counter, ev: Event) -> dict[str, Any]:

@@ -72,7 +72,10 @@ async def upload(request: Request, me: CurrentCounter, store: StoreDep,
                      stored=result.stored, duplicates=result.duplicates,
                      conflicts=result.conflicts,
                      aside=[SetAsideOut(seq=a.seq, kind=a.kind, reason=a.reason)
-                            for a in result.aside])
+                            for a in result.aside],
+                     invalid=[SetAsideOut(seq=a.seq, kind=a.kind, reason=a.reason)
+                              for a in result.invalid],
+                     pending=result.pending)
 
 
 # ---- the body ---------------------------------------------------------------------------

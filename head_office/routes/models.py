@@ -90,6 +90,17 @@ class UploadOut(BaseModel):
     aside: list[SetAsideOut] = Field(
         default_factory=list,
         description='events of kinds this head office does not know ("unknown kind")')
+    invalid: list[SetAsideOut] = Field(
+        default_factory=list,
+        description="events that chain but fail counter_core.validation's schema or lifecycle "
+                    "rules (a rating of 999, a negative duration, a second rating, a `started` "
+                    "reusing a transaction id, ...): stored and marked invalid with the "
+                    "reason, kept out of every projection and report; the mark moves past "
+                    "them")
+    pending: list[int] = Field(
+        default_factory=list,
+        description="reviews of a transaction no chain has brought yet: stored and held "
+                    "pending, joined to the transaction when it arrives (their sequences)")
 
 
 class PeriodOut(BaseModel):

@@ -203,8 +203,8 @@ def test_events_of_another_counter_are_refused_and_kept_aside(
     body = assert_error(client.post("/api/v1/events", content=encode(theirs),
                                     headers=auth(token)), 403, "foreign_event")
     assert body["seq"] == 1 and "99" in body["detail"]
-    assert held(store) == {"events": 0, "conflicts": 0, "rejected": 1, "transactions": 0,
-                           "hw": 0}
+    assert held(store) == {"events": 0, "conflicts": 0, "rejected": 0, "transactions": 0,
+                           "refusals": 1, "pending": 0, "hw": 0}
     assert held(store, "99")["events"] == 0
 
 
@@ -228,8 +228,8 @@ def test_a_broken_chain_is_refused_naming_its_sequence(
                                     headers=auth(token)), 422, "broken_chain")
     assert body["seq"] == bad_seq and str(bad_seq) in body["detail"]
     after = held(store)
-    assert {**after, "rejected": before["rejected"]} == before  # nothing stored ...
-    assert after["rejected"] == before["rejected"] + 1  # ... but the event is kept aside
+    assert {**after, "refusals": before["refusals"]} == before  # nothing stored ...
+    assert after["refusals"] == before["refusals"] + 1  # ... but the refusal is recorded
 
 
 # ---- unknown kinds: stored, chained, set aside, listed -------------------------------------
@@ -252,6 +252,7 @@ def test_an_unknown_kind_is_stored_set_aside_and_the_mark_moves_past_it(
         "high_water": {"seq": events[-1].seq, "hash": events[-1].hash},
         "stored": len(events), "duplicates": 0, "conflicts": [],
         "aside": [{"seq": future.seq, "kind": FUTURE_KIND, "reason": "unknown kind"}],
+        "invalid": [], "pending": [],
     }
     who = me(store)
     assert who.hw_seq == events[-1].seq
@@ -338,7 +339,7 @@ def test_status_and_upload_answers_keep_their_shape(
     assert first.status_code == 200, first.text
     assert first.json() == {"high_water": {"seq": len(events), "hash": events[-1].hash},
                             "stored": len(events), "duplicates": 0, "conflicts": [],
-                            "aside": []}
+                            "aside": [], "invalid": [], "pending": []}
     assert client.get("/api/v1/status", headers=auth(token)).json()["last_sync_at"]
     assert client.get("/api/v1/health").json() == {"ok": True, "api": "v1"}
 

@@ -56,7 +56,8 @@ def test_batches_are_stored_in_order_and_resending_is_a_no_op(hq_server: HqServe
     first = post(hq_server, token, body(events[:30]))
     assert first.status_code == 200, first.text
     assert first.json() == {"high_water": {"seq": 30, "hash": events[29].hash}, "stored": 30,
-                            "duplicates": 0, "conflicts": [], "aside": []}
+                            "duplicates": 0, "conflicts": [], "aside": [],
+                            "invalid": [], "pending": []}
     # overlapping resend (a lost answer): the old part is a no-op, the new part is stored
     again = post(hq_server, token, gzip.compress(body(events[20:])), **{"Content-Encoding": "gzip"})
     assert again.status_code == 200, again.text
@@ -159,7 +160,7 @@ def test_refusals_are_clear_4xx_and_store_nothing(hq_server: HqServer, case: str
     assert {k: after[k] for k in ("events", "transactions", "hw")} == \
         {k: before[k] for k in ("events", "transactions", "hw")}
     if code == "broken_chain":
-        assert after["rejected"] == 1  # kept aside with its reason
+        assert after["refusals"] == 1  # recorded with its reason (bounded, a sample)
 
 
 def test_revoked_token_is_refused_and_reenrolment_works(hq_server: HqServer) -> None:
@@ -185,7 +186,7 @@ def test_another_counters_events_are_refused_and_kept_aside(hq_server: HqServer)
     assert stored(hq_server, other)["events"] == 0
     who = hq_server.store.counter(HALL, counter)
     assert who is not None
-    (kept,) = hq_server.store.incidents(who)["rejected"]
+    (kept,) = hq_server.store.incidents(who)["refusals"]
     assert kept["seq"] == 1 and "token" in kept["reason"]
 
 
@@ -315,7 +316,7 @@ def test_any_body_is_refused_cleanly(hq_server: HqServer, raw: bytes) -> None:
     {"txn": "t1", "staff": ["A"], "type": {"x": 1}, "target_s": "180"},
     {"txn": "t\x001", "staff": "A", "type": "payment", "target_s": 180},
 ])
-def test_odd_but_chained_payloads_are_stored_and_projected_safely(
+def test_odd_but_chained_payloads_are_stored_marked_invalid_and_not_projected(
     hq_server: HqServer, payload: dict[str, Any]
 ) -> None:
     counter, token = new_counter(hq_server)
@@ -325,7 +326,9 @@ def test_odd_but_chained_payloads_are_stored_and_projected_safely(
     answer = post(hq_server, token, body(events))
     assert answer.status_code == 200, answer.text
     assert stored(hq_server, counter)["events"] == 2
-    assert stored(hq_server, counter)["transactions"] == ("\x00" not in payload["txn"])
+    # both fail counter_core.validation (the payload, then a rating of an unknown txn)
+    assert [i["seq"] for i in answer.json()["invalid"]] == [1, 2]
+    assert stored(hq_server, counter)["transactions"] == 0
 
 
 def test_numbers_json_cannot_carry_are_refused(hq_server: HqServer) -> None:
