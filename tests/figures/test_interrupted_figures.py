@@ -10,7 +10,7 @@ another (overtime) and during an untimed enquiry (not counted), and completes on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from counter_app.storage.db import connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import figures
 from counter_core.periods import month_period
-from counter_core.transaction import CounterMachine, Staff, TransactionType
+from counter_core.transaction import CounterMachine, Draft, Staff, TransactionType
 from head_office import reports
 from head_office.store import Store
 from tests.helpers.clock import FakeClock
@@ -65,8 +65,11 @@ def counter() -> tuple[sqlite_utils.Database, EventStore]:
     walls = _walls()
     store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
     clock = FakeClock()
-    machine = CounterMachine(TYPES, lambda drafts: None if store.append(drafts) else None,
-                             clock=clock)
+
+    def record(drafts: Sequence[Draft]) -> None:
+        store.append(drafts)
+
+    machine = CounterMachine(TYPES, record, clock=clock)
     _serve(machine, clock, "payment", 120.0, close=False, rating=5)
     _serve(machine, clock, "payment", 179.0, close=True)  # 2:59: within its target
     _serve(machine, clock, "payment", 190.0, close=True)  # 3:10: overtime

@@ -8,6 +8,7 @@ office's hours equal the counter's own for every month.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from counter_app.storage.db import connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import figures
 from counter_core.periods import month_period
-from counter_core.transaction import CounterMachine, Staff, TransactionType
+from counter_core.transaction import CounterMachine, Draft, Staff, TransactionType
 from head_office import reports
 from head_office.store import Store
 from tests.helpers.clock import FakeClock
@@ -46,8 +47,11 @@ def counter() -> tuple[sqlite_utils.Database, EventStore]:
     wall = Wall("2026-03-10T01:00:00.000Z")
     store = EventStore(db, HALL, COUNTER, now=wall)
     clock = FakeClock()
-    machine = CounterMachine(TYPES, lambda drafts: None if store.append(drafts) else None,
-                             clock=clock)
+
+    def record(drafts: Sequence[Draft]) -> None:
+        store.append(drafts)
+
+    machine = CounterMachine(TYPES, record, clock=clock)
     # 1001: an 8-hour shift from 10 March 01:00 during which the wall clock jumps 30 days
     machine.sign_in(Staff("1001", "王芳"))
     wall.at = "2026-03-10T01:05:00.000Z"
