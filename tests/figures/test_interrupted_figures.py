@@ -178,3 +178,30 @@ def test_head_office_on_postgresql_counts_them_as_the_counter_does(
         _head_office(store, counter)
     finally:
         store.close()
+
+
+def test_a_close_after_a_type_change_past_the_target_stays_overtime() -> None:
+    """Closed at 4:10 after changing a payment (3:00) to a SIM card (5:00) at 3:20: overtime
+    against the target passed, in the review queue as in the figures."""
+    db: sqlite_utils.Database = connect(":memory:")
+    migrate(db)
+    walls = _walls()
+    store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
+    clock = FakeClock()
+
+    def record(drafts: Sequence[Draft]) -> None:
+        store.append(drafts)
+
+    types = (*TYPES, TransactionType("sim", "换卡", "SIM card", 300.0))
+    machine = CounterMachine(types, record, clock=clock)
+    machine.sign_in(CLERK)
+    machine.start()
+    clock.advance(200.0)
+    machine.select_type("sim")  # after the payment's 180 s had passed
+    clock.advance(50.0)
+    machine.close_counter("closed")
+    (row,) = list(queries.transactions(db))
+    assert (row["status"], row["target_s"], row["duration_s"], row["overtime_s"]) == (
+        "interrupted", 180.0, 250.0, 70.0)
+    assert figures.is_overtime_case(row)
+    assert [r["txn"] for r in queries.review_queue(db)] == [row["txn"]]
