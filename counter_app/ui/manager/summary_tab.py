@@ -64,7 +64,7 @@ class SummaryTab(QWidget):
         top.addWidget(self.month)
         top.addStretch(1)
 
-        self.table = named(QTableWidget(0, 10), "summaryTable")
+        self.table = named(QTableWidget(0, 11), "summaryTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Staff"), self.tr("Served"), self.tr("Rated"), self.tr("Mean rating"),
             self.tr("Satisfaction rate"), self.tr("Overtime rate"), self.tr("Participation"),
