@@ -1,10 +1,16 @@
 """The one definition of every figure: KPIs, chart series, the monthly summary, the star rule.
 
 Rows are transaction rows as the projection stores them (mappings with `status`, `duration_s`,
-`target_s`, `overtime_s`, `rating`, `staff`, `type`, `started_at`). No Qt, no database: the
-counter's SQLite queries (counter_app.storage.queries) and head office's reports
-(head_office.reports) count with the SQL spellings of the predicates defined here
-(`overtime_sql`, `satisfied_sql`, `poor_sql`), and tests/figures holds all three equal.
+`target_s`, `overtime_s`, `rating`, `staff`, `type`, `started_at`, and for the monthly summary
+`interrupted_reason`). No Qt, no database: the counter's SQLite queries
+(counter_app.storage.queries) and head office's reports (head_office.reports) count with the
+SQL spellings of the predicates defined here (`timed_sql`, `overtime_sql`, `satisfied_sql`,
+`poor_sql`), and tests/figures holds all three equal.
+
+Service level and overtime count the *timed* transactions (`is_timed`): completed ones against
+a target, and interrupted ones (the app closed or crashed during service) with the time they
+had, so closing the app cannot take a transaction out of the figures. Served, handling times
+and every rating figure count completed transactions only (an interrupted one is not rated).
 
 Rates are fractions 0–1 (or None when there is nothing to divide by) everywhere; only screens
 show them as percentages.
@@ -27,6 +33,7 @@ from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 Row = Mapping[str, Any]
 
 __all__ = [
+    "CLOSED_REASON",
     "HANDLING_EDGES",
     "MILLIS_PER_SECOND",
     "POOR_RATINGS",
@@ -52,6 +59,8 @@ __all__ = [
     "histogram",
     "hours_signed_in",
     "is_overtime",
+    "is_overtime_case",
+    "is_timed",
     "kpi_report_from_counts",
     "kpis",
     "median",
@@ -80,6 +89,7 @@ __all__ = [
     "smoothed_score",
     "sorted_histogram",
     "suggest_star",
+    "timed_sql",
 ]
 
 
@@ -112,7 +122,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def service_level(within_target: int, timed: int) -> float | None:
-    """Share of the timed completed transactions done within their target."""
+    """Share of the timed transactions (`is_timed`) done within their target."""
     return rate(within_target, timed)
 
 
@@ -127,7 +137,7 @@ def participation_rate(rated: int, completed: int) -> float | None:
 
 
 def overtime_rate(overtime: int, timed: int) -> float | None:
-    """Overtime ÷ timed completed transactions (1 − service level)."""
+    """Overtime ÷ timed transactions (`is_timed`; 1 − service level)."""
     return rate(overtime, timed)
 
 
@@ -161,6 +171,34 @@ def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
 def is_overtime(row: Row) -> bool:
     """`exceeds_target` of a transaction row (whatever its status; callers pick completed)."""
     return exceeds_target(row.get("duration_s"), row.get("target_s"))
+
+
+def is_timed(row: Row) -> bool:
+    """Counted in service level and overtime: a transaction with a target and a known time
+    that either completed or was interrupted (the app closed or crashed during service).
+
+    An interrupted one counts with the time it had when it was interrupted (its duration_s).
+    Counters from 0.2.0 record an interrupted timed transaction's `overtime_s` beside it
+    (counter_core.transaction.interrupted_overtime); an older interrupted event carries none
+    and is not counted, so the figures of months already reported do not change, and a
+    transaction counted as overtime is always one of the review queue's overtime cases.
+    """
+    if row.get("target_s") is None or row.get("duration_s") is None:
+        return False
+    status = row["status"]
+    return status == "completed" or (status == "interrupted"
+                                     and row.get("overtime_s") is not None)
+
+
+def is_overtime_case(row: Row) -> bool:
+    """A timed transaction (`is_timed`) over its target: counted as overtime, listed in the
+    review queue, the overtime log and the Pareto of causes."""
+    return is_timed(row) and is_overtime(row)
+
+
+#: The interrupted event's `reason` when the clerk closed the app during service (the
+#: "closes during service" figure per clerk); "shutdown" (the OS) and crash recovery differ.
+CLOSED_REASON = "closed"
 
 
 def overtime_millis(duration_s: float | None, target_s: float | None) -> int:
@@ -210,6 +248,14 @@ def overtime_sql(duration: str = "duration_s", target: str = "target_s",
             f" AND {millis_sql(duration, dialect)} > {millis_sql(target, dialect)})")
 
 
+def timed_sql(prefix: str = "") -> str:
+    """`is_timed` as an SQL condition over a transactions row (columns `prefix` + name)."""
+    p = prefix
+    return (f"({p}target_s IS NOT NULL AND {p}duration_s IS NOT NULL"
+            f" AND ({p}status = 'completed'"
+            f" OR ({p}status = 'interrupted' AND {p}overtime_s IS NOT NULL)))")
+
+
 def satisfied_sql(rating: str = "rating") -> str:
     """A rating in SATISFIED_RATINGS, as an SQL condition (NULL when not rated)."""
     return f"{rating} IN ({', '.join(str(v) for v in sorted(SATISFIED_RATINGS))})"
@@ -244,7 +290,7 @@ class Kpis:
 
     @property
     def service_level(self) -> float | None:
-        """Share of timed completed transactions done within their target."""
+        """Share of timed transactions (`is_timed`) done within their target."""
         return service_level(self.within_target, self.timed)
 
     @property
@@ -259,12 +305,15 @@ class Kpis:
 
     @property
     def overtime_rate(self) -> float | None:
-        """Overtime ÷ timed completed transactions."""
+        """Overtime ÷ timed transactions (`is_timed`)."""
         return overtime_rate(self.overtime, self.timed)
 
 
 def kpis(rows: Iterable[Row]) -> Kpis:
-    """Served, service level, median and p90 handling time, overtime, satisfaction, etc."""
+    """Served, service level, median and p90 handling time, overtime, satisfaction, etc.
+
+    Service level and overtime count `is_timed` transactions (interrupted ones included);
+    served, handling times and ratings count completed ones."""
     durations: list[float] = []
     ratings: list[int] = []
     timed = within = voided = interrupted = 0
@@ -275,6 +324,9 @@ def kpis(rows: Iterable[Row]) -> Kpis:
             continue
         if status == "interrupted":
             interrupted += 1
+            if is_timed(row):
+                timed += 1
+                within += not is_overtime(row)
             continue
         if status != "completed":
             continue
@@ -338,13 +390,17 @@ def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[D
     # per day: [served, timed, within, rated, satisfied]
     per_day: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for row in rows:
-        if row["status"] != "completed":
+        completed = row["status"] == "completed"
+        timed = is_timed(row)
+        if not (completed or timed):
             continue
         acc = per_day[day_of(row["started_at"])]
-        acc[0] += 1
-        if row.get("target_s") is not None:
+        acc[0] += completed
+        if timed:
             acc[1] += 1
             acc[2] += not is_overtime(row)
+        if not completed:
+            continue  # an interrupted transaction is not rated
         rating = row.get("rating")
         if rating is not None:
             acc[3] += 1
@@ -417,7 +473,8 @@ def satisfaction_by_handling(rows: Iterable[Row],
 
 @dataclass(frozen=True)
 class DayCounts:
-    """Completed transactions of one day (or week): what `daily_trend` and `kpis` count."""
+    """One day (or week): what `daily_trend` and `kpis` count: completed transactions
+    (served, ratings) and timed ones (`is_timed`, interrupted ones included)."""
 
     day: dt.date
     served: int
@@ -470,7 +527,7 @@ def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handlin
     rating) instead of whole rows (the counter's aggregate queries give both)."""
     per_day: dict[dt.date, list[int]] = {}
     for d in days:
-        if d.served == 0:
+        if d.served == 0 and d.timed == 0:
             continue
         acc = per_day.setdefault(d.day, [0, 0, 0, 0, 0, 0, 0, 0])
         for i, value in enumerate((d.served, d.timed, d.within_target, *d.ratings)):
@@ -601,6 +658,8 @@ class StaffMonth:
     overtime: int
     serving_s: float
     signed_in_s: float
+    #: interrupted transactions whose interruption was the clerk closing the app (CLOSED_REASON)
+    closed_in_service: int = 0
 
     @property
     def mean_rating(self) -> float | None:
@@ -644,19 +703,22 @@ SERVING_STATUSES = ("completed", "voided", "interrupted")
 
 def monthly_summary(rows: Iterable[Row],
                     signed_in: Mapping[str, float] | None = None) -> list[StaffMonth]:
-    """Per staff: served, rated, ratings, overtime, time serving and signed in; by staff number."""
+    """Per staff: served, rated, ratings, overtime (`is_timed`: interrupted transactions
+    included), closes during service, time serving and signed in; by staff number."""
     acc: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in rows:
         a = acc[row["staff"]]
         status = row["status"]
         if status in SERVING_STATUSES:
             a["serving_s"] += float(row.get("duration_s") or 0.0)
+        if is_timed(row):
+            a["timed"] += 1
+            a["overtime"] += is_overtime(row)
+        if status == "interrupted" and row.get("interrupted_reason") == CLOSED_REASON:
+            a["closed_in_service"] += 1
         if status != "completed":
             continue
         a["served"] += 1
-        if row.get("target_s") is not None:
-            a["timed"] += 1
-            a["overtime"] += is_overtime(row)
         if row.get("rating") is not None:
             a["rated"] += 1
             a["rating_sum"] += int(row["rating"])
@@ -670,6 +732,7 @@ def monthly_summary(rows: Iterable[Row],
             rating_sum=int(a.get("rating_sum", 0)), satisfied=int(a.get("satisfied", 0)),
             timed=int(a.get("timed", 0)), overtime=int(a.get("overtime", 0)),
             serving_s=float(a.get("serving_s", 0.0)), signed_in_s=float(signed.get(staff, 0.0)),
+            closed_in_service=int(a.get("closed_in_service", 0)),
         ))
     return out
 

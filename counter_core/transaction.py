@@ -355,10 +355,12 @@ class CounterMachine:
         run = self.running
         if run is not None:
             elapsed = min(run.timer.elapsed_s(), events.MAX_ELAPSED_S)
+            # a type changed after its target keeps counting against the target passed
+            target = (run.passed_target_s if run.passed_target_s is not None
+                      else run.type.target_s)
             drafts.append(Draft(events.INTERRUPTED, {"txn": run.txn,
                                                      "elapsed_s": round(elapsed, 3),
-                                                     **interrupted_overtime(elapsed,
-                                                                            run.type.target_s),
+                                                     **interrupted_overtime(elapsed, target),
                                                      "reason": reason}))
         drafts += self._close_rating_drafts()
         if self.staff is not None:

@@ -1,7 +1,8 @@
 """Head office reports across halls: service level, overtime causes, service stars, chains.
 
 Every row carries the counts it is computed from, so a reader can re-check each rate. The
-figures are the counters' own (counter_core.figures): the same predicates (`overtime_sql`,
+figures are the counters' own (counter_core.figures): the same predicates (`is_timed`, whose
+interrupted transactions count in service level and overtime, `overtime_sql`,
 SATISFIED_RATINGS), the same rate, percentile and star definitions, and rates as fractions
 0–1 under the counters' names (service_level, satisfaction_rate, participation_rate,
 overtime_rate). Periods are local days and months in the hall's zone (counter_core.periods).
@@ -15,13 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Boolean, and_, case, func, select
+from sqlalchemy import Boolean, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from counter_core.events import INTERRUPTED, SIGNED_IN, SIGNED_OUT
 from counter_core.figures import (
+    CLOSED_REASON,
     SATISFIED_RATINGS,
     SERVING_STATUSES,
     SESSION_KINDS,
@@ -95,10 +98,18 @@ def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _timed() -> ColumnElement[bool]:
+    """counter_core.figures.is_timed: completed, or interrupted with its known time."""
+    t = transactions.c
+    return and_(t.target_s.is_not(None), t.duration_s.is_not(None),
+                or_(t.status == "completed",
+                    and_(t.status == "interrupted", t.overtime_s.is_not(None))))
+
+
 def _aggregates() -> list[Any]:
     t = transactions.c
     done = t.status == "completed"
-    timed = and_(done, t.target_s.is_not(None))
+    timed = _timed()
     rated = and_(done, t.rating.is_not(None))
     return [
         _count(done).label("completed"),
@@ -145,10 +156,13 @@ def _finish(row: Row, durations: Sequence[float]) -> Row:
 def _signed_in(store: Store, period: Period, by: Sequence[str],
                hall: str | None) -> dict[tuple[Any, ...], float]:
     """Seconds signed in within the period per group, by figures.signed_in_seconds over each
-    counter's own sign-ins and sign-outs (read as the counter reads them)."""
+    counter's own sign-ins and sign-outs, read as the counter reads them
+    (counter_app.storage.queries.sessions): from a day before the period to its end, plus the
+    sign-out that closes a session still open at the end, whose session_s (the monotonic
+    clock's) measures the session even when a wall-clock jump put it after the end."""
     query = (
-        select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.at,
-               events.c.kind, events.c.body)
+        select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.seq,
+               events.c.at, events.c.kind, events.c.body)
         .join(counters, counters.c.id == events.c.counter_id)
         .where(events.c.kind.in_(SESSION_KINDS), events.c.invalid.is_(None),
                events.c.at >= sessions_read_from(period.start_utc),
@@ -158,12 +172,15 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
     if hall is not None:
         query = query.where(counters.c.hall == hall)
     logs: dict[tuple[str, str], list[SessionEntry]] = defaultdict(list)
+    last_read: dict[tuple[str, str], tuple[int, int]] = {}  # (counter id, last seq read)
     with store.reader.connect() as conn:
-        for hall_id, counter_id, _, at, kind, body in conn.execute(query):
-            payload = json.loads(body).get("payload")
-            entry = session_entry(at, kind, payload) if isinstance(payload, dict) else None
+        for hall_id, counter_id, cid, seq, at, kind, body in conn.execute(query):
+            last_read[hall_id, counter_id] = (cid, seq)
+            entry = _session_entry(at, kind, body)
             if entry is not None:
                 logs[hall_id, counter_id].append(entry)
+        for key, (cid, seq) in last_read.items():
+            logs[key].extend(_closing_sign_outs(conn, cid, seq, logs[key]))
     totals: dict[tuple[Any, ...], float] = defaultdict(float)
     for (hall_id, counter_id), entries in logs.items():
         for staff, seconds in signed_in_seconds(entries, period.start_utc,
@@ -173,9 +190,64 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
     return totals
 
 
+def _session_entry(at: str, kind: str, body: str) -> SessionEntry | None:
+    payload = json.loads(body).get("payload")
+    return session_entry(at, kind, payload) if isinstance(payload, dict) else None
+
+
+def _closing_sign_outs(conn: Any, counter_id: int, after_seq: int,
+                       entries: Sequence[SessionEntry]) -> list[SessionEntry]:
+    """The sign-outs after `after_seq` that close the sessions `entries` leave open (the
+    next sign-in or sign-out of each such staff member decides; at most 100 are read)."""
+    still_open: set[str] = set()
+    for _, kind, staff, _ in entries:
+        (still_open.add if kind == SIGNED_IN else still_open.discard)(staff)
+    found: list[SessionEntry] = []
+    if not still_open:
+        return found
+    query = (select(events.c.at, events.c.kind, events.c.body)
+             .where(events.c.counter_id == counter_id, events.c.seq > after_seq,
+                    events.c.kind.in_(SESSION_KINDS))
+             .order_by(events.c.seq).limit(100))
+    for at, kind, body in conn.execute(query):
+        entry = _session_entry(at, kind, body)
+        if entry is None or entry[2] not in still_open:
+            continue
+        still_open.discard(entry[2])
+        if kind == SIGNED_OUT:
+            found.append(entry)
+        if not still_open:
+            break
+    return found
+
+
+def _closed_in_service(store: Store, period: Period, by: Sequence[str],
+                       hall: str | None) -> dict[tuple[Any, ...], int]:
+    """Per group: interrupted transactions started in the period whose `interrupted` event
+    (the row's last event: nothing may follow it) gives the reason CLOSED_REASON."""
+    t = transactions.c
+    query = (select(*[t[name] for name in by], events.c.body)
+             .join(events, and_(events.c.counter_id == t.counter_id,
+                                events.c.seq == t.last_seq, events.c.kind == INTERRUPTED))
+             .where(t.status == "interrupted", t.started_at >= period.start_utc,
+                    t.started_at < period.end_utc,
+                    *([t.hall == hall] if hall is not None else [])))
+    totals: dict[tuple[Any, ...], int] = defaultdict(int)
+    with store.reader.connect() as conn:
+        for *group, body in conn.execute(query):
+            payload = json.loads(body).get("payload")
+            if isinstance(payload, dict) and payload.get("reason") == CLOSED_REASON:
+                totals[tuple(group)] += 1
+    return totals
+
+
 def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
             hall: str | None = None, hours: bool = False) -> list[Row]:
     """Counts and figures of transactions started in the period, grouped by hall/counter/staff.
+
+    Service level and overtime count the timed transactions (figures.is_timed: interrupted
+    ones with their known time included); `closed_in_service` counts the interrupted ones the
+    clerk closed the app during (reason "closed").
 
     `hours`: also the time signed in (signed_in_s, hours_signed_in) and the serving share, from
     the counters' sign-in events (a scan of those events: off for the hall view)."""
@@ -198,6 +270,9 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
             durations[tuple(group)].append(float(duration))
     out = [_finish({"period": period.label, **r}, durations.get(tuple(r[n] for n in by), []))
            for r in rows]
+    closes = _closed_in_service(store, period, by, hall)
+    for r in out:
+        r["closed_in_service"] = closes.get(tuple(r[n] for n in by), 0)
     if hours:
         signed = _signed_in(store, period, by, hall)
         for r in out:
@@ -212,7 +287,7 @@ SERVICE_LEVEL_COLUMNS = (
     "period", "hall", "counter", "staff", "completed", "timed", "within_target", "overtime",
     "service_level", "overtime_rate", "rated", "satisfied", "satisfaction_rate",
     "participation_rate", "mean_rating", "median_s", "p90_s", "mean_duration_s", "voided",
-    "interrupted", "serving_s", "hours_signed_in", "serving_share",
+    "interrupted", "closed_in_service", "serving_s", "hours_signed_in", "serving_share",
 )
 
 
@@ -230,10 +305,11 @@ OVERTIME_COLUMNS = (
 
 
 def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[Row]:
-    """Overtime transactions per hall by the staff's reason and the manager's recorded cause;
-    `share` is the fraction 0–1 of the hall's overtime transactions."""
+    """Overtime transactions (completed and interrupted: figures.is_overtime_case) per hall by
+    the staff's reason and the manager's recorded cause; `share` is the fraction 0–1 of the
+    hall's overtime transactions."""
     t = transactions.c
-    over = and_(t.status == "completed", ExceedsTarget(t.duration_s, t.target_s),
+    over = and_(_timed(), ExceedsTarget(t.duration_s, t.target_s),
                 t.started_at >= period.start_utc, t.started_at < period.end_utc)
     staff_reason = func.coalesce(t.overtime_reason, "(none)").label("staff_reason")
     cause = func.coalesce(t.review_cause, "(not reviewed)").label("manager_cause")
@@ -264,7 +340,8 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
 STAR_COLUMNS = (
     "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
     "satisfaction_rate", "mean_rating", "participation_rate", "timed", "overtime",
-    "overtime_rate", "service_level", "hours_signed_in", "serving_share", "hall_rated",
+    "overtime_rate", "service_level", "closed_in_service", "hours_signed_in", "serving_share",
+    "hall_rated",
     "hall_mean_rating", "score", "eligible", "rank", "star", "confirmed",
 )
 
@@ -284,7 +361,8 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
             StaffMonth(staff=r["staff"], served=r["completed"], rated=r["rated"],
                        rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
                        timed=r["timed"], overtime=r["overtime"], serving_s=r["serving_s"],
-                       signed_in_s=r["signed_in_s"])
+                       signed_in_s=r["signed_in_s"],
+                       closed_in_service=r["closed_in_service"])
             for r in rows.values()
         ], rule)
         hall_rated = sum(r["rated"] for r in rows.values())

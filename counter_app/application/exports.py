@@ -19,7 +19,7 @@ from counter_app.application.manager_figures import (
     overtime_records,
     summary_records,
 )
-from counter_core.figures import overtime_tenths
+from counter_core.figures import is_timed, overtime_tenths
 from counter_core.tables import write_csv, xlsx_bytes
 
 FORMATS_OVERTIME = ("csv", "xlsx")
@@ -79,16 +79,17 @@ def write_summary_table(report: MonthReport, fmt: str, target: str | Path) -> in
 # ---- transactions ---------------------------------------------------------------------------
 
 def transaction_record(row: dict[str, Any]) -> dict[str, Any]:
-    """One transactions-export row. `overtime_s` of a completed transaction comes from the one
-    overtime predicate (counter_core.figures), rounded up to 0.1 s: it is above 0 exactly for
-    the transactions the overtime log, the KPIs and head office count as overtime."""
+    """One transactions-export row. `overtime_s` of a timed transaction (completed, or
+    interrupted with its known time: figures.is_timed) comes from the one overtime predicate
+    (counter_core.figures), rounded up to 0.1 s: it is above 0 exactly for the transactions
+    the overtime log, the KPIs and head office count as overtime."""
     record = {column: row.get(column) for column in TRANSACTION_COLUMNS}
     record["id"] = row["txn"]
     for column in ("duration_s", "target_s"):
         value = record[column]
         if value is not None:
             record[column] = round(float(value), 1)
-    if row.get("status") == "completed":
+    if row.get("status") == "completed" or is_timed(row):
         record["overtime_s"] = overtime_tenths(row)
     elif record["overtime_s"] is not None:
         record["overtime_s"] = round(float(record["overtime_s"]), 1)

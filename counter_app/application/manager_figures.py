@@ -75,10 +75,10 @@ def best_cause(row: dict[str, Any]) -> str | None:
 
 
 def cause_counts(rows: Sequence[dict[str, Any]]) -> Counter[str]:
-    """Overtime cases per cause (best known), for the Pareto chart."""
+    """Overtime cases (completed and interrupted) per cause (best known), for the Pareto."""
     counts: Counter[str] = Counter()
     for row in rows:
-        if row["status"] == "completed" and reports.is_overtime(row):
+        if reports.is_overtime_case(row):
             counts[best_cause(row) or "unknown"] += 1
     return counts
 
@@ -167,7 +167,8 @@ def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = 
     start, end = month_bounds_utc(month, tz)
     rows = queries.kpi_rows(db, start, end)
     signed = reports.signed_in_seconds(queries.sessions(db, start, end), start, end)
-    summary = [s for s in reports.monthly_summary(rows, signed) if s.served or s.signed_in_s]
+    summary = [s for s in reports.monthly_summary(rows, signed)
+               if s.served or s.signed_in_s or s.timed or s.closed_in_service]
     return MonthReport(
         month=month, staff=summary, suggestion=reports.suggest_star(summary, rule),
         names=queries.staff_names(db), confirmed=queries.confirmed_star(db, month),
@@ -177,8 +178,8 @@ def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = 
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "month", "staff", "staff_name", "served", "rated", "mean_rating", "satisfaction_rate",
-    "overtime_rate", "participation_rate", "hours_signed_in", "serving_share", "star_score",
-    "suggested_star", "confirmed_star",
+    "overtime_rate", "participation_rate", "hours_signed_in", "serving_share",
+    "closed_in_service", "star_score", "suggested_star", "confirmed_star",
 )
 
 
@@ -197,7 +198,8 @@ def summary_records(report: MonthReport) -> list[dict[str, Any]]:
             "satisfaction_rate": r(s.satisfaction_rate), "overtime_rate": r(s.overtime_rate),
             "participation_rate": r(s.participation_rate),
             "hours_signed_in": round(s.signed_in_s / 3600, 2),
-            "serving_share": r(s.serving_share), "star_score": r(report.score(s.staff), 3),
+            "serving_share": r(s.serving_share), "closed_in_service": s.closed_in_service,
+            "star_score": r(report.score(s.staff), 3),
             "suggested_star": "yes" if s.staff == star else "",
             "confirmed_star": "yes" if s.staff == confirmed else "",
         }

@@ -2,7 +2,8 @@
 
 One module of reads (storage.reports was merged into it). Each query uses an index (see
 db._v2, db._v4). The figures' predicates are not spelt here: overtime, satisfied and poor
-ratings come from counter_core.figures (`overtime_sql`, `satisfied_sql`, `poor_sql`), the
+ratings and which transactions are timed come from counter_core.figures (`timed_sql`,
+`overtime_sql`, `satisfied_sql`, `poor_sql`), the
 same definitions the row-wise functions and head office's reports use.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_core.events import COMPLETED, SIGNED_IN, SIGNED_OUT, TYPE_CHANGED
+from counter_core.events import COMPLETED, INTERRUPTED, SIGNED_IN, SIGNED_OUT, TYPE_CHANGED
 from counter_core.figures import (
     SESSION_KINDS,
     SessionEntry,
@@ -23,6 +24,7 @@ from counter_core.figures import (
     poor_sql,
     session_entry,
     sessions_read_from,
+    timed_sql,
 )
 from counter_core.periods import format_utc
 from counter_core.reviews import TypeChange, type_change_after_target
@@ -38,13 +40,18 @@ __all__ = [
 #: Overtime, as a condition on a transactions row (alias t or none).
 OVERTIME = overtime_sql()
 T_OVERTIME = overtime_sql("t.duration_s", "t.target_s")
+#: Counted in service level and overtime: completed, or interrupted with its known time.
+TIMED = timed_sql()
 #: Poor ratings (1–2), spelt as the partial index transactions_poor_started_at is declared.
 POOR = poor_sql()
 #: The overtime cases (review queue, overtime log, Pareto), narrowed first through the partial
 #: index transactions_overtime_started_at (`overtime_s > 0`, about one row in ten); the figures'
 #: predicate then decides. Sound because a counter records duration_s = round(elapsed, 3) and
-#: overtime_s = round(max(0, elapsed − target), 3): every such row that exceeds its target has
-#: overtime_s > 0 (tests/figures/test_aggregates_equal.py holds this, and the lists to it).
+#: overtime_s = round(max(0, elapsed − target), 3), for a completed and an interrupted timed
+#: transaction alike: every such row that exceeds its target has overtime_s > 0, and rows that
+#: are not timed (figures.is_timed: voided, running, older interrupted ones) have none; so the
+#: narrowed predicate is figures.is_overtime_case (tests/figures/test_aggregates_equal.py
+#: holds this, and the lists to it).
 _OVERTIME_CASE = f"overtime_s > 0 AND {OVERTIME}"
 _T_OVERTIME_CASE = f"t.overtime_s > 0 AND {T_OVERTIME}"
 
@@ -184,9 +191,10 @@ def type_change(db: sqlite_utils.Database, txn: str) -> TypeChange | None:
     return type_change_after_target(drafts)
 
 
-#: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause.
+#: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause and
+#: an interrupted transaction's reason (its `interrupted` event's: "closed", "shutdown", …).
 KPI_COLUMNS = ("started_at", "staff", "type", "status", "duration_s", "target_s", "overtime_s",
-               "rating", "overtime_reason", "cause")
+               "rating", "overtime_reason", "cause", "interrupted_reason")
 
 
 def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
@@ -199,16 +207,19 @@ def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
     if type_:
         cond += " AND t.type = ?"
         params.append(type_)
-    # the review is looked up only for overtime rows (about one in ten): cheaper than a join
+    # the review is looked up only for overtime rows (about one in ten): cheaper than a join;
+    # an interrupted row's last event is its `interrupted` (nothing may follow it)
     sql = (
         "SELECT t.started_at, t.staff, t.type, t.status, t.duration_s, t.target_s,"
         " t.overtime_s, t.rating, t.overtime_reason,"
         f" CASE WHEN {T_OVERTIME} THEN (SELECT r.cause FROM reviews r"
-        "  WHERE r.txn = t.txn AND r.subject = 'overtime') END AS cause"
+        "  WHERE r.txn = t.txn AND r.subject = 'overtime') END AS cause,"
+        " CASE WHEN t.status = 'interrupted' THEN (SELECT json_extract(e.payload, '$.reason')"
+        "  FROM events e WHERE e.seq = t.last_seq AND e.kind = ?) END AS interrupted_reason"
         " FROM transactions t"
         f" WHERE 1 = 1{cond}"
     )
-    return _dicts(db, sql, params)
+    return _dicts(db, sql, [INTERRUPTED, *params])
 
 
 def _filter(staff: str | None, type_: str | None, prefix: str = "") -> tuple[str, list[Any]]:
@@ -226,7 +237,9 @@ def completed_counts(db: sqlite_utils.Database, spans: Sequence[tuple[str, str]]
                      staff: str | None = None,
                      type_: str | None = None) -> list[tuple[int, ...]]:
     """Per [lo, hi) span of started_at: (served, timed, within target, ratings 1, 2, 3, 4, 5)
-    counts of the completed transactions, optionally one staff member's or one type's.
+    counts, optionally one staff member's or one type's: served and ratings of the completed
+    transactions, timed and within target of the timed ones (figures.is_timed: interrupted
+    ones included).
 
     One statement; each span is an aggregate over a range of transactions_kpi (no sort, no
     row lookups), which for a year of days is several times cheaper than fetching the rows.
@@ -236,12 +249,14 @@ def completed_counts(db: sqlite_utils.Database, spans: Sequence[tuple[str, str]]
     cond, params = _filter(staff, type_)
     values = ", ".join(["(?, ?)"] * len(spans))
     sql = (
-        f"WITH span(lo, hi) AS (VALUES {values}) SELECT (SELECT json_array(COUNT(*),"
-        " SUM(target_s IS NOT NULL),"
-        f" SUM(target_s IS NOT NULL AND NOT {OVERTIME}),"
-        " SUM(rating = 1), SUM(rating = 2), SUM(rating = 3), SUM(rating = 4), SUM(rating = 5))"
+        f"WITH span(lo, hi) AS (VALUES {values}) SELECT (SELECT json_array("
+        f"SUM(status = 'completed'), SUM({TIMED}), SUM({TIMED} AND NOT {OVERTIME}),"
+        " SUM(rating = 1 AND status = 'completed'), SUM(rating = 2 AND status = 'completed'),"
+        " SUM(rating = 3 AND status = 'completed'), SUM(rating = 4 AND status = 'completed'),"
+        " SUM(rating = 5 AND status = 'completed'))"
         # `+status`: read by time through transactions_kpi, not every completed row by status
-        " FROM transactions WHERE +status = 'completed' AND started_at >= span.lo"
+        " FROM transactions WHERE +status IN ('completed', 'interrupted')"
+        " AND started_at >= span.lo"
         f" AND started_at < span.hi{cond}) FROM span"
     )
     rows = db.execute(sql, [x for span in spans for x in span] + params).fetchall()
@@ -276,14 +291,15 @@ def other_counts(db: sqlite_utils.Database, start: str | None, end: str | None,
 def overtime_cases(db: sqlite_utils.Database, start: str | None, end: str | None,
                    staff: str | None = None,
                    type_: str | None = None) -> list[tuple[str | None, str | None, int]]:
-    """(manager's cause, staff's reason, count) of completed overtime cases in [start, end)."""
+    """(manager's cause, staff's reason, count) of the overtime cases (figures.is_overtime_case:
+    completed and interrupted) started in [start, end)."""
     cond, params = _range("t.started_at", start, end)
     more, extra = _filter(staff, type_, "t.")
     # through the partial index on overtime cases: about one transaction in ten
     return db.execute(
         "SELECT r.cause, t.overtime_reason, COUNT(*) FROM transactions t"
         " LEFT JOIN reviews r ON r.txn = t.txn AND r.subject = 'overtime'"
-        f" WHERE {_T_OVERTIME_CASE} AND +t.status = 'completed'"
+        f" WHERE {_T_OVERTIME_CASE} AND +t.status IN ('completed', 'interrupted')"
         f"{cond}{more} GROUP BY 1, 2", params + extra).fetchall()
 
 

@@ -900,6 +900,10 @@
             <translation>Share serving</translation>
         </message>
         <message>
+            <source>Closes during service</source>
+            <translation>Closes during service</translation>
+        </message>
+        <message>
             <source>Star score</source>
             <translation>Star score</translation>
         </message>
@@ -957,6 +961,10 @@
         <message>
             <source>Star score</source>
             <translation>Star score</translation>
+        </message>
+        <message>
+            <source>Closes during service</source>
+            <translation>Closes during service</translation>
         </message>
         <message>
             <source>Confirm star</source>

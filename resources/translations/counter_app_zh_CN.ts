@@ -900,6 +900,10 @@
         <translation>办理业务时间占比</translation>
     </message>
     <message>
+        <source>Closes during service</source>
+        <translation>办理中关闭次数</translation>
+    </message>
+    <message>
         <source>Star score</source>
         <translation>服务之星得分</translation>
     </message>
@@ -957,6 +961,10 @@
     <message>
         <source>Star score</source>
         <translation>服务之星得分</translation>
+    </message>
+    <message>
+        <source>Closes during service</source>
+        <translation>办理中关闭次数</translation>
     </message>
     <message>
         <source>Confirm star</source>

@@ -55,6 +55,20 @@ def test_forty_milliseconds_over_is_overtime_in_both_exports_and_on_screen() -> 
     assert transaction_record(_row(99.0, None))["overtime_s"] == 0.0  # untimed
 
 
+def test_an_interrupted_transaction_is_overtime_by_the_same_predicate() -> None:
+    """Item 8: closed at 3:00.04 of a 3:00 payment, the known time is overtime everywhere."""
+    row = {**_row(180.04), "status": "interrupted"}
+    assert figures.is_timed(row) and figures.is_overtime_case(row)
+    assert transaction_record(row)["overtime_s"] == 0.1  # the recorded 0.04 rounded to 0.0
+    assert overtime_records([row])[0]["overtime_s"] == 0.1
+    assert figures.kpis([row]).overtime == 1
+    within = {**_row(179.0), "status": "interrupted"}  # closed at 2:59
+    assert transaction_record(within)["overtime_s"] == 0.0
+    assert figures.kpis([within]).service_level == 1.0
+    older = {**row, "overtime_s": None}  # an interrupted event from before 0.2.0
+    assert not figures.is_timed(older) and figures.kpis([older]).timed == 0
+
+
 def test_exports_and_kpis_count_the_same_transactions(ninety_days: Path) -> None:
     config = config_module.load()
     period = Period(FIRST, END)
@@ -66,8 +80,7 @@ def test_exports_and_kpis_count_the_same_transactions(ninety_days: Path) -> None
         over = {r["id"] for r in exported if r["overtime_s"] and float(r["overtime_s"]) > 0}
         rows = data.transactions(period)
         kpi = data.kpi_report(FIRST, END).kpis
-    by_predicate = {r["txn"] for r in rows
-                    if r["status"] == "completed" and figures.is_overtime(r)}
+    by_predicate = {r["txn"] for r in rows if figures.is_overtime_case(r)}
     assert len(log) > 100
     # the history holds a case a few milliseconds over (rounded to the nearest 0.1 s it read 0.0)
     assert any(0 < r["overtime_s"] < 0.05 for r in rows if r["status"] == "completed")

@@ -21,8 +21,9 @@ def row(status: str = "completed", duration: float | None = 100.0, target: float
             "rating": rating, "staff": staff, "started_at": started_at, "type": type_}
 
 
-#: served 5 (durations 60, 100, 150, 180, 200), timed 4, one overtime (200 > 180; 180 is on
-#: target), ratings 5, 2, 4, 3 and one not rated, plus a void and an interruption.
+#: served 5 (durations 60, 100, 150, 180, 200), timed 4 of them, one overtime (200 > 180; 180 is
+#: on target), ratings 5, 2, 4, 3 and one not rated, plus a void and an interruption at 40 s of
+#: a 180 s target (timed too, within target: issue 9 item 8).
 FIXED = [
     row(duration=100, rating=5),
     row(duration=200, rating=2),
@@ -36,8 +37,8 @@ FIXED = [
 
 def test_kpis_match_hand_computed_values() -> None:
     k = reports.kpis(FIXED)
-    assert (k.served, k.timed, k.within_target, k.overtime) == (5, 4, 3, 1)
-    assert k.service_level == 0.75
+    assert (k.served, k.timed, k.within_target, k.overtime) == (5, 5, 4, 1)
+    assert k.service_level == 0.8
     assert k.median_s == 150.0
     assert k.p90_s == pytest.approx(192.0)  # rank 3.6: 180 + 0.6 × (200 − 180)
     assert (k.rated, k.satisfied, k.poor) == (4, 2, 1)
@@ -72,7 +73,7 @@ def test_histogram_bins_and_open_last_bin() -> None:
 def test_daily_trend_groups_by_day() -> None:
     trend = reports.daily_trend(FIXED, lambda at: dt.date.fromisoformat(at[:10]))
     assert [p.day.day for p in trend] == [2, 3]
-    assert trend[0].served == 4 and trend[0].service_level == pytest.approx(2 / 3)
+    assert trend[0].served == 4 and trend[0].service_level == 0.75  # the interruption too
     assert trend[0].satisfaction_rate == pytest.approx(2 / 3)
     assert trend[1].service_level == 1.0 and trend[1].satisfaction_rate == 0.0
 

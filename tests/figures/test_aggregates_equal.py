@@ -1,6 +1,7 @@
 """The fast SQL aggregates give exactly the figures that counter_core.figures defines.
 
-Hypothesis generates transaction logs (type changes, voids, interruptions, running ones,
+Hypothesis generates transaction logs (type changes, voids, interruptions with and without
+their recorded overtime and with the reasons "closed", "shutdown" and none, running ones,
 ratings 1–5 and none, untimed types, durations of exactly 180.000, 180.001 and 180.04 s
 against 180 s, transactions either side of the Asia/Shanghai month boundary
 2026-01-31T16:00:00.000Z), folds them with the counters' projection into transaction rows and
@@ -41,6 +42,7 @@ from counter_core.periods import (
     month_period,
     parse_utc,
 )
+from counter_core.transaction import interrupted_overtime
 from head_office import reports
 from head_office.schema import events as hq_events
 from head_office.schema import transactions as hq_transactions
@@ -84,6 +86,9 @@ class Spec:
     rating: int | None
     overtime_reason: str | None
     review_cause: str | None
+    #: an interrupted one: whether it records overtime_s (0.2.0 on) and its reason
+    records_overtime: bool = True
+    interrupted_reason: str | None = None
 
 
 def _at(ms: int) -> str:
@@ -124,6 +129,9 @@ def specs(draw: st.DrawFn, started_at: st.SearchStrategy[str] = starts,
         rating=draw(st.none() | st.integers(1, 5)) if done else None,
         overtime_reason=draw(st.none() | st.sampled_from(("complex", "system"))) if done else None,
         review_cause=draw(st.none() | st.sampled_from(REVIEW_CAUSES)),
+        records_overtime=draw(st.booleans()),
+        interrupted_reason=(draw(st.sampled_from((None, "closed", "shutdown")))
+                            if outcome == "interrupted" else None),
     )
 
 
@@ -149,13 +157,17 @@ class Session:
 
 
 sessions = st.lists(st.builds(
-    lambda hall, counter, at, kind, staff, manager: Session(
+    lambda hall, counter, at, kind, staff, manager, session_s: Session(
         hall, counter, at, kind,
         {"staff": staff, **({"role": "manager" if manager else "staff"}
-                            if kind == "signed_in" else {})}),
+                            if kind == "signed_in" else {}),
+         # the monotonic session length, shorter or longer than the wall clock says
+         **({"session_s": session_s} if kind == "signed_out" and session_s is not None
+            else {})}),
     st.sampled_from(HALLS), st.sampled_from(COUNTER_IDS), starts,
     st.sampled_from(("signed_in", "signed_out")), st.sampled_from(STAFF),
-    st.sampled_from((False, False, False, True))), max_size=16).map(
+    st.sampled_from((False, False, False, True)),
+    st.none() | st.integers(0, 3 * 86_400_000).map(lambda ms: ms / 1000)), max_size=16).map(
         lambda found: sorted(found, key=lambda s: s.at))  # a counter's log is in time order
 
 
@@ -186,8 +198,14 @@ def fold(spec: Spec, number: int, *, recorded: bool = True) -> tuple[Row, str | 
             drafts.append(("rating_timed_out", {"txn": txn}))
         if spec.overtime_reason is not None:
             drafts.append(("overtime_reason", {"txn": txn, "reason": spec.overtime_reason}))
-    elif spec.outcome in ("voided", "interrupted"):
+    elif spec.outcome == "voided":
         drafts.append((spec.outcome, {"txn": txn, "elapsed_s": round(e, 3)}))
+    elif spec.outcome == "interrupted":
+        # as counter_core.transaction.close_counter records it (older counters: no overtime_s)
+        drafts.append((spec.outcome, {
+            "txn": txn, "elapsed_s": round(e, 3),
+            **(interrupted_overtime(e, target) if spec.records_overtime else {}),
+            **({"reason": spec.interrupted_reason} if spec.interrupted_reason else {})}))
     row: Row | None = None
     at = parse_utc(spec.started_at)
     for i, (kind_, payload) in enumerate(drafts):
@@ -196,8 +214,14 @@ def fold(spec: Spec, number: int, *, recorded: bool = True) -> tuple[Row, str | 
         event = Event(seq=seq, uuid=f"{txn}-{seq}", kind=kind_, at=stamp.replace("+00:00", "Z"),
                       hall=spec.hall, counter=spec.counter, payload=payload)
         row = projection.apply(row, event)
+        if kind_ == "interrupted":
+            last_event = event
     assert row is not None
-    case = row["status"] == "completed" and figures.is_overtime(row)
+    if row["status"] == "interrupted":
+        # not a projection column: the monthly summary reads it from the interrupted event
+        row["interrupted_reason"] = spec.interrupted_reason
+        row["_event"] = last_event
+    case = figures.is_overtime_case(row)
     return row, spec.review_cause if case else None
 
 
@@ -235,6 +259,8 @@ def counter_dbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple
         for counter in COUNTER_IDS:
             db = open_counter_db(root / f"{hall}-{counter}.sqlite").db
             db.execute("PRAGMA foreign_keys = OFF")  # rows without their events: the test's
+            # only the interrupted events are written (their reason), replaced per example
+            db.execute("DROP TRIGGER events_no_delete")
             dbs[hall, counter] = db
     yield dbs
     for db in dbs.values():
@@ -248,6 +274,12 @@ def load_counter(db: sqlite_utils.Database, log: Log, hall: str, counter: str) -
     with db.conn:
         db.execute("DELETE FROM reviews")
         db.execute("DELETE FROM transactions")
+        db.execute("DELETE FROM events")
+        db.conn.executemany(
+            "INSERT INTO events (seq, uuid, kind, at, hall, counter, payload, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '', '')",
+            [(e.seq, e.uuid, e.kind, e.at, e.hall, e.counter, json.dumps(e.payload))
+             for e in (r["_event"] for r in rows if "_event" in r)])
         db.conn.executemany(f"INSERT INTO transactions ({columns}) VALUES ({marks})",
                             [[r[c] for c in projection.COLUMNS] for r in rows])
         db.conn.executemany(
@@ -268,7 +300,7 @@ def local_days(period: Period) -> list[tuple[dt.date, str, str]]:
 
 def overtime_cases(rows: Sequence[Row], causes: dict[str, str]) -> Counter[tuple[Any, ...]]:
     return Counter((causes.get(r["txn"]), r["overtime_reason"]) for r in rows
-                   if r["status"] == "completed" and figures.is_overtime(r))
+                   if figures.is_overtime_case(r))
 
 
 #: the KPI tab's staff and type filters, a few of their combinations
@@ -316,13 +348,12 @@ def check_counter(db: sqlite_utils.Database, log: Log, rows: list[Row]) -> None:
         assert _summary(fetched) == _summary(in_period)
         assert {r["cause"] for r in fetched} <= {None, *log.causes.values()}
         # the review queue and overtime log list exactly the overtime cases and poor ratings
-        overtime = {r["txn"] for r in in_period
-                    if r["status"] == "completed" and figures.is_overtime(r)}
+        overtime = {r["txn"] for r in in_period if figures.is_overtime_case(r)}
         poor = {r["txn"] for r in in_period if r["rating"] in figures.POOR_RATINGS}
         assert sorted(r["txn"] for r in queries.review_queue(db, start, end)) == sorted(
             overtime | poor)
         assert {r["txn"] for r in queries.overtime_log(db, start, end)} == overtime
-    every_case = [r for r in rows if r["status"] == "completed" and figures.is_overtime(r)]
+    every_case = [r for r in rows if figures.is_overtime_case(r)]
     every_poor = [r for r in rows if r["rating"] in figures.POOR_RATINGS]
     assert queries.unreviewed_counts(db) == (
         sum(r["txn"] not in log.causes for r in every_case), len(every_poor))
@@ -370,16 +401,26 @@ def load_hq(store: Store, log: Log, signs: Sequence[Session] = ()) -> None:
     with store.engine.begin() as conn:
         conn.execute(hq_events.delete())
         if signs:
+            # sequence numbers above the transactions' (number × 10 + …), in time order
             conn.execute(hq_events.insert(), [
-                {"counter_id": ids[s.hall, s.counter], "seq": seq, "uuid": f"s{seq}",
+                {"counter_id": ids[s.hall, s.counter], "seq": 100_000 + seq, "uuid": f"s{seq}",
                  "kind": s.kind, "at": s.at, "prev_hash": "0" * 64, "hash": "0" * 64,
                  "body": json.dumps({"kind": s.kind, "at": s.at, "payload": s.payload}),
                  "received_at": s.at}
                 for seq, s in enumerate(signs, start=1)])
+        interrupted = [r["_event"] for r in log.rows if "_event" in r]
+        if interrupted:
+            conn.execute(hq_events.insert(), [
+                {"counter_id": ids[e.hall, e.counter], "seq": e.seq, "uuid": e.uuid,
+                 "kind": e.kind, "at": e.at, "prev_hash": "0" * 64, "hash": "0" * 64,
+                 "body": json.dumps({"kind": e.kind, "at": e.at, "payload": e.payload}),
+                 "received_at": e.at}
+                for e in interrupted])
         conn.execute(hq_transactions.delete())
         if log.rows:
             conn.execute(hq_transactions.insert(), [
-                {**r, "counter_id": ids[r["hall"], r["counter"]],
+                {**{c: r[c] for c in projection.COLUMNS},
+                 "counter_id": ids[r["hall"], r["counter"]],
                  "review_cause": log.causes.get(r["txn"]),
                  "reviewed_seq": 1 if r["txn"] in log.causes else None}
                 for r in log.rows])
@@ -398,6 +439,8 @@ def expected_row(rows: Sequence[Row]) -> Row:
         "satisfaction_rate": k.satisfaction_rate, "participation_rate": k.participation_rate,
         "overtime_rate": k.overtime_rate, "median_s": k.median_s, "p90_s": k.p90_s,
         "mean_rating": round(k.mean_rating, 2) if k.mean_rating is not None else None,
+        "closed_in_service": sum(1 for r in rows if r["status"] == "interrupted"
+                                 and r.get("interrupted_reason") == figures.CLOSED_REASON),
     }
 
 
@@ -410,10 +453,22 @@ def signed_in(signs: Sequence[Session], period: Period, by: Sequence[str],
         for c in COUNTER_IDS:
             if hall not in (None, h):
                 continue
-            entries = [figures.session_entry(s.at, s.kind, s.payload) for s in signs
-                       if (s.hall, s.counter) == (h, c) and read_from <= s.at < period.end_utc]
-            seconds = figures.signed_in_seconds([e for e in entries if e is not None],
-                                                period.start_utc, period.end_utc)
+            own = [s for s in signs if (s.hall, s.counter) == (h, c)]
+            found = [figures.session_entry(s.at, s.kind, s.payload) for s in own
+                     if read_from <= s.at < period.end_utc]
+            entries = [e for e in found if e is not None]
+            # the counter's rule: the sign-out closing a session still open at the end counts
+            still_open: set[str] = set()
+            for _, kind, staff, _ in entries:
+                (still_open.add if kind == "signed_in" else still_open.discard)(staff)
+            for s in own:
+                entry = figures.session_entry(s.at, s.kind, s.payload)
+                if s.at < period.end_utc or entry is None or entry[2] not in still_open:
+                    continue
+                still_open.discard(entry[2])
+                if s.kind == "signed_out":
+                    entries.append(entry)
+            seconds = figures.signed_in_seconds(entries, period.start_utc, period.end_utc)
             for staff, value in seconds.items():
                 names = {"hall": h, "counter": c, "staff": staff}
                 totals[tuple(names[k] for k in by)] += value
@@ -450,7 +505,7 @@ def check_hq(store: Store, log: Log, signs: Sequence[Session] = ()) -> None:
             cases: Counter[tuple[Any, ...]] = Counter(
                 (r["hall"], r["overtime_reason"] or "(none)",
                  log.causes.get(r["txn"], "(not reviewed)"))
-                for r in rows if r["status"] == "completed" and figures.is_overtime(r))
+                for r in rows if figures.is_overtime_case(r))
             per_hall = Counter[str]()
             for (h, _, _), n in cases.items():
                 per_hall[h] += n

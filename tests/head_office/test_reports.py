@@ -265,3 +265,55 @@ def test_incidents_list_conflicts_and_rejections(
     assert cli.main(["report", "incidents", "--db", db_url, "--hall", "H1"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 4 and "conflict,4" in out
+
+
+def closing_drafts() -> list[tuple[str, Draft]]:
+    """Staff C closes the app at 2:59 and at 3:10 of a 3:00 payment and during an enquiry;
+    an OS shutdown interrupts D's payment (not a close by the clerk)."""
+    def t(minute: int) -> str:
+        return f"2026-11-04T02:{minute:02}:00.000Z"
+
+    pay = {"type": "payment", "target_s": 180.0}
+    out: list[tuple[str, Draft]] = []
+    for i, (staff, kind, elapsed, reason) in enumerate((
+            ("C", pay, 179.0, "closed"), ("C", pay, 190.0, "closed"),
+            ("C", {"type": "enquiry", "target_s": None}, 400.0, "closed"),
+            ("D", pay, 200.0, "shutdown"))):
+        txn = f"i{i}"
+        overtime = ({"overtime_s": round(max(0.0, elapsed - 180.0), 3)}
+                    if kind["target_s"] else {})
+        out += [(t(i * 10), Draft("signed_in", {"staff": staff, "role": "staff"})),
+                (t(i * 10 + 1), Draft("started", {"txn": txn, "staff": staff, **kind})),
+                (t(i * 10 + 5), Draft("interrupted", {"txn": txn, "elapsed_s": elapsed,
+                                                      **overtime, "reason": reason})),
+                (t(i * 10 + 5), Draft("signed_out", {"staff": staff, "reason": reason}))]
+    return out
+
+
+def test_interrupted_transactions_count_and_closes_are_per_clerk_on_the_command_line(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(db_url)
+    store.enroll("H3", "01")
+    who = store.counter("H3", "01")
+    assert who is not None
+    store.ingest(who, chained("H3", "01", closing_drafts()))
+    store.close()
+    code, out, _ = run_cli(["report", "service-level", "--db", db_url, "--month", "2026-11",
+                            "--timezone", "UTC", "--by", "staff"], capsys)
+    assert code == 0
+    rows = {r["staff"]: r for r in csv.DictReader(io.StringIO(out))}
+    c, d = rows["C"], rows["D"]
+    assert (c["completed"], c["timed"], c["within_target"], c["overtime"]) == ("0", "2", "1", "1")
+    assert (c["interrupted"], c["closed_in_service"], c["rated"]) == ("3", "3", "0")
+    assert c["service_level"] == "0.5" and c["overtime_rate"] == "0.5"
+    assert (d["timed"], d["overtime"], d["closed_in_service"]) == ("1", "1", "0")
+    code, out, _ = run_cli(["report", "stars", "--db", db_url, "--month", "2026-11",
+                            "--timezone", "UTC"], capsys)
+    assert code == 0
+    stars = {r["staff"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (stars["C"]["closed_in_service"], stars["C"]["overtime_rate"]) == ("3", "0.5")
+    code, out, _ = run_cli(["report", "overtime", "--db", db_url, "--month", "2026-11",
+                            "--timezone", "UTC"], capsys)
+    (over,) = list(csv.DictReader(io.StringIO(out)))
+    assert (over["overtime"], over["hall_overtime"], over["hall_timed"]) == ("2", "2", "3")

@@ -300,3 +300,34 @@ def test_the_queue_shows_the_halls_wall_time(view: ManagerView) -> None:
     model = view.review_tab.model
     row = model.rows[model.row_of("t2")]  # type: ignore[index]
     assert row.local.strftime("%Y-%m-%d %H:%M") == "2026-03-02 10:10" and row.day == DAY1
+
+
+def test_the_summary_shows_closes_during_service_and_counts_them_as_overtime(
+        qtbot: QtBot, fixed: CounterService) -> None:
+    """Item 8: 1002 closes the app at 3:10 of a payment: a close during service, overtime."""
+    fixed.store.append_timed([
+        (_at(DAY2, 4000), Draft("signed_in", {"staff": "1002", "role": "staff"})),
+        (_at(DAY2, 4010), Draft("started", {"txn": "t8", "staff": "1002", "type": "payment",
+                                            "target_s": 180.0})),
+        (_at(DAY2, 4200), Draft("interrupted", {"txn": "t8", "elapsed_s": 190.0,
+                                                "overtime_s": 10.0, "reason": "closed"})),
+        (_at(DAY2, 4200), Draft("signed_out", {"staff": "1002", "reason": "closed"})),
+    ])
+    widget = ManagerView(fixed.manager("9001"), today=dt.date(2026, 3, 5))
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.tabs.setCurrentWidget(widget.summary_tab)
+    tab = widget.summary_tab
+    tab.load()
+    table = tab.table
+    headers = [table.horizontalHeaderItem(j).text() for j in range(table.columnCount())]
+    column = headers.index(tab.tr("Closes during service"))
+    assert headers[column + 1] == tab.tr("Star score")
+    cells = {table.item(i, 0).text(): [table.item(i, j).text()
+                                       for j in range(table.columnCount())]
+             for i in range(table.rowCount())}
+    (first,) = [c for name, c in cells.items() if "1001" in name]
+    (second,) = [c for name, c in cells.items() if "1002" in name]
+    assert first[column] == "0" and second[column] == "1"
+    # 1002: t5 within, t6 and the interrupted t8 over: 2 of 3 timed transactions
+    assert second[headers.index(tab.tr("Overtime rate"))].startswith("66.7")

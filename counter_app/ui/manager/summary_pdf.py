@@ -58,6 +58,7 @@ def _texts() -> dict[str, str]:
         "Participation": translate("SummaryPdf", "Participation"),
         "Hours signed in": translate("SummaryPdf", "Hours signed in"),
         "Share serving": translate("SummaryPdf", "Share serving"),
+        "Closes during service": translate("SummaryPdf", "Closes during service"),
         "Star score": translate("SummaryPdf", "Star score"),
         "Satisfaction rate and overtime rate per staff member":
             translate("SummaryPdf", "Satisfaction rate and overtime rate per staff member"),
@@ -201,8 +202,9 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     # ---- table -----------------------------------------------------------------------------
     headers = [T['Staff'], T['Served'], T['Rated'], T['Mean rating'],
                T['Satisfaction rate'], T['Overtime rate'], T['Participation'],
-               T['Hours signed in'], T['Share serving'], T['Star score']]
-    shares = [0.19, 0.07, 0.07, 0.08, 0.11, 0.09, 0.13, 0.08, 0.09, 0.09]
+               T['Hours signed in'], T['Share serving'], T['Closes during service'],
+               T['Star score']]
+    shares = [0.17, 0.06, 0.06, 0.08, 0.10, 0.09, 0.12, 0.08, 0.08, 0.08, 0.08]
     xs = [sum(shares[:i]) * width for i in range(len(shares))]
     row_h = 40.0
     head_h = 72.0
@@ -220,7 +222,7 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
         cells = [f"{report.name(s.staff)} ({s.staff})" + (" ★" if s.staff == star_staff else ""),
                  str(s.served), str(s.rated), _num(s.mean_rating), _pct(s.satisfaction_rate),
                  _pct(s.overtime_rate), _pct(s.participation_rate), f"{s.signed_in_s / 3600:.1f}",
-                 _pct(s.serving_share), _num(report.score(s.staff))]
+                 _pct(s.serving_share), str(s.closed_in_service), _num(report.score(s.staff))]
         if s.staff == star_staff:
             p.fillRect(QRectF(0, y, width, row_h), QColor("#fff8e1"))
         p.setPen(QColor("#263238"))
