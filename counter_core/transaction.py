@@ -245,13 +245,7 @@ class CounterMachine:
             raise CounterError("Choose the overtime reason for the last transaction first")
         self._refuse_while_rating_open()
         drafts = self._close_rating_drafts()
-        payload: dict[str, Any] = {"staff": staff.number}
-        if self._signed_in_mono is not None:
-            # the session's length on the monotonic clock: a wall-clock jump during the
-            # shift changes the times of the events, never the hours signed in
-            session = max(0.0, self.clock() - self._signed_in_mono)
-            payload["session_s"] = round(min(session, events.MAX_ELAPSED_S), 3)
-        drafts.append(Draft(events.SIGNED_OUT, payload))
+        drafts.append(self._sign_out_draft(staff.number))
         self.record(drafts)
         self._close_rating()
         self.staff = None
@@ -347,6 +341,17 @@ class CounterMachine:
         self.running = None
         self.outcome = Outcome("voided", self.clock() + self.outcome_s)
 
+    def _sign_out_draft(self, staff: str, *, reason: str | None = None) -> Draft:
+        """`signed_out` with the session's length on the monotonic clock: a wall-clock jump
+        during the shift changes the times of the events, never the hours signed in."""
+        payload: dict[str, Any] = {"staff": staff}
+        if self._signed_in_mono is not None:
+            session = max(0.0, self.clock() - self._signed_in_mono)
+            payload["session_s"] = round(min(session, events.MAX_ELAPSED_S), 3)
+        if reason is not None:
+            payload["reason"] = reason
+        return Draft(events.SIGNED_OUT, payload)
+
     def close_counter(self, reason: str = "closed") -> None:
         """The app is closing (the clerk closed it, or the OS is shutting down): record what is
         open and sign out. A running transaction becomes `interrupted` with its time so far
@@ -364,13 +369,13 @@ class CounterMachine:
                                                      "reason": reason}))
         drafts += self._close_rating_drafts()
         if self.staff is not None:
-            drafts.append(Draft(events.SIGNED_OUT, {"staff": self.staff.number,
-                                                    "reason": reason}))
+            drafts.append(self._sign_out_draft(self.staff.number, reason=reason))
         if drafts:
             self.record(drafts)
         self.running = None
         self._close_rating()
         self.staff = None
+        self._signed_in_mono = None
         self.overtime_reason_for = None
         self._thanks_until = -1.0
 

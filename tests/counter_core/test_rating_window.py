@@ -152,7 +152,9 @@ def test_closing_the_counter_records_a_running_transaction_as_interrupted(
     interrupted = [d for d in recorder.drafts if d.kind == "interrupted"]
     assert interrupted == [Draft("interrupted", {"txn": "t2", "elapsed_s": 179.5, "overtime_s": 0.0,
                                                  "reason": "closed"})]
-    assert recorder.drafts[-1] == Draft("signed_out", {"staff": "1001", "reason": "closed"})
+    # the session's monotonic length: 60 s served, the window and a second, 179.5 s interrupted
+    assert recorder.drafts[-1] == Draft("signed_out", {"staff": "1001", "reason": "closed",
+                                                       "session_s": 60.0 + WINDOW + 1 + 179.5})
     assert machine.phase is Phase.SIGNED_OUT and machine.running is None
 
 

@@ -43,6 +43,27 @@ def test_a_wall_clock_jump_of_30_days_during_a_shift_adds_nothing() -> None:
     assert month.hours_signed_in == 8.0
 
 
+def test_closing_the_app_during_a_shift_keeps_the_monotonic_length() -> None:
+    db: sqlite_utils.Database = connect(":memory:")
+    migrate(db)
+    # the clock jumps 30 days during the shift, and the clerk closes the app mid-transaction
+    walls = _walls("2026-03-10T01:00:00.000Z", "2026-04-09T09:00:00.000Z",
+                   "2026-04-09T09:00:00.000Z", "2026-04-09T09:00:00.000Z")
+    store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
+    clock = FakeClock()
+    machine = CounterMachine(TYPES, store.append, clock=clock)
+    machine.sign_in(Staff("1001", "王芳"))
+    clock.advance(6 * 3600)
+    machine.start()
+    clock.advance(60)
+    machine.close_counter("closed")
+    (out,) = [e for e in store.events() if e.kind == "signed_out"]
+    assert out.payload == {"staff": "1001", "reason": "closed", "session_s": 6 * 3600.0 + 60}
+    report = month_report(db, "2026-03", tz="UTC")
+    (month,) = report.staff
+    assert month.signed_in_s == 6 * 3600.0 + 60  # not 30 days and 6 hours
+
+
 def test_old_sign_outs_without_session_s_use_the_wall_clock() -> None:
     entries = [("2026-03-10T01:00:00.000Z", "signed_in", "1001", None),
                ("2026-03-10T03:00:00.000Z", "signed_out", "1001", None),
