@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -28,6 +29,10 @@ schema_version = Table(
     "schema_version", metadata,
     Column("version", Integer, nullable=False),
 )
+
+#: the kinds of `counters.kind`
+COUNTER_KIND, DESK_KIND = "counter", "desk"
+KINDS = (COUNTER_KIND, DESK_KIND)
 
 #: one row per enrolled counter: its token (hashed) and its contiguous high-water mark
 counters = Table(
@@ -42,6 +47,9 @@ counters = Table(
     Column("hw_hash", String(64), nullable=False),
     Column("last_sync_at", String(32)),
     Column("last_event_at", Text),
+    #: "counter", or "desk" (`counter-hq enroll --kind desk`): a desk uploads its own chain
+    #: and reads its hall, and is never counted as a counter
+    Column("kind", String(16), nullable=False, server_default=COUNTER_KIND),
     UniqueConstraint("hall", "counter", name="counters_hall_counter"),
 )
 
@@ -238,7 +246,16 @@ def _v3(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
+def _v4_desks(conn: Connection) -> None:
+    """Counters' kind: "counter" for every counter enrolled so far, "desk" for a desk (a new
+    database has the column from _v1)."""
+    if "kind" in {c["name"] for c in inspect(conn).get_columns("counters")}:
+        return
+    conn.execute(text("ALTER TABLE counters ADD COLUMN kind VARCHAR(16) NOT NULL "
+                      "DEFAULT 'counter'"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4_desks)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
