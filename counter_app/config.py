@@ -44,6 +44,15 @@ class HeadOffice:
 
 
 @dataclass(frozen=True)
+class HallServer(HeadOffice):
+    """`[hall_server]`: the hall's own counter-hq, which the counter streams its events to as
+    it works; the same keys and rules as `[head_office]` (without the reader token)."""
+
+    #: the longest the streamer waits between looks at the log (it is woken at each commit)
+    stream_interval_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class Config:
     hall_id: str
     hall_name: str
@@ -55,6 +64,8 @@ class Config:
     default_type: str
     void_grace_s: float = 15.0
     head_office: HeadOffice = field(default_factory=HeadOffice)
+    #: None: no hall server (`[hall_server]` absent)
+    hall_server: HallServer | None = None
     sync_window: str = "01:00-05:00"
     source: str = "<demo>"
     #: the hall's IANA time zone: every local day and month at the counter is counted in it
@@ -102,6 +113,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
                     "reader_token": (str, False), "reader_token_file": (str, False),
                     "anchor_interval_s": ((int, float), False)},
+    "hall_server": {"url": (str, True), "token": (str, False), "token_file": (str, False),
+                    "anchor_interval_s": ((int, float), False),
+                    "stream_interval_s": ((int, float), False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
 }
@@ -210,19 +224,40 @@ def parse(data: dict[str, Any], source: str) -> Config:
         raise fail("counter.keypad_device", "expected the keypad's device name, got ''")
     inputs = rating_input.RatingInputs(sources, device.strip() if device else None)
 
-    office = table("head_office", data.get("head_office"), required=False)
-    url = office.get("url")
-    if url is not None and not re.match(r"^https?://", url):
-        raise fail("head_office.url", f"expected an http:// or https:// URL, got {url!r}")
-    if office.get("token") and office.get("token_file"):
-        raise fail("head_office.token_file", "give either token or token_file, not both")
-    if office.get("reader_token") and office.get("reader_token_file"):
-        raise fail("head_office.reader_token_file",
-                   "give either reader_token or reader_token_file, not both")
-    anchor_interval = float(office.get("anchor_interval_s", 300))
-    if not 1 <= anchor_interval <= 3600:
-        raise fail("head_office.anchor_interval_s",
-                   f"expected 1 to 3600 seconds, got {anchor_interval:g}")
+    def server(name: str, raw: Any) -> dict[str, Any]:
+        """A server section (`[head_office]`, `[hall_server]`): its keys checked by one set of
+        rules, as the HeadOffice fields they become."""
+        section = table(name, raw, required=False)
+        url = section.get("url")
+        if url is not None and not re.match(r"^https?://", url):
+            raise fail(f"{name}.url", f"expected an http:// or https:// URL, got {url!r}")
+        if section.get("token") and section.get("token_file"):
+            raise fail(f"{name}.token_file", "give either token or token_file, not both")
+        if section.get("reader_token") and section.get("reader_token_file"):
+            raise fail(f"{name}.reader_token_file",
+                       "give either reader_token or reader_token_file, not both")
+        anchor_interval = float(section.get("anchor_interval_s", 300))
+        if not 1 <= anchor_interval <= 3600:
+            raise fail(f"{name}.anchor_interval_s",
+                       f"expected 1 to 3600 seconds, got {anchor_interval:g}")
+        return {"url": url, "token": section.get("token"),
+                "token_file": section.get("token_file"),
+                "reader_token": section.get("reader_token"),
+                "reader_token_file": section.get("reader_token_file"),
+                "anchor_interval_s": anchor_interval}
+
+    office = HeadOffice(**server("head_office", data.get("head_office")))
+    hall_server: HallServer | None = None
+    if data.get("hall_server") is not None:
+        fields = server("hall_server", data["hall_server"])
+        if not fields["token"] and not fields["token_file"]:
+            raise fail("hall_server.token", "missing; give token or token_file (from "
+                       "`counter-hq enroll` at the hall server)")
+        stream_interval = float(data["hall_server"].get("stream_interval_s", 1))
+        if not 0.1 <= stream_interval <= 60:
+            raise fail("hall_server.stream_interval_s",
+                       f"expected 0.1 to 60 seconds, got {stream_interval:g}")
+        hall_server = HallServer(**fields, stream_interval_s=stream_interval)
     sync = table("sync", data.get("sync"), required=False)
     sync_window = sync.get("window", "01:00-05:00")
     if not _WINDOW.match(sync_window):
@@ -245,9 +280,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,
-        head_office=HeadOffice(url, office.get("token"), office.get("token_file"),
-                               office.get("reader_token"), office.get("reader_token_file"),
-                               anchor_interval),
+        head_office=office, hall_server=hall_server,
         sync_window=sync_window, source=source, time_zone=time_zone,
         rating_inputs=inputs, promises=tuple(promises.items()),
     )
