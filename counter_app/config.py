@@ -113,11 +113,14 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
                     "reader_token": (str, False), "reader_token_file": (str, False),
                     "anchor_interval_s": ((int, float), False)},
-    "hall_server": {"url": (str, True), "token": (str, False), "token_file": (str, False),
-                    "anchor_interval_s": ((int, float), False),
-                    "stream_interval_s": ((int, float), False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
+}
+#: `[hall_server]` takes `[head_office]`'s keys (the same rules: the `server` parser below),
+#: less the hall's reader token, with its url required and its stream interval
+_SCHEMA["hall_server"] = {
+    **{k: v for k, v in _SCHEMA["head_office"].items() if not k.startswith("reader_")},
+    "url": (str, True), "stream_interval_s": ((int, float), False),
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
