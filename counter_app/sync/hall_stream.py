@@ -198,6 +198,7 @@ class HallStreamer:
         self.runs = 0
         self.presence_sent = 0
         self._last_anchor = -float("inf")
+        self._recorded: tuple[bool, int | None, str | None] | None = None
 
     # -- control ---------------------------------------------------------------------------
 
@@ -252,7 +253,10 @@ class HallStreamer:
         if status.acked_seq is not None:
             self.acked_seq = status.acked_seq
         self.failures = 0 if status.ok else self.failures + 1
-        if self._record is not None:
+        # kept when it says something new (a run a second must not mean a write a second)
+        news = (status.ok, status.acked_seq, status.error)
+        if self._record is not None and news != self._recorded:
+            self._recorded = news
             try:
                 self._record(status)
             except Exception as exc:  # the status is a convenience; the stream goes on

@@ -27,46 +27,9 @@ from counter_app.sync.hall_stream import HallStreamer, read_hall_acked_seq
 from counter_app.sync.state import SyncStatus, read_acked_seq, record_status
 from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
+from tests.hall.support import COUNTER, HALL, WITHIN_S, Hall, wait_for
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
-from tests.helpers.hq import HqServer, free_port
-
-HALL = "SH-0001"
-COUNTER = "07"
-WITHIN_S = 5.0
-
-
-class Hall:
-    """A hall server that can be killed, restarted and rebuilt on the same port."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.generation = 0
-        self.server = self._new()
-
-    def _new(self) -> HqServer:
-        self.generation += 1
-        db = self.folder / f"hall-{self.generation}.sqlite"
-        return HqServer(f"sqlite:///{db}", port=self.port).start()
-
-    def rebuild(self) -> None:
-        """A new, empty hall database (the old one lost), on the same address."""
-        self.server.close()
-        self.server = self._new()
-
-    def held(self, counter: str = COUNTER) -> int:
-        found = self.server.store.counter(HALL, counter)
-        return 0 if found is None else found.hw_seq
-
-
-@pytest.fixture
-def hall(tmp_path: Path) -> Iterator[Hall]:
-    made = Hall(tmp_path)
-    try:
-        yield made
-    finally:
-        made.server.close()
 
 
 @dataclasses.dataclass
@@ -109,15 +72,6 @@ def counter(hall: Hall, demo_config: Config, tmp_path: Path,
     finally:
         streamer.stop()
         service.close()
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float) -> float:
-    """Seconds until `condition()` held; fails after `timeout_s`."""
-    began = time.monotonic()
-    while not condition():
-        assert time.monotonic() - began < timeout_s, f"not within {timeout_s} s"
-        time.sleep(0.02)
-    return time.monotonic() - began
 
 
 def serve_one(counter: Running, clock: FakeClock,
