@@ -59,6 +59,13 @@ def kind_of(store: Store, counter_id: int) -> str | None:
         return found.scalar_one_or_none()
 
 
+def desk_ids(store: Store, hall: str) -> frozenset[int]:
+    """The enrolled rows of the hall that are desks (never listed as counters)."""
+    with database_errors(), store.reader.connect() as conn:
+        return frozenset(conn.execute(select(counters.c.id).where(
+            counters.c.hall == hall, counters.c.kind == DESK_KIND)).scalars())
+
+
 def enroll_reader(store: Store, hall: str) -> str:
     """A new read-only token for the hall; its older one stops working."""
     token = secrets.token_urlsafe(32)

@@ -48,7 +48,9 @@ def test_a_desk_is_enrolled_reads_its_hall_uploads_its_chain_and_is_no_counter(
     assert answer.status_code == 200, answer.text
     assert get(hq_sqlite, "/api/v1/status", desk).json()["high_water"]["seq"] > 0
     # it reads its hall, like the hall's reader token, and no other hall
-    assert get(hq_sqlite, "/api/v1/hall", desk).json()["hall"] == hall
+    view = get(hq_sqlite, "/api/v1/hall", desk).json()
+    assert view["hall"] == hall
+    assert [c["counter"] for c in view["counters_synced"]] == ["01"]  # the desk is no counter
     assert get(hq_sqlite, "/api/v1/hall/presence", desk).json()["hall"] == hall
     one_shape(get(hq_sqlite, "/api/v1/hall/presence", desk, hall="ELSEWHERE"), 403,
               "forbidden")
