@@ -52,6 +52,8 @@ STATUS_KEY = "hall.status"
 MAX_BACKOFF_S = 30.0
 BACKOFF_BASE_S = 1.0
 PRESENCE_INTERVAL_S = 3.0
+#: the hall server takes no elapsed time over a day (head_office.routes.presence)
+MAX_PRESENCE_S = 86400.0
 #: an unanswered request on the LAN is given up after this long
 CLIENT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
@@ -130,7 +132,8 @@ class Presence:
     def body(self, now_mono: float) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k != "taken_mono"}
         if self.elapsed_s is not None:
-            out["elapsed_s"] = round(self.elapsed_s + max(0.0, now_mono - self.taken_mono), 3)
+            elapsed = self.elapsed_s + max(0.0, now_mono - self.taken_mono)
+            out["elapsed_s"] = round(min(elapsed, MAX_PRESENCE_S), 3)
         return out
 
     def same_state(self, other: Presence | None) -> bool:
