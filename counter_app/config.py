@@ -55,6 +55,15 @@ class HeadOffice:
 
 
 @dataclass(frozen=True)
+class HallServer(HeadOffice):
+    """`[hall_server]`: the hall's own counter-hq, which the counter streams its events to as
+    it works; the same keys and rules as `[head_office]` (without the reader token)."""
+
+    #: the longest the streamer waits between looks at the log (it is woken at each commit)
+    stream_interval_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class Config:
     hall_id: str
     hall_name: str
@@ -66,6 +75,8 @@ class Config:
     default_type: str
     void_grace_s: float = 15.0
     head_office: HeadOffice = field(default_factory=HeadOffice)
+    #: None: no hall server (`[hall_server]` absent)
+    hall_server: HallServer | None = None
     sync_window: str = "01:00-05:00"
     source: str = "<demo>"
     #: the hall's IANA time zone: every local day and month at the counter is counted in it
@@ -117,6 +128,12 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
                     "cert_sha256": (str, False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
+}
+#: `[hall_server]` takes `[head_office]`'s keys (the same rules: the `server` parser below),
+#: less the hall's reader token, with its url required and its stream interval
+_SCHEMA["hall_server"] = {
+    **{k: v for k, v in _SCHEMA["head_office"].items() if not k.startswith("reader_")},
+    "url": (str, True), "stream_interval_s": ((int, float), False),
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
 _IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
@@ -224,38 +241,59 @@ def parse(data: dict[str, Any], source: str) -> Config:
         raise fail("counter.keypad_device", "expected the keypad's device name, got ''")
     inputs = rating_input.RatingInputs(sources, device.strip() if device else None)
 
-    office = table("head_office", data.get("head_office"), required=False)
-    url = office.get("url")
-    if url is not None and not re.match(r"^https?://", url):
-        raise fail("head_office.url", f"expected an http:// or https:// URL, got {url!r}")
-    allow_plaintext = bool(office.get("allow_plaintext", False))
-    if url is not None and url.lower().startswith("http://") and not allow_plaintext:
-        host = urlsplit(url).hostname or ""
-        if not is_loopback(host):
-            raise fail("head_office.url",
-                       f"refusing plain HTTP to {host or url!r}: the counter's records and its "
-                       "token would cross the network unencrypted; use an https:// URL, or set "
-                       "allow_plaintext = true in [head_office] if you mean it")
-    ca_file = office.get("ca_file")
-    if ca_file is not None:
-        ca_file = _ca_file(ca_file, source, fail)
-    pin = office.get("cert_sha256")
-    if pin is not None:
-        pin = pin.strip().replace(":", "").lower()
-        if not _HEX64.match(pin):
-            raise fail("head_office.cert_sha256",
-                       "expected the server certificate's SHA-256 as 64 hex digits (colons "
-                       "allowed), as `counter-hq enroll --tls-cert` prints it, got "
-                       f"{office['cert_sha256']!r}")
-    if office.get("token") and office.get("token_file"):
-        raise fail("head_office.token_file", "give either token or token_file, not both")
-    if office.get("reader_token") and office.get("reader_token_file"):
-        raise fail("head_office.reader_token_file",
-                   "give either reader_token or reader_token_file, not both")
-    anchor_interval = float(office.get("anchor_interval_s", 300))
-    if not 1 <= anchor_interval <= 3600:
-        raise fail("head_office.anchor_interval_s",
-                   f"expected 1 to 3600 seconds, got {anchor_interval:g}")
+    def server(name: str, raw: Any) -> dict[str, Any]:
+        """A server section (`[head_office]`, `[hall_server]`): its keys checked by one set of
+        rules (TLS included), as the HeadOffice fields they become."""
+        section = table(name, raw, required=False)
+        url = section.get("url")
+        if url is not None and not re.match(r"^https?://", url):
+            raise fail(f"{name}.url", f"expected an http:// or https:// URL, got {url!r}")
+        allow_plaintext = bool(section.get("allow_plaintext", False))
+        if url is not None and url.lower().startswith("http://") and not allow_plaintext:
+            host = urlsplit(url).hostname or ""
+            if not is_loopback(host):
+                raise fail(f"{name}.url",
+                           f"refusing plain HTTP to {host or url!r}: the counter's records and "
+                           "its token would cross the network unencrypted; use an https:// URL, "
+                           f"or set allow_plaintext = true in [{name}] if you mean it")
+        ca_file = section.get("ca_file")
+        if ca_file is not None:
+            ca_file = _ca_file(ca_file, source, fail)
+        pin = section.get("cert_sha256")
+        if pin is not None:
+            pin = pin.strip().replace(":", "").lower()
+            if not _HEX64.match(pin):
+                raise fail(f"{name}.cert_sha256",
+                           "expected the server certificate's SHA-256 as 64 hex digits (colons "
+                           "allowed), as `counter-hq enroll --tls-cert` prints it, got "
+                           f"{section['cert_sha256']!r}")
+        if section.get("token") and section.get("token_file"):
+            raise fail(f"{name}.token_file", "give either token or token_file, not both")
+        if section.get("reader_token") and section.get("reader_token_file"):
+            raise fail(f"{name}.reader_token_file",
+                       "give either reader_token or reader_token_file, not both")
+        anchor_interval = float(section.get("anchor_interval_s", 300))
+        if not 1 <= anchor_interval <= 3600:
+            raise fail(f"{name}.anchor_interval_s",
+                       f"expected 1 to 3600 seconds, got {anchor_interval:g}")
+        return {"url": url, "token": section.get("token"),
+                "token_file": section.get("token_file"),
+                "reader_token": section.get("reader_token"),
+                "reader_token_file": section.get("reader_token_file"),
+                "anchor_interval_s": anchor_interval, "allow_plaintext": allow_plaintext,
+                "ca_file": ca_file, "cert_sha256": pin}
+    office = HeadOffice(**server("head_office", data.get("head_office")))
+    hall_server: HallServer | None = None
+    if data.get("hall_server") is not None:
+        fields = server("hall_server", data["hall_server"])
+        if not fields["token"] and not fields["token_file"]:
+            raise fail("hall_server.token", "missing; give token or token_file (from "
+                       "`counter-hq enroll` at the hall server)")
+        stream_interval = float(data["hall_server"].get("stream_interval_s", 1))
+        if not 0.1 <= stream_interval <= 60:
+            raise fail("hall_server.stream_interval_s",
+                       f"expected 0.1 to 60 seconds, got {stream_interval:g}")
+        hall_server = HallServer(**fields, stream_interval_s=stream_interval)
     sync = table("sync", data.get("sync"), required=False)
     sync_window = sync.get("window", "01:00-05:00")
     if not _WINDOW.match(sync_window):
@@ -278,10 +316,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,
-        head_office=HeadOffice(url, office.get("token"), office.get("token_file"),
-                               office.get("reader_token"), office.get("reader_token_file"),
-                               anchor_interval, allow_plaintext=allow_plaintext,
-                               ca_file=ca_file, cert_sha256=pin),
+        head_office=office, hall_server=hall_server,
         sync_window=sync_window, source=source, time_zone=time_zone,
         rating_inputs=inputs, promises=tuple(promises.items()),
     )

@@ -1,8 +1,10 @@
 """Who may read what: a hall's read-only token beside the counters' own (head_office.store).
 
 A counter's token uploads its own chain and reads its own status; the hall's figures
-(`GET /api/v1/hall`) are read with the hall's reader token only, so a clerk's PC holds
-nothing that shows colleagues' figures.
+(`GET /api/v1/hall`, `GET /api/v1/hall/presence`) are read with the hall's reader token or a
+desk's token only, so a clerk's PC holds nothing that shows colleagues' figures. A desk
+(`counter-hq enroll --kind desk`: the duty manager's desk) is enrolled like a counter, uploads
+its own chain, reads its own hall, and is never counted as a counter.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import select
 
 from counter_core.periods import utc_now
 from head_office.errors import Forbidden, NoToken, TokenRevoked, UnknownCounter
-from head_office.schema import readers
+from head_office.schema import DESK_KIND, counters, readers
 from head_office.store import Store, database_errors, hash_token
 
 
@@ -23,6 +25,45 @@ class Reader:
     """A hall's read-only token, as it authenticates."""
 
     hall: str
+    #: the desk whose token this is; None for the hall's reader token
+    desk: str | None = None
+
+
+def enroll_desk(store: Store, hall: str, desk: str, *, new_history: bool = False) -> str:
+    """A new token for the hall's desk (enrolling it if new), as `Store.enroll` does for a
+    counter; the row is marked a desk, so reports never count it as a counter. A counter is
+    never turned into a desk (nor a desk into a counter): ValueError."""
+    check_kind(store, hall, desk, DESK_KIND)
+    token = store.enroll(hall, desk, new_history=new_history)
+    with store.engine.begin() as conn:
+        conn.execute(counters.update().where(counters.c.hall == hall,
+                                             counters.c.counter == desk)
+                     .values(kind=DESK_KIND))
+    return token
+
+
+def check_kind(store: Store, hall: str, name: str, kind: str) -> None:
+    """ValueError when `name` is enrolled in the hall as the other kind."""
+    with database_errors(), store.reader.connect() as conn:
+        held = conn.execute(select(counters.c.kind).where(
+            counters.c.hall == hall, counters.c.counter == name)).scalar_one_or_none()
+    if held is not None and held != kind:
+        raise ValueError(f"hall {hall} {held} {name} is enrolled as a {held}, not a {kind}; "
+                         f"give --kind {held}, or enrol the {kind} under another id")
+
+
+def kind_of(store: Store, counter_id: int) -> str | None:
+    """The enrolled row's kind ("counter" or "desk")."""
+    with database_errors(), store.reader.connect() as conn:
+        found = conn.execute(select(counters.c.kind).where(counters.c.id == counter_id))
+        return found.scalar_one_or_none()
+
+
+def desk_ids(store: Store, hall: str) -> frozenset[int]:
+    """The enrolled rows of the hall that are desks (never listed as counters)."""
+    with database_errors(), store.reader.connect() as conn:
+        return frozenset(conn.execute(select(counters.c.id).where(
+            counters.c.hall == hall, counters.c.kind == DESK_KIND)).scalars())
 
 
 def enroll_reader(store: Store, hall: str) -> str:
@@ -66,8 +107,8 @@ def find_reader(store: Store, token: str) -> Reader | None:
 
 
 def authenticate_reader(store: Store, token: str) -> Reader:
-    """The hall reader of the token; a counter's token is Forbidden here (it reads its own
-    status only), any other is NoToken or UnknownCounter."""
+    """The hall reader of the token (a desk's token reads its own hall); a counter's token is
+    Forbidden here (it reads its own status only), any other is NoToken or UnknownCounter."""
     if not token:
         raise NoToken("no token: send 'Authorization: Bearer <token>'")
     found = find_reader(store, token)
@@ -78,6 +119,8 @@ def authenticate_reader(store: Store, token: str) -> Reader:
     except UnknownCounter:
         raise UnknownCounter("unknown token: the hall's figures need the hall's reader token "
                              "from `counter-hq enroll --hall HALL --reader`") from None
+    if kind_of(store, counter.id) == DESK_KIND:
+        return Reader(counter.hall, desk=counter.counter)
     raise Forbidden(f"the token of hall {counter.hall} counter {counter.counter} uploads its "
                     "own events and reads its own status (GET /api/v1/status) only; the hall's "
                     "figures need the hall's reader token (`counter-hq enroll --hall "

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from counter_core import periods
-from head_office.access import enroll_reader, revoke_reader
+from head_office.access import check_kind, enroll_desk, enroll_reader, revoke_reader
 from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.middleware import BODY_TIMEOUT_S
-from head_office.schema import SchemaError
+from head_office.schema import COUNTER_KIND, DESK_KIND, KINDS, SchemaError
 from head_office.store import DEFAULT_DB_URL, PENDING_REPORT_DAYS, Store
 
 ENV_DB = "COUNTER_HQ_DB"
@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the hall's read-only token for its figures (GET /api/v1/hall); "
                               "a counter's own token reads its own status only")
         if name == "enroll":
+            p.add_argument("--kind", choices=KINDS, default=COUNTER_KIND,
+                           help="with --counter: a service counter (default), or the hall's "
+                                "desk (the duty manager's PC): a desk uploads its own chain "
+                                "and reads its hall (figures, presence), and is never counted "
+                                "as a counter")
             p.add_argument("--new-history", action="store_true",
                            help="the counter's database was replaced: keep the events held so "
                                 "far under COUNTER~TIME and accept a chain starting again at 1")
@@ -240,10 +245,25 @@ def _enroll(args: argparse.Namespace, store: Store) -> int:
     if args.reader:
         if args.new_history:
             raise CliError("--new-history is for a counter, not the hall's reader")
+        if args.kind != COUNTER_KIND:
+            raise CliError("--kind is for a counter or desk (--counter ID), not the hall's "
+                           "reader")
         token = enroll_reader(store, args.hall)
         print(f"hall {args.hall}: reader token issued; any older one no longer works. It reads "
               "the hall's figures (GET /api/v1/hall) and uploads nothing.")
+    elif args.kind == DESK_KIND:
+        try:
+            token = enroll_desk(store, args.hall, args.counter, new_history=args.new_history)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        print(f"hall {args.hall} desk {args.counter} enrolled; any older token no longer "
+              "works. It uploads its own chain and reads the hall (GET /api/v1/hall, "
+              "/api/v1/hall/presence); it is never counted as a counter.")
     else:
+        try:
+            check_kind(store, args.hall, args.counter, COUNTER_KIND)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
         token = store.enroll(args.hall, args.counter, new_history=args.new_history)
         print(f"hall {args.hall} counter {args.counter} enrolled; any older token no longer "
               "works.")

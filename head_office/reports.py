@@ -46,6 +46,7 @@ from counter_core.periods import Period, day_period, days_period, month_period
 from counter_core.tables import write_csv, xlsx_bytes
 from head_office import anchors
 from head_office.schema import (
+    COUNTER_KIND,
     chain_break_evidence,
     chain_breaks,
     conflicts,
@@ -164,7 +165,8 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
         select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.seq,
                events.c.at, events.c.kind, events.c.body)
         .join(counters, counters.c.id == events.c.counter_id)
-        .where(events.c.kind.in_(SESSION_KINDS), events.c.invalid.is_(None),
+        .where(counters.c.kind == COUNTER_KIND,  # a desk's sign-ins serve no customer
+               events.c.kind.in_(SESSION_KINDS), events.c.invalid.is_(None),
                events.c.at >= sessions_read_from(period.start_utc),
                events.c.at < period.end_utc)
         .order_by(events.c.counter_id, events.c.seq)
@@ -416,7 +418,8 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
             return int(conn.execute(select(func.count()).select_from(table)
                                     .where(table.c.counter_id == counter_id)).scalar_one())
 
-        query = select(counters).order_by(counters.c.hall, counters.c.counter)
+        query = (select(counters).where(counters.c.kind == COUNTER_KIND)  # never a desk
+                 .order_by(counters.c.hall, counters.c.counter))
         if hall is not None:
             query = query.where(counters.c.hall == hall)
         rows = conn.execute(query).all()
@@ -432,7 +435,8 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
                 "breaks": count(chain_breaks, row.id),
                 **_anchor_columns(statuses.get(row.id), latest.get(row.id), links.get(row.id)),
             })
-    for r, counter in zip(out, store.counters(hall), strict=True):
+    held = {c.id: c for c in store.counters(hall)}
+    for r, counter in zip(out, (held[row.id] for row in rows), strict=True):
         breaks = r.pop("breaks")
         first_open = r.pop("first_open")
         r["chain"] = store.verify(counter) or (
@@ -470,7 +474,8 @@ def halls(store: Store, *, hall: str | None = None) -> list[Row]:
     says "open" only for a hall with open ones, so an explained incident brands nobody."""
     with store.reader.connect() as conn:
         statuses = anchors.open_counts(conn)
-        query = select(counters.c.id, counters.c.hall).order_by(counters.c.hall)
+        query = (select(counters.c.id, counters.c.hall)
+                 .where(counters.c.kind == COUNTER_KIND).order_by(counters.c.hall))
         if hall is not None:
             query = query.where(counters.c.hall == hall)
         out: dict[str, Row] = {}

@@ -31,6 +31,10 @@ schema_version = Table(
     Column("version", Integer, nullable=False),
 )
 
+#: the kinds of `counters.kind`
+COUNTER_KIND, DESK_KIND = "counter", "desk"
+KINDS = (COUNTER_KIND, DESK_KIND)
+
 #: one row per enrolled counter: its token (hashed) and its contiguous high-water mark
 counters = Table(
     "counters", metadata,
@@ -44,6 +48,9 @@ counters = Table(
     Column("hw_hash", String(64), nullable=False),
     Column("last_sync_at", String(32)),
     Column("last_event_at", Text),
+    #: "counter", or "desk" (`counter-hq enroll --kind desk`): a desk uploads its own chain
+    #: and reads its hall, and is never counted as a counter
+    Column("kind", String(16), nullable=False, server_default=COUNTER_KIND),
     UniqueConstraint("hall", "counter", name="counters_hall_counter"),
 )
 
@@ -291,7 +298,16 @@ def _v4(conn: Connection) -> None:
                  .values(offered=func.substr(rejected.c.offered, 1, SAMPLE_BYTES)))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
+def _v5_desks(conn: Connection) -> None:
+    """Counters' kind: "counter" for every counter enrolled so far, "desk" for a desk (a new
+    database has the column from _v1)."""
+    if "kind" in {c["name"] for c in inspect(conn).get_columns("counters")}:
+        return
+    conn.execute(text("ALTER TABLE counters ADD COLUMN kind VARCHAR(16) NOT NULL "
+                      "DEFAULT 'counter'"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

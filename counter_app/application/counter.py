@@ -38,6 +38,7 @@ from counter_app.storage.folder import (
 )
 from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
+from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import events as kinds
 from counter_core import periods
@@ -385,6 +386,21 @@ class Counter:
         """Keep the sync's outcome (only the writer records it, on its own thread)."""
         with storage_errors():
             return record_status(self._db, status)
+
+    def hall_status(self) -> SyncStatus | None:
+        """The hall stream's last outcome (`hall.status`), apart from the nightly sync's."""
+        with storage_errors():
+            return read_hall_status(self._db)
+
+    def record_hall_status(self, status: SyncStatus) -> SyncStatus:
+        """Keep the hall stream's outcome and mark (`hall.*`), on the writer's thread."""
+        with storage_errors():
+            return record_hall_status(self._db, status)
+
+    def presence(self) -> Presence:
+        """What the counter is doing now, for the hall server's presence board."""
+        machine = self._machine
+        return presence_of(machine.phase, machine.running, machine.staff, monotonic())
 
     def close(self) -> None:
         self._folder.close()

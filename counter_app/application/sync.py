@@ -10,8 +10,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from counter_app.config import Config
 from counter_app.storage.folder import open_data_folder
 from counter_app.sync.anchors import AnchorSender, try_send_anchor
+from counter_app.sync.hall_stream import HallStreamer, start_hall_stream
 from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
@@ -38,3 +40,18 @@ def start_anchors(data_dir: Path, make_client: Callable[[], HeadOfficeClient],
             yield LocalLog(folder.db)
 
     return AnchorSender(open_log, make_client, interval_s).start()
+
+
+def start_streaming(data_dir: Path, config: Config,
+                    record: Callable[[SyncStatus], object] | None = None
+                    ) -> HallStreamer | None:
+    """Stream the counter's events and presence to `[hall_server]` (None when none is
+    configured), on daemon threads that only read the counter database; `record` gets each
+    run's status on the streamer's thread (hand it to the writer's); stop it with `.stop()`."""
+
+    @contextlib.contextmanager
+    def open_log() -> Iterator[LocalLog]:
+        with open_data_folder(data_dir, readonly=True, check=False) as folder:
+            yield LocalLog(folder.db)
+
+    return start_hall_stream(config, open_log, record=record)

@@ -73,6 +73,29 @@ class AcceptResult:
     conflicts: list[int] = field(default_factory=list)  # used sequences offered another hash
 
 
+#: called with no arguments on the writer's thread right after a COMMIT that added events
+#: (`add_commit_listener`): the hall streamer's wake-up, instead of polling the database. A
+#: listener must be quick and must not raise; events appended inside an outer transaction (a
+#: staff change) are not announced, and a listener's own slow look catches them.
+_commit_listeners: list[Callable[[], None]] = []
+
+
+def add_commit_listener(listener: Callable[[], None]) -> None:
+    _commit_listeners.append(listener)
+
+
+def remove_commit_listener(listener: Callable[[], None]) -> None:
+    if listener in _commit_listeners:
+        _commit_listeners.remove(listener)
+
+
+def _announce_commit(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:  # inside an outer transaction: not committed yet
+        return
+    for listener in tuple(_commit_listeners):
+        listener()
+
+
 def app_version() -> str:
     """The installed Counter App's version (the source tree's when not installed)."""
     try:
@@ -175,6 +198,7 @@ class EventStore:
                 stored.append(event)
                 prev = event.hash
             self._format_at = (seq, chain_format)
+        _announce_commit(self.db.conn)
         return stored
 
     def accept(self, offered: Sequence[Event]) -> AcceptResult:
@@ -219,6 +243,8 @@ class EventStore:
                 self._project(ev)
             result.stored = len(new)
             self._format_at = (walker.seq, walker.chain_format)
+        if result.stored:
+            _announce_commit(self.db.conn)
         return result
 
     def record_opening(self, version: str, chain_format: int = CURRENT_FORMAT) -> Event | None:

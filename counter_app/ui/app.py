@@ -16,12 +16,14 @@ from PySide6.QtCore import (
     QLibraryInfo,
     QLocale,
     QMargins,
+    QObject,
     QPoint,
     QRect,
     QSize,
     Qt,
     QTimer,
     QTranslator,
+    Signal,
 )
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from counter_app import paths
 from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError, StorageFailed
+from counter_app.application.sync import start_streaming
 from counter_app.config import Config
 from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
@@ -74,6 +77,10 @@ def install_translator(app: QApplication, language: str) -> list[QTranslator]:
     return loaded
 
 
+class _StatusCarrier(QObject):
+    arrived = Signal(object)  # a hall stream run's SyncStatus, emitted on the streamer's thread
+
+
 class CounterApp:
     """Both windows around one controller; keeps the customer screen where it belongs."""
 
@@ -96,6 +103,14 @@ class CounterApp:
         self.sync_runner = SyncRunner(service, self.staff_window)
         self.staff_window.sync_runner = self.sync_runner
         self.sync_runner.start()
+        # the live stream to the hall server ([hall_server]): its own daemon threads; each run's
+        # status comes back here, to the writer's thread, by a queued signal
+        self._hall_status = _StatusCarrier(self.staff_window)
+        self._hall_status.arrived.connect(self._record_hall_status)
+        self.hall_stream = start_streaming(service.data_dir, service.config,
+                                           record=self._hall_status.arrived.emit)
+        if self.hall_stream is not None:
+            self.hall_stream.set_presence(service.presence())
         self._last_view = self.controller.customer_view
         self.controller.changed.connect(self._on_changed)
         self._backup_timer = QTimer(self.staff_window, interval=BACKUP_CHECK_MS)
@@ -159,6 +174,8 @@ class CounterApp:
         self.customer_screen.hide()
         self.staff_window.hide()
         self.sync_runner.shutdown(wait_ms=2000)
+        if self.hall_stream is not None:
+            self.hall_stream.stop()
         self.sync_runner.sync_on_exit(EXIT_SYNC_S)
 
     def show(self) -> None:
@@ -183,7 +200,15 @@ class CounterApp:
                 and customer.frameGeometry().intersects(staff.frameGeometry())):
             place_customer_screen(customer, self.service.config.customer_screen, staff)
 
+    def _record_hall_status(self, status: object) -> None:
+        try:
+            self.service.record_hall_status(status)  # type: ignore[arg-type]
+        except ApplicationError as exc:  # the status is a convenience; the stream goes on
+            log.warning("could not record the hall stream status: %s", exc)
+
     def _on_changed(self) -> None:
+        if self.hall_stream is not None:
+            self.hall_stream.set_presence(self.service.presence())  # sent at a phase change
         view = self.controller.customer_view
         if view is not self._last_view:
             # No focus juggling: the customer screen never takes the keyboard (a digit the clerk

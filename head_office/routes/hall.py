@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_core import periods
 from head_office import reports
+from head_office.access import desk_ids
 from head_office.deps import HallReader, SettingsDep, StoreDep
 from head_office.errors import BadPeriod
 from head_office.routes.models import HallOut
@@ -85,6 +86,7 @@ def _month(text: str) -> str:
 
 def _hall_view(store: Store, hall: str, zone_name: str, period: Any) -> dict[str, Any]:
     with database_errors():
+        desks = desk_ids(store, hall)
         totals = reports.figures(store, period, by=("hall",), hall=hall)
         return {
             "hall": hall,
@@ -94,7 +96,7 @@ def _hall_view(store: Store, hall: str, zone_name: str, period: Any) -> dict[str
             "counters_synced": [
                 {"counter": c.counter, "high_water_seq": c.hw_seq,
                  "last_sync_at": c.last_sync_at}
-                for c in store.counters(hall)
+                for c in store.counters(hall) if c.id not in desks  # a desk is no counter
             ],
             "total": totals[0] if totals else None,
             "by_counter": reports.figures(store, period, by=("hall", "counter"), hall=hall),

@@ -32,6 +32,10 @@ include-path = "/api/v1/hall"
 headers = { Authorization = "Bearer ${HQ_READER_TOKEN}" }
 
 [[operations]]
+include-path = "/api/v1/hall/presence"
+headers = { Authorization = "Bearer ${HQ_READER_TOKEN}" }
+
+[[operations]]
 include-path = "/api/v1/events"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "422", "429"]
 checks.negative_data_rejection.expected-statuses = [
@@ -55,7 +59,7 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
     report = run.stdout[-6000:] + run.stderr[-2000:]
     assert run.returncode == 0, report
     assert "No issues found" in run.stdout, report
-    assert "5 selected" in run.stdout and "Authentication failed" not in run.stdout, report
+    assert "7 selected" in run.stdout and "Authentication failed" not in run.stdout, report
     assert took < 120, f"schemathesis took {took:.0f} s"
 
 
