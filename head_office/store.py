@@ -610,6 +610,9 @@ class Store:
         log.warning("refused: hall %s counter %s event %s: %s", who.hall, who.counter,
                     ev.seq, reason)
         size, sample = _sample(ev)
+        # one counter's refusals one at a time (a row lock on PostgreSQL; SQLite has one
+        # writer anyway), so that concurrent refusals cannot each keep "the last 100"
+        conn.execute(select(counters.c.id).where(counters.c.id == who.id).with_for_update())
         conn.execute(refusals.insert().values(
             counter_id=who.id, at=now, reason=reason[:500], seq=ev.seq, hash=ev.hash[:64],
             size=size, sample=sample))

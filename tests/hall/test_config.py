@@ -37,14 +37,14 @@ def test_no_hall_server_without_the_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("table", "key", "says"), [
     ('token = "t"\n', "hall_server.url", "missing"),
     ('url = "ftp://x"\ntoken = "t"\n', "hall_server.url", "http:// or https://"),
-    ('url = "http://x"\n', "hall_server.token", "token or token_file"),
-    ('url = "http://x"\ntoken = "t"\ntoken_file = "f"\n', "hall_server.token_file",
+    ('url = "https://x"\n', "hall_server.token", "token or token_file"),
+    ('url = "https://x"\ntoken = "t"\ntoken_file = "f"\n', "hall_server.token_file",
      "not both"),
-    ('url = "http://x"\ntoken = "t"\nreader_token = "r"\n', "hall_server.reader_token",
+    ('url = "https://x"\ntoken = "t"\nreader_token = "r"\n', "hall_server.reader_token",
      "unknown key"),
-    ('url = "http://x"\ntoken = "t"\nstream_interval_s = 0\n', "hall_server.stream_interval_s",
+    ('url = "https://x"\ntoken = "t"\nstream_interval_s = 0\n', "hall_server.stream_interval_s",
      "0.1 to 60"),
-    ('url = "http://x"\ntoken = "t"\nanchor_interval_s = 0\n', "hall_server.anchor_interval_s",
+    ('url = "https://x"\ntoken = "t"\nanchor_interval_s = 0\n', "hall_server.anchor_interval_s",
      "1 to 3600"),
 ])
 def test_a_bad_hall_server_table_names_the_key(tmp_path: Path, table: str, key: str,
@@ -54,7 +54,7 @@ def test_a_bad_hall_server_table_names_the_key(tmp_path: Path, table: str, key: 
 
 
 def test_an_unreadable_hall_token_file_names_the_hall_server(tmp_path: Path) -> None:
-    config = load(write(tmp_path, BASE + '[hall_server]\nurl = "http://hall-pc:8700"\n'
+    config = load(write(tmp_path, BASE + '[hall_server]\nurl = "https://hall-pc:8700"\n'
                                         'token_file = "missing.token"\n'))
     with pytest.raises(SyncError, match="hall server token file"):
         hall_client(config)
