@@ -551,7 +551,8 @@ class AlertEngine:
                                 )
                             )
         except IntegrityError:  # raised meanwhile by another process on the same database
-            pass
+            self._raised.add(found.id)
+            return False
         self._raised.add(found.id)
         return True
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from counter_core.transaction import Draft
+from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
 from head_office.alerts import NOT_REPORTING, OVERTIME, POOR_RATING, alert_id
 from tests.head_office.test_access import get, one_shape, upload
@@ -189,13 +191,18 @@ def test_every_alert_reaches_a_flaky_robot_and_a_generic_webhook_at_least_once(
         server.close()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_alerts_raised_while_the_webhook_is_down_arrive_later_and_the_outbox_survives_a_kill(
-    tmp_path: Path,
-    config_file: Path,
+    tmp_path: Path, config_file: Path, database: str, request: pytest.FixtureRequest
 ) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'hq.sqlite'}"
+        if database == "sqlite"
+        else request.getfixturevalue("pg_cluster").new_database()
+    )
     hook = WebhookReceiver(("ok",))  # not started: the webhook is down
     options = ("--alert-config", str(config_file), "--alert-webhook", hook.url)
-    server = HqServer(f"sqlite:///{tmp_path / 'hq.sqlite'}", options=options).start()
+    server = HqServer(url, options=options).start()
     try:
         hall = f"H-{uuid.uuid4().hex[:6]}"
         counter = server.enroll(hall, "01")
@@ -210,6 +217,11 @@ def test_alerts_raised_while_the_webhook_is_down_arrive_later_and_the_outbox_sur
         time.sleep(1.5)  # a few failed attempts
 
         server.stop(kill=True)  # killed with the alerts undelivered
+        with server.store.engine.connect() as conn:
+            pending = conn.execute(select(schema.alert_deliveries)).all()
+        assert {row.alert_id for row in pending} == expected
+        assert all(row.delivered_at is None and row.attempts >= 1 for row in pending)
+        assert all(row.last_error for row in pending)  # the webhook's refusal, kept
         server.close()
         server = HqServer(server.db_url, port=server.port, options=options).start()
         hook.start()
