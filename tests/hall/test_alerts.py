@@ -345,3 +345,40 @@ def test_a_bad_webhook_stops_serve_with_a_clear_message(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "kinds: expected some of overtime, poor_rating, not_reporting" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_robot_gets_no_more_than_its_rate_limit(tmp_path: Path) -> None:
+    config = tmp_path / "alerts.toml"
+    config.write_text(CONFIG + "robot_per_minute = 2\n", encoding="utf-8")
+    with WebhookReceiver(("ok",)) as robot:
+        server = HqServer(
+            f"sqlite:///{tmp_path / 'hq.sqlite'}",
+            options=(
+                "--alert-config",
+                str(config),
+                "--alert-webhook",
+                robot.url,
+                "--alert-format",
+                "wecom",
+            ),
+        ).start()
+        try:
+            hall = f"H-{uuid.uuid4().hex[:6]}"
+            counter = server.enroll(hall, "01")
+            txns = [str(uuid.uuid4()) for _ in range(4)]
+            drafts: list[tuple[str, Draft]] = []
+            for txn in txns:
+                drafts += rated_drafts(txn, 1)[1:] if drafts else rated_drafts(txn, 1)
+            assert upload(server, counter, chained(hall, "01", drafts)).status_code == 200
+            wait_for(lambda: len(robot.accepted) >= 2, 15, "the first two")
+            time.sleep(3)
+            assert len(robot.requests) == 2  # the other two wait for the minute to pass
+            with server.store.engine.connect() as conn:
+                waiting = conn.execute(
+                    select(schema.alert_deliveries).where(
+                        schema.alert_deliveries.c.delivered_at.is_(None)
+                    )
+                ).all()
+            assert len(waiting) == 2 and all(row.attempts == 0 for row in waiting)
+        finally:
+            server.close()
