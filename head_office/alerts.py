@@ -41,7 +41,7 @@ OVERTIME, POOR_RATING, NOT_REPORTING = "overtime", "poor_rating", "not_reporting
 ALERT_KINDS = (OVERTIME, POOR_RATING, NOT_REPORTING)
 LANGUAGES = ("zh", "en")
 #: quiet reasons (the `quiet` column): the alert is listed but not sent to webhooks
-QUIET_HOURS, HOURLY_CAP = "quiet_hours", "hourly_cap"
+QUIET_HOURS, HOURLY_CAP, STALE = "quiet_hours", "hourly_cap", "stale"
 #: how long an acknowledged alert stays in the manager views' list
 RECENT_S = 24 * 3600
 MAX_LISTED = 500
@@ -90,11 +90,14 @@ class KindRule:
     threshold: float = 0.0
     max_per_counter_per_hour: int | None = None
     quiet_hours: tuple[QuietSpan, ...] = ()
+    #: poor_rating: a rating older than this (its event's time against the server's clock)
+    #: when it arrives, as from a counter that was offline, is listed but not sent
+    max_age_s: float | None = None
 
 
 DEFAULT_RULES: dict[str, KindRule] = {
     OVERTIME: KindRule(threshold=0.0),
-    POOR_RATING: KindRule(threshold=2),
+    POOR_RATING: KindRule(threshold=2, max_age_s=3600.0),
     NOT_REPORTING: KindRule(threshold=30.0),
 }
 _THRESHOLD_KEY = {OVERTIME: "threshold_s", POOR_RATING: "max_rating", NOT_REPORTING: "threshold_s"}
@@ -164,7 +167,8 @@ def parse_config(data: Mapping[str, Any]) -> AlertConfig:
         if not isinstance(table, dict):
             raise AlertConfigError(f"[{kind}]: expected a table")
         key = _THRESHOLD_KEY[kind]
-        _known(f"[{kind}]", table, ("enabled", key, "max_per_counter_per_hour", "quiet_hours"))
+        allowed = ["enabled", key, "max_per_counter_per_hour", "quiet_hours"]
+        _known(f"[{kind}]", table, [*allowed, "max_age_s"] if kind == POOR_RATING else allowed)
         rule = rules[kind]
         if "enabled" in table:
             if not isinstance(table["enabled"], bool):
@@ -175,6 +179,10 @@ def parse_config(data: Mapping[str, Any]) -> AlertConfig:
             if kind == POOR_RATING and (value != int(value) or value > 5):
                 raise AlertConfigError(f"[{kind}] {key}: expected a whole number 1 to 5")
             rule = replace(rule, threshold=value)
+        if "max_age_s" in table:
+            rule = replace(
+                rule, max_age_s=_number(f"[{kind}] max_age_s", table["max_age_s"], minimum=1)
+            )
         if "max_per_counter_per_hour" in table:
             cap = table["max_per_counter_per_hour"]
             if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
@@ -259,10 +267,14 @@ def overtime_due(
     return elapsed_s + max(0.0, since_received_s) > target_s + threshold_s
 
 
-def quiet_reason(rule: KindRule, local: dt.time, raised_last_hour: int) -> str | None:
-    """Why the rule keeps a new alert from the webhooks, or None: the counter's hourly cap
-    (`raised_last_hour`: the kind's alerts of the counter in the past hour), then quiet
-    hours."""
+def quiet_reason(
+    rule: KindRule, local: dt.time, raised_last_hour: int, age_s: float | None = None
+) -> str | None:
+    """Why the rule keeps a new alert from the webhooks, or None: stale (`age_s`: how old what
+    it reports was when it arrived), the counter's hourly cap (`raised_last_hour`: the kind's
+    alerts of the counter in the past hour), then quiet hours."""
+    if rule.max_age_s is not None and age_s is not None and age_s > rule.max_age_s:
+        return STALE
     if (
         rule.max_per_counter_per_hour is not None
         and raised_last_hour >= rule.max_per_counter_per_hour
@@ -321,6 +333,8 @@ class Candidate:
     staff: str | None
     txn: str | None
     detail: Mapping[str, Any]
+    #: when what it reports happened, by the counter's clock (a rating's event time)
+    occurred_at: str | None = None
 
 
 @dataclass
@@ -471,6 +485,7 @@ class AlertEngine:
                             staff,
                             txn,
                             {"rating": rating, "rated_at": event.get("at")},
+                            occurred_at=event.get("at"),
                         )
                     )
         return out, moved
@@ -515,7 +530,7 @@ class AlertEngine:
                         )
                     )
                 ).scalar_one()
-                quiet = quiet_reason(rule, local, recent)
+                quiet = quiet_reason(rule, local, recent, _age_s(found.occurred_at, moment))
                 text = alert_text(
                     found.kind,
                     self.config.language,
@@ -555,6 +570,15 @@ class AlertEngine:
             return False
         self._raised.add(found.id)
         return True
+
+
+def _age_s(occurred_at: str | None, moment: dt.datetime) -> float | None:
+    if not occurred_at:
+        return None
+    try:
+        return (moment - periods.parse_utc(occurred_at)).total_seconds()
+    except (ValueError, TypeError):
+        return None
 
 
 # ---- reading and acknowledging -------------------------------------------------------------

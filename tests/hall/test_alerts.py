@@ -4,6 +4,7 @@ the same id, and the outbox survives a killed server (docs/alerts.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from counter_core.periods import format_utc
 from counter_core.transaction import Draft
 from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
@@ -60,21 +62,28 @@ def alerts(server: HqServer, token: str, **params: str) -> list[dict[str, Any]]:
     return list(answer.json()["alerts"])
 
 
-def rated_drafts(txn: str, rating: int, staff: str = "1001") -> list[tuple[str, Draft]]:
-    return [
-        ("2026-12-01T01:00:00.000Z", Draft("signed_in", {"staff": staff, "role": "staff"})),
-        (
-            "2026-12-01T01:01:00.000Z",
-            Draft("started", {"txn": txn, "staff": staff, "type": "payment", "target_s": 180.0}),
-        ),
-        (
-            "2026-12-01T01:03:00.000Z",
-            Draft(
-                "completed", {"txn": txn, "duration_s": 120.0, "target_s": 180.0, "overtime_s": 0.0}
-            ),
-        ),
-        ("2026-12-01T01:03:04.000Z", Draft("rated", {"txn": txn, "rating": rating})),
-    ]
+def rated_drafts(
+    *ratings: tuple[str, int], staff: str = "1001", ago_s: float = 600
+) -> list[tuple[str, Draft]]:
+    """A sign-in and one transaction per (txn, rating), rated; `ago_s`: how long before now
+    (by the test's clock) it began."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ago_s)
+
+    def at(advance_s: float) -> str:
+        nonlocal now
+        now += dt.timedelta(seconds=advance_s)
+        return format_utc(now)
+
+    out = [(at(0), Draft("signed_in", {"staff": staff, "role": "staff"}))]
+    for txn, rating in ratings:
+        target = {"txn": txn, "staff": staff, "type": "payment", "target_s": 180.0}
+        done = {"txn": txn, "duration_s": 120.0, "target_s": 180.0, "overtime_s": 0.0}
+        out += [
+            (at(5), Draft("started", target)),
+            (at(120), Draft("completed", done)),
+            (at(4), Draft("rated", {"txn": txn, "rating": rating})),
+        ]
+    return out
 
 
 @pytest.fixture
@@ -141,7 +150,8 @@ def test_every_alert_reaches_a_flaky_robot_and_a_generic_webhook_at_least_once(
         # a poor rating in an uploaded chain
         rated = str(uuid.uuid4())
         assert (
-            upload(server, counter, chained(hall, "01", rated_drafts(rated, 1))).status_code == 200
+            upload(server, counter, chained(hall, "01", rated_drafts((rated, 1)))).status_code
+            == 200
         )
         poor = alert_id(hall, "01", rated, POOR_RATING)
         # the counter has gone quiet with staff signed in: not reporting after 2 s
@@ -208,9 +218,7 @@ def test_alerts_raised_while_the_webhook_is_down_arrive_later_and_the_outbox_sur
         counter = server.enroll(hall, "01")
         reader = enroll_reader(server.store, hall)
         txns = [str(uuid.uuid4()) for _ in range(3)]
-        drafts: list[tuple[str, Draft]] = []
-        for txn in txns:
-            drafts += rated_drafts(txn, 2)[1:] if drafts else rated_drafts(txn, 2)
+        drafts = rated_drafts(*((txn, 2) for txn in txns))
         assert upload(server, counter, chained(hall, "01", drafts)).status_code == 200
         expected = {alert_id(hall, "01", txn, POOR_RATING) for txn in txns}
         wait_for(lambda: {a["id"] for a in alerts(server, reader)} == expected, 10, "raised")
@@ -248,7 +256,7 @@ def test_a_desk_acknowledges_an_alert_and_no_counter_or_reader_can(
         desk = enroll_desk(server.store, hall, "desk")
         reader = enroll_reader(server.store, hall)
         txns = [str(uuid.uuid4()), str(uuid.uuid4())]
-        drafts = rated_drafts(txns[0], 1) + rated_drafts(txns[1], 5)[1:]
+        drafts = rated_drafts((txns[0], 1), (txns[1], 5))
         assert upload(server, counter, chained(hall, "01", drafts)).status_code == 200
         (alert,) = wait_for(lambda: alerts(server, desk), 10, "the poor rating")
         assert alert["txn"] == txns[0]  # a 5 raises nothing
@@ -280,6 +288,14 @@ def test_a_desk_acknowledges_an_alert_and_no_counter_or_reader_can(
             alert["id"]
         ]
         one_shape(get(server, "/api/v1/hall/alerts", reader, since="yesterday"), 400, "bad_request")
+
+        # a rating given two days ago arrives now (the counter was offline): listed, quiet
+        other = server.enroll(hall, "02")
+        old = str(uuid.uuid4())
+        drafts = rated_drafts((old, 2), ago_s=2 * 86400)
+        assert upload(server, other, chained(hall, "02", drafts)).status_code == 200
+        (late,) = wait_for(lambda: alerts(server, desk, since=alert["id"]), 10, "the late one")
+        assert (late["txn"], late["quiet"]) == (old, "stale")
     finally:
         server.close()
 
@@ -366,9 +382,7 @@ def test_a_robot_gets_no_more_than_its_rate_limit(tmp_path: Path) -> None:
             hall = f"H-{uuid.uuid4().hex[:6]}"
             counter = server.enroll(hall, "01")
             txns = [str(uuid.uuid4()) for _ in range(4)]
-            drafts: list[tuple[str, Draft]] = []
-            for txn in txns:
-                drafts += rated_drafts(txn, 1)[1:] if drafts else rated_drafts(txn, 1)
+            drafts = rated_drafts(*((txn, 1) for txn in txns))
             assert upload(server, counter, chained(hall, "01", drafts)).status_code == 200
             wait_for(lambda: len(robot.accepted) >= 2, 15, "the first two")
             time.sleep(3)

@@ -20,6 +20,7 @@ from head_office.alerts import (
     OVERTIME,
     POOR_RATING,
     QUIET_HOURS,
+    STALE,
     AlertConfig,
     AlertConfigError,
     AlertEngine,
@@ -125,6 +126,13 @@ def test_quiet_hours_and_the_hourly_cap() -> None:
     assert quiet_reason(rule, dt.time(10), 2) == HOURLY_CAP
     assert quiet_reason(rule, dt.time(12, 15), 0) == QUIET_HOURS
     assert quiet_reason(KindRule(), dt.time(12, 15), 99) is None
+    # a rating that arrives long after it was given (a counter that was offline)
+    assert quiet_reason(AlertConfig().rule(POOR_RATING), dt.time(10), 0, 3601) == STALE
+    assert quiet_reason(AlertConfig().rule(POOR_RATING), dt.time(10), 0, 60) is None
+    assert quiet_reason(AlertConfig().rule(POOR_RATING), dt.time(10), 0, None) is None
+    assert parse_config({"poor_rating": {"max_age_s": 60}}).rule(POOR_RATING).max_age_s == 60
+    with pytest.raises(AlertConfigError, match="unknown key 'max_age_s'"):
+        parse_config({"overtime": {"max_age_s": 60}})
 
 
 def test_overtime_is_judged_from_the_counters_elapsed_time_and_the_servers_monotonic_wait() -> None:
