@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 import time
 import tomllib
@@ -608,29 +609,44 @@ def alert_dict(row: Any) -> dict[str, Any]:
     return out
 
 
+#: an alert's id, as `alert_id` makes it
+ID_PATTERN = r"^[0-9a-f]{32}$"
+#: a UTC time as `?since=` takes it (the records' own form, or any ISO 8601 offset)
+TIME_PATTERN = (
+    r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+class UnknownAlert(LookupError):
+    """An alert id the hall does not have."""
+
+
 def list_alerts(
     store: Store, hall: str, since: str | None = None, now: dt.datetime | None = None
-) -> list[dict[str, Any]] | None:
+) -> list[dict[str, Any]]:
     """The hall's open alerts and those of the past day, oldest first; after `since` (an
-    alert's id, or a UTC time) only the alerts raised after it. None: `since` is an alert id
-    of no alert of this hall and no time either."""
+    alert's id, or a UTC time) only the alerts raised after it. UnknownAlert: `since` is an
+    id of no alert of this hall; ValueError: it is neither an id nor a time."""
     a = schema.alerts
     moment = now or dt.datetime.now(dt.UTC)
     recent = periods.format_utc(moment - dt.timedelta(seconds=RECENT_S))
     query = select(a).where(a.c.hall == hall)
+    when = None
+    if since is not None and not re.fullmatch(ID_PATTERN, since):
+        if not re.fullmatch(TIME_PATTERN, since):
+            raise ValueError("neither an alert id nor a UTC time")
+        when = periods.format_utc(periods.parse_utc(since))  # ValueError: no such day
     with database_errors(), store.reader.connect() as conn:
-        if since:
+        if when is not None:
+            query = query.where(a.c.at > when)
+        elif since is not None:
             after = conn.execute(
                 select(a.c.seq).where(a.c.hall == hall, a.c.id == since)
             ).scalar_one_or_none()
-            if after is not None:
-                query = query.where(a.c.seq > after)
-            else:
-                try:
-                    when = periods.parse_utc(since)
-                except ValueError:
-                    return None
-                query = query.where(a.c.at > periods.format_utc(when))
+            if after is None:
+                raise UnknownAlert(since)
+            query = query.where(a.c.seq > after)
         else:
             query = query.where((a.c.acknowledged_at.is_(None)) | (a.c.at > recent))
         rows = conn.execute(query.order_by(a.c.seq).limit(MAX_LISTED)).all()

@@ -36,7 +36,8 @@ class AlertOut(BaseModel):
     #: one sentence in the hall's language
     text: str
     detail: dict[str, Any]
-    #: the quiet rule that kept it from the webhooks ("quiet_hours", "hourly_cap"), or null
+    #: the quiet rule that kept it from the webhooks ("quiet_hours", "hourly_cap", "stale"),
+    #: or null
     quiet: str | None
     acknowledged_by: str | None
     acknowledged_desk: str | None
@@ -55,7 +56,10 @@ class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     staff: (
-        Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[^\x00\s]+$")]
+        Annotated[
+            StrictStr,
+            Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$"),
+        ]
         | StrictInt
     )
 
@@ -67,22 +71,27 @@ async def hall_alerts(
     since: Annotated[
         str | None,
         Query(
-            max_length=max(MAX_AT_CHARS, MAX_ID_CHARS),
-            description="an alert's id (those raised after it) or "
-            "a UTC time; default: the open alerts and "
+            max_length=MAX_AT_CHARS,
+            json_schema_extra={"pattern": f"({alerts.ID_PATTERN})|({alerts.TIME_PATTERN})"},
+            description="an alert's id (the alerts raised after it) or a UTC time such as "
+            "2026-12-03T05:00:00Z (those raised after it); default: the open alerts and "
             "those of the past day",
         ),
     ] = None,
 ) -> AlertsOut:
     """The hall's alerts, oldest first: open ones and recent ones, or those after `since`."""
-    found = await run_in_threadpool(alerts.list_alerts, store, me.hall, since)
-    if found is None:
+    try:
+        found = await run_in_threadpool(alerts.list_alerts, store, me.hall, since)
+    except alerts.UnknownAlert:
+        raise NotFound(
+            f"hall {me.hall} has no alert {since}; omit since to read the open and recent alerts"
+        ) from None
+    except ValueError:
+        shown = (since or "")[:40]
         raise BadRequest(
-            f"since: {since[:40]!r} is neither an alert of hall {me.hall} nor a "
-            "UTC time such as 2026-12-03T05:00:00Z"
-            if since
-            else "since: empty"
-        )
+            f"since: {shown!r} is neither an alert id (32 hex digits) nor a UTC time such as "
+            "2026-12-03T05:00:00Z"
+        ) from None
     return AlertsOut(
         hall=me.hall, now=utc_now(), alerts=[AlertOut.model_validate(a) for a in found]
     )
@@ -93,7 +102,7 @@ async def acknowledge(
     me: HallReader,
     store: StoreDep,
     body: AckIn,
-    alert: Annotated[str, Path(max_length=64)],
+    alert: Annotated[str, Path(max_length=64, json_schema_extra={"pattern": alerts.ID_PATTERN})],
 ) -> AlertOut:
     """Acknowledge the alert (a desk's token only); the first acknowledgement stands."""
     if me.desk is None:

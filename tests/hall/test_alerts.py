@@ -288,6 +288,12 @@ def test_a_desk_acknowledges_an_alert_and_no_counter_or_reader_can(
             alert["id"]
         ]
         one_shape(get(server, "/api/v1/hall/alerts", reader, since="yesterday"), 400, "bad_request")
+        one_shape(get(server, "/api/v1/hall/alerts", reader, since="0" * 32), 404, "not_found")
+        one_shape(
+            get(server, "/api/v1/hall/alerts", reader, since="2026-02-30T00:00:00Z"),
+            400,
+            "bad_request",
+        )
 
         # a rating given two days ago arrives now (the counter was offline): listed, quiet
         other = server.enroll(hall, "02")
