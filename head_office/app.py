@@ -3,7 +3,10 @@ refusals become HTTP statuses and the one JSON error shape `{"detail", "code", "
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,12 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter_core import periods
 from head_office import errors
+from head_office.alerts import AlertConfig, AlertEngine
 from head_office.deps import BUSY_RETRY_AFTER_S, MAX_CONCURRENT_UPLOADS, Settings, UploadGate
 from head_office.errors import Refusal
 from head_office.middleware import BODY_TIMEOUT_S, BodyTimeoutMiddleware
 from head_office.routes import api_router
 from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
 from head_office.store import Store
+from head_office.webhooks import Outbox, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +138,50 @@ async def _on_crash(_request: Request, exc: Exception) -> JSONResponse:
                                  code="internal").model_dump(), status_code=500)
 
 
+#: how often the alert loop runs the rules (head_office.alerts)
+ALERT_EVERY_S = 1.0
+
+
+async def _alert_loop(engine: AlertEngine) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(engine.evaluate)
+        except Exception:
+            log.exception("the alert loop failed; it runs again in %g s", ALERT_EVERY_S)
+        await asyncio.sleep(ALERT_EVERY_S)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The alert loop and one outbox sender per webhook, for as long as the server runs."""
+    outbox: Outbox = app.state.outbox
+    tasks = [asyncio.create_task(_alert_loop(app.state.alerts)),
+             *(asyncio.create_task(outbox.run(hook)) for hook in outbox.hooks)]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
                time_zone: str = periods.DEFAULT_TIME_ZONE,
-               body_timeout_s: float = BODY_TIMEOUT_S) -> FastAPI:
+               body_timeout_s: float = BODY_TIMEOUT_S,
+               alert_config: AlertConfig | None = None,
+               webhooks: Sequence[Webhook] = ()) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
     `body_timeout_s`: a request body that makes no progress for this long is refused (408).
+    `alert_config`, `webhooks`: the alerts' rules and where they go (docs/alerts.md).
     """
     periods.zone(time_zone)
+    config = alert_config or AlertConfig()
     app = FastAPI(
+        lifespan=_lifespan,
         title="counter-hq",
         version=API_VERSION,
         description=(
@@ -162,6 +201,9 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     app.state.store = store
     app.state.settings = Settings(time_zone=time_zone, max_uploads=max_uploads)
     app.state.upload_gate = UploadGate(max_uploads)
+    app.state.alerts = AlertEngine(store, config, time_zone,
+                                   [(hook.label, hook.kinds) for hook in webhooks])
+    app.state.outbox = Outbox(store, webhooks, config.delivery)
     app.add_exception_handler(Refusal, _on_refusal)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

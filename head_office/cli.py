@@ -11,6 +11,7 @@ import ssl
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from counter_core import periods
 from head_office.access import check_kind, enroll_desk, enroll_reader, revoke_reader
@@ -18,6 +19,10 @@ from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.middleware import BODY_TIMEOUT_S
 from head_office.schema import COUNTER_KIND, DESK_KIND, KINDS, SchemaError
 from head_office.store import DEFAULT_DB_URL, PENDING_REPORT_DAYS, Store
+
+if TYPE_CHECKING:
+    from head_office.alerts import AlertConfig
+    from head_office.webhooks import Webhook
 
 ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
@@ -79,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     time_zone_option(serve)
+    serve.add_argument("--alert-config", metavar="FILE",
+                       help="the alerts' rules (TOML: thresholds, quiet rules, language, "
+                            "delivery, [[webhook]] tables; see docs/alerts.md); without it "
+                            "the defaults")
+    serve.add_argument("--alert-webhook", action="append", default=[], metavar="URL",
+                       help="POST every alert to URL (repeatable); after # the webhook's own "
+                            "options: URL#kinds=overtime,poor_rating&format=wecom&secret=SEC "
+                            "(kinds: overtime, poor_rating, not_reporting; default all)")
+    serve.add_argument("--alert-format", choices=("generic", "wecom", "dingtalk"),
+                       default="generic",
+                       help="the body of every --alert-webhook that names no format=: a "
+                            "generic JSON object (default), or a WeCom or DingTalk group "
+                            "robot's text message")
+    serve.add_argument("--alert-secret", metavar="SECRET",
+                       help="the DingTalk robot's signing secret (SEC…) for every dingtalk "
+                            "--alert-webhook that names no secret=")
 
     for name, handler, text in (
         ("enroll", _enroll, "enrol a counter (or the hall's reader); prints its new token on "
@@ -226,6 +247,7 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
                        "--allow-plaintext")
     if args.body_timeout <= 0:
         raise CliError("--body-timeout must be a positive number of seconds")
+    alert_config, webhooks = _alerts_of(args)
     if args.tls_cert:
         fingerprint = certificate_sha256(args.tls_cert)
         print(f"TLS certificate SHA-256: {fingerprint}", flush=True)
@@ -233,11 +255,31 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
           f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port} "
           f"for halls in {args.time_zone} (API docs at /docs)", flush=True)
     app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
-                     body_timeout_s=args.body_timeout)
+                     body_timeout_s=args.body_timeout, alert_config=alert_config,
+                     webhooks=webhooks)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
                 timeout_graceful_shutdown=10)
     return 0
+
+
+def _alerts_of(args: argparse.Namespace) -> tuple[AlertConfig, list[Webhook]]:
+    """The alert configuration and webhooks of `serve`'s options (CliError when wrong)."""
+    from head_office.alerts import AlertConfig, AlertConfigError, load_config
+    from head_office.webhooks import parse_webhook, webhooks_from_config
+
+    try:
+        config = load_config(args.alert_config) if args.alert_config else AlertConfig()
+        webhooks = webhooks_from_config(config.webhooks)
+        for spec in args.alert_webhook:
+            webhooks.append(parse_webhook(spec, default_format=args.alert_format,
+                                          default_secret=args.alert_secret))
+    except AlertConfigError as exc:
+        raise CliError(f"alerts: {exc}") from None
+    labels = [hook.label for hook in webhooks]
+    if len(set(labels)) != len(labels):
+        raise CliError("alerts: the same webhook URL is given twice")
+    return config, webhooks
 
 
 def _enroll(args: argparse.Namespace, store: Store) -> int:

@@ -267,6 +267,53 @@ _V3_TABLES = (anchors, incidents, history_links)
 _V4_TABLES = (refusals, pending_refs)
 
 
+#: alerts the hall server raised (head_office.alerts): `id` is stable per alert (a repeat of
+#: the same overtime, rating or silence is the same row); `seq` orders them for `?since=`;
+#: `quiet` names the quiet rule that kept it from the webhooks (kept in the list all the same)
+alerts = Table(
+    "alerts", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("hall", Text, nullable=False),
+    Column("counter", Text, nullable=False),
+    Column("staff", Text),
+    Column("staff_name", Text),
+    Column("txn", Text),
+    Column("at", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("quiet", String(32)),
+    Column("acknowledged_by", Text),
+    Column("acknowledged_desk", Text),
+    Column("acknowledged_at", String(32)),
+    Index("alerts_hall_seq", "hall", "seq"),
+)
+
+#: the persistent outbox: one row per (alert, webhook) until the service confirms it;
+#: `webhook` is the webhook's label (head_office.webhooks.Webhook.label: no secret in it)
+alert_deliveries = Table(
+    "alert_deliveries", metadata,
+    Column("alert_id", String(64), primary_key=True),
+    Column("webhook", String(200), primary_key=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    #: the next attempt, as seconds since the epoch on the server's clock
+    Column("next_at", Float, nullable=False),
+    Column("delivered_at", String(32)),
+    Column("last_error", Text),
+    Index("alert_deliveries_due", "webhook", "delivered_at", "next_at"),
+)
+
+#: how far the alert loop has read each counter's events (for poor ratings): its last seq
+alert_marks = Table(
+    "alert_marks", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
+
+_V6_TABLES = (alerts, alert_deliveries, alert_marks)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
                                       if t is not readers and t not in _V3_TABLES
@@ -307,7 +354,18 @@ def _v5_desks(conn: Connection) -> None:
                       "DEFAULT 'counter'"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks)
+def _v6_alerts(conn: Connection) -> None:
+    """Alerts, their webhook outbox and the alert loop's marks; the counters enrolled so far
+    are marked as read to their high-water mark, so an upgrade raises no alert for the past."""
+    for table in _V6_TABLES:
+        table.create(conn, checkfirst=True)
+    marked = select(alert_marks.c.counter_id)
+    conn.execute(alert_marks.insert().from_select(
+        ["counter_id", "seq"],
+        select(counters.c.id, counters.c.hw_seq).where(counters.c.id.not_in(marked))))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks, _v6_alerts)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

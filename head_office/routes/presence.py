@@ -93,7 +93,10 @@ def board(request: Request) -> PresenceBoard:
 @router.post("/presence", response_model=AcceptedOut)
 async def post_presence(body: PresenceIn, me: CurrentCounter, request: Request) -> AcceptedOut:
     """Keep the counter's current state (replacing its previous one); never an event."""
-    return AcceptedOut(received_at=board(request).put(me.hall, me.counter, body.model_dump()))
+    state = body.model_dump()
+    received = board(request).put(me.hall, me.counter, state)
+    request.app.state.alerts.presence(me.hall, me.counter, state, received)  # head_office.alerts
+    return AcceptedOut(received_at=received)
 
 
 @router.get("/hall/presence", response_model=HallPresenceOut)

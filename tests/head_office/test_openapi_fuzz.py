@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from head_office.access import enroll_reader
+from head_office.access import enroll_desk, enroll_reader
 from head_office.routes.hall import DAY_PATTERN, MONTH_PATTERN
 from head_office.routes.models import MAX_EVENTS, MAX_SEQ
 from tests.helpers.hq import HqServer, running_server
@@ -36,6 +36,14 @@ include-path = "/api/v1/hall/presence"
 headers = { Authorization = "Bearer ${HQ_READER_TOKEN}" }
 
 [[operations]]
+include-path = "/api/v1/hall/alerts"
+headers = { Authorization = "Bearer ${HQ_READER_TOKEN}" }
+
+[[operations]]
+include-path-regex = "^/api/v1/hall/alerts/.+/ack$"
+headers = { Authorization = "Bearer ${HQ_DESK_TOKEN}" }
+
+[[operations]]
 include-path = "/api/v1/events"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "422", "429"]
 checks.negative_data_rejection.expected-statuses = [
@@ -46,7 +54,8 @@ checks.negative_data_rejection.expected-statuses = [
 def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
     with running_server(f"sqlite:///{tmp_path / 'hq.sqlite'}") as server:
         env = {**os.environ, "HQ_COUNTER_TOKEN": server.enroll(HALL, "01"),
-               "HQ_READER_TOKEN": enroll_reader(server.store, HALL), "NO_COLOR": "1"}
+               "HQ_READER_TOKEN": enroll_reader(server.store, HALL),
+               "HQ_DESK_TOKEN": enroll_desk(server.store, HALL, "desk"), "NO_COLOR": "1"}
         config = tmp_path / "schemathesis.toml"
         config.write_text(CONFIG, encoding="utf-8")
         started = time.monotonic()
@@ -59,7 +68,7 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
     report = run.stdout[-6000:] + run.stderr[-2000:]
     assert run.returncode == 0, report
     assert "No issues found" in run.stdout, report
-    assert "7 selected" in run.stdout and "Authentication failed" not in run.stdout, report
+    assert "9 selected" in run.stdout and "Authentication failed" not in run.stdout, report
     assert took < 120, f"schemathesis took {took:.0f} s"
 
 
