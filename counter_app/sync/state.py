@@ -109,17 +109,17 @@ class SyncStatus:
     def after(self, previous: SyncStatus | None) -> SyncStatus:
         """This attempt's status with the history (failure count, last success, what head
         office marked invalid or held pending) carried on."""
-        marks = {"marked_invalid": self.marked_invalid + (previous.marked_invalid
-                                                          if previous else 0),
-                 "held_pending": self.held_pending + (previous.held_pending
-                                                      if previous else 0)}
-        if self.ok:
-            return replace(self, failures=0, last_success_at=self.finished_at, **marks)
-        return replace(
+        marked = replace(
             self,
+            marked_invalid=self.marked_invalid + (previous.marked_invalid if previous else 0),
+            held_pending=self.held_pending + (previous.held_pending if previous else 0),
+        )
+        if self.ok:
+            return replace(marked, failures=0, last_success_at=self.finished_at)
+        return replace(
+            marked,
             failures=(previous.failures if previous else 0) + 1,
             last_success_at=previous.last_success_at if previous else None,
-            **marks,
         )
 
 
