@@ -58,6 +58,7 @@ from head_office.schema import (
     conflicts,
     counters,
     events,
+    incidents,
     pending_refs,
     refusals,
     rejected,
@@ -465,6 +466,12 @@ class Store:
             for touched in {int(r["break_seq"]) for r in rows}:
                 conn.execute(chain_breaks.update().where(
                     chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == touched,
+                ).values(last_at=now))
+                conn.execute(incidents.update().where(
+                    incidents.c.kind == anchors.CHAIN_BREAK,
+                    incidents.c.evidence_id == select(chain_breaks.c.id).where(
+                        chain_breaks.c.counter_id == who.id,
+                        chain_breaks.c.break_seq == touched).scalar_subquery(),
                 ).values(last_at=now))
         return len(rows)
 
