@@ -43,7 +43,20 @@ ANCHOR_CONTRADICTED = "anchor_contradicted"
 ENDS_BEFORE_ANCHOR = "ends_before_anchor"
 #: the counter's hash at a sequence head office holds is another one (a different history)
 HISTORY_CONFLICT = "history_conflict"
-INCIDENT_KINDS = (ANCHOR_CONTRADICTED, ENDS_BEFORE_ANCHOR, HISTORY_CONFLICT)
+#: a chained event head office stored but marked invalid (counter_core.validation)
+INVALID_EVENT = "invalid_event"
+#: a chained event of a kind this head office does not know, kept for a newer one: opened
+#: explained (UNKNOWN_KIND_REASON), so it brands nobody, but listed with an id all the same
+UNKNOWN_KIND = "unknown_kind"
+#: a break the counter found in its own chain and recorded (`chain_break_detected`)
+CHAIN_BREAK = "chain_break"
+#: an upload refused (a foreign event, a broken chain): one incident per counter and reason,
+#: counted again each time the counter retries
+REFUSED_UPLOAD = "refused_upload"
+INCIDENT_KINDS = (ANCHOR_CONTRADICTED, ENDS_BEFORE_ANCHOR, HISTORY_CONFLICT, INVALID_EVENT,
+                  UNKNOWN_KIND, CHAIN_BREAK, REFUSED_UPLOAD)
+#: the kinds `enroll --new-history` explains on the old chain (a replaced database shows them)
+NEW_HISTORY_KINDS = (ENDS_BEFORE_ANCHOR, HISTORY_CONFLICT)
 
 OPEN, EXPLAINED, RESOLVED = "open", "explained", "resolved"
 STATUSES = (OPEN, EXPLAINED, RESOLVED)
@@ -51,6 +64,10 @@ STATUSES = (OPEN, EXPLAINED, RESOLVED)
 #: what `enroll --new-history` writes as the explanation of the old chain's ends-before ones
 NEW_HISTORY_REASON = "the counter was enrolled with a new history (counter-hq enroll " \
                      "--new-history): its chain was replaced and starts again at 1"
+#: who and why an unknown-kind incident is explained when it is opened
+AUTOMATIC = "counter-hq"
+UNKNOWN_KIND_REASON = "an event of a kind this counter-hq does not know (a newer counter's): " \
+                      "stored and chained, kept out of the reports until counter-hq is upgraded"
 
 
 @dataclass(frozen=True)
@@ -205,7 +222,8 @@ def set_status(engine: Engine, incident_id: int, status: str, reason: str, by: s
 
 def link_new_history(conn: Connection, previous_id: int, new_id: int, by: str) -> None:
     """Link a counter's new chain to its old one (the old one's last head as head office held
-    it, and its longest anchor); the old chain's open ends-before incidents are explained."""
+    it, and its longest anchor); the old chain's open ends-before and history-conflict
+    incidents (what a replaced database shows) are explained."""
     old = conn.execute(select(counters.c.hw_seq, counters.c.hw_hash)
                        .where(counters.c.id == previous_id)).one()
     longest = _longest_anchor(conn, previous_id)
@@ -214,7 +232,7 @@ def link_new_history(conn: Connection, previous_id: int, new_id: int, by: str) -
         counter_id=new_id, previous_id=previous_id, previous_seq=old.hw_seq,
         previous_hash=old.hw_hash, anchored_seq=longest.seq if longest else 0, linked_at=now))
     conn.execute(incidents.update().where(
-        incidents.c.counter_id == previous_id, incidents.c.kind == ENDS_BEFORE_ANCHOR,
+        incidents.c.counter_id == previous_id, incidents.c.kind.in_(NEW_HISTORY_KINDS),
         incidents.c.status == OPEN,
     ).values(status=EXPLAINED, status_reason=NEW_HISTORY_REASON, status_by=by,
              status_at=now))
@@ -285,18 +303,41 @@ def _history_conflict(conn: Connection, who: Counter, seq: int, stored: str, off
 
 def _record(conn: Connection, who: Counter, kind: str, seq: int, expected: str, offered: str,
             detail: str, now: str) -> int:
-    """Open the incident, or count it again (an explained or resolved one keeps its status)."""
-    log.warning("incident %s: hall %s counter %s sequence %s", kind, who.hall, who.counter, seq)
-    where = and_(incidents.c.counter_id == who.id, incidents.c.kind == kind,
-                 incidents.c.seq == seq, incidents.c.offered_hash == offered)
-    seen = conn.execute(select(incidents.c.id).where(where)).scalar_one_or_none()
+    return record_incident(conn, who, kind, seq, expected, offered, detail, now)
+
+
+def record_incident(conn: Connection, who: Counter, kind: str, seq: int, expected: str,
+                    offered: str, detail: str, now: str, *, evidence_id: int | None = None,
+                    by_detail: bool = False) -> int:
+    """Open the incident, or count it again (an explained or resolved one keeps its status);
+    its id. `evidence_id`: the row of the kind's own table that holds the evidence (conflicts,
+    rejected, chain_breaks, refusals). `by_detail`: the incident is the counter's and the
+    detail's (a refused upload retried), whatever sequence or hash it was seen at again."""
+    expected, offered = expected[:64], offered[:64]
+    seen = None
+    if by_detail:
+        seen = conn.execute(select(incidents.c.id).where(
+            incidents.c.counter_id == who.id, incidents.c.kind == kind,
+            incidents.c.detail == detail).order_by(incidents.c.id).limit(1)).scalar()
+    if seen is None:
+        seen = conn.execute(select(incidents.c.id).where(
+            incidents.c.counter_id == who.id, incidents.c.kind == kind,
+            incidents.c.seq == seq, incidents.c.offered_hash == offered)).scalar_one_or_none()
     if seen is not None:
-        conn.execute(incidents.update().where(incidents.c.id == seen)
-                     .values(last_at=now, times=incidents.c.times + 1))
+        conn.execute(incidents.update().where(incidents.c.id == seen).values(
+            last_at=now, times=incidents.c.times + 1,
+            **({} if evidence_id is None else {"evidence_id": evidence_id})))
+        log.info("incident %s seen again: hall %s counter %s sequence %s", kind, who.hall,
+                 who.counter, seq)
         return int(seen)
+    log.warning("incident %s: hall %s counter %s sequence %s", kind, who.hall, who.counter, seq)
+    status = {"status": OPEN}
+    if kind == UNKNOWN_KIND:
+        status = {"status": EXPLAINED, "status_reason": UNKNOWN_KIND_REASON,
+                  "status_by": AUTOMATIC, "status_at": now}
     done = conn.execute(incidents.insert().values(
         counter_id=who.id, kind=kind, seq=seq, expected_hash=expected, offered_hash=offered,
-        detail=detail, first_at=now, last_at=now, times=1, status=OPEN))
+        detail=detail, first_at=now, last_at=now, times=1, evidence_id=evidence_id, **status))
     key = done.inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -498,78 +498,43 @@ INCIDENT_COLUMNS = (
 
 
 def incidents(store: Store, *, hall: str | None = None) -> list[Row]:
-    """Every recorded conflict (same sequence number, another hash) and rejected event."""
-    out: list[Row] = []
-    with store.reader.connect() as conn:
-        for name, table in (("conflict", conflicts), ("rejected", rejected)):
-            query = (select(counters.c.hall, counters.c.counter, table)
-                     .join(counters, counters.c.id == table.c.counter_id)
-                     .order_by(counters.c.hall, counters.c.counter, table.c.seq, table.c.id))
-            if hall is not None:
-                query = query.where(counters.c.hall == hall)
-            for r in conn.execute(query).mappings():
-                out.append({
-                    "hall": r["hall"], "counter": r["counter"], "incident": name,
-                    "seq": r["seq"],
-                    "reason": (r["reason"] if name == "rejected" else
-                               "head office holds another event with this sequence number"),
-                    "stored_hash": r.get("stored_hash"), "offered_hash": r.get("offered_hash"),
-                    "first_at": r["first_at"], "last_at": r["last_at"], "times": r["times"],
-                    "last_seq": r["seq"], "evidence": None,
-                })
-        out.extend(store.refusal_incidents(conn, hall))
-        out.extend(_chain_break_incidents(conn, hall))
-        out.extend(_anchor_incidents(conn, hall))
-    return out
-
-
-def _anchor_incidents(conn: Any, hall: str | None) -> list[Row]:
-    """The incidents anchors show (head_office.anchors), each with its id and status: an
-    explained or resolved one stays listed, with who explained it, when and why."""
-    query = (select(counters.c.hall, counters.c.counter, incidents_table)
-             .join(counters, counters.c.id == incidents_table.c.counter_id)
-             .order_by(counters.c.hall, counters.c.counter, incidents_table.c.id))
-    if hall is not None:
-        query = query.where(counters.c.hall == hall)
-    return [{
-        "hall": r["hall"], "counter": r["counter"], "incident": r["kind"], "seq": r["seq"],
-        "last_seq": r["seq"], "reason": r["detail"], "stored_hash": r["expected_hash"],
-        "offered_hash": r["offered_hash"], "first_at": r["first_at"], "last_at": r["last_at"],
-        "times": r["times"], "evidence": None, "id": r["id"], "status": r["status"],
-        "status_reason": r["status_reason"], "status_by": r["status_by"],
-        "status_at": r["status_at"],
-    } for r in conn.execute(query).mappings()]
-
-
-def _chain_break_incidents(conn: Any, hall: str | None) -> list[Row]:
-    """One row per break a counter recorded: the broken span (first and last bad sequence),
-    the last good event it names (stored_hash) and the break event (offered_hash), and how
-    many of the span's events head office holds as evidence."""
+    """Every incident of every kind (head_office.anchors.INCIDENT_KINDS), from the one
+    `incidents` table: its id (what `counter-hq incident` takes), its status and the
+    operator's account; an explained or resolved one stays listed. A chain break's row
+    spans the broken sequences (seq–last_seq) and says how much of the span head office holds
+    as evidence."""
     evidence = (select(chain_break_evidence.c.counter_id, chain_break_evidence.c.break_seq,
                        func.count().label("n"))
                 .group_by(chain_break_evidence.c.counter_id, chain_break_evidence.c.break_seq)
                 .subquery())
-    query = (select(counters.c.hall, counters.c.counter, chain_breaks, evidence.c.n)
-             .join(counters, counters.c.id == chain_breaks.c.counter_id)
+    t = incidents_table.c
+    is_break = and_(t.kind == anchors.CHAIN_BREAK, chain_breaks.c.id == t.evidence_id)
+    query = (select(counters.c.hall, counters.c.counter, incidents_table,
+                    chain_breaks.c.first_bad_seq, chain_breaks.c.last_bad_seq,
+                    evidence.c.n)
+             .join(counters, counters.c.id == t.counter_id)
+             .outerjoin(chain_breaks, is_break)
              .outerjoin(evidence, and_(evidence.c.counter_id == chain_breaks.c.counter_id,
-                                       evidence.c.break_seq == chain_breaks.c.break_seq)))
+                                       evidence.c.break_seq == chain_breaks.c.break_seq))
+             .order_by(counters.c.hall, counters.c.counter, t.seq, t.id))
     if hall is not None:
         query = query.where(counters.c.hall == hall)
     out: list[Row] = []
-    for r in conn.execute(query).mappings():
-        span = r["last_bad_seq"] - r["first_bad_seq"] + 1
-        held = r["n"] or 0
-        out.append({
-            "hall": r["hall"], "counter": r["counter"], "incident": "chain_break",
-            "seq": r["first_bad_seq"], "last_seq": r["last_bad_seq"],
-            "reason": (f"the counter found its chain broken and recorded it at sequence "
-                       f"{r['break_seq']} ({r['detected_at']}): sequences {r['first_bad_seq']}–"
-                       f"{r['last_bad_seq']} do not verify ({r['reason']}); last good "
-                       f"{r['last_good_seq']}; the chain goes on from {r['break_seq']}"),
-            "stored_hash": r["last_good_hash"], "offered_hash": r["break_hash"],
-            "first_at": r["first_at"], "last_at": r["last_at"], "times": 1,
-            "evidence": f"{held} of {span} events",
-        })
+    with store.reader.connect() as conn:
+        for r in conn.execute(query).mappings():
+            span = None
+            if r["last_bad_seq"] is not None:
+                span = (f"{r['n'] or 0} of {r['last_bad_seq'] - r['first_bad_seq'] + 1} "
+                        "events")
+            out.append({
+                "hall": r["hall"], "counter": r["counter"], "incident": r["kind"],
+                "seq": r["seq"], "last_seq": r["last_bad_seq"] or r["seq"],
+                "reason": r["detail"], "stored_hash": r["expected_hash"] or None,
+                "offered_hash": r["offered_hash"] or None, "first_at": r["first_at"],
+                "last_at": r["last_at"], "times": r["times"], "evidence": span,
+                "id": r["id"], "status": r["status"], "status_reason": r["status_reason"],
+                "status_by": r["status_by"], "status_at": r["status_at"],
+            })
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -15,8 +16,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     func,
     inspect,
+    or_,
     select,
     text,
 )
@@ -213,6 +216,9 @@ incidents = Table(
     Column("status_reason", Text),
     Column("status_by", Text),
     Column("status_at", String(32)),
+    #: the row of the kind's own table holding the evidence (conflicts, rejected, chain_breaks,
+    #: refusals: the latest), None for the anchors' kinds (schema version 5)
+    Column("evidence_id", Integer),
     UniqueConstraint("counter_id", "kind", "seq", "offered_hash", name="incidents_once"),
 )
 
@@ -365,7 +371,78 @@ def _v6_alerts(conn: Connection) -> None:
         select(counters.c.id, counters.c.hw_seq).where(counters.c.id.not_in(marked))))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks, _v6_alerts)
+def _v7_incident_kinds(conn: Connection) -> None:
+    """Every kind of incident in `incidents` (one id space, one explain/resolve procedure):
+    a row for each conflict, rejected event, chain break and refused upload (one per counter
+    and reason) older databases hold. The kinds' names are head_office.anchors' (spelt out:
+    a migration does not change when the code does)."""
+    if "evidence_id" not in {c["name"] for c in inspect(conn).get_columns("incidents")}:
+        conn.execute(text("ALTER TABLE incidents ADD COLUMN evidence_id INTEGER"))
+    i = incidents.c
+
+    def add(counter_id: int, kind: str, seq: int, expected: str, offered: str, detail: str,
+            first_at: str, last_at: str, times: int, evidence_id: int,
+            by_detail: bool = False, **status: str) -> None:
+        expected, offered = expected[:64], offered[:64]
+        same = and_(i.seq == seq, i.offered_hash == offered)
+        seen = conn.execute(select(i.id, i.first_at, i.last_at).where(
+            i.counter_id == counter_id, i.kind == kind,
+            or_(i.detail == detail, same) if by_detail else same).order_by(i.id)).first()
+        if seen is not None:
+            conn.execute(incidents.update().where(i.id == seen.id).values(
+                times=i.times + times, evidence_id=evidence_id,
+                first_at=min(seen.first_at, first_at), last_at=max(seen.last_at, last_at)))
+            return
+        conn.execute(incidents.insert().values(
+            counter_id=counter_id, kind=kind, seq=seq, expected_hash=expected,
+            offered_hash=offered, detail=detail, first_at=first_at, last_at=last_at,
+            times=times, evidence_id=evidence_id, status=status.get("status", "open"),
+            status_reason=status.get("status_reason"), status_by=status.get("status_by"),
+            status_at=status.get("status_at")))
+
+    for r in conn.execute(select(conflicts).order_by(conflicts.c.id)):
+        add(r.counter_id, "history_conflict", r.seq, r.stored_hash, r.offered_hash,
+            f"the counter offered hash {r.offered_hash[:12]}… at sequence {r.seq}, where head "
+            f"office holds {r.stored_hash[:12]}…: a different history", r.first_at, r.last_at,
+            r.times, r.id)
+    hashes = {(c, s): h for c, s, h in conn.execute(
+        select(events.c.counter_id, events.c.seq, events.c.hash)
+        .join(rejected, and_(rejected.c.counter_id == events.c.counter_id,
+                             rejected.c.seq == events.c.seq)))}
+    for r in conn.execute(select(rejected).order_by(rejected.c.id)):
+        offered = hashes.get((r.counter_id, r.seq)) or _sampled_hash(r.offered)
+        if r.reason == "unknown kind":
+            add(r.counter_id, "unknown_kind", r.seq, "", offered, r.reason, r.first_at,
+                r.last_at, r.times, r.id, status="explained", status_by="counter-hq",
+                status_at=r.first_at,
+                status_reason="an event of a kind this counter-hq does not know (a newer "
+                              "counter's): stored and chained, kept out of the reports until "
+                              "counter-hq is upgraded")
+        elif r.reason.startswith("invalid: "):
+            add(r.counter_id, "invalid_event", r.seq, "", offered, r.reason, r.first_at,
+                r.last_at, r.times, r.id)
+        else:  # an upload refused before refusals had a table of their own
+            add(r.counter_id, "refused_upload", r.seq, "", offered, r.reason, r.first_at,
+                r.last_at, r.times, r.id, by_detail=True)
+    for r in conn.execute(select(chain_breaks).order_by(chain_breaks.c.id)):
+        add(r.counter_id, "chain_break", r.first_bad_seq, r.last_good_hash, r.break_hash,
+            f"the counter found its chain broken and recorded it at sequence {r.break_seq} "
+            f"({r.detected_at}): sequences {r.first_bad_seq}–{r.last_bad_seq} do not verify "
+            f"({r.reason}); last good {r.last_good_seq}; the chain goes on from {r.break_seq}",
+            r.first_at, r.last_at, 1, r.id)
+    for r in conn.execute(select(refusals).order_by(refusals.c.id)):
+        add(r.counter_id, "refused_upload", r.seq, "", r.hash, r.reason, r.at, r.at, 1, r.id,
+            by_detail=True)
+
+
+def _sampled_hash(sample: str) -> str:
+    """The hash a sample of an offered event names, or "" (a sample may be cut short)."""
+    found = re.search(r'"hash":\s*"([0-9a-f]{64})"', sample)
+    return found.group(1) if found else ""
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks, _v6_alerts,
+                                                         _v7_incident_kinds)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

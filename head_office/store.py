@@ -58,6 +58,7 @@ from head_office.schema import (
     conflicts,
     counters,
     events,
+    incidents,
     pending_refs,
     refusals,
     rejected,
@@ -425,12 +426,21 @@ class Store:
             chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == brk.break_seq,
         )).scalar_one_or_none()
         if seen is None:
-            conn.execute(chain_breaks.insert().values(
+            done = conn.execute(chain_breaks.insert().values(
                 counter_id=who.id, break_seq=brk.break_seq, break_hash=brk.break_hash,
                 chain_format=brk.chain_format, last_good_seq=brk.last_good_seq,
                 last_good_hash=brk.last_good_hash, first_bad_seq=brk.first_bad_seq,
                 last_bad_seq=brk.last_bad_seq, detected_at=brk.detected_at[:32],
                 reason=brk.reason[:500], first_at=now, last_at=now))
+            key = done.inserted_primary_key
+            assert key is not None
+            anchors.record_incident(
+                conn, who, anchors.CHAIN_BREAK, brk.first_bad_seq, brk.last_good_hash,
+                brk.break_hash, f"the counter found its chain broken and recorded it at "
+                f"sequence {brk.break_seq} ({brk.detected_at[:32]}): sequences "
+                f"{brk.first_bad_seq}–{brk.last_bad_seq} do not verify ({brk.reason[:500]}); "
+                f"last good {brk.last_good_seq}; the chain goes on from {brk.break_seq}", now,
+                evidence_id=int(key[0]))
 
     def _record_evidence(self, conn: Connection, who: Counter,
                          evidence: Sequence[tuple[int, Event]], now: str) -> int:
@@ -456,6 +466,12 @@ class Store:
             for touched in {int(r["break_seq"]) for r in rows}:
                 conn.execute(chain_breaks.update().where(
                     chain_breaks.c.counter_id == who.id, chain_breaks.c.break_seq == touched,
+                ).values(last_at=now))
+                conn.execute(incidents.update().where(
+                    incidents.c.kind == anchors.CHAIN_BREAK,
+                    incidents.c.evidence_id == select(chain_breaks.c.id).where(
+                        chain_breaks.c.counter_id == who.id,
+                        chain_breaks.c.break_seq == touched).scalar_subquery(),
                 ).values(last_at=now))
         return len(rows)
 
@@ -587,20 +603,28 @@ class Store:
         for ev, stored_hash in found:
             log.warning("conflict: hall %s counter %s sequence %s offered with another hash",
                         who.hall, who.counter, ev.seq)
-            self._upsert_incident(conn, conflicts, {
+            kept = self._upsert_incident(conn, conflicts, {
                 "counter_id": who.id, "seq": ev.seq, "stored_hash": stored_hash,
                 "offered_hash": ev.hash, "offered": json.dumps(ev.as_dict(), ensure_ascii=False),
             }, ("counter_id", "seq", "offered_hash"), now)
+            anchors.record_incident(
+                conn, who, anchors.HISTORY_CONFLICT, ev.seq, stored_hash, ev.hash,
+                f"the counter offered hash {ev.hash[:12]}… at sequence {ev.seq}, where head "
+                f"office holds {stored_hash[:12]}…: a different history", now,
+                evidence_id=kept)
 
     def _record_rejection(self, conn: Connection, who: Counter, ev: Event, reason: str,
                           now: str) -> None:
         """Keep the event aside with the reason (refused, or stored but not projected)."""
         log.warning("set aside: hall %s counter %s event %s: %s", who.hall, who.counter,
                     ev.seq, reason)
-        self._upsert_incident(conn, rejected, {
+        kept = self._upsert_incident(conn, rejected, {
             "counter_id": who.id, "seq": ev.seq, "reason": reason[:500],
             "offered": _sample(ev)[1],
         }, ("counter_id", "seq", "reason"), now)
+        kind = anchors.UNKNOWN_KIND if reason == UNKNOWN_KIND else anchors.INVALID_EVENT
+        anchors.record_incident(conn, who, kind, ev.seq, "", ev.hash, reason[:500], now,
+                                evidence_id=kept)
 
     @staticmethod
     def _record_refusal(conn: Connection, who: Counter, ev: Event, reason: str,
@@ -613,9 +637,14 @@ class Store:
         # one counter's refusals one at a time (a row lock on PostgreSQL; SQLite has one
         # writer anyway), so that concurrent refusals cannot each keep "the last 100"
         conn.execute(select(counters.c.id).where(counters.c.id == who.id).with_for_update())
-        conn.execute(refusals.insert().values(
+        done = conn.execute(refusals.insert().values(
             counter_id=who.id, at=now, reason=reason[:500], seq=ev.seq, hash=ev.hash[:64],
             size=size, sample=sample))
+        key = done.inserted_primary_key
+        assert key is not None
+        # a counter retrying counts on one incident per reason, not one per request
+        anchors.record_incident(conn, who, anchors.REFUSED_UPLOAD, ev.seq, "", ev.hash,
+                                reason[:500], now, evidence_id=int(key[0]), by_detail=True)
         oldest_kept = (select(refusals.c.id).where(refusals.c.counter_id == who.id)
                        .order_by(refusals.c.id.desc()).offset(REFUSALS_KEPT - 1).limit(1)
                        .scalar_subquery())
@@ -624,14 +653,19 @@ class Store:
 
     @staticmethod
     def _upsert_incident(conn: Connection, table: Any, values: dict[str, Any],
-                         key: tuple[str, ...], now: str) -> None:
+                         key: tuple[str, ...], now: str) -> int:
+        """Keep the evidence row (once) or count it again; its id."""
         where = and_(*(table.c[k] == values[k] for k in key))
         seen = conn.execute(select(table.c.id).where(where)).scalar_one_or_none()
         if seen is None:
-            conn.execute(table.insert().values(**values, first_at=now, last_at=now, times=1))
-        else:
-            conn.execute(table.update().where(table.c.id == seen)
-                         .values(last_at=now, times=table.c.times + 1))
+            done = conn.execute(table.insert().values(**values, first_at=now, last_at=now,
+                                                      times=1))
+            made = done.inserted_primary_key
+            assert made is not None
+            return int(made[0])
+        conn.execute(table.update().where(table.c.id == seen)
+                     .values(last_at=now, times=table.c.times + 1))
+        return int(seen)
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -665,21 +699,6 @@ class Store:
                 for name, table in (("conflicts", conflicts), ("rejected", rejected),
                                     ("chain_breaks", chain_breaks), ("refusals", refusals))
             }
-
-    @staticmethod
-    def refusal_incidents(conn: Connection, hall: str | None) -> list[dict[str, Any]]:
-        """The bounded record of refused uploads as rows of `report incidents` ("rejected",
-        as refusals were listed before they had a table of their own)."""
-        query = (select(counters.c.hall, counters.c.counter, refusals)
-                 .join(counters, counters.c.id == refusals.c.counter_id)
-                 .order_by(counters.c.hall, counters.c.counter, refusals.c.id))
-        if hall is not None:
-            query = query.where(counters.c.hall == hall)
-        return [{"hall": r["hall"], "counter": r["counter"], "incident": "rejected",
-                 "seq": r["seq"], "reason": r["reason"], "stored_hash": None,
-                 "offered_hash": r["hash"], "first_at": r["at"], "last_at": r["at"],
-                 "times": 1, "last_seq": r["seq"], "evidence": None}
-                for r in conn.execute(query).mappings()]
 
     def invalid_events(self, who: Counter) -> dict[int, str]:
         """The counter's stored events marked invalid: sequence → reason."""

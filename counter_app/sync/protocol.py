@@ -7,9 +7,10 @@ import email.utils
 import gzip
 import hashlib
 import json
+import logging
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ API = "/api/v1"
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024
 USER_AGENT = "counter-app-sync/1"
+
+log = logging.getLogger(__name__)
 
 
 class SyncError(Exception):
@@ -141,11 +144,24 @@ class HighWater:
 
 
 @dataclass(frozen=True)
+class Marked:
+    """An event head office stored and chained but marked invalid, and why."""
+
+    seq: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class UploadAnswer:
     high_water: HighWater
     stored: int
     duplicates: int
     conflicts: tuple[int, ...]
+    #: events head office stored but marked invalid (kept out of its reports)
+    invalid: tuple[Marked, ...] = ()
+    #: reviews head office holds pending until their transaction arrives (their sequences)
+    pending: tuple[int, ...] = ()
 
 
 def resolve_token(config: Config) -> str:
@@ -256,11 +272,15 @@ class HeadOfficeClient:
         data = self._call("POST", f"{API}/events", content=body, headers={
             "Content-Type": "application/json", "Content-Encoding": "gzip"})
         try:
-            return UploadAnswer(_high_water(data), int(data["stored"]),
-                                int(data["duplicates"]),
-                                tuple(int(s) for s in data.get("conflicts", ())))
+            answer = UploadAnswer(_high_water(data), int(data["stored"]),
+                                  int(data["duplicates"]),
+                                  tuple(int(s) for s in data.get("conflicts", ())))
         except (KeyError, TypeError, ValueError):
             raise Unavailable("head office sent an answer this counter cannot read") from None
+        # what head office marked: for the log and the sync panel only, so an odd entry is
+        # skipped, never a reason to stop (the events are stored; the mark moved past them)
+        return replace(answer, invalid=_marked(data.get("invalid")),
+                       pending=_sequences(data.get("pending")))
 
     def anchor(self, head: tuple[int, str], *, app_version: str, code_hash: str, clock: str,
                at_mark: tuple[int, str] | None = None) -> HighWater:
@@ -321,6 +341,29 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(data, dict) and isinstance(data.get("detail"), str):
         return str(data["detail"])
     return (response.text or response.reason_phrase or "no details")[:300]
+
+
+#: the longest reason from head office kept for the log
+MAX_REASON_CHARS = 500
+
+
+def _marked(value: Any) -> tuple[Marked, ...]:
+    """The readable entries of the answer's `invalid` list (seq, kind, reason)."""
+    out: list[Marked] = []
+    for item in value if isinstance(value, list) else ():
+        seq = item.get("seq") if isinstance(item, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            log.warning("head office marked an event invalid in a form this counter cannot "
+                        "read: %.200r", item)
+            continue
+        out.append(Marked(seq, str(item.get("kind", ""))[:100],
+                          str(item.get("reason", ""))[:MAX_REASON_CHARS]))
+    return tuple(out)
+
+
+def _sequences(value: Any) -> tuple[int, ...]:
+    return tuple(s for s in (value if isinstance(value, list) else ())
+                 if isinstance(s, int) and not isinstance(s, bool))
 
 
 def _high_water(data: dict[str, Any]) -> HighWater:

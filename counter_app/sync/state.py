@@ -44,6 +44,10 @@ class SyncStatus:
     retry_after: float | None = None  # seconds head office asked us to wait
     failures: int = 0  # consecutive failed attempts, this one included
     last_success_at: str | None = None
+    #: events head office has marked invalid (its answer's `invalid`), over every attempt
+    marked_invalid: int = 0
+    #: reviews head office has held pending (its answer's `pending`), over every attempt
+    held_pending: int = 0
 
     @property
     def pending(self) -> int | None:
@@ -75,7 +79,7 @@ class SyncStatus:
 
         if not isinstance(self.ok, bool) or not isinstance(self.permanent, bool):
             fail("ok/permanent are not booleans")
-        for name in ("sent", "local_seq", "failures"):
+        for name in ("sent", "local_seq", "failures", "marked_invalid", "held_pending"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 fail(f"{name} is not a count")
@@ -103,11 +107,17 @@ class SyncStatus:
                     fail(f"{name} is not a time")
 
     def after(self, previous: SyncStatus | None) -> SyncStatus:
-        """This attempt's status with the history (failure count, last success) carried on."""
-        if self.ok:
-            return replace(self, failures=0, last_success_at=self.finished_at)
-        return replace(
+        """This attempt's status with the history (failure count, last success, what head
+        office marked invalid or held pending) carried on."""
+        marked = replace(
             self,
+            marked_invalid=self.marked_invalid + (previous.marked_invalid if previous else 0),
+            held_pending=self.held_pending + (previous.held_pending if previous else 0),
+        )
+        if self.ok:
+            return replace(marked, failures=0, last_success_at=self.finished_at)
+        return replace(
+            marked,
             failures=(previous.failures if previous else 0) + 1,
             last_success_at=previous.last_success_at if previous else None,
         )

@@ -24,6 +24,7 @@ from counter_app.sync.protocol import (
     Refused,
     SyncError,
     Unavailable,
+    UploadAnswer,
     encode_batch,
 )
 from counter_app.sync.scheduler import backoff_delay
@@ -114,9 +115,13 @@ class Uploader:
         self.sleep = sleep
         self.cancelled = cancelled
         self.on_progress = on_progress
+        #: this run's events head office marked invalid and reviews it held pending
+        self.marked_invalid = 0
+        self.held_pending = 0
 
     def run(self) -> SyncStatus:
         """Never raises for sync problems: the returned status says what happened."""
+        self.marked_invalid = self.held_pending = 0
         local_seq = self.local.last_seq()
         acked: int | None = None
         start: int | None = None
@@ -139,6 +144,7 @@ class Uploader:
                     limit = min(limit, brk.last_good_seq - acked)
                 batch = fit_batch(self.local.after(acked, limit), self.max_bytes)
                 answer = self._with_retries(functools.partial(self.client.upload, batch))
+                self._note_marks(answer)
                 if answer.conflicts:
                     raise Refused(409, f"head office holds different events at sequence "
                                        f"{', '.join(map(str, answer.conflicts[:5]))}; "
@@ -154,9 +160,23 @@ class Uploader:
                 ok=False, finished_at=utc_now(), sent=_sent(start, acked), acked_seq=acked,
                 local_seq=local_seq, error=str(exc), permanent=isinstance(exc, Refused),
                 retry_after=exc.retry_after if isinstance(exc, Unavailable) else None,
+                marked_invalid=self.marked_invalid, held_pending=self.held_pending,
             )
         return SyncStatus(ok=True, finished_at=utc_now(), sent=_sent(start, acked),
-                          acked_seq=acked, local_seq=local_seq)
+                          acked_seq=acked, local_seq=local_seq,
+                          marked_invalid=self.marked_invalid, held_pending=self.held_pending)
+
+    def _note_marks(self, answer: UploadAnswer) -> None:
+        """Log what head office marked in its answer and count it; never stops the upload
+        (the events are stored and the mark moved past them)."""
+        for marked in answer.invalid:
+            log.warning("head office marked event %d (%s) invalid: %s", marked.seq,
+                        marked.kind, marked.reason)
+        for seq in answer.pending:
+            log.info("head office holds event %d pending: a review of a transaction it does "
+                     "not hold yet", seq)
+        self.marked_invalid += len(answer.invalid)
+        self.held_pending += len(answer.pending)
 
     def _upload_broken_span(self, brk: ChainBreak, acked: int) -> int:
         """Send the events from the last good one to the break event, in parts each carrying
@@ -172,6 +192,7 @@ class Uploader:
             span = self.local.after(cursor, min(self.batch_events - 1, brk.break_seq - 1 - cursor))
             part = fit_batch(span, room) if span else []
             answer = self._with_retries(functools.partial(self.client.upload, [*part, event]))
+            self._note_marks(answer)
             if answer.conflicts:
                 raise Refused(409, f"head office holds different events at sequence "
                                    f"{', '.join(map(str, answer.conflicts[:5]))}; "

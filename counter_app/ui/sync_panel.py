@@ -43,6 +43,7 @@ class SyncPanel(QWidget):
         self.state = label("syncState")
         self.detail = label("syncDetail", wrap=True)
         self.next = label("syncNext")
+        self.marks = label("syncMarks", wrap=True)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Head office sync")))
         top.addStretch(1)
@@ -52,6 +53,7 @@ class SyncPanel(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(self.detail)
         layout.addWidget(self.next)
+        layout.addWidget(self.marks)
         runner.status_changed.connect(self.show_status)
         runner.busy_changed.connect(self.show_busy)
         self.show_status(runner.status)
@@ -86,6 +88,7 @@ class SyncPanel(QWidget):
             self.detail.setText(self.tr("Error: %1").replace("%1", status.error or "?") + waiting
                                 + "\n" + self.tr("Last successful sync: %1").replace(
                                     "%1", _local(status.last_success_at, self.runner.time_zone)))
+        self.marks.setText(self._marks(status))
         when = self.runner.next_run
         self.next.setText(self.tr("Next sync: %1").replace(
             "%1", when.strftime("%Y-%m-%d %H:%M") if when else "—"))
@@ -93,6 +96,19 @@ class SyncPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         self.show_status(self.runner.status)  # "next sync" may have moved while hidden
         super().showEvent(event)
+
+    def _marks(self, status: SyncStatus | None) -> str:
+        """What head office's answers marked: invalid events, reviews held pending."""
+        if status is None:
+            return ""
+        lines = []
+        if status.marked_invalid:
+            lines.append(self.tr("Head office marked %1 events invalid: see the log")
+                         .replace("%1", str(status.marked_invalid)))
+        if status.held_pending:
+            lines.append(self.tr("Head office held %1 reviews pending until their transaction "
+                                 "arrives: see the log").replace("%1", str(status.held_pending)))
+        return "\n".join(lines)
 
 
 def _pct(value: object) -> str:

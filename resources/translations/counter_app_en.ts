@@ -1061,5 +1061,13 @@
             <source>Next sync: %1</source>
             <translation>Next sync: %1</translation>
         </message>
+        <message>
+            <source>Head office marked %1 events invalid: see the log</source>
+            <translation>Head office marked %1 events invalid: see the log</translation>
+        </message>
+        <message>
+            <source>Head office held %1 reviews pending until their transaction arrives: see the log</source>
+            <translation>Head office held %1 reviews pending until their transaction arrives: see the log</translation>
+        </message>
     </context>
 </TS>

@@ -1061,5 +1061,13 @@
         <source>Next sync: %1</source>
         <translation>下次同步：%1</translation>
     </message>
+    <message>
+        <source>Head office marked %1 events invalid: see the log</source>
+        <translation>总部将 %1 条记录标记为无效：详见日志</translation>
+    </message>
+    <message>
+        <source>Head office held %1 reviews pending until their transaction arrives: see the log</source>
+        <translation>总部暂存 %1 条复核，待其业务记录到达：详见日志</translation>
+    </message>
 </context>
 </TS>

@@ -254,17 +254,18 @@ def test_incidents_list_conflicts_and_rejections(
         store.ingest(who, gap)
     rows = reports.incidents(store, hall="H1")
     assert [(r["incident"], r["seq"], r["times"]) for r in rows] == [
-        ("conflict", 4, 2), ("rejected", 22, 1), ("rejected", len(events) + 2, 1)]
+        ("history_conflict", 4, 2), ("unknown_kind", 22, 1),
+        ("refused_upload", len(events) + 2, 1)]
     assert rows[0]["offered_hash"] == forged.hash
     assert rows[0]["stored_hash"] == events[3].hash
     assert rows[1]["reason"] == "unknown kind"  # the drafts' some_future_kind, kept aside
     assert "broken chain" in rows[2]["reason"]
     # H2 uploaded the same drafts: its only incident is its own unknown kind
     assert [(r["incident"], r["seq"], r["reason"]) for r in reports.incidents(store, hall="H2")
-            ] == [("rejected", 22, "unknown kind")]
+            ] == [("unknown_kind", 22, "unknown kind")]
     assert cli.main(["report", "incidents", "--db", db_url, "--hall", "H1"]) == 0
     out = capsys.readouterr().out
-    assert out.count("\n") == 4 and "conflict,4" in out
+    assert out.count("\n") == 4 and "history_conflict,4" in out
 
 
 def closing_drafts() -> list[tuple[str, Draft]]:

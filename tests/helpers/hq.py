@@ -24,6 +24,7 @@ from collections import Counter as Tally
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -194,6 +195,15 @@ def pg_cluster() -> Iterator[PgCluster]:
 
 # ---- counter-hq in a subprocess -----------------------------------------------------------
 
+def _drain(stream: IO[bytes] | None) -> None:
+    """Read a subprocess's output to its end (a pipe nobody reads fills up and blocks it)."""
+    if stream is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        while stream.read(65536):
+            pass
+
+
 @dataclass
 class HqServer:
     """`counter-hq serve` in a subprocess on a free loopback port."""
@@ -232,6 +242,9 @@ class HqServer:
                 raise RuntimeError(f"counter-hq serve exited: {err}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    # drain the server's log, or a full pipe blocks its next warning
+                    threading.Thread(target=_drain, args=(self.process.stderr,),
+                                     daemon=True).start()
                     return self
             time.sleep(0.05)
         raise RuntimeError("counter-hq serve did not start within 30 s")

@@ -106,7 +106,9 @@ def test_a_recorded_break_uploads_everything_and_head_office_records_the_inciden
         ("chain_break", first_bad, head)]
     assert rows[0]["evidence"] == f"{len(span)} of {len(span)} events"
     (chain,) = [r for r in reports.chains(store, hall="SH-0001") if r["counter"] == counter_id]
-    assert chain["chain"].startswith("ok around 1 recorded chain break")
+    # open until an operator explains it (counter-hq incident explain --id N)
+    assert chain["chain"].startswith(f"1 open incident(s), chain_break at {first_bad}")
+    assert "stored chain ok around 1 recorded chain break" in chain["chain"]
 
 
 def test_without_a_recorded_break_head_office_keeps_refusing_the_broken_chain(
