@@ -1,0 +1,94 @@
+"""The audit trail: who (login), did what (action, target, detail), when (UTC), from where
+(the client's address; "local" for the command line). Entries older than the retention
+(at least MIN_RETENTION_DAYS, about six months) are purged at start and then once a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+
+from counter_core.periods import format_utc, utc_now
+from head_office.schema import audit
+
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"
+EXPORT = "export"
+ADMIN_CHANGE = "admin_change"
+PAGE_VIEW_STAFF = "page_view_staff"
+ACTIONS = (LOGIN, LOGIN_FAILED, LOGOUT, EXPORT, ADMIN_CHANGE, PAGE_VIEW_STAFF)
+
+COLUMNS = ("id", "at", "login", "action", "target", "ip", "detail")
+MIN_RETENTION_DAYS = 183
+DEFAULT_RETENTION_DAYS = 200
+PURGE_EVERY_S = 24 * 3600.0
+
+
+def record(
+    engine: Engine, login: str, action: str, target: str = "", *, ip: str, detail: str = ""
+) -> None:
+    """One entry, at the current UTC time."""
+    assert action in ACTIONS, action
+    with engine.begin() as conn:
+        conn.execute(
+            audit.insert().values(
+                at=utc_now(),
+                login=login[:64],
+                action=action,
+                target=target[:500],
+                ip=ip[:64],
+                detail=detail[:2000],
+            )
+        )
+
+
+def purge(engine: Engine, retention_days: int, now: dt.datetime | None = None) -> int:
+    """Delete the entries older than the retention; how many went."""
+    if retention_days < MIN_RETENTION_DAYS:
+        raise ValueError(f"the audit trail is kept at least {MIN_RETENTION_DAYS} days")
+    now = now or dt.datetime.now(dt.UTC)
+    cutoff = format_utc(now - dt.timedelta(days=retention_days))
+    with engine.begin() as conn:
+        return int(conn.execute(delete(audit).where(audit.c.at < cutoff)).rowcount)
+
+
+@dataclass
+class DailyPurge:
+    """Purges when asked at most once per PURGE_EVERY_S (asked at start and at each entry)."""
+
+    engine: Engine
+    retention_days: int
+    _last: float = -PURGE_EVERY_S
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def maybe(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < PURGE_EVERY_S:
+                return
+            self._last = now
+        purge(self.engine, self.retention_days)
+
+
+def entries(
+    engine: Engine, *, login: str | None = None, action: str | None = None, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The entries, newest first, optionally of one login or action."""
+    query = select(audit).order_by(audit.c.id.desc())
+    if login:
+        query = query.where(audit.c.login == login)
+    if action:
+        query = query.where(audit.c.action == action)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    for row in rows:
+        yield dict(row._mapping)
