@@ -248,7 +248,10 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
                      body_timeout_s=args.body_timeout, web=web)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10,
+                # the client address is the socket's; X-Forwarded-* count only from a
+                # --trusted-proxy (head_office.web.sessions.client_ip)
+                proxy_headers=False)
     return 0
 
 
