@@ -31,20 +31,27 @@ DEFAULT_RETENTION_DAYS = 200
 PURGE_EVERY_S = 24 * 3600.0
 
 
+def clean(text: str, limit: int) -> str:
+    """The text as every database stores it: control characters (NUL included) and what UTF-8
+    cannot carry shown as U+FFFD, at most `limit` characters."""
+    text = text[:limit].encode("utf-8", "replace").decode("utf-8")
+    return "".join("\ufffd" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text)
+
+
 def record(
     engine: Engine, login: str, action: str, target: str = "", *, ip: str, detail: str = ""
 ) -> None:
-    """One entry, at the current UTC time."""
+    """One entry, at the current UTC time (texts as typed, `clean`ed)."""
     assert action in ACTIONS, action
     with engine.begin() as conn:
         conn.execute(
             audit.insert().values(
                 at=utc_now(),
-                login=login[:64],
+                login=clean(login, 64),
                 action=action,
-                target=target[:500],
-                ip=ip[:64],
-                detail=detail[:2000],
+                target=clean(target, 500),
+                ip=clean(ip, 64),
+                detail=clean(detail, 2000),
             )
         )
 
@@ -83,7 +90,7 @@ def entries(
     """The entries, newest first, optionally of one login or action."""
     query = select(audit).order_by(audit.c.id.desc())
     if login:
-        query = query.where(audit.c.login == login)
+        query = query.where(audit.c.login == clean(login, 64))
     if action:
         query = query.where(audit.c.action == action)
     if limit is not None:

@@ -101,6 +101,8 @@ def _user(conn: Connection, row: Row[Any]) -> User:
 
 
 def get(engine: Engine, login: str) -> User | None:
+    if not LOGIN_PATTERN.fullmatch(login):
+        return None
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.login == login)).one_or_none()
         return None if row is None else _user(conn, row)
@@ -195,8 +197,10 @@ def check_password(engine: Engine, login: str, password: str) -> User | None:
     """The user when the login exists, is enabled and the password is its; else None, after
     the same work (an argon2 verification) either way. Rehashes a hash made with older
     parameters."""
-    with engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.login == login)).one_or_none()
+    row = None
+    if LOGIN_PATTERN.fullmatch(login):  # anything else is no login (and never reaches SQL)
+        with engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.login == login)).one_or_none()
     if row is None or len(password) > MAX_PASSWORD:
         _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
         return None

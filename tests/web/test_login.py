@@ -321,3 +321,23 @@ def test_the_cookie_is_secure_over_tls(tmp_path: Path, cert: tuple[Path, Path]) 
         cookie = session_cookie(answer).lower()
         assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["a\x00b", "x" * 5000, "' OR 1=1 --", "ann\r\nX: y"])
+def test_hostile_logins_are_wrong_logins_not_errors(hq_server: HqServer, typed: str) -> None:
+    client = browser(hq_server)
+    page = client.get("/login")
+    answer = client.post(
+        "/login", data={"login": typed, "password": typed * 2, "csrf": csrf_of(page)}
+    )
+    assert answer.status_code == 401
+    assert "账号或密码不正确" in answer.text
+
+
+def test_a_login_form_that_is_not_utf8_is_a_wrong_login(hq_server: HqServer) -> None:
+    client = browser(hq_server)
+    token = csrf_of(client.get("/login"))
+    body = b"login=%ED%A0%80%FF%00&password=%C3%28x&csrf=" + token.encode()
+    answer = client.post("/login", content=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 401
