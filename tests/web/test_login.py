@@ -338,6 +338,38 @@ def test_a_login_form_that_is_not_utf8_is_a_wrong_login(hq_server: HqServer) -> 
     client = browser(hq_server)
     token = csrf_of(client.get("/login"))
     body = b"login=%ED%A0%80%FF%00&password=%C3%28x&csrf=" + token.encode()
-    answer = client.post("/login", content=body,
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = client.post(
+        "/login", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert answer.status_code == 401
+
+
+def test_a_hash_with_older_parameters_is_rehashed_at_login(tmp_path: Path) -> None:
+    from argon2 import PasswordHasher
+
+    store = Store(f"sqlite:///{tmp_path / 'hq.sqlite'}")
+    try:
+        users.add(store.engine, "ann", "hq", (), PASSWORD)
+        weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+        with store.engine.begin() as conn:
+            conn.execute(users.users.update().values(password_hash=weak))
+        assert users.check_password(store.engine, "ann", "Wrong-password-1") is None
+        with store.engine.connect() as conn:
+            assert conn.execute(users.users.select()).one().password_hash == weak
+        assert users.check_password(store.engine, "ann", PASSWORD) is not None
+        with store.engine.connect() as conn:
+            now = conn.execute(users.users.select()).one().password_hash
+        assert now != weak and not PasswordHasher().check_needs_rehash(now)
+        assert users.check_password(store.engine, "ann", PASSWORD) is not None
+    finally:
+        store.close()
+
+
+def test_pages_forbid_framing_and_caching(hq_sqlite: HqServer) -> None:
+    hall, _ = new_hall(hq_sqlite)
+    client = signed_in(hq_sqlite, add_user(hq_sqlite, "hall", (hall,)))
+    for path in ("/", "/login", f"/halls/{hall}", "/account"):
+        answer = browser(hq_sqlite, cookies=dict(client.cookies)).get(path)
+        assert answer.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["cache-control"] == "no-store"
