@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -13,9 +14,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from counter_core.periods import format_utc, utc_now
 from head_office.schema import audit
+
+log = logging.getLogger(__name__)
 
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
@@ -81,7 +85,12 @@ class DailyPurge:
             if now - self._last < PURGE_EVERY_S:
                 return
             self._last = now
-        purge(self.engine, self.retention_days)
+        try:
+            purge(self.engine, self.retention_days)
+        except SQLAlchemyError as exc:  # a database down now: the next entry tries again
+            log.warning("audit purge failed: %s", exc)
+            with self._lock:
+                self._last = -PURGE_EVERY_S
 
 
 def entries(

@@ -476,7 +476,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     store = cast(Store, app.state.store)
     purge = audit.DailyPurge(store.engine, settings.audit_retention_days)
     app.state.web = WebState(settings, LoginThrottle(), purge)
-    purge.maybe()
+    purge.maybe()  # as the server starts; a database down now does not stop it starting
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(PageError, _on_page_error)
     app.include_router(router)

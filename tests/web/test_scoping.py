@@ -175,3 +175,17 @@ def test_audit_pages_are_for_hq_logins_only(halls: Halls) -> None:
     hq = signed_in(halls.server, halls.hq)
     assert hq.get("/audit").status_code == 200
     assert hq.get("/audit.csv").status_code == 200
+
+
+def test_a_regional_manager_sees_its_halls_and_no_other(halls: Halls) -> None:
+    other, other_ids = new_hall(halls.server, ("09",))
+    regional = add_user(halls.server, "hall", (halls.a, halls.b))
+    client = signed_in(halls.server, regional)
+    overview = client.get("/").text
+    assert halls.a in overview and halls.b in overview and other not in overview
+    assert all(i in client.get(f"/halls/{halls.a}").text for i in halls.a_ids)
+    assert all(i in client.get(f"/halls/{halls.b}").text for i in halls.b_ids)
+    assert client.get(f"/halls/{other}").status_code == 404
+    boss = signed_in(halls.server, halls.hq).get("/").text
+    assert all(h in boss for h in (halls.a, halls.b, other))
+    assert other_ids
