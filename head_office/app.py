@@ -23,6 +23,8 @@ from head_office.middleware import BODY_TIMEOUT_S, BodyTimeoutMiddleware
 from head_office.routes import api_router
 from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
 from head_office.store import Store
+from head_office.web import routes as web_routes
+from head_office.web.sessions import WebSettings
 from head_office.webhooks import Outbox, Webhook
 
 log = logging.getLogger(__name__)
@@ -171,12 +173,14 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
                time_zone: str = periods.DEFAULT_TIME_ZONE,
                body_timeout_s: float = BODY_TIMEOUT_S,
                alert_config: AlertConfig | None = None,
-               webhooks: Sequence[Webhook] = ()) -> FastAPI:
+               webhooks: Sequence[Webhook] = (),
+               web: WebSettings | None = None) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
     `body_timeout_s`: a request body that makes no progress for this long is refused (408).
     `alert_config`, `webhooks`: the alerts' rules and where they go (docs/alerts.md).
+    `web`: the web pages' sessions, audit retention and trusted proxies (head_office.web).
     """
     periods.zone(time_zone)
     config = alert_config or AlertConfig()
@@ -209,5 +213,6 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_crash)
     app.include_router(api_router, responses=_error_docs())
+    web_routes.install(app, web or WebSettings())
     app.add_middleware(BodyTimeoutMiddleware, timeout_s=body_timeout_s)
     return app

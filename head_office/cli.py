@@ -1,4 +1,4 @@
-"""The `counter-hq` command line: serve, enroll, revoke, report."""
+"""The `counter-hq` command line: serve, enroll, revoke, incident, user, report."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.middleware import BODY_TIMEOUT_S
 from head_office.schema import COUNTER_KIND, DESK_KIND, KINDS, SchemaError
 from head_office.store import DEFAULT_DB_URL, PENDING_REPORT_DAYS, Store
+from head_office.web.sessions import WebSettings
 
 if TYPE_CHECKING:
     from head_office.alerts import AlertConfig
@@ -100,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--alert-secret", metavar="SECRET",
                        help="the DingTalk robot's signing secret (SEC…) for every dingtalk "
                             "--alert-webhook that names no secret=")
+    serve.add_argument("--session-idle-min", type=float, default=30.0, metavar="MIN",
+                       help="a web session ends after MIN minutes without a request "
+                            "(default 30; 12 hours is the limit in any case)")
+    serve.add_argument("--audit-retention-days", type=int, default=200, metavar="DAYS",
+                       help="audit entries older than DAYS are purged daily (default 200; "
+                            "at least 183)")
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="IP",
+                       help="a reverse proxy whose X-Forwarded-For (and X-Forwarded-Proto) "
+                            "names the client; repeatable (default: none, the socket's "
+                            "address counts)")
 
     for name, handler, text in (
         ("enroll", _enroll, "enrol a counter (or the hall's reader); prints its new token on "
@@ -133,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     incident.add_argument("--reason", required=True, metavar="TEXT",
                           help="why: what happened, and what was checked")
     incident.add_argument("--by", required=True, metavar="NAME", help="who explains it")
+
+    user = command("user", _user,
+                   "web logins: add (role hq sees every hall; role hall sees its --hall ones, "
+                   "several for a regional manager), list, disable, enable, password")
+    user.add_argument("action", choices=("add", "list", "disable", "enable", "password"))
+    user.add_argument("--login", metavar="LOGIN")
+    user.add_argument("--role", choices=("hq", "hall"))
+    user.add_argument("--hall", action="append", default=[], metavar="ID",
+                      help="a hall the login sees (repeat for several)")
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from the first line of standard input")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -254,12 +276,89 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
     print(f"counter-hq serving {_safe(args.db)} on "
           f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port} "
           f"for halls in {args.time_zone} (API docs at /docs)", flush=True)
+    web = _web_settings(args)
     app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
                      body_timeout_s=args.body_timeout, alert_config=alert_config,
-                     webhooks=webhooks)
+                     webhooks=webhooks, web=web)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10,
+                # the client address is the socket's; X-Forwarded-* count only from a
+                # --trusted-proxy (head_office.web.sessions.client_ip)
+                proxy_headers=False)
+    return 0
+
+
+def _web_settings(args: argparse.Namespace) -> WebSettings:
+    from head_office.web import audit
+
+    if not args.session_idle_min > 0:
+        raise CliError("--session-idle-min must be a positive number of minutes")
+    if args.audit_retention_days < audit.MIN_RETENTION_DAYS:
+        raise CliError(f"--audit-retention-days {args.audit_retention_days}: the audit trail "
+                       f"is kept at least {audit.MIN_RETENTION_DAYS} days (six months)")
+    proxies: list[str] = []
+    for proxy in args.trusted_proxy:
+        try:
+            proxies.append(str(ipaddress.ip_address(proxy.strip())))
+        except ValueError:
+            raise CliError(f"--trusted-proxy {proxy}: not an IP address") from None
+    return WebSettings(idle_s=args.session_idle_min * 60,
+                       audit_retention_days=args.audit_retention_days,
+                       trusted_proxies=tuple(proxies))
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if not args.password_stdin:
+        raise CliError("give the password on standard input with --password-stdin (never "
+                       "on the command line)")
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _user(args: argparse.Namespace, store: Store) -> int:
+    from head_office.web import audit, users
+
+    if args.action == "list":
+        print("login\trole\thalls\tstate\tcreated_at\tchanged_at")
+        for u in users.all_users(store.engine):
+            halls = "*" if u.role == "hq" else ",".join(u.halls)
+            state = f"disabled {u.disabled_at}" if u.disabled_at else "enabled"
+            print(f"{u.login}\t{u.role}\t{halls}\t{state}\t{u.created_at}\t{u.changed_at}")
+        return 0
+    if not args.login:
+        raise CliError(f"user {args.action} needs --login LOGIN")
+    if args.action != "add" and (args.role or args.hall):
+        raise CliError(f"user {args.action} takes no --role or --hall")
+
+    def note(detail: str) -> None:
+        audit.record(store.engine, "cli", audit.ADMIN_CHANGE, f"user {args.login}",
+                     ip="local", detail=detail)
+
+    try:
+        if args.action == "add":
+            if not args.role:
+                raise CliError("user add needs --role hq or --role hall")
+            made = users.add(store.engine, args.login, args.role, args.hall,
+                             _read_password(args))
+            note(f"added, role {made.role}" + (f", halls {','.join(made.halls)}"
+                                               if made.halls else ""))
+            print(f"login {made.login} added: role {made.role}, sees "
+                  f"{'every hall' if made.role == 'hq' else 'halls ' + ', '.join(made.halls)}")
+        elif args.action in ("disable", "enable"):
+            if not users.set_disabled(store.engine, args.login, args.action == "disable"):
+                raise CliError(f"no login {args.login}: see `counter-hq user list`")
+            note(f"{args.action}d")
+            print(f"login {args.login} {args.action}d"
+                  + ("; its sessions ended" if args.action == "disable" else ""))
+        else:
+            if users.get(store.engine, args.login) is None:
+                raise CliError(f"no login {args.login}: see `counter-hq user list`")
+            users.set_password(store.engine, args.login, _read_password(args))
+            note("password set; its sessions ended")
+            print(f"login {args.login}: password changed; its sessions ended")
+    except users.UserError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

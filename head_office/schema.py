@@ -441,8 +441,61 @@ def _sampled_hash(sample: str) -> str:
     return found.group(1) if found else ""
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5_desks, _v6_alerts,
-                                                         _v7_incident_kinds)
+# ---- web access (head_office.web): logins, their halls, sessions, the audit trail ----------
+#: kept apart from `metadata` so that _v8_web alone creates them, on a new database too
+web_metadata = MetaData()
+
+#: a person's login to head office's web pages: role "hq" (every hall) or "hall" (its halls)
+users = Table(
+    "users", web_metadata,
+    Column("login", String(64), primary_key=True),
+    Column("role", String(8), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled_at", String(32)),
+    Column("created_at", String(32), nullable=False),
+    Column("changed_at", String(32), nullable=False),
+)
+
+#: the halls a "hall" login sees (several: a regional manager)
+user_halls = Table(
+    "user_halls", web_metadata,
+    Column("login", String(64), ForeignKey("users.login"), primary_key=True),
+    Column("hall", Text, primary_key=True),
+)
+
+#: server-side sessions: the cookie's token only as its SHA-256, times as epoch seconds
+sessions = Table(
+    "sessions", web_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("login", String(64), ForeignKey("users.login"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_s", Float, nullable=False),
+    Column("seen_s", Float, nullable=False),
+    Column("ip", String(64), nullable=False),
+)
+
+#: who did what, when (UTC), from where; purged after the retention (at least 183 days)
+audit = Table(
+    "audit", web_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("login", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("audit_at", "at"),
+)
+
+
+def _v8_web(conn: Connection) -> None:
+    """Web access: users and their halls, sessions, the audit trail (head_office.web)."""
+    web_metadata.create_all(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

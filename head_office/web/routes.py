@@ -1,0 +1,483 @@
+"""The web pages: login and logout, the halls a login may see, a hall's counters, the audit
+trail (hq logins only) and the login's own account. Server-rendered (Jinja2, autoescaped),
+Chinese by default (`?lang=en`), nothing fetched from elsewhere.
+
+Every page needs a session (anonymous: 303 to /login?next=…); a "hall" login sees its halls
+only, and another hall's page answers 404, exactly as a hall that does not exist. Every POST,
+PUT, PATCH and DELETE carries the session's CSRF token (form field `csrf` or header
+`X-CSRF-Token`; the login form a cookie's) or is refused 403 before it does anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, cast
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from counter_core.tables import write_csv
+from head_office import reports
+from head_office.store import Store
+from head_office.web import audit, i18n, sessions, users
+from head_office.web.sessions import LoginThrottle, Session, WebSettings
+from head_office.web.users import User
+
+HERE = Path(__file__).resolve().parent
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+AUDIT_PAGE_ROWS = 500
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+@dataclass
+class WebState:
+    settings: WebSettings
+    throttle: LoginThrottle
+    purge: audit.DailyPurge
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in login of a request, and its session."""
+
+    user: User
+    session: Session
+
+
+class LoginRequired(Exception):
+    """No live session: the browser is sent to /login, and back here afterwards."""
+
+
+class PageError(Exception):
+    """A page that answers with an error page: its status and the catalogue's sentence."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+
+
+def _state(request: Request) -> WebState:
+    return cast(WebState, request.app.state.web)
+
+
+def _store(request: Request) -> Store:
+    return cast(Store, request.app.state.store)
+
+
+def _ip(request: Request) -> str:
+    return sessions.client_ip(request, _state(request).settings.trusted_proxies)
+
+
+def _https(request: Request) -> bool:
+    return sessions.is_https(request, _state(request).settings.trusted_proxies)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after the login: a path of this site only, else "/"."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path.startswith("/login"):
+        return "/"
+    return value
+
+
+def _record(request: Request, login: str, action: str, target: str = "", detail: str = "") -> None:
+    engine = _store(request).engine
+    audit.record(engine, login, action, target, ip=_ip(request), detail=detail)
+    _state(request).purge.maybe()
+
+
+# ---- who is asking --------------------------------------------------------------------------
+
+
+def _lookup(request: Request) -> Viewer | None:
+    store = _store(request)
+    session = sessions.find_session(
+        store.engine, request.cookies.get(sessions.COOKIE, ""), _state(request).settings
+    )
+    if session is None:
+        return None
+    user = users.get(store.engine, session.login)
+    if user is None or user.disabled_at is not None:
+        return None
+    return Viewer(user, session)
+
+
+async def optional_viewer(request: Request) -> Viewer | None:
+    """The request's signed-in login, looked up once per request."""
+    if not hasattr(request.state, "viewer"):
+        request.state.viewer = await run_in_threadpool(_lookup, request)
+    return cast(Viewer | None, request.state.viewer)
+
+
+async def viewer(request: Request) -> Viewer:
+    found = await optional_viewer(request)
+    if found is None:
+        raise LoginRequired()
+    return found
+
+
+async def hq_viewer(request: Request) -> Viewer:
+    found = await viewer(request)
+    if found.user.role != "hq":
+        raise PageError(403, "forbidden")
+    return found
+
+
+ViewerDep = Annotated[Viewer, Depends(viewer)]
+HqViewerDep = Annotated[Viewer, Depends(hq_viewer)]
+
+
+async def csrf_guard(request: Request) -> None:
+    """Refuse (403) an unsafe method without the CSRF token of its session (of the login
+    form's cookie for POST /login)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    offered = request.headers.get("x-csrf-token")
+    if offered is None:
+        form = await request.form()
+        value = form.get("csrf")
+        offered = value if isinstance(value, str) else None
+    if request.url.path == "/login":
+        expected = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
+    else:
+        found = await optional_viewer(request)
+        expected = found.session.csrf if found else ""
+    if not sessions.tokens_match(expected, offered):
+        raise PageError(403, "csrf")
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+
+def _language(request: Request) -> str:
+    return i18n.pick(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
+
+
+def _secure_headers(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'"
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    found: Viewer | None = None,
+    csrf: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The page; `csrf`: the forms' token when there is no session (the login form)."""
+    lang = _language(request)
+    html = _env.get_template(template).render(
+        t=lambda key: i18n.text(key, lang),
+        lang=lang,
+        user=found.user if found else None,
+        csrf=csrf if csrf is not None else found.session.csrf if found else "",
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    _secure_headers(response)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=_https(request),
+        )
+    return response
+
+
+def _redirect(location: str) -> RedirectResponse:
+    response = RedirectResponse(location, status_code=303)
+    _secure_headers(response)
+    return response
+
+
+async def _on_login_required(request: Request, _exc: Exception) -> Response:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = _redirect(f"/login?next={quote(safe_next(here), safe='')}")
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+async def _on_page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    found = getattr(request.state, "viewer", None)
+    return render(
+        request,
+        "error.html",
+        status=exc.status,
+        found=found,
+        message=i18n.text(exc.key, _language(request)),
+    )
+
+
+def _field(form: FormData, name: str, limit: int = 1000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+# ---- login and logout -----------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request, *, next_path: str, login: str = "", message: str = "", status: int = 200
+) -> HTMLResponse:
+    token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE) or sessions.new_token()
+    # no session yet: the login form's token is double-submitted (cookie and field)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        csrf=token,
+        next=next_path,
+        login=login,
+        message=message,
+    )
+    response.set_cookie(
+        sessions.LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=_https(request),
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/") -> Response:
+    if await optional_viewer(request) is not None:
+        return _redirect(safe_next(next))
+    return _login_page(request, next_path=safe_next(next))
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    login, password = _field(form, "login", 64).strip(), _field(form, "password", 1000)
+    next_path = safe_next(_field(form, "next", 2000))
+    state, ip = _state(request), _ip(request)
+    delay = state.throttle.delay(login, ip)
+    if delay:
+        await asyncio.sleep(delay)
+    engine = _store(request).engine
+    user = await run_in_threadpool(users.check_password, engine, login, password)
+    if user is None:
+        state.throttle.failed(login, ip)
+        await run_in_threadpool(
+            _record,
+            request,
+            login or "-",
+            audit.LOGIN_FAILED,
+            login,
+            "the login or password is not right",
+        )
+        return _login_page(
+            request,
+            next_path=next_path,
+            login=login,
+            status=401,
+            message=i18n.text("login_failed", _language(request)),
+        )
+    state.throttle.succeeded(login, ip)
+    token, _session = await run_in_threadpool(sessions.open_session, engine, user.login, ip)
+    await run_in_threadpool(_record, request, user.login, audit.LOGIN, user.login)
+    response = _redirect(next_path)
+    response.set_cookie(
+        sessions.COOKIE, token, httponly=True, samesite="lax", secure=_https(request), path="/"
+    )
+    response.delete_cookie(sessions.LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, found: ViewerDep) -> Response:
+    sessions.close_session(_store(request).engine, found.session.id)
+    _record(request, found.user.login, audit.LOGOUT, found.user.login)
+    response = _redirect("/login")
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+
+def visible_halls(store: Store, user: User) -> list[str]:
+    return user.visible(users.known_halls(store.engine) | set(user.halls))
+
+
+@router.get("/")
+def overview(request: Request, found: ViewerDep) -> Response:
+    store = _store(request)
+    halls = visible_halls(store, found.user)
+    summary = {h: {"hall": h, "counters": 0, "last_sync": None} for h in halls}
+    for counter in store.counters():
+        row = summary.get(counter.hall)
+        if row is None:
+            continue
+        row["counters"] = cast(int, row["counters"]) + 1
+        if counter.last_sync_at and (
+            row["last_sync"] is None or counter.last_sync_at > cast(str, row["last_sync"])
+        ):
+            row["last_sync"] = counter.last_sync_at
+    return render(request, "overview.html", found=found, halls=list(summary.values()))
+
+
+@router.get("/halls/{hall}")
+def hall_page(request: Request, hall: str, found: ViewerDep) -> Response:
+    store = _store(request)
+    if not found.user.sees(hall) or hall not in users.known_halls(store.engine):
+        raise PageError(404, "not_found")  # the same answer for a hall that does not exist
+    return render(
+        request, "hall.html", found=found, hall=hall, rows=reports.chains(store, hall=hall)
+    )
+
+
+@router.get("/audit")
+def audit_page(request: Request, found: HqViewerDep, login: str = "", action: str = "") -> Response:
+    engine = _store(request).engine
+    action = action if action in audit.ACTIONS else ""
+    shown = list(
+        audit.entries(
+            engine, login=login[:64] or None, action=action or None, limit=AUDIT_PAGE_ROWS
+        )
+    )
+    # the trail is data about staff: looking at it is itself recorded
+    _record(
+        request,
+        found.user.login,
+        audit.PAGE_VIEW_STAFF,
+        "audit",
+        f"login={login[:64]} action={action}",
+    )
+    return render(
+        request,
+        "audit.html",
+        found=found,
+        entries=shown,
+        login=login[:64],
+        action=action,
+        actions=audit.ACTIONS,
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, found: HqViewerDep, login: str = "", action: str = "") -> Response:
+    engine = _store(request).engine
+    action = action if action in audit.ACTIONS else ""
+    out = io.StringIO()
+    count = write_csv(
+        audit.entries(engine, login=login[:64] or None, action=action or None), audit.COLUMNS, out
+    )
+    _record(
+        request,
+        found.user.login,
+        audit.EXPORT,
+        "audit.csv",
+        f"{count} rows; login={login[:64]} action={action}",
+    )
+    response = Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
+    _secure_headers(response)
+    return response
+
+
+@router.get("/account")
+def account(request: Request, found: ViewerDep) -> Response:
+    return render(request, "account.html", found=found, message="")
+
+
+@router.post("/account/password")
+async def change_password(request: Request, found: ViewerDep) -> Response:
+    form = await request.form()
+    current, new, repeat = (_field(form, name) for name in ("current", "new", "repeat"))
+    lang, state, ip = _language(request), _state(request), _ip(request)
+    login = found.user.login
+    delay = state.throttle.delay(login, ip)
+    if delay:
+        await asyncio.sleep(delay)
+    engine = _store(request).engine
+    if await run_in_threadpool(users.check_password, engine, login, current) is None:
+        state.throttle.failed(login, ip)
+        await run_in_threadpool(
+            _record,
+            request,
+            login,
+            audit.LOGIN_FAILED,
+            login,
+            "password change: the current password is not right",
+        )
+        return render(
+            request,
+            "account.html",
+            status=400,
+            found=found,
+            message=i18n.text("password_wrong", lang),
+        )
+    if new != repeat:
+        return render(
+            request,
+            "account.html",
+            status=400,
+            found=found,
+            message=i18n.text("password_mismatch", lang),
+        )
+    problem = users.password_problem(new, login)
+    if problem:
+        return render(
+            request, "account.html", status=400, found=found, message=i18n.text("policy", lang)
+        )
+    await run_in_threadpool(users.set_password, engine, login, new, keep_session=found.session.id)
+    await run_in_threadpool(
+        _record,
+        request,
+        login,
+        audit.ADMIN_CHANGE,
+        f"user {login}",
+        "password changed by its owner; the login's other sessions ended",
+    )
+    return render(request, "account.html", found=found, message=i18n.text("password_changed", lang))
+
+
+def install(app: FastAPI, settings: WebSettings) -> None:
+    """Mount the pages, their static files and their error pages on the application."""
+    store = cast(Store, app.state.store)
+    purge = audit.DailyPurge(store.engine, settings.audit_retention_days)
+    app.state.web = WebState(settings, LoginThrottle(), purge)
+    purge.maybe()  # as the server starts; a database down now does not stop it starting
+    app.add_exception_handler(LoginRequired, _on_login_required)
+    app.add_exception_handler(PageError, _on_page_error)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
