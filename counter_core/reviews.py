@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from counter_core.chain import Event
-from counter_core.periods import parse_utc
 from counter_core.events import (
     COMPLETED,
     MAX_NOTE,
@@ -26,6 +25,7 @@ from counter_core.events import (
     TYPE_CHANGED,
     validate_payload,
 )
+from counter_core.periods import parse_utc
 from counter_core.ratings import FOLLOW_UP_CAUSES as FOLLOW_UP_CAUSES
 from counter_core.ratings import OVERTIME_CAUSES as OVERTIME_CAUSES
 from counter_core.ratings import Choice
