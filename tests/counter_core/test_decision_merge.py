@@ -54,10 +54,12 @@ def test_minutes_apart_from_two_chains_is_flagged_decided_twice() -> None:
 
 def test_the_window_is_ten_minutes_inclusive() -> None:
     assert DECIDED_TWICE_WITHIN_S == 600
-    at_edge = merge_decisions([d("2026-11-02T09:00:00.000Z", DESK, 1),
-                               d("2026-11-02T09:10:00.000Z", C01, 1)])
-    past = merge_decisions([d("2026-11-02T09:00:00.000Z", DESK, 1),
-                            d("2026-11-02T09:10:00.001Z", C01, 1)])
+    at_edge = merge_decisions(
+        [d("2026-11-02T09:00:00.000Z", DESK, 1), d("2026-11-02T09:10:00.000Z", C01, 1)]
+    )
+    past = merge_decisions(
+        [d("2026-11-02T09:00:00.000Z", DESK, 1), d("2026-11-02T09:10:00.001Z", C01, 1)]
+    )
     assert at_edge is not None and at_edge.decided_twice
     assert past is not None and not past.decided_twice
 
@@ -75,14 +77,19 @@ def test_a_tie_in_time_goes_to_the_greater_chain_id_in_any_order() -> None:
 def test_only_each_chains_latest_decision_counts() -> None:
     # the counter decided at 09:00 and corrected itself at 13:00; the desk decided at 09:05:
     # the counter's correction wins, and no rival is within ten minutes of it
-    merged = merge_decisions([
-        d("2026-11-02T09:00:00.000Z", C01, 10), d("2026-11-02T13:00:00.000Z", C01, 90),
-        d("2026-11-02T09:05:00.000Z", DESK, 4)])
+    merged = merge_decisions(
+        [
+            d("2026-11-02T09:00:00.000Z", C01, 10),
+            d("2026-11-02T13:00:00.000Z", C01, 90),
+            d("2026-11-02T09:05:00.000Z", DESK, 4),
+        ]
+    )
     assert merged is not None
     assert merged.winner.seq == 90 and not merged.decided_twice
 
 
 def test_offsets_in_the_record_time_compare_as_instants() -> None:
-    merged = merge_decisions([d("2026-11-02T09:00:00.000+00:00", C01, 1),
-                              d("2026-11-02T08:59:59.999Z", DESK, 1)])
+    merged = merge_decisions(
+        [d("2026-11-02T09:00:00.000+00:00", C01, 1), d("2026-11-02T08:59:59.999Z", DESK, 1)]
+    )
     assert merged is not None and merged.winner.chain == C01
