@@ -21,6 +21,7 @@ chain, its staff table for the sign-in, the streamer, the puller and the mirror.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import threading
@@ -31,7 +32,12 @@ from typing import Any
 import sqlite_utils
 
 from counter_app.application.errors import CannotOpen, InvalidDecision, StorageFailed
-from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
+from counter_app.application.manager import (
+    LocalManager,
+    LocalManagerData,
+    ManagerSession,
+    MonthReport,
+)
 from counter_app.application.sync import start_streaming
 from counter_app.config import Config
 from counter_app.storage import queries
@@ -52,6 +58,7 @@ from counter_app.sync.hall_stream import HallStreamer, hall_client, record_hall_
 from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
 from counter_app.sync.state import SyncStatus
 from counter_core.chain import CURRENT_FORMAT, Event
+from counter_core.figures import StarRule
 from counter_core.reviews import overtime_review
 from counter_core.transaction import Staff
 
@@ -107,6 +114,12 @@ class HallMirrorData(LocalManagerData):
 
     def overtime_log(self, period: Any) -> list[dict[str, Any]]:
         return self._flag(super().overtime_log(period))
+
+    def month_report(self, month: str, rule: StarRule | None = None) -> MonthReport:
+        """The month over the whole hall: one row per staff member whatever counters they
+        worked at, the star rule's hall mean the hall's."""
+        report = super().month_report(month, rule)
+        return dataclasses.replace(report, names=self.staff_names())
 
     def star_decided_twice(self, month: str) -> bool:
         return (month,) in decided_twice(self._db)
@@ -368,17 +381,24 @@ class Desk:
 
 def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Database,
                          manager: str) -> ManagerSession | None:
-    """The hall view for a manager at a counter with `[hall_server]` (None without one):
-    the mirror in the counter's data folder, kept by one puller per folder for the life of
-    the process; decisions go into the counter's own chain."""
+    """The hall view for a manager at a counter with `[hall_server]` and the hall's reader
+    token in it (`reader_token` or `reader_token_file`; None without them, and the view stays
+    the counter's own): the mirror in the counter's data folder, kept by one puller per folder
+    for the life of the process; decisions go into the counter's own chain."""
     if config.hall_server is None or not config.hall_server.url:
         return None
+    server = config.hall_server
+    if not (server.reader_token or server.reader_token_file):
+        return None  # a counter's own token reads its own status only: the view stays local
+    reader = dataclasses.replace(server, token=server.reader_token,
+                                 token_file=server.reader_token_file)
+    reading = dataclasses.replace(config, hall_server=reader)
     path = mirror_path(data_dir)
     with _PULLERS_LOCK:
         puller = _PULLERS.get(path)
         if puller is None or not puller.alive:
             try:
-                puller = HallPuller(config, path).start()
+                puller = HallPuller(reading, path).start()
             except DatabaseError as exc:
                 raise StorageFailed(str(exc)) from exc
             _PULLERS[path] = puller
