@@ -99,6 +99,7 @@ class DeskWindow(QWidget):
         self.manager_view = ManagerView(self.desk.session(staff.number), parent=self)
         self.stack.addWidget(self.manager_view)
         self.stack.setCurrentWidget(self.manager_view)
+        self.setWindowTitle(f"{self.windowTitle()} · {staff.number}")
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
