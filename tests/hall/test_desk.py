@@ -32,6 +32,7 @@ from counter_app.application.hall_view import (
 from counter_app.application.manager import LocalManagerData
 from counter_app.application.sync import start_streaming
 from counter_app.config import Config, HallServer
+from counter_app.storage.events import verify
 from counter_app.sync.hall_stream import HallStreamer
 from counter_app.sync.state import SyncStatus
 from counter_core import periods
@@ -254,6 +255,9 @@ def test_two_chains_deciding_one_case_the_later_wins_and_minutes_apart_is_flagge
     # the counter's own mirror agrees
     wait_for(lambda: bool((at_counter.data.queue_row(txn) or {}).get("decided_twice")), 10.0)
     assert (at_counter.data.queue_row(txn) or {})["cause"] == "missing_documents"
+    # both chains still verify: another chain's case is decided in the log, shown by the mirror
+    assert verify(service.db).ok, verify(service.db)
+    assert verify(world.desk.db).ok, verify(world.desk.db)
 
 
 def test_a_desk_needs_a_hall_server_and_a_folder_of_its_own(
