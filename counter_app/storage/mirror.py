@@ -26,15 +26,24 @@ read-only (`open_mirror_readonly`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
+import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from counter_app.storage.db import DatabaseError, connect, migrate, write_transaction
+from counter_app.storage.db import (
+    DatabaseError,
+    cause,
+    connect,
+    migrate,
+    write_transaction,
+)
 from counter_app.storage.events import EventStore
 from counter_core import events, projection, reviews
 from counter_core.chain import Event
@@ -87,11 +96,21 @@ def open_mirror(path: Path) -> sqlite_utils.Database:
         db = connect(path)
         migrate(db)
         db.executescript(_MIRROR_TABLES)
-    except (OSError, Exception) as exc:  # sqlite3.Error and OSError alike: one refusal
-        if isinstance(exc, DatabaseError):
-            raise
-        raise DatabaseError(f"cannot open the hall mirror {path}: {exc}") from exc
+        _make_private(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"cannot open the hall mirror {path}: {cause(exc)}") from exc
     return db
+
+
+def _make_private(path: Path) -> None:
+    """The mirror holds the whole hall's records: its owner's only (0600), as the counter
+    database is (storage.folder.make_private), where the system has modes."""
+    if os.name != "posix":
+        return
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if part.exists() and part.stat().st_mode & 0o077:
+                part.chmod(0o600)
 
 
 def open_mirror_readonly(path: Path) -> sqlite_utils.Database:

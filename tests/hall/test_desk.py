@@ -273,6 +273,8 @@ def test_a_desk_needs_a_hall_server_and_a_folder_of_its_own(
     config = dataclasses.replace(world.desk_config, counter_id="01")
     with pytest.raises(CannotOpen, match="counter's data folder"):
         Desk(config, folder)
+    # the mirror holds the whole hall's records: its owner's only
+    assert world.desk.mirror_path.stat().st_mode & 0o077 == 0
     # the desk records what its folder is
     assert (
         world.desk.db.execute("SELECT value FROM meta WHERE key = 'folder.kind'").fetchone()[0]
@@ -312,3 +314,63 @@ def test_the_hall_events_route_is_for_the_halls_reader_and_desks_only(world: Wor
         headers={"Authorization": f"Bearer {token}"},
     )
     assert bad.status_code == 400 and "detail" in bad.json()
+
+
+def test_a_decision_that_arrives_before_its_transaction_is_applied_when_it_comes(
+    tmp_path: Path,
+) -> None:
+    from counter_app.storage.mirror import HallMirror, decided_twice, open_mirror
+    from counter_core.transaction import Draft
+    from tests.helpers.hq import chained
+
+    txn = "6f1c8a52-0000-4000-8000-000000000001"
+    counter = chained(
+        HALL,
+        "01",
+        [
+            ("2026-11-02T01:00:00.000Z", Draft("signed_in", {"staff": "1001", "role": "staff"})),
+            (
+                "2026-11-02T01:00:05.000Z",
+                Draft(
+                    "started", {"txn": txn, "staff": "1001", "type": "payment", "target_s": 180.0}
+                ),
+            ),
+            (
+                "2026-11-02T01:07:05.000Z",
+                Draft(
+                    "completed",
+                    {"txn": txn, "duration_s": 420.0, "target_s": 180.0, "overtime_s": 240.0},
+                ),
+            ),
+        ],
+    )
+    review = {"txn": txn, "note": "", "manager": MANAGER}
+    desk = chained(
+        HALL,
+        "desk",
+        [("2026-11-02T02:00:00.000Z", Draft(OVERTIME_REVIEWED, {**review, "cause": "system"}))],
+    )
+    other = chained(
+        HALL,
+        "02",
+        [
+            (
+                "2026-11-02T02:03:00.000Z",
+                Draft(OVERTIME_REVIEWED, {**review, "cause": "policy", "manager": "9001"}),
+            )
+        ],
+        seed=2,
+    )
+    db = open_mirror(tmp_path / "hall_mirror.sqlite")
+    mirror = HallMirror(db)
+    assert mirror.add(HALL, "desk", "desk", desk, desk[-1].seq) == 1
+    assert db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0  # no transaction yet
+    mirror.add(HALL, "01", "counter", counter, counter[-1].seq)
+    assert db.execute("SELECT cause FROM reviews WHERE txn = ?", [txn]).fetchone()[0] == "system"
+    mirror.add(HALL, "02", "counter", other, other[-1].seq)
+    # counter 02's decision three minutes later wins, and the case is flagged
+    assert db.execute("SELECT cause FROM reviews WHERE txn = ?", [txn]).fetchone()[0] == "policy"
+    assert (txn, "overtime") in decided_twice(db)
+    # pulled again (a lost answer): nothing is stored twice
+    assert mirror.add(HALL, "01", "counter", counter, counter[-1].seq) == 0
+    assert mirror.marks() == {(HALL, "desk"): 1, (HALL, "01"): 3, (HALL, "02"): 1}
