@@ -47,12 +47,32 @@ class DeskWindow(QWidget):
         self.stack = QStackedWidget(self)
         self.sign_in_page = self._sign_in_page()
         self.stack.addWidget(self.sign_in_page)
+        # where the mirror stands: a hall server out of reach is said, never silent
+        self.hall_status = named(QLabel(), "hallStatus")
+        self.hall_status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.hall_status)
         self._status_timer = QTimer(self, interval=STATUS_CHECK_MS)
-        self._status_timer.timeout.connect(desk.record_statuses)
+        self._status_timer.timeout.connect(self._check_status)
         self._status_timer.start()
+        self._check_status()
+
+    def _check_status(self) -> None:
+        self.desk.record_statuses()
+        problem = self.desk.puller.last_error
+        if problem:
+            self.hall_status.setStyleSheet("background: #fff3e0; color: #bf360c; padding: 4px;")
+            self.hall_status.setText(self.tr(
+                "The hall server cannot be reached: the view shows what arrived until now "
+                "(%1)").replace("%1", problem[:300]))
+        elif self.desk.puller.runs == 0:
+            self.hall_status.setStyleSheet("color: #546e7a; padding: 4px;")
+            self.hall_status.setText(self.tr("Reading the hall from the hall server…"))
+        else:
+            self.hall_status.setStyleSheet("color: #546e7a; padding: 4px;")
+            self.hall_status.setText(self.tr("Every counter of the hall, up to date"))
 
     def _sign_in_page(self) -> QWidget:
         page = QWidget()

@@ -108,6 +108,18 @@
             <translation>Counter App · manager desk · %1</translation>
         </message>
         <message>
+            <source>The hall server cannot be reached: the view shows what arrived until now (%1)</source>
+            <translation>The hall server cannot be reached: the view shows what arrived until now (%1)</translation>
+        </message>
+        <message>
+            <source>Reading the hall from the hall server…</source>
+            <translation>Reading the hall from the hall server…</translation>
+        </message>
+        <message>
+            <source>Every counter of the hall, up to date</source>
+            <translation>Every counter of the hall, up to date</translation>
+        </message>
+        <message>
             <source>Manager desk · %1 · every counter of the hall</source>
             <translation>Manager desk · %1 · every counter of the hall</translation>
         </message>

@@ -108,6 +108,18 @@
         <translation>柜台应用 · 值班经理台 · %1</translation>
     </message>
     <message>
+        <source>The hall server cannot be reached: the view shows what arrived until now (%1)</source>
+        <translation>无法连接大厅服务器：当前显示的是此前已收到的记录（%1）</translation>
+    </message>
+    <message>
+        <source>Reading the hall from the hall server…</source>
+        <translation>正在从大厅服务器读取全厅记录…</translation>
+    </message>
+    <message>
+        <source>Every counter of the hall, up to date</source>
+        <translation>全厅所有柜台，已是最新</translation>
+    </message>
+    <message>
         <source>Manager desk · %1 · every counter of the hall</source>
         <translation>值班经理台 · %1 · 全厅所有柜台</translation>
     </message>

@@ -70,6 +70,7 @@ def test_the_desk_signs_a_manager_in_and_shows_both_counters_rows_at_its_default
     qtbot.waitExposed(window)
     assert (window.width(), window.height()) == DEFAULT_SIZE
 
+    qtbot.waitUntil(lambda: "up to date" in window.hall_status.text(), timeout=5000)
     window.number.setText(MANAGER)
     window.pin.setText("000000")
     assert not window.sign_in()
@@ -129,3 +130,24 @@ def test_a_case_decided_twice_says_so_in_its_row(
     assert row is not None
     tip = model.data(model.index(row, status), Qt.ItemDataRole.ToolTipRole)
     assert MANAGER in tip and "9001" in tip
+
+
+def test_a_hall_server_out_of_reach_is_said_in_the_window(
+    qtbot,
+    demo_config: Config,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    config = dataclasses.replace(
+        demo_config,
+        hall_id=HALL,
+        counter_id="desk",
+        hall_server=HallServer("http://127.0.0.1:9", token="t"),
+    )
+    desk = Desk(config, tmp_path / "desk", pull_interval_s=0.2)
+    try:
+        window = DeskWindow(desk)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: "cannot be reached" in window.hall_status.text(), timeout=5000)
+    finally:
+        desk.close()
