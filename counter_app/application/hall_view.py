@@ -153,7 +153,11 @@ def pull_once(client: HeadOfficeClient, mirror: HallMirror) -> int:
     for chain in listing.get("chains", []):
         counter, kind = str(chain["counter"]), str(chain.get("kind", "counter"))
         after = marks.get((hall, counter), 0)
-        if int(chain.get("high_water_seq", 0)) <= after:
+        held = int(chain.get("high_water_seq", 0))
+        if held < after:  # the server holds less than the mirror: ask it all again
+            mirror.restart(hall, counter)
+            after = 0
+        if held <= after:
             continue
         while True:
             page = _get(client, "/hall/events", counter=counter, after=after, limit=PAGE)

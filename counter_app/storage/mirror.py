@@ -135,6 +135,14 @@ class HallMirror:
         return {(r[0], r[1]): int(r[2]) for r in self.db.execute(
             "SELECT hall, counter, after_seq FROM mirror_chains")}
 
+    def restart(self, hall: str, counter: str) -> None:
+        """Ask the chain again from its start (the hall server holds less of it than this
+        mirror: a rebuilt server, or a counter enrolled again with a new history); what is
+        held already is skipped by its UUID."""
+        with write_transaction(self.db.conn):
+            self.db.execute("UPDATE mirror_chains SET after_seq = 0 WHERE hall = ?"
+                            " AND counter = ?", [hall, counter])
+
     def chain_kinds(self) -> dict[tuple[str, str], str]:
         return {(r[0], r[1]): str(r[2]) for r in self.db.execute(
             "SELECT hall, counter, kind FROM mirror_chains")}

@@ -374,3 +374,7 @@ def test_a_decision_that_arrives_before_its_transaction_is_applied_when_it_comes
     # pulled again (a lost answer): nothing is stored twice
     assert mirror.add(HALL, "01", "counter", counter, counter[-1].seq) == 0
     assert mirror.marks() == {(HALL, "desk"): 1, (HALL, "01"): 3, (HALL, "02"): 1}
+    mirror.restart(HALL, "01")  # the server holds less than the mirror: asked again from 0
+    assert mirror.marks()[HALL, "01"] == 0
+    assert mirror.add(HALL, "01", "counter", counter, counter[-1].seq) == 0
+    assert mirror.marks()[HALL, "01"] == 3
