@@ -130,9 +130,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "roster": {"managed_by": (str, False)},
 }
 #: `[hall_server]` takes `[head_office]`'s keys (the same rules: the `server` parser below),
-#: less the hall's reader token, with its url required and its stream interval
+#: with its url required and its stream interval; its reader token (the hall's, from
+#: `counter-hq enroll --reader` at the hall server) lets a manager at this counter see the hall
 _SCHEMA["hall_server"] = {
-    **{k: v for k, v in _SCHEMA["head_office"].items() if not k.startswith("reader_")},
+    **_SCHEMA["head_office"],
     "url": (str, True), "stream_interval_s": ((int, float), False),
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")

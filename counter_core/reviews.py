@@ -25,6 +25,7 @@ from counter_core.events import (
     TYPE_CHANGED,
     validate_payload,
 )
+from counter_core.periods import parse_utc
 from counter_core.ratings import FOLLOW_UP_CAUSES as FOLLOW_UP_CAUSES
 from counter_core.ratings import OVERTIME_CAUSES as OVERTIME_CAUSES
 from counter_core.ratings import Choice
@@ -181,3 +182,63 @@ def rebuild(events: Iterable[Event]) -> dict[str, dict[tuple[str, ...], dict[str
             table, row = applied
             tables[table][key(table, row)] = row
     return tables
+
+
+# ---- decisions from several chains (the hall view) ------------------------------------------
+
+#: two chains' decisions of one case this close together are flagged "decided twice": two
+#: managers decided it at nearly the same time, each without seeing the other's decision
+DECIDED_TWICE_WITHIN_S = 10 * 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One manager's decision of a case (a transaction's overtime review or follow-up, a
+    month's star), as recorded in one chain: `at` its UTC record time, `chain` the (hall,
+    counter) of the desk or counter it was decided at, `seq` its place in that chain, `row`
+    what `apply` made of it (carried along, never read here)."""
+
+    at: str
+    chain: tuple[str, str]
+    seq: int
+    row: Any = None
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The decision that counts, and whether another chain decided the case within
+    DECIDED_TWICE_WITHIN_S of it (`rivals`: those chains' latest decisions)."""
+
+    winner: Decision
+    rivals: tuple[Decision, ...] = ()
+
+    @property
+    def decided_twice(self) -> bool:
+        return bool(self.rivals)
+
+
+def merge_decisions(decisions: Iterable[Decision], *,
+                    within_s: float = DECIDED_TWICE_WITHIN_S) -> Merged | None:
+    """The decision that counts among one case's decisions from any number of chains.
+
+    Within one chain the later one (by its place in the chain) supersedes, as always; across
+    chains the later one by its time wins, ties broken by the chain id (the greater (hall,
+    counter) wins), so every mirror of the hall picks the same decision whatever order the
+    chains arrive in. The case is flagged when another chain's latest decision lies within
+    `within_s` seconds of the winner's: two managers decided it minutes apart. None for no
+    decisions.
+    """
+    latest: dict[tuple[str, str], Decision] = {}
+    for decision in decisions:
+        held = latest.get(decision.chain)
+        if held is None or decision.seq > held.seq:
+            latest[decision.chain] = decision
+    if not latest:
+        return None
+    winner = max(latest.values(), key=lambda d: (parse_utc(d.at), d.chain))
+    won_at = parse_utc(winner.at)
+    rivals = tuple(sorted(
+        (d for d in latest.values() if d.chain != winner.chain
+         and abs((parse_utc(d.at) - won_at).total_seconds()) <= within_s),
+        key=lambda d: d.chain))
+    return Merged(winner, rivals)

@@ -25,6 +25,7 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
+from counter_app.application.hall_view import counter_hall_session
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.config import Config
 from counter_app.storage.counts import completed_since, is_demo_log
@@ -365,7 +366,8 @@ class Counter:
         return self._store.last_seq()
 
     def manager(self, manager: str | None = None) -> ManagerSession:
-        """The duty manager's reads and decisions on this counter's own database.
+        """The duty manager's reads and decisions on this counter's own database, or with
+        `[hall_server]` on the hall mirror (application.hall_view: every counter of the hall).
 
         Decisions are recorded under `manager`, by default the signed-in manager's number
         (a neutral "manager" when nobody is).
@@ -373,6 +375,9 @@ class Counter:
         signed_in = self._machine.staff
         number = manager or (signed_in.number if signed_in is not None
                              and signed_in.is_manager else "manager")
+        hall = counter_hall_session(self._config, self.data_dir, self._db, number)
+        if hall is not None:  # [hall_server]: the whole hall, from the mirror
+            return hall
         return ManagerSession(self._config, LocalManagerData(self._db, self._config.time_zone),
                               LocalManager(self._store, number))
 

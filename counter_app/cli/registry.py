@@ -45,6 +45,8 @@ COMMANDS: tuple[Command, ...] = (
             "append seeded, realistic demo history (for demos, tests and benchmarks)"),
     Command("sync", "counter_app.cli.sync",
             "upload the events head office has not acknowledged"),
+    Command("manager", "counter_app.cli.manager",
+            "the manager desk: the whole hall from the hall server, on a PC that is no counter"),
 )
 
 BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}

@@ -101,6 +101,50 @@
         </message>
     </context>
     <context>
+        <name>DeskWindow</name>
+        <message>
+            <source>Counter App · manager desk · %1</source>
+            <extracomment>the desk's window at its default size: the manager view's tabs fit without scrolling</extracomment>
+            <translation>Counter App · manager desk · %1</translation>
+        </message>
+        <message>
+            <source>The hall server cannot be reached: the view shows what arrived until now (%1)</source>
+            <translation>The hall server cannot be reached: the view shows what arrived until now (%1)</translation>
+        </message>
+        <message>
+            <source>Reading the hall from the hall server…</source>
+            <translation>Reading the hall from the hall server…</translation>
+        </message>
+        <message>
+            <source>Every counter of the hall, up to date</source>
+            <translation>Every counter of the hall, up to date</translation>
+        </message>
+        <message>
+            <source>Manager desk · %1 · every counter of the hall</source>
+            <translation>Manager desk · %1 · every counter of the hall</translation>
+        </message>
+        <message>
+            <source>Sign in</source>
+            <translation>Sign in</translation>
+        </message>
+        <message>
+            <source>Manager number</source>
+            <translation>Manager number</translation>
+        </message>
+        <message>
+            <source>PIN</source>
+            <translation>PIN</translation>
+        </message>
+        <message>
+            <source>Not signed in: %1</source>
+            <translation>Not signed in: %1</translation>
+        </message>
+        <message>
+            <source>The desk's data folder %1 has no manager account. Add one with counter-app --config "%2" --data-dir "%1" staff add --role manager --number NUMBER --name NAME</source>
+            <translation>The desk's data folder %1 has no manager account. Add one with counter-app --config "%2" --data-dir "%1" staff add --role manager --number NUMBER --name NAME</translation>
+        </message>
+    </context>
+    <context>
         <name>HallPanel</name>
         <message>
             <source>Refresh</source>
@@ -295,7 +339,6 @@
         <name>ManagerView</name>
         <message>
             <source>Duty manager · %1 · counter %2</source>
-            <extracomment>emitted after any manager event was recorded (review, follow-up, star)</extracomment>
             <translation>Duty manager · %1 · counter %2</translation>
         </message>
         <message>
@@ -345,6 +388,11 @@
         <message>
             <source>Review queue</source>
             <translation>Review queue</translation>
+        </message>
+        <message>
+            <source>Duty manager · %1 · every counter of the hall</source>
+            <extracomment>how often a visible hall view looks for records the mirror pulled meanwhile emitted after any manager event was recorded (review, follow-up, star)</extracomment>
+            <translation>Duty manager · %1 · every counter of the hall</translation>
         </message>
         <message>
             <source>DEMO DATA</source>
@@ -583,12 +631,20 @@
             <translation>Status</translation>
         </message>
         <message>
+            <source>Two managers decided this case minutes apart (%1); the later decision counts. Check it.</source>
+            <translation>Two managers decided this case minutes apart (%1); the later decision counts. Check it.</translation>
+        </message>
+        <message>
             <source>type changed after target</source>
             <translation>type changed after target</translation>
         </message>
         <message>
             <source>Poor rating</source>
             <translation>Poor rating</translation>
+        </message>
+        <message>
+            <source>decided twice</source>
+            <translation>decided twice</translation>
         </message>
         <message>
             <source>Followed up, open</source>

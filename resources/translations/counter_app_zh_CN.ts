@@ -101,6 +101,50 @@
     </message>
 </context>
 <context>
+    <name>DeskWindow</name>
+    <message>
+        <source>Counter App · manager desk · %1</source>
+        <extracomment>the desk&apos;s window at its default size: the manager view&apos;s tabs fit without scrolling</extracomment>
+        <translation>柜台应用 · 值班经理台 · %1</translation>
+    </message>
+    <message>
+        <source>The hall server cannot be reached: the view shows what arrived until now (%1)</source>
+        <translation>无法连接大厅服务器：当前显示的是此前已收到的记录（%1）</translation>
+    </message>
+    <message>
+        <source>Reading the hall from the hall server…</source>
+        <translation>正在从大厅服务器读取全厅记录…</translation>
+    </message>
+    <message>
+        <source>Every counter of the hall, up to date</source>
+        <translation>全厅所有柜台，已是最新</translation>
+    </message>
+    <message>
+        <source>Manager desk · %1 · every counter of the hall</source>
+        <translation>值班经理台 · %1 · 全厅所有柜台</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Manager number</source>
+        <translation>经理工号</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Not signed in: %1</source>
+        <translation>未登录：%1</translation>
+    </message>
+    <message>
+        <source>The desk&apos;s data folder %1 has no manager account. Add one with counter-app --config &quot;%2&quot; --data-dir &quot;%1&quot; staff add --role manager --number NUMBER --name NAME</source>
+        <translation>经理台的数据文件夹 %1 中没有经理账号。请用以下命令添加：counter-app --config &quot;%2&quot; --data-dir &quot;%1&quot; staff add --role manager --number 工号 --name 姓名</translation>
+    </message>
+</context>
+<context>
     <name>HallPanel</name>
     <message>
         <source>Refresh</source>
@@ -295,7 +339,6 @@
     <name>ManagerView</name>
     <message>
         <source>Duty manager · %1 · counter %2</source>
-        <extracomment>emitted after any manager event was recorded (review, follow-up, star)</extracomment>
         <translation>值班经理 · %1 · %2 号柜台</translation>
     </message>
     <message>
@@ -345,6 +388,11 @@
     <message>
         <source>Review queue</source>
         <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Duty manager · %1 · every counter of the hall</source>
+        <extracomment>how often a visible hall view looks for records the mirror pulled meanwhile emitted after any manager event was recorded (review, follow-up, star)</extracomment>
+        <translation>值班经理 · %1 · 全厅所有柜台</translation>
     </message>
     <message>
         <source>DEMO DATA</source>
@@ -583,12 +631,20 @@
         <translation>状态</translation>
     </message>
     <message>
+        <source>Two managers decided this case minutes apart (%1); the later decision counts. Check it.</source>
+        <translation>两位经理在几分钟内分别处理了此案例（%1）；以较晚的处理为准。请核对。</translation>
+    </message>
+    <message>
         <source>type changed after target</source>
         <translation>超时后更改类型</translation>
     </message>
     <message>
         <source>Poor rating</source>
         <translation>差评</translation>
+    </message>
+    <message>
+        <source>decided twice</source>
+        <translation>重复处理</translation>
     </message>
     <message>
         <source>Followed up, open</source>

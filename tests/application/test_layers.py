@@ -20,6 +20,7 @@ APP = ROOT / "counter_app"
 #: imports inside functions that load a heavy optional module on first use (deliberately)
 LAZY_ALLOWED = {
     ("ui/staff_window.py", "counter_app.ui.manager"),  # QtCharts, only for a manager
+    ("ui/desk.py", "counter_app.ui.manager"),  # QtCharts, once a manager signed in
     ("ui/manager/__init__.py", "counter_app.ui.manager.view"),  # the PDF needs no widgets
     ("ui/manager/summary_pdf.py", "PySide6.QtWidgets"),  # the command line's PDF only
     ("ui/start_refusal.py", "PySide6.QtWidgets"),  # Qt only once a refusal must be shown

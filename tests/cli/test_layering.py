@@ -18,7 +18,8 @@ SYNC = REPO / "counter_app" / "sync"
 #: function-level imports that are deliberate lazy loading (not a dodged circle)
 LAZY_IMPORTS = {("counter_app/cli/run.py", "counter_app.ui.app"),  # the window, only to run
                 ("counter_app/cli/__init__.py", "counter_app.ui.start_refusal"),  # refusal window
-                ("counter_app/cli/export.py", "counter_app.ui.manager.summary_pdf")}  # Qt PDF
+                ("counter_app/cli/export.py", "counter_app.ui.manager.summary_pdf"),  # Qt PDF
+                ("counter_app/cli/manager.py", "counter_app.ui.desk")}  # the desk's window
 
 
 def imports(path: Path) -> Iterator[tuple[ast.AST, str]]:

@@ -175,6 +175,12 @@ class ReviewQueueModel(QAbstractTableModel):
                 return QColor("#b71c1c")
         if role == Qt.ItemDataRole.FontRole and column == "status" and not row.reviewed:
             return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole and column == "status" \
+                and row.data.get("decided_twice"):
+            return translate("ReviewQueue", "Two managers decided this case minutes apart "
+                             "(%1); the later decision counts. Check it.").replace(
+                "%1", "; ".join(f"{w.get('manager', '')} @ {w.get('counter', '')} {w.get('at', '')}"
+                                for group in row.data.get("decided_by", ()) for w in group))
         if role == Qt.ItemDataRole.ToolTipRole and column in (
                 "staff_reason", "rating", "issue", "cause", "note"):
             return self._display(row, column) or None  # the whole text when the cell elides it
@@ -219,11 +225,10 @@ class ReviewQueueModel(QAbstractTableModel):
         if column == "note":
             return " / ".join(n for n in (d.get("note"), d.get("follow_up_note")) if n)
         if column == "status":
-            if row.reviewed:
-                if row.is_poor and not d.get("resolved"):
-                    return translate("ReviewQueue", "Followed up, open")
-                return translate("ReviewQueue", "Reviewed")
-            return translate("ReviewQueue", "To review")
+            status = _status(row)
+            if d.get("decided_twice"):  # the hall view: two chains decided it minutes apart
+                status += " · " + translate("ReviewQueue", "decided twice")
+            return status
         return ""
 
     def _sort_key(self, row: QueueRow, column: str) -> Any:
@@ -238,6 +243,14 @@ class ReviewQueueModel(QAbstractTableModel):
         if column == "status":
             return float(row.reviewed)
         return self._display(row, column)
+
+
+def _status(row: QueueRow) -> str:
+    if row.reviewed:
+        if row.is_poor and not row.data.get("resolved"):
+            return translate("ReviewQueue", "Followed up, open")
+        return translate("ReviewQueue", "Reviewed")
+    return translate("ReviewQueue", "To review")
 
 
 class ReviewFilter(QSortFilterProxyModel):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.application.errors import ApplicationError
 from counter_app.application.exports import export_overtime, format_of, write_summary_table
+from counter_app.application.hall_view import HallMirrorData
 from counter_app.application.manager import ManagerSession, Period
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.kpi_tab import KpiTab
@@ -45,6 +46,9 @@ QLabel#starRule, QLabel#muted { color: #546e7a; }
 QLabel#caseDetail { background: white; border: 1px solid #cfd8dc; border-radius: 4px;
                     padding: 6px; }
 """
+
+#: how often a visible hall view looks for records the mirror pulled meanwhile
+NEW_RECORDS_CHECK_MS = 2000
 
 PRESETS = ("last7", "last30", "this_month", "last_month", "last365", "custom")
 
@@ -99,12 +103,25 @@ class ManagerView(QWidget):
         self._update_to_review()
         self.apply_filters()
         self._seen_seq = self.ctx.data.last_seq()
+        # the hall view's mirror fills from the hall server on a thread of its own: a visible
+        # view shows what arrived (a local view changes only while it is hidden: showEvent)
+        self.new_records_timer = QTimer(self, interval=NEW_RECORDS_CHECK_MS)
+        self.new_records_timer.timeout.connect(self._check_new_records)
+        if self.hall_view:
+            self.new_records_timer.start()
+
+    @property
+    def hall_view(self) -> bool:
+        """The view covers every counter of the hall (application.hall_view's mirror)."""
+        return isinstance(self.ctx.data, HallMirrorData)
 
     def _init_header(self) -> None:
         config = self.ctx.config
-        self.title = named(QLabel(self.tr("Duty manager · %1 · counter %2")
-                                  .replace("%1", config.hall_name)
-                                  .replace("%2", config.counter_id)), "managerTitle")
+        if self.hall_view:
+            title = self.tr("Duty manager · %1 · every counter of the hall")
+        else:
+            title = self.tr("Duty manager · %1 · counter %2").replace("%2", config.counter_id)
+        self.title = named(QLabel(title.replace("%1", config.hall_name)), "managerTitle")
         self.to_review = named(QLabel(), "toReview")
         # records written by `counter-app demo-data` are never mistaken for real ones
         self.demo_label = named(QLabel(self.tr("DEMO DATA")), "demoData")
@@ -316,6 +333,10 @@ class ManagerView(QWidget):
         if self.ctx.data.last_seq() != self._seen_seq:
             self.refresh()
         super().showEvent(event)
+
+    def _check_new_records(self) -> None:
+        if self.isVisible() and self.ctx.data.last_seq() != self._seen_seq:
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-read everything (new transactions since the view opened)."""

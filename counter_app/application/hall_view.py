@@ -1,0 +1,424 @@
+"""The hall view: the manager view over every counter of the hall, from the hall server.
+
+A manager desk (`counter-app manager`) and a counter with `[hall_server]` keep a MIRROR of the
+hall (counter_app.storage.mirror): `HallPuller` pulls every chain of the hall from the hall
+server (`GET /api/v1/hall/chains`, `GET /api/v1/hall/events`) every few seconds on a thread of
+its own, and `HallMirrorData` answers `ManagerReadModel` from it with the very queries the
+counter's own view uses, so the review queue, KPIs, charts, monthly summary and star cover the
+whole hall (a clerk who worked at three counters is one row, the star rule's hall mean is the
+hall's).
+
+Decisions go through `HallManager`: each is an event of the chain of the desk or counter where
+it was decided (its own data folder, its own EventStore, streamed to the hall server at once
+by the HallStreamer, to head office at night), naming the transaction by its id. When two
+chains decide one case the later one wins (ties by chain id) and decisions minutes apart are
+flagged "decided twice" (counter_core.reviews.merge_decisions; rows carry `decided_twice`).
+
+`Desk` is the manager desk process's application: its data folder (recorded as a desk), its
+chain, its staff table for the sign-in, the streamer, the puller and the mirror.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from counter_app.application.errors import CannotOpen, InvalidDecision, StorageFailed
+from counter_app.application.manager import (
+    LocalManager,
+    LocalManagerData,
+    ManagerSession,
+    MonthReport,
+)
+from counter_app.application.sync import start_streaming
+from counter_app.config import Config
+from counter_app.storage import queries
+from counter_app.storage.db import DatabaseError, write_transaction
+from counter_app.storage.events import app_version
+from counter_app.storage.folder import open_data_folder
+from counter_app.storage.mirror import (
+    HallDecisionStore,
+    HallMirror,
+    decided_twice,
+    mirror_path,
+    open_mirror,
+    open_mirror_readonly,
+    transaction_row,
+)
+from counter_app.storage.staff import SignInError, StaffDirectory
+from counter_app.sync.hall_stream import HallStreamer, hall_client, record_hall_status
+from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
+from counter_app.sync.state import SyncStatus
+from counter_core.chain import CURRENT_FORMAT, Event
+from counter_core.figures import StarRule
+from counter_core.reviews import overtime_review
+from counter_core.transaction import Staff
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Desk", "HallManager", "HallMirrorData", "HallPuller", "NotADesk", "SignInError",
+    "counter_hall_session", "hall_session", "pull_once", "stop_counter_pullers",
+]
+
+#: how often the mirror asks the hall server for new events
+PULL_INTERVAL_S = 2.0
+PAGE = 500
+#: `meta` key recording that a data folder is a manager desk's, not a counter's
+FOLDER_KIND_KEY = "folder.kind"
+DESK_FOLDER = "desk"
+
+
+class NotADesk(CannotOpen):
+    """The desk cannot run: no [hall_server], or a counter's data folder."""
+
+
+# ---- reading the hall --------------------------------------------------------------------------
+
+class HallMirrorData(LocalManagerData):
+    """`ManagerReadModel` over the hall mirror: every counter of the hall.
+
+    `names`: the desk's (or counter's) own staff table, for the names the events never carry.
+    Each review-queue row also says whether two chains decided it minutes apart
+    (`decided_twice`, and `decided_by`: who decided, the winner first).
+    """
+
+    def __init__(self, mirror: sqlite_utils.Database, time_zone: str,
+                 names: sqlite_utils.Database | None = None) -> None:
+        super().__init__(mirror, time_zone)
+        self._names = names
+
+    def _flag(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        twice = decided_twice(self._db)
+        for row in rows:
+            found = [twice[key] for key in ((row["txn"], "overtime"), (row["txn"], "rating"))
+                     if key in twice]
+            row["decided_twice"] = bool(found)
+            row["decided_by"] = [[f["winner"], *f["rivals"]] for f in found]
+        return rows
+
+    def review_queue(self, first: Any, last: Any) -> list[dict[str, Any]]:
+        return self._flag(super().review_queue(first, last))
+
+    def queue_row(self, txn: str) -> dict[str, Any] | None:
+        row = super().queue_row(txn)
+        return None if row is None else self._flag([row])[0]
+
+    def overtime_log(self, period: Any) -> list[dict[str, Any]]:
+        return self._flag(super().overtime_log(period))
+
+    def month_report(self, month: str, rule: StarRule | None = None) -> MonthReport:
+        """The month over the whole hall: one row per staff member whatever counters they
+        worked at, the star rule's hall mean the hall's."""
+        report = super().month_report(month, rule)
+        return dataclasses.replace(report, names=self.staff_names())
+
+    def star_decided_twice(self, month: str) -> bool:
+        return (month,) in decided_twice(self._db)
+
+    def staff_names(self) -> dict[str, str]:
+        names = {k: v for k, v in super().staff_names().items() if v}
+        if self._names is not None:
+            names.update({k: v for k, v in queries.staff_names(self._names).items() if v})
+        return names
+
+    def counters(self) -> list[str]:
+        """The counters whose transactions the mirror holds."""
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT counter FROM transactions ORDER BY counter")]
+
+
+# ---- pulling the hall --------------------------------------------------------------------------
+
+def _get(client: HeadOfficeClient, path: str, **params: Any) -> dict[str, Any]:
+    # the protocol client's one request path: its errors (Refused, Unavailable, Untrusted)
+    return client._call("GET", f"{API}{path}", params=params)
+
+
+def pull_once(client: HeadOfficeClient, mirror: HallMirror) -> int:
+    """Bring the mirror up to the hall server: every chain of the hall, from where the mirror
+    stands; the number of new events. SyncError (Refused, Unavailable, …) when it cannot."""
+    listing = _get(client, "/hall/chains")
+    hall = str(listing["hall"])
+    marks = mirror.marks()
+    added = 0
+    for chain in listing.get("chains", []):
+        counter, kind = str(chain["counter"]), str(chain.get("kind", "counter"))
+        after = marks.get((hall, counter), 0)
+        held = int(chain.get("high_water_seq", 0))
+        if held < after:  # the server holds less than the mirror: ask it all again
+            mirror.restart(hall, counter)
+            after = 0
+        if held <= after:
+            continue
+        while True:
+            page = _get(client, "/hall/events", counter=counter, after=after, limit=PAGE)
+            pulled = [Event.from_dict(e) for e in page.get("events", [])]
+            next_after = int(page.get("next_after", after))
+            added += mirror.add(hall, counter, kind, pulled, next_after)
+            if not page.get("more") or next_after <= after:
+                break
+            after = next_after
+    return added
+
+
+class HallPuller:
+    """Keeps the mirror current on a daemon thread (never the UI's): it owns the mirror's one
+    writer connection. `on_new` is called on that thread after each pull that brought events
+    (hand it to the UI thread); `last_error` says why the last pull failed (None: it worked).
+    """
+
+    def __init__(self, config: Config, path: Path, *,
+                 make_client: Callable[[], HeadOfficeClient] | None = None,
+                 interval_s: float = PULL_INTERVAL_S,
+                 on_new: Callable[[int], object] | None = None) -> None:
+        self._config = config
+        self._path = path
+        self._make_client = make_client or (lambda: hall_client(config))
+        self.interval_s = interval_s
+        self.on_new = on_new
+        self.last_error: str | None = None
+        self.pulled = 0
+        self.runs = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> HallPuller:
+        open_mirror(self._path).conn.close()  # exists with its schema before anyone reads
+        self._thread = threading.Thread(target=self._run, name="hall-mirror", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Pull now (after a decision, so it comes back from the hall at once)."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        db = open_mirror(self._path)
+        mirror = HallMirror(db)
+        client: HeadOfficeClient | None = None
+        try:
+            while not self._stop.is_set():
+                try:
+                    if client is None:
+                        client = self._make_client()
+                    added = pull_once(client, mirror)
+                    self.last_error = None
+                    self.pulled += added
+                    if added and self.on_new is not None:
+                        self.on_new(added)
+                except SyncError as exc:
+                    self.last_error = str(exc)
+                except Exception as exc:  # a bad answer or a full disk: say so, go on
+                    log.warning("hall mirror: pull failed: %s", exc)
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                self.runs += 1
+                self._wake.wait(self.interval_s)
+                self._wake.clear()
+        finally:
+            if client is not None:
+                client.close()
+            db.conn.close()
+
+
+# ---- deciding in the hall ----------------------------------------------------------------------
+
+class HallManager(LocalManager):
+    """`ManagerDesk` for the hall view: decisions in this desk's (or counter's) own chain,
+    about any transaction of the hall (checked against the mirror)."""
+
+    def __init__(self, store: HallDecisionStore, manager: str,
+                 after: Callable[[], object] | None = None) -> None:
+        super().__init__(store, manager)
+        self._hall_store = store
+        self._after = after
+
+    def review_overtime(self, txn: str, cause: str, note: str, *,
+                        accept_type_change: bool = False) -> None:
+        self._refuse_own_case(txn)
+        change = (queries.type_change(self._hall_store.db, txn)
+                  or queries.type_change(self._hall_store.mirror, txn))
+        self._record(lambda: overtime_review(txn, cause, note, self.manager,
+                                             type_change=change,
+                                             accept_type_change=accept_type_change))
+        self._done()
+
+    def follow_up_rating(self, txn: str, *, called_back: bool, cause: str, resolved: bool,
+                         note: str) -> None:
+        super().follow_up_rating(txn, called_back=called_back, cause=cause,
+                                 resolved=resolved, note=note)
+        self._done()
+
+    def confirm_star(self, month: str, staff: str, score: float | None) -> None:
+        super().confirm_star(month, staff, score)
+        self._done()
+
+    def _refuse_own_case(self, txn: str) -> None:
+        row = (self._hall_store.transaction(txn)
+               or transaction_row(self._hall_store.mirror, txn))
+        if row is not None and row["staff"] == self.manager:
+            raise InvalidDecision("This is your own case: another manager decides it")
+
+    def _done(self) -> None:
+        if self._after is not None:
+            self._after()
+
+
+def hall_session(config: Config, db: sqlite_utils.Database, hall: str, counter: str,
+                 manager: str, mirror: sqlite_utils.Database,
+                 after: Callable[[], object] | None = None) -> ManagerSession:
+    """The manager's session over the hall mirror, deciding into the chain of `db` (the
+    desk's or counter's own database, on its writer's thread)."""
+    store = HallDecisionStore(db, hall, counter, mirror=mirror)
+    return ManagerSession(config, HallMirrorData(mirror, config.time_zone, names=db),
+                          HallManager(store, manager, after))
+
+
+# ---- the manager desk --------------------------------------------------------------------------
+
+class Desk:
+    """The manager desk: a PC that is not a counter, showing the whole hall.
+
+    Its own data folder (recorded as a desk's: `folder.kind = desk` in `meta`) holds its own
+    chain, whose events are the decisions made here, and its staff table (the managers who may
+    sign in). `[hall_server]` is required: the desk streams its chain to it and mirrors the
+    hall from it.
+    """
+
+    def __init__(self, config: Config, data_dir: Path, *,
+                 pull_interval_s: float = PULL_INTERVAL_S,
+                 on_new: Callable[[int], object] | None = None) -> None:
+        if config.hall_server is None or not config.hall_server.url:
+            raise NotADesk(
+                f"the manager desk needs the hall server: add a [hall_server] table (url and "
+                f"token_file of the desk's token from `counter-hq enroll --kind desk`) to "
+                f"{config.source}; see docs/hall.md")
+        self.config = config
+        self.data_dir = data_dir
+        try:
+            self._folder = open_data_folder(data_dir,
+                                            identity=(config.hall_id, config.counter_id))
+        except DatabaseError as exc:
+            raise CannotOpen(str(exc)) from None
+        try:
+            self.db = self._folder.db
+            self._claim_desk_folder()
+            self.mirror_path = mirror_path(data_dir)
+            self.puller = HallPuller(config, self.mirror_path, interval_s=pull_interval_s,
+                                     on_new=on_new)
+            self.puller.start()
+            self.mirror = open_mirror_readonly(self.mirror_path)
+            self.store = HallDecisionStore(self.db, config.hall_id, config.counter_id,
+                                           mirror=self.mirror)
+            self.store.record_opening(app_version(), CURRENT_FORMAT)
+            self.staff = StaffDirectory(self.db, self.store)
+            self._statuses: queue.Queue[SyncStatus] = queue.Queue()
+            self.streamer: HallStreamer | None = start_streaming(
+                data_dir, config, record=self._statuses.put)
+        except BaseException:
+            self._folder.close()
+            raise
+
+    def _claim_desk_folder(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?",
+                              [FOLDER_KIND_KEY]).fetchone()
+        if row is not None:
+            return
+        if self.db.execute("SELECT 1 FROM transactions LIMIT 1").fetchone():
+            raise NotADesk(f"{self.data_dir} is a counter's data folder (it holds "
+                           "transactions): give the desk a data folder of its own (--data-dir)")
+        with write_transaction(self.db.conn):
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                            [FOLDER_KIND_KEY, DESK_FOLDER])
+
+    def has_manager(self) -> bool:
+        return self.staff.has_manager()
+
+    def sign_in(self, number: str, pin: str) -> Staff:
+        """The manager of this number and PIN (SignInError otherwise, with the counter's
+        lockout and throttle)."""
+        return self.staff.authorize_manager(number.strip(), pin)
+
+    def session(self, manager: str) -> ManagerSession:
+        return hall_session(self.config, self.db, self.config.hall_id, self.config.counter_id,
+                            manager, self.mirror, after=self.puller.wake)
+
+    def record_statuses(self) -> None:
+        """The stream's outcomes, kept as `hall.*` on this (the writer's) thread."""
+        while True:
+            try:
+                status = self._statuses.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                record_hall_status(self.db, status)
+            except Exception as exc:  # the status is advisory: never stop the desk for it
+                log.warning("desk: cannot record the stream status: %s", exc)
+
+    def close(self) -> None:
+        if self.streamer is not None:
+            self.streamer.stop()
+        self.puller.stop()
+        with contextlib.suppress(Exception):
+            self.mirror.conn.close()
+        self._folder.close()
+
+
+def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Database,
+                         manager: str) -> ManagerSession | None:
+    """The hall view for a manager at a counter with `[hall_server]` and the hall's reader
+    token in it (`reader_token` or `reader_token_file`; None without them, and the view stays
+    the counter's own): the mirror in the counter's data folder, kept by one puller per folder
+    for the life of the process; decisions go into the counter's own chain."""
+    if config.hall_server is None or not config.hall_server.url:
+        return None
+    server = config.hall_server
+    if not (server.reader_token or server.reader_token_file):
+        return None  # a counter's own token reads its own status only: the view stays local
+    reader = dataclasses.replace(server, token=server.reader_token,
+                                 token_file=server.reader_token_file)
+    reading = dataclasses.replace(config, hall_server=reader)
+    path = mirror_path(data_dir)
+    with _PULLERS_LOCK:
+        puller = _PULLERS.get(path)
+        if puller is None or not puller.alive:
+            try:
+                puller = HallPuller(reading, path).start()
+            except DatabaseError as exc:
+                raise StorageFailed(str(exc)) from exc
+            _PULLERS[path] = puller
+    mirror = open_mirror_readonly(path)
+    return hall_session(config, db, config.hall_id, config.counter_id, manager, mirror,
+                        after=puller.wake)
+
+
+_PULLERS: dict[Path, HallPuller] = {}
+_PULLERS_LOCK = threading.Lock()
+
+
+def stop_counter_pullers() -> None:
+    """Stop the counters' pullers (the app's exit; tests)."""
+    with _PULLERS_LOCK:
+        for puller in _PULLERS.values():
+            puller.stop()
+        _PULLERS.clear()
+
