@@ -190,6 +190,8 @@ class HallBoard(QWidget):
 
     #: the hall server answered after being unreachable (True) or stopped answering (False)
     reachable_changed = Signal(bool)
+    #: a tile was repainted: its counter and its state line (the latency benchmark's mark)
+    tile_painted = Signal(str, str)
 
     def __init__(self, source: BoardSource, *, names: Mapping[str, str] | None = None,
                  type_names: Mapping[str, str] | None = None, zone: dt.tzinfo | None = None,
@@ -339,7 +341,8 @@ class HallBoard(QWidget):
             return
         for counter in wanted:
             if counter not in self.tiles:
-                self.tiles[counter] = BoardTile(counter, self.grid_host)
+                tile = self.tiles[counter] = BoardTile(counter, self.grid_host)
+                tile.painted.connect(self.tile_painted)
         self.tiles = {c: self.tiles[c] for c in wanted}
         self.empty.setVisible(not wanted)
         self._columns = 0
