@@ -148,7 +148,7 @@
         <name>HallBoard</name>
         <message>
             <source>No counter has reported to the hall server yet</source>
-            <extracomment>the narrowest a tile gets: five across at 800 px the hall server answered after being unreachable (True) or stopped answering (False)</extracomment>
+            <extracomment>the narrowest a tile gets: five across at 800 px the hall server answered after being unreachable (True) or stopped answering (False) a tile was repainted: its counter and its state line (the latency benchmark's mark)</extracomment>
             <translation>No counter has reported to the hall server yet</translation>
         </message>
         <message>
@@ -1084,6 +1084,10 @@
         <message>
             <source>Share serving</source>
             <translation>Share serving</translation>
+        </message>
+        <message>
+            <source>Hours away</source>
+            <translation>Hours away</translation>
         </message>
         <message>
             <source>Star score</source>
