@@ -332,6 +332,31 @@ def test_fifteen_tiles_fit_800_by_600_without_clipping(
         assert hall_line.fontMetrics().horizontalAdvance(hall_line.text()) <= hall_line.width()
 
 
+def test_tiles_wrap_again_when_the_board_is_resized(
+    qtbot: QtBot, source: FakeSource, clock: FakeClock
+) -> None:
+    board = HallBoard(source, clock=clock, autostart=False)
+    qtbot.addWidget(board)
+    source.counters = fifteen()
+    board.show_presence(source.presence())  # the tiles exist before the board has a size
+    board.resize(800, 600)
+    board.show()
+    qtbot.waitExposed(board)
+    qtbot.wait(50)
+    assert board._columns == 5
+    rows = {tile.geometry().top() for tile in board.tiles.values()}
+    assert len(rows) == 3
+    assert all(tile.scale == 1.0 for tile in board.tiles.values())
+    board.resize(1920, 1080)
+    qtbot.wait(50)
+    # a big screen: the same grid, larger tiles with larger text, all in view
+    viewport = board.scroll_area.viewport().rect()
+    assert all(viewport.contains(tile.geometry()) for tile in board.tiles.values())
+    assert all(tile.scale >= 1.75 for tile in board.tiles.values())
+    assert board.scroll_area.verticalScrollBar().maximum() == 0
+    board.stop()
+
+
 def test_more_tiles_than_fit_scroll(qtbot: QtBot, board: HallBoard, source: FakeSource) -> None:
     source.counters = [CounterPresence(f"{n:02}", "idle", staff="1001") for n in range(1, 41)]
     refresh(qtbot, board, source)

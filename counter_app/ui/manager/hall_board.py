@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 #: the narrowest a tile gets: five across at 800 px
 TILE_MIN_W = 148
 TILE_MIN_H = 150
+#: the height a tile's text takes at scale 1 (its text grows with the tile up to 2.5 times)
+TILE_TEXT_H = 180
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,13 @@ class BoardTile(QFrame):
         box.setContentsMargins(7, 5, 7, 5)
         box.setSpacing(1)
 
+        self._sizes: dict[QLabel, tuple[int, bool]] = {}
+        self.scale = 1.0
+
         def label(name: str, size: int, bold: bool = False) -> QLabel:
             made = QLabel(self, objectName=name)
-            made.setStyleSheet(f"font-size: {size}px; {'font-weight: bold;' if bold else ''}"
-                               "background: transparent; border: none;")
             made.setTextFormat(Qt.TextFormat.PlainText)
+            self._sizes[made] = (size, bold)
             box.addWidget(made)
             return made
 
@@ -140,14 +144,25 @@ class BoardTile(QFrame):
         if (self.kind, self.stale, self.texts()) != before:
             self.update()
 
+    def set_scale(self, scale: float) -> None:
+        """Text size for the tile's size: 1 at the smallest tile, larger on a big screen."""
+        scale = round(max(1.0, min(2.5, scale)) * 4) / 4
+        if scale != self.scale:
+            self.scale = scale
+            self._apply_look()
+
     def _apply_look(self) -> None:
         look = self.look
         self.setStyleSheet(
             f"#tile {{ background: {look.background.name()}; border: {look.width}px "
             f"{look.border} {look.accent.name()}; border-radius: 6px; }}")
-        self.status.setStyleSheet(f"font-size: 14px; font-weight: bold; color: "
-                                  f"{look.accent.darker(115).name()}; background: transparent;"
-                                  " border: none;")
+        for widget, (size, bold) in self._sizes.items():
+            colour = ("color: #757575;" if self.stale
+                      else f"color: {look.accent.darker(135).name()};" if widget is self.status
+                      else "")
+            widget.setStyleSheet(f"font-size: {round(size * self.scale)}px; "
+                                 f"{'font-weight: bold;' if bold else ''}{colour}"
+                                 "background: transparent; border: none;")
 
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)  # type: ignore[arg-type]
@@ -179,6 +194,28 @@ class _Read(QRunnable):
             log.exception("the hall board's source failed")
             answer = BoardUnavailable(f"{type(exc).__name__}: {exc}")
         self.carrier.arrived.emit(self.what, answer)
+
+
+def grid_columns(tiles: int, width: int, height: int,
+                 spacing: int) -> tuple[int, float, float]:
+    """How many columns the tiles take in width × height, and a tile's size: the layout in
+    which every tile fits without scrolling and is as large as it can be (a tile no wider than
+    1.2 times its height counts by its width); when none fits, as many columns as the width
+    takes, and the board scrolls."""
+    best: tuple[float, int, float, float] | None = None
+    for columns in range(1, max(1, tiles) + 1):
+        rows = -(-max(1, tiles) // columns)
+        tile_w = (width - spacing * (columns - 1)) / columns
+        tile_h = (height - spacing * (rows - 1)) / rows
+        if tile_w < TILE_MIN_W or tile_h < TILE_MIN_H:
+            continue
+        size = min(tile_w, tile_h * 1.2)
+        if best is None or size > best[0]:
+            best = (size, columns, tile_w, tile_h)
+    if best is not None:
+        return best[1], best[2], best[3]
+    columns = max(1, (width + spacing) // (TILE_MIN_W + spacing))
+    return columns, (width - spacing * (columns - 1)) / columns, TILE_MIN_H
 
 
 def counter_order(counter: str) -> tuple[int, int, str]:
@@ -238,6 +275,7 @@ class HallBoard(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
         self.scroll_area.setWidget(self.grid_host)
+        self.scroll_area.viewport().installEventFilter(self)
         outer.addWidget(self.scroll_area, 1)
         self.empty = QLabel(self.tr("No counter has reported to the hall server yet"),
                             self.grid_host, objectName="empty")
@@ -343,15 +381,23 @@ class HallBoard(QWidget):
             if counter not in self.tiles:
                 tile = self.tiles[counter] = BoardTile(counter, self.grid_host)
                 tile.painted.connect(self.tile_painted)
+        for counter in set(self.tiles) - set(wanted):
+            self.tiles[counter].deleteLater()
         self.tiles = {c: self.tiles[c] for c in wanted}
         self.empty.setVisible(not wanted)
         self._columns = 0
         self._relayout()
 
     def _relayout(self) -> None:
-        width = self.scroll_area.viewport().width() or self.width()
-        spacing = self.grid.spacing()
-        columns = max(1, (width + spacing) // (TILE_MIN_W + spacing))
+        viewport = self.scroll_area.viewport()
+        columns, tile_w, tile_h = grid_columns(
+            len(self.tiles), viewport.width() or self.width(),
+            viewport.height() or self.height(), self.grid.spacing())
+        scale = max(1.0, min(2.5, tile_w / TILE_MIN_W, tile_h / TILE_TEXT_H))
+        for tile in self.tiles.values():
+            tile.set_scale(scale)
+        self.hall_line.setStyleSheet(f"font-size: {round(15 * max(1.0, scale * 0.8))}px; "
+                                     "font-weight: bold; padding: 2px;")
         if columns == self._columns:
             return
         self._columns = columns
@@ -362,9 +408,11 @@ class HallBoard(QWidget):
         for c in range(self.grid.columnCount()):
             self.grid.setColumnStretch(c, 1 if c < columns else 0)
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        self._relayout()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the tiles wrap to the scroll area's own width, known once its layout has run
+        if watched is self.scroll_area.viewport() and event.type() == QEvent.Type.Resize:
+            self._relayout()
+        return super().eventFilter(watched, event)
 
     def tick(self) -> None:
         """Bring every tile up to now: live timers, overtime, not reporting."""
