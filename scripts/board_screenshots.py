@@ -16,16 +16,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from counter_app.application.board import (  # noqa: E402
+from counter_app.application.board import (
     BoardUnavailable,
     CounterPresence,
     Figures,
     HallFigures,
     HallPresence,
 )
-from counter_app.ui.app import application, install_translator  # noqa: E402
-from counter_app.ui.manager.hall_board import HallBoard  # noqa: E402
-from counter_core.periods import zone  # noqa: E402
+from counter_app.ui.app import application, install_translator
+from counter_app.ui.manager.hall_board import HallBoard
+from counter_core.periods import zone
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 NAMES = {"1001": "王芳", "1002": "李强", "1003": "张伟", "1004": "陈静", "1005": "刘洋"}
