@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -208,6 +209,7 @@ class HttpBoardSource:
         self._today = today
         self._tz = tz
         self._client: HeadOfficeClient | None = None
+        self._lock = threading.Lock()  # presence and figures are read on pool threads
 
     @classmethod
     def from_config(cls, config: Config) -> HttpBoardSource:
@@ -222,9 +224,11 @@ class HttpBoardSource:
 
     def _call(self, read: Callable[[HeadOfficeClient], dict[str, Any]]) -> dict[str, Any]:
         try:
-            if self._client is None:
-                self._client = self._make_client()
-            return read(self._client)
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make_client()
+                client = self._client
+            return read(client)
         except SyncError as exc:
             raise BoardUnavailable(str(exc)) from None
 

@@ -4,6 +4,7 @@ the unreachable banner, today's figures, 15 tiles at 800×600 in both languages.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterator
@@ -18,10 +19,12 @@ from counter_app.application.board import (
     Figures,
     HallFigures,
     HallPresence,
+    HttpBoardSource,
     TileKind,
     figures_from,
     presence_from,
 )
+from counter_app.config import Config, HallServer
 from counter_app.ui.hourglass import SAND_OVERTIME
 from counter_app.ui.manager.hall_board import LOOKS, STALE, HallBoard
 from tests.helpers.clock import FakeClock
@@ -406,3 +409,21 @@ def test_the_http_answers_are_read_as_presence_and_figures() -> None:
     assert figures.counters == ("01", "02")
     assert figures.total == Figures(9, 0.5, None)
     assert figures.by_counter["01"].served == 9
+
+
+def test_the_http_source_needs_a_hall_server_and_says_when_it_is_unreachable(
+    demo_config: Config,
+) -> None:
+    with pytest.raises(BoardUnavailable, match="hall server"):
+        HttpBoardSource.from_config(demo_config)  # no [hall_server]
+    config = dataclasses.replace(
+        demo_config, hall_server=HallServer("http://127.0.0.1:9", token="desk-token")
+    )
+    source = HttpBoardSource.from_config(config)
+    try:
+        with pytest.raises(BoardUnavailable, match="unreachable"):
+            source.presence()
+        with pytest.raises(BoardUnavailable, match="unreachable"):
+            source.today()
+    finally:
+        source.close()
