@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from counter_app.config import Config
 from counter_app.sync.hall_stream import hall_client, hall_config
 from counter_app.sync.protocol import HeadOfficeClient, SyncError, resolve_token
+from counter_core import periods
 from counter_core.figures import exceeds_target
 
 #: a signed-in counter whose last presence is older than this is "not reporting"
@@ -220,7 +221,7 @@ class HttpBoardSource:
             raise BoardUnavailable(str(exc)) from None
         zone = config.time_zone
         return cls(lambda: hall_client(config, reader_token=token), tz=zone,
-                   today=lambda: dt.datetime.now(_zone(zone)).date())
+                   today=lambda: dt.datetime.now(periods.zone(zone)).date())
 
     def _call(self, read: Callable[[HeadOfficeClient], dict[str, Any]]) -> dict[str, Any]:
         try:
@@ -245,10 +246,3 @@ class HttpBoardSource:
             self._client = None
 
 
-def _zone(name: str) -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return dt.UTC

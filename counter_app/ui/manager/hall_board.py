@@ -193,7 +193,10 @@ class _Read(QRunnable):
         except Exception as exc:  # a source's bug must not take the desk down
             log.exception("the hall board's source failed")
             answer = BoardUnavailable(f"{type(exc).__name__}: {exc}")
-        self.carrier.arrived.emit(self.what, answer)
+        try:
+            self.carrier.arrived.emit(self.what, answer)
+        except RuntimeError:  # the board was closed meanwhile
+            pass
 
 
 def grid_columns(tiles: int, width: int, height: int,
