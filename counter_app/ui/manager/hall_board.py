@@ -11,6 +11,7 @@ state known.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -193,10 +194,8 @@ class _Read(QRunnable):
         except Exception as exc:  # a source's bug must not take the desk down
             log.exception("the hall board's source failed")
             answer = BoardUnavailable(f"{type(exc).__name__}: {exc}")
-        try:
+        with contextlib.suppress(RuntimeError):  # the board was closed meanwhile
             self.carrier.arrived.emit(self.what, answer)
-        except RuntimeError:  # the board was closed meanwhile
-            pass
 
 
 def grid_columns(tiles: int, width: int, height: int,
