@@ -35,6 +35,11 @@ from counter_core.ratings import (
 # ---- a clerk at the counter ---------------------------------------------------------------
 SIGNED_IN = "signed_in"
 SIGNED_OUT = "signed_out"
+#: The clerk stepped away ("back soon", 暂离) with the return time picked (`back_at`, UTC), and
+#: came back (`away_s`: the monotonic length of the absence). Away time is counted as its own
+#: column next to the hours signed in, never as serving.
+AWAY_STARTED = "away_started"
+AWAY_ENDED = "away_ended"
 
 # ---- one transaction, in lifecycle order ----------------------------------------------------
 STARTED = "started"
@@ -86,11 +91,13 @@ TRANSACTION_KINDS = frozenset({
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
 LOG_KINDS = frozenset({LOG_OPENED, CHAIN_BREAK_DETECTED})
+AWAY_KINDS = frozenset({AWAY_STARTED, AWAY_ENDED})
 STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED,
                          STAFF_DISABLED, STAFF_ENABLED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
-KNOWN_KINDS = TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
+KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
+               | AWAY_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -293,6 +300,9 @@ SCHEMAS: dict[str, Schema] = {
     # differences when it is there; older sign-outs lack it)
     SIGNED_OUT: {"staff": (_staff, True), "reason": (_reason_code, False),
                  "session_s": (_seconds, False)},
+    AWAY_STARTED: {"staff": (_staff, True), "back_at": (_utc_time, True)},
+    AWAY_ENDED: {"staff": (_staff, True), "away_s": (_seconds, True),
+                 "reason": (_reason_code, False)},
     STARTED: {"txn": (_txn, True), "staff": (_staff, True), "type": (_code, True),
               "target_s": (_target, False)},
     # elapsed_s: the time so far; after_target: the elapsed time had already passed a target

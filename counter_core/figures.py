@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from counter_core.events import SIGNED_IN, SIGNED_OUT
+from counter_core.events import AWAY_ENDED, AWAY_STARTED, SIGNED_IN, SIGNED_OUT
 from counter_core.periods import format_utc, parse_utc
 from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 
 Row = Mapping[str, Any]
 
 __all__ = [
+    "AWAY_READ_KINDS",
     "CLOSED_REASON",
     "HANDLING_EDGES",
     "MILLIS_PER_SECOND",
@@ -41,6 +42,7 @@ __all__ = [
     "SERVING_STATUSES",
     "SESSION_KINDS",
     "SESSION_LOOKBACK",
+    "AwayEntry",
     "Bin",
     "DayCounts",
     "DayPoint",
@@ -54,9 +56,12 @@ __all__ = [
     "StarCandidate",
     "StarRule",
     "StarSuggestion",
+    "away_entry",
+    "away_seconds",
     "daily_trend",
     "exceeds_target",
     "histogram",
+    "hours_away",
     "hours_signed_in",
     "is_overtime",
     "is_overtime_case",
@@ -88,6 +93,7 @@ __all__ = [
     "signed_in_seconds",
     "smoothed_score",
     "sorted_histogram",
+    "still_away",
     "suggest_star",
     "timed_sql",
 ]
@@ -641,6 +647,64 @@ def signed_in_seconds(sessions: Iterable[tuple[str, ...] | SessionEntry], start:
     return {staff: seconds for staff, seconds in totals.items() if seconds > 0}
 
 
+#: The kinds `away_seconds` reads: back soon (暂离) starts and ends, and the sign-outs, which
+#: end an absence a crash left without its `away_ended`.
+AWAY_READ_KINDS = (AWAY_STARTED, AWAY_ENDED, SIGNED_OUT)
+#: (at, kind, staff, away_s): away_s the `away_ended`'s monotonic length, else None.
+AwayEntry = tuple[str, str, str, float | None]
+
+
+def away_entry(at: str, kind: str, payload: Mapping[str, Any]) -> AwayEntry | None:
+    """(at, kind, staff, away_s) of an away start or end or a sign-out for `away_seconds`;
+    None for a manager's sign-out and for an event that names no staff member."""
+    if kind not in AWAY_READ_KINDS or payload.get("role", "staff") == "manager":
+        return None
+    staff = payload.get("staff")
+    if not isinstance(staff, str):
+        return None
+    away = payload.get("away_s") if kind == AWAY_ENDED else None
+    if (isinstance(away, int | float) and not isinstance(away, bool) and math.isfinite(away)
+            and away >= 0):
+        return (at, kind, staff, float(away))
+    return (at, kind, staff, None)
+
+
+def still_away(entries: Iterable[AwayEntry]) -> set[str]:
+    """The staff whose absence the entries leave open."""
+    open_: set[str] = set()
+    for _, kind, staff, _ in entries:
+        (open_.add if kind == AWAY_STARTED else open_.discard)(staff)
+    return open_
+
+
+def away_seconds(entries: Iterable[AwayEntry], start: str, end: str) -> dict[str, float]:
+    """Seconds each staff member was away ("back soon") within [start, end), a column of its
+    own next to the hours signed in: never serving, and never taken off the hours signed in.
+
+    An absence runs from its `away_started` for the `away_ended`'s monotonic `away_s` (a
+    wall-clock jump adds nothing); one ended by a sign-out instead (a crash) runs to that
+    sign-out; one still open at the end counts up to `end`."""
+    lo, hi = parse_utc(start), parse_utc(end)
+    open_since: dict[str, dt.datetime] = {}
+    totals: dict[str, float] = defaultdict(float)
+    for at, kind, staff, away in entries:
+        when = parse_utc(str(at))
+        if kind == AWAY_STARTED:
+            open_since[staff] = when
+        elif staff in open_since:
+            since = open_since.pop(staff)
+            until = (since + dt.timedelta(seconds=away) if kind == AWAY_ENDED
+                     and away is not None else when)
+            totals[staff] += _overlap(since, until, lo, hi)
+    for staff, since in open_since.items():
+        totals[staff] += _overlap(since, hi, lo, hi)
+    return {staff: seconds for staff, seconds in totals.items() if seconds > 0}
+
+
+def hours_away(away_s: float) -> float:
+    return away_s / 3600.0
+
+
 def _overlap(a: dt.datetime, b: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> float:
     return max(0.0, (min(b, hi) - max(a, lo)).total_seconds())
 
@@ -660,6 +724,12 @@ class StaffMonth:
     signed_in_s: float
     #: interrupted transactions whose interruption was the clerk closing the app (CLOSED_REASON)
     closed_in_service: int = 0
+    #: back soon (暂离): its own column, inside the hours signed in, never serving
+    away_s: float = 0.0
+
+    @property
+    def hours_away(self) -> float:
+        return hours_away(self.away_s)
 
     @property
     def mean_rating(self) -> float | None:
@@ -701,10 +771,10 @@ def serving_share(serving_s: float, signed_in_s: float) -> float | None:
 SERVING_STATUSES = ("completed", "voided", "interrupted")
 
 
-def monthly_summary(rows: Iterable[Row],
-                    signed_in: Mapping[str, float] | None = None) -> list[StaffMonth]:
+def monthly_summary(rows: Iterable[Row], signed_in: Mapping[str, float] | None = None,
+                    away: Mapping[str, float] | None = None) -> list[StaffMonth]:
     """Per staff: served, rated, ratings, overtime (`is_timed`: interrupted transactions
-    included), closes during service, time serving and signed in; by staff number."""
+    included), closes during service, time serving, signed in and away; by staff number."""
     acc: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in rows:
         a = acc[row["staff"]]
@@ -724,8 +794,9 @@ def monthly_summary(rows: Iterable[Row],
             a["rating_sum"] += int(row["rating"])
             a["satisfied"] += int(row["rating"]) in SATISFIED_RATINGS
     signed = dict(signed_in or {})
+    gone = dict(away or {})
     out = []
-    for staff in sorted(set(acc) | set(signed)):
+    for staff in sorted(set(acc) | set(signed) | set(gone)):
         a = acc.get(staff, {})
         out.append(StaffMonth(
             staff=staff, served=int(a.get("served", 0)), rated=int(a.get("rated", 0)),
@@ -733,6 +804,7 @@ def monthly_summary(rows: Iterable[Row],
             timed=int(a.get("timed", 0)), overtime=int(a.get("overtime", 0)),
             serving_s=float(a.get("serving_s", 0.0)), signed_in_s=float(signed.get(staff, 0.0)),
             closed_in_service=int(a.get("closed_in_service", 0)),
+            away_s=float(gone.get(staff, 0.0)),
         ))
     return out
 

@@ -105,6 +105,15 @@ class Running:
     passed_target_s: float | None = None
 
 
+@dataclass(frozen=True)
+class Away:
+    """The clerk stepped away ("back soon", 暂离): when they said they would be back (UTC, as
+    recorded) and the monotonic instant they left."""
+
+    back_at: str
+    since_mono: float
+
+
 @dataclass
 class PendingRating:
     txn: str
@@ -153,6 +162,7 @@ class CounterMachine:
     _thanks_until: float = -1.0
     _selected: TransactionType | None = None
     _signed_in_mono: float | None = None  # the monotonic instant of the sign-in
+    away: Away | None = None  # "back soon" (暂离) while signed in and idle
 
     def __post_init__(self) -> None:
         if not self.types:
@@ -169,6 +179,16 @@ class CounterMachine:
         if self.staff is None:
             return Phase.SIGNED_OUT
         return Phase.SERVING if self.running else Phase.IDLE
+
+    @property
+    def presence_phase(self) -> str:
+        """The phase the hall board shows: signed_out, idle, serving, rating (waiting for the
+        customer) or away (back soon)."""
+        if self.away is not None:
+            return "away"
+        if self.running is None and self.staff is not None and self.rating_open:
+            return "rating"
+        return self.phase.value
 
     @property
     def selected_type(self) -> TransactionType:
@@ -245,9 +265,11 @@ class CounterMachine:
             raise CounterError("Choose the overtime reason for the last transaction first")
         self._refuse_while_rating_open()
         drafts = self._close_rating_drafts()
+        drafts += self._end_away_drafts(staff.number, reason="signed_out")
         drafts.append(self._sign_out_draft(staff.number))
         self.record(drafts)
         self._close_rating()
+        self.away = None
         self.staff = None
         self._signed_in_mono = None
         self.overtime_reason_for = None
@@ -257,6 +279,8 @@ class CounterMachine:
         staff = self._require_staff()
         if self.running:
             raise CounterError("A transaction is already running")
+        if self.away is not None:
+            raise CounterError("Back soon is on: press I'm back first")
         if self.overtime_reason_for:
             raise CounterError("Choose the overtime reason for the last transaction first")
         self._refuse_while_rating_open()
@@ -276,6 +300,43 @@ class CounterMachine:
         self.last_reading = None
         self.outcome = None
         self.running = Running(txn, kind, ServiceTimer(self.clock, kind.target_s), started)
+
+    def step_away(self, back_at: str) -> None:
+        """Back soon (暂离): the clerk steps away, saying when they will be back (`back_at`, a
+        UTC record time); allowed while signed in and idle, the rating window closed."""
+        staff = self._require_staff()
+        if self.away is not None:
+            raise CounterError("Back soon is already on")
+        if self.running:
+            raise CounterError("Finish or void the running transaction first")
+        if self.overtime_reason_for:
+            raise CounterError("Choose the overtime reason for the last transaction first")
+        self._refuse_while_rating_open()
+        problem = events.validate_payload(events.AWAY_STARTED,
+                                          {"staff": staff.number, "back_at": back_at})
+        if problem is not None:
+            raise CounterError(f"Not a return time: {back_at!r}")
+        since = self.clock()
+        self.record([Draft(events.AWAY_STARTED, {"staff": staff.number, "back_at": back_at})])
+        self.away = Away(back_at, since)
+
+    def come_back(self) -> None:
+        """"I'm back": ends the absence, recording its monotonic length."""
+        staff = self._require_staff()
+        if self.away is None:
+            raise CounterError("Back soon is not on")
+        self.record(self._end_away_drafts(staff.number))
+        self.away = None
+
+    def _end_away_drafts(self, staff: str, *, reason: str | None = None) -> list[Draft]:
+        if self.away is None:
+            return []
+        away_s = round(min(max(0.0, self.clock() - self.away.since_mono), events.MAX_ELAPSED_S),
+                       3)
+        payload: dict[str, Any] = {"staff": staff, "away_s": away_s}
+        if reason is not None:
+            payload["reason"] = reason
+        return [Draft(events.AWAY_ENDED, payload)]
 
     def select_type(self, code: str) -> None:
         """Select the type of the next transaction, or change the running one's (F3).
@@ -369,9 +430,11 @@ class CounterMachine:
                                                      "reason": reason}))
         drafts += self._close_rating_drafts()
         if self.staff is not None:
+            drafts += self._end_away_drafts(self.staff.number, reason=reason)
             drafts.append(self._sign_out_draft(self.staff.number, reason=reason))
         if drafts:
             self.record(drafts)
+        self.away = None
         self.running = None
         self._close_rating()
         self.staff = None

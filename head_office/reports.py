@@ -22,16 +22,21 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from counter_core.events import INTERRUPTED, SIGNED_IN, SIGNED_OUT
+from counter_core.events import AWAY_STARTED, INTERRUPTED, SIGNED_IN, SIGNED_OUT
 from counter_core.figures import (
+    AWAY_READ_KINDS,
     CLOSED_REASON,
     SATISFIED_RATINGS,
     SERVING_STATUSES,
     SESSION_KINDS,
+    AwayEntry,
     Kpis,
     SessionEntry,
     StaffMonth,
     StarRule,
+    away_entry,
+    away_seconds,
+    hours_away,
     hours_signed_in,
     overtime_sql,
     percentile,
@@ -40,6 +45,7 @@ from counter_core.figures import (
     session_entry,
     sessions_read_from,
     signed_in_seconds,
+    still_away,
     suggest_star,
 )
 from counter_core.periods import Period, day_period, days_period, month_period
@@ -192,6 +198,66 @@ def _signed_in(store: Store, period: Period, by: Sequence[str],
     return totals
 
 
+def _away(store: Store, period: Period, by: Sequence[str],
+          hall: str | None) -> dict[tuple[Any, ...], float]:
+    """Seconds away (back soon, 暂离) within the period per group, by figures.away_seconds
+    over each counter's own away events and sign-outs, read as the counter reads them
+    (counter_app.storage.queries.away_entries)."""
+    query = (
+        select(counters.c.hall, counters.c.counter, events.c.counter_id, events.c.seq,
+               events.c.at, events.c.kind, events.c.body)
+        .join(counters, counters.c.id == events.c.counter_id)
+        .where(counters.c.kind == COUNTER_KIND,
+               events.c.kind.in_(AWAY_READ_KINDS), events.c.invalid.is_(None),
+               events.c.at >= sessions_read_from(period.start_utc),
+               events.c.at < period.end_utc)
+        .order_by(events.c.counter_id, events.c.seq)
+    )
+    if hall is not None:
+        query = query.where(counters.c.hall == hall)
+    logs: dict[tuple[str, str], list[AwayEntry]] = defaultdict(list)
+    last_read: dict[tuple[str, str], tuple[int, int]] = {}
+    with store.reader.connect() as conn:
+        for hall_id, counter_id, cid, seq, at, kind, body in conn.execute(query):
+            last_read[hall_id, counter_id] = (cid, seq)
+            payload = json.loads(body).get("payload")
+            entry = away_entry(at, kind, payload) if isinstance(payload, dict) else None
+            if entry is not None:
+                logs[hall_id, counter_id].append(entry)
+        for key, (cid, seq) in last_read.items():
+            logs[key].extend(_closing_aways(conn, cid, seq, logs[key]))
+    totals: dict[tuple[Any, ...], float] = defaultdict(float)
+    for (hall_id, counter_id), entries in logs.items():
+        for staff, seconds in away_seconds(entries, period.start_utc, period.end_utc).items():
+            names = {"hall": hall_id, "counter": counter_id, "staff": staff}
+            totals[tuple(names[k] for k in by)] += seconds
+    return totals
+
+
+def _closing_aways(conn: Any, counter_id: int, after_seq: int,
+                   entries: Sequence[AwayEntry]) -> list[AwayEntry]:
+    """The events after `after_seq` that end the absences `entries` leave open."""
+    open_ = still_away(entries)
+    found: list[AwayEntry] = []
+    if not open_:
+        return found
+    query = (select(events.c.at, events.c.kind, events.c.body)
+             .where(events.c.counter_id == counter_id, events.c.seq > after_seq,
+                    events.c.kind.in_(AWAY_READ_KINDS))
+             .order_by(events.c.seq).limit(100))
+    for at, kind, body in conn.execute(query):
+        payload = json.loads(body).get("payload")
+        entry = away_entry(at, kind, payload) if isinstance(payload, dict) else None
+        if entry is None or entry[2] not in open_:
+            continue
+        open_.discard(entry[2])
+        if kind != AWAY_STARTED:
+            found.append(entry)
+        if not open_:
+            break
+    return found
+
+
 def _session_entry(at: str, kind: str, body: str) -> SessionEntry | None:
     payload = json.loads(body).get("payload")
     return session_entry(at, kind, payload) if isinstance(payload, dict) else None
@@ -282,6 +348,10 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
             r["signed_in_s"] = seconds
             r["hours_signed_in"] = hours_signed_in(seconds)
             r["serving_share"] = serving_share(r["serving_s"], seconds)
+        away = _away(store, period, by, hall)
+        for r in out:
+            r["away_s"] = away.get(tuple(r[n] for n in by), 0.0)
+            r["hours_away"] = hours_away(r["away_s"])
     return out
 
 
@@ -289,7 +359,8 @@ SERVICE_LEVEL_COLUMNS = (
     "period", "hall", "counter", "staff", "completed", "timed", "within_target", "overtime",
     "service_level", "overtime_rate", "rated", "satisfied", "satisfaction_rate",
     "participation_rate", "mean_rating", "median_s", "p90_s", "mean_duration_s", "voided",
-    "interrupted", "closed_in_service", "serving_s", "hours_signed_in", "serving_share",
+    "interrupted", "closed_in_service", "serving_s", "hours_signed_in", "hours_away",
+    "serving_share",
 )
 
 

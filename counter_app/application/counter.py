@@ -46,6 +46,7 @@ from counter_core import periods
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
 from counter_core.transaction import (
+    Away,
     CounterMachine,
     CustomerView,
     Draft,
@@ -121,6 +122,11 @@ class CounterState:
     @property
     def overtime_reason_for(self) -> str | None:
         return self._machine.overtime_reason_for
+
+    @property
+    def away(self) -> Away | None:
+        """Back soon (暂离): the return time the clerk picked, None while not away."""
+        return self._machine.away
 
     def rating_time_left(self) -> float | None:
         """Seconds left of the fixed rating window (None: none open); the same whatever the
@@ -301,6 +307,14 @@ class Counter:
     def next_type(self) -> None:
         self._act(self._machine.next_type)
 
+    def step_away(self, back_at: str) -> None:
+        """Back soon (暂离) until `back_at` (a UTC record time); Start is refused until back."""
+        self._act(lambda: self._machine.step_away(back_at))
+
+    def come_back(self) -> None:
+        """"I'm back": ends the absence."""
+        self._act(self._machine.come_back)
+
     def change_type(self, code: str) -> None:
         self._act(lambda: self._machine.select_type(code))
 
@@ -405,7 +419,8 @@ class Counter:
     def presence(self) -> Presence:
         """What the counter is doing now, for the hall server's presence board."""
         machine = self._machine
-        return presence_of(machine.phase, machine.running, machine.staff, monotonic())
+        return presence_of(machine.presence_phase, machine.running, machine.staff, monotonic(),
+                           back_at=machine.away.back_at if machine.away else None)
 
     def close(self) -> None:
         self._folder.close()

@@ -167,7 +167,8 @@ def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = 
     start, end = month_bounds_utc(month, tz)
     rows = queries.kpi_rows(db, start, end)
     signed = reports.signed_in_seconds(queries.sessions(db, start, end), start, end)
-    summary = [s for s in reports.monthly_summary(rows, signed)
+    away = reports.away_seconds(queries.away_entries(db, start, end), start, end)
+    summary = [s for s in reports.monthly_summary(rows, signed, away)
                if s.served or s.signed_in_s or s.timed or s.closed_in_service]
     return MonthReport(
         month=month, staff=summary, suggestion=reports.suggest_star(summary, rule),
@@ -178,7 +179,7 @@ def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = 
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "month", "staff", "staff_name", "served", "rated", "mean_rating", "satisfaction_rate",
-    "overtime_rate", "participation_rate", "hours_signed_in", "serving_share",
+    "overtime_rate", "participation_rate", "hours_signed_in", "hours_away", "serving_share",
     "closed_in_service", "star_score", "suggested_star", "confirmed_star",
 )
 
@@ -198,6 +199,7 @@ def summary_records(report: MonthReport) -> list[dict[str, Any]]:
             "satisfaction_rate": r(s.satisfaction_rate), "overtime_rate": r(s.overtime_rate),
             "participation_rate": r(s.participation_rate),
             "hours_signed_in": round(s.signed_in_s / 3600, 2),
+            "hours_away": round(s.away_s / 3600, 2),
             "serving_share": r(s.serving_share), "closed_in_service": s.closed_in_service,
             "star_score": r(report.score(s.staff), 3),
             "suggested_star": "yes" if s.staff == star else "",

@@ -16,14 +16,25 @@ from typing import Any
 
 import sqlite_utils
 
-from counter_core.events import COMPLETED, INTERRUPTED, SIGNED_IN, SIGNED_OUT, TYPE_CHANGED
+from counter_core.events import (
+    AWAY_STARTED,
+    COMPLETED,
+    INTERRUPTED,
+    SIGNED_IN,
+    SIGNED_OUT,
+    TYPE_CHANGED,
+)
 from counter_core.figures import (
+    AWAY_READ_KINDS,
     SESSION_KINDS,
+    AwayEntry,
     SessionEntry,
+    away_entry,
     overtime_sql,
     poor_sql,
     session_entry,
     sessions_read_from,
+    still_away,
     timed_sql,
 )
 from counter_core.periods import format_utc
@@ -331,6 +342,36 @@ def sessions(db: sqlite_utils.Database, start: str, end: str) -> list[SessionEnt
             if kind == SIGNED_OUT:
                 entries.append(entry)
             if not still_open:
+                break
+    return entries
+
+
+def away_entries(db: sqlite_utils.Database, start: str, end: str) -> list[AwayEntry]:
+    """(at, kind, staff, away_s) of back soon (暂离) starts and ends and of sign-outs from a day
+    before `start` until `end`, for figures.away_seconds, read as `sessions` reads the
+    sessions; plus the event after `end` that ends an absence still open at `end` (its away_s,
+    the monotonic clock's, measures it even when a wall-clock jump put it after `end`)."""
+    marks = ", ".join("?" * len(AWAY_READ_KINDS))
+    rows = db.execute(
+        f"SELECT seq, at, kind, payload FROM events WHERE kind IN ({marks})"
+        " AND at >= ? AND at < ? ORDER BY seq",
+        [*AWAY_READ_KINDS, sessions_read_from(start), end],
+    ).fetchall()
+    entries = [entry for entry in (away_entry(at, kind, json.loads(payload))
+                                   for _, at, kind, payload in rows) if entry is not None]
+    open_ = still_away(entries)
+    if open_:
+        after = rows[-1][0] if rows else 0
+        for at, kind, payload in db.execute(
+                f"SELECT at, kind, payload FROM events WHERE kind IN ({marks}) AND seq > ?"
+                " ORDER BY seq LIMIT 100", [*AWAY_READ_KINDS, after]):
+            entry = away_entry(at, kind, json.loads(payload))
+            if entry is None or entry[2] not in open_:
+                continue
+            open_.discard(entry[2])
+            if kind != AWAY_STARTED:
+                entries.append(entry)
+            if not open_:
                 break
     return entries
 

@@ -127,30 +127,38 @@ class Presence:
     elapsed_s: float | None = None
     target_s: float | None = None
     staff: str | None = None
+    type: str | None = None  # serving: the transaction type's code
+    back_at: str | None = None  # phase "away": the return time the clerk picked (UTC)
     taken_mono: float = 0.0
 
     def body(self, now_mono: float) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "taken_mono"}
+        out = {k: v for k, v in asdict(self).items()
+               if k != "taken_mono" and not (k in ("back_at", "type") and v is None)}
         if self.elapsed_s is not None:
             elapsed = self.elapsed_s + max(0.0, now_mono - self.taken_mono)
             out["elapsed_s"] = round(min(elapsed, MAX_PRESENCE_S), 3)
         return out
 
     def same_state(self, other: Presence | None) -> bool:
-        """Whether `other` shows the same phase, transaction, target and staff."""
-        return other is not None and (self.phase, self.txn, self.target_s, self.staff) == (
-            other.phase, other.txn, other.target_s, other.staff)
+        """Whether `other` shows the same phase, transaction, type, target, staff and return
+        time."""
+        return other is not None and (
+            self.phase, self.txn, self.type, self.target_s, self.staff, self.back_at) == (
+            other.phase, other.txn, other.type, other.target_s, other.staff, other.back_at)
 
 
-def presence_of(phase: Phase, running: Running | None, staff: Staff | None,
-                now_mono: float) -> Presence:
-    """The presence of a counter in `phase` with `running` (its own monotonic clock)."""
+def presence_of(phase: Phase | str, running: Running | None, staff: Staff | None,
+                now_mono: float, *, back_at: str | None = None) -> Presence:
+    """The presence of a counter in `phase` (a Phase, or the board's phase name: "rating",
+    "away") with `running` (its own monotonic clock)."""
+    name = phase.value if isinstance(phase, Phase) else phase
     if running is None:
-        return Presence(phase.value, staff=staff.number if staff else None, taken_mono=now_mono)
+        return Presence(name, staff=staff.number if staff else None, taken_mono=now_mono,
+                        back_at=back_at if name == "away" else None)
     elapsed = running.timer.elapsed_s()
     started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=elapsed)
     return Presence(
-        phase.value, txn=running.txn, started_at=format_utc(started),
+        name, txn=running.txn, type=running.type.code, started_at=format_utc(started),
         elapsed_s=elapsed, target_s=running.timer.target_s,
         staff=staff.number if staff else None, taken_mono=now_mono)
 

@@ -307,6 +307,14 @@ class HeadOfficeClient:
         return self._call("GET", f"{API}/hall", params=params,
                           headers={"Authorization": f"Bearer {self._reader_token}"})
 
+    def hall_presence(self) -> dict[str, Any]:
+        """Each counter's latest presence in the hall (`GET /hall/presence`), read with the
+        hall's reader or desk token, as `hall()` is."""
+        if not self._reader_token:
+            raise SyncError("the hall's presence needs the hall's reader or desk token")
+        return self._call("GET", f"{API}/hall/presence",
+                          headers={"Authorization": f"Bearer {self._reader_token}"})
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self._http.request(method, path, **kwargs)

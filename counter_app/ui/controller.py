@@ -74,6 +74,13 @@ class CounterController(QObject):
     def next_type(self) -> None:
         self._act(self.counter.next_type)
 
+    def step_away(self, back_at: str) -> None:
+        """Back soon (暂离) until `back_at` (UTC record time)."""
+        self._act(lambda: self.counter.step_away(back_at))
+
+    def come_back(self) -> None:
+        self._act(self.counter.come_back)
+
     def select_type(self, code: str) -> None:
         self._act(lambda: self.counter.change_type(code))
 

@@ -43,11 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import rating_input
+from counter_app.application.board import local_hhmm
 from counter_app.config import Promise
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.rating_sources import PressFilter
 from counter_app.ui.widgets import named
+from counter_core.periods import zone
 from counter_core.presses import ARMING_S, PressGate
 from counter_core.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
 from counter_core.transaction import CustomerView, Staff, TransactionType
@@ -515,7 +517,14 @@ class CustomerScreen(QWidget):
             self.sign_number.set_source_text(f"工号 Staff No.  {staff.number}")
             self._show_photo(staff.photo, staff.name)
         self._shown_staff = staff
-        self._show_promise(self.sign_promise, self._selected_type())
+        away = self.state.away
+        if away is not None:  # back soon (暂离): when the clerk will be back, in its place
+            at = local_hhmm(away.back_at, zone(self.controller.config.time_zone))
+            self.sign_promise.set_source_text(_bilingual(f"暂离 · {at} 回来",
+                                                         f"Back soon · back at {at}"))
+            self.sign_promise.setVisible(True)
+        else:
+            self._show_promise(self.sign_promise, self._selected_type())
         if view is not self._shown_view:
             if view is CustomerView.REASON:
                 self._begin_arming()

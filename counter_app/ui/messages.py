@@ -31,6 +31,10 @@ FIXED: frozenset[str] = frozenset({
     QT_TRANSLATE_NOOP("Messages", "Waiting for the customer"),
     QT_TRANSLATE_NOOP("Messages", "Unknown staff number or wrong PIN"),
     QT_TRANSLATE_NOOP("Messages", "This account is disabled"),
+    QT_TRANSLATE_NOOP("Messages", "Back soon is on: press I'm back first"),
+    QT_TRANSLATE_NOOP("Messages", "Back soon is already on"),
+    QT_TRANSLATE_NOOP("Messages", "Back soon is not on"),
+    QT_TRANSLATE_NOOP("Messages", "Finish or void the running transaction first"),
 })
 
 #: Messages with values in them: the regular expression's groups become %1, %2, …
@@ -39,6 +43,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      QT_TRANSLATE_NOOP("Messages", "%1 is still signed in")),
     (re.compile(r"Void is possible only in the first (\d+) s; press Done instead"),
      QT_TRANSLATE_NOOP("Messages", "Void is possible only in the first %1 s; press Done instead")),
+    (re.compile(r"Not a return time: (.+)"),
+     QT_TRANSLATE_NOOP("Messages", "Not a return time: %1")),
     (re.compile(r"Unknown overtime reason (.+)"),
      QT_TRANSLATE_NOOP("Messages", "Unknown overtime reason %1")),
     (re.compile(r"Unknown transaction type (.+)"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -20,10 +22,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTabWidget,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from counter_app.application.board import local_hhmm
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
@@ -31,6 +35,7 @@ from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
+from counter_core.periods import format_utc, zone
 from counter_core.presses import REPEAT_S, PressGate
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss
@@ -41,6 +46,96 @@ from counter_core.transaction import Phase
 REASON_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9)
 #: Below this the type list and the buttons no longer fit (the window refuses to shrink).
 MINIMUM_SIZE = (900, 600)
+
+#: Back soon (暂离): the key, and the return times offered in minutes (keys 1–4 in the dialog)
+AWAY_KEY = Qt.Key.Key_F10
+AWAY_MINUTES = (5, 10, 15, 30)
+
+
+def back_at_in(minutes: float, now: dt.datetime | None = None) -> str:
+    """The UTC record time `minutes` from now."""
+    return format_utc((now or dt.datetime.now(dt.UTC)) + dt.timedelta(minutes=minutes))
+
+
+def back_at_clock(time: dt.time, zone_name: str, now: dt.datetime | None = None) -> str | None:
+    """The UTC record time of `time` today in the hall's zone; None when it is not later than
+    now (or more than 12 hours ahead)."""
+    here = zone(zone_name)
+    moment_now = (now or dt.datetime.now(dt.UTC)).astimezone(here)
+    moment = dt.datetime.combine(moment_now.date(), time, tzinfo=here)
+    if not dt.timedelta(0) < moment - moment_now <= dt.timedelta(hours=12):
+        return None
+    return format_utc(moment.astimezone(dt.UTC))
+
+
+def local_clock(back_at: str, zone_name: str) -> str:
+    """"10:45": a UTC record time on the hall's clock."""
+    return local_hhmm(back_at, zone(zone_name))
+
+
+class BackSoonDialog(QDialog):
+    """Asks when the clerk will be back: in 5/10/15/30 minutes (keys 1–4) or at a time (the
+    time field, Enter); Esc cancels. `back_at` is the UTC record time picked."""
+
+    def __init__(self, zone_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zone_name = zone_name
+        self.back_at: str | None = None
+        self.setWindowTitle(self.tr("Back soon"))
+        box = QVBoxLayout(self)
+        box.addWidget(label("title", self.tr("When will you be back?")))
+        row = QHBoxLayout()
+        self.minute_buttons: list[QPushButton] = []
+        for index, minutes in enumerate(AWAY_MINUTES, start=1):
+            button = QPushButton(self.tr("In %1 min  (%2)").replace("%1", str(minutes))
+                                 .replace("%2", str(index)))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, m=minutes: self.pick_minutes(m))
+            row.addWidget(button)
+            self.minute_buttons.append(button)
+        box.addLayout(row)
+        at_row = QHBoxLayout()
+        at_row.addWidget(QLabel(self.tr("or at")))
+        self.time_edit = QTimeEdit(displayFormat="HH:mm")
+        here = dt.datetime.now(zone(zone_name)) + dt.timedelta(minutes=20)
+        self.time_edit.setTime(QTime(here.hour, here.minute))
+        at_row.addWidget(self.time_edit, 1)
+        self.at_button = QPushButton(self.tr("Back at this time  (Enter)"))
+        self.at_button.setDefault(True)
+        self.at_button.clicked.connect(self.pick_time)
+        at_row.addWidget(self.at_button)
+        box.addLayout(at_row)
+        self.error = label("error", wrap=True)
+        box.addWidget(self.error)
+        cancel = QPushButton(self.tr("Cancel  (Esc)"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        box.addWidget(cancel)
+        # the keys 1–4 pick a duration; Tab reaches the time field, where digits type a time
+        self.minute_buttons[0].setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """1–4 pick a duration (the time field keeps its own digits: it takes them first)."""
+        index = event.key() - Qt.Key.Key_1.value
+        if 0 <= index < len(AWAY_MINUTES) and not event.modifiers() & ~(
+                Qt.KeyboardModifier.KeypadModifier):
+            self.pick_minutes(AWAY_MINUTES[index])
+            return
+        super().keyPressEvent(event)
+
+    def pick_minutes(self, minutes: float) -> None:
+        self.back_at = back_at_in(minutes)
+        self.accept()
+
+    def pick_time(self) -> None:
+        picked = self.time_edit.time()
+        back_at = back_at_clock(dt.time(picked.hour(), picked.minute()), self.zone_name)
+        if back_at is None:
+            self.error.setText(self.tr("Pick a time later than now (within 12 hours)"))
+            return
+        self.back_at = back_at
+        self.accept()
+
 
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
@@ -159,6 +254,7 @@ class CounterPage(QWidget):
         self.done_button = named(QPushButton(self.tr("Done  (F2)")), "done")
         self.next_button = QPushButton(self.tr("Next type  (F3)"))
         self.void_button = QPushButton(self.tr("Void  (F4)"))
+        self.away_button = named(QPushButton(self.tr("Back soon  (F10)")), "away")
         for button in (self.start_button, self.done_button):
             button.setMinimumHeight(64)
 
@@ -208,6 +304,7 @@ class CounterPage(QWidget):
         actions.addWidget(self.done_button, 0, 1)
         actions.addWidget(self.next_button, 1, 0)
         actions.addWidget(self.void_button, 1, 1)
+        actions.addWidget(self.away_button, 2, 0, 1, 2)
         right = QVBoxLayout()
         right.addLayout(types_box)
         right.addLayout(actions)
@@ -238,10 +335,33 @@ class CounterPage(QWidget):
         self.next_button.clicked.connect(controller.next_type)
         self.void_button.clicked.connect(controller.void_transaction)
         self.sign_out_button.clicked.connect(controller.sign_out)
+        self.away_button.clicked.connect(self.toggle_away)
         self.close_button.clicked.connect(lambda: self.window().close())
         controller.ticked.connect(self.refresh_timer)
         self._message_timer.timeout.connect(self.message.clear)
         controller.problem.connect(self.show_problem)
+
+    def toggle_away(self) -> None:
+        """Back soon (F10 or the button): ask the return time; while away, "I'm back"."""
+        state = self.state
+        if state.staff is None or not self.away_button.isEnabled():
+            return
+        if state.away is not None:
+            self.controller.come_back()
+            return
+        dialog = self.back_soon_dialog()
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.back_at:
+            self.controller.step_away(dialog.back_at)
+
+    def back_soon_dialog(self) -> BackSoonDialog:
+        return BackSoonDialog(self.controller.config.time_zone, self)
+
+    def away_text(self) -> str | None:
+        away = self.state.away
+        if away is None:
+            return None
+        return self.tr("Back soon · back at %1").replace(
+            "%1", local_clock(away.back_at, self.controller.config.time_zone))
 
     def press_reason(self, code: str) -> None:
         """A reason by click or by its key; a repeat within a second is ignored (PressGate)."""
@@ -263,7 +383,13 @@ class CounterPage(QWidget):
         serving = state.phase is Phase.SERVING
         waiting_reason = state.overtime_reason_for is not None
         rating_open = state.rating_time_left() is not None
-        self.start_button.setEnabled(not serving and not waiting_reason and not rating_open)
+        away = state.away is not None
+        self.start_button.setEnabled(not serving and not waiting_reason and not rating_open
+                                     and not away)
+        self.away_button.setEnabled(away or (not serving and not waiting_reason
+                                             and not rating_open))
+        self.away_button.setText(self.tr("I'm back  (F10)") if away
+                                 else self.tr("Back soon  (F10)"))
         self.done_button.setEnabled(serving)
         self.void_button.setEnabled(state.can_void())
         self.sign_out_button.setEnabled(not serving and not rating_open)
@@ -283,6 +409,9 @@ class CounterPage(QWidget):
         """What the clerk may do now. During the rating window only a countdown that depends
         on when Done was pressed, never on what the customer pressed (design: rating window)."""
         state = self.state
+        away = self.away_text()
+        if away is not None:
+            return away
         if state.phase is Phase.SERVING:
             return self.tr("Serving…")
         if state.overtime_reason_for is not None:
@@ -372,6 +501,7 @@ class StaffWindow(QMainWindow):
             (Qt.Key.Key_F2, controller.complete_transaction),
             (Qt.Key.Key_F3, controller.next_type),
             (Qt.Key.Key_F4, controller.void_transaction),
+            (AWAY_KEY, page.toggle_away),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self._guarded(action))

@@ -33,12 +33,17 @@ class PresenceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    phase: Literal["signed_out", "idle", "serving"]
+    #: rating: waiting for the customer's rating; away: back soon (暂离), with back_at
+    phase: Literal["signed_out", "idle", "serving", "rating", "away"]
     txn: Annotated[str | None, Field(max_length=MAX_ID_CHARS, pattern=_NO_NUL)] = None
     started_at: Annotated[str | None, Field(max_length=MAX_AT_CHARS, pattern=_NO_NUL)] = None
     elapsed_s: Annotated[float | None, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)] = None
     target_s: Annotated[float | None, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)] = None
     staff: Annotated[str | None, Field(max_length=MAX_ID_CHARS, pattern=_NO_NUL)] = None
+    #: serving: the transaction type's code (the board names it)
+    type: Annotated[str | None, Field(max_length=MAX_ID_CHARS, pattern=_NO_NUL)] = None
+    #: away: when the clerk said they would be back (UTC, the counter's clock)
+    back_at: Annotated[str | None, Field(max_length=MAX_AT_CHARS, pattern=_NO_NUL)] = None
 
 
 class PresenceOut(BaseModel):
@@ -49,6 +54,8 @@ class PresenceOut(BaseModel):
     elapsed_s: float | None
     target_s: float | None
     staff: str | None
+    type: str | None = None
+    back_at: str | None = None
     #: the server's clock when the signal arrived (UTC)
     received_at: str
 

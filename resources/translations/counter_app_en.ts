@@ -2,6 +2,38 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
     <context>
+        <name>BackSoonDialog</name>
+        <message>
+            <source>Back soon</source>
+            <extracomment>The overtime reasons' keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer's press can never pick the clerk's reason. Below this the type list and the buttons no longer fit (the window refuses to shrink). Back soon (暂离): the key, and the return times offered in minutes (keys 1–4 in the dialog)</extracomment>
+            <translation>Back soon</translation>
+        </message>
+        <message>
+            <source>When will you be back?</source>
+            <translation>When will you be back?</translation>
+        </message>
+        <message>
+            <source>In %1 min  (%2)</source>
+            <translation>In %1 min  (%2)</translation>
+        </message>
+        <message>
+            <source>or at</source>
+            <translation>or at</translation>
+        </message>
+        <message>
+            <source>Back at this time  (Enter)</source>
+            <translation>Back at this time  (Enter)</translation>
+        </message>
+        <message>
+            <source>Cancel  (Esc)</source>
+            <translation>Cancel  (Esc)</translation>
+        </message>
+        <message>
+            <source>Pick a time later than now (within 12 hours)</source>
+            <translation>Pick a time later than now (within 12 hours)</translation>
+        </message>
+    </context>
+    <context>
         <name>CounterPage</name>
         <message>
             <source>Sign out</source>
@@ -44,12 +76,24 @@
             <translation>Void  (F4)</translation>
         </message>
         <message>
+            <source>Back soon  (F10)</source>
+            <translation>Back soon  (F10)</translation>
+        </message>
+        <message>
             <source>Overtime: why did it take longer? (one press)</source>
             <translation>Overtime: why did it take longer? (one press)</translation>
         </message>
         <message>
+            <source>Back soon · back at %1</source>
+            <translation>Back soon · back at %1</translation>
+        </message>
+        <message>
             <source>Counter %1 · %2</source>
             <translation>Counter %1 · %2</translation>
+        </message>
+        <message>
+            <source>I'm back  (F10)</source>
+            <translation>I'm back  (F10)</translation>
         </message>
         <message>
             <source>Voided</source>
@@ -142,6 +186,70 @@
         <message>
             <source>The desk's data folder %1 has no manager account. Add one with counter-app --config "%2" --data-dir "%1" staff add --role manager --number NUMBER --name NAME</source>
             <translation>The desk's data folder %1 has no manager account. Add one with counter-app --config "%2" --data-dir "%1" staff add --role manager --number NUMBER --name NAME</translation>
+        </message>
+    </context>
+    <context>
+        <name>HallBoard</name>
+        <message>
+            <source>No counter has reported to the hall server yet</source>
+            <extracomment>the narrowest a tile gets: five across at 800 px the height a tile's text takes at scale 1 (its text grows with the tile up to 2.5 times) the hall server answered after being unreachable (True) or stopped answering (False) a tile was repainted: its counter and its state line (the latency benchmark's mark)</extracomment>
+            <translation>No counter has reported to the hall server yet</translation>
+        </message>
+        <message>
+            <source>Hall server unreachable: the tiles show the last state known</source>
+            <translation>Hall server unreachable: the tiles show the last state known</translation>
+        </message>
+        <message>
+            <source>Closed</source>
+            <translation>Closed</translation>
+        </message>
+        <message>
+            <source>Open</source>
+            <translation>Open</translation>
+        </message>
+        <message>
+            <source>Serving · %1</source>
+            <translation>Serving · %1</translation>
+        </message>
+        <message>
+            <source>Serving</source>
+            <translation>Serving</translation>
+        </message>
+        <message>
+            <source>Overtime +%1</source>
+            <translation>Overtime +%1</translation>
+        </message>
+        <message>
+            <source>Waiting for the customer</source>
+            <translation>Waiting for the customer</translation>
+        </message>
+        <message>
+            <source>Back soon · back at %1</source>
+            <translation>Back soon · back at %1</translation>
+        </message>
+        <message>
+            <source>Not reporting</source>
+            <translation>Not reporting</translation>
+        </message>
+        <message>
+            <source>Counter %1</source>
+            <translation>Counter %1</translation>
+        </message>
+        <message>
+            <source>Served %1</source>
+            <translation>Served %1</translation>
+        </message>
+        <message>
+            <source>Service level %1</source>
+            <translation>Service level %1</translation>
+        </message>
+        <message>
+            <source>Satisfaction %1</source>
+            <translation>Satisfaction %1</translation>
+        </message>
+        <message>
+            <source>Hall today: served %1 · service level %2 · satisfaction %3</source>
+            <translation>Hall today: served %1 · service level %2 · satisfaction %3</translation>
         </message>
     </context>
     <context>
@@ -507,6 +615,22 @@
             <translation>This account is disabled</translation>
         </message>
         <message>
+            <source>Back soon is on: press I'm back first</source>
+            <translation>Back soon is on: press I'm back first</translation>
+        </message>
+        <message>
+            <source>Back soon is already on</source>
+            <translation>Back soon is already on</translation>
+        </message>
+        <message>
+            <source>Back soon is not on</source>
+            <translation>Back soon is not on</translation>
+        </message>
+        <message>
+            <source>Finish or void the running transaction first</source>
+            <translation>Finish or void the running transaction first</translation>
+        </message>
+        <message>
             <source>%1 is still signed in</source>
             <extracomment>Messages with values in them: the regular expression's groups become %1, %2, …</extracomment>
             <translation>%1 is still signed in</translation>
@@ -514,6 +638,10 @@
         <message>
             <source>Void is possible only in the first %1 s; press Done instead</source>
             <translation>Void is possible only in the first %1 s; press Done instead</translation>
+        </message>
+        <message>
+            <source>Not a return time: %1</source>
+            <translation>Not a return time: %1</translation>
         </message>
         <message>
             <source>Unknown overtime reason %1</source>
@@ -795,7 +923,6 @@
         <name>SignInPage</name>
         <message>
             <source>Staff number</source>
-            <extracomment>The overtime reasons' keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer's press can never pick the clerk's reason. Below this the type list and the buttons no longer fit (the window refuses to shrink).</extracomment>
             <translation>Staff number</translation>
         </message>
         <message>
@@ -1013,6 +1140,10 @@
         <message>
             <source>Share serving</source>
             <translation>Share serving</translation>
+        </message>
+        <message>
+            <source>Hours away</source>
+            <translation>Hours away</translation>
         </message>
         <message>
             <source>Star score</source>

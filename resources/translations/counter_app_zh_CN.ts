@@ -2,6 +2,38 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>BackSoonDialog</name>
+    <message>
+        <source>Back soon</source>
+        <extracomment>The overtime reasons&apos; keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer&apos;s press can never pick the clerk&apos;s reason. Below this the type list and the buttons no longer fit (the window refuses to shrink). Back soon (暂离): the key, and the return times offered in minutes (keys 1–4 in the dialog)</extracomment>
+        <translation>暂离</translation>
+    </message>
+    <message>
+        <source>When will you be back?</source>
+        <translation>多久回来？</translation>
+    </message>
+    <message>
+        <source>In %1 min  (%2)</source>
+        <translation>%1 分钟后  (%2)</translation>
+    </message>
+    <message>
+        <source>or at</source>
+        <translation>或在</translation>
+    </message>
+    <message>
+        <source>Back at this time  (Enter)</source>
+        <translation>此时回来  (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel  (Esc)</source>
+        <translation>取消  (Esc)</translation>
+    </message>
+    <message>
+        <source>Pick a time later than now (within 12 hours)</source>
+        <translation>请选择晚于现在的时间（12 小时内）</translation>
+    </message>
+</context>
+<context>
     <name>CounterPage</name>
     <message>
         <source>Sign out</source>
@@ -44,12 +76,24 @@
         <translation>作废  (F4)</translation>
     </message>
     <message>
+        <source>Back soon  (F10)</source>
+        <translation>暂离  (F10)</translation>
+    </message>
+    <message>
         <source>Overtime: why did it take longer? (one press)</source>
         <translation>已超时：请选择超时原因（按一下即可）</translation>
     </message>
     <message>
+        <source>Back soon · back at %1</source>
+        <translation>暂离 · %1 回来</translation>
+    </message>
+    <message>
         <source>Counter %1 · %2</source>
         <translation>%1 号柜台 · %2</translation>
+    </message>
+    <message>
+        <source>I&apos;m back  (F10)</source>
+        <translation>我回来了  (F10)</translation>
     </message>
     <message>
         <source>Voided</source>
@@ -142,6 +186,70 @@
     <message>
         <source>The desk&apos;s data folder %1 has no manager account. Add one with counter-app --config &quot;%2&quot; --data-dir &quot;%1&quot; staff add --role manager --number NUMBER --name NAME</source>
         <translation>经理台的数据文件夹 %1 中没有经理账号。请用以下命令添加：counter-app --config &quot;%2&quot; --data-dir &quot;%1&quot; staff add --role manager --number 工号 --name 姓名</translation>
+    </message>
+</context>
+<context>
+    <name>HallBoard</name>
+    <message>
+        <source>No counter has reported to the hall server yet</source>
+        <extracomment>the narrowest a tile gets: five across at 800 px the height a tile&apos;s text takes at scale 1 (its text grows with the tile up to 2.5 times) the hall server answered after being unreachable (True) or stopped answering (False) a tile was repainted: its counter and its state line (the latency benchmark&apos;s mark)</extracomment>
+        <translation>尚无柜台向大厅服务器上报</translation>
+    </message>
+    <message>
+        <source>Hall server unreachable: the tiles show the last state known</source>
+        <translation>无法连接大厅服务器：各柜台显示最后已知状态</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>未开放</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <source>Serving · %1</source>
+        <translation>办理中 · %1</translation>
+    </message>
+    <message>
+        <source>Serving</source>
+        <translation>办理中</translation>
+    </message>
+    <message>
+        <source>Overtime +%1</source>
+        <translation>超时 +%1</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer</source>
+        <translation>等待客户评价</translation>
+    </message>
+    <message>
+        <source>Back soon · back at %1</source>
+        <translation>暂离 · %1 回来</translation>
+    </message>
+    <message>
+        <source>Not reporting</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <source>Counter %1</source>
+        <translation>%1 号柜台</translation>
+    </message>
+    <message>
+        <source>Served %1</source>
+        <translation>已办 %1</translation>
+    </message>
+    <message>
+        <source>Service level %1</source>
+        <translation>达标率 %1</translation>
+    </message>
+    <message>
+        <source>Satisfaction %1</source>
+        <translation>满意率 %1</translation>
+    </message>
+    <message>
+        <source>Hall today: served %1 · service level %2 · satisfaction %3</source>
+        <translation>全厅今日：已办 %1 · 达标率 %2 · 满意率 %3</translation>
     </message>
 </context>
 <context>
@@ -507,6 +615,22 @@
         <translation>此账号已停用</translation>
     </message>
     <message>
+        <source>Back soon is on: press I&apos;m back first</source>
+        <translation>暂离中：请先按“我回来了”</translation>
+    </message>
+    <message>
+        <source>Back soon is already on</source>
+        <translation>已在暂离中</translation>
+    </message>
+    <message>
+        <source>Back soon is not on</source>
+        <translation>当前未暂离</translation>
+    </message>
+    <message>
+        <source>Finish or void the running transaction first</source>
+        <translation>请先完成或作废正在办理的业务</translation>
+    </message>
+    <message>
         <source>%1 is still signed in</source>
         <extracomment>Messages with values in them: the regular expression&apos;s groups become %1, %2, …</extracomment>
         <translation>%1 尚未签退</translation>
@@ -514,6 +638,10 @@
     <message>
         <source>Void is possible only in the first %1 s; press Done instead</source>
         <translation>只能在开始后 %1 秒内作废，请按“完成”</translation>
+    </message>
+    <message>
+        <source>Not a return time: %1</source>
+        <translation>不是有效的回来时间：%1</translation>
     </message>
     <message>
         <source>Unknown overtime reason %1</source>
@@ -795,7 +923,6 @@
     <name>SignInPage</name>
     <message>
         <source>Staff number</source>
-        <extracomment>The overtime reasons&apos; keys: function keys, which a rating keypad (digits, Enter, +, -) cannot send, so a customer&apos;s press can never pick the clerk&apos;s reason. Below this the type list and the buttons no longer fit (the window refuses to shrink).</extracomment>
         <translation>工号</translation>
     </message>
     <message>
@@ -1013,6 +1140,10 @@
     <message>
         <source>Share serving</source>
         <translation>办理业务时间占比</translation>
+    </message>
+    <message>
+        <source>Hours away</source>
+        <translation>暂离时长（小时）</translation>
     </message>
     <message>
         <source>Star score</source>

@@ -19,6 +19,8 @@ from tests.helpers.actions import ACTIONS, run_actions
 VALID: dict[str, dict[str, Any]] = {
     events.SIGNED_IN: {"staff": "1001", "role": "staff"},
     events.SIGNED_OUT: {"staff": "1001", "reason": "interrupted"},
+    events.AWAY_STARTED: {"staff": "1001", "back_at": "2026-12-03T02:45:00.000Z"},
+    events.AWAY_ENDED: {"staff": "1001", "away_s": 612.5},
     events.STARTED: {"txn": "2f1c9b6e-0a4d-4f5e-9c1a-7d8e9f0a1b2c", "staff": "1001",
                      "type": "payment", "target_s": 180.0},
     events.TYPE_CHANGED: {"txn": "t1", "type": "enquiry", "target_s": None},

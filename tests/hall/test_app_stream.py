@@ -49,7 +49,7 @@ def test_the_app_streams_records_its_hall_mark_sends_presence_and_stops(
         wait_for(lambda: phase() == "serving", 5.0)
         clock.advance(20)
         app.controller.complete_transaction()
-        wait_for(lambda: phase() == "idle", 5.0)
+        wait_for(lambda: phase() == "rating", 5.0)  # waiting for the customer's rating
 
         app.finish()
         assert not any(t.name in ("hall-stream", "hall-presence") and t.is_alive()
