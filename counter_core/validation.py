@@ -6,6 +6,11 @@ The counter's append and head office's ingest judge an event by the same rules
 −5000 s, a second rating of a rated transaction, a `started` reusing a known transaction's id,
 or a `completed`/`rated` of an unknown transaction are all refused with the reason in words.
 
+Appeals (`rating_appealed`, `appeal_decided`) follow their own rules (counter_core.events
+`appeal_problem`): a clerk's own poor rating, appealed once; a decision only of an appealed one,
+once per chain, never by the appellant. Across chains the later decision wins (the desk's
+business, not the validator's).
+
 The one difference is a manager's review (`overtime_reviewed`, `rating_followed_up`) of a
 transaction that is not known yet. The counter refuses it (it reviews only what it holds);
 head office, which receives many chains in any order, holds it *pending*: the transaction may
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from counter_core.events import (
+    APPEAL_KINDS,
     KNOWN_KINDS,
     OVERTIME_REVIEWED,
     RATING_FOLLOWED_UP,
@@ -34,8 +40,9 @@ from counter_core.events import (
 
 __all__ = ["REFERENCE_KINDS", "Validator", "Verdict", "referenced_txn"]
 
-#: kinds that refer to a transaction which may be another chain's (a manager's reviews)
-REFERENCE_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP})
+#: kinds that refer to a transaction which may be another chain's (a manager's reviews, an
+#: appeal recorded where the clerk signs in today, its decision at another counter or desk)
+REFERENCE_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP}) | APPEAL_KINDS
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,11 @@ class Validator:
             txn = referenced_txn(event.kind, event.payload)
             if txn is not None:
                 if self._lifecycle.state(txn) is not None:
+                    if event.kind in APPEAL_KINDS:
+                        # the appeal rules hold where the transaction is known: own poor
+                        # rating, once; a decision of an appealed one, once, not the appellant
+                        problem = self._lifecycle.check(event)
+                        return VALID if problem is None else Verdict(problem)
                     return VALID
                 known = self._known_elsewhere is not None and self._known_elsewhere(txn)
                 return VALID if known else PENDING
