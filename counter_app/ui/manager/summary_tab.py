@@ -64,12 +64,12 @@ class SummaryTab(QWidget):
         top.addWidget(self.month)
         top.addStretch(1)
 
-        self.table = named(QTableWidget(0, 11), "summaryTable")
+        self.table = named(QTableWidget(0, 12), "summaryTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Staff"), self.tr("Served"), self.tr("Rated"), self.tr("Mean rating"),
             self.tr("Satisfaction rate"), self.tr("Overtime rate"), self.tr("Participation"),
             self.tr("Hours signed in"), self.tr("Share serving"),
-            self.tr("Closes during service"), self.tr("Star score"),
+            self.tr("Closes during service"), self.tr("Upheld appeals"), self.tr("Star score"),
         ])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -148,7 +148,7 @@ class SummaryTab(QWidget):
                      str(s.served), str(s.rated), _num(s.mean_rating),
                      _pct(s.satisfaction_rate), _pct(s.overtime_rate),
                      _pct(s.participation_rate), f"{s.signed_in_s / 3600:.1f}",
-                     _pct(s.serving_share), str(s.closed_in_service),
+                     _pct(s.serving_share), str(s.closed_in_service), str(s.upheld_appeals),
                      _num(report.score(s.staff))]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
