@@ -45,8 +45,17 @@ NOT_APPEALED, OPEN, UPHELD, REJECTED = "not_appealed", "open", "upheld", "reject
 
 #: The counter's appeals table: one row per appealed transaction.
 APPEAL_COLUMNS: tuple[str, ...] = (
-    "txn", "staff", "reason", "note", "appealed_at", "appeal_seq",
-    "upheld", "decided_by", "decision_note", "decided_at", "decided_seq",
+    "txn",
+    "staff",
+    "reason",
+    "note",
+    "appealed_at",
+    "appeal_seq",
+    "upheld",
+    "decided_by",
+    "decision_note",
+    "decided_at",
+    "decided_seq",
 )
 
 
@@ -77,20 +86,23 @@ def appeal(txn: str, staff: str, reason: str, note: str = "") -> Draft:
     note = _note(note)
     if reason == "other" and not note:
         raise AppealError("Say why in the note when choosing “other”")
-    return _checked(Draft(RATING_APPEALED, {"txn": txn, "staff": staff, "reason": reason,
-                                            "note": note}))
+    return _checked(
+        Draft(RATING_APPEALED, {"txn": txn, "staff": staff, "reason": reason, "note": note})
+    )
 
 
-def decision(txn: str, *, upheld: bool, by: str, note: str = "",
-             appellant: str | None = None) -> Draft:
+def decision(
+    txn: str, *, upheld: bool, by: str, note: str = "", appellant: str | None = None
+) -> Draft:
     """The manager's decision of the appeal of `txn`; refused for the appellant themself."""
     if appellant is not None and by == appellant:
         raise AppealError("You appealed this rating yourself: another manager decides it")
     note = _note(note)
     if not upheld and not note:
         raise AppealError("Say why the appeal is rejected in the note")
-    return _checked(Draft(APPEAL_DECIDED, {"txn": txn, "upheld": bool(upheld), "by": by,
-                                           "note": note}))
+    return _checked(
+        Draft(APPEAL_DECIDED, {"txn": txn, "upheld": bool(upheld), "by": by, "note": note})
+    )
 
 
 def state_of(row: Mapping[str, Any] | None) -> str:
@@ -125,8 +137,9 @@ class MyRating:
     state: str
 
 
-def my_ratings(rows: Iterable[Mapping[str, Any]], staff: str, today: dt.date,
-               day_of: Any) -> list[MyRating]:
+def my_ratings(
+    rows: Iterable[Mapping[str, Any]], staff: str, today: dt.date, day_of: Any
+) -> list[MyRating]:
     """The clerk's own poor ratings of earlier days, newest first; `rows` are transactions
     rows with the appeal columns (`appeal_seq`, `upheld`), `day_of` maps started_at to the
     hall's local date."""
@@ -137,28 +150,44 @@ def my_ratings(rows: Iterable[Mapping[str, Any]], staff: str, today: dt.date,
         day = day_of(str(row["started_at"]))
         if not appealable(day, today, row.get("rating")):
             continue
-        out.append(MyRating(str(row["txn"]), day, str(row["type"]), int(row["rating"]),
-                            state_of(row)))
+        out.append(
+            MyRating(str(row["txn"]), day, str(row["type"]), int(row["rating"]), state_of(row))
+        )
     out.sort(key=lambda r: (r.day, r.txn), reverse=True)
     return out
 
 
 # ---- projection -----------------------------------------------------------------------------
 
+
 def apply(row: Mapping[str, Any] | None, event: Event) -> dict[str, Any] | None:
     """The appeals row after `event`, or None when the event is not an appeal's."""
     p = event.payload
     if event.kind == RATING_APPEALED:
-        return {"txn": p["txn"], "staff": p["staff"], "reason": p["reason"],
-                "note": p.get("note", ""), "appealed_at": event.at, "appeal_seq": event.seq,
-                "upheld": None, "decided_by": None, "decision_note": None, "decided_at": None,
-                "decided_seq": None}
+        return {
+            "txn": p["txn"],
+            "staff": p["staff"],
+            "reason": p["reason"],
+            "note": p.get("note", ""),
+            "appealed_at": event.at,
+            "appeal_seq": event.seq,
+            "upheld": None,
+            "decided_by": None,
+            "decision_note": None,
+            "decided_at": None,
+            "decided_seq": None,
+        }
     if event.kind == APPEAL_DECIDED:
         if row is None:
             return None
-        return {**row, "upheld": int(bool(p["upheld"])), "decided_by": p["by"],
-                "decision_note": p.get("note", ""), "decided_at": event.at,
-                "decided_seq": event.seq}
+        return {
+            **row,
+            "upheld": int(bool(p["upheld"])),
+            "decided_by": p["by"],
+            "decision_note": p.get("note", ""),
+            "decided_at": event.at,
+            "decided_seq": event.seq,
+        }
     return None
 
 
