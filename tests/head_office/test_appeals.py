@@ -148,7 +148,7 @@ def test_a_decision_arriving_before_its_transaction_is_pending_then_joined(
     assert [(p["kind"], p["txn"]) for p in hq_server.store.pending_refs(hall=hall)] == [
         ("appeal_decided", txn)
     ]
-    answer = post(hq_server, teller, chained(hall, "01", served(txn, 1, 0) + [appealed(txn, 10)]))
+    answer = post(hq_server, teller, chained(hall, "01", [*served(txn, 1, 0), appealed(txn, 10)]))
     assert answer.status_code == 200, answer.text
     assert hq_server.store.pending_refs(hall=hall) == []  # joined
     row = hall_row(hq_server, hall)
