@@ -228,6 +228,20 @@ def test_a_manager_other_than_the_appellant_decides(
     )
     kpis = service.manager().data.kpi_report(history["yesterday"], history["yesterday"]).kpis
     assert (kpis.upheld_appeals, kpis.rated) == (1, 3)  # good, theirs, boss
+    # shown apart in the KPI tab and the monthly summary
+    view.set_filters(start=history["yesterday"], end=history["yesterday"])
+    view.kpi_tab.load(view.filters())
+    assert view.kpi_tab.note.text().endswith(": 1.") or "：1。" in view.kpi_tab.note.text()
+    view.summary_tab.set_months([month], month)
+    view.summary_tab.load()
+    table = view.summary_tab.table
+    column = next(
+        j
+        for j in range(table.columnCount())
+        if table.horizontalHeaderItem(j).text() == view.summary_tab.tr("Upheld appeals")
+    )
+    clerk = next(i for i in range(table.rowCount()) if "1001" in table.item(i, 0).text())
+    assert table.item(clerk, column).text() == "1"
 
 
 def test_the_appellant_manager_cannot_decide_their_own_appeal(
