@@ -427,12 +427,17 @@ class Store:
                                           appeal_decided=APPEAL_DECIDED in seen)
         refs = sorted({txn for ev in new if (txn := referenced_txn(ev.kind, ev.payload))
                        is not None and txn not in states and "\x00" not in txn})
-        elsewhere: set[str] = set()
+        # another chain's transactions: known (joined at once), with their state for the appeal
+        # rules that hold across chains (the appellant's own rating, never their decision)
+        elsewhere: dict[str, TxnState] = {}
         for chunk in _chunks(refs):
-            elsewhere.update(conn.execute(select(transactions.c.txn).where(
-                transactions.c.hall == who.hall, transactions.c.txn.in_(chunk))).scalars())
+            for row in conn.execute(select(transactions).where(
+                    transactions.c.hall == who.hall, transactions.c.txn.in_(chunk))
+                    .order_by(transactions.c.counter_id)).mappings():
+                elsewhere.setdefault(row["txn"], TxnState.from_row(dict(row)))
         validator = Validator(lambda _txn: None, states=states, hold_references=True,
-                              known_elsewhere=elsewhere.__contains__)
+                              known_elsewhere=elsewhere.__contains__,
+                              elsewhere_state=elsewhere.get)
         return {ev.seq: validator.feed(ev) for ev in new}
 
     def _record_break(self, conn: Connection, who: Counter, brk: ChainBreak, now: str) -> None:

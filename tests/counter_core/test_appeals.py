@@ -214,3 +214,15 @@ def test_my_ratings_are_own_poor_ratings_of_earlier_days_by_date_only() -> None:
         ("a", dt.date(2026, 11, 3), appeals.NOT_APPEALED),
     ]
     assert not hasattr(mine[0], "started_at")  # a date, never the minute
+
+
+def test_across_chains_the_appellant_and_the_rating_still_count() -> None:
+    state = TxnState("completed", rating="rated", poor=True, staff=CLERK)
+    validator = Validator(
+        hold_references=True, known_elsewhere=lambda txn: True, elsewhere_state=lambda txn: state
+    )
+    assert validator.check(appealed()).ok
+    assert "another clerk" in str(validator.check(appealed(staff=OTHER)).reason)
+    assert validator.check(decided()).ok
+    own = Draft(events.APPEAL_DECIDED, {"txn": "t1", "upheld": True, "by": CLERK, "note": ""})
+    assert "another decides" in str(validator.check(own).reason)

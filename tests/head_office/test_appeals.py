@@ -171,3 +171,54 @@ def test_the_appeal_rules_hold_in_the_chain_that_has_the_transaction(hq_server: 
     again = chained(hall, "01", [appealed(poor, 12)], first_seq=9, prev_hash=first[-1].hash)
     answer = post(hq_server, teller, again)
     assert [i["seq"] for i in answer.json()["invalid"]] == [9], answer.text
+
+
+def test_across_chains_the_appellant_never_decides_their_own_appeal(
+    hq_server: HqServer,
+) -> None:
+    hall = f"D-{uuid.uuid4().hex[:8]}"
+    teller, desk = hq_server.enroll(hall, "01"), hq_server.enroll(hall, "desk")
+    txn = str(uuid.uuid4())
+    boss = [
+        (
+            at(0),
+            Draft("started", {"txn": txn, "staff": "9001", "type": "payment", "target_s": 180}),
+        ),
+        (
+            at(1),
+            Draft(
+                "completed", {"txn": txn, "duration_s": 60.0, "target_s": 180, "overtime_s": 0.0}
+            ),
+        ),
+        (at(1), Draft("rated", {"txn": txn, "rating": 2})),
+        (
+            at(10),
+            Draft(
+                "rating_appealed",
+                {"txn": txn, "staff": "9001", "reason": "wrong_counter", "note": ""},
+            ),
+        ),
+    ]
+    assert post(hq_server, teller, chained(hall, "01", boss)).json()["invalid"] == []
+    # the desk's chain: the appellant's own decision is invalid, another manager's counts
+    answer = post(
+        hq_server,
+        desk,
+        chained(
+            hall,
+            "desk",
+            [
+                (
+                    at(20),
+                    Draft("appeal_decided", {"txn": txn, "upheld": True, "by": "9001", "note": ""}),
+                ),
+                (
+                    at(21),
+                    Draft("appeal_decided", {"txn": txn, "upheld": True, "by": "9002", "note": ""}),
+                ),
+            ],
+        ),
+    )
+    assert [i["seq"] for i in answer.json()["invalid"]] == [1], answer.text
+    row = hall_row(hq_server, hall)
+    assert (row["rated"], row["upheld_appeals"]) == (0, 1)
