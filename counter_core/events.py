@@ -57,6 +57,13 @@ OVERTIME_REVIEWED = "overtime_reviewed"
 RATING_FOLLOWED_UP = "rating_followed_up"
 STAR_CONFIRMED = "star_confirmed"
 
+# ---- appeals (申诉): a clerk appeals a poor rating, a manager other than the clerk decides ----
+#: recorded in the chain where the clerk is signed in: {txn, staff, reason, note}
+RATING_APPEALED = "rating_appealed"
+#: recorded by a manager: {txn, upheld, by, note}; an upheld appeal takes the rating out of
+#: satisfaction and the star (counter_core.appeals), never out of the log
+APPEAL_DECIDED = "appeal_decided"
+
 # ---- the staff accounts (the staff table is their projection) ---------------------------------
 #: Events carry the staff number, the role and a digest of the stored PIN hash
 #: (counter_core.roster.pin_digest), never a name, a photo, a PIN or the PIN hash itself; `by`
@@ -89,6 +96,8 @@ TRANSACTION_KINDS = frozenset({
 })
 #: A manager's decisions: the latest one about a subject supersedes the earlier ones.
 REVIEW_KINDS = frozenset({OVERTIME_REVIEWED, RATING_FOLLOWED_UP, STAR_CONFIRMED})
+#: An appeal and its decision: they name a transaction (maybe another chain's) like a review.
+APPEAL_KINDS = frozenset({RATING_APPEALED, APPEAL_DECIDED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
 LOG_KINDS = frozenset({LOG_OPENED, CHAIN_BREAK_DETECTED})
 AWAY_KINDS = frozenset({AWAY_STARTED, AWAY_ENDED})
@@ -96,8 +105,8 @@ STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STA
                          STAFF_DISABLED, STAFF_ENABLED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
-KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
-               | AWAY_KINDS)
+KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | APPEAL_KINDS | SESSION_KINDS | LOG_KINDS
+               | STAFF_KINDS | AWAY_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -110,6 +119,11 @@ MAX_TXN_ID = 64
 MAX_STAFF_NUMBER = 32
 MAX_CODE = 64
 MAX_NOTE = 500
+#: An appeal's or an appeal decision's note.
+MAX_APPEAL_NOTE = 200
+#: Why a clerk appeals a poor rating (labels in counter_core.appeals.APPEAL_REASONS).
+APPEAL_REASON_CODES = frozenset({"customer_misunderstood", "system_fault", "wrong_counter",
+                                 "other"})
 MAX_APP_VERSION = 64
 #: Field names that would put a person's name or picture into the log.
 FORBIDDEN_FIELDS = frozenset({"name", "staff_name", "manager_name", "photo", "pin", "pin_hash"})
@@ -268,6 +282,7 @@ def _utc_time(value: Any) -> str | None:
 _txn = _pattern(_TXN_ID, MAX_TXN_ID, "a transaction id")
 _staff = _pattern(_STAFF_NUMBER, MAX_STAFF_NUMBER, "a staff number")
 _note = _text(MAX_NOTE)
+_appeal_note = _text(MAX_APPEAL_NOTE)
 _app_version = _pattern(re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*"), MAX_APP_VERSION,
                         "a version")
 
@@ -330,6 +345,11 @@ SCHEMAS: dict[str, Schema] = {
                          "manager": (_staff, False)},
     STAR_CONFIRMED: {"month": (_month, True), "staff": (_staff, True), "score": (_score, False),
                      "manager": (_staff, False)},
+    RATING_APPEALED: {"txn": (_txn, True), "staff": (_staff, True),
+                      "reason": (_one_of(APPEAL_REASON_CODES), True),
+                      "note": (_appeal_note, False)},
+    APPEAL_DECIDED: {"txn": (_txn, True), "upheld": (_bool, True), "by": (_staff, True),
+                     "note": (_appeal_note, False)},
     # demo: true on the first event of a log written by `counter-app demo-data`
     LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True),
                  "demo": (_bool, False)},
@@ -402,6 +422,10 @@ class TxnState:
     #: a target passed before a type change (F3), folded from the events only; a projection
     #: row holds its effect (target_s, overtime_s) instead, so states compare without it
     passed_target_s: float | None = field(default=None, compare=False)
+    #: the clerk who served it, and its appeal (申诉) so far: appealed once, decided once
+    staff: str | None = field(default=None, compare=False)
+    appealed: bool = field(default=False, compare=False)
+    appeal_decided: bool = field(default=False, compare=False)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TxnState:
@@ -415,11 +439,16 @@ class TxnState:
             poor=rating in POOR_RATINGS,
             rating_reason=row.get("rating_reason") is not None,
             overtime_reason=row.get("overtime_reason") is not None,
+            staff=None if row.get("staff") is None else str(row["staff"]),
+            appealed=bool(row.get("appealed")),
+            appeal_decided=bool(row.get("appeal_decided")),
         )
 
 
 def transition_problem(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> str | None:
     """None when an event of `kind` may follow a transaction in `state` (None: not started)."""
+    if kind in APPEAL_KINDS:
+        return appeal_problem(state, kind, payload)
     if kind in REVIEW_KINDS:
         if kind != STAR_CONFIRMED and state is None:
             return f"no transaction {payload.get('txn')!r} to review (unknown transaction)"
@@ -457,10 +486,39 @@ def transition_problem(state: TxnState | None, kind: str, payload: Mapping[str, 
     return None
 
 
+def appeal_problem(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> str | None:
+    """The appeal rules: a clerk appeals only their own poor rating (1–2) of a rated
+    transaction, once; a manager decides only an appealed one, once per chain, and never their
+    own (the appellant is the clerk who served it)."""
+    txn = payload.get("txn")
+    if state is None:
+        return f"no transaction {txn!r} to appeal (unknown transaction)"
+    if kind == RATING_APPEALED:
+        if state.rating != RATED_STATE or not state.poor:
+            return f"transaction {txn!r} has no poor rating (1 or 2) to appeal"
+        if state.staff is not None and payload.get("staff") != state.staff:
+            return f"transaction {txn!r} was served by another clerk: only they may appeal"
+        if state.appealed:
+            return f"transaction {txn!r}'s rating was already appealed"
+        return None
+    # APPEAL_DECIDED
+    if not state.appealed:
+        return f"transaction {txn!r}'s rating was not appealed: there is nothing to decide"
+    if state.appeal_decided:
+        return f"the appeal of transaction {txn!r} was already decided"
+    if state.staff is not None and payload.get("by") == state.staff:
+        return f"manager {payload.get('by')!r} appealed transaction {txn!r}: another decides"
+    return None
+
+
 def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> TxnState | None:
     """The transaction's state after an event that `transition_problem` allowed."""
     if kind == STARTED:
-        return TxnState()
+        return TxnState(staff=payload.get("staff"))
+    if state is not None and kind == RATING_APPEALED:
+        return replace(state, appealed=True)
+    if state is not None and kind == APPEAL_DECIDED:
+        return replace(state, appeal_decided=True)
     if state is None or kind not in TRANSACTION_KINDS:
         return state
     if kind == COMPLETED:
@@ -549,7 +607,7 @@ class Lifecycle:
         return event_problem(event.kind, event.payload, self._state_for(event.payload))
 
     def apply(self, event: KindAndPayload) -> None:
-        if event.kind not in TRANSACTION_KINDS:
+        if event.kind not in TRANSACTION_KINDS and event.kind not in APPEAL_KINDS:
             return
         txn = event.payload.get("txn")
         if isinstance(txn, str):

@@ -58,6 +58,7 @@ __all__ = [
     "StarSuggestion",
     "away_entry",
     "away_seconds",
+    "counted_rating",
     "daily_trend",
     "exceeds_target",
     "histogram",
@@ -66,6 +67,7 @@ __all__ = [
     "is_overtime",
     "is_overtime_case",
     "is_timed",
+    "is_upheld_appeal",
     "kpi_report_from_counts",
     "kpis",
     "median",
@@ -275,6 +277,24 @@ def poor_sql(rating: str = "rating") -> str:
     return f"{rating} <= {worst}"
 
 
+# ---- appeals: an upheld appeal takes a rating out of the figures -------------------------------
+
+def counted_rating(row: Row) -> int | None:
+    """The rating a row counts with: None when not rated, or when an upheld appeal (申诉)
+    took it out (`appeal_upheld`, counter_core.appeals.is_upheld). The rating stays in the
+    log and the projection; it is shown separately as an upheld appeal."""
+    rating = row.get("rating")
+    if rating is None or row.get("appeal_upheld"):
+        return None
+    return int(rating)
+
+
+def is_upheld_appeal(row: Row) -> bool:
+    """A completed, rated transaction whose rating an upheld appeal took out."""
+    return (row["status"] == "completed" and row.get("rating") is not None
+            and bool(row.get("appeal_upheld")))
+
+
 # ---- KPIs -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -293,6 +313,8 @@ class Kpis:
     median_s: float | None
     p90_s: float | None
     mean_rating: float | None
+    #: ratings an upheld appeal took out of rated/satisfied/poor/mean (shown separately)
+    upheld_appeals: int = 0
 
     @property
     def service_level(self) -> float | None:
@@ -322,7 +344,7 @@ def kpis(rows: Iterable[Row]) -> Kpis:
     served, handling times and ratings count completed ones."""
     durations: list[float] = []
     ratings: list[int] = []
-    timed = within = voided = interrupted = 0
+    timed = within = voided = interrupted = upheld = 0
     for row in rows:
         status = row["status"]
         if status == "voided":
@@ -343,9 +365,11 @@ def kpis(rows: Iterable[Row]) -> Kpis:
             timed += 1
             if not exceeds_target(duration, target):
                 within += 1
-        rating = row.get("rating")
+        rating = counted_rating(row)
         if rating is not None:
-            ratings.append(int(rating))
+            ratings.append(rating)
+        else:
+            upheld += is_upheld_appeal(row)
     durations.sort()
     return Kpis(
         served=len(durations), timed=timed, within_target=within, overtime=timed - within,
@@ -355,6 +379,7 @@ def kpis(rows: Iterable[Row]) -> Kpis:
         median_s=percentile(durations, 0.5, presorted=True),
         p90_s=percentile(durations, 0.9, presorted=True),
         mean_rating=sum(ratings) / len(ratings) if ratings else None,
+        upheld_appeals=upheld,
     )
 
 
@@ -407,7 +432,7 @@ def daily_trend(rows: Iterable[Row], day_of: Callable[[str], dt.date]) -> list[D
             acc[2] += not is_overtime(row)
         if not completed:
             continue  # an interrupted transaction is not rated
-        rating = row.get("rating")
+        rating = counted_rating(row)
         if rating is not None:
             acc[3] += 1
             acc[4] += rating in SATISFIED_RATINGS
@@ -437,8 +462,8 @@ def pareto(counts: Mapping[str, int]) -> list[ParetoBar]:
 
 def rating_distribution(rows: Iterable[Row]) -> dict[int, int]:
     """How many completed transactions got each rating 1–5."""
-    counts = Counter(int(r["rating"]) for r in rows
-                     if r["status"] == "completed" and r.get("rating") is not None)
+    counts = Counter(rating for r in rows
+                     if r["status"] == "completed" and (rating := counted_rating(r)) is not None)
     return {value: counts.get(value, 0) for value in (1, 2, 3, 4, 5)}
 
 
@@ -461,10 +486,11 @@ def satisfaction_by_handling(rows: Iterable[Row],
     bounds = [0.0, *edges]
     groups: list[list[int]] = [[] for _ in bounds]
     for row in rows:
-        if row["status"] != "completed" or row.get("rating") is None or not row.get("target_s"):
+        rating = counted_rating(row)
+        if row["status"] != "completed" or rating is None or not row.get("target_s"):
             continue
         ratio = float(row["duration_s"]) / float(row["target_s"])
-        groups[bisect.bisect_right(edges, ratio)].append(int(row["rating"]))
+        groups[bisect.bisect_right(edges, ratio)].append(rating)
     out = []
     for i, ratings in enumerate(groups):
         high = bounds[i + 1] if i + 1 < len(bounds) else None
@@ -527,10 +553,12 @@ def sorted_histogram(durations: Sequence[float], bin_s: float = 30.0,
 def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handling],
                            voided: int = 0, interrupted: int = 0,
                            causes: Mapping[str, int] | None = None,
-                           edges: Sequence[float] = HANDLING_EDGES) -> KpiReport:
+                           edges: Sequence[float] = HANDLING_EDGES,
+                           upheld_appeals: int = 0) -> KpiReport:
     """`kpis`, `daily_trend`, `rating_distribution` and `satisfaction_by_handling` of the same
     transactions, from per-day counts and each completed transaction's (duration, target,
-    rating) instead of whole rows (the counter's aggregate queries give both)."""
+    rating) instead of whole rows (the counter's aggregate queries give both). Ratings an
+    upheld appeal took out are not in `days` nor `handling`: `upheld_appeals` counts them."""
     per_day: dict[dt.date, list[int]] = {}
     for d in days:
         if d.served == 0 and d.timed == 0:
@@ -574,6 +602,7 @@ def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handlin
         median_s=percentile(durations, 0.5, presorted=True),
         p90_s=percentile(durations, 0.9, presorted=True),
         mean_rating=sum(v * n for v, n in ratings.items()) / rated if rated else None,
+        upheld_appeals=upheld_appeals,
     )
     trend = [DayPoint(day, a[0], service_level(a[2], a[1]),
                       satisfaction_rate(satisfied(a[3:]), sum(a[3:])))
@@ -731,6 +760,9 @@ class StaffMonth:
     def hours_away(self) -> float:
         return hours_away(self.away_s)
 
+    #: ratings an upheld appeal took out of rated/mean/satisfied and the star (shown apart)
+    upheld_appeals: int = 0
+
     @property
     def mean_rating(self) -> float | None:
         return self.rating_sum / self.rated if self.rated else None
@@ -789,10 +821,13 @@ def monthly_summary(rows: Iterable[Row], signed_in: Mapping[str, float] | None =
         if status != "completed":
             continue
         a["served"] += 1
-        if row.get("rating") is not None:
+        rating = counted_rating(row)
+        if rating is not None:
             a["rated"] += 1
-            a["rating_sum"] += int(row["rating"])
-            a["satisfied"] += int(row["rating"]) in SATISFIED_RATINGS
+            a["rating_sum"] += rating
+            a["satisfied"] += rating in SATISFIED_RATINGS
+        else:
+            a["upheld_appeals"] += is_upheld_appeal(row)
     signed = dict(signed_in or {})
     gone = dict(away or {})
     out = []
@@ -805,6 +840,7 @@ def monthly_summary(rows: Iterable[Row], signed_in: Mapping[str, float] | None =
             serving_s=float(a.get("serving_s", 0.0)), signed_in_s=float(signed.get(staff, 0.0)),
             closed_in_service=int(a.get("closed_in_service", 0)),
             away_s=float(gone.get(staff, 0.0)),
+            upheld_appeals=int(a.get("upheld_appeals", 0)),
         ))
     return out
 

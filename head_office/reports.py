@@ -22,10 +22,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from counter_core.events import AWAY_STARTED, INTERRUPTED, SIGNED_IN, SIGNED_OUT
+from counter_core.events import APPEAL_DECIDED, AWAY_STARTED, INTERRUPTED, SIGNED_IN, SIGNED_OUT
 from counter_core.figures import (
     AWAY_READ_KINDS,
     CLOSED_REASON,
+    POOR_RATINGS,
     SATISFIED_RATINGS,
     SERVING_STATUSES,
     SESSION_KINDS,
@@ -59,6 +60,7 @@ from head_office.schema import (
     counters,
     events,
     rejected,
+    reviews,
     transactions,
 )
 from head_office.schema import incidents as incidents_table
@@ -79,8 +81,11 @@ GROUPINGS = ("hall", "counter", "staff")
 #: The columns holding fractions 0–1: shown as percentages in XLSX, four decimals in CSV.
 RATE_COLUMNS = frozenset({
     "service_level", "satisfaction_rate", "participation_rate", "overtime_rate", "share",
-    "serving_share",
+    "serving_share", "upheld_appeal_rate",
 })
+
+#: head_office.store files an `appeal_decided` in the reviews table with this cause when upheld
+UPHELD, REJECTED = "upheld", "rejected"
 
 
 # ---- figures ------------------------------------------------------------------------------
@@ -113,11 +118,37 @@ def _timed() -> ColumnElement[bool]:
                     and_(t.status == "interrupted", t.overtime_s.is_not(None))))
 
 
-def _aggregates() -> list[Any]:
+def upheld_appeals() -> Any:
+    """(hall, txn) of each transaction whose appeal (申诉) is upheld: the latest decision of
+    the hall's chains about it (by its time; cross-chain conflicts: the later wins) upheld it.
+    A decision held pending (its transaction not arrived) is in no review row yet."""
+    r, c = reviews.c, counters.c
+    last = func.max(r.at)
+    last_upheld = func.max(case((r.cause == UPHELD, r.at), else_=None))
+    return (select(c.hall.label("hall"), r.txn.label("txn"))
+            .select_from(reviews.join(counters, c.id == r.counter_id))
+            .where(r.kind == APPEAL_DECIDED, r.txn.is_not(None))
+            .group_by(c.hall, r.txn)
+            .having(last_upheld == last)
+            .subquery("upheld"))
+
+
+def _with_upheld() -> tuple[Any, Any]:
+    """The transactions outer-joined to `upheld_appeals` (the join, the subquery)."""
+    upheld = upheld_appeals()
+    t = transactions.c
+    return (transactions.outerjoin(upheld, and_(upheld.c.hall == t.hall,
+                                                upheld.c.txn == t.txn)), upheld)
+
+
+def _aggregates(upheld: Any) -> list[Any]:
     t = transactions.c
     done = t.status == "completed"
     timed = _timed()
-    rated = and_(done, t.rating.is_not(None))
+    any_rating = and_(done, t.rating.is_not(None))
+    taken_out = and_(any_rating, upheld.c.txn.is_not(None))
+    # an upheld appeal takes the rating out of rated/satisfied/mean (never out of the log)
+    rated = and_(any_rating, upheld.c.txn.is_(None))
     return [
         _count(done).label("completed"),
         _count(timed).label("timed"),
@@ -127,6 +158,8 @@ def _aggregates() -> list[Any]:
         _count(t.status == "voided").label("voided"),
         _count(t.status == "interrupted").label("interrupted"),
         func.coalesce(func.sum(case((rated, t.rating), else_=0)), 0).label("rating_sum"),
+        _count(taken_out).label("upheld_appeals"),
+        _count(and_(done, t.rating.in_(sorted(POOR_RATINGS)))).label("poor_ratings"),
         func.coalesce(func.sum(case((done, t.duration_s), else_=0.0)), 0.0).label("duration_sum"),
         func.coalesce(func.sum(case((t.status.in_(SERVING_STATUSES), t.duration_s),
                                     else_=0.0)), 0.0).label("serving_s"),
@@ -150,6 +183,8 @@ def _finish(row: Row, durations: Sequence[float]) -> Row:
     row["satisfaction_rate"] = k.satisfaction_rate
     row["participation_rate"] = k.participation_rate
     row["overtime_rate"] = k.overtime_rate
+    # upheld appeals ÷ poor ratings (every poor rating, the upheld ones included)
+    row["upheld_appeal_rate"] = rate(row["upheld_appeals"], row["poor_ratings"])
     row["mean_rating"] = round(k.mean_rating, 2) if k.mean_rating is not None else None
     row["median_s"] = k.median_s
     row["p90_s"] = k.p90_s
@@ -326,7 +361,9 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
     keys = [t[name] for name in by]
     in_period = and_(t.started_at >= period.start_utc, t.started_at < period.end_utc,
                      *([t.hall == hall] if hall is not None else []))
-    query = select(*keys, *_aggregates()).where(in_period).group_by(*keys).order_by(*keys)
+    joined, upheld = _with_upheld()
+    query = (select(*keys, *_aggregates(upheld)).select_from(joined).where(in_period)
+             .group_by(*keys).order_by(*keys))
     # the handling times, for the median and p90 (counter_core.figures.percentile)
     handling = (select(*keys, t.duration_s)
                 .where(in_period, t.status == "completed", t.duration_s.is_not(None))
@@ -360,7 +397,7 @@ SERVICE_LEVEL_COLUMNS = (
     "service_level", "overtime_rate", "rated", "satisfied", "satisfaction_rate",
     "participation_rate", "mean_rating", "median_s", "p90_s", "mean_duration_s", "voided",
     "interrupted", "closed_in_service", "serving_s", "hours_signed_in", "hours_away",
-    "serving_share",
+    "serving_share", "poor_ratings", "upheld_appeals", "upheld_appeal_rate",
 )
 
 
@@ -414,7 +451,7 @@ STAR_COLUMNS = (
     "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
     "satisfaction_rate", "mean_rating", "participation_rate", "timed", "overtime",
     "overtime_rate", "service_level", "closed_in_service", "hours_signed_in", "serving_share",
-    "hall_rated",
+    "upheld_appeals", "hall_rated",
     "hall_mean_rating", "score", "eligible", "rank", "star", "confirmed",
 )
 
@@ -435,7 +472,8 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
                        rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
                        timed=r["timed"], overtime=r["overtime"], serving_s=r["serving_s"],
                        signed_in_s=r["signed_in_s"],
-                       closed_in_service=r["closed_in_service"])
+                       closed_in_service=r["closed_in_service"],
+                       upheld_appeals=r["upheld_appeals"])
             for r in rows.values()
         ], rule)
         hall_rated = sum(r["rated"] for r in rows.values())
@@ -537,7 +575,8 @@ def _anchor_columns(statuses: dict[str, Any] | None, latest: dict[str, Any] | No
 
 
 HALL_COLUMNS = ("hall", "counters", "open_incidents", "explained_incidents",
-                "resolved_incidents", "incidents")
+                "resolved_incidents", "incidents", "poor_ratings", "upheld_appeals",
+                "upheld_appeal_rate")
 
 
 def halls(store: Store, *, hall: str | None = None) -> list[Row]:
@@ -556,9 +595,25 @@ def halls(store: Store, *, hall: str | None = None) -> list[Row]:
             r["counters"] += 1
             for status in anchors.STATUSES:
                 r[f"{status}_incidents"] += statuses.get(row.id, {}).get(status, 0)
+        appeals = _appeal_counts(conn, hall)
     for r in out.values():
         r["incidents"] = "open" if r["open_incidents"] else "none open"
+        poor, upheld = appeals.get(r["hall"], (0, 0))
+        r.update(poor_ratings=poor, upheld_appeals=upheld,
+                 upheld_appeal_rate=rate(upheld, poor))
     return list(out.values())
+
+
+def _appeal_counts(conn: Any, hall: str | None) -> dict[str, tuple[int, int]]:
+    """Per hall, all time: (poor ratings, upheld appeals of them)."""
+    t = transactions.c
+    joined, upheld = _with_upheld()
+    poor = and_(t.status == "completed", t.rating.in_(sorted(POOR_RATINGS)))
+    query = (select(t.hall, _count(poor), _count(and_(poor, upheld.c.txn.is_not(None))))
+             .select_from(joined).where(poor).group_by(t.hall))
+    if hall is not None:
+        query = query.where(t.hall == hall)
+    return {h: (int(p), int(u)) for h, p, u in conn.execute(query)}
 
 
 INCIDENT_COLUMNS = (

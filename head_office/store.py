@@ -8,8 +8,9 @@ import hashlib
 import json
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, create_engine, event, func, select
@@ -30,10 +31,13 @@ from counter_core.chain import (
     format_after,
 )
 from counter_core.events import (
+    APPEAL_DECIDED,
+    APPEAL_KINDS,
     CHAIN_BREAK_DETECTED,
     KNOWN_KINDS,
     LOG_OPENED,
     OVERTIME_REVIEWED,
+    RATING_APPEALED,
     REVIEW_KINDS,
     TxnState,
     is_demo_marker,
@@ -65,6 +69,10 @@ from head_office.schema import (
     reviews,
     transactions,
 )
+
+#: the manager's reviews and the appeals (申诉): one reviews row per event, joined to the
+#: transaction they name in whichever chain of the hall holds it (pending until it arrives)
+_REVIEWS = REVIEW_KINDS | APPEAL_KINDS
 
 __all__ = [
     "DEFAULT_DB_URL", "Counter", "IngestResult", "Refusal", "SetAside", "Store",
@@ -408,14 +416,29 @@ class Store:
                     transactions.c.counter_id == who.id, transactions.c.txn.in_(chunk)
             )).mappings():
                 states[row["txn"]] = TxnState.from_row(dict(row))
+            # the appeal rules' state in this chain: appealed once, decided once
+            appeal_kinds: dict[str, set[str]] = defaultdict(set)
+            for txn, kind in conn.execute(select(reviews.c.txn, reviews.c.kind).where(
+                    reviews.c.counter_id == who.id, reviews.c.txn.in_(chunk),
+                    reviews.c.kind.in_(sorted(APPEAL_KINDS)))):
+                appeal_kinds[txn].add(kind)
+            for txn, seen in appeal_kinds.items():
+                if txn in states:
+                    states[txn] = replace(states[txn], appealed=RATING_APPEALED in seen,
+                                          appeal_decided=APPEAL_DECIDED in seen)
         refs = sorted({txn for ev in new if (txn := referenced_txn(ev.kind, ev.payload))
                        is not None and txn not in states and "\x00" not in txn})
-        elsewhere: set[str] = set()
+        # another chain's transactions: known (joined at once), with their state for the appeal
+        # rules that hold across chains (the appellant's own rating, never their decision)
+        elsewhere: dict[str, TxnState] = {}
         for chunk in _chunks(refs):
-            elsewhere.update(conn.execute(select(transactions.c.txn).where(
-                transactions.c.hall == who.hall, transactions.c.txn.in_(chunk))).scalars())
+            for row in conn.execute(select(transactions).where(
+                    transactions.c.hall == who.hall, transactions.c.txn.in_(chunk))
+                    .order_by(transactions.c.counter_id)).mappings():
+                elsewhere.setdefault(row["txn"], TxnState.from_row(dict(row)))
         validator = Validator(lambda _txn: None, states=states, hold_references=True,
-                              known_elsewhere=elsewhere.__contains__)
+                              known_elsewhere=elsewhere.__contains__,
+                              elsewhere_state=elsewhere.get)
         return {ev.seq: validator.feed(ev) for ev in new}
 
     def _record_break(self, conn: Connection, who: Counter, brk: ChainBreak, now: str) -> None:
@@ -520,7 +543,7 @@ class Store:
         it; reviews held pending for a transaction that now arrives are joined too."""
         new = [ev for ev in new if ev.kind in KNOWN_KINDS]
         foreign: list[Event] = []
-        review_rows = [_review_row(who, ev) for ev in new if ev.kind in REVIEW_KINDS]
+        review_rows = [_review_row(who, ev) for ev in new if ev.kind in _REVIEWS]
         if review_rows:
             conn.execute(reviews.insert(), review_rows)
         txns = {txn for ev in new if (txn := _txn(ev)) is not None}
@@ -538,7 +561,7 @@ class Store:
             txn = _txn(ev)
             if txn is None:
                 continue
-            if ev.kind in REVIEW_KINDS:
+            if ev.kind in _REVIEWS:
                 if txn not in rows:
                     foreign.append(ev)  # another chain's transaction (the validator knew it)
                 elif ev.kind == OVERTIME_REVIEWED:
@@ -829,8 +852,14 @@ def _join_review(conn: Connection, hall: str, ev: Event) -> int | None:
 
 
 def _review_row(who: Counter, ev: Event) -> dict[str, Any]:
+    cause = ev.payload.get("cause")
+    if ev.kind == RATING_APPEALED:
+        cause = ev.payload.get("reason")
+    elif ev.kind == APPEAL_DECIDED:
+        # head_office.reports reads an upheld appeal from this column
+        cause = "upheld" if ev.payload.get("upheld") is True else "rejected"
     return {"counter_id": who.id, "seq": ev.seq, "txn": _txn(ev), "kind": ev.kind, "at": ev.at,
-            "cause": _text(ev.payload.get("cause")), "note": _text(ev.payload.get("note")),
+            "cause": _text(cause), "note": _text(ev.payload.get("note")),
             "body": event_body(ev)}
 
 

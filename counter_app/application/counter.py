@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from counter_app import paths
 from counter_app.application.errors import (
+    ApplicationError,
     CannotOpen,
     DataFolderBusy,
     PinChangeRequired,
@@ -28,6 +29,7 @@ from counter_app.application.errors import (
 from counter_app.application.hall_view import counter_hall_session
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.config import Config
+from counter_app.storage import queries
 from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
 from counter_app.storage.events import EventStore, StartCheck, app_version, verify_at_start
@@ -41,8 +43,8 @@ from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
 from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
+from counter_core import appeals, periods
 from counter_core import events as kinds
-from counter_core import periods
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
 from counter_core.transaction import (
@@ -59,6 +61,11 @@ from counter_core.transaction import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class AppealRefused(ApplicationError):
+    """An appeal (申诉) that cannot be recorded as given: not signed in, not one's own poor
+    rating of an earlier day, already appealed, no reason chosen…"""
 
 
 @contextmanager
@@ -338,6 +345,43 @@ class Counter:
         was_open = self._machine.staff is not None or self._machine.running is not None
         self._act(lambda: self._machine.close_counter(reason))
         return was_open
+
+    # ---- appeals (申诉): the clerk's own poor ratings of earlier days ---------------------------
+
+    def _appellant(self) -> str:
+        staff = self._machine.staff
+        if staff is None:
+            raise AppealRefused("Sign in first: only your own ratings can be appealed")
+        if self._machine.phase is not Phase.IDLE:
+            raise AppealRefused("Finish the current customer first")
+        return staff.number
+
+    def my_ratings(self) -> list[appeals.MyRating]:
+        """The signed-in clerk's poor ratings (1–2) of earlier days (never today's: the
+        customer may still be in the hall), by date only, newest first, with the appeal's
+        state."""
+        staff = self._appellant()
+        tz = self._config.time_zone
+        today = periods.today(tz)
+        with storage_errors():
+            rows = queries.my_poor_ratings(self._db, staff, periods.local_midnight_utc(today, tz))
+        return appeals.my_ratings(rows, staff, today, lambda at: periods.local_date(at, tz))
+
+    def appeal(self, txn: str, reason: str, note: str = "") -> None:
+        """Record `rating_appealed`: the signed-in clerk appeals their own poor rating of an
+        earlier day, once; a manager other than them decides it."""
+        staff = self._appellant()
+        if not any(r.txn == txn and r.state == appeals.NOT_APPEALED for r in self.my_ratings()):
+            raise AppealRefused("Only your own poor ratings of earlier days can be appealed, "
+                                "once each")
+        try:
+            draft = appeals.appeal(txn, staff, reason, note)
+        except appeals.AppealError as exc:
+            raise AppealRefused(str(exc)) from None
+        try:
+            self._act(lambda: self._store.append([draft]))
+        except kinds.InvalidEvent as exc:
+            raise AppealRefused(exc.reason) from None
 
     def _act(self, action: Callable[[], T]) -> T:
         with storage_errors():

@@ -34,7 +34,7 @@ from counter_app.storage.counts import is_demo_log, last_seq
 from counter_app.storage.db import DatabaseError
 from counter_app.storage.events import EventStore, recorded_breaks
 from counter_app.storage.folder import open_data_folder
-from counter_core import periods
+from counter_core import appeals, periods
 from counter_core.chain import ChainBreak
 from counter_core.events import InvalidEvent
 from counter_core.figures import KpiReport, StarRule
@@ -77,6 +77,11 @@ class ManagerReadModel(Protocol):
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
         """One review-queue row, fresh after a decision."""
+        ...
+
+    def appeal_queue(self) -> list[dict[str, Any]]:
+        """Every appealed rating (open or decided), whatever its day, newest appeal first
+        (review-queue rows with the appeal columns)."""
         ...
 
     def overtime_log(self, period: Period) -> list[dict[str, Any]]:
@@ -147,6 +152,10 @@ class ManagerDesk(Protocol):
     def confirm_star(self, month: str, staff: str, score: float | None) -> None:
         ...
 
+    def decide_appeal(self, txn: str, *, upheld: bool, note: str) -> None:
+        """Uphold or reject a clerk's appeal (申诉) of a poor rating; never the appellant's."""
+        ...
+
 
 class LocalManagerData:
     """`ManagerReadModel` on the counter's own database."""
@@ -172,6 +181,9 @@ class LocalManagerData:
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
         return queries.queue_row(self._db, txn)
+
+    def appeal_queue(self) -> list[dict[str, Any]]:
+        return queries.appeal_queue(self._db)
 
     def overtime_log(self, period: Period) -> list[dict[str, Any]]:
         rows = queries.overtime_log(self._db, *self._bounds(period.first, period.last))
@@ -276,6 +288,22 @@ class LocalManager:
             raise InvalidDecision("You cannot confirm yourself as the star: another manager "
                                   "decides it")
         self._record(lambda: star_confirmation(month, staff, score, self._manager))
+
+    def decide_appeal(self, txn: str, *, upheld: bool, note: str) -> None:
+        """Record `appeal_decided`: upheld takes the rating out of the figures (not the log).
+        The appellant is the clerk who served the transaction: as a manager they never decide
+        it (the same rule as their own cases)."""
+        self._refuse_own_case(txn)
+        row = self._store.transaction(txn)
+
+        def make() -> Draft:
+            try:
+                return appeals.decision(txn, upheld=upheld, by=self._manager, note=note,
+                                        appellant=None if row is None else str(row["staff"]))
+            except appeals.AppealError as exc:
+                raise ReviewError(str(exc)) from None
+
+        self._record(make)
 
     def _refuse_own_case(self, txn: str) -> None:
         """A manager never decides their own cases (a manager who also serves)."""

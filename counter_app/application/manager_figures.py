@@ -136,8 +136,10 @@ def kpi_report(db: sqlite_utils.Database, start: str, end: str,
     causes: Counter[str] = Counter()
     for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
         causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
-    return reports.kpi_report_from_counts(days, queries.handling(db, start, end, staff, type_),
-                              others["voided"], others["interrupted"], causes)
+    return reports.kpi_report_from_counts(
+        days, queries.handling(db, start, end, staff, type_), others["voided"],
+        others["interrupted"], causes,
+        upheld_appeals=queries.upheld_appeals(db, start, end, staff, type_))
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "month", "staff", "staff_name", "served", "rated", "mean_rating", "satisfaction_rate",
     "overtime_rate", "participation_rate", "hours_signed_in", "hours_away", "serving_share",
-    "closed_in_service", "star_score", "suggested_star", "confirmed_star",
+    "closed_in_service", "upheld_appeals", "star_score", "suggested_star", "confirmed_star",
 )
 
 
@@ -201,6 +203,7 @@ def summary_records(report: MonthReport) -> list[dict[str, Any]]:
             "hours_signed_in": round(s.signed_in_s / 3600, 2),
             "hours_away": round(s.away_s / 3600, 2),
             "serving_share": r(s.serving_share), "closed_in_service": s.closed_in_service,
+            "upheld_appeals": s.upheld_appeals,
             "star_score": r(report.score(s.staff), 3),
             "suggested_star": "yes" if s.staff == star else "",
             "confirmed_star": "yes" if s.staff == confirmed else "",

@@ -242,7 +242,32 @@ def _v5(db: sqlite_utils.Database) -> None:
                " CHECK (disabled IN (0, 1))")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6_appeals(db: sqlite_utils.Database) -> None:
+    """Appeals (申诉) of poor ratings: one row per appealed transaction, its decision when
+    made (counter_core.appeals.APPEAL_COLUMNS); logs before it hold no appeal events."""
+    db.executescript(
+        """
+        CREATE TABLE appeals (
+            txn TEXT PRIMARY KEY,
+            staff TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            appealed_at TEXT NOT NULL,
+            appeal_seq INTEGER NOT NULL,
+            upheld INTEGER CHECK (upheld IN (0, 1)),
+            decided_by TEXT,
+            decision_note TEXT,
+            decided_at TEXT,
+            decided_seq INTEGER
+        );
+        CREATE INDEX appeals_staff ON appeals(staff);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1, _v2, _v3, _v4, _v5, _v6_appeals,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from counter_app.storage.db import write_transaction
-from counter_core import events, projection, reviews, roster
+from counter_core import appeals, events, projection, reviews, roster
 from counter_core.chain import (
     CHAIN_FORMATS,
     CURRENT_FORMAT,
@@ -295,7 +295,12 @@ class EventStore:
 
         def lookup(txn: str) -> events.TxnState | None:
             row = self.transaction(txn)
-            return None if row is None else events.TxnState.from_row(row)
+            if row is None:
+                return None
+            appeal = self.appeal(txn)  # the appeal rules' state: appealed, decided
+            return events.TxnState.from_row({
+                **row, "appealed": appeal is not None,
+                "appeal_decided": appeal is not None and appeal["decided_seq"] is not None})
 
         return events.Lifecycle(lookup=lookup)
 
@@ -316,6 +321,9 @@ class EventStore:
         )
 
     def _project(self, event: Event) -> None:
+        if event.kind in events.APPEAL_KINDS:
+            self._project_appeal(event)
+            return
         if event.kind in events.REVIEW_KINDS:
             self._project_review(event)
             if not projection.accepts_type_change(event):
@@ -348,6 +356,23 @@ class EventStore:
             f" VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )
+
+    def _project_appeal(self, event: Event) -> None:
+        """The appeals table: one row per appealed transaction, with its decision."""
+        row = appeals.apply(self.appeal(str(event.payload["txn"])), event)
+        if row is None:
+            return
+        columns = appeals.APPEAL_COLUMNS
+        self.db.execute(
+            f"INSERT OR REPLACE INTO appeals ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})",
+            [row[c] for c in columns],
+        )
+
+    def appeal(self, txn: str) -> dict[str, Any] | None:
+        """The transaction's appeals row (None: not appealed)."""
+        rows = list(self.db.query("SELECT * FROM appeals WHERE txn = ?", [txn]))
+        return rows[0] if rows else None
 
     def heartbeat(self, txn: str, elapsed_s: float) -> None:
         """Remember how long the running transaction has lasted (not an event: no chain spam)."""
@@ -478,7 +503,8 @@ def verify(db: sqlite_utils.Database) -> VerifyReport:
                 f"its events in: {', '.join(diff)}",
             )
     return VerifyReport(len(store_events), None,
-                        _verify_reviews(db, store_events) or _verify_staff(db, store_events))
+                        _verify_reviews(db, store_events) or _verify_appeals(db, store_events)
+                        or _verify_staff(db, store_events))
 
 
 def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
@@ -504,6 +530,23 @@ def _verify_reviews(db: sqlite_utils.Database, store_events: list[Event]) -> str
             if diff:
                 return (f"{table} row {'/'.join(k)} (sequence {want['seq']}) differs from its "
                         f"event in: {', '.join(diff)}")
+    return None
+
+
+def _verify_appeals(db: sqlite_utils.Database, store_events: list[Event]) -> str | None:
+    """The appeals table against a rebuild from the events."""
+    expected = appeals.rebuild(store_events)
+    if "appeals" not in set(db.table_names()):  # a database from before it, opened read-only
+        return "appeals table is missing" if expected else None
+    actual = {r["txn"]: r for r in db.query("SELECT * FROM appeals")}
+    for txn in sorted(set(expected) | set(actual)):
+        want, have = expected.get(txn), actual.get(txn)
+        if want is None or have is None:
+            where = "missing from the table" if have is None else "not in the event log"
+            return f"appeal of {txn} is {where}"
+        diff = [c for c in appeals.APPEAL_COLUMNS if want[c] != have[c]]
+        if diff:
+            return f"appeal of {txn} differs from its events in: {', '.join(diff)}"
     return None
 
 

@@ -42,10 +42,11 @@ from counter_core.reviews import TypeChange, type_change_after_target
 from counter_core.transaction import Draft
 
 __all__ = [
-    "KPI_COLUMNS", "QUEUE_COLUMNS", "completed_counts", "confirmed_star", "date_span",
-    "handling", "kpi_rows", "other_counts", "overtime_cases", "overtime_log", "queue_row",
-    "review_queue", "served_today", "sessions", "staff_in_transactions", "staff_names",
-    "transactions", "type_change", "unreviewed_counts",
+    "KPI_COLUMNS", "QUEUE_COLUMNS", "appeal_queue", "completed_counts", "confirmed_star",
+    "date_span", "handling", "kpi_rows", "my_poor_ratings", "other_counts", "overtime_cases",
+    "overtime_log", "queue_row", "review_queue", "served_today", "sessions",
+    "staff_in_transactions", "staff_names", "transactions", "type_change", "unreviewed_counts",
+    "upheld_appeals",
 ]
 
 #: Overtime, as a condition on a transactions row (alias t or none).
@@ -65,6 +66,13 @@ POOR = poor_sql()
 #: holds this, and the lists to it).
 _OVERTIME_CASE = f"overtime_s > 0 AND {OVERTIME}"
 _T_OVERTIME_CASE = f"t.overtime_s > 0 AND {T_OVERTIME}"
+#: A rating taken out of the figures by an upheld appeal (counter_core.appeals.is_upheld): the
+#: appeals table is small (a few rows a month), so the subquery is read once per statement.
+T_UPHELD = "t.txn IN (SELECT txn FROM appeals WHERE upheld = 1)"
+#: The same by rowid, for the aggregates read from the transactions_kpi index alone (an index
+#: carries the rowid, not txn): no table lookup per poor rating.
+_UPHELD_ROWID = ("rowid IN (SELECT u.rowid FROM appeals a JOIN transactions u ON u.txn = a.txn"
+                 " WHERE a.upheld = 1)")
 
 
 def transactions(
@@ -103,6 +111,8 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     "duration_s", "overtime_s", "overtime_reason", "rating", "rating_reason",
     "cause", "note", "reviewed_by", "reviewed_at",
     "follow_up_cause", "follow_up_note", "called_back", "resolved", "followed_up_at",
+    "appeal_reason", "appeal_note", "appealed_at", "appeal_seq", "appeal_upheld",
+    "appeal_decided_by", "appeal_decision_note",
 )
 
 _QUEUE_SELECT = """
@@ -110,10 +120,14 @@ SELECT t.txn, t.started_at, t.hall, t.counter, t.staff, s.name AS staff_name, t.
        t.target_s, t.duration_s, t.overtime_s, t.overtime_reason, t.rating, t.rating_reason,
        o.cause, o.note, o.manager AS reviewed_by, o.reviewed_at,
        f.cause AS follow_up_cause, f.note AS follow_up_note, f.called_back, f.resolved,
-       f.reviewed_at AS followed_up_at
+       f.reviewed_at AS followed_up_at,
+       a.reason AS appeal_reason, a.note AS appeal_note, a.appealed_at, a.appeal_seq,
+       a.upheld AS appeal_upheld, a.decided_by AS appeal_decided_by,
+       a.decision_note AS appeal_decision_note
 FROM transactions t
 LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'
 LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'
+LEFT JOIN appeals a ON a.txn = t.txn
 LEFT JOIN staff s ON s.number = t.staff
 """
 
@@ -147,6 +161,37 @@ def review_queue(db: sqlite_utils.Database, start: str | None = None,
         " ORDER BY t.started_at DESC"
     )
     return _mark_type_changes(db, _dicts(db, sql, params + params), start)
+
+
+def appeal_queue(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every appealed transaction (open or decided), whatever day it was served on, newest
+    appeal first: the review tab's "appeals" list."""
+    sql = (_QUEUE_SELECT + " WHERE t.txn IN (SELECT txn FROM appeals)"
+           " ORDER BY a.appeal_seq DESC")
+    return _mark_type_changes(db, _dicts(db, sql, []), None)
+
+
+def my_poor_ratings(db: sqlite_utils.Database, staff: str,
+                    before_utc: str) -> list[dict[str, Any]]:
+    """The staff member's poor ratings (1–2) of transactions started before `before_utc` (the
+    hall's local midnight today), newest first, with their appeal (appeal_seq, upheld)."""
+    return _dicts(db, (
+        "SELECT t.txn, t.started_at, t.staff, t.type, t.status, t.rating, a.appeal_seq,"
+        " a.upheld FROM transactions t LEFT JOIN appeals a ON a.txn = t.txn"
+        f" WHERE {poor_sql('t.rating')} AND t.staff = ? AND t.started_at < ?"
+        " AND t.status = 'completed' ORDER BY t.started_at DESC"), [staff, before_utc])
+
+
+def upheld_appeals(db: sqlite_utils.Database, start: str | None, end: str | None,
+                   staff: str | None = None, type_: str | None = None) -> int:
+    """Ratings of completed transactions started in [start, end) taken out of the figures by
+    an upheld appeal (shown separately, never deleted)."""
+    cond, params = _range("t.started_at", start, end)
+    more, extra = _filter(staff, type_, "t.")
+    return int(db.execute(
+        "SELECT COUNT(*) FROM appeals a JOIN transactions t ON t.txn = a.txn"
+        f" WHERE a.upheld = 1 AND t.status = 'completed' AND t.rating IS NOT NULL{cond}{more}",
+        params + extra).fetchone()[0])
 
 
 def queue_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
@@ -205,7 +250,7 @@ def type_change(db: sqlite_utils.Database, txn: str) -> TypeChange | None:
 #: Columns the KPIs, charts and monthly summary need, plus the best known overtime cause and
 #: an interrupted transaction's reason (its `interrupted` event's: "closed", "shutdown", …).
 KPI_COLUMNS = ("started_at", "staff", "type", "status", "duration_s", "target_s", "overtime_s",
-               "rating", "overtime_reason", "cause", "interrupted_reason")
+               "rating", "overtime_reason", "cause", "interrupted_reason", "appeal_upheld")
 
 
 def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
@@ -226,7 +271,8 @@ def kpi_rows(db: sqlite_utils.Database, start: str | None, end: str | None,
         f" CASE WHEN {T_OVERTIME} THEN (SELECT r.cause FROM reviews r"
         "  WHERE r.txn = t.txn AND r.subject = 'overtime') END AS cause,"
         " CASE WHEN t.status = 'interrupted' THEN (SELECT json_extract(e.payload, '$.reason')"
-        "  FROM events e WHERE e.seq = t.last_seq AND e.kind = ?) END AS interrupted_reason"
+        "  FROM events e WHERE e.seq = t.last_seq AND e.kind = ?) END AS interrupted_reason,"
+        f" CASE WHEN t.rating IS NOT NULL AND {T_UPHELD} THEN 1 ELSE 0 END AS appeal_upheld"
         " FROM transactions t"
         f" WHERE 1 = 1{cond}"
     )
@@ -262,7 +308,8 @@ def completed_counts(db: sqlite_utils.Database, spans: Sequence[tuple[str, str]]
     sql = (
         f"WITH span(lo, hi) AS (VALUES {values}) SELECT (SELECT json_array("
         f"SUM(status = 'completed'), SUM({TIMED}), SUM({TIMED} AND NOT {OVERTIME}),"
-        " SUM(rating = 1 AND status = 'completed'), SUM(rating = 2 AND status = 'completed'),"
+        f" SUM(rating = 1 AND status = 'completed' AND NOT {_UPHELD_ROWID}),"
+        f" SUM(rating = 2 AND status = 'completed' AND NOT {_UPHELD_ROWID}),"
         " SUM(rating = 3 AND status = 'completed'), SUM(rating = 4 AND status = 'completed'),"
         " SUM(rating = 5 AND status = 'completed'))"
         # `+status`: read by time through transactions_kpi, not every completed row by status
@@ -277,11 +324,13 @@ def completed_counts(db: sqlite_utils.Database, spans: Sequence[tuple[str, str]]
 def handling(db: sqlite_utils.Database, start: str | None, end: str | None,
              staff: str | None = None,
              type_: str | None = None) -> list[tuple[float, float | None, int | None]]:
-    """(duration_s, target_s, rating) of each completed transaction started in [start, end)."""
+    """(duration_s, target_s, rating) of each completed transaction started in [start, end);
+    the rating None when an upheld appeal took it out."""
     cond, params = _range("started_at", start, end)
     more, extra = _filter(staff, type_)
     return db.execute(
-        "SELECT duration_s, target_s, rating FROM transactions"
+        f"SELECT duration_s, target_s, CASE WHEN rating IN (1, 2) AND {_UPHELD_ROWID} THEN NULL"
+        " ELSE rating END FROM transactions"
         f" WHERE +status = 'completed'{cond}{more}", params + extra).fetchall()
 
 

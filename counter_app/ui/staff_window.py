@@ -31,6 +31,7 @@ from counter_app.application.board import local_hhmm
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
+from counter_app.ui.my_ratings import show_my_ratings
 from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
@@ -234,6 +235,8 @@ class CounterPage(QWidget):
         self.where = label("muted")
         self.sign_out_button = QPushButton(self.tr("Sign out"))
         self.close_button = QPushButton(self.tr("Close counter"))
+        # appeals (申诉): the clerk's own poor ratings of earlier days, while idle
+        self.my_ratings_button = named(QPushButton(self.tr("My ratings  (F12)")), "myRatings")
         self.hourglass = Hourglass()
         self.hourglass.overtime_label = self.tr("OVERTIME")
 
@@ -292,6 +295,7 @@ class CounterPage(QWidget):
         header.addSpacing(16)
         header.addWidget(self.where)
         header.addStretch()
+        header.addWidget(self.my_ratings_button)
         header.addWidget(self.sign_out_button)
         header.addWidget(self.close_button)
         types_box = QVBoxLayout()
@@ -336,6 +340,7 @@ class CounterPage(QWidget):
         self.void_button.clicked.connect(controller.void_transaction)
         self.sign_out_button.clicked.connect(controller.sign_out)
         self.away_button.clicked.connect(self.toggle_away)
+        self.my_ratings_button.clicked.connect(self.open_my_ratings)
         self.close_button.clicked.connect(lambda: self.window().close())
         controller.ticked.connect(self.refresh_timer)
         self._message_timer.timeout.connect(self.message.clear)
@@ -362,6 +367,11 @@ class CounterPage(QWidget):
             return None
         return self.tr("Back soon · back at %1").replace(
             "%1", local_clock(away.back_at, self.controller.config.time_zone))
+
+    def open_my_ratings(self) -> None:
+        """“My ratings” (F12): only while signed in and idle (no customer at the counter)."""
+        if self.my_ratings_button.isEnabled() and self.state.staff is not None:
+            show_my_ratings(self.controller.counter, self)
 
     def press_reason(self, code: str) -> None:
         """A reason by click or by its key; a repeat within a second is ignored (PressGate)."""
@@ -393,6 +403,8 @@ class CounterPage(QWidget):
         self.done_button.setEnabled(serving)
         self.void_button.setEnabled(state.can_void())
         self.sign_out_button.setEnabled(not serving and not rating_open)
+        self.my_ratings_button.setEnabled(state.phase is Phase.IDLE and not waiting_reason
+                                          and not rating_open)
         self.type_buttons[state.selected_type.code].setChecked(True)
         if waiting_reason and not self.reasons.isVisible():
             # the prompt follows a press (Done): like any one-press page, a press within a
@@ -502,6 +514,7 @@ class StaffWindow(QMainWindow):
             (Qt.Key.Key_F3, controller.next_type),
             (Qt.Key.Key_F4, controller.void_transaction),
             (AWAY_KEY, page.toggle_away),
+            (Qt.Key.Key_F12, page.open_my_ratings),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self._guarded(action))

@@ -56,6 +56,10 @@
             <translation>Close counter</translation>
         </message>
         <message>
+            <source>My ratings  (F12)</source>
+            <translation>My ratings  (F12)</translation>
+        </message>
+        <message>
             <source>untimed</source>
             <translation>untimed</translation>
         </message>
@@ -387,12 +391,20 @@
             <translation>%1 of %2 ratings</translation>
         </message>
         <message>
+            <source>upheld appeals: %1</source>
+            <translation>upheld appeals: %1</translation>
+        </message>
+        <message>
             <source>Weekly service level and satisfaction</source>
             <translation>Weekly service level and satisfaction</translation>
         </message>
         <message>
             <source>Overtime causes: the manager's cause where reviewed, else the staff's reason. Satisfaction by handling time counts rated, timed transactions.</source>
             <translation>Overtime causes: the manager's cause where reviewed, else the staff's reason. Satisfaction by handling time counts rated, timed transactions.</translation>
+        </message>
+        <message>
+            <source>Ratings taken out by upheld appeals (not in the figures): %1.</source>
+            <translation>Ratings taken out by upheld appeals (not in the figures): %1.</translation>
         </message>
         <message>
             <source>Target %1 (%2)</source>
@@ -669,6 +681,101 @@
         </message>
     </context>
     <context>
+        <name>MyRatingsDialog</name>
+        <message>
+            <source>My ratings</source>
+            <translation>My ratings</translation>
+        </message>
+        <message>
+            <source>Your poor ratings of earlier days (never today's), by date only. If one was not deserved, appeal it: a manager other than you decides. An upheld appeal takes the rating out of satisfaction and the star; it is never deleted.</source>
+            <translation>Your poor ratings of earlier days (never today's), by date only. If one was not deserved, appeal it: a manager other than you decides. An upheld appeal takes the rating out of satisfaction and the star; it is never deleted.</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Rating</source>
+            <translation>Rating</translation>
+        </message>
+        <message>
+            <source>Appeal</source>
+            <translation>Appeal</translation>
+        </message>
+        <message>
+            <source>Choose a reason…</source>
+            <translation>Choose a reason…</translation>
+        </message>
+        <message>
+            <source>Note (required for “other”)</source>
+            <translation>Note (required for “other”)</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>No poor ratings of earlier days.</source>
+            <translation>No poor ratings of earlier days.</translation>
+        </message>
+        <message>
+            <source>Not appealed</source>
+            <translation>Not appealed</translation>
+        </message>
+        <message>
+            <source>Appealed, waiting for a manager</source>
+            <translation>Appealed, waiting for a manager</translation>
+        </message>
+        <message>
+            <source>Upheld: not counted</source>
+            <translation>Upheld: not counted</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <source>Choose a rating you have not appealed yet.</source>
+            <translation>Choose a rating you have not appealed yet.</translation>
+        </message>
+        <message>
+            <source>Choose a reason first.</source>
+            <translation>Choose a reason first.</translation>
+        </message>
+        <message>
+            <source>Appeal recorded: a manager other than you decides it.</source>
+            <translation>Appeal recorded: a manager other than you decides it.</translation>
+        </message>
+        <message>
+            <source>Say why in the note when choosing “other”</source>
+            <translation>Say why in the note when choosing “other”</translation>
+        </message>
+        <message>
+            <source>Sign in first: only your own ratings can be appealed</source>
+            <translation>Sign in first: only your own ratings can be appealed</translation>
+        </message>
+        <message>
+            <source>Finish the current customer first</source>
+            <translation>Finish the current customer first</translation>
+        </message>
+        <message>
+            <source>Only your own poor ratings of earlier days can be appealed, once each</source>
+            <translation>Only your own poor ratings of earlier days can be appealed, once each</translation>
+        </message>
+    </context>
+    <context>
         <name>PinChangeDialog</name>
         <message>
             <source>Change your PIN</source>
@@ -707,7 +814,7 @@
         <name>ReviewQueue</name>
         <message>
             <source>When</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
             <translation>When</translation>
         </message>
         <message>
@@ -775,6 +882,14 @@
             <translation>decided twice</translation>
         </message>
         <message>
+            <source>Appeal</source>
+            <translation>Appeal</translation>
+        </message>
+        <message>
+            <source>Appeal to decide</source>
+            <translation>Appeal to decide</translation>
+        </message>
+        <message>
             <source>Followed up, open</source>
             <translation>Followed up, open</translation>
         </message>
@@ -815,6 +930,10 @@
             <translation>What happened (required for “other”)</translation>
         </message>
         <message>
+            <source>Appeals</source>
+            <translation>Appeals</translation>
+        </message>
+        <message>
             <source>Choose a cause…</source>
             <translation>Choose a cause…</translation>
         </message>
@@ -853,6 +972,34 @@
         <message>
             <source>Poor-rating follow-up</source>
             <translation>Poor-rating follow-up</translation>
+        </message>
+        <message>
+            <source>Choose a decision…</source>
+            <translation>Choose a decision…</translation>
+        </message>
+        <message>
+            <source>Uphold: take the rating out of the figures</source>
+            <translation>Uphold: take the rating out of the figures</translation>
+        </message>
+        <message>
+            <source>Reject: the rating counts</source>
+            <translation>Reject: the rating counts</translation>
+        </message>
+        <message>
+            <source>Why (required to reject)</source>
+            <translation>Why (required to reject)</translation>
+        </message>
+        <message>
+            <source>Record decision</source>
+            <translation>Record decision</translation>
+        </message>
+        <message>
+            <source>Appeal</source>
+            <translation>Appeal</translation>
+        </message>
+        <message>
+            <source>Decision</source>
+            <translation>Decision</translation>
         </message>
         <message>
             <source>%1 cases shown, %2 to review</source>
@@ -903,6 +1050,22 @@
             <translation>This is your own case: another manager decides it.</translation>
         </message>
         <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Clerk's note</source>
+            <translation>Clerk's note</translation>
+        </message>
+        <message>
+            <source>Upheld</source>
+            <translation>Upheld</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
             <source>Choose a cause first.</source>
             <translation>Choose a cause first.</translation>
         </message>
@@ -913,6 +1076,22 @@
         <message>
             <source>Follow-up recorded</source>
             <translation>Follow-up recorded</translation>
+        </message>
+        <message>
+            <source>You appealed this rating yourself: another manager decides it.</source>
+            <translation>You appealed this rating yourself: another manager decides it.</translation>
+        </message>
+        <message>
+            <source>Choose a decision first.</source>
+            <translation>Choose a decision first.</translation>
+        </message>
+        <message>
+            <source>Say why the appeal is rejected in the note.</source>
+            <translation>Say why the appeal is rejected in the note.</translation>
+        </message>
+        <message>
+            <source>Decision recorded</source>
+            <translation>Decision recorded</translation>
         </message>
         <message>
             <source>Not recorded: %1</source>
@@ -1152,6 +1331,10 @@
         <message>
             <source>Closes during service</source>
             <translation>Closes during service</translation>
+        </message>
+        <message>
+            <source>Upheld appeals</source>
+            <translation>Upheld appeals</translation>
         </message>
         <message>
             <source>Confirm star</source>

@@ -56,6 +56,10 @@
         <translation>关闭柜台</translation>
     </message>
     <message>
+        <source>My ratings  (F12)</source>
+        <translation>我的评价  (F12)</translation>
+    </message>
+    <message>
         <source>untimed</source>
         <translation>不计时</translation>
     </message>
@@ -387,12 +391,20 @@
         <translation>%2 条评价中 %1 条</translation>
     </message>
     <message>
+        <source>upheld appeals: %1</source>
+        <translation>申诉成立：%1</translation>
+    </message>
+    <message>
         <source>Weekly service level and satisfaction</source>
         <translation>每周按时办结率与满意率</translation>
     </message>
     <message>
         <source>Overtime causes: the manager&apos;s cause where reviewed, else the staff&apos;s reason. Satisfaction by handling time counts rated, timed transactions.</source>
         <translation>超时原因：已复核的按经理认定的原因统计，否则按员工填写的原因。“办理时长与满意率”只统计已评价的计时业务。</translation>
+    </message>
+    <message>
+        <source>Ratings taken out by upheld appeals (not in the figures): %1.</source>
+        <translation>申诉成立而不计入统计的评价：%1。</translation>
     </message>
     <message>
         <source>Target %1 (%2)</source>
@@ -669,6 +681,101 @@
     </message>
 </context>
 <context>
+    <name>MyRatingsDialog</name>
+    <message>
+        <source>My ratings</source>
+        <translation>我的评价</translation>
+    </message>
+    <message>
+        <source>Your poor ratings of earlier days (never today&apos;s), by date only. If one was not deserved, appeal it: a manager other than you decides. An upheld appeal takes the rating out of satisfaction and the star; it is never deleted.</source>
+        <translation>您以前各天（不含今天）的差评，只显示日期。如认为某条差评不应得，可以申诉：由您以外的主管决定。申诉成立的评价不计入满意度和服务之星，但永不删除。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>业务类型</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Appeal</source>
+        <translation>申诉</translation>
+    </message>
+    <message>
+        <source>Choose a reason…</source>
+        <translation>请选择理由…</translation>
+    </message>
+    <message>
+        <source>Note (required for “other”)</source>
+        <translation>备注（选“其他”时必填）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>No poor ratings of earlier days.</source>
+        <translation>以前各天没有差评。</translation>
+    </message>
+    <message>
+        <source>Not appealed</source>
+        <translation>未申诉</translation>
+    </message>
+    <message>
+        <source>Appealed, waiting for a manager</source>
+        <translation>已申诉，等待主管决定</translation>
+    </message>
+    <message>
+        <source>Upheld: not counted</source>
+        <translation>申诉成立：不计入</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>申诉驳回</translation>
+    </message>
+    <message>
+        <source>Choose a rating you have not appealed yet.</source>
+        <translation>请选择一条尚未申诉的评价。</translation>
+    </message>
+    <message>
+        <source>Choose a reason first.</source>
+        <translation>请先选择理由。</translation>
+    </message>
+    <message>
+        <source>Appeal recorded: a manager other than you decides it.</source>
+        <translation>申诉已记录：由您以外的主管决定。</translation>
+    </message>
+    <message>
+        <source>Say why in the note when choosing “other”</source>
+        <translation>选择“其他”时请在备注中说明原因</translation>
+    </message>
+    <message>
+        <source>Sign in first: only your own ratings can be appealed</source>
+        <translation>请先登录：只能申诉自己的评价</translation>
+    </message>
+    <message>
+        <source>Finish the current customer first</source>
+        <translation>请先办完当前客户</translation>
+    </message>
+    <message>
+        <source>Only your own poor ratings of earlier days can be appealed, once each</source>
+        <translation>只能申诉自己以前各天的差评，每条一次</translation>
+    </message>
+</context>
+<context>
     <name>PinChangeDialog</name>
     <message>
         <source>Change your PIN</source>
@@ -707,7 +814,7 @@
     <name>ReviewQueue</name>
     <message>
         <source>When</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
         <translation>时间</translation>
     </message>
     <message>
@@ -775,6 +882,14 @@
         <translation>重复处理</translation>
     </message>
     <message>
+        <source>Appeal</source>
+        <translation>申诉</translation>
+    </message>
+    <message>
+        <source>Appeal to decide</source>
+        <translation>申诉待决定</translation>
+    </message>
+    <message>
         <source>Followed up, open</source>
         <translation>已回访，未解决</translation>
     </message>
@@ -815,6 +930,10 @@
         <translation>情况说明（选择“其他”时必填）</translation>
     </message>
     <message>
+        <source>Appeals</source>
+        <translation>申诉</translation>
+    </message>
+    <message>
         <source>Choose a cause…</source>
         <translation>请选择原因…</translation>
     </message>
@@ -853,6 +972,34 @@
     <message>
         <source>Poor-rating follow-up</source>
         <translation>差评回访</translation>
+    </message>
+    <message>
+        <source>Choose a decision…</source>
+        <translation>请选择决定…</translation>
+    </message>
+    <message>
+        <source>Uphold: take the rating out of the figures</source>
+        <translation>成立：该评价不计入统计</translation>
+    </message>
+    <message>
+        <source>Reject: the rating counts</source>
+        <translation>驳回：该评价照常计入</translation>
+    </message>
+    <message>
+        <source>Why (required to reject)</source>
+        <translation>理由（驳回时必填）</translation>
+    </message>
+    <message>
+        <source>Record decision</source>
+        <translation>记录决定</translation>
+    </message>
+    <message>
+        <source>Appeal</source>
+        <translation>申诉</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>决定</translation>
     </message>
     <message>
         <source>%1 cases shown, %2 to review</source>
@@ -903,6 +1050,22 @@
         <translation>这是您本人的案例：须由其他值班经理处理。</translation>
     </message>
     <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Clerk&apos;s note</source>
+        <translation>员工备注</translation>
+    </message>
+    <message>
+        <source>Upheld</source>
+        <translation>申诉成立</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>申诉驳回</translation>
+    </message>
+    <message>
         <source>Choose a cause first.</source>
         <translation>请先选择原因。</translation>
     </message>
@@ -913,6 +1076,22 @@
     <message>
         <source>Follow-up recorded</source>
         <translation>回访已记录</translation>
+    </message>
+    <message>
+        <source>You appealed this rating yourself: another manager decides it.</source>
+        <translation>这是您本人的申诉：由其他主管决定。</translation>
+    </message>
+    <message>
+        <source>Choose a decision first.</source>
+        <translation>请先选择决定。</translation>
+    </message>
+    <message>
+        <source>Say why the appeal is rejected in the note.</source>
+        <translation>请在备注中说明驳回理由。</translation>
+    </message>
+    <message>
+        <source>Decision recorded</source>
+        <translation>决定已记录</translation>
     </message>
     <message>
         <source>Not recorded: %1</source>
@@ -1152,6 +1331,10 @@
     <message>
         <source>Closes during service</source>
         <translation>办理中关闭次数</translation>
+    </message>
+    <message>
+        <source>Upheld appeals</source>
+        <translation>申诉成立</translation>
     </message>
     <message>
         <source>Confirm star</source>

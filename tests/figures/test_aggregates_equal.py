@@ -21,7 +21,7 @@ import math
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -45,6 +45,7 @@ from counter_core.periods import (
 from counter_core.transaction import interrupted_overtime
 from head_office import reports
 from head_office.schema import events as hq_events
+from head_office.schema import reviews as hq_reviews
 from head_office.schema import transactions as hq_transactions
 from head_office.store import Store
 from tests.helpers.hq import PgCluster
@@ -229,16 +230,23 @@ def fold(spec: Spec, number: int, *, recorded: bool = True) -> tuple[Row, str | 
 class Log:
     rows: list[Row]
     causes: dict[str, str]  # txn → manager's review cause
+    #: txn → whether its appeal (申诉) was upheld: every third poor rating is appealed and
+    #: upheld, every third appealed and rejected (an upheld one takes the rating out)
+    appeals: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, generated: Sequence[Spec], *, recorded: bool = True) -> Log:
-        rows, causes = [], {}
+        rows, causes, appeals = [], {}, {}
         for number, spec in enumerate(generated):
             row, cause = fold(spec, number, recorded=recorded)
             rows.append(row)
             if cause is not None:
                 causes[row["txn"]] = cause
-        return cls(rows, causes)
+            if row["status"] == "completed" and row["rating"] in figures.POOR_RATINGS \
+                    and number % 3 != 2:
+                appeals[row["txn"]] = number % 3 == 0
+                row["appeal_upheld"] = int(number % 3 == 0)
+        return cls(rows, causes, appeals)
 
     def within(self, period: Period, hall: str | None = None,
                counter: str | None = None) -> list[Row]:
@@ -273,6 +281,7 @@ def load_counter(db: sqlite_utils.Database, log: Log, hall: str, counter: str) -
     marks = ", ".join("?" * len(projection.COLUMNS))
     with db.conn:
         db.execute("DELETE FROM reviews")
+        db.execute("DELETE FROM appeals")
         db.execute("DELETE FROM transactions")
         db.execute("DELETE FROM events")
         db.conn.executemany(
@@ -287,6 +296,12 @@ def load_counter(db: sqlite_utils.Database, log: Log, hall: str, counter: str) -
             " VALUES (?, 'overtime', ?, '9001', ?, 1)",
             [(r["txn"], log.causes[r["txn"]], r["started_at"]) for r in rows
              if r["txn"] in log.causes])
+        db.conn.executemany(
+            "INSERT INTO appeals (txn, staff, reason, note, appealed_at, appeal_seq, upheld,"
+            " decided_by, decision_note, decided_at, decided_seq)"
+            " VALUES (?, ?, 'system_fault', '', ?, 1, ?, '9001', '', ?, 2)",
+            [(r["txn"], r["staff"], r["started_at"], int(log.appeals[r["txn"]]), r["started_at"])
+             for r in rows if r["txn"] in log.appeals])
     return rows
 
 
@@ -332,7 +347,8 @@ def check_counter(db: sqlite_utils.Database, log: Log, rows: list[Row]) -> None:
             others = queries.other_counts(db, start, end, staff, kind)
             got = figures.kpi_report_from_counts(
                 days, queries.handling(db, start, end, staff, kind), others["voided"],
-                others["interrupted"])
+                others["interrupted"],
+                upheld_appeals=queries.upheld_appeals(db, start, end, staff, kind))
             assert got.kpis == figures.kpis(want)
             assert got.trend == figures.daily_trend(want, day_of)
             assert got.ratings == figures.rating_distribution(want)
@@ -416,6 +432,21 @@ def load_hq(store: Store, log: Log, signs: Sequence[Session] = ()) -> None:
                  "body": json.dumps({"kind": e.kind, "at": e.at, "payload": e.payload}),
                  "received_at": e.at}
                 for e in interrupted])
+        conn.execute(hq_reviews.delete())
+        # each appeal decided at the hall's other counter (a desk's chain): an upheld one after
+        # an earlier rejection there (the later decision wins), a rejected one as it is
+        decisions = []
+        for n, r in enumerate(r for r in log.rows if r["txn"] in log.appeals):
+            other = ids[r["hall"], COUNTER_IDS[1 - COUNTER_IDS.index(r["counter"])]]
+            upheld = log.appeals[r["txn"]]
+            times = [("2026-01-01T00:00:00.000Z", "rejected"), (r["started_at"], "upheld")] \
+                if upheld else [(r["started_at"], "rejected")]
+            for i, (at, cause) in enumerate(times):
+                decisions.append({"counter_id": other, "seq": 300_000 + 2 * n + i,
+                                  "txn": r["txn"], "kind": "appeal_decided", "at": at,
+                                  "cause": cause, "note": "", "body": "{}"})
+        if decisions:
+            conn.execute(hq_reviews.insert(), decisions)
         conn.execute(hq_transactions.delete())
         if log.rows:
             conn.execute(hq_transactions.insert(), [
@@ -432,6 +463,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (
 
 def expected_row(rows: Sequence[Row]) -> Row:
     k = figures.kpis(rows)
+    poor = sum(1 for r in rows if r["status"] == "completed"
+               and r["rating"] in figures.POOR_RATINGS)
     return {
         "completed": k.served, "timed": k.timed, "within_target": k.within_target,
         "overtime": k.overtime, "rated": k.rated, "satisfied": k.satisfied,
@@ -441,6 +474,11 @@ def expected_row(rows: Sequence[Row]) -> Row:
         "mean_rating": round(k.mean_rating, 2) if k.mean_rating is not None else None,
         "closed_in_service": sum(1 for r in rows if r["status"] == "interrupted"
                                  and r.get("interrupted_reason") == figures.CLOSED_REASON),
+        # an upheld appeal: out of rated/satisfied/mean, counted apart; the rate of the
+        # hall's poor ratings (all of them) whose appeal was upheld
+        "upheld_appeals": k.upheld_appeals,
+        "poor_ratings": poor,
+        "upheld_appeal_rate": figures.rate(k.upheld_appeals, poor),
     }
 
 

@@ -103,7 +103,10 @@ class KpiTab(QWidget):
                                        .replace("%1", str(k.satisfied))
                                        .replace("%2", str(k.rated)))
         self.cards["participation"].set(_pct(k.participation_rate))
-        self.cards["mean"].set("–" if k.mean_rating is None else f"{k.mean_rating:.2f}")
+        # ratings an upheld appeal took out: shown apart, never deleted
+        self.cards["mean"].set("–" if k.mean_rating is None else f"{k.mean_rating:.2f}",
+                               self.tr("upheld appeals: %1").replace("%1",
+                                                                     str(k.upheld_appeals)))
 
         target, target_label = self._target(filters)
         p90 = k.p90_s or 0.0
@@ -120,7 +123,9 @@ class KpiTab(QWidget):
         charts.satisfaction_by_handling(self.satisfaction, report.satisfaction)
         self.note.setText(self.tr(
             "Overtime causes: the manager's cause where reviewed, else the staff's reason. "
-            "Satisfaction by handling time counts rated, timed transactions."))
+            "Satisfaction by handling time counts rated, timed transactions.")
+            + " " + self.tr("Ratings taken out by upheld appeals (not in the figures): %1.")
+            .replace("%1", str(k.upheld_appeals)))
 
     def invalidate(self) -> None:
         """Nothing kept to forget: every load asks the read model afresh (which keeps only the

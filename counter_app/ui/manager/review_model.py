@@ -44,8 +44,8 @@ def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
 class QueueRow:
     """One case in the queue, with what filters and sorting need computed once."""
 
-    __slots__ = ("data", "day", "follow_up_done", "is_overtime", "is_poor", "local", "review_done",
-                 "type_changed_after_target")
+    __slots__ = ("appeal_open", "appealed", "data", "day", "follow_up_done", "is_overtime",
+                 "is_poor", "local", "review_done", "type_changed_after_target")
 
     def __init__(self, data: dict[str, Any], tz: dt.tzinfo) -> None:
         self.data = data
@@ -59,6 +59,9 @@ class QueueRow:
         #: the type was changed (F3) after the target had passed: it still counts as overtime
         #: against the target passed, unless a manager accepts the change in the review
         self.type_changed_after_target = bool(data.get("type_changed_after_target"))
+        #: the clerk appealed the rating (申诉); open until a manager other than them decides
+        self.appealed = data.get("appeal_seq") is not None
+        self.appeal_open = self.appealed and data.get("appeal_upheld") is None
 
     @property
     def txn(self) -> str:
@@ -213,7 +216,8 @@ class ReviewQueueModel(QAbstractTableModel):
             parts = ([translate("ReviewQueue", "Overtime")] if row.is_overtime else []) + (
                 [translate("ReviewQueue", "type changed after target")]
                 if row.is_overtime and row.type_changed_after_target else []) + (
-                [translate("ReviewQueue", "Poor rating")] if row.is_poor else [])
+                [translate("ReviewQueue", "Poor rating")] if row.is_poor else []) + (
+                [translate("ReviewQueue", "Appeal")] if row.appealed else [])
             return " + ".join(parts)
         if column == "cause":
             parts = []
@@ -246,6 +250,8 @@ class ReviewQueueModel(QAbstractTableModel):
 
 
 def _status(row: QueueRow) -> str:
+    if row.appeal_open:
+        return translate("ReviewQueue", "Appeal to decide")
     if row.reviewed:
         if row.is_poor and not row.data.get("resolved"):
             return translate("ReviewQueue", "Followed up, open")
@@ -256,7 +262,8 @@ def _status(row: QueueRow) -> str:
 class ReviewFilter(QSortFilterProxyModel):
     """Staff, type, kind of case and "unreviewed only"; the date range is the SQL query's."""
 
-    KINDS = ("all", "overtime", "poor")
+    #: "appeals": the appealed ratings (申诉), whatever their day (ReviewTab loads them)
+    KINDS = ("all", "overtime", "poor", "appeals")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -299,6 +306,8 @@ class ReviewFilter(QSortFilterProxyModel):
             return False
         if self.kind == "poor" and not row.is_poor:
             return False
+        if self.kind == "appeals":
+            return row.appealed and not (self.unreviewed_only and not row.appeal_open)
         return not (self.unreviewed_only and row.reviewed)
 
     def source_row(self, proxy_row: int) -> QueueRow | None:

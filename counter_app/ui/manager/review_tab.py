@@ -32,6 +32,7 @@ from counter_app.ui.manager.review_model import (
     label,
 )
 from counter_core import events
+from counter_core.appeals import APPEAL_REASONS
 from counter_core.figures import overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
@@ -58,6 +59,7 @@ class ReviewTab(QWidget):
         self._init_detail()
         self._init_overtime_form()
         self._init_follow_up_form()
+        self._init_appeal_form()
         self._init_layout()
         self._connect_signals()
         self._show_case(None)
@@ -66,7 +68,8 @@ class ReviewTab(QWidget):
         self.kind = named(QComboBox(), "queueKind")
         for code, text in (("all", self.tr("Overtime and poor ratings")),
                            ("overtime", self.tr("Overtime only")),
-                           ("poor", self.tr("Poor ratings only"))):
+                           ("poor", self.tr("Poor ratings only")),
+                           ("appeals", self.tr("Appeals"))):
             self.kind.addItem(text, code)
         self.unreviewed = named(QCheckBox(self.tr("Unreviewed only")), "unreviewedOnly")
         self.count_label = named(QLabel(), "queueCount")
@@ -139,6 +142,24 @@ class ReviewTab(QWidget):
         form.addRow(self.tr("Note"), self.follow_note)
         form.addRow(self.follow_button)
 
+    def _init_appeal_form(self) -> None:
+        """Appeals (申诉): uphold or reject a clerk's appeal, with a note; never one's own."""
+        self.appeal_text = named(QLabel(wordWrap=True), "appealText")
+        self.appeal_decision = named(QComboBox(), "appealDecision")
+        self.appeal_decision.addItem(self.tr("Choose a decision…"), None)
+        self.appeal_decision.addItem(self.tr("Uphold: take the rating out of the figures"),
+                                     True)
+        self.appeal_decision.addItem(self.tr("Reject: the rating counts"), False)
+        self.appeal_note = named(QLineEdit(maxLength=events.MAX_APPEAL_NOTE), "appealNote")
+        self.appeal_note.setPlaceholderText(self.tr("Why (required to reject)"))
+        self.appeal_button = named(QPushButton(self.tr("Record decision")), "recordAppeal")
+        self.appeal_box = QGroupBox(self.tr("Appeal"))
+        form = QFormLayout(self.appeal_box)
+        form.addRow(self.appeal_text)
+        form.addRow(self.tr("Decision"), self.appeal_decision)
+        form.addRow(self.tr("Note"), self.appeal_note)
+        form.addRow(self.appeal_button)
+
     def _init_layout(self) -> None:
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Show")))
@@ -152,6 +173,7 @@ class ReviewTab(QWidget):
         panel_layout.addWidget(self.detail, 3)
         panel_layout.addWidget(self.overtime_box, 4)
         panel_layout.addWidget(self.follow_box, 4)
+        panel_layout.addWidget(self.appeal_box, 4)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(panel)
@@ -168,18 +190,33 @@ class ReviewTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.record_button.clicked.connect(self.record_cause)
         self.follow_button.clicked.connect(self.record_follow_up)
+        self.appeal_button.clicked.connect(self.record_appeal_decision)
+        self.appeal_decision.currentIndexChanged.connect(self._update_buttons)
         self.cause.currentIndexChanged.connect(self._update_buttons)
         self.follow_cause.currentIndexChanged.connect(self._update_buttons)
-        self.kind.currentIndexChanged.connect(self._apply_proxy)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.unreviewed.toggled.connect(self._apply_proxy)
 
     # ---- loading and filtering ------------------------------------------------------------
 
+    def _kind_changed(self) -> None:
+        if self._filters is not None:
+            self.load(self._filters, force=True)
+        else:
+            self._apply_proxy()
+
     def load(self, filters: Filters, *, force: bool = False) -> None:
-        """Query the period when it changed (indexed), then filter staff/type in the proxy."""
+        """Query the period when it changed (indexed), then filter staff/type in the proxy.
+        The appeals are listed whatever their day (an appeal comes days after the rating)."""
         self._filters = filters
         days = (filters.start, filters.end)
-        if force or days != self._loaded_range:
+        if self.kind.currentData() == "appeals":
+            selected = self.current_row()
+            self.model.set_rows(self.ctx.data.appeal_queue())
+            self._loaded_range = None
+            if selected is not None:
+                self.select_txn(selected.txn)
+        elif force or days != self._loaded_range:
             selected = self.current_row()
             self.model.set_rows(self.ctx.data.review_queue(*days))
             self._loaded_range = days
@@ -231,6 +268,7 @@ class ReviewTab(QWidget):
         """Recording is possible only once a cause is chosen (nothing is preselected)."""
         self.record_button.setEnabled(self.cause.currentData() is not None)
         self.follow_button.setEnabled(self.follow_cause.currentData() is not None)
+        self.appeal_button.setEnabled(self.appeal_decision.currentData() is not None)
 
     def _show_case(self, row: QueueRow | None) -> None:
         self.message.clear()
@@ -238,6 +276,10 @@ class ReviewTab(QWidget):
         own = self.own_case(row)
         self.overtime_box.setEnabled(bool(row and row.is_overtime) and not own)
         self.follow_box.setEnabled(bool(row and row.is_poor) and not own)
+        appealed = bool(row and row.appealed)
+        self.appeal_box.setVisible(appealed)
+        self.overtime_box.setVisible(not appealed or bool(row and row.is_overtime))
+        self.appeal_box.setEnabled(bool(row and row.appeal_open) and not own)
         if row is None:
             self.detail.setText(self.tr("Select a case in the table to review it."))
             self._update_buttons()
@@ -273,10 +315,27 @@ class ReviewTab(QWidget):
         self.resolved.setChecked(bool(d.get("resolved")))
         self._set_combo(self.follow_cause, d.get("follow_up_cause"))
         self.follow_note.setText(d.get("follow_up_note") or "")
+        if row.appealed:
+            self._show_appeal(row)
         self._update_buttons()
         if own:
             self.message.setStyleSheet("color: #bf360c;")
             self.message.setText(self.tr("This is your own case: another manager decides it."))
+
+    def _show_appeal(self, row: QueueRow) -> None:
+        d = row.data
+        reason = label(APPEAL_REASONS, d.get("appeal_reason"), self.ctx.language)
+        lines = [self.tr("Reason") + f": {reason}"]
+        if d.get("appeal_note"):
+            lines.append(self.tr("Clerk's note") + f": {d['appeal_note']}")
+        if not row.appeal_open:
+            lines.append((self.tr("Upheld") if d.get("appeal_upheld") else self.tr("Rejected"))
+                         + f" — {self.ctx.staff_label(str(d.get('appeal_decided_by')))}")
+        self.appeal_text.setText("\n".join(lines))
+        index = (self.appeal_decision.findData(bool(d["appeal_upheld"]))
+                 if d.get("appeal_upheld") is not None else 0)
+        self.appeal_decision.setCurrentIndex(max(0, index))
+        self.appeal_note.setText(d.get("appeal_decision_note") or "")
 
     @staticmethod
     def _set_combo(combo: QComboBox, code: str | None) -> None:
@@ -317,6 +376,26 @@ class ReviewTab(QWidget):
         return self._record(row.txn, lambda: self.ctx.desk.follow_up_rating(
             row.txn, called_back=called_back, cause=cause, resolved=resolved, note=note),
             self.tr("Follow-up recorded"))
+
+    def record_appeal_decision(self) -> bool:
+        """Uphold or reject the selected appeal (`appeal_decided`); never the appellant's."""
+        row = self.current_row()
+        if row is None or not row.appeal_open:
+            return False
+        if self.own_case(row):
+            self._error(self.tr("You appealed this rating yourself: another manager decides "
+                                "it."))
+            return False
+        upheld = self.appeal_decision.currentData()
+        if upheld is None:
+            self._error(self.tr("Choose a decision first."))
+            return False
+        note = self.appeal_note.text()
+        if not upheld and not note.strip():
+            self._error(self.tr("Say why the appeal is rejected in the note."))
+            return False
+        return self._record(row.txn, lambda: self.ctx.desk.decide_appeal(
+            row.txn, upheld=bool(upheld), note=note), self.tr("Decision recorded"))
 
     def _record(self, txn: str, decide: Callable[[], None], done: str) -> bool:
         try:

@@ -69,7 +69,7 @@ class SummaryTab(QWidget):
             self.tr("Staff"), self.tr("Served"), self.tr("Rated"), self.tr("Mean rating"),
             self.tr("Satisfaction rate"), self.tr("Overtime rate"), self.tr("Participation"),
             self.tr("Hours signed in"), self.tr("Hours away"), self.tr("Share serving"),
-            self.tr("Closes during service"), self.tr("Star score"),
+            self.tr("Closes during service"), self.tr("Star score"), self.tr("Upheld appeals"),
         ])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -149,7 +149,7 @@ class SummaryTab(QWidget):
                      _pct(s.satisfaction_rate), _pct(s.overtime_rate),
                      _pct(s.participation_rate), f"{s.signed_in_s / 3600:.1f}",
                      f"{s.away_s / 3600:.1f}", _pct(s.serving_share), str(s.closed_in_service),
-                     _num(report.score(s.staff))]
+                     _num(report.score(s.staff)), str(s.upheld_appeals)]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j:
