@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from counter_app import paths
+from counter_app.application.calendar import cached_calendar
 from counter_app.application.errors import (
     CannotOpen,
     DataFolderBusy,
@@ -373,8 +374,10 @@ class Counter:
         signed_in = self._machine.staff
         number = manager or (signed_in.number if signed_in is not None
                              and signed_in.is_manager else "manager")
-        return ManagerSession(self._config, LocalManagerData(self._db, self._config.time_zone),
-                              LocalManager(self._store, number))
+        data = LocalManagerData(self._db, self._config.time_zone,
+                                calendar=cached_calendar(self._data_dir),
+                                follow_up_days=self._config.follow_up_working_days)
+        return ManagerSession(self._config, data, LocalManager(self._store, number))
 
     # ---- the nightly sync's bookkeeping -------------------------------------------------------
 
