@@ -46,6 +46,7 @@ from counter_core import periods
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
 from counter_core.transaction import (
+    CounterError,
     CounterMachine,
     CustomerView,
     Draft,
@@ -312,6 +313,28 @@ class Counter:
 
     def give_rating_reason(self, code: str) -> bool:
         return self._act(lambda: self._machine.give_rating_reason(code))
+
+    def set_order_number(self, order_no: str) -> str:
+        """Record `order_number_set`: the business order number (typed or scanned) of the
+        running transaction, else of the one whose rating window is open; its id. Never
+        required; CounterError when there is no such transaction or the text is refused
+        (a phone number above all: none is ever stored)."""
+        run, rating = self._machine.running, self._machine.rating
+        txn = run.txn if run is not None else (rating.txn if rating is not None else None)
+        if txn is None:
+            raise CounterError("Start a transaction first: the order number belongs to the "
+                               "transaction being served")
+        text = order_no.strip()
+        problem = kinds.order_number_problem(text)
+        if problem is not None:
+            raise CounterError(f"The order number {problem}")
+        with storage_errors():
+            try:
+                self._store.append([Draft(kinds.ORDER_NUMBER_SET,
+                                          {"txn": txn, "order_no": text})])
+            except kinds.InvalidEvent as exc:
+                raise CounterError(exc.reason) from None
+        return txn
 
     def expire(self) -> bool:
         """Close what has timed out (the rating window, the thank-you page)."""

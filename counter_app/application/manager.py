@@ -236,9 +236,18 @@ class LocalManagerData:
         return queries.manager_numbers(self._db)
 
     def overtime_log(self, period: Period) -> list[dict[str, Any]]:
-        rows = queries.overtime_log(self._db, *self._bounds(period.first, period.last))
+        start, end = self._bounds(period.first, period.last)
+        rows = self._with_order_numbers(queries.overtime_log(self._db, start, end), start)
         return [r for r in rows if (not period.staff or r["staff"] == period.staff)
                 and (not period.type_code or r["type"] == period.type_code)]
+
+    def _with_order_numbers(self, rows: list[dict[str, Any]],
+                            since: str | None) -> list[dict[str, Any]]:
+        """Rows with the business order number of each transaction (`order_no`, or None)."""
+        orders = queries.order_numbers(self._db, since)
+        for r in rows:
+            r["order_no"] = orders.get(r["txn"])
+        return rows
 
     def kpi_report(self, first: dt.date, last: dt.date, staff: str | None = None,
                    type_code: str | None = None, *, weekly: bool = False) -> KpiReport:
@@ -281,7 +290,10 @@ class LocalManagerData:
 
     def transactions(self, period: Period) -> list[dict[str, Any]]:
         """Every transaction started in the period, oldest first, with the staff name."""
-        rows = queries.transactions(self._db, *self._bounds(period.first, period.last))
+        start, end = self._bounds(period.first, period.last)
+        orders = queries.order_numbers(self._db, start)
+        rows = ({**r, "order_no": orders.get(r["txn"])}
+                for r in queries.transactions(self._db, start, end))
         return [r for r in rows if (not period.staff or r["staff"] == period.staff)
                 and (not period.type_code or r["type"] == period.type_code)]
 
