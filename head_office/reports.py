@@ -492,11 +492,13 @@ def overdue_follow_ups(store: Store, *, hall: str | None = None,
     moment = now or dt.datetime.now(dt.UTC)
     cal = calendar or read_calendar(store) or WorkCalendar()
     t, e, r = transactions.c, events.c, reviews.c
-    followed = select(r.txn).where(r.kind == RATING_FOLLOWED_UP, r.txn == t.txn).exists()
+    # the followed-up transactions once (a hashed or materialised set, not a lookup per row:
+    # reviews has no index on txn); NOT IN with the NULLs left out, which would empty it
+    followed = select(r.txn).where(r.kind == RATING_FOLLOWED_UP, r.txn.is_not(None))
     query = (select(t.hall, t.txn, e.at, e.body)
              .join(events, and_(e.counter_id == t.counter_id, e.seq > t.started_seq,
                                 e.seq <= t.last_seq, e.kind == RATED, e.invalid.is_(None)))
-             .where(t.rating.in_(sorted(POOR_RATINGS)), ~followed))
+             .where(t.rating.in_(sorted(POOR_RATINGS)), t.txn.not_in(followed)))
     if hall is not None:
         query = query.where(t.hall == hall)
     out: dict[str, int] = defaultdict(int)

@@ -65,9 +65,13 @@ def refresh_calendar(data_dir: Path, client: HeadOfficeClient) -> bool:
     except CalendarError:
         return False
     temp = path.with_suffix(".tmp")
-    temp.write_text(
-        json.dumps({"etag": new_etag, "calendar_file": mapping}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    os.replace(temp, path)
+    text = json.dumps({"etag": new_etag, "calendar_file": mapping}, ensure_ascii=False)
+    try:
+        # private like the folder's other files (docs/data_folder.md)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except OSError:
+        return False  # the cached copy stays as it was
     return True

@@ -119,7 +119,7 @@ def test_calendar_set_get_etag_and_the_counters_copy(hq_server: HqServer, tmp_pa
     assert cached_calendar(data_dir) == expected  # the shipped one, before any sync
     with HeadOfficeClient(hq_server.url, token) as client:
         assert refresh_calendar(data_dir, client) is True
-        assert (data_dir / CALENDAR_FILE).exists()
+        assert (data_dir / CALENDAR_FILE).stat().st_mode & 0o777 == 0o600
         assert refresh_calendar(data_dir, client) is False  # 304: unchanged
         assert client.calendar(etag) is None
 
