@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from head_office.access import authenticate_reader
 from head_office.calendar import calendar_etag, read_calendar
 from head_office.deps import StoreDep, TokenDep
-from head_office.errors import NotFound, UnknownCounter
+from head_office.errors import UnknownCounter
 from head_office.store import Store
 
 router = APIRouter(tags=["calendar"])
@@ -37,11 +37,7 @@ def _authorised(store: Store, token: str) -> None:
         authenticate_reader(store, token)  # a reader's token, else UnknownCounter
 
 
-@router.get(
-    "/calendar",
-    response_model=CalendarOut,
-    responses={304: {"description": "the calendar is still the one of If-None-Match"}},
-)
+@router.get("/calendar", response_model=CalendarOut)
 async def calendar(
     store: StoreDep,
     token: TokenDep,
@@ -49,16 +45,14 @@ async def calendar(
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CalendarOut | Response:
     """The working-day calendar follow-up deadlines are counted on (`counter-hq calendar
-    set`); 404 until one was set (the counters then use the one they ship)."""
+    set`), with its ETag; 304 Not Modified (no body) when `If-None-Match` names it. Until one
+    is set, an empty calendar (`{"calendar": {}}`): counters keep the one they ship."""
     await run_in_threadpool(_authorised, store, token)
     found = await run_in_threadpool(read_calendar, store)
-    if found is None:
-        raise NotFound(
-            "no working-day calendar was set at head office: run `counter-hq calendar set --file F`"
-        )
-    etag = calendar_etag(found)
+    mapping = found.to_mapping() if found is not None else {"calendar": {}}
+    etag = calendar_etag(found) if found is not None else '"none"'
     if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": etag})
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
-    return CalendarOut.model_validate(found.to_mapping())
+    return CalendarOut.model_validate(mapping)

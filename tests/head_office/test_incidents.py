@@ -153,7 +153,7 @@ def test_a_contradicting_batch_stores_nothing_and_the_honest_one_still_goes(
     assert store.ingest(who, events[:10]).stored == 10
     assert reports.halls(store, hall="SH-D") == [{
         "hall": "SH-D", "counters": 1, "open_incidents": 1, "explained_incidents": 0,
-        "resolved_incidents": 0, "incidents": "open"}]
+        "resolved_incidents": 0, "incidents": "open", "overdue_follow_ups": 0}]
 
 
 def test_a_version_2_database_gains_the_anchor_tables(tmp_path: Path) -> None:
