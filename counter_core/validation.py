@@ -5,6 +5,9 @@ The counter's append and head office's ingest judge an event by the same rules
 `Lifecycle` for what may follow what in one transaction): a rating of 999, a duration of
 −5000 s, a second rating of a rated transaction, a `started` reusing a known transaction's id,
 or a `completed`/`rated` of an unknown transaction are all refused with the reason in words.
+So are a business order number (`order_number_set`) of an unknown, voided or interrupted
+transaction, and one, or a handover's note (`cases_handed_over`), that looks like a mobile
+phone number: no phone number is ever stored.
 
 The one difference is a manager's review (`overtime_reviewed`, `rating_followed_up`) of a
 transaction that is not known yet. The counter refuses it (it reviews only what it holds);
