@@ -17,6 +17,7 @@ from counter_app import rating_input
 from counter_app.paths import resource_path
 from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
 from counter_core.transaction import TransactionType
+from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, MAX_FOLLOW_UP_WORKING_DAYS
 
 LANGUAGES = ("zh_CN", "en")
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -88,6 +89,9 @@ class Config:
     #: who keeps the staff accounts: "counter" (the staff commands), or "hall_server" /
     #: "head_office" (the counter's staff commands are then refused)
     roster_managed_by: str = "counter"
+    #: `[review] follow_up_working_days`: a poor rating's follow-up is due within this many
+    #: working days (好差评), counted on head office's working-day calendar
+    follow_up_working_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS
 
     @property
     def is_demo(self) -> bool:
@@ -128,6 +132,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
                     "cert_sha256": (str, False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
+    "review": {"follow_up_working_days": (int, False)},
 }
 #: `[hall_server]` takes `[head_office]`'s keys (the same rules: the `server` parser below),
 #: with its url required and its stream interval; its reader token (the hall's, from
@@ -312,8 +317,15 @@ def parse(data: dict[str, Any], source: str) -> Config:
         raise fail("roster.managed_by",
                    f"expected one of {', '.join(ROSTER_MANAGERS)}, got {managed_by!r}")
 
+    review = table("review", data.get("review"), required=False)
+    follow_up_days = review.get("follow_up_working_days", DEFAULT_FOLLOW_UP_WORKING_DAYS)
+    if isinstance(follow_up_days, bool) or not 1 <= follow_up_days <= MAX_FOLLOW_UP_WORKING_DAYS:
+        raise fail("review.follow_up_working_days",
+                   f"expected 1 to {MAX_FOLLOW_UP_WORKING_DAYS} working days, "
+                   f"got {follow_up_days!r}")
+
     return Config(
-        roster_managed_by=managed_by,
+        roster_managed_by=managed_by, follow_up_working_days=follow_up_days,
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=tuple(types),
         default_type=default_type, void_grace_s=grace,

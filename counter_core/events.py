@@ -63,6 +63,13 @@ RATING_APPEALED = "rating_appealed"
 #: recorded by a manager: {txn, upheld, by, note}; an upheld appeal takes the rating out of
 #: satisfaction and the star (counter_core.appeals), never out of the log
 APPEAL_DECIDED = "appeal_decided"
+# ---- follow-ups: the business order number, handing open cases over ---------------------------
+#: The clerk typed or scanned the business order number of a transaction (the operator's own
+#: number, by which a follow-up finds the customer); never a phone number.
+ORDER_NUMBER_SET = "order_number_set"
+#: A manager handed open cases over to the next shift's manager: `from`, `to` (staff numbers),
+#: `txns` (at most MAX_HANDOVER_TXNS), `note`.
+CASES_HANDED_OVER = "cases_handed_over"
 
 # ---- the staff accounts (the staff table is their projection) ---------------------------------
 #: Events carry the staff number, the role and a digest of the stored PIN hash
@@ -101,12 +108,15 @@ APPEAL_KINDS = frozenset({RATING_APPEALED, APPEAL_DECIDED})
 SESSION_KINDS = frozenset({SIGNED_IN, SIGNED_OUT})
 LOG_KINDS = frozenset({LOG_OPENED, CHAIN_BREAK_DETECTED})
 AWAY_KINDS = frozenset({AWAY_STARTED, AWAY_ENDED})
+FOLLOW_UP_KINDS = frozenset({ORDER_NUMBER_SET, CASES_HANDED_OVER})
 STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STAFF_LOCKED,
                          STAFF_DISABLED, STAFF_ENABLED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
 KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | APPEAL_KINDS | SESSION_KINDS | LOG_KINDS
                | STAFF_KINDS | AWAY_KINDS)
+KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
+               | FOLLOW_UP_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -125,6 +135,9 @@ MAX_APPEAL_NOTE = 200
 APPEAL_REASON_CODES = frozenset({"customer_misunderstood", "system_fault", "wrong_counter",
                                  "other"})
 MAX_APP_VERSION = 64
+MAX_ORDER_NUMBER = 40
+#: the most transactions one handover names
+MAX_HANDOVER_TXNS = 500
 #: Field names that would put a person's name or picture into the log.
 FORBIDDEN_FIELDS = frozenset({"name", "staff_name", "manager_name", "photo", "pin", "pin_hash"})
 
@@ -132,6 +145,9 @@ _TXN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _STAFF_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ORDER_NUMBER = re.compile(r"[A-Za-z0-9\-_/]{1,40}")
+#: what a Chinese mobile number looks like, anywhere in a text: never stored
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 OVERTIME_REASON_CODES = reason_codes(OVERTIME_REASONS)
 RATING_REASON_CODES = reason_codes(POOR_RATING_REASONS)
@@ -299,6 +315,46 @@ def _by(value: Any) -> str | None:
     return None if value is None else _staff(value)
 
 
+def looks_like_phone_number(text: str) -> bool:
+    """Whether `text` holds something shaped like a Chinese mobile number (1[3-9] and 9 more
+    digits), which no event may carry."""
+    return _MOBILE.search(text) is not None
+
+
+def order_number_problem(value: Any) -> str | None:
+    """None for a business order number an event may carry, else the reason in words."""
+    if not isinstance(value, str):
+        return "must be text"
+    if looks_like_phone_number(value):
+        return ("looks like a mobile phone number: phone numbers are never stored, give the "
+                "business order number")
+    if not _ORDER_NUMBER.fullmatch(value):
+        return (f"must be 1–{MAX_ORDER_NUMBER} letters, digits, '-', '_' or '/', "
+                f"got {value!r}")
+    return None
+
+
+def _txn_list(value: Any) -> str | None:
+    if not isinstance(value, list) or not value:
+        return "must be a non-empty list of transaction ids"
+    if len(value) > MAX_HANDOVER_TXNS:
+        return f"names more than {MAX_HANDOVER_TXNS} transactions"
+    for item in value:
+        problem = _txn(item)
+        if problem is not None:
+            return f"item {item!r} {problem}"
+    if len(set(value)) != len(value):
+        return "names a transaction twice"
+    return None
+
+
+def _handover_note(value: Any) -> str | None:
+    problem = _note(value)
+    if problem is None and looks_like_phone_number(value):
+        return "looks like it holds a mobile phone number: phone numbers are never stored"
+    return problem
+
+
 def is_staff_number(value: object) -> bool:
     """Whether `value` can stand in an event as a staff number (what a staff directory should
     accept as a number, so that a sign-in is never refused later)."""
@@ -343,6 +399,9 @@ SCHEMAS: dict[str, Schema] = {
                          "called_back": (_bool, True),
                          "resolved": (_bool, True), "note": (_note, False),
                          "manager": (_staff, False)},
+    ORDER_NUMBER_SET: {"txn": (_txn, True), "order_no": (order_number_problem, True)},
+    CASES_HANDED_OVER: {"from": (_staff, True), "to": (_staff, True), "txns": (_txn_list, True),
+                        "note": (_handover_note, False)},
     STAR_CONFIRMED: {"month": (_month, True), "staff": (_staff, True), "score": (_score, False),
                      "manager": (_staff, False)},
     RATING_APPEALED: {"txn": (_txn, True), "staff": (_staff, True),
@@ -452,6 +511,12 @@ def transition_problem(state: TxnState | None, kind: str, payload: Mapping[str, 
     if kind in REVIEW_KINDS:
         if kind != STAR_CONFIRMED and state is None:
             return f"no transaction {payload.get('txn')!r} to review (unknown transaction)"
+        return None
+    if kind == ORDER_NUMBER_SET:
+        if state is None:
+            return f"names unknown transaction {payload.get('txn')!r}"
+        if state.status in (VOIDED, INTERRUPTED):
+            return f"transaction {payload.get('txn')!r} is {state.status}: no order number"
         return None
     if kind not in TRANSACTION_KINDS:
         return None

@@ -11,13 +11,15 @@ the manager and staff fields are staff numbers, never names.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from counter_core.chain import Event
 from counter_core.events import (
+    CASES_HANDED_OVER,
     COMPLETED,
+    MAX_HANDOVER_TXNS,
     MAX_NOTE,
     OVERTIME_REVIEWED,
     RATING_FOLLOWED_UP,
@@ -132,6 +134,56 @@ def star_confirmation(month: str, staff: str, score: float | None, manager: str)
     return _checked(Draft(STAR_CONFIRMED, {
         "month": month, "staff": staff,
         "score": None if score is None else round(float(score), 4), "manager": manager,
+    }))
+
+
+@dataclass(frozen=True)
+class BulkReview:
+    """One cause given to every overtime case of a time window: the events to record (in one
+    commit) and the cases skipped because they are the manager's own."""
+
+    drafts: tuple[Draft, ...]
+    skipped_own: tuple[str, ...]
+
+
+def bulk_overtime_reviews(cases: Iterable[Mapping[str, Any]], cause: str, note: str,
+                          manager: str) -> BulkReview:
+    """One `overtime_reviewed` per case (rows with `txn` and `staff`), the manager's own cases
+    skipped: e.g. every overtime case of an outage of the operator's business system."""
+    drafts: list[Draft] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for case in cases:
+        txn = str(case["txn"])
+        if txn in seen:
+            continue
+        seen.add(txn)
+        if case.get("staff") == manager:
+            skipped.append(txn)
+            continue
+        drafts.append(overtime_review(txn, cause, note, manager))
+    if not drafts:
+        raise ReviewError("There is no overtime case in this window to give the cause to"
+                          + (" (your own cases are decided by another manager)"
+                             if skipped else ""))
+    return BulkReview(tuple(drafts), tuple(skipped))
+
+
+def cases_handover(txns: Iterable[str], from_manager: str, to_manager: str,
+                   note: str) -> Draft:
+    """The event handing open cases over to the next shift's manager (`to_manager`)."""
+    names = list(dict.fromkeys(txns))
+    if not names:
+        raise ReviewError("There is no open case to hand over")
+    if len(names) > MAX_HANDOVER_TXNS:
+        raise ReviewError(f"At most {MAX_HANDOVER_TXNS} cases can be handed over at once; "
+                          "narrow the period")
+    if not to_manager.strip():
+        raise ReviewError("Choose the manager who takes the cases over")
+    if to_manager == from_manager:
+        raise ReviewError("Hand the cases over to another manager")
+    return _checked(Draft(CASES_HANDED_OVER, {
+        "from": from_manager, "to": to_manager.strip(), "txns": names, "note": _note(note),
     }))
 
 

@@ -5,6 +5,9 @@ The counter's append and head office's ingest judge an event by the same rules
 `Lifecycle` for what may follow what in one transaction): a rating of 999, a duration of
 −5000 s, a second rating of a rated transaction, a `started` reusing a known transaction's id,
 or a `completed`/`rated` of an unknown transaction are all refused with the reason in words.
+So are a business order number (`order_number_set`) of an unknown, voided or interrupted
+transaction, and one, or a handover's note (`cases_handed_over`), that looks like a mobile
+phone number: no phone number is ever stored.
 
 Appeals (`rating_appealed`, `appeal_decided`) follow their own rules (counter_core.events
 `appeal_problem`): a clerk's own poor rating, appealed once; a decision only of an appealed one,

@@ -155,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a hall the login sees (repeat for several)")
     user.add_argument("--password-stdin", action="store_true",
                       help="read the password from the first line of standard input")
+    calendar = command("calendar", _calendar,
+                       "set or show the working-day calendar (public holidays and make-up "
+                       "working days, 调休) follow-up deadlines are counted on")
+    calendar.add_argument("action", choices=("set", "show"))
+    calendar.add_argument("--file", metavar="F",
+                          help="set: a TOML calendar file ([calendar.YYYY] holidays = [...] "
+                               "workdays = [...]); each year it names replaces that year")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -168,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--older-than-days", dest="older_than_days", type=float,
                         default=None, metavar="DAYS",
                         help="pending: only references held longer than this (default 3)")
+    report.add_argument("--follow-up-days", dest="follow_up_days", type=int, default=5,
+                        metavar="N",
+                        help="halls: a poor rating's follow-up is overdue after N working "
+                             "days (default 5, the 好差评 rule)")
     report.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     report.add_argument("--output", default="-", metavar="FILE|-",
                         help="where to write (default: stdout; XLSX needs a file)")
@@ -455,6 +466,37 @@ def _incident(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _calendar(args: argparse.Namespace, store: Store) -> int:
+    from counter_core.workdays import CalendarError, WorkCalendar
+    from head_office.calendar import read_calendar, set_calendar
+    from head_office.errors import StoreUnavailable
+
+    try:
+        if args.action == "show":
+            found = read_calendar(store)
+            if found is None:
+                raise CliError("no working-day calendar was set: counter-hq calendar set "
+                               "--file F")
+            print(found.to_toml(), end="")
+            return 0
+        if not args.file:
+            raise CliError("calendar set needs --file F (a TOML calendar file)")
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {args.file}: {exc}") from None
+        try:
+            cal = WorkCalendar.from_toml(text)
+        except CalendarError as exc:
+            raise CliError(f"{args.file}: {exc}") from None
+        years = set_calendar(store, cal)
+    except StoreUnavailable as exc:
+        raise CliError(exc.message) from None
+    print(f"calendar set for {', '.join(str(y) for y in years)}: "
+          f"{len(cal.holidays)} holidays, {len(cal.workdays)} make-up working days")
+    return 0
+
+
 def _report(args: argparse.Namespace, store: Store) -> int:
     from head_office import reports
 
@@ -470,7 +512,11 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     if args.kind == "chains":
         rows, columns = reports.chains(store, hall=args.hall), reports.CHAIN_COLUMNS
     elif args.kind == "halls":
-        rows, columns = reports.halls(store, hall=args.hall), reports.HALL_COLUMNS
+        if not 1 <= args.follow_up_days <= 60:
+            raise CliError(f"--follow-up-days must be 1 to 60, got {args.follow_up_days}")
+        rows = reports.halls(store, hall=args.hall, tz=args.time_zone,
+                             follow_up_days=args.follow_up_days)
+        columns = reports.HALL_COLUMNS
     elif args.kind == "incidents":
         rows, columns = reports.incidents(store, hall=args.hall), reports.INCIDENT_COLUMNS
     elif args.kind == "pending":

@@ -10,6 +10,7 @@ overtime_rate). Periods are local days and months in the hall's zone (counter_co
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +23,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from counter_core.events import APPEAL_DECIDED, AWAY_STARTED, INTERRUPTED, SIGNED_IN, SIGNED_OUT
+from counter_core.events import (
+    APPEAL_DECIDED,
+    AWAY_STARTED,
+    INTERRUPTED,
+    RATED,
+    RATING_FOLLOWED_UP,
+    SIGNED_IN,
+    SIGNED_OUT,
+)
 from counter_core.figures import (
     AWAY_READ_KINDS,
     CLOSED_REASON,
@@ -49,8 +58,15 @@ from counter_core.figures import (
     still_away,
     suggest_star,
 )
-from counter_core.periods import Period, day_period, days_period, month_period
+from counter_core.periods import (
+    DEFAULT_TIME_ZONE,
+    Period,
+    day_period,
+    days_period,
+    month_period,
+)
 from counter_core.tables import write_csv, xlsx_bytes
+from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, WorkCalendar, is_overdue
 from head_office import anchors
 from head_office.schema import (
     COUNTER_KIND,
@@ -70,7 +86,8 @@ __all__ = [
     "CHAIN_COLUMNS", "GROUPINGS", "HALL_COLUMNS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS",
     "RATE_COLUMNS",
     "SERVICE_LEVEL_COLUMNS", "STAR_COLUMNS", "ExceedsTarget", "Period", "chains",
-    "day_period", "days_period", "figures", "halls", "incidents", "month_period", "overtime",
+    "day_period", "days_period", "figures", "halls", "incidents", "month_period",
+    "overdue_follow_ups", "overtime",
     "service_level", "stars", "write",
 ]
 
@@ -576,12 +593,49 @@ def _anchor_columns(statuses: dict[str, Any] | None, latest: dict[str, Any] | No
 
 HALL_COLUMNS = ("hall", "counters", "open_incidents", "explained_incidents",
                 "resolved_incidents", "incidents", "poor_ratings", "upheld_appeals",
-                "upheld_appeal_rate")
+                "upheld_appeal_rate", "overdue_follow_ups")
 
 
-def halls(store: Store, *, hall: str | None = None) -> list[Row]:
+def overdue_follow_ups(store: Store, *, hall: str | None = None,
+                       now: dt.datetime | None = None, tz: str = DEFAULT_TIME_ZONE,
+                       follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
+                       calendar: WorkCalendar | None = None) -> dict[str, int]:
+    """Per hall, the poor ratings with no follow-up (`rating_followed_up`) past their 好差评
+    deadline: `follow_up_days` working days after the rating's local day in `tz`, on head
+    office's working-day calendar (weekends only when none was set)."""
+    from head_office.calendar import read_calendar
+
+    moment = now or dt.datetime.now(dt.UTC)
+    cal = calendar or read_calendar(store) or WorkCalendar()
+    t, e, r = transactions.c, events.c, reviews.c
+    # the followed-up transactions once (a hashed or materialised set, not a lookup per row:
+    # reviews has no index on txn); NOT IN with the NULLs left out, which would empty it
+    followed = select(r.txn).where(r.kind == RATING_FOLLOWED_UP, r.txn.is_not(None))
+    query = (select(t.hall, t.txn, e.at, e.body)
+             .join(events, and_(e.counter_id == t.counter_id, e.seq > t.started_seq,
+                                e.seq <= t.last_seq, e.kind == RATED, e.invalid.is_(None)))
+             .where(t.rating.in_(sorted(POOR_RATINGS)), t.txn.not_in(followed)))
+    if hall is not None:
+        query = query.where(t.hall == hall)
+    out: dict[str, int] = defaultdict(int)
+    with store.reader.connect() as conn:
+        for row in conn.execute(query):
+            try:
+                if json.loads(row.body)["payload"]["txn"] != row.txn:
+                    continue  # another transaction's rating within this one's span
+            except (ValueError, KeyError, TypeError):
+                continue
+            if is_overdue(row.at, moment, tz, follow_up_days, cal):
+                out[row.hall] += 1
+    return dict(out)
+
+
+def halls(store: Store, *, hall: str | None = None, now: dt.datetime | None = None,
+          tz: str = DEFAULT_TIME_ZONE,
+          follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS) -> list[Row]:
     """Per hall: how many incidents are open (to look into), explained and resolved; `incidents`
-    says "open" only for a hall with open ones, so an explained incident brands nobody."""
+    says "open" only for a hall with open ones, so an explained incident brands nobody; and
+    the poor ratings whose follow-up is overdue (`overdue_follow_ups`)."""
     with store.reader.connect() as conn:
         statuses = anchors.open_counts(conn)
         query = (select(counters.c.id, counters.c.hall)
@@ -596,11 +650,14 @@ def halls(store: Store, *, hall: str | None = None) -> list[Row]:
             for status in anchors.STATUSES:
                 r[f"{status}_incidents"] += statuses.get(row.id, {}).get(status, 0)
         appeals = _appeal_counts(conn, hall)
+    overdue = overdue_follow_ups(store, hall=hall, now=now, tz=tz,
+                                 follow_up_days=follow_up_days)
     for r in out.values():
         r["incidents"] = "open" if r["open_incidents"] else "none open"
         poor, upheld = appeals.get(r["hall"], (0, 0))
         r.update(poor_ratings=poor, upheld_appeals=upheld,
                  upheld_appeal_rate=rate(upheld, poor))
+        r["overdue_follow_ups"] = overdue.get(r["hall"], 0)
     return list(out.values())
 
 

@@ -266,6 +266,16 @@ pending_refs = Table(
     Index("pending_refs_txn", "hall", "txn"),
 )
 
+#: the working-day calendar set at head office (`counter-hq calendar set`), one row per year:
+#: its public holidays and make-up working days (调休) as JSON lists of dates
+work_calendar = Table(
+    "work_calendar", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("holidays", Text, nullable=False),
+    Column("workdays", Text, nullable=False),
+    Column("set_at", String(32), nullable=False),
+)
+
 REFUSALS_KEPT = 100
 SAMPLE_BYTES = 2048
 
@@ -494,8 +504,13 @@ def _v8_web(conn: Connection) -> None:
     web_metadata.create_all(conn, checkfirst=True)
 
 
+def _v9_calendar(conn: Connection) -> None:
+    """The working-day calendar (a new database has the table from _v1)."""
+    work_calendar.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web)
+    _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web, _v9_calendar)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

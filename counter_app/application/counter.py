@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from counter_app import paths
+from counter_app.application.calendar import cached_calendar
 from counter_app.application.errors import (
     ApplicationError,
     CannotOpen,
@@ -49,6 +50,7 @@ from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
 from counter_core.transaction import (
     Away,
+    CounterError,
     CounterMachine,
     CustomerView,
     Draft,
@@ -334,6 +336,28 @@ class Counter:
     def give_rating_reason(self, code: str) -> bool:
         return self._act(lambda: self._machine.give_rating_reason(code))
 
+    def set_order_number(self, order_no: str) -> str:
+        """Record `order_number_set`: the business order number (typed or scanned) of the
+        running transaction, else of the one whose rating window is open; its id. Never
+        required; CounterError when there is no such transaction or the text is refused
+        (a phone number above all: none is ever stored)."""
+        run, rating = self._machine.running, self._machine.rating
+        txn = run.txn if run is not None else (rating.txn if rating is not None else None)
+        if txn is None:
+            raise CounterError("Start a transaction first: the order number belongs to the "
+                               "transaction being served")
+        text = order_no.strip()
+        problem = kinds.order_number_problem(text)
+        if problem is not None:
+            raise CounterError(f"The order number {problem}")
+        with storage_errors():
+            try:
+                self._store.append([Draft(kinds.ORDER_NUMBER_SET,
+                                          {"txn": txn, "order_no": text})])
+            except kinds.InvalidEvent as exc:
+                raise CounterError(exc.reason) from None
+        return txn
+
     def expire(self) -> bool:
         """Close what has timed out (the rating window, the thank-you page)."""
         return self._act(self._machine.expire)
@@ -436,8 +460,10 @@ class Counter:
         hall = counter_hall_session(self._config, self.data_dir, self._db, number)
         if hall is not None:  # [hall_server]: the whole hall, from the mirror
             return hall
-        return ManagerSession(self._config, LocalManagerData(self._db, self._config.time_zone),
-                              LocalManager(self._store, number))
+        data = LocalManagerData(self._db, self._config.time_zone,
+                                calendar=cached_calendar(self._data_dir),
+                                follow_up_days=self._config.follow_up_working_days)
+        return ManagerSession(self._config, data, LocalManager(self._store, number))
 
     # ---- the nightly sync's bookkeeping -------------------------------------------------------
 

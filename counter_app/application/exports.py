@@ -30,7 +30,7 @@ PERCENT_COLUMNS = ("satisfaction_rate", "overtime_rate", "participation_rate", "
 TRANSACTION_COLUMNS: tuple[str, ...] = (
     "id", "hall", "counter", "staff", "staff_name", "type", "started_at", "ended_at",
     "duration_s", "target_s", "overtime_s", "status", "rating", "rating_status",
-    "rating_reason", "overtime_reason",
+    "rating_reason", "overtime_reason", "order_no",
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from counter_app.application.calendar import cached_calendar
 from counter_app.application.errors import CannotOpen, InvalidDecision, NotRecorded, StorageFailed
 from counter_app.application.manager_figures import (
     LocalDays,
@@ -39,12 +40,21 @@ from counter_core.chain import ChainBreak
 from counter_core.events import InvalidEvent
 from counter_core.figures import KpiReport, StarRule
 from counter_core.reviews import (
+    BulkReview,
     ReviewError,
+    bulk_overtime_reviews,
+    cases_handover,
     overtime_review,
     rating_follow_up,
     star_confirmation,
 )
 from counter_core.transaction import Draft
+from counter_core.workdays import (
+    DEFAULT_FOLLOW_UP_WORKING_DAYS,
+    WorkCalendar,
+    due_date,
+    due_moment,
+)
 
 __all__ = [
     "LocalManager", "LocalManagerData", "ManagerDesk", "ManagerReadModel", "ManagerSession",
@@ -119,6 +129,14 @@ class ManagerReadModel(Protocol):
         """A number that changes whenever new records arrive (the newest event's sequence)."""
         ...
 
+    def overdue_count(self) -> int:
+        """Poor ratings without a follow-up past their 好差评 deadline, all time."""
+        ...
+
+    def managers(self) -> list[str]:
+        """The staff numbers of the enabled managers (whom open cases can be handed over to)."""
+        ...
+
     @property
     def is_demo(self) -> bool:
         """The records are demo data (`counter-app demo-data`): the view says so."""
@@ -156,13 +174,29 @@ class ManagerDesk(Protocol):
         """Uphold or reject a clerk's appeal (申诉) of a poor rating; never the appellant's."""
         ...
 
+    def review_overtime_window(self, start_utc: str, end_utc: str, cause: str,
+                               note: str) -> BulkReview:
+        """One cause to every overtime case started in [start_utc, end_utc), in one commit;
+        the manager's own cases are skipped (and listed)."""
+        ...
+
+    def hand_over(self, txns: list[str], to_manager: str, note: str) -> None:
+        """Hand open cases over to the next shift's manager (`cases_handed_over`)."""
+        ...
+
 
 class LocalManagerData:
     """`ManagerReadModel` on the counter's own database."""
 
-    def __init__(self, db: sqlite_utils.Database, time_zone: str) -> None:
+    def __init__(self, db: sqlite_utils.Database, time_zone: str, *,
+                 calendar: WorkCalendar | None = None,
+                 follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
+                 now: Callable[[], dt.datetime] | None = None) -> None:
         self._db = db
         self._tz = time_zone
+        self._calendar = calendar if calendar is not None else cached_calendar(None)
+        self._follow_up_days = follow_up_days
+        self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self._days = LocalDays(time_zone)
         self._weeks = LocalDays(time_zone, weeks=True)
         # the last period's day (or week) spans, kept while only the staff or type changes
@@ -177,18 +211,55 @@ class LocalManagerData:
         return periods.day_bounds_utc(first, last, self._tz)
 
     def review_queue(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-        return queries.review_queue(self._db, *self._bounds(first, last))
+        start, end = self._bounds(first, last)
+        rows = queries.follow_up_facts(self._db, queries.review_queue(self._db, start, end),
+                                       start)
+        return [self._with_deadline(r) for r in rows]
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
-        return queries.queue_row(self._db, txn)
+        row = queries.queue_row(self._db, txn)
+        if row is None:
+            return None
+        return self._with_deadline(queries.follow_up_facts(self._db, [row])[0])
+
+    def _with_deadline(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`follow_up_due` (the local due day, poor ratings only) and `overdue` (no follow-up
+        by the end of that day)."""
+        rated_at = row.get("rated_at")
+        if rated_at is None:
+            row["follow_up_due"], row["overdue"] = None, False
+            return row
+        due = due_date(rated_at, self._tz, self._follow_up_days, self._calendar)
+        row["follow_up_due"] = due
+        row["overdue"] = (row.get("followed_up_at") is None
+                          and self._now() >= due_moment(due, self._tz))
+        return row
+
+    def overdue_count(self) -> int:
+        now = self._now()
+        return sum(1 for _, rated_at in queries.open_poor_ratings(self._db)
+                   if now >= due_moment(due_date(rated_at, self._tz, self._follow_up_days,
+                                                 self._calendar), self._tz))
+
+    def managers(self) -> list[str]:
+        return queries.manager_numbers(self._db)
 
     def appeal_queue(self) -> list[dict[str, Any]]:
         return queries.appeal_queue(self._db)
 
     def overtime_log(self, period: Period) -> list[dict[str, Any]]:
-        rows = queries.overtime_log(self._db, *self._bounds(period.first, period.last))
+        start, end = self._bounds(period.first, period.last)
+        rows = self._with_order_numbers(queries.overtime_log(self._db, start, end), start)
         return [r for r in rows if (not period.staff or r["staff"] == period.staff)
                 and (not period.type_code or r["type"] == period.type_code)]
+
+    def _with_order_numbers(self, rows: list[dict[str, Any]],
+                            since: str | None) -> list[dict[str, Any]]:
+        """Rows with the business order number of each transaction (`order_no`, or None)."""
+        orders = queries.order_numbers(self._db, since)
+        for r in rows:
+            r["order_no"] = orders.get(r["txn"])
+        return rows
 
     def kpi_report(self, first: dt.date, last: dt.date, staff: str | None = None,
                    type_code: str | None = None, *, weekly: bool = False) -> KpiReport:
@@ -231,7 +302,10 @@ class LocalManagerData:
 
     def transactions(self, period: Period) -> list[dict[str, Any]]:
         """Every transaction started in the period, oldest first, with the staff name."""
-        rows = queries.transactions(self._db, *self._bounds(period.first, period.last))
+        start, end = self._bounds(period.first, period.last)
+        orders = queries.order_numbers(self._db, start)
+        rows = ({**r, "order_no": orders.get(r["txn"])}
+                for r in queries.transactions(self._db, start, end))
         return [r for r in rows if (not period.staff or r["staff"] == period.staff)
                 and (not period.type_code or r["type"] == period.type_code)]
 
@@ -250,7 +324,9 @@ def read_records(config: Config, data_dir: Path) -> Iterator[LocalManagerData]:
         if "reviews" not in folder.db.table_names():
             raise CannotOpen("this database predates the manager view: start counter-app once "
                              "(or run demo-data) to upgrade it")
-        yield LocalManagerData(folder.db, config.time_zone)
+        yield LocalManagerData(folder.db, config.time_zone,
+                               calendar=cached_calendar(data_dir),
+                               follow_up_days=config.follow_up_working_days)
 
 
 class LocalManager:
@@ -305,6 +381,25 @@ class LocalManager:
 
         self._record(make)
 
+    def review_overtime_window(self, start_utc: str, end_utc: str, cause: str,
+                               note: str) -> BulkReview:
+        """Record one `overtime_reviewed` per overtime case started in [start_utc, end_utc)
+        (e.g. an outage of the operator's business system), all in one commit; the
+        manager's own cases are skipped and returned in `skipped_own`."""
+        if end_utc <= start_utc:
+            raise InvalidDecision("The window ends before it starts: choose a later end time")
+        cases = queries.overtime_log(self._store.db, start_utc, end_utc)
+        try:
+            bulk = bulk_overtime_reviews(cases, cause, note, self._manager)
+        except ReviewError as exc:
+            raise InvalidDecision(str(exc)) from None
+        self._record_all(list(bulk.drafts))
+        return bulk
+
+    def hand_over(self, txns: list[str], to_manager: str, note: str) -> None:
+        """Record `cases_handed_over`: these open cases go to `to_manager`'s shift."""
+        self._record(lambda: cases_handover(txns, self._manager, to_manager, note))
+
     def _refuse_own_case(self, txn: str) -> None:
         """A manager never decides their own cases (a manager who also serves)."""
         row = self._store.transaction(txn)
@@ -316,8 +411,11 @@ class LocalManager:
             draft = make()
         except ReviewError as exc:
             raise InvalidDecision(str(exc)) from None
+        self._record_all([draft])
+
+    def _record_all(self, drafts: list[Draft]) -> None:
         try:
-            self._store.append([draft])
+            self._store.append(drafts)
         except sqlite3.Error as exc:
             raise StorageFailed(str(exc)) from exc
         except InvalidEvent as exc:  # e.g. no such transaction: nothing was committed

@@ -215,7 +215,7 @@ def summary_records(report: MonthReport) -> list[dict[str, Any]]:
 OVERTIME_COLUMNS: tuple[str, ...] = (
     "id", "started_at", "local_time", "hall", "counter", "staff", "staff_name", "type",
     "target_s", "duration_s", "overtime_s", "staff_reason", "rating", "rating_reason",
-    "reviewed", "cause", "note", "reviewed_by", "reviewed_at",
+    "reviewed", "cause", "note", "reviewed_by", "reviewed_at", "order_no",
 )
 
 
@@ -235,6 +235,6 @@ def overtime_records(rows: Sequence[dict[str, Any]],
             "staff_reason": row["overtime_reason"], "rating": row["rating"],
             "rating_reason": row["rating_reason"], "reviewed": "yes" if row["cause"] else "no",
             "cause": row["cause"], "note": row["note"], "reviewed_by": row["reviewed_by"],
-            "reviewed_at": row["reviewed_at"],
+            "reviewed_at": row["reviewed_at"], "order_no": row.get("order_no"),
         })
     return out

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from counter_app.application.calendar import refresh_calendar
 from counter_app.config import Config
 from counter_app.storage.folder import open_data_folder
 from counter_app.sync.anchors import AnchorSender, try_send_anchor
@@ -25,8 +26,10 @@ def upload_pending(data_dir: Path, client: HeadOfficeClient, *, retry: RetryPoli
     """Send the events head office lacks; reads only (the counter keeps writing meanwhile)."""
     with open_data_folder(data_dir, readonly=True, check=False) as folder:
         try_send_anchor(LocalLog(folder.db), client)  # every sync reports the head first
-        return Uploader(LocalLog(folder.db), client, retry=retry, cancelled=cancelled,
-                        sleep=sleep).run()
+        status = Uploader(LocalLog(folder.db), client, retry=retry, cancelled=cancelled,
+                          sleep=sleep).run()
+    refresh_calendar(data_dir, client)  # head office's working-day calendar, when it changed
+    return status
 
 
 def start_anchors(data_dir: Path, make_client: Callable[[], HeadOfficeClient],

@@ -18,8 +18,11 @@ import sqlite_utils
 
 from counter_core.events import (
     AWAY_STARTED,
+    CASES_HANDED_OVER,
     COMPLETED,
     INTERRUPTED,
+    ORDER_NUMBER_SET,
+    RATED,
     SIGNED_IN,
     SIGNED_OUT,
     TYPE_CHANGED,
@@ -38,12 +41,14 @@ from counter_core.figures import (
     timed_sql,
 )
 from counter_core.periods import format_utc
+from counter_core.ratings import POOR_RATINGS
 from counter_core.reviews import TypeChange, type_change_after_target
 from counter_core.transaction import Draft
 
 __all__ = [
     "KPI_COLUMNS", "QUEUE_COLUMNS", "appeal_queue", "completed_counts", "confirmed_star",
-    "date_span", "handling", "kpi_rows", "my_poor_ratings", "other_counts", "overtime_cases",
+    "date_span", "follow_up_facts", "handling", "handovers", "kpi_rows", "manager_numbers",
+    "my_poor_ratings", "open_poor_ratings", "order_numbers", "other_counts", "overtime_cases",
     "overtime_log", "queue_row", "review_queue", "served_today", "sessions",
     "staff_in_transactions", "staff_names", "transactions", "type_change", "unreviewed_counts",
     "upheld_appeals",
@@ -465,3 +470,81 @@ def unreviewed_counts(db: sqlite_utils.Database) -> tuple[int, int]:
     followed = count("SELECT COUNT(*) FROM reviews r JOIN transactions t USING (txn)"
                      f" WHERE r.subject = 'rating' AND {poor_sql('t.rating')}")
     return overtime - reviewed, poor - followed
+
+
+# ---- follow-ups: when a poor rating was made, order numbers, handovers ------------------------
+
+def _rated_at(db: sqlite_utils.Database, txns: Sequence[str]) -> dict[str, str]:
+    """The moment of each poor-rated transaction's rating: its `rated` event, found within the
+    transaction's own sequence span (started_seq..last_seq: a primary-key range each)."""
+    out: dict[str, str] = {}
+    for chunk in range(0, len(txns), 500):
+        part = list(txns[chunk:chunk + 500])
+        sql = ("SELECT t.txn, e.at FROM transactions t JOIN events e"
+               " ON e.seq > t.started_seq AND e.seq <= t.last_seq AND e.kind = ?"
+               " AND json_extract(e.payload, '$.txn') = t.txn"
+               f" WHERE t.txn IN ({', '.join('?' for _ in part)})")
+        for txn, at in db.execute(sql, [RATED, *part]).fetchall():
+            out[txn] = at
+    return out
+
+
+def order_numbers(db: sqlite_utils.Database, since: str | None = None) -> dict[str, str]:
+    """The business order number of each transaction that has one (the latest set wins),
+    from the `order_number_set` events at or after `since` (UTC)."""
+    cond, params = ("AND at >= ?", [since]) if since else ("", [])
+    rows = db.execute(
+        f"SELECT payload FROM events WHERE kind = ? {cond} ORDER BY seq",
+        [ORDER_NUMBER_SET, *params]).fetchall()
+    out: dict[str, str] = {}
+    for (payload,) in rows:
+        p = json.loads(payload)
+        out[str(p["txn"])] = str(p["order_no"])
+    return out
+
+
+def handovers(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Per transaction, its latest handover: {"from", "to", "at", "note"}."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = db.execute("SELECT at, payload FROM events WHERE kind = ? ORDER BY seq",
+                      [CASES_HANDED_OVER]).fetchall()
+    for at, payload in rows:
+        p = json.loads(payload)
+        for txn in p.get("txns", []):
+            out[str(txn)] = {"from": p["from"], "to": p["to"], "at": at,
+                             "note": p.get("note", "")}
+    return out
+
+
+def follow_up_facts(db: sqlite_utils.Database, rows: list[dict[str, Any]],
+                    since: str | None = None) -> list[dict[str, Any]]:
+    """Queue rows with `rated_at` (poor ratings), `order_no` and the latest handover
+    (`handed_over_by`, `handed_over_to`, `handed_over_at`) added."""
+    poor = [r["txn"] for r in rows if r.get("rating") in POOR_RATINGS]
+    rated = _rated_at(db, poor)
+    orders = order_numbers(db, since)
+    handed = handovers(db)
+    for r in rows:
+        r["rated_at"] = rated.get(r["txn"])
+        r["order_no"] = orders.get(r["txn"])
+        h = handed.get(r["txn"])
+        r["handed_over_by"] = h["from"] if h else None
+        r["handed_over_to"] = h["to"] if h else None
+        r["handed_over_at"] = h["at"] if h else None
+    return rows
+
+
+def open_poor_ratings(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(txn, rated_at) of every poor rating without a follow-up, all time: what the overdue
+    count is judged over (few rows: the follow-ups close them)."""
+    txns = [r[0] for r in db.execute(
+        f"SELECT t.txn FROM transactions t WHERE {poor_sql('t.rating')} AND NOT EXISTS ("
+        "SELECT 1 FROM reviews r WHERE r.txn = t.txn AND r.subject = 'rating')").fetchall()]
+    rated = _rated_at(db, txns)
+    return [(txn, rated[txn]) for txn in txns if txn in rated]
+
+
+def manager_numbers(db: sqlite_utils.Database) -> list[str]:
+    """The enabled managers' staff numbers (whom open cases are handed over to)."""
+    return [r[0] for r in db.execute(
+        "SELECT number FROM staff WHERE role = 'manager' AND disabled = 0 ORDER BY number")]

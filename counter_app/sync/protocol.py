@@ -315,6 +315,20 @@ class HeadOfficeClient:
         return self._call("GET", f"{API}/hall/presence",
                           headers={"Authorization": f"Bearer {self._reader_token}"})
 
+    def calendar(self, etag: str | None = None) -> tuple[str, dict[str, Any]] | None:
+        """Head office's working-day calendar (counter_core.workdays' mapping) and its ETag;
+        None when `etag` is still the current one (304 Not Modified)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            response = self._http.request("GET", f"{API}/calendar", headers=headers)
+        except httpx.RequestError as exc:
+            raise Unavailable(f"head office unreachable: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 304:
+            return None
+        if response.status_code != 200 or not isinstance(_json(response), dict):
+            raise Refused(response.status_code, _detail(response))
+        return response.headers.get("etag", ""), dict(_json(response))
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self._http.request(method, path, **kwargs)

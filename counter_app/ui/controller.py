@@ -93,6 +93,10 @@ class CounterController(QObject):
     def give_rating_reason(self, code: str) -> bool:
         return bool(self._act(lambda: self.counter.give_rating_reason(code)))
 
+    def set_order_number(self, order_no: str) -> bool:
+        """The business order number of the transaction being served (never required)."""
+        return self._act(lambda: self.counter.set_order_number(order_no)) is not None
+
     def close_counter(self, reason: str = "closed") -> bool:
         """Record what is open (a running transaction as interrupted) and sign out; the app
         exits next. False (and the problem shown) when it could not be saved."""

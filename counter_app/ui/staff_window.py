@@ -36,6 +36,7 @@ from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
+from counter_core.events import MAX_ORDER_NUMBER, looks_like_phone_number, order_number_problem
 from counter_core.periods import format_utc, zone
 from counter_core.presses import REPEAT_S, PressGate
 from counter_core.ratings import OVERTIME_REASONS
@@ -227,6 +228,7 @@ class CounterPage(QWidget):
         self._init_actions()
         self._init_messages()
         self._init_reasons()
+        self._init_order_number()
         self._init_layout()
         self._connect_signals()
 
@@ -312,6 +314,7 @@ class CounterPage(QWidget):
         right = QVBoxLayout()
         right.addLayout(types_box)
         right.addLayout(actions)
+        right.addLayout(self.order_row)
         right.addWidget(self.outcome)
         right.addWidget(self.status)
         right.addWidget(self.today)
@@ -372,6 +375,55 @@ class CounterPage(QWidget):
         """“My ratings” (F12): only while signed in and idle (no customer at the counter)."""
         if self.my_ratings_button.isEnabled() and self.state.staff is not None:
             show_my_ratings(self.controller.counter, self)
+
+    # ---- the business order number (typed, or scanned: a scanner types it and Enter) ---------
+
+    def _init_order_number(self) -> None:
+        self.order_number = named(QLineEdit(maxLength=MAX_ORDER_NUMBER), "orderNumber")
+        self.order_number.setPlaceholderText(
+            self.tr("Business order no. (optional): type or scan, Enter (F11)"))
+        self.order_number.setStyleSheet("font-size: 14px; padding: 4px;")
+        self.order_status = named(label("muted", wrap=True), "orderStatus")
+        self.order_row = QVBoxLayout()
+        self.order_row.addWidget(self.order_number)
+        self.order_row.addWidget(self.order_status)
+        self.order_number.returnPressed.connect(self.set_order_number)
+
+    def focus_order_number(self) -> None:
+        self.order_number.setFocus()
+        self.order_number.selectAll()
+
+    def set_order_number(self) -> bool:
+        """Record the typed or scanned order number for the transaction being served; a
+        phone number is refused (none is ever stored)."""
+        text = self.order_number.text().strip()
+        if not text:
+            return False
+        if looks_like_phone_number(text):
+            self._order_problem(self.tr("That looks like a mobile phone number: phone numbers "
+                                        "are never stored. Scan or type the business order "
+                                        "number."))
+            return False
+        if order_number_problem(text) is not None:
+            self._order_problem(self.tr("An order number is 1–40 letters, digits, “-”, “_” or "
+                                        "“/”."))
+            return False
+        if self.state.running is None and self.state.rating is None:
+            self._order_problem(self.tr("Start a transaction first: the order number belongs "
+                                        "to the transaction being served."))
+            return False
+        if not self.controller.set_order_number(text):
+            return False  # the controller showed why
+        self.order_number.clear()
+        self.order_status.setStyleSheet("color: #2e7d32;")
+        self.order_status.setText(self.tr("Order number %1 recorded").replace("%1", text))
+        self.window().setFocus()  # back to the page: F1/F2 and the keypad as before
+        return True
+
+    def _order_problem(self, text: str) -> None:
+        self.order_status.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.order_status.setText(text)
+        self.order_number.selectAll()
 
     def press_reason(self, code: str) -> None:
         """A reason by click or by its key; a repeat within a second is ignored (PressGate)."""
@@ -515,6 +567,7 @@ class StaffWindow(QMainWindow):
             (Qt.Key.Key_F4, controller.void_transaction),
             (AWAY_KEY, page.toggle_away),
             (Qt.Key.Key_F12, page.open_my_ratings),
+            (Qt.Key.Key_F11, page.focus_order_number),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self._guarded(action))

@@ -106,6 +106,8 @@ def _hall_view(store: Store, hall: str, zone_name: str, period: Any) -> dict[str
             "total": totals[0] if totals else None,
             "by_counter": reports.figures(store, period, by=("hall", "counter"), hall=hall),
             "by_staff": reports.figures(store, period, by=("hall", "staff"), hall=hall),
+            "overdue_follow_ups": reports.overdue_follow_ups(store, hall=hall, tz=zone_name)
+                                  .get(hall, 0),
         }
 
 

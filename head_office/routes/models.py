@@ -123,6 +123,8 @@ class HallOut(BaseModel):
     total: dict[str, Any] | None
     by_counter: list[dict[str, Any]]
     by_staff: list[dict[str, Any]]
+    #: poor ratings without a follow-up past their 好差评 deadline (all time, as of now)
+    overdue_follow_ups: int = 0
 
 
 class HealthOut(BaseModel):

@@ -92,6 +92,26 @@
             <translation>Back soon · back at %1</translation>
         </message>
         <message>
+            <source>Business order no. (optional): type or scan, Enter (F11)</source>
+            <translation>Business order no. (optional): type or scan, Enter (F11)</translation>
+        </message>
+        <message>
+            <source>That looks like a mobile phone number: phone numbers are never stored. Scan or type the business order number.</source>
+            <translation>That looks like a mobile phone number: phone numbers are never stored. Scan or type the business order number.</translation>
+        </message>
+        <message>
+            <source>An order number is 1–40 letters, digits, “-”, “_” or “/”.</source>
+            <translation>An order number is 1–40 letters, digits, “-”, “_” or “/”.</translation>
+        </message>
+        <message>
+            <source>Start a transaction first: the order number belongs to the transaction being served.</source>
+            <translation>Start a transaction first: the order number belongs to the transaction being served.</translation>
+        </message>
+        <message>
+            <source>Order number %1 recorded</source>
+            <translation>Order number %1 recorded</translation>
+        </message>
+        <message>
             <source>Counter %1 · %2</source>
             <translation>Counter %1 · %2</translation>
         </message>
@@ -559,6 +579,10 @@
             <translation>All cases reviewed</translation>
         </message>
         <message>
+            <source>%1 follow-ups overdue</source>
+            <translation>%1 follow-ups overdue</translation>
+        </message>
+        <message>
             <source>%1 overtime cases exported to %2</source>
             <translation>%1 overtime cases exported to %2</translation>
         </message>
@@ -814,7 +838,7 @@
         <name>ReviewQueue</name>
         <message>
             <source>When</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift's handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
             <translation>When</translation>
         </message>
         <message>
@@ -870,6 +894,18 @@
             <translation>Two managers decided this case minutes apart (%1); the later decision counts. Check it.</translation>
         </message>
         <message>
+            <source>Follow-up due</source>
+            <translation>Follow-up due</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Handed over</source>
+            <translation>Handed over</translation>
+        </message>
+        <message>
             <source>type changed after target</source>
             <translation>type changed after target</translation>
         </message>
@@ -900,6 +936,14 @@
         <message>
             <source>To review</source>
             <translation>To review</translation>
+        </message>
+        <message>
+            <source>%1 overdue</source>
+            <translation>%1 overdue</translation>
+        </message>
+        <message>
+            <source>handed over by %1</source>
+            <translation>handed over by %1</translation>
         </message>
     </context>
     <context>
@@ -932,6 +976,10 @@
         <message>
             <source>Appeals</source>
             <translation>Appeals</translation>
+        </message>
+        <message>
+            <source>Overdue follow-ups only</source>
+            <translation>Overdue follow-ups only</translation>
         </message>
         <message>
             <source>Choose a cause…</source>
@@ -1096,6 +1144,86 @@
         <message>
             <source>Not recorded: %1</source>
             <translation>Not recorded: %1</translation>
+        </message>
+        <message>
+            <source>e.g. the business system was down</source>
+            <translation>e.g. the business system was down</translation>
+        </message>
+        <message>
+            <source>Give one cause to all overtime cases in this window</source>
+            <translation>Give one cause to all overtime cases in this window</translation>
+        </message>
+        <message>
+            <source>One cause for a time window</source>
+            <translation>One cause for a time window</translation>
+        </message>
+        <message>
+            <source>Note for the next shift</source>
+            <translation>Note for the next shift</translation>
+        </message>
+        <message>
+            <source>Hand over open cases</source>
+            <translation>Hand over open cases</translation>
+        </message>
+        <message>
+            <source>Shift handover</source>
+            <translation>Shift handover</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>To</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Confirm</translation>
+        </message>
+        <message>
+            <source>The window ends before it starts: choose a later end time.</source>
+            <translation>The window ends before it starts: choose a later end time.</translation>
+        </message>
+        <message>
+            <source>There is no overtime case in this window to give the cause to.</source>
+            <translation>There is no overtime case in this window to give the cause to.</translation>
+        </message>
+        <message>
+            <source>The only overtime cases in this window are your own: another manager decides them.</source>
+            <translation>The only overtime cases in this window are your own: another manager decides them.</translation>
+        </message>
+        <message>
+            <source>Give “%1” to all %2 overtime cases in this window?</source>
+            <translation>Give “%1” to all %2 overtime cases in this window?</translation>
+        </message>
+        <message>
+            <source>%1 of your own cases are skipped.</source>
+            <translation>%1 of your own cases are skipped.</translation>
+        </message>
+        <message>
+            <source>Cause recorded for %1 cases</source>
+            <translation>Cause recorded for %1 cases</translation>
+        </message>
+        <message>
+            <source>There is no other manager to hand the cases over to.</source>
+            <translation>There is no other manager to hand the cases over to.</translation>
+        </message>
+        <message>
+            <source>There is no open case to hand over.</source>
+            <translation>There is no open case to hand over.</translation>
+        </message>
+        <message>
+            <source>At most %1 cases can be handed over at once: narrow the period.</source>
+            <translation>At most %1 cases can be handed over at once: narrow the period.</translation>
+        </message>
+        <message>
+            <source>Hand %1 open cases over to %2?</source>
+            <translation>Hand %1 open cases over to %2?</translation>
+        </message>
+        <message>
+            <source>%1 cases handed over to %2</source>
+            <translation>%1 cases handed over to %2</translation>
+        </message>
+        <message>
+            <source>skipped (your own): %1</source>
+            <translation>skipped (your own): %1</translation>
         </message>
     </context>
     <context>

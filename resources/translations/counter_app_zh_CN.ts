@@ -92,6 +92,26 @@
         <translation>暂离 · %1 回来</translation>
     </message>
     <message>
+        <source>Business order no. (optional): type or scan, Enter (F11)</source>
+        <translation>业务单号（选填）：输入或扫码后按回车（F11）</translation>
+    </message>
+    <message>
+        <source>That looks like a mobile phone number: phone numbers are never stored. Scan or type the business order number.</source>
+        <translation>这看起来是手机号码：系统从不保存电话号码。请扫描或输入业务单号。</translation>
+    </message>
+    <message>
+        <source>An order number is 1–40 letters, digits, “-”, “_” or “/”.</source>
+        <translation>业务单号为 1–40 个字母、数字、“-”、“_”或“/”。</translation>
+    </message>
+    <message>
+        <source>Start a transaction first: the order number belongs to the transaction being served.</source>
+        <translation>请先开始办理：业务单号属于正在办理的业务。</translation>
+    </message>
+    <message>
+        <source>Order number %1 recorded</source>
+        <translation>业务单号 %1 已记录</translation>
+    </message>
+    <message>
         <source>Counter %1 · %2</source>
         <translation>%1 号柜台 · %2</translation>
     </message>
@@ -559,6 +579,10 @@
         <translation>全部已复核</translation>
     </message>
     <message>
+        <source>%1 follow-ups overdue</source>
+        <translation>%1 条回访已逾期</translation>
+    </message>
+    <message>
         <source>%1 overtime cases exported to %2</source>
         <translation>已导出 %1 笔超时记录到 %2</translation>
     </message>
@@ -814,7 +838,7 @@
     <name>ReviewQueue</name>
     <message>
         <source>When</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift&apos;s handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
         <translation>时间</translation>
     </message>
     <message>
@@ -870,6 +894,18 @@
         <translation>两位经理在几分钟内分别处理了此案例（%1）；以较晚的处理为准。请核对。</translation>
     </message>
     <message>
+        <source>Follow-up due</source>
+        <translation>回访期限</translation>
+    </message>
+    <message>
+        <source>Order no.</source>
+        <translation>业务单号</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>交接</translation>
+    </message>
+    <message>
         <source>type changed after target</source>
         <translation>超时后更改类型</translation>
     </message>
@@ -900,6 +936,14 @@
     <message>
         <source>To review</source>
         <translation>待复核</translation>
+    </message>
+    <message>
+        <source>%1 overdue</source>
+        <translation>%1 已逾期</translation>
+    </message>
+    <message>
+        <source>handed over by %1</source>
+        <translation>由 %1 交接</translation>
     </message>
 </context>
 <context>
@@ -932,6 +976,10 @@
     <message>
         <source>Appeals</source>
         <translation>申诉</translation>
+    </message>
+    <message>
+        <source>Overdue follow-ups only</source>
+        <translation>仅显示逾期回访</translation>
     </message>
     <message>
         <source>Choose a cause…</source>
@@ -1096,6 +1144,86 @@
     <message>
         <source>Not recorded: %1</source>
         <translation>未记录：%1</translation>
+    </message>
+    <message>
+        <source>e.g. the business system was down</source>
+        <translation>例如：业务系统故障</translation>
+    </message>
+    <message>
+        <source>Give one cause to all overtime cases in this window</source>
+        <translation>为此时段内的全部超时业务统一填写原因</translation>
+    </message>
+    <message>
+        <source>One cause for a time window</source>
+        <translation>时段统一原因</translation>
+    </message>
+    <message>
+        <source>Note for the next shift</source>
+        <translation>给下一班的备注</translation>
+    </message>
+    <message>
+        <source>Hand over open cases</source>
+        <translation>交接未处理案件</translation>
+    </message>
+    <message>
+        <source>Shift handover</source>
+        <translation>交接班</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>交给</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>The window ends before it starts: choose a later end time.</source>
+        <translation>结束时间早于开始时间：请选择更晚的结束时间。</translation>
+    </message>
+    <message>
+        <source>There is no overtime case in this window to give the cause to.</source>
+        <translation>此时段内没有可填写原因的超时业务。</translation>
+    </message>
+    <message>
+        <source>The only overtime cases in this window are your own: another manager decides them.</source>
+        <translation>此时段内的超时业务都是您本人的：由其他值班经理处理。</translation>
+    </message>
+    <message>
+        <source>Give “%1” to all %2 overtime cases in this window?</source>
+        <translation>为此时段内全部 %2 笔超时业务填写原因“%1”？</translation>
+    </message>
+    <message>
+        <source>%1 of your own cases are skipped.</source>
+        <translation>您本人的 %1 笔业务将跳过。</translation>
+    </message>
+    <message>
+        <source>Cause recorded for %1 cases</source>
+        <translation>已为 %1 笔业务记录原因</translation>
+    </message>
+    <message>
+        <source>There is no other manager to hand the cases over to.</source>
+        <translation>没有其他值班经理可以交接。</translation>
+    </message>
+    <message>
+        <source>There is no open case to hand over.</source>
+        <translation>没有需要交接的未处理案件。</translation>
+    </message>
+    <message>
+        <source>At most %1 cases can be handed over at once: narrow the period.</source>
+        <translation>一次最多交接 %1 笔：请缩小时间范围。</translation>
+    </message>
+    <message>
+        <source>Hand %1 open cases over to %2?</source>
+        <translation>将 %1 笔未处理案件交接给 %2？</translation>
+    </message>
+    <message>
+        <source>%1 cases handed over to %2</source>
+        <translation>已将 %1 笔案件交接给 %2</translation>
+    </message>
+    <message>
+        <source>skipped (your own): %1</source>
+        <translation>已跳过（您本人的）：%1</translation>
     </message>
 </context>
 <context>

@@ -154,7 +154,8 @@ def test_a_contradicting_batch_stores_nothing_and_the_honest_one_still_goes(
     assert reports.halls(store, hall="SH-D") == [{
         "hall": "SH-D", "counters": 1, "open_incidents": 1, "explained_incidents": 0,
         "resolved_incidents": 0, "incidents": "open",
-        "poor_ratings": 0, "upheld_appeals": 0, "upheld_appeal_rate": None}]
+        "poor_ratings": 0, "upheld_appeals": 0, "upheld_appeal_rate": None,
+        "overdue_follow_ups": 0}]
 
 
 def test_a_version_2_database_gains_the_anchor_tables(tmp_path: Path) -> None:

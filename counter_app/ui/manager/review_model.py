@@ -41,6 +41,10 @@ def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
     return code
 
 
+#: follow-ups: the 好差评 deadline, the business order number, a shift's handover
+FOLLOW_UP_COLUMNS: tuple[str, ...] = ("due", "order_no", "handover")
+
+
 class QueueRow:
     """One case in the queue, with what filters and sorting need computed once."""
 
@@ -67,6 +71,23 @@ class QueueRow:
     def txn(self) -> str:
         return str(self.data["txn"])
 
+    # ---- follow-up deadlines, order numbers, handovers (from the read model's row) ---------
+
+    @property
+    def follow_up_due(self) -> dt.date | None:
+        """The local day a poor rating's follow-up is due by (好差评), None for no poor one."""
+        due = self.data.get("follow_up_due")
+        return due if isinstance(due, dt.date) else None
+
+    @property
+    def overdue(self) -> bool:
+        """A poor rating with no follow-up past its deadline."""
+        return bool(self.data.get("overdue"))
+
+    @property
+    def handed_over_by(self) -> str | None:
+        return self.data.get("handed_over_by") or None
+
     @property
     def reviewed(self) -> bool:
         """Every review this case needs is recorded."""
@@ -80,6 +101,7 @@ class ReviewQueueModel(QAbstractTableModel):
     COLUMNS: tuple[str, ...] = (
         "when", "counter", "staff", "type", "target", "actual", "overtime", "staff_reason",
         "rating", "issue", "cause", "note", "status",
+        *FOLLOW_UP_COLUMNS,
     )
 
     def __init__(self, language: str, type_name: Callable[[str], str],
@@ -98,6 +120,10 @@ class ReviewQueueModel(QAbstractTableModel):
             translate("ReviewQueue", "Rating"), translate("ReviewQueue", "Issue"),
             translate("ReviewQueue", "Manager's cause"), translate("ReviewQueue", "Note"),
             translate("ReviewQueue", "Status"),
+        ]
+        self._headers += [
+            translate("ReviewQueue", "Follow-up due"), translate("ReviewQueue", "Order no."),
+            translate("ReviewQueue", "Handed over"),
         ]
         self._bold = QFont()
         self._bold.setBold(True)
@@ -171,6 +197,12 @@ class ReviewQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
                 "target", "actual", "overtime", "rating"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and row.overdue:
+            return QColor("#ffebee")  # an overdue follow-up: the whole row
+        if role == Qt.ItemDataRole.ForegroundRole and column == "due" and row.overdue:
+            return QColor("#b71c1c")
+        if role == Qt.ItemDataRole.FontRole and column == "due" and row.overdue:
+            return self._bold
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == "status" and not row.reviewed:
                 return QColor("#bf360c")
@@ -228,6 +260,8 @@ class ReviewQueueModel(QAbstractTableModel):
             return " / ".join(parts)
         if column == "note":
             return " / ".join(n for n in (d.get("note"), d.get("follow_up_note")) if n)
+        if column in ("due", "order_no", "handover"):
+            return self._follow_up_display(row, column)
         if column == "status":
             status = _status(row)
             if d.get("decided_twice"):  # the hall view: two chains decided it minutes apart
@@ -235,8 +269,27 @@ class ReviewQueueModel(QAbstractTableModel):
             return status
         return ""
 
+    def _follow_up_display(self, row: QueueRow, column: str) -> str:
+        d = row.data
+        if column == "due":
+            due = row.follow_up_due
+            if due is None:
+                return ""
+            if row.overdue:
+                return translate("ReviewQueue", "%1 overdue").replace("%1", due.isoformat())
+            return due.isoformat()
+        if column == "order_no":
+            return str(d.get("order_no") or "")
+        if row.handed_over_by:
+            return translate("ReviewQueue", "handed over by %1").replace(
+                "%1", str(row.handed_over_by))
+        return ""
+
     def _sort_key(self, row: QueueRow, column: str) -> Any:
         d = row.data
+        if column == "due":
+            due = row.follow_up_due
+            return due.isoformat() if due is not None else "9999"
         numeric = {"target": "target_s", "actual": "duration_s", "overtime": "overtime_s",
                    "rating": "rating"}
         if column == "when":
@@ -271,7 +324,19 @@ class ReviewFilter(QSortFilterProxyModel):
         self.type_code: str | None = None
         self.kind = "all"
         self.unreviewed_only = False
+        #: only poor ratings whose follow-up is overdue (`set_overdue_only`)
+        self.overdue_only = False
         self.setSortRole(SORT_ROLE)
+
+    def set_overdue_only(self, overdue_only: bool) -> None:
+        modern = hasattr(self, "beginFilterChange")
+        if modern:
+            self.beginFilterChange()
+        self.overdue_only = overdue_only
+        if modern:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
 
     def set_filters(self, *, staff: str | None = None, type_code: str | None = None,
                     kind: str = "all", unreviewed_only: bool = False) -> None:
@@ -305,6 +370,8 @@ class ReviewFilter(QSortFilterProxyModel):
         if self.kind == "overtime" and not row.is_overtime:
             return False
         if self.kind == "poor" and not row.is_poor:
+            return False
+        if self.overdue_only and not row.overdue:
             return False
         if self.kind == "appeals":
             return row.appealed and not (self.unreviewed_only and not row.appeal_open)

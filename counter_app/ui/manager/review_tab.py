@@ -5,25 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelection, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from counter_app.application.errors import ApplicationError, InvalidDecision
+from counter_app.application.manager import Period
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.review_model import (
     QueueRow,
@@ -31,16 +35,17 @@ from counter_app.ui.manager.review_model import (
     ReviewQueueModel,
     label,
 )
-from counter_core import events
+from counter_core import events, periods
 from counter_core.appeals import APPEAL_REASONS
 from counter_core.figures import overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_LABELS
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
 
+_FOLLOW_UP_WIDTHS = {"due": 120, "order_no": 110, "handover": 130}
 _WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
            "overtime": 66, "staff_reason": 120, "rating": 128, "issue": 155, "cause": 130,
-           "note": 130, "status": 110}
+           "note": 130, "status": 110, **_FOLLOW_UP_WIDTHS}
 
 
 class ReviewTab(QWidget):
@@ -62,6 +67,7 @@ class ReviewTab(QWidget):
         self._init_appeal_form()
         self._init_layout()
         self._connect_signals()
+        self._init_follow_up_tools()
         self._show_case(None)
 
     def _init_bar(self) -> None:
@@ -72,6 +78,7 @@ class ReviewTab(QWidget):
                            ("appeals", self.tr("Appeals"))):
             self.kind.addItem(text, code)
         self.unreviewed = named(QCheckBox(self.tr("Unreviewed only")), "unreviewedOnly")
+        self.overdue_only = named(QCheckBox(self.tr("Overdue follow-ups only")), "overdueOnly")
         self.count_label = named(QLabel(), "queueCount")
 
     def _init_table(self) -> None:
@@ -165,6 +172,7 @@ class ReviewTab(QWidget):
         bar.addWidget(QLabel(self.tr("Show")))
         bar.addWidget(self.kind)
         bar.addWidget(self.unreviewed)
+        bar.addWidget(self.overdue_only)
         bar.addStretch(1)
         bar.addWidget(self.count_label)
         panel = QWidget()
@@ -196,6 +204,7 @@ class ReviewTab(QWidget):
         self.follow_cause.currentIndexChanged.connect(self._update_buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.unreviewed.toggled.connect(self._apply_proxy)
+        self.overdue_only.toggled.connect(self._apply_overdue)
 
     # ---- loading and filtering ------------------------------------------------------------
 
@@ -420,3 +429,169 @@ class ReviewTab(QWidget):
     def _error(self, text: str) -> None:
         self.message.setStyleSheet("color: #b71c1c; font-weight: bold;")
         self.message.setText(text)
+
+    # ---- follow-ups: overdue filter, one cause for a time window, handing cases over --------
+
+    def _init_follow_up_tools(self) -> None:
+        """The outage form (one cause for every overtime case of a time window) and the
+        shift handover, in one row under the table."""
+        today = periods.today(self.ctx.time_zone)
+        self.window_day = named(QDateEdit(QDate(today.year, today.month, today.day)),
+                                "windowDay")
+        self.window_day.setCalendarPopup(True)
+        self.window_day.setDisplayFormat("yyyy-MM-dd")
+        self.window_from = named(QTimeEdit(QTime(9, 0)), "windowFrom")
+        self.window_to = named(QTimeEdit(QTime(10, 0)), "windowTo")
+        for edit in (self.window_from, self.window_to):
+            edit.setDisplayFormat("HH:mm")
+        self.window_cause = named(QComboBox(), "windowCause")
+        self.window_cause.addItem(self.tr("Choose a cause…"), None)
+        for choice in OVERTIME_CAUSES:
+            self.window_cause.addItem(self.ctx.choice(choice), choice.code)
+        self.window_note = named(QLineEdit(maxLength=events.MAX_NOTE), "windowNote")
+        self.window_note.setPlaceholderText(self.tr("e.g. the business system was down"))
+        self.window_button = named(
+            QPushButton(self.tr("Give one cause to all overtime cases in this window")),
+            "windowCauseButton")
+        window_box = QGroupBox(self.tr("One cause for a time window"))
+        row = QHBoxLayout(window_box)
+        for widget in (self.window_day, self.window_from, QLabel("–"), self.window_to,
+                       self.window_cause, self.window_note, self.window_button):
+            row.addWidget(widget)
+
+        self.handover_to = named(QComboBox(), "handoverTo")
+        for number in self.ctx.data.managers():
+            if number != self.ctx.manager:
+                self.handover_to.addItem(self.ctx.staff_label(number), number)
+        self.handover_note = named(QLineEdit(maxLength=events.MAX_NOTE), "handoverNote")
+        self.handover_note.setPlaceholderText(self.tr("Note for the next shift"))
+        self.handover_button = named(QPushButton(self.tr("Hand over open cases")),
+                                     "handoverButton")
+        handover_box = QGroupBox(self.tr("Shift handover"))
+        row = QHBoxLayout(handover_box)
+        row.addWidget(QLabel(self.tr("To")))
+        for widget in (self.handover_to, self.handover_note, self.handover_button):
+            row.addWidget(widget)
+
+        tools = QWidget()
+        tools_layout = QHBoxLayout(tools)
+        tools_layout.setContentsMargins(0, 0, 0, 0)
+        tools_layout.addWidget(window_box, 3)
+        tools_layout.addWidget(handover_box, 2)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, tools)  # above the message line
+        self.window_button.clicked.connect(self.give_cause_to_window)
+        self.handover_button.clicked.connect(self.hand_over_open_cases)
+
+    def confirm(self, text: str) -> bool:
+        """Ask the manager to confirm (tests replace it)."""
+        answer = QMessageBox.question(self, self.tr("Confirm"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _apply_overdue(self) -> None:
+        self.proxy.set_overdue_only(self.overdue_only.isChecked())
+        self._update_count()
+        if self.current_row() is None:
+            self._show_case(None)
+
+    def _window_utc(self) -> tuple[str, str, dt.date]:
+        q = self.window_day.date()
+        day = dt.date(q.year(), q.month(), q.day())
+        zone = periods.zone(self.ctx.time_zone)
+
+        def at(t: QTime) -> str:
+            moment = dt.datetime.combine(day, dt.time(t.hour(), t.minute()), tzinfo=zone)
+            return periods.format_utc(moment)
+
+        return at(self.window_from.time()), at(self.window_to.time()), day
+
+    def give_cause_to_window(self) -> bool:
+        """One `overtime_reviewed` per overtime case started in the window, after one
+        confirmation, in one commit; the manager's own cases are skipped and listed."""
+        cause = self.window_cause.currentData()
+        if cause is None:
+            self._error(self.tr("Choose a cause first."))
+            return False
+        start, end, day = self._window_utc()
+        if end <= start:
+            self._error(self.tr("The window ends before it starts: choose a later end time."))
+            return False
+        cases = [r for r in self.ctx.data.overtime_log(Period(first=day, last=day))
+                 if start <= r["started_at"] < end]
+        own = [r for r in cases if str(r.get("staff")) == self.ctx.manager]
+        if len(cases) == len(own):
+            self._error(self.tr("There is no overtime case in this window to give the cause "
+                                "to.") if not own else
+                        self.tr("The only overtime cases in this window are your own: another "
+                                "manager decides them."))
+            return False
+        text = (self.tr("Give “%1” to all %2 overtime cases in this window?")
+                .replace("%1", self.window_cause.currentText())
+                .replace("%2", str(len(cases) - len(own))))
+        if own:
+            text += "\n" + self.tr("%1 of your own cases are skipped.").replace(
+                "%1", str(len(own)))
+        if not self.confirm(text):
+            return False
+        try:
+            bulk = self.ctx.desk.review_overtime_window(start, end, str(cause),
+                                                        self.window_note.text())
+        except InvalidDecision as exc:
+            self._error(exc.message)
+            return False
+        except ApplicationError as exc:
+            self._error(self.tr("Not recorded: %1").replace("%1", exc.message))
+            return False
+        self._after_bulk(self.tr("Cause recorded for %1 cases").replace(
+            "%1", str(len(bulk.drafts))), bulk.skipped_own)
+        return True
+
+    def open_cases(self) -> list[str]:
+        """The cases shown that still need a decision (what a handover passes on)."""
+        out = []
+        for i in range(self.proxy.rowCount()):
+            row = self.proxy.source_row(i)
+            if row is not None and not row.reviewed:
+                out.append(row.txn)
+        return out
+
+    def hand_over_open_cases(self) -> bool:
+        """Record `cases_handed_over`: the open cases shown go to the chosen manager."""
+        to = self.handover_to.currentData()
+        if to is None:
+            self._error(self.tr("There is no other manager to hand the cases over to."))
+            return False
+        txns = self.open_cases()
+        if not txns:
+            self._error(self.tr("There is no open case to hand over."))
+            return False
+        if len(txns) > events.MAX_HANDOVER_TXNS:
+            self._error(self.tr("At most %1 cases can be handed over at once: narrow the "
+                                "period.").replace("%1", str(events.MAX_HANDOVER_TXNS)))
+            return False
+        text = (self.tr("Hand %1 open cases over to %2?").replace("%1", str(len(txns)))
+                .replace("%2", self.handover_to.currentText()))
+        if not self.confirm(text):
+            return False
+        try:
+            self.ctx.desk.hand_over(txns, str(to), self.handover_note.text())
+        except InvalidDecision as exc:
+            self._error(exc.message)
+            return False
+        except ApplicationError as exc:
+            self._error(self.tr("Not recorded: %1").replace("%1", exc.message))
+            return False
+        self._after_bulk(self.tr("%1 cases handed over to %2").replace("%1", str(len(txns)))
+                         .replace("%2", self.handover_to.currentText()), ())
+        return True
+
+    def _after_bulk(self, done: str, skipped: tuple[str, ...]) -> None:
+        if self._filters is not None:
+            self.load(self._filters, force=True)
+        self.message.setStyleSheet("color: #2e7d32;")
+        text = done
+        if skipped:
+            text += " · " + self.tr("skipped (your own): %1").replace("%1", ", ".join(skipped))
+        self.message.setText(text)
+        self.reviewed.emit("")

@@ -123,6 +123,8 @@ class ManagerView(QWidget):
             title = self.tr("Duty manager · %1 · counter %2").replace("%2", config.counter_id)
         self.title = named(QLabel(title.replace("%1", config.hall_name)), "managerTitle")
         self.to_review = named(QLabel(), "toReview")
+        self.overdue = named(QLabel(), "overdueCount")  # 好差评: follow-ups past their deadline
+        self.overdue.setStyleSheet("color: #b71c1c; font-weight: bold;")
         # records written by `counter-app demo-data` are never mistaken for real ones
         self.demo_label = named(QLabel(self.tr("DEMO DATA")), "demoData")
         self.demo_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
@@ -199,6 +201,7 @@ class ManagerView(QWidget):
         header.addWidget(self.demo_label)
         header.addStretch(1)
         header.addWidget(self.to_review)
+        header.addWidget(self.overdue)
         header.addWidget(self.refresh_button)
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("Period")))
@@ -375,6 +378,9 @@ class ManagerView(QWidget):
         else:
             text = self.tr("All cases reviewed")
         self.to_review.setText(text)
+        overdue = self.ctx.data.overdue_count()
+        self.overdue.setText(self.tr("%1 follow-ups overdue").replace("%1", str(overdue)))
+        self.overdue.setVisible(overdue > 0)
         self.to_review.setProperty("clear", not (overtime or poor))
         self.to_review.style().unpolish(self.to_review)
         self.to_review.style().polish(self.to_review)
