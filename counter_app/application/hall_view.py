@@ -383,6 +383,17 @@ class Desk:
         self._folder.close()
 
 
+def hall_reading_config(config: Config) -> Config:
+    """The configuration whose `[hall_server]` token reads the hall: at a counter the hall's
+    reader token (its own token reads its own status only), at a desk the desk's token."""
+    server = config.hall_server
+    if server is None or not (server.reader_token or server.reader_token_file):
+        return config
+    reader = dataclasses.replace(server, token=server.reader_token,
+                                 token_file=server.reader_token_file)
+    return dataclasses.replace(config, hall_server=reader)
+
+
 def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Database,
                          manager: str) -> ManagerSession | None:
     """The hall view for a manager at a counter with `[hall_server]` and the hall's reader
@@ -394,9 +405,7 @@ def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Databa
     server = config.hall_server
     if not (server.reader_token or server.reader_token_file):
         return None  # a counter's own token reads its own status only: the view stays local
-    reader = dataclasses.replace(server, token=server.reader_token,
-                                 token_file=server.reader_token_file)
-    reading = dataclasses.replace(config, hall_server=reader)
+    reading = hall_reading_config(config)
     path = mirror_path(data_dir)
     with _PULLERS_LOCK:
         puller = _PULLERS.get(path)

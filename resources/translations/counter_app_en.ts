@@ -547,6 +547,10 @@
             <translation>Found %1: events %2–%3 do not verify (the last good one is %4); recorded as event %5.</translation>
         </message>
         <message>
+            <source>Hall board</source>
+            <translation>Hall board</translation>
+        </message>
+        <message>
             <source>KPIs and charts</source>
             <translation>KPIs and charts</translation>
         </message>

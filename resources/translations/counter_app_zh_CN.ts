@@ -547,6 +547,10 @@
         <translation>%1 发现：事件 %2–%3 校验不通过（最后一个完好的是 %4）；已记录为事件 %5。</translation>
     </message>
     <message>
+        <source>Hall board</source>
+        <translation>大厅看板</translation>
+    </message>
+    <message>
         <source>KPIs and charts</source>
         <translation>指标与图表</translation>
     </message>

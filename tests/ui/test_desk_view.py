@@ -84,6 +84,11 @@ def test_the_desk_signs_a_manager_in_and_shows_both_counters_rows_at_its_default
     assert view.isVisible() and window.stack.currentWidget() is view
     title = view.title.text()
     assert desk.config.hall_name in title and "%" not in title and "counter 03" not in title
+    # the hall view opens on the hall board: a tile for each counter of the hall
+    assert view.board is not None and view.tabs.widget(0) is view.board
+    assert view.tabs.currentWidget() is view.board
+    qtbot.waitUntil(lambda: {"01", "02"} <= set(view.board.counters()), timeout=10000)
+    view.tabs.setCurrentWidget(view.review_tab)
     model = view.review_tab.model
     assert {r.txn for r in model.rows} == set(txns)
     counter_column = model.COLUMNS.index("counter")
@@ -106,6 +111,7 @@ def test_a_case_decided_twice_says_so_in_its_row(
     view = ManagerView(session)
     qtbot.addWidget(view)
     view.show()
+    view.tabs.setCurrentWidget(view.review_tab)  # past the hall board, its first tab
     txn = txns[0]
     session.desk.review_overtime(txn, "system", "")
     # a second chain (counter 02's manager, the same case, seconds later)

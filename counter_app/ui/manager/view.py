@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.application.board import BoardUnavailable, HttpBoardSource
 from counter_app.application.errors import ApplicationError
 from counter_app.application.exports import export_overtime, format_of, write_summary_table
-from counter_app.application.hall_view import HallMirrorData
+from counter_app.application.hall_view import HallMirrorData, hall_reading_config
 from counter_app.application.manager import ManagerSession, Period
 from counter_app.ui.manager.context import Filters, ManagerContext, named
+from counter_app.ui.manager.hall_board import HallBoard
 from counter_app.ui.manager.kpi_tab import KpiTab
 from counter_app.ui.manager.review_tab import ReviewTab
 from counter_app.ui.manager.summary_pdf import write_summary_pdf
@@ -178,6 +180,10 @@ class ManagerView(QWidget):
         self.kpi_tab = KpiTab(self.ctx)
         self.summary_tab = SummaryTab(self.ctx)
         self.tabs = named(QTabWidget(), "managerTabs")
+        # the hall view's first tab: a tile per counter, live from the hall server's presence
+        self.board = self._hall_board() if self.hall_view else None
+        if self.board is not None:
+            self.tabs.addTab(self.board, self.tr("Hall board"))
         self.tabs.addTab(self.review_tab, self.tr("Review queue"))
         self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
         self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
@@ -187,6 +193,20 @@ class ManagerView(QWidget):
             box.addWidget(self.sync_panel)
             box.addStretch(1)
             self.tabs.addTab(holder, self.tr("Head office"))
+
+    def _hall_board(self) -> HallBoard | None:
+        """The board over the hall server ([hall_server]); None when it cannot be read."""
+        config = self.ctx.config
+        try:
+            source = HttpBoardSource.from_config(hall_reading_config(config))
+        except BoardUnavailable:
+            return None
+        board = HallBoard(source, names=self.ctx.data.staff_names(),
+                          type_names={t.code: t.name(self.ctx.language) for t in config.types},
+                          zone=periods.zone(self.ctx.time_zone))
+        board.start()
+        self.destroyed.connect(lambda *_: board.stop(0))
+        return board
 
     def _init_exports(self) -> None:
         self.export_log_button = named(QPushButton(self.tr("Export overtime log…")),
