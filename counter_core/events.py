@@ -114,9 +114,7 @@ STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STA
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
 KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | APPEAL_KINDS | SESSION_KINDS | LOG_KINDS
-               | STAFF_KINDS | AWAY_KINDS)
-KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | SESSION_KINDS | LOG_KINDS | STAFF_KINDS
-               | FOLLOW_UP_KINDS)
+               | STAFF_KINDS | AWAY_KINDS | FOLLOW_UP_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.

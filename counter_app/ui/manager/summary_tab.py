@@ -64,13 +64,15 @@ class SummaryTab(QWidget):
         top.addWidget(self.month)
         top.addStretch(1)
 
-        self.table = named(QTableWidget(0, 12), "summaryTable")
-        self.table.setHorizontalHeaderLabels([
+        headers = [
             self.tr("Staff"), self.tr("Served"), self.tr("Rated"), self.tr("Mean rating"),
             self.tr("Satisfaction rate"), self.tr("Overtime rate"), self.tr("Participation"),
             self.tr("Hours signed in"), self.tr("Hours away"), self.tr("Share serving"),
             self.tr("Closes during service"), self.tr("Star score"), self.tr("Upheld appeals"),
-        ])
+        ]
+        # as many columns as headers: a fixed count cut the last ones off twice
+        self.table = named(QTableWidget(0, len(headers)), "summaryTable")
+        self.table.setHorizontalHeaderLabels(headers)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
