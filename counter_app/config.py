@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 import ssl
@@ -17,6 +18,8 @@ from counter_app import rating_input
 from counter_app.paths import resource_path
 from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
 from counter_core.transaction import TransactionType
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh_CN", "en")
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -158,7 +161,12 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{source}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return parse(data, str(source) if path else f"{source} (demo)")
+    try:
+        return parse(data, str(source) if path else f"{source} (demo)")
+    except ConfigError as exc:
+        # the counter's log keeps why it did not start (a plain http:// off loopback, …)
+        log.error("configuration refused: %s", exc)
+        raise
 
 
 def parse(data: dict[str, Any], source: str) -> Config:
@@ -310,6 +318,10 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if managed_by not in ROSTER_MANAGERS:
         raise fail("roster.managed_by",
                    f"expected one of {', '.join(ROSTER_MANAGERS)}, got {managed_by!r}")
+    if managed_by == "hall_server" and (hall_server is None or not hall_server.url):
+        raise fail("roster.managed_by",
+                   "\"hall_server\" needs the hall server: add [hall_server] with its url and "
+                   "token (the counter caches the hall's roster from it)")
 
     return Config(
         roster_managed_by=managed_by,
