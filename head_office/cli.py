@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add (default staff), role: the new role")
     staff.add_argument("--photo", metavar="TEXT", help="add: the photo (optional)")
     staff.add_argument("--pin-stdin", action="store_true",
-                       help="add, pin: read the PIN from the first line of stdin (4 to 12 "
-                            "digits; a manager's at least 6); it is never a command-line "
-                            "argument")
+                       help="add, pin, role --role manager: read the (new) PIN from the "
+                            "first line of stdin (4 to 12 digits; a manager's at least 6); it "
+                            "is never a command-line argument")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -430,7 +430,8 @@ def _staff(args: argparse.Namespace, store: Store) -> int:
     action, hall = args.action, args.hall.strip()
     if action not in ("list", "verify") and not args.number:
         raise CliError(f"staff {action} needs --number N")
-    if action in ("add", "pin") and not args.pin_stdin:
+    if (action in ("add", "pin") or (action == "role" and args.role == "manager")) \
+            and not args.pin_stdin:
         raise CliError(f"staff {action} reads the PIN from stdin: give --pin-stdin (a PIN "
                        "is never a command-line argument, which other users could read)")
     try:
@@ -460,7 +461,8 @@ def _staff(args: argparse.Namespace, store: Store) -> int:
         elif action == "role":
             if not args.role:
                 raise CliError("staff role needs --role staff|manager")
-            version = roster.set_role(store, hall, args.number, args.role)
+            version = roster.set_role(store, hall, args.number, args.role,
+                                      _read_pin() if args.pin_stdin else None)
         else:
             version = roster.set_disabled(store, hall, args.number, action == "disable")
     except roster.RosterError as exc:

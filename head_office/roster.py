@@ -157,22 +157,35 @@ def set_pin(store: Store, hall: str, number: str, pin: str) -> Version:
             "staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None})
 
 
-def set_role(store: Store, hall: str, number: str, role: str) -> Version:
-    """A new role (`staff_role_changed`). A manager's role needs a manager's PIN: give a new
-    one with `pin` first if it is shorter. The last enabled manager stays a manager."""
+def set_role(store: Store, hall: str, number: str, role: str,
+             pin: str | None = None) -> Version:
+    """A new role (`staff_role_changed`). Becoming a manager takes a manager's PIN (at least
+    pins.MANAGER_MIN_DIGITS digits), given here and recorded with it (`staff_pin_changed`):
+    the old PIN's length cannot be read from its hash. The last enabled manager stays one."""
     if role not in events.ROLES:
         raise RosterError("role must be 'staff' or 'manager'")
+    if role == "manager" and pin is None:
+        raise RosterError("a new manager needs a manager's PIN: give one (at least "
+                          f"{pins.MANAGER_MIN_DIGITS} digits) with the role")
     with database_errors(), store.engine.begin() as conn:
         row = _existing(conn, hall, number)
         if row.role == role:
             raise RosterError(f"staff {row.number} is a {role} already")
         if row.role == "manager":
             _refuse_losing_last_manager(conn, hall, row)
+        pin_hash = None if pin is None else _check_pin(pin, role)
+        values: dict[str, Any] = {"role": role}
+        if pin_hash is not None:
+            values["pin_hash"] = pin_hash
         conn.execute(roster_accounts.update().where(
             roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
-            .values(role=role))
-        return _append(conn, hall, events.STAFF_ROLE_CHANGED,
+            .values(**values))
+        done = _append(conn, hall, events.STAFF_ROLE_CHANGED,
                        {"staff": row.number, "role": role, "by": None})
+        if pin_hash is not None:
+            done = _append(conn, hall, events.STAFF_PIN_CHANGED, {
+                "staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None})
+        return done
 
 
 def set_disabled(store: Store, hall: str, number: str, disabled: bool) -> Version:

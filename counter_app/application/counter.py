@@ -214,11 +214,17 @@ class Counter:
 
     def _start_roster(self, background: bool) -> None:
         """The hall server keeps the roster: pull it off the path to the first window."""
-        applied = self._staff.applied_roster()
-        etag = None if applied is None else f'"{applied[0]}-{applied[1]}"'
-        self._roster = _start_roster_pull(self._config, etag=etag, start=background)
-        if self._roster is not None:
-            self._staff.remote_check = self._check_at_hall
+        if authority_of(self._config) != HALL_SERVER:
+            return
+        self._roster = _start_roster_pull(self._config, etag=self._cached_etag(),
+                                          start=background)
+        self._staff.remote_check = self._check_at_hall
+
+    def _cached_etag(self) -> str | None:
+        """The roster version the staff table holds, as the hall server's ETag."""
+        with storage_errors():
+            applied = self._staff.applied_roster()
+        return None if applied is None else f'"{applied[0]}-{applied[1]}"'
 
     def _check_at_hall(self, number: str, pin: str) -> tuple[str, float | None] | None:
         assert self._roster is not None
@@ -244,6 +250,7 @@ class Counter:
         when the hall server cannot be asked or its answer is refused."""
         if self._roster is None:
             return False
+        self._roster.set_etag(self._cached_etag())  # a table edited since: fetched whole
         self._roster.pull_once()
         return self.apply_pulled_roster()
 
@@ -252,6 +259,8 @@ class Counter:
                     for a in found.accounts]
         with storage_errors():
             changed = self._staff.apply_roster(found.seq, found.hash, accounts)
+        if self._roster is not None:
+            self._roster.set_etag(self._cached_etag())
         if changed:
             log.info("hall roster version %d cached: %d accounts", found.seq, len(accounts))
         return changed

@@ -253,7 +253,8 @@ class StaffDirectory:
 
     def applied_roster(self) -> tuple[int, str] | None:
         """The hall roster version (seq, hash) the last `roster_applied` recorded, if the
-        staff table is still that roster (no staff change of the counter's own since)."""
+        staff table is still that roster (no staff change of the counter's own since, and
+        the same accounts as its digest)."""
         rows = self.db.query(
             "SELECT * FROM events WHERE kind = ? OR kind IN ({}) ORDER BY seq DESC LIMIT 1"
             .format(", ".join("?" for _ in _OWN_CHANGES)),
@@ -261,6 +262,9 @@ class StaffDirectory:
         found = last_roster_applied([stored_event_from_row(r) for r in rows])
         if found is None:
             return None
+        table = list(self.db.query("SELECT number, role, pin_hash, disabled FROM staff"))
+        if applied_digest(table) != found.payload.get("digest"):
+            return None  # changed outside the app since: no longer that version
         version = found.payload["version"]
         return int(version["seq"]), str(version["hash"])
 

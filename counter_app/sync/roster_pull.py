@@ -201,10 +201,10 @@ class RosterPuller:
             found, self._pending = self._pending, None
         return found
 
-    def forget_etag(self) -> None:
-        """The next pull fetches the whole roster (the cache may not be what it answered)."""
+    def set_etag(self, etag: str | None) -> None:
+        """The version the cache holds (None: the next pull fetches the whole roster)."""
         with self._lock:
-            self._etag = None
+            self._etag = etag
 
     # ---- a manager's sign-in ----------------------------------------------------------------
 
