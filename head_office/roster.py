@@ -52,22 +52,33 @@ class Version:
 
 def details_digest(name: str, photo: str | None) -> str:
     """What the log says of an account's name and photo: the SHA-256 of both (canonical)."""
-    return hashlib.sha256(canonical_bytes({"name": name, "photo": photo},
-                                          CURRENT_FORMAT)).hexdigest()
+    return hashlib.sha256(
+        canonical_bytes({"name": name, "photo": photo}, CURRENT_FORMAT)
+    ).hexdigest()
 
 
-def entry_hash(hall: str, seq: int, kind: str, at: str, payload: Mapping[str, Any],
-               prev_hash: str) -> str:
+def entry_hash(
+    hall: str, seq: int, kind: str, at: str, payload: Mapping[str, Any], prev_hash: str
+) -> str:
     """A log entry's hash: counter_core.chain's hash of its canonical bytes (RFC 8785)."""
-    fields = {"hall": hall, "seq": seq, "kind": kind, "at": at, "payload": dict(payload),
-              "prev_hash": prev_hash}
+    fields = {
+        "hall": hall,
+        "seq": seq,
+        "kind": kind,
+        "at": at,
+        "payload": dict(payload),
+        "prev_hash": prev_hash,
+    }
     return chain_hash(prev_hash, canonical_bytes(fields, CURRENT_FORMAT))
 
 
 def version(conn: Connection, hall: str) -> Version:
-    row = conn.execute(select(roster_log.c.seq, roster_log.c.hash)
-                       .where(roster_log.c.hall == hall)
-                       .order_by(roster_log.c.seq.desc()).limit(1)).one_or_none()
+    row = conn.execute(
+        select(roster_log.c.seq, roster_log.c.hash)
+        .where(roster_log.c.hall == hall)
+        .order_by(roster_log.c.seq.desc())
+        .limit(1)
+    ).one_or_none()
     return Version(0, GENESIS_HASH) if row is None else Version(int(row.seq), str(row.hash))
 
 
@@ -79,21 +90,29 @@ def _append(conn: Connection, hall: str, kind: str, payload: dict[str, Any]) -> 
     seq, at = head.seq + 1, utc_now()
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = entry_hash(hall, seq, kind, at, payload, head.hash)
-    conn.execute(roster_log.insert().values(hall=hall, seq=seq, kind=kind, at=at, payload=text,
-                                            prev_hash=head.hash, hash=digest))
+    conn.execute(
+        roster_log.insert().values(
+            hall=hall, seq=seq, kind=kind, at=at, payload=text, prev_hash=head.hash, hash=digest
+        )
+    )
     return Version(seq, digest)
 
 
 def _row(conn: Connection, hall: str, number: str) -> Any:
-    return conn.execute(select(roster_accounts).where(
-        roster_accounts.c.hall == hall, roster_accounts.c.number == number)).one_or_none()
+    return conn.execute(
+        select(roster_accounts).where(
+            roster_accounts.c.hall == hall, roster_accounts.c.number == number
+        )
+    ).one_or_none()
 
 
 def _check_number(number: str) -> str:
     number = number.strip()
     if not events.is_staff_number(number):
-        raise RosterError("staff number must be letters, digits, . _ - (at most "
-                          f"{events.MAX_STAFF_NUMBER} characters)")
+        raise RosterError(
+            "staff number must be letters, digits, . _ - (at most "
+            f"{events.MAX_STAFF_NUMBER} characters)"
+        )
     return number
 
 
@@ -107,16 +126,24 @@ def _check_pin(pin: str, role: str) -> str:
 def _refuse_losing_last_manager(conn: Connection, hall: str, row: Any) -> None:
     if row.role != "manager" or row.disabled:
         return
-    others = conn.execute(select(roster_accounts.c.number).where(
-        roster_accounts.c.hall == hall, roster_accounts.c.role == "manager",
-        roster_accounts.c.disabled == 0, roster_accounts.c.number != row.number)).first()
+    others = conn.execute(
+        select(roster_accounts.c.number).where(
+            roster_accounts.c.hall == hall,
+            roster_accounts.c.role == "manager",
+            roster_accounts.c.disabled == 0,
+            roster_accounts.c.number != row.number,
+        )
+    ).first()
     if others is None:
-        raise RosterError(f"staff {row.number} is the hall's last enabled manager: add or "
-                          "enable another manager first")
+        raise RosterError(
+            f"staff {row.number} is the hall's last enabled manager: add or "
+            "enable another manager first"
+        )
 
 
-def add(store: Store, hall: str, number: str, name: str, role: str, pin: str,
-        photo: str | None = None) -> Version:
+def add(
+    store: Store, hall: str, number: str, name: str, role: str, pin: str, photo: str | None = None
+) -> Version:
     """A new account of the hall (`staff_added`); RosterError for a number already there."""
     number, name = _check_number(number), name.strip()
     if role not in events.ROLES:
@@ -128,14 +155,33 @@ def add(store: Store, hall: str, number: str, name: str, role: str, pin: str,
     pin_hash = _check_pin(pin, role)
     with database_errors(), store.engine.begin() as conn:
         if _row(conn, hall, number) is not None:
-            raise RosterError(f"hall {hall} already has staff {number}: change it with "
-                              "`staff pin`, `staff role`, `staff disable` or `staff enable`")
-        conn.execute(roster_accounts.insert().values(
-            hall=hall, number=number, name=name, role=role, pin_hash=pin_hash, photo=photo,
-            disabled=0))
-        return _append(conn, hall, events.STAFF_ADDED, {
-            "staff": number, "role": role, "pin_digest": pin_digest(pin_hash), "by": None,
-            "details_digest": details_digest(name, photo)})
+            raise RosterError(
+                f"hall {hall} already has staff {number}: change it with "
+                "`staff pin`, `staff role`, `staff disable` or `staff enable`"
+            )
+        conn.execute(
+            roster_accounts.insert().values(
+                hall=hall,
+                number=number,
+                name=name,
+                role=role,
+                pin_hash=pin_hash,
+                photo=photo,
+                disabled=0,
+            )
+        )
+        return _append(
+            conn,
+            hall,
+            events.STAFF_ADDED,
+            {
+                "staff": number,
+                "role": role,
+                "pin_digest": pin_digest(pin_hash),
+                "by": None,
+                "details_digest": details_digest(name, photo),
+            },
+        )
 
 
 def _existing(conn: Connection, hall: str, number: str) -> Any:
@@ -150,23 +196,30 @@ def set_pin(store: Store, hall: str, number: str, pin: str) -> Version:
     with database_errors(), store.engine.begin() as conn:
         row = _existing(conn, hall, number)
         pin_hash = _check_pin(pin, row.role)
-        conn.execute(roster_accounts.update().where(
-            roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
-            .values(pin_hash=pin_hash))
-        return _append(conn, hall, events.STAFF_PIN_CHANGED, {
-            "staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None})
+        conn.execute(
+            roster_accounts.update()
+            .where(roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
+            .values(pin_hash=pin_hash)
+        )
+        return _append(
+            conn,
+            hall,
+            events.STAFF_PIN_CHANGED,
+            {"staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None},
+        )
 
 
-def set_role(store: Store, hall: str, number: str, role: str,
-             pin: str | None = None) -> Version:
+def set_role(store: Store, hall: str, number: str, role: str, pin: str | None = None) -> Version:
     """A new role (`staff_role_changed`). Becoming a manager takes a manager's PIN (at least
     pins.MANAGER_MIN_DIGITS digits), given here and recorded with it (`staff_pin_changed`):
     the old PIN's length cannot be read from its hash. The last enabled manager stays one."""
     if role not in events.ROLES:
         raise RosterError("role must be 'staff' or 'manager'")
     if role == "manager" and pin is None:
-        raise RosterError("a new manager needs a manager's PIN: give one (at least "
-                          f"{pins.MANAGER_MIN_DIGITS} digits) with the role")
+        raise RosterError(
+            "a new manager needs a manager's PIN: give one (at least "
+            f"{pins.MANAGER_MIN_DIGITS} digits) with the role"
+        )
     with database_errors(), store.engine.begin() as conn:
         row = _existing(conn, hall, number)
         if row.role == role:
@@ -177,14 +230,21 @@ def set_role(store: Store, hall: str, number: str, role: str,
         values: dict[str, Any] = {"role": role}
         if pin_hash is not None:
             values["pin_hash"] = pin_hash
-        conn.execute(roster_accounts.update().where(
-            roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
-            .values(**values))
-        done = _append(conn, hall, events.STAFF_ROLE_CHANGED,
-                       {"staff": row.number, "role": role, "by": None})
+        conn.execute(
+            roster_accounts.update()
+            .where(roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
+            .values(**values)
+        )
+        done = _append(
+            conn, hall, events.STAFF_ROLE_CHANGED, {"staff": row.number, "role": role, "by": None}
+        )
         if pin_hash is not None:
-            done = _append(conn, hall, events.STAFF_PIN_CHANGED, {
-                "staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None})
+            done = _append(
+                conn,
+                hall,
+                events.STAFF_PIN_CHANGED,
+                {"staff": row.number, "pin_digest": pin_digest(pin_hash), "by": None},
+            )
         return done
 
 
@@ -193,15 +253,22 @@ def set_disabled(store: Store, hall: str, number: str, disabled: bool) -> Versio
     with database_errors(), store.engine.begin() as conn:
         row = _existing(conn, hall, number)
         if bool(row.disabled) == disabled:
-            raise RosterError(f"staff {row.number} is already "
-                              f"{'disabled' if disabled else 'enabled'}")
+            raise RosterError(
+                f"staff {row.number} is already {'disabled' if disabled else 'enabled'}"
+            )
         if disabled:
             _refuse_losing_last_manager(conn, hall, row)
-        conn.execute(roster_accounts.update().where(
-            roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
-            .values(disabled=int(disabled)))
-        return _append(conn, hall, events.STAFF_DISABLED if disabled else events.STAFF_ENABLED,
-                       {"staff": row.number, "by": None})
+        conn.execute(
+            roster_accounts.update()
+            .where(roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
+            .values(disabled=int(disabled))
+        )
+        return _append(
+            conn,
+            hall,
+            events.STAFF_DISABLED if disabled else events.STAFF_ENABLED,
+            {"staff": row.number, "by": None},
+        )
 
 
 @dataclass(frozen=True)
@@ -217,13 +284,28 @@ def roster(store: Store, hall: str) -> Roster:
     """The hall's accounts (number, name, role, PIN hash and scheme, disabled, photo) and the
     log's version, read in one transaction."""
     with database_errors(), store.reader.connect() as conn, conn.begin():
-        rows = conn.execute(select(roster_accounts).where(roster_accounts.c.hall == hall)
-                            .order_by(roster_accounts.c.number)).all()
+        rows = conn.execute(
+            select(roster_accounts)
+            .where(roster_accounts.c.hall == hall)
+            .order_by(roster_accounts.c.number)
+        ).all()
         at = version(conn, hall)
-    return Roster(hall, at, tuple(
-        {"number": r.number, "name": r.name, "role": r.role, "pin_hash": r.pin_hash,
-         "pin_scheme": PIN_SCHEME, "disabled": bool(r.disabled), "photo": r.photo}
-        for r in rows))
+    return Roster(
+        hall,
+        at,
+        tuple(
+            {
+                "number": r.number,
+                "name": r.name,
+                "role": r.role,
+                "pin_hash": r.pin_hash,
+                "pin_scheme": PIN_SCHEME,
+                "disabled": bool(r.disabled),
+                "photo": r.photo,
+            }
+            for r in rows
+        ),
+    )
 
 
 def current_version(store: Store, hall: str) -> Version:
@@ -248,10 +330,13 @@ def verify(store: Store, hall: str) -> str | None:
     """None when the hall's roster log chains from seq 1 and the accounts table is what it
     leaves (role, PIN hash and name/photo by digest, disabled); else the first problem."""
     with database_errors(), store.reader.connect() as conn, conn.begin():
-        log_rows = conn.execute(select(roster_log).where(roster_log.c.hall == hall)
-                                .order_by(roster_log.c.seq)).all()
-        rows = {r.number: r for r in conn.execute(
-            select(roster_accounts).where(roster_accounts.c.hall == hall))}
+        log_rows = conn.execute(
+            select(roster_log).where(roster_log.c.hall == hall).order_by(roster_log.c.seq)
+        ).all()
+        rows = {
+            r.number: r
+            for r in conn.execute(select(roster_accounts).where(roster_accounts.c.hall == hall))
+        }
     prev, entries, details = GENESIS_HASH, [], {}
     for expected_seq, row in enumerate(log_rows, start=1):
         if row.seq != expected_seq:
@@ -261,7 +346,8 @@ def verify(store: Store, hall: str) -> str | None:
         except ValueError:
             return f"roster log entry {row.seq} has an unreadable payload"
         if row.prev_hash != prev or row.hash != entry_hash(
-                hall, row.seq, row.kind, row.at, payload, row.prev_hash):
+            hall, row.seq, row.kind, row.at, payload, row.prev_hash
+        ):
             return f"roster log entry {row.seq} ({row.kind}) does not chain: it was edited"
         prev = row.hash
         entries.append(_Entry(row.kind, payload))
@@ -277,12 +363,16 @@ def verify(store: Store, hall: str) -> str | None:
             return f"staff {number} is in the accounts table but no log entry added them"
         if have is None:
             return f"staff {number} has log entries but is missing from the accounts table"
-        diff = [what for what, differs in (
-            ("role", want.role != have.role),
-            ("PIN hash", want.pin_digest != pin_digest(have.pin_hash)),
-            ("disabled", want.disabled != bool(have.disabled)),
-            ("name or photo", details.get(number) != details_digest(have.name, have.photo)),
-        ) if differs]
+        diff = [
+            what
+            for what, differs in (
+                ("role", want.role != have.role),
+                ("PIN hash", want.pin_digest != pin_digest(have.pin_hash)),
+                ("disabled", want.disabled != bool(have.disabled)),
+                ("name or photo", details.get(number) != details_digest(have.name, have.photo)),
+            )
+            if differs
+        ]
         if diff:
             return f"staff {number} differs from the roster log in: {', '.join(diff)}"
     return None

@@ -90,15 +90,16 @@ def parse_roster(data: Any, hall: str) -> HallRoster:
     if not isinstance(data, Mapping):
         raise SyncError("the hall server sent a roster this counter cannot read")
     if data.get("hall") != hall:
-        raise SyncError(f"the hall server sent the roster of hall {str(data.get('hall'))[:40]!r}, "
-                        f"not this counter's hall {hall!r}: nothing was cached")
+        raise SyncError(
+            f"the hall server sent the roster of hall {str(data.get('hall'))[:40]!r}, "
+            f"not this counter's hall {hall!r}: nothing was cached"
+        )
     try:
         version = data["version"]
         seq, head = int(version["seq"]), str(version["hash"])
         accounts = tuple(_account(a) for a in data["accounts"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise SyncError(f"the hall server sent a roster this counter cannot read ({exc})"
-                        ) from None
+        raise SyncError(f"the hall server sent a roster this counter cannot read ({exc})") from None
     if len({a.number for a in accounts}) != len(accounts):
         raise SyncError("the hall server's roster names a staff number twice")
     return HallRoster(hall, seq, head, accounts)
@@ -112,12 +113,22 @@ def _account(raw: Any) -> HallAccount:
         raise ValueError(f"staff number {str(number)[:40]!r}")
     if role not in events.ROLES:
         raise ValueError(f"role {str(role)[:20]!r} of staff {number}")
-    if raw.get("pin_scheme") != "scrypt" or not isinstance(pin_hash, str) \
-            or not pin_hash.startswith("scrypt$") or pin_hash.count("$") != 5:
+    if (
+        raw.get("pin_scheme") != "scrypt"
+        or not isinstance(pin_hash, str)
+        or not pin_hash.startswith("scrypt$")
+        or pin_hash.count("$") != 5
+    ):
         raise ValueError(f"the PIN hash of staff {number} is not one this counter checks")
     photo = raw.get("photo")
-    return HallAccount(number, str(raw["name"]), role, pin_hash, bool(raw["disabled"]),
-                       photo if isinstance(photo, str) else None)
+    return HallAccount(
+        number,
+        str(raw["name"]),
+        role,
+        pin_hash,
+        bool(raw["disabled"]),
+        photo if isinstance(photo, str) else None,
+    )
 
 
 HttpFactory = Callable[[float | httpx.Timeout], httpx.Client]
@@ -131,8 +142,12 @@ def http_factory(config: Config) -> HttpFactory:
     tls = tls_context(hall.head_office)
 
     def make(timeout: float | httpx.Timeout) -> httpx.Client:
-        return httpx.Client(base_url=url, timeout=timeout, verify=tls, headers={
-            "Authorization": f"Bearer {token}", "User-Agent": USER_AGENT})
+        return httpx.Client(
+            base_url=url,
+            timeout=timeout,
+            verify=tls,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+        )
 
     return make
 
@@ -144,16 +159,23 @@ def _refused(response: httpx.Response) -> Refused:
         data = {}
     detail = data.get("detail") if isinstance(data, dict) else None
     code = data.get("code") if isinstance(data, dict) else None
-    return Refused(response.status_code, str(detail or response.reason_phrase)[:300],
-                   str(code or ""))
+    return Refused(
+        response.status_code, str(detail or response.reason_phrase)[:300], str(code or "")
+    )
 
 
 class RosterPuller:
     """Pulls the hall's roster on its own daemon thread and keeps the newest for the writer."""
 
-    def __init__(self, hall: str, make_http: HttpFactory, *,
-                 interval_s: float = ROSTER_INTERVAL_S, etag: str | None = None,
-                 on_pulled: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        hall: str,
+        make_http: HttpFactory,
+        *,
+        interval_s: float = ROSTER_INTERVAL_S,
+        etag: str | None = None,
+        on_pulled: Callable[[], object] | None = None,
+    ) -> None:
         self.hall = hall
         self._make_http = make_http
         self.interval_s = interval_s
@@ -176,8 +198,9 @@ class RosterPuller:
         headers = {"If-None-Match": self._etag} if self._etag else {}
         try:
             with self._make_http(PULL_TIMEOUT) as http:
-                response = http.get(f"{API}/hall/roster", params={"hall": self.hall},
-                                    headers=headers)
+                response = http.get(
+                    f"{API}/hall/roster", params={"hall": self.hall}, headers=headers
+                )
         except httpx.RequestError as exc:
             raise Unavailable(f"hall server unreachable: {type(exc).__name__}: {exc}") from None
         self.pulls += 1
@@ -216,8 +239,10 @@ class RosterPuller:
             with self._make_http(SIGN_IN_TIMEOUT_S) as http:
                 response = http.post(f"{API}/hall/sign-in", json={"number": number, "pin": pin})
             if response.status_code != 200:
-                log.warning("the hall server refused a sign-in check (%s): the cache decides",
-                            response.status_code)
+                log.warning(
+                    "the hall server refused a sign-in check (%s): the cache decides",
+                    response.status_code,
+                )
                 return None
             data = response.json()
             result = data["result"]
@@ -225,8 +250,10 @@ class RosterPuller:
             etag = f'"{int(version["seq"])}-{version["hash"]}"'
             wait = data.get("wait_s")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            log.info("the hall server did not answer a sign-in check (%s): the cache decides",
-                     type(exc).__name__)
+            log.info(
+                "the hall server did not answer a sign-in check (%s): the cache decides",
+                type(exc).__name__,
+            )
             return None
         if result not in SIGN_IN_RESULTS:
             return None
@@ -273,14 +300,23 @@ class RosterPuller:
             self._wake.clear()
 
 
-def start_roster_pull(config: Config, *, etag: str | None = None,
-                      on_pulled: Callable[[], object] | None = None,
-                      interval_s: float = ROSTER_INTERVAL_S,
-                      make_http: HttpFactory | None = None,
-                      start: bool = True) -> RosterPuller | None:
+def start_roster_pull(
+    config: Config,
+    *,
+    etag: str | None = None,
+    on_pulled: Callable[[], object] | None = None,
+    interval_s: float = ROSTER_INTERVAL_S,
+    make_http: HttpFactory | None = None,
+    start: bool = True,
+) -> RosterPuller | None:
     """The puller for a counter whose roster the hall server keeps (None otherwise)."""
     if authority_of(config) != HALL_SERVER:
         return None
-    puller = RosterPuller(config.hall_id, make_http or http_factory(config),
-                          interval_s=interval_s, etag=etag, on_pulled=on_pulled)
+    puller = RosterPuller(
+        config.hall_id,
+        make_http or http_factory(config),
+        interval_s=interval_s,
+        etag=etag,
+        on_pulled=on_pulled,
+    )
     return puller.start() if start else puller

@@ -30,15 +30,18 @@ def _member_of(store: Store, token: str) -> Counter:
         return store.authenticate(token)
     except UnknownCounter:
         if access.find_reader(store, token) is not None:
-            raise Forbidden("the hall's reader token reads the hall's figures only; the roster "
-                            "is for the hall's counters and desks (their own tokens)") from None
+            raise Forbidden(
+                "the hall's reader token reads the hall's figures only; the roster "
+                "is for the hall's counters and desks (their own tokens)"
+            ) from None
         raise
 
 
 async def hall_member(request: Request, store: StoreDep, token: TokenDep) -> Counter:
     """The counter or desk the token belongs to (refusals recorded)."""
-    return await run_in_threadpool(recorded, store, request, token,
-                                   lambda: _member_of(store, token))
+    return await run_in_threadpool(
+        recorded, store, request, token, lambda: _member_of(store, token)
+    )
 
 
 HallMember = Annotated[Counter, Depends(hall_member)]
@@ -70,8 +73,9 @@ class RosterOut(BaseModel):
 class SignInIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    number: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS,
-                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    number: Annotated[
+        str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    ]
     pin: Annotated[str, Field(min_length=4, max_length=12, pattern=r"^[0-9]+$")]
 
 
@@ -118,25 +122,36 @@ def _version_out(version: roster.Version) -> VersionOut:
     return VersionOut(seq=version.seq, hash=version.hash)
 
 
-@router.get("/hall/roster", response_model=RosterOut,
-            responses={304: {"description": "the roster is still the one of If-None-Match"}})
+@router.get("/hall/roster", response_model=RosterOut)
 async def hall_roster(
     request: Request,
     response: Response,
     me: HallMember,
     store: StoreDep,
     token: TokenDep,
-    hall: Annotated[str | None, Query(
-        max_length=MAX_ID_CHARS,
-        description="the hall the counter expects (refused, and recorded, when it is not the "
-                    "token's own)")] = None,
+    hall: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_ID_CHARS,
+            description="the hall the counter expects (refused, and recorded, when it is not the "
+            "token's own)",
+        ),
+    ] = None,
 ) -> RosterOut | Response:
     """The token's own hall's staff accounts (salted PIN hashes for offline sign-in) and the
-    roster log's version; `ETag` is the version, `If-None-Match` with it answers 304."""
+    roster log's version; `ETag` is the version, and `If-None-Match` with it answers 304 Not
+    Modified with no body."""
     if hall is not None and hall != me.hall:
-        raise record_refusal(store, request, token, Forbidden(
-            f"the token of hall {me.hall} {me.counter} reads its own hall's roster only, not "
-            f"hall {hall[:MAX_ID_CHARS]}'s"), access.OTHER_HALL)
+        raise record_refusal(
+            store,
+            request,
+            token,
+            Forbidden(
+                f"the token of hall {me.hall} {me.counter} reads its own hall's roster only, not "
+                f"hall {hall[:MAX_ID_CHARS]}'s"
+            ),
+            access.OTHER_HALL,
+        )
     if request.headers.get("if-none-match"):
         current = await run_in_threadpool(roster.current_version, store, me.hall)
         if request.headers["if-none-match"].strip() == current.etag:
@@ -144,13 +159,17 @@ async def hall_roster(
     found = await run_in_threadpool(roster.roster, store, me.hall)
     response.headers["ETag"] = found.version.etag
     response.headers["Cache-Control"] = "no-store"
-    return RosterOut(hall=found.hall, version=_version_out(found.version),
-                     accounts=[AccountOut.model_validate(a) for a in found.accounts])
+    return RosterOut(
+        hall=found.hall,
+        version=_version_out(found.version),
+        accounts=[AccountOut.model_validate(a) for a in found.accounts],
+    )
 
 
 @router.post("/hall/sign-in", response_model=SignInOut)
-async def hall_sign_in(request: Request, me: HallMember, store: StoreDep,
-                       body: SignInIn) -> SignInOut:
+async def hall_sign_in(
+    request: Request, me: HallMember, store: StoreDep, body: SignInIn
+) -> SignInOut:
     """Check a sign-in (a manager's, at a counter of the hall) against the hall's roster: ok,
     wrong (the same answer for an unknown number) or disabled; throttled per counter after
     repeated wrong ones. The PIN is never stored or logged."""
@@ -158,8 +177,7 @@ async def hall_sign_in(request: Request, me: HallMember, store: StoreDep,
     wait = throttle.wait_s(me.id)
     current = await run_in_threadpool(roster.current_version, store, me.hall)
     if wait > 0:
-        return SignInOut(result="throttled", wait_s=round(wait, 1),
-                         version=_version_out(current))
+        return SignInOut(result="throttled", wait_s=round(wait, 1), version=_version_out(current))
     result = await run_in_threadpool(roster.check_sign_in, store, me.hall, body.number, body.pin)
     throttle.record(me.id, result != roster.WRONG)
     return SignInOut(result=result, version=_version_out(current))  # type: ignore[arg-type]
