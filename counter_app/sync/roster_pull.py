@@ -45,6 +45,8 @@ ROSTER_INTERVAL_S = 300.0
 RETRY_S = 30.0
 #: a manager's sign-in waits at most this for the hall server, then uses the cache
 SIGN_IN_TIMEOUT_S = 2.0
+#: its phases: 1 s to connect (TLS included), 1 s for the answer; the request is a few bytes
+SIGN_IN_TIMEOUT = httpx.Timeout(1.0, connect=1.0, write=0.5, pool=0.5)
 PULL_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 SIGN_IN_RESULTS = frozenset({"ok", "wrong", "disabled", "throttled"})
 
@@ -236,7 +238,7 @@ class RosterPuller:
         to wait when throttled, the roster's etag), or None when it cannot answer within
         SIGN_IN_TIMEOUT_S (the cache decides). The PIN goes to the hall server only."""
         try:
-            with self._make_http(SIGN_IN_TIMEOUT_S) as http:
+            with self._make_http(SIGN_IN_TIMEOUT) as http:
                 response = http.post(f"{API}/hall/sign-in", json={"number": number, "pin": pin})
             if response.status_code != 200:
                 log.warning(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +29,7 @@ from counter_app import config as config_module
 from counter_app.application.errors import SignInRefused
 from counter_app.config import Config, ConfigError, HallServer
 from counter_app.storage.events import stored_events, verify
-from counter_app.storage.staff import NotAManager
+from counter_app.storage.staff import CachedAccount, NotAManager
 from counter_app.sync.protocol import Refused, SyncError
 from counter_app.sync.roster_pull import (
     COUNTER,
@@ -37,7 +38,7 @@ from counter_app.sync.roster_pull import (
     authority_of,
     parse_roster,
 )
-from counter_core import events
+from counter_core import events, pins
 from head_office import roster as hall_roster
 from head_office import schema
 from tests.hall.support import HALL, Hall, wait_for
@@ -409,3 +410,35 @@ def test_a_revoked_counter_pulls_nothing(roster: Hall, make_counter: MakeCounter
         service.pull_roster_now()
     assert refused.value.status == 403
     assert service.sign_in(CLERK, CLERK_PIN).number == CLERK  # the cache it had stays
+
+
+def test_a_hall_server_that_does_not_answer_holds_a_managers_sign_in_at_most_2_s(
+    demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the kernel, and nothing ever answers
+    try:
+        config = dataclasses.replace(
+            demo_config,
+            hall_id=HALL,
+            counter_id="01",
+            roster_managed_by="hall_server",
+            hall_server=HallServer(f"http://127.0.0.1:{silent.getsockname()[1]}", token="t"),
+        )
+        service = CounterService(
+            config, tmp_path / "data", clock=clock, demo_accounts=False, pull_roster=False
+        )
+        try:
+            service.staff.apply_roster(
+                1,
+                "c" * 64,
+                [CachedAccount(MANAGER, "陈经理", "manager", pins.hash_pin(MANAGER_PIN), False)],
+            )
+            began = time.monotonic()
+            assert service.sign_in(MANAGER, MANAGER_PIN).is_manager  # the cache decided
+            assert time.monotonic() - began < 2.5
+        finally:
+            service.close()
+    finally:
+        silent.close()
