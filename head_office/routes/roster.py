@@ -142,15 +142,12 @@ async def hall_roster(
     roster log's version; `ETag` is the version, and `If-None-Match` with it answers 304 Not
     Modified with no body."""
     if hall is not None and hall != me.hall:
-        raise record_refusal(
-            store,
-            request,
-            token,
-            Forbidden(
-                f"the token of hall {me.hall} {me.counter} reads its own hall's roster only, not "
-                f"hall {hall[:MAX_ID_CHARS]}'s"
-            ),
-            access.OTHER_HALL,
+        refusal = Forbidden(
+            f"the token of hall {me.hall} {me.counter} reads its own hall's roster only, not "
+            f"hall {hall[:MAX_ID_CHARS]}'s"
+        )
+        raise await run_in_threadpool(
+            record_refusal, store, request, token, refusal, access.OTHER_HALL
         )
     if request.headers.get("if-none-match"):
         current = await run_in_threadpool(roster.current_version, store, me.hall)
