@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 import ssl
@@ -18,6 +19,8 @@ from counter_app.paths import resource_path
 from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
 from counter_core.transaction import TransactionType
 from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, MAX_FOLLOW_UP_WORKING_DAYS
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh_CN", "en")
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -164,7 +167,12 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{source}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return parse(data, str(source) if path else f"{source} (demo)")
+    try:
+        return parse(data, str(source) if path else f"{source} (demo)")
+    except ConfigError as exc:
+        # the counter's log keeps why it did not start (a plain http:// off loopback, …)
+        log.error("configuration refused: %s", exc)
+        raise
 
 
 def parse(data: dict[str, Any], source: str) -> Config:
@@ -316,6 +324,10 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if managed_by not in ROSTER_MANAGERS:
         raise fail("roster.managed_by",
                    f"expected one of {', '.join(ROSTER_MANAGERS)}, got {managed_by!r}")
+    if managed_by == "hall_server" and (hall_server is None or not hall_server.url):
+        raise fail("roster.managed_by",
+                   "\"hall_server\" needs the hall server: add [hall_server] with its url and "
+                   "token (the counter caches the hall's roster from it)")
 
     review = table("review", data.get("review"), required=False)
     follow_up_days = review.get("follow_up_working_days", DEFAULT_FOLLOW_UP_WORKING_DAYS)

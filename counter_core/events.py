@@ -85,6 +85,11 @@ STAFF_LOCKED = "staff_locked"
 #: it again; the payload is the number and `by`, nothing else.
 STAFF_DISABLED = "staff_disabled"
 STAFF_ENABLED = "staff_enabled"
+#: `[roster] managed_by = "hall_server"`: the counter's staff table became a cached copy of the
+#: hall server's roster at `version` (the roster log's seq and head hash); `digest` commits to
+#: the applied accounts (numbers, roles, PIN-hash digests, disabled states: no names, no
+#: hashes), `accounts` is how many. The staff table is checked against the last one.
+ROSTER_APPLIED = "roster_applied"
 
 # ---- the log itself ---------------------------------------------------------------------------
 #: Recorded when a store is opened by an app version or chain format other than the last one
@@ -113,8 +118,9 @@ STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STA
                          STAFF_DISABLED, STAFF_ENABLED})
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
+ROSTER_KINDS = frozenset({ROSTER_APPLIED})
 KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | APPEAL_KINDS | SESSION_KINDS | LOG_KINDS
-               | STAFF_KINDS | AWAY_KINDS | FOLLOW_UP_KINDS)
+               | STAFF_KINDS | AWAY_KINDS | FOLLOW_UP_KINDS | ROSTER_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -353,6 +359,22 @@ def _handover_note(value: Any) -> str | None:
     return problem
 
 
+def _roster_version(value: Any) -> str | None:
+    """{"seq": n >= 0, "hash": 64 hex digits}: where the hall server's roster log stood."""
+    if not isinstance(value, Mapping) or set(value) != {"seq", "hash"}:
+        return "must be an object of seq and hash"
+    seq = value["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        return "seq must be a whole number, 0 or more"
+    return None if _hex_hash(value["hash"]) is None else "hash must be 64 hex digits"
+
+
+def _count(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return "must be a whole number, 0 or more"
+    return None
+
+
 def is_staff_number(value: object) -> bool:
     """Whether `value` can stand in an event as a staff number (what a staff directory should
     accept as a number, so that a sign-in is never refused later)."""
@@ -420,6 +442,8 @@ SCHEMAS: dict[str, Schema] = {
     STAFF_LOCKED: {"staff": (_staff, True), "seconds": (_seconds, True)},
     STAFF_DISABLED: {"staff": (_staff, True), "by": (_by, True)},
     STAFF_ENABLED: {"staff": (_staff, True), "by": (_by, True)},
+    ROSTER_APPLIED: {"version": (_roster_version, True), "digest": (_hex_hash, True),
+                     "accounts": (_count, True)},
     CHAIN_BREAK_DETECTED: {"last_good_seq": (_seq_number(0), True),
                            "last_good_hash": (_hex_hash, True),
                            "first_bad_seq": (_seq_number(1), True),

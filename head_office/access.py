@@ -12,11 +12,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from counter_core.periods import utc_now
 from head_office.errors import Forbidden, NoToken, TokenRevoked, UnknownCounter
-from head_office.schema import DESK_KIND, counters, readers
+from head_office.schema import AUTH_REFUSALS_KEPT, DESK_KIND, auth_refusals, counters, readers
 from head_office.store import Store, database_errors, hash_token
 
 
@@ -125,3 +125,38 @@ def authenticate_reader(store: Store, token: str) -> Reader:
                     "own events and reads its own status (GET /api/v1/status) only; the hall's "
                     "figures need the hall's reader token (`counter-hq enroll --hall "
                     f"{counter.hall} --reader`)")
+
+
+# ---- refused authentications, recorded -------------------------------------------------------
+
+#: the reasons `auth_refusals.reason` holds
+UNKNOWN_TOKEN, REVOKED_TOKEN, OTHER_HALL, FORBIDDEN = ("unknown_token", "revoked_token",
+                                                       "other_hall", "forbidden")
+TOKEN_HINT_CHARS = 12
+AUTH_REFUSAL_COLUMNS = ("id", "at", "client", "token_hint", "route", "reason", "detail")
+
+
+def token_hint(token: str) -> str:
+    """The first hex digits of the token's SHA-256 (as `counters.token_hash` begins): enough
+    to tell which enrolled token it was, never the token."""
+    return hash_token(token)[:TOKEN_HINT_CHARS] if token else ""
+
+
+def record_auth_refusal(store: Store, *, client: str, token: str, route: str, reason: str,
+                        detail: str) -> None:
+    """Keep one refused authentication; only the last AUTH_REFUSALS_KEPT are kept. A failure
+    to record never changes the answer (the refusal stands)."""
+    with store.engine.begin() as conn:
+        conn.execute(auth_refusals.insert().values(
+            at=utc_now(), client=client[:64], token_hint=token_hint(token), route=route[:200],
+            reason=reason, detail=detail[:500]))
+        newest = conn.execute(select(func.max(auth_refusals.c.id))).scalar_one()
+        conn.execute(delete(auth_refusals).where(
+            auth_refusals.c.id <= newest - AUTH_REFUSALS_KEPT))
+
+
+def auth_refusal_rows(store: Store) -> list[dict[str, object]]:
+    """The refused authentications kept, oldest first (`counter-hq report refusals`)."""
+    with database_errors(), store.reader.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(
+            select(auth_refusals).order_by(auth_refusals.c.id))]

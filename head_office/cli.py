@@ -29,9 +29,14 @@ ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
 ENV_TLS_CERT = "COUNTER_HQ_TLS_CERT"
 ENV_TLS_KEY = "COUNTER_HQ_TLS_KEY"
-REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls", "pending")
+REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls", "pending",
+           "refusals")
 #: `report pending`: reviews held pending, naming a transaction no chain has brought yet
 PENDING_COLUMNS = ("hall", "counter", "seq", "kind", "txn", "received_at")
+
+
+STAFF_ACTIONS = ("add", "pin", "role", "disable", "enable", "list", "verify")
+STAFF_COLUMNS = ("number", "name", "role", "disabled")
 
 
 class CliError(Exception):
@@ -162,6 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--file", metavar="F",
                           help="set: a TOML calendar file ([calendar.YYYY] holidays = [...] "
                                "workdays = [...]); each year it names replaces that year")
+    staff = command("staff", _staff,
+                    "the hall's staff roster, which every counter of the hall with "
+                    "[roster] managed_by = \"hall_server\" caches (each change is an entry of "
+                    "the roster's own hash-chained log)")
+    staff.add_argument("action", choices=STAFF_ACTIONS)
+    staff.add_argument("--hall", required=True, metavar="ID")
+    staff.add_argument("--number", metavar="N", help="the staff number (all but list, verify)")
+    staff.add_argument("--name", metavar="NAME", help="add: the name the counters show")
+    staff.add_argument("--role", choices=("staff", "manager"),
+                       help="add (default staff), role: the new role")
+    staff.add_argument("--photo", metavar="TEXT", help="add: the photo (optional)")
+    staff.add_argument("--pin-stdin", action="store_true",
+                       help="add, pin, role --role manager: read the (new) PIN from the "
+                            "first line of stdin (4 to 12 digits; a manager's at least 6); it "
+                            "is never a command-line argument")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -500,7 +520,8 @@ def _calendar(args: argparse.Namespace, store: Store) -> int:
 def _report(args: argparse.Namespace, store: Store) -> int:
     from head_office import reports
 
-    if args.kind not in ("chains", "incidents", "halls", "pending") and not args.month:
+    if args.kind not in ("chains", "incidents", "halls", "pending", "refusals") \
+            and not args.month:
         raise CliError(f"report {args.kind} needs --month YYYY-MM")
     if args.format == "xlsx" and args.output == "-":
         raise CliError("XLSX needs a file: give --output FILE.xlsx")
@@ -519,6 +540,10 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         columns = reports.HALL_COLUMNS
     elif args.kind == "incidents":
         rows, columns = reports.incidents(store, hall=args.hall), reports.INCIDENT_COLUMNS
+    elif args.kind == "refusals":
+        from head_office.access import AUTH_REFUSAL_COLUMNS, auth_refusal_rows
+
+        rows, columns = auth_refusal_rows(store), AUTH_REFUSAL_COLUMNS
     elif args.kind == "pending":
         days = PENDING_REPORT_DAYS if args.older_than_days is None else args.older_than_days
         if not days >= 0:
@@ -540,6 +565,66 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     if args.output != "-":
         print(f"{count} rows written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _staff(args: argparse.Namespace, store: Store) -> int:
+    from head_office import roster
+    from head_office.errors import StoreUnavailable
+
+    action, hall = args.action, args.hall.strip()
+    if action not in ("list", "verify") and not args.number:
+        raise CliError(f"staff {action} needs --number N")
+    if (action in ("add", "pin") or (action == "role" and args.role == "manager")) \
+            and not args.pin_stdin:
+        raise CliError(f"staff {action} reads the PIN from stdin: give --pin-stdin (a PIN "
+                       "is never a command-line argument, which other users could read)")
+    try:
+        if action == "list":
+            found = roster.roster(store, hall)
+            rows = [{k: a[k] for k in STAFF_COLUMNS} for a in found.accounts]
+            from head_office import reports
+
+            reports.write(rows, STAFF_COLUMNS, "csv", sys.stdout)
+            print(f"hall {hall}: {len(rows)} accounts, roster version {found.version.seq}",
+                  file=sys.stderr)
+            return 0
+        if action == "verify":
+            problem = roster.verify(store, hall)
+            at = roster.current_version(store, hall)
+            if problem is not None:
+                print(f"hall {hall}: the roster does not verify: {problem}")
+                return 1
+            print(f"hall {hall}: the roster log verifies ({at.seq} entries) and the accounts "
+                  "agree with it")
+            return 0
+        if action == "add":
+            version = roster.add(store, hall, args.number, args.name or "",
+                                 args.role or "staff", _read_pin(), args.photo)
+        elif action == "pin":
+            version = roster.set_pin(store, hall, args.number, _read_pin())
+        elif action == "role":
+            if not args.role:
+                raise CliError("staff role needs --role staff|manager")
+            version = roster.set_role(store, hall, args.number, args.role,
+                                      _read_pin() if args.pin_stdin else None)
+        else:
+            version = roster.set_disabled(store, hall, args.number, action == "disable")
+    except roster.RosterError as exc:
+        raise CliError(str(exc)) from None
+    except StoreUnavailable as exc:
+        raise CliError(exc.message) from None
+    print(f"hall {hall} staff {args.number.strip()}: {action} recorded (roster version "
+          f"{version.seq}); the hall's counters take it at their next pull (within 5 min)")
+    return 0
+
+
+def _read_pin() -> str:
+    line = sys.stdin.readline()
+    pin = line.strip()
+    if not pin:
+        raise CliError("no PIN on stdin: pipe it in, e.g. `printf '%s\\n' \"$PIN\" | counter-hq "
+                       "staff add …`")
+    return pin
 
 
 if __name__ == "__main__":

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from counter_core.periods import DEFAULT_TIME_ZONE
+from head_office import access
 from head_office.access import Reader, authenticate_reader, find_reader
-from head_office.errors import BadRequest, Busy, Forbidden, UnknownCounter
+from head_office.errors import BadRequest, Busy, Forbidden, Refusal, TokenRevoked, UnknownCounter
 from head_office.store import Counter, Store
 
 #: uploads processed at once; more are told to come back (429) rather than pile up
@@ -101,15 +103,49 @@ def _counter_of(store: Store, token: str) -> Counter:
                         "token") from None
 
 
-async def current_counter(store: StoreDep, token: TokenDep) -> Counter:
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_REASONS: dict[type[Refusal], str] = {UnknownCounter: access.UNKNOWN_TOKEN,
+                                      TokenRevoked: access.REVOKED_TOKEN,
+                                      Forbidden: access.FORBIDDEN}
+
+
+def record_refusal(store: Store, request: Request, token: str, refusal: Refusal,
+                   reason: str | None = None) -> Refusal:
+    """Record a refused authentication (head_office.access.record_auth_refusal: the token's
+    hash prefix, never the token) and hand the refusal back to be raised."""
+    reason = reason or next((why for cls, why in _REASONS.items() if isinstance(refusal, cls)),
+                            access.FORBIDDEN)
+    try:
+        access.record_auth_refusal(
+            store, client=request.client.host if request.client else "", token=token,
+            route=f"{request.method} {request.url.path}", reason=reason,
+            detail=refusal.message)
+    except Exception:  # the refusal stands whether or not it could be kept
+        log.exception("could not record a refused authentication")
+    return refusal
+
+
+def recorded(store: Store, request: Request, token: str, check: Callable[[], T]) -> T:
+    """`check()`, with an unknown or revoked token, or a forbidden one, recorded."""
+    try:
+        return check()
+    except (UnknownCounter, TokenRevoked, Forbidden) as exc:
+        raise record_refusal(store, request, token, exc) from None
+
+
+async def current_counter(request: Request, store: StoreDep, token: TokenDep) -> Counter:
     """The counter the token belongs to (NoToken, UnknownCounter or TokenRevoked if none;
-    Forbidden for a hall reader's token)."""
-    return await run_in_threadpool(_counter_of, store, token)
+    Forbidden for a hall reader's token); refusals but NoToken are recorded."""
+    return await run_in_threadpool(recorded, store, request, token,
+                                   lambda: _counter_of(store, token))
 
 
-async def hall_reader(store: StoreDep, token: TokenDep) -> Reader:
-    """The hall whose reader token this is (Forbidden for a counter's token)."""
-    return await run_in_threadpool(authenticate_reader, store, token)
+async def hall_reader(request: Request, store: StoreDep, token: TokenDep) -> Reader:
+    """The hall whose reader token this is (Forbidden for a counter's token); recorded as
+    current_counter's refusals are."""
+    return await run_in_threadpool(recorded, store, request, token,
+                                   lambda: authenticate_reader(store, token))
 
 
 CurrentCounter = Annotated[Counter, Depends(current_counter)]

@@ -330,6 +330,51 @@ alert_marks = Table(
 _V6_TABLES = (alerts, alert_deliveries, alert_marks)
 
 
+#: the hall server's staff roster as its own hash-chained log (head_office.roster): one row per
+#: change, the same staff_* kinds and payload shapes as a counter's chain (number, role, PIN
+#: hash digest, `by`), hashed with counter_core.chain's canonical bytes, per hall from seq 1
+roster_log = Table(
+    "roster_log", metadata,
+    Column("hall", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", String(32), nullable=False),
+    #: the payload as canonical JSON text (what the hash covers, with the other columns)
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: the accounts the roster log leaves, with what the log never carries: the salted PIN hash
+#: itself, the name and the photo (the log holds their digests)
+roster_accounts = Table(
+    "roster_accounts", metadata,
+    Column("hall", Text, primary_key=True),
+    Column("number", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("pin_hash", Text, nullable=False),
+    Column("photo", Text),
+    Column("disabled", Integer, nullable=False, default=0),
+)
+
+#: refused authentications (unknown or revoked token, another hall's token): the last
+#: AUTH_REFUSALS_KEPT per server, with a prefix of the token's SHA-256, never the token
+auth_refusals = Table(
+    "auth_refusals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("token_hint", String(16), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+AUTH_REFUSALS_KEPT = 1000
+_ROSTER_TABLES = (roster_log, roster_accounts, auth_refusals)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
                                       if t is not readers and t not in _V3_TABLES
@@ -509,8 +554,16 @@ def _v9_calendar(conn: Connection) -> None:
     work_calendar.create(conn, checkfirst=True)
 
 
+def _v10_roster(conn: Connection) -> None:
+    """The hall server's roster (its hash-chained log and its accounts) and the bounded
+    record of refused authentications."""
+    for table in _ROSTER_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web, _v9_calendar)
+    _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web, _v9_calendar,
+    _v10_roster)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -40,9 +40,16 @@ from counter_app.storage.folder import (
     OpenFolder,
     open_data_folder,
 )
+from counter_app.storage.staff import (
+    CachedAccount,
+    SignInError,
+    StaffDirectory,
+    ensure_demo_accounts,
+)
 from counter_app.storage.staff import PinChangeRequired as PinTooShort
-from counter_app.storage.staff import SignInError, StaffDirectory, ensure_demo_accounts
 from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
+from counter_app.sync.roster_pull import HALL_SERVER, HallRoster, RosterPuller, authority_of
+from counter_app.sync.roster_pull import start_roster_pull as _start_roster_pull
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import appeals, periods
 from counter_core import events as kinds
@@ -166,15 +173,20 @@ class Counter:
     """Everything one running counter does, as use cases; the UI only calls into it."""
 
     def __init__(self, config: Config, data_dir: Path, *, clock: Clock = monotonic,
-                 demo_accounts: bool | None = None, backup_now: bool = True) -> None:
+                 demo_accounts: bool | None = None, backup_now: bool = True,
+                 pull_roster: bool = True) -> None:
+        """`pull_roster`: under `[roster] managed_by = "hall_server"`, pull the hall's roster
+        on a background thread now and every 5 minutes (False: only `pull_roster_now`)."""
         self._config = config
         self._data_dir = data_dir
+        self._roster: RosterPuller | None = None
         self._folder = open_folder(data_dir, (config.hall_id, config.counter_id))
         try:
             with storage_errors():
                 self._open(clock, demo_accounts)
             if backup_now:
                 self.backup_if_due()
+            self._start_roster(pull_roster)
         except BaseException:
             self._folder.close()  # a refused start must not leave the folder locked
             raise
@@ -197,7 +209,8 @@ class Counter:
         self._is_demo = is_demo_log(self._db)
         self._staff = StaffDirectory(self._db, self._store)
         self._staff.record_existing()  # accounts from before staff events: recorded once
-        if config.is_demo if demo_accounts is None else demo_accounts:
+        hall_roster = authority_of(config) == HALL_SERVER
+        if (config.is_demo if demo_accounts is None else demo_accounts) and not hall_roster:
             ensure_demo_accounts(self._staff)
         self._recovered: list[Event] = self._store.recover_interrupted()
         self._machine = CounterMachine(
@@ -212,6 +225,61 @@ class Counter:
 
     def _record(self, drafts: Sequence[Draft]) -> None:
         self._store.append(drafts)
+
+    # ---- the hall's roster (`[roster] managed_by = "hall_server"`) ------------------------
+
+    def _start_roster(self, background: bool) -> None:
+        """The hall server keeps the roster: pull it off the path to the first window."""
+        if authority_of(self._config) != HALL_SERVER:
+            return
+        self._roster = _start_roster_pull(self._config, etag=self._cached_etag(),
+                                          start=background)
+        self._staff.remote_check = self._check_at_hall
+
+    def _cached_etag(self) -> str | None:
+        """The roster version the staff table holds, as the hall server's ETag."""
+        with storage_errors():
+            applied = self._staff.applied_roster()
+        return None if applied is None else f'"{applied[0]}-{applied[1]}"'
+
+    def _check_at_hall(self, number: str, pin: str) -> tuple[str, float | None] | None:
+        assert self._roster is not None
+        answer = self._roster.check_sign_in(number, pin)
+        if answer is None:
+            return None
+        result, wait, etag = answer
+        if etag != self._roster.etag:
+            self._roster.wake()  # the cache is behind the hall server's roster
+        return result, wait
+
+    def apply_pulled_roster(self) -> bool:
+        """Cache the roster the background pull brought, if any (the writer's thread); True
+        when the staff table changed. Also done at every sign-in."""
+        if self._roster is None:
+            return False
+        found = self._roster.take()
+        return False if found is None else self._apply_roster(found)
+
+    def pull_roster_now(self) -> bool:
+        """Pull the hall's roster on this thread and cache it; True when the staff table
+        changed, False when it did not (or the roster is not the hall server's). SyncError
+        when the hall server cannot be asked or its answer is refused."""
+        if self._roster is None:
+            return False
+        self._roster.set_etag(self._cached_etag())  # a table edited since: fetched whole
+        self._roster.pull_once()
+        return self.apply_pulled_roster()
+
+    def _apply_roster(self, found: HallRoster) -> bool:
+        accounts = [CachedAccount(a.number, a.name, a.role, a.pin_hash, a.disabled, a.photo)
+                    for a in found.accounts]
+        with storage_errors():
+            changed = self._staff.apply_roster(found.seq, found.hash, accounts)
+        if self._roster is not None:
+            self._roster.set_etag(self._cached_etag())
+        if changed:
+            log.info("hall roster version %d cached: %d accounts", found.seq, len(accounts))
+        return changed
 
     # ---- what the counter is --------------------------------------------------------------
 
@@ -272,6 +340,7 @@ class Counter:
         shorter than six digits: nobody is signed in until `change_pin` has replaced it.
         """
         self._pin_change_for: str | None = None
+        self.apply_pulled_roster()
         with storage_errors():
             try:
                 staff = self._staff.sign_in(number, pin)
@@ -412,7 +481,9 @@ class Counter:
             return action()
 
     def heartbeat(self) -> None:
-        """Note the running transaction's time so far, for recovery after a crash."""
+        """Note the running transaction's time so far, for recovery after a crash (and
+        cache a roster the background pull brought)."""
+        self.apply_pulled_roster()
         run = self._machine.running
         if run is not None:
             with storage_errors():
@@ -493,4 +564,6 @@ class Counter:
                            back_at=machine.away.back_at if machine.away else None)
 
     def close(self) -> None:
+        if self._roster is not None:
+            self._roster.stop()
         self._folder.close()

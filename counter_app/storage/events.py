@@ -9,6 +9,7 @@ the transactions projection this store keeps anyway, never from re-reading the l
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.metadata
 import json
 import sqlite3
@@ -547,6 +548,32 @@ def _verify_appeals(db: sqlite_utils.Database, store_events: list[Event]) -> str
         diff = [c for c in appeals.APPEAL_COLUMNS if want[c] != have[c]]
         if diff:
             return f"appeal of {txn} differs from its events in: {', '.join(diff)}"
+
+
+def applied_digest(rows: Sequence[Any]) -> str:
+    """What a `roster_applied` event commits to: the SHA-256 of the cached accounts' numbers,
+    roles, PIN-hash digests (counter_core.roster.pin_digest) and disabled states, in number
+    order; no names, no photos, no hashes. `rows` are staff rows (mappings) or accounts
+    (objects) with number, role, pin_hash and disabled."""
+
+    def field(row: Any, name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+
+    listed = sorted([str(field(r, "number")), str(field(r, "role")),
+                     roster.pin_digest(str(field(r, "pin_hash"))), bool(field(r, "disabled"))]
+                    for r in rows)
+    text = json.dumps(listed, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def last_roster_applied(store_events: Sequence[Event]) -> Event | None:
+    """The last `roster_applied`, when no staff change the counter made itself came after it
+    (the staff table is then the hall server's roster as applied)."""
+    for ev in reversed(store_events):
+        if ev.kind == events.ROSTER_APPLIED:
+            return ev
+        if ev.kind in events.STAFF_KINDS and ev.kind != events.STAFF_LOCKED:
+            return None
     return None
 
 
@@ -554,7 +581,17 @@ def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str |
     """The staff table against the fold of the staff events: the same numbers, each with its
     role, PIN hash (by digest) and disabled state. A log without any staff event is a folder
     from before them: its accounts are recorded when this version first opens it as the
-    writer."""
+    writer. Under `[roster] managed_by = "hall_server"` the table is the hall's roster as the
+    last `roster_applied` recorded it: checked against that event's digest instead."""
+    rows = list(db.query("SELECT number, role, pin_hash, disabled FROM staff"))
+    applied = last_roster_applied(store_events)
+    if applied is not None:
+        if applied_digest(rows) != applied.payload.get("digest") \
+                or len(rows) != applied.payload.get("accounts"):
+            return (f"the staff table is not the hall roster that event {applied.seq} "
+                    f"(roster_applied, version {applied.payload['version']['seq']}) recorded: "
+                    "it was changed outside the app")
+        return None
     staff_events = [ev for ev in store_events if ev.kind in events.STAFF_KINDS]
     if not staff_events:
         return None
@@ -562,8 +599,7 @@ def _verify_staff(db: sqlite_utils.Database, store_events: list[Event]) -> str |
         expected = roster.fold(staff_events)
     except (KeyError, ValueError) as exc:
         return f"staff events do not fold: {exc}"
-    actual = {r["number"]: r for r in db.query(
-        "SELECT number, role, pin_hash, disabled FROM staff")}
+    actual = {r["number"]: r for r in rows}
     for number in sorted(set(expected) | set(actual)):
         want, have = expected.get(number), actual.get(number)
         if want is None:

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from counter_app.storage.db import write_transaction
-from counter_app.storage.events import EventStore
+from counter_app.storage.events import (
+    EventStore,
+    applied_digest,
+    last_roster_applied,
+    stored_event_from_row,
+)
 from counter_app.storage.folder import folder_identity
 from counter_core import events, pins, roster
 from counter_core.transaction import Draft, Staff
@@ -53,6 +58,8 @@ class NotAManager(SignInError):
     """A right PIN of a staff account where a manager's was needed (the staff commands)."""
 
 
+#: the staff changes a counter makes itself (after them, its table is no cached roster)
+_OWN_CHANGES = sorted(events.STAFF_KINDS - {events.STAFF_LOCKED})
 #: the one answer for an unknown number and for a wrong PIN alike
 WRONG = "Unknown staff number or wrong PIN"
 FAILURES_KEY = "signin.failures"
@@ -68,18 +75,40 @@ class StaffRecord:
     disabled: bool = False
 
 
+#: a manager's sign-in asked of the roster's authority (the hall server): (ok | wrong |
+#: disabled | throttled, seconds to wait when throttled), or None when it cannot answer
+RemoteCheck = Callable[[str, str], tuple[str, float | None] | None]
+
+
+@dataclass(frozen=True)
+class CachedAccount:
+    """An account of the hall's roster as the counter caches it (counter_app.sync.roster_pull
+    hands these over; storage knows no HTTP)."""
+
+    number: str
+    name: str
+    role: str
+    pin_hash: str
+    disabled: bool
+    photo: str | None = None
+
+
 class StaffDirectory:
     """The staff table and its events.
 
     `store` is the counter's event store; without one, a store for the hall and counter the
     data folder records (or its first event names) is made when a change is written.
+    `remote_check`: under `[roster] managed_by = "hall_server"`, a manager's sign-in is asked
+    of the hall server first (its answer stands when it gives one), the cache otherwise.
     """
 
     def __init__(self, db: sqlite_utils.Database, store: EventStore | None = None, *,
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time,
+                 remote_check: RemoteCheck | None = None) -> None:
         self.db = db
         self._store = store
         self._now = now  # wall clock: a lockout must survive a restart
+        self.remote_check = remote_check
 
     @property
     def store(self) -> EventStore:
@@ -207,9 +236,10 @@ class StaffDirectory:
         """Accounts of a data folder from before staff events: each recorded once as found
         (`staff_added`, adopted, by nobody), so that the table and the log agree from here on.
         Only when the log has no staff event at all; returns how many were recorded."""
-        marks = ", ".join("?" for _ in events.STAFF_KINDS)
+        kinds = sorted(events.STAFF_KINDS | events.ROSTER_KINDS)  # a cached roster: recorded
+        marks = ", ".join("?" for _ in kinds)
         if self.db.execute(f"SELECT 1 FROM events WHERE kind IN ({marks}) LIMIT 1",
-                           sorted(events.STAFF_KINDS)).fetchone() is not None:
+                           kinds).fetchone() is not None:
             return 0
         rows = list(self.db.query("SELECT number, role, pin_hash FROM staff ORDER BY number"))
         if not rows:
@@ -220,6 +250,55 @@ class StaffDirectory:
                                        "by": None, "adopted": True})
             for r in rows])
         return len(rows)
+
+    def applied_roster(self) -> tuple[int, str] | None:
+        """The hall roster version (seq, hash) the last `roster_applied` recorded, if the
+        staff table is still that roster (no staff change of the counter's own since, and
+        the same accounts as its digest)."""
+        rows = self.db.query(
+            "SELECT * FROM events WHERE kind = ? OR kind IN ({}) ORDER BY seq DESC LIMIT 1"
+            .format(", ".join("?" for _ in _OWN_CHANGES)),
+            [events.ROSTER_APPLIED, *_OWN_CHANGES])
+        found = last_roster_applied([stored_event_from_row(r) for r in rows])
+        if found is None:
+            return None
+        table = list(self.db.query("SELECT number, role, pin_hash, disabled FROM staff"))
+        if applied_digest(table) != found.payload.get("digest"):
+            return None  # changed outside the app since: no longer that version
+        version = found.payload["version"]
+        return int(version["seq"]), str(version["hash"])
+
+    def apply_roster(self, seq: int, head: str, accounts: Sequence[CachedAccount]) -> bool:
+        """Make the staff table the hall server's roster at version (seq, head): accounts
+        added, changed (name, role, PIN hash, photo, disabled) and removed as it says; each
+        kept account keeps its lockout. When the cached accounts or the version differ from
+        the last `roster_applied`, one is recorded (the version, the digest of the applied
+        accounts, how many), in the same transaction. Returns whether anything was recorded."""
+        digest = applied_digest(accounts)
+        with write_transaction(self.db.conn):
+            current = list(self.db.query("SELECT number, role, pin_hash, disabled FROM staff"))
+            names = {r["number"]: (r["name"], r["photo"]) for r in self.db.query(
+                "SELECT number, name, photo FROM staff")}
+            unchanged = (applied_digest(current) == digest and len(current) == len(accounts)
+                         and self.applied_roster() == (seq, head))
+            if unchanged and all(names.get(a.number) == (a.name, a.photo) for a in accounts):
+                return False
+            keep = {a.number for a in accounts}
+            for number in sorted(set(names) - keep):
+                self.db.execute("DELETE FROM staff WHERE number = ?", [number])
+            for a in accounts:
+                self.db.execute(
+                    "INSERT INTO staff (number, name, role, pin_hash, photo, disabled)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET"
+                    " name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,"
+                    " photo = excluded.photo, disabled = excluded.disabled",
+                    [a.number, a.name, a.role, a.pin_hash, a.photo, int(a.disabled)])
+            if unchanged:
+                return False  # names or photos only: never in the chain
+            self.store.append([Draft(events.ROSTER_APPLIED, {
+                "version": {"seq": seq, "hash": head}, "digest": digest,
+                "accounts": len(accounts)})])
+        return True
 
     def _row(self, number: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM staff WHERE number = ?", [number]))
@@ -275,7 +354,18 @@ class StaffDirectory:
             pins.check_no_pin(pin)
             self._failed(now)
             raise SignInError(WRONG)
-        if not pins.check_pin(pin, row["pin_hash"]):
+        answer = (self.remote_check(row["number"], pin)
+                  if self.remote_check is not None and row["role"] == "manager" else None)
+        if answer is not None and answer[0] == "throttled":
+            wait = max(1.0, answer[1] or 1.0)
+            raise SignInError(f"Too many wrong sign-ins: wait {round(wait)} s", wait_s=wait)
+        right = (answer[0] != "wrong" if answer is not None
+                 else pins.check_pin(pin, row["pin_hash"]))
+        if answer is not None:
+            # the authority's answer stands: a PIN changed there is required at once, and
+            # an account it enabled or disabled is so before the next pull brings it
+            row = {**row, "disabled": answer[0] == "disabled"}
+        if not right:
             failed = row["failed_attempts"] + 1
             locked_until = now + pins.LOCKOUT_S if failed >= pins.MAX_ATTEMPTS else 0
             with write_transaction(self.db.conn):

@@ -128,7 +128,10 @@ def test_staff_pin_changes_ones_own_pin(
 def test_refused_when_the_roster_is_managed_elsewhere(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         managed_by: str, who: str) -> None:
-    config = own_config(tmp_path, f'[roster]\nmanaged_by = "{managed_by}"\n')
+    # the hall server's roster needs the hall server (a configuration error without it)
+    hall_server = '[hall_server]\nurl = "http://127.0.0.1:1"\ntoken = "t"\n'
+    config = own_config(tmp_path, f'[roster]\nmanaged_by = "{managed_by}"\n'
+                        + (hall_server if managed_by == "hall_server" else ""))
     data_dir = tmp_path / "data"
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
                          *add("9001", "manager"))

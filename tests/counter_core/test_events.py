@@ -51,6 +51,8 @@ VALID: dict[str, dict[str, Any]] = {
     events.STAFF_LOCKED: {"staff": "1001", "seconds": 300.0},
     events.STAFF_DISABLED: {"staff": "1001", "by": "9001"},
     events.STAFF_ENABLED: {"staff": "1001", "by": "9001"},
+    events.ROSTER_APPLIED: {"version": {"seq": 3, "hash": "a" * 64}, "digest": "b" * 64,
+                            "accounts": 2},
     events.CHAIN_BREAK_DETECTED: {"last_good_seq": 41, "last_good_hash": "ab" * 32,
                                   "first_bad_seq": 42, "detected_at": "2026-12-02T08:00:00.000Z"},
 }
