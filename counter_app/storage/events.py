@@ -548,6 +548,7 @@ def _verify_appeals(db: sqlite_utils.Database, store_events: list[Event]) -> str
         diff = [c for c in appeals.APPEAL_COLUMNS if want[c] != have[c]]
         if diff:
             return f"appeal of {txn} differs from its events in: {', '.join(diff)}"
+    return None
 
 
 def applied_digest(rows: Sequence[Any]) -> str:
