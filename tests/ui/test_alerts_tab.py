@@ -4,6 +4,7 @@ desk), one notification and one sound per batch of new alerts, the first poll's 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import threading
@@ -195,7 +196,7 @@ def test_without_a_tray_the_default_notifier_shows_a_banner(qtbot: QtBot) -> Non
 def test_the_tab_is_translated_and_fits_800_by_600(qtbot: QtBot, language: str) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    with translated(app, language):
+    with contextlib.contextmanager(translated)(app, language):
         feed, rec = FakeFeed(can_ack=False), Recorder()
         feed.alerts = [alert(n, counter=f"{n:02d}") for n in range(1, 6)]
         tab = make_tab(qtbot, feed, rec)

@@ -52,7 +52,7 @@ class Feed(Protocol):
     def acknowledge(self, alert: str, staff: str) -> Alert: ...
 
 
-#: (title, message): a desktop notification
+# (title, message): a desktop notification
 Notifier = Callable[[str, str], None]
 
 
