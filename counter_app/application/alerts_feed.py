@@ -55,11 +55,17 @@ class Alert:
             value = row.get(key)
             return None if value is None else str(value)
 
-        return cls(seq=int(row.get("seq") or 0), id=str(row.get("id") or ""),
-                   kind=str(row.get("kind") or ""), counter=str(row.get("counter") or ""),
-                   staff=text("staff"), at=str(row.get("at") or ""),
-                   text=str(row.get("text") or ""), acknowledged_by=text("acknowledged_by"),
-                   acknowledged_at=text("acknowledged_at"))
+        return cls(
+            seq=int(row.get("seq") or 0),
+            id=str(row.get("id") or ""),
+            kind=str(row.get("kind") or ""),
+            counter=str(row.get("counter") or ""),
+            staff=text("staff"),
+            at=str(row.get("at") or ""),
+            text=str(row.get("text") or ""),
+            acknowledged_by=text("acknowledged_by"),
+            acknowledged_at=text("acknowledged_at"),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,14 @@ class AlertFeed:
     """The last id seen and the alerts of the window; `poll` and `acknowledge` may run on a
     worker thread (one at a time is enough; a lock keeps them apart)."""
 
-    def __init__(self, make_client: Callable[[], AlertReader], *, can_ack: bool = True,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 window_s: float = FIRST_WINDOW_S) -> None:
+    def __init__(
+        self,
+        make_client: Callable[[], AlertReader],
+        *,
+        can_ack: bool = True,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        window_s: float = FIRST_WINDOW_S,
+    ) -> None:
         self._make_client = make_client
         self._client: AlertReader | None = None
         self.can_ack = can_ack
@@ -144,8 +155,9 @@ class AlertFeed:
             newest = max(self._alerts.values(), key=lambda a: a.seq, default=None)
             if newest is not None and newest.seq > self._last_seq:
                 self._last_seq, self.last_id = newest.seq, newest.id
-            return FeedUpdate(display_order(list(self._alerts.values())),
-                              tuple(sorted(new, key=lambda a: a.seq)))
+            return FeedUpdate(
+                display_order(list(self._alerts.values())), tuple(sorted(new, key=lambda a: a.seq))
+            )
 
     def acknowledge(self, alert: str, staff: str) -> Alert:
         """Acknowledge at the hall server as `staff`; the alert as it stands there."""

@@ -29,11 +29,26 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
 
 
-def alert(seq: int, kind: str = "overtime", *, counter: str = "01", staff: str | None = "1001",
-          acked: str | None = None, at: str = "2026-12-03T05:30:00Z") -> Alert:
-    return Alert(seq=seq, id=f"{seq:032x}", kind=kind, counter=counter, staff=staff, at=at,
-                 text=f"柜台 {counter} 超时 {seq}", acknowledged_by=acked,
-                 acknowledged_at="2026-12-03T05:40:00Z" if acked else None)
+def alert(
+    seq: int,
+    kind: str = "overtime",
+    *,
+    counter: str = "01",
+    staff: str | None = "1001",
+    acked: str | None = None,
+    at: str = "2026-12-03T05:30:00Z",
+) -> Alert:
+    return Alert(
+        seq=seq,
+        id=f"{seq:032x}",
+        kind=kind,
+        counter=counter,
+        staff=staff,
+        at=at,
+        text=f"柜台 {counter} 超时 {seq}",
+        acknowledged_by=acked,
+        acknowledged_at="2026-12-03T05:40:00Z" if acked else None,
+    )
 
 
 class FakeFeed:
@@ -57,8 +72,9 @@ class FakeFeed:
         with self.lock:
             self.acks.append((alert_id, staff))
             done = next(a for a in self.alerts if a.id == alert_id)
-            done = dataclasses.replace(done, acknowledged_by=staff,
-                                       acknowledged_at="2026-12-03T05:59:00Z")
+            done = dataclasses.replace(
+                done, acknowledged_by=staff, acknowledged_at="2026-12-03T05:59:00Z"
+            )
             self.alerts = [done if a.id == alert_id else a for a in self.alerts]
             return done
 
@@ -76,9 +92,16 @@ class Recorder:
 
 
 def make_tab(qtbot: QtBot, feed: FakeFeed, rec: Recorder) -> AlertsTab:
-    tab = AlertsTab(feed, manager="9001", names={"1001": "王芳", "9001": "赵主任"},
-                    zone=SHANGHAI, notifier=rec.notify, sound=rec.sound, poll_ms=100,
-                    autostart=False)
+    tab = AlertsTab(
+        feed,
+        manager="9001",
+        names={"1001": "王芳", "9001": "赵主任"},
+        zone=SHANGHAI,
+        notifier=rec.notify,
+        sound=rec.sound,
+        poll_ms=100,
+        autostart=False,
+    )
     qtbot.addWidget(tab)
     tab.resize(800, 600)
     tab.show()
@@ -93,17 +116,24 @@ def test_unacknowledged_first_and_bold_newest_first_with_names_and_local_time(
     qtbot: QtBot,
 ) -> None:
     feed, rec = FakeFeed(), Recorder()
-    feed.alerts = [alert(1), alert(2, "poor_rating", acked="9001"),
-                   alert(3, "not_reporting", counter="02", staff=None)]
+    feed.alerts = [
+        alert(1),
+        alert(2, "poor_rating", acked="9001"),
+        alert(3, "not_reporting", counter="02", staff=None),
+    ]
     tab = make_tab(qtbot, feed, rec)
     tab.start()
     qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=3000)
     assert [a.seq for a in tab.alerts] == [3, 1, 2]
     bold = [tab.table.item(r, 0).font().bold() for r in range(3)]
     assert bold == [True, True, False]
-    assert cells(tab, 1)[:5] == ["13:30:00" if dt.datetime.now(SHANGHAI).date()
-                                 == dt.date(2026, 12, 3) else "12-03 13:30",
-                                 "Overtime", "01", "王芳 (1001)", "柜台 01 超时 1"]
+    assert cells(tab, 1)[:5] == [
+        "13:30:00" if dt.datetime.now(SHANGHAI).date() == dt.date(2026, 12, 3) else "12-03 13:30",
+        "Overtime",
+        "01",
+        "王芳 (1001)",
+        "柜台 01 超时 1",
+    ]
     assert cells(tab, 0)[1] == "Not reporting" and cells(tab, 0)[3] == ""
     assert cells(tab, 2)[1] == "Poor rating"
     assert cells(tab, 2)[5].startswith("赵主任 (9001) at ")
@@ -241,10 +271,23 @@ class FakeClient:
 
 
 def row(seq: int, acked: str | None = None) -> dict[str, Any]:
-    return {"seq": seq, "id": f"{seq:032x}", "kind": "overtime", "hall": "SH-0001",
-            "counter": "01", "staff": "1001", "staff_name": "1001", "txn": None,
-            "at": "2026-12-03T05:30:00Z", "text": "t", "detail": {}, "quiet": None,
-            "acknowledged_by": acked, "acknowledged_desk": None, "acknowledged_at": None}
+    return {
+        "seq": seq,
+        "id": f"{seq:032x}",
+        "kind": "overtime",
+        "hall": "SH-0001",
+        "counter": "01",
+        "staff": "1001",
+        "staff_name": "1001",
+        "txn": None,
+        "at": "2026-12-03T05:30:00Z",
+        "text": "t",
+        "detail": {},
+        "quiet": None,
+        "acknowledged_by": acked,
+        "acknowledged_desk": None,
+        "acknowledged_at": None,
+    }
 
 
 def test_the_first_poll_reads_the_past_hour_and_announces_only_the_unacknowledged() -> None:

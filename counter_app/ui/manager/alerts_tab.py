@@ -97,10 +97,19 @@ class AlertsTab(QWidget):
 
     notified = Signal(str, str)
 
-    def __init__(self, feed: Feed, *, manager: str, names: Mapping[str, str] | None = None,
-                 zone: dt.tzinfo | None = None, notifier: Notifier | None = None,
-                 sound: Callable[[], None] | None = None, poll_ms: int = POLL_MS,
-                 autostart: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        feed: Feed,
+        *,
+        manager: str,
+        names: Mapping[str, str] | None = None,
+        zone: dt.tzinfo | None = None,
+        notifier: Notifier | None = None,
+        sound: Callable[[], None] | None = None,
+        poll_ms: int = POLL_MS,
+        autostart: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.feed = feed
         self.manager = manager
@@ -121,8 +130,10 @@ class AlertsTab(QWidget):
         outer.setContentsMargins(6, 6, 6, 6)
         self.banner = QLabel(self, objectName="alertBanner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #b71c1c; color: white; font-size: 15px; "
-                                  "font-weight: bold; padding: 6px; border-radius: 4px;")
+        self.banner.setStyleSheet(
+            "background: #b71c1c; color: white; font-size: 15px; "
+            "font-weight: bold; padding: 6px; border-radius: 4px;"
+        )
         self.banner.hide()
         outer.addWidget(self.banner)
         self.problem = QLabel(self, objectName="alertProblem")
@@ -132,9 +143,16 @@ class AlertsTab(QWidget):
         outer.addWidget(self.problem)
 
         self.table = QTableWidget(0, COLUMNS, self, objectName="alertList")
-        self.table.setHorizontalHeaderLabels([
-            self.tr("Time"), self.tr("Alert"), self.tr("Counter"), self.tr("Staff"),
-            self.tr("What happened"), self.tr("Acknowledged")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Time"),
+                self.tr("Alert"),
+                self.tr("Counter"),
+                self.tr("Staff"),
+                self.tr("What happened"),
+                self.tr("Acknowledged"),
+            ]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -196,20 +214,32 @@ class AlertsTab(QWidget):
         if isinstance(answer, AlertsUnavailable):
             log.info("alerts: %s: %s", what, answer)
             if what == "ack":
-                self._say(self.tr("The alert could not be acknowledged: %1")
-                          .replace("%1", str(answer)[:300]))
+                self._say(
+                    self.tr("The alert could not be acknowledged: %1").replace(
+                        "%1", str(answer)[:300]
+                    )
+                )
                 self._update_button()
             else:
-                self._say(self.tr("The hall server's alerts cannot be read: the list shows the "
-                                  "last known (%1)").replace("%1", str(answer)[:300]))
+                self._say(
+                    self.tr(
+                        "The hall server's alerts cannot be read: the list shows the "
+                        "last known (%1)"
+                    ).replace("%1", str(answer)[:300])
+                )
         elif isinstance(answer, FeedUpdate):
             self.problem.hide()
             self.show_update(answer)
         elif isinstance(answer, Alert):
             self.problem.hide()
-            self.show_alerts(tuple(sorted(
-                [answer if a.id == answer.id else a for a in self.alerts],
-                key=lambda a: (a.acknowledged, -a.seq))))
+            self.show_alerts(
+                tuple(
+                    sorted(
+                        [answer if a.id == answer.id else a for a in self.alerts],
+                        key=lambda a: (a.acknowledged, -a.seq),
+                    )
+                )
+            )
 
     def _say(self, text: str) -> None:
         self.problem.setText(text)
@@ -228,9 +258,14 @@ class AlertsTab(QWidget):
         self.alerts = alerts
         self.table.setRowCount(len(alerts))
         for row, alert in enumerate(alerts):
-            cells = (self.when(alert.at), self.kind_name(alert.kind),
-                     alert.counter, self.staff_name(alert.staff), alert.text,
-                     self.ack_text(alert))
+            cells = (
+                self.when(alert.at),
+                self.kind_name(alert.kind),
+                alert.counter,
+                self.staff_name(alert.staff),
+                alert.text,
+                self.ack_text(alert),
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, alert.id)
@@ -260,8 +295,11 @@ class AlertsTab(QWidget):
         return moment.strftime("%H:%M:%S" if moment.date() == today else "%m-%d %H:%M")
 
     def kind_name(self, kind: str) -> str:
-        return {"overtime": self.tr("Overtime"), "poor_rating": self.tr("Poor rating"),
-                "not_reporting": self.tr("Not reporting")}.get(kind, kind)
+        return {
+            "overtime": self.tr("Overtime"),
+            "poor_rating": self.tr("Poor rating"),
+            "not_reporting": self.tr("Not reporting"),
+        }.get(kind, kind)
 
     def staff_name(self, number: str | None) -> str:
         if not number:
@@ -272,8 +310,11 @@ class AlertsTab(QWidget):
     def ack_text(self, alert: Alert) -> str:
         if not alert.acknowledged:
             return self.tr("Not yet")
-        return (self.tr("%1 at %2").replace("%1", self.staff_name(alert.acknowledged_by))
-                .replace("%2", self.when(alert.acknowledged_at or "")))
+        return (
+            self.tr("%1 at %2")
+            .replace("%1", self.staff_name(alert.acknowledged_by))
+            .replace("%2", self.when(alert.acknowledged_at or ""))
+        )
 
     def selected(self) -> Alert | None:
         rows = self.table.selectionModel().selectedRows()
@@ -283,8 +324,12 @@ class AlertsTab(QWidget):
 
     def _update_button(self) -> None:
         alert = self.selected()
-        self.ack_button.setEnabled(self.feed.can_ack and alert is not None
-                                   and not alert.acknowledged and "ack" not in self._in_flight)
+        self.ack_button.setEnabled(
+            self.feed.can_ack
+            and alert is not None
+            and not alert.acknowledged
+            and "ack" not in self._in_flight
+        )
 
     # ---- acknowledging -------------------------------------------------------------------------
 
@@ -302,8 +347,11 @@ class AlertsTab(QWidget):
     def announce(self, new: tuple[Alert, ...]) -> None:
         """A notification (one per poll, however many arrived) and the sound."""
         latest = new[-1]
-        title = (self.tr("Alert · counter %1").replace("%1", latest.counter) if len(new) == 1
-                 else self.tr("%1 new alerts").replace("%1", str(len(new))))
+        title = (
+            self.tr("Alert · counter %1").replace("%1", latest.counter)
+            if len(new) == 1
+            else self.tr("%1 new alerts").replace("%1", str(len(new)))
+        )
         message = f"{self.kind_name(latest.kind)}: {latest.text}"
         try:
             self.notifier(title, message)

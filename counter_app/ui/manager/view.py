@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +27,8 @@ from counter_app.application.errors import ApplicationError
 from counter_app.application.exports import export_overtime, format_of, write_summary_table
 from counter_app.application.hall_view import HallMirrorData, hall_reading_config
 from counter_app.application.manager import ManagerSession, Period
-from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.alerts_tab import AlertsTab
+from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.hall_board import HallBoard
 from counter_app.ui.manager.kpi_tab import KpiTab
 from counter_app.ui.manager.review_tab import ReviewTab
@@ -354,7 +355,13 @@ class ManagerView(QWidget):
             return None
         tab = AlertsTab(feed, manager=self.ctx.manager, names=self.ctx.data.staff_names(),
                         zone=periods.zone(self.ctx.time_zone))
-        self.destroyed.connect(lambda *_: (tab.stop(0), feed.close()))
+
+        def closed(*_: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the tab may be gone already
+                tab.stop(0)
+            feed.close()
+
+        self.destroyed.connect(closed)
         return tab
 
     # ---- tabs and refresh ------------------------------------------------------------------
