@@ -23,7 +23,7 @@ from counter_app.sync.protocol import HeadOfficeClient, Refused, SyncError, reso
 #: the first poll after opening reaches back this far
 FIRST_WINDOW_S = 3600.0
 #: every this many polls the whole window is read again: acknowledgements made at another desk
-#: show within a minute
+#: show within 30 s (at the tab's 2 s polls)
 REREAD_EVERY = 15
 KINDS = ("overtime", "poor_rating", "not_reporting")
 
@@ -113,6 +113,8 @@ class AlertFeed:
         self.last_id: str | None = None
         self._last_seq = 0
         self._polls = 0
+        #: a poll has been answered: later ones announce every new alert
+        self._primed = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -132,16 +134,15 @@ class AlertFeed:
     def poll(self) -> FeedUpdate:
         """Read what was raised since the last alert seen (the whole window now and then)."""
         with self._lock:
-            first = self.last_id is None and self._polls == 0
-            reread = self.last_id is None or self._polls % REREAD_EVERY == 0
+            first = not self._primed
+            reread = first or self.last_id is None or self._polls % REREAD_EVERY == 0
             self._polls += 1
             since = self._window_start if reread else self.last_id
             try:
                 answer = self._reader().hall_alerts(since)
             except Refused as exc:
                 if exc.status == 404 and not reread:  # the server lost that alert: read again
-                    self.last_id = None
-                    self._polls = 0
+                    self.last_id, self._last_seq, self._primed = None, 0, False
                 raise AlertsUnavailable(str(exc)) from None
             except SyncError as exc:
                 raise AlertsUnavailable(str(exc)) from None
@@ -150,6 +151,7 @@ class AlertFeed:
             new = [a for a in found if a.seq > self._last_seq and a.id not in self._alerts]
             if first:
                 new = [a for a in new if not a.acknowledged]
+            self._primed = True
             for alert in found:
                 self._alerts[alert.id] = alert
             newest = max(self._alerts.values(), key=lambda a: a.seq, default=None)

@@ -319,3 +319,16 @@ def test_the_feed_reports_failures_as_unavailable_and_refuses_acks_off_the_desk(
         feed.poll()
     with pytest.raises(AlertsUnavailable, match="manager desk"):
         feed.acknowledge(f"{1:032x}", "9001")
+
+
+def test_a_first_poll_that_fails_does_not_make_the_next_one_ring_for_the_past_hour() -> None:
+    client = FakeClient()
+    client.rows = [row(1, acked="9001"), row(2)]
+    feed = AlertFeed(lambda: client, now=lambda: NOW)
+    client.fail = Unavailable("head office unreachable: ConnectError")
+    with pytest.raises(AlertsUnavailable):
+        feed.poll()
+    client.fail = None
+    answer = feed.poll()
+    assert client.asked[-1] == "2026-12-03T05:00:00Z"  # the window again, not an id
+    assert [a.seq for a in answer.new] == [2]  # the acknowledged one is not announced
