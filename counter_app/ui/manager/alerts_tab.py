@@ -158,6 +158,7 @@ class AlertsTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
+        self.table.setStyleSheet("QTableWidget::item { padding: 3px 4px; }")
         header = self.table.horizontalHeader()
         for column in (0, 1, 2, 3, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
