@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from counter_app.application.hall_view import hall_reading_config
 from counter_app.config import Config
 from counter_app.sync.hall_stream import hall_client, hall_config
 from counter_app.sync.protocol import HeadOfficeClient, Refused, SyncError, resolve_token
@@ -125,6 +126,14 @@ class AlertFeed:
         except SyncError as exc:
             raise AlertsUnavailable(str(exc)) from None
         return cls(lambda: hall_client(config, reader_token=token), can_ack=can_ack)
+
+    @classmethod
+    def for_hall_view(cls, config: Config) -> AlertFeed:
+        """The hall view's feed: read with the token that reads the hall (hall_reading_config);
+        only a desk's own token acknowledges (a counter's hall view reads with the hall's
+        reader token, which cannot)."""
+        reading = hall_reading_config(config)
+        return cls.from_config(reading, can_ack=reading is config)
 
     def _reader(self) -> AlertReader:
         if self._client is None:

@@ -21,6 +21,7 @@ from counter_app.application.alerts_feed import (
     FeedUpdate,
     display_order,
 )
+from counter_app.config import Config, HallServer
 from counter_app.sync.protocol import Refused, Unavailable
 from counter_app.ui.manager.alerts_tab import AlertsTab
 from tests.ui.test_translations import translated
@@ -332,3 +333,17 @@ def test_a_first_poll_that_fails_does_not_make_the_next_one_ring_for_the_past_ho
     answer = feed.poll()
     assert client.asked[-1] == "2026-12-03T05:00:00Z"  # the window again, not an id
     assert [a.seq for a in answer.new] == [2]  # the acknowledged one is not announced
+
+
+def test_only_a_desks_own_token_acknowledges_a_counters_hall_view_reads_only(
+    demo_config: Config,
+) -> None:
+    desk = dataclasses.replace(
+        demo_config, hall_server=HallServer("http://127.0.0.1:9", token="desk-token")
+    )
+    assert AlertFeed.for_hall_view(desk).can_ack
+    counter = dataclasses.replace(
+        demo_config,
+        hall_server=HallServer("http://127.0.0.1:9", token="own", reader_token="reader"),
+    )
+    assert not AlertFeed.for_hall_view(counter).can_ack

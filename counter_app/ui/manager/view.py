@@ -347,10 +347,8 @@ class ManagerView(QWidget):
     def _alerts_tab(self) -> AlertsTab | None:
         """The alerts over the hall server; acknowledging needs the desk's token (a counter's
         hall view reads with the hall's reader token instead)."""
-        config = self.ctx.config
-        reading = hall_reading_config(config)
         try:
-            feed = AlertFeed.from_config(reading, can_ack=reading is config)
+            feed = AlertFeed.for_hall_view(self.ctx.config)
         except AlertsUnavailable:
             return None
         tab = AlertsTab(feed, manager=self.ctx.manager, names=self.ctx.data.staff_names(),
