@@ -315,6 +315,23 @@ class HeadOfficeClient:
         return self._call("GET", f"{API}/hall/presence",
                           headers={"Authorization": f"Bearer {self._reader_token}"})
 
+    def hall_alerts(self, since: str | None = None) -> dict[str, Any]:
+        """The hall's alerts (`GET /hall/alerts`), oldest first: those after `since` (an alert's
+        id or a UTC time), read with the hall's reader or desk token."""
+        if not self._reader_token:
+            raise SyncError("the hall's alerts need the hall's reader or desk token")
+        return self._call("GET", f"{API}/hall/alerts",
+                          params={} if since is None else {"since": since},
+                          headers={"Authorization": f"Bearer {self._reader_token}"})
+
+    def ack_alert(self, alert: str, staff: str) -> dict[str, Any]:
+        """Acknowledge an alert as `staff` (`POST /hall/alerts/{id}/ack`; a desk's token only):
+        the alert as it now stands."""
+        if not self._reader_token:
+            raise SyncError("acknowledging an alert needs a desk's token")
+        return self._call("POST", f"{API}/hall/alerts/{alert}/ack", json={"staff": staff},
+                          headers={"Authorization": f"Bearer {self._reader_token}"})
+
     def calendar(self, etag: str | None = None) -> tuple[str, dict[str, Any]] | None:
         """Head office's working-day calendar (counter_core.workdays' mapping) and its ETag;
         None when `etag` is still the current one (304 Not Modified)."""

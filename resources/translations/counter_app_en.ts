@@ -2,6 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
     <context>
+        <name>AlertsTab</name>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Alert</source>
+            <translation>Alert</translation>
+        </message>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>What happened</source>
+            <translation>What happened</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>Acknowledged</translation>
+        </message>
+        <message>
+            <source>No alerts in the past hour</source>
+            <translation>No alerts in the past hour</translation>
+        </message>
+        <message>
+            <source>Acknowledge</source>
+            <translation>Acknowledge</translation>
+        </message>
+        <message>
+            <source>Acknowledge at the manager desk</source>
+            <translation>Acknowledge at the manager desk</translation>
+        </message>
+        <message>
+            <source>The alert could not be acknowledged: %1</source>
+            <translation>The alert could not be acknowledged: %1</translation>
+        </message>
+        <message>
+            <source>The hall server's alerts cannot be read: the list shows the last known (%1)</source>
+            <translation>The hall server's alerts cannot be read: the list shows the last known (%1)</translation>
+        </message>
+        <message>
+            <source>%1 not acknowledged</source>
+            <translation>%1 not acknowledged</translation>
+        </message>
+        <message>
+            <source>Overtime</source>
+            <translation>Overtime</translation>
+        </message>
+        <message>
+            <source>Poor rating</source>
+            <translation>Poor rating</translation>
+        </message>
+        <message>
+            <source>Not reporting</source>
+            <translation>Not reporting</translation>
+        </message>
+        <message>
+            <source>Not yet</source>
+            <translation>Not yet</translation>
+        </message>
+        <message>
+            <source>%1 at %2</source>
+            <translation>%1 at %2</translation>
+        </message>
+        <message>
+            <source>Alert · counter %1</source>
+            <translation>Alert · counter %1</translation>
+        </message>
+        <message>
+            <source>%1 new alerts</source>
+            <translation>%1 new alerts</translation>
+        </message>
+    </context>
+    <context>
         <name>BackSoonDialog</name>
         <message>
             <source>Back soon</source>
@@ -549,6 +628,10 @@
         <message>
             <source>Hall board</source>
             <translation>Hall board</translation>
+        </message>
+        <message>
+            <source>Alerts</source>
+            <translation>Alerts</translation>
         </message>
         <message>
             <source>KPIs and charts</source>

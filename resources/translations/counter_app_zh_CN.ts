@@ -2,6 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>AlertsTab</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>提醒</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>柜台</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>情况</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>确认情况</translation>
+    </message>
+    <message>
+        <source>No alerts in the past hour</source>
+        <translation>过去一小时没有提醒</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Acknowledge at the manager desk</source>
+        <translation>请在值班经理台确认</translation>
+    </message>
+    <message>
+        <source>The alert could not be acknowledged: %1</source>
+        <translation>提醒未能确认：%1</translation>
+    </message>
+    <message>
+        <source>The hall server&apos;s alerts cannot be read: the list shows the last known (%1)</source>
+        <translation>无法读取大厅服务器的提醒：列表显示最后已知的内容（%1）</translation>
+    </message>
+    <message>
+        <source>%1 not acknowledged</source>
+        <translation>%1 条未确认</translation>
+    </message>
+    <message>
+        <source>Overtime</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>Poor rating</source>
+        <translation>差评</translation>
+    </message>
+    <message>
+        <source>Not reporting</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <source>Not yet</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1 于 %2</translation>
+    </message>
+    <message>
+        <source>Alert · counter %1</source>
+        <translation>提醒 · %1 号柜台</translation>
+    </message>
+    <message>
+        <source>%1 new alerts</source>
+        <translation>%1 条新提醒</translation>
+    </message>
+</context>
+<context>
     <name>BackSoonDialog</name>
     <message>
         <source>Back soon</source>
@@ -549,6 +628,10 @@
     <message>
         <source>Hall board</source>
         <translation>大厅看板</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>提醒</translation>
     </message>
     <message>
         <source>KPIs and charts</source>

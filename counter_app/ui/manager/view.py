@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.application.alerts_feed import AlertFeed, AlertsUnavailable
 from counter_app.application.board import BoardUnavailable, HttpBoardSource
 from counter_app.application.errors import ApplicationError
 from counter_app.application.exports import export_overtime, format_of, write_summary_table
 from counter_app.application.hall_view import HallMirrorData, hall_reading_config
 from counter_app.application.manager import ManagerSession, Period
+from counter_app.ui.manager.alerts_tab import AlertsTab
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.hall_board import HallBoard
 from counter_app.ui.manager.kpi_tab import KpiTab
@@ -184,6 +187,10 @@ class ManagerView(QWidget):
         self.board = self._hall_board() if self.hall_view else None
         if self.board is not None:
             self.tabs.addTab(self.board, self.tr("Hall board"))
+        # the second: the hall server's alerts, acknowledged at the desk
+        self.alerts_tab = self._alerts_tab() if self.hall_view else None
+        if self.alerts_tab is not None:
+            self.tabs.addTab(self.alerts_tab, self.tr("Alerts"))
         self.tabs.addTab(self.review_tab, self.tr("Review queue"))
         self.tabs.addTab(self.kpi_tab, self.tr("KPIs and charts"))
         self.tabs.addTab(self.summary_tab, self.tr("Monthly summary and star"))
@@ -336,6 +343,24 @@ class ManagerView(QWidget):
         previous = (self.today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         self.summary_tab.set_months(months, self.summary_tab.selected_month() or previous)
         self._dirty.add("summary")
+
+    def _alerts_tab(self) -> AlertsTab | None:
+        """The alerts over the hall server; acknowledging needs the desk's token (a counter's
+        hall view reads with the hall's reader token instead)."""
+        try:
+            feed = AlertFeed.for_hall_view(self.ctx.config)
+        except AlertsUnavailable:
+            return None
+        tab = AlertsTab(feed, manager=self.ctx.manager, names=self.ctx.data.staff_names(),
+                        zone=periods.zone(self.ctx.time_zone))
+
+        def closed(*_: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the tab may be gone already
+                tab.stop(0)
+            feed.close()
+
+        self.destroyed.connect(closed)
+        return tab
 
     # ---- tabs and refresh ------------------------------------------------------------------
 
