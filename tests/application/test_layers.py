@@ -25,6 +25,8 @@ LAZY_ALLOWED = {
     ("ui/manager/summary_pdf.py", "PySide6.QtWidgets"),  # the command line's PDF only
     ("ui/start_refusal.py", "PySide6.QtWidgets"),  # Qt only once a refusal must be shown
     ("ui/rating_sources.py", "evdev"),  # optional (the keypad extra), Linux only
+    # the alert sound: QtMultimedia needs libraries (libpulse) a PC may lack; the beep then
+    ("ui/manager/alerts_tab.py", "PySide6.QtMultimedia"),
 }
 
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,7 +60,6 @@ def system_sound() -> Callable[[], None]:
     """The shipped WAV through QtMultimedia when it can be loaded, else the system beep."""
     wav = paths.resource_path(SOUND_FILE)
     try:
-        from PySide6.QtCore import QUrl
         from PySide6.QtMultimedia import QSoundEffect
     except ImportError:  # QtMultimedia is missing or its libraries are (libpulse)
         return QApplication.beep
