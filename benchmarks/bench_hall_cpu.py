@@ -57,8 +57,18 @@ def cpu_seconds(pid: int) -> float:
 
 # ---- one counter, in its own process ---------------------------------------------------------
 
-def counter_process(counter: str, url: str, token: str, data_dir: str, start_at: float,
-                    wall_s: float, stop_at: float, seed: int, out: Any) -> None:
+
+def counter_process(
+    counter: str,
+    url: str,
+    token: str,
+    data_dir: str,
+    start_at: float,
+    wall_s: float,
+    stop_at: float,
+    seed: int,
+    out: Any,
+) -> None:
     """Sign in, then 30 transactions spread over `wall_s` from `start_at` (time.time()), each
     commit timed; presence keeps going until `stop_at`. Puts (counter, [(began, seq)], events)
     on `out`."""
@@ -70,8 +80,9 @@ def counter_process(counter: str, url: str, token: str, data_dir: str, start_at:
 
     rng = random.Random(seed)
     clock = FakeClock()
-    config = dataclasses.replace(load_config(), hall_id=HALL, counter_id=counter,
-                                 hall_server=HallServer(url, token))
+    config = dataclasses.replace(
+        load_config(), hall_id=HALL, counter_id=counter, hall_server=HallServer(url, token)
+    )
     service = CounterService(config, Path(data_dir), clock=clock)
     streamer = start_streaming(service.data_dir, config)
     assert streamer is not None
@@ -113,18 +124,25 @@ def counter_process(counter: str, url: str, token: str, data_dir: str, start_at:
 
 # ---- the run ---------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wall", type=float, default=120.0,
-                        help="seconds the busy hour is compressed into (default 120)")
+    parser.add_argument(
+        "--wall",
+        type=float,
+        default=120.0,
+        help="seconds the busy hour is compressed into (default 120)",
+    )
     parser.add_argument("--counters", type=int, default=15)
     args = parser.parse_args()
     from tests.helpers.hq import running_server
 
     wall = args.wall
     ctx = mp.get_context("spawn")
-    with tempfile.TemporaryDirectory() as tmp, \
-            running_server(f"sqlite:///{Path(tmp) / 'hall.sqlite'}") as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(f"sqlite:///{Path(tmp) / 'hall.sqlite'}") as server,
+    ):
         assert server.process is not None
         pid = server.process.pid
         store = server.store
@@ -141,10 +159,24 @@ def main() -> None:
         presence_s = wall / 2
         stop_at = start_at + wall + 5.0 + presence_s + 2.0
         out = ctx.Queue()
-        procs = [ctx.Process(target=counter_process,
-                             args=(c, server.url, tokens[c], str(Path(tmp) / f"data-{c}"),
-                                   start_at, wall, stop_at, n, out), daemon=True)
-                 for n, c in enumerate(counters)]
+        procs = [
+            ctx.Process(
+                target=counter_process,
+                args=(
+                    c,
+                    server.url,
+                    tokens[c],
+                    str(Path(tmp) / f"data-{c}"),
+                    start_at,
+                    wall,
+                    stop_at,
+                    n,
+                    out,
+                ),
+                daemon=True,
+            )
+            for n, c in enumerate(counters)
+        ]
         for proc in procs:
             proc.start()
 
@@ -193,22 +225,35 @@ def main() -> None:
     hour_pct = 100 * hour_cpu / 3600
     ms = [s * 1000 for s in latencies]
     p99 = percentile(ms, 0.99)
-    print(f"hall server CPU, {args.counters} counters, a busy hour "
-          f"({args.counters} × {TRANSACTIONS} transactions) compressed into {wall:.0f} s")
+    print(
+        f"hall server CPU, {args.counters} counters, a busy hour "
+        f"({args.counters} × {TRANSACTIONS} transactions) compressed into {wall:.0f} s"
+    )
     print(f"  events streamed: {events} ({missing} commits never seen at the hall server)")
-    print(f"  idle baseline:   {idle_cpu:.2f} s CPU in {idle_wall:.1f} s "
-          f"= {100 * idle_cpu / idle_wall:.2f} % of one core")
-    print(f"  load window:     {load_cpu:.2f} s CPU in {load_wall:.1f} s "
-          f"= {100 * load_cpu / load_wall:.2f} % of one core (the hour's events, compressed)")
-    print(f"  presence only:   {pres_cpu:.2f} s CPU in {pres_wall:.1f} s "
-          f"= {100 * presence_rate:.2f} % of one core")
-    print(f"  scaled to the real hour: {hour_cpu:.1f} s CPU / 3600 s = {hour_pct:.2f} % "
-          f"of one core (goal ≤ {CPU_GOAL_PCT:.0f} %: {'met' if hour_pct <= CPU_GOAL_PCT else 'NOT met'})")
+    print(
+        f"  idle baseline:   {idle_cpu:.2f} s CPU in {idle_wall:.1f} s "
+        f"= {100 * idle_cpu / idle_wall:.2f} % of one core"
+    )
+    print(
+        f"  load window:     {load_cpu:.2f} s CPU in {load_wall:.1f} s "
+        f"= {100 * load_cpu / load_wall:.2f} % of one core (the hour's events, compressed)"
+    )
+    print(
+        f"  presence only:   {pres_cpu:.2f} s CPU in {pres_wall:.1f} s "
+        f"= {100 * presence_rate:.2f} % of one core"
+    )
+    verdict = "met" if hour_pct <= CPU_GOAL_PCT else "NOT met"
+    print(
+        f"  scaled to the real hour: {hour_cpu:.1f} s CPU / 3600 s = {hour_pct:.2f} % "
+        f"of one core (goal ≤ {CPU_GOAL_PCT:.0f} %: {verdict})"
+    )
     if ms:
-        print(f"commit → visible at the hall server under that load, {len(ms)} commits: "
-              f"p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {max(ms):.1f} ms "
-              f"(goal p99 ≤ {P99_GOAL_S * 1000:.0f} ms: "
-              f"{'met' if p99 <= P99_GOAL_S * 1000 else 'NOT met'})")
+        print(
+            f"commit → visible at the hall server under that load, {len(ms)} commits: "
+            f"p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {max(ms):.1f} ms "
+            f"(goal p99 ≤ {P99_GOAL_S * 1000:.0f} ms: "
+            f"{'met' if p99 <= P99_GOAL_S * 1000 else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":
