@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import multiprocessing as mp
 import os
 import random
@@ -224,7 +225,7 @@ def main() -> None:
     hour_cpu = max(0.0, load_cpu - presence_rate * load_wall) + presence_rate * 3600
     hour_pct = 100 * hour_cpu / 3600
     ms = [s * 1000 for s in latencies]
-    p99 = percentile(ms, 0.99)
+    p99 = percentile(ms, 0.99) if ms else float("nan")
     print(
         f"hall server CPU, {args.counters} counters, a busy hour "
         f"({args.counters} × {TRANSACTIONS} transactions) compressed into {wall:.0f} s"
@@ -247,6 +248,19 @@ def main() -> None:
         f"  scaled to the real hour: {hour_cpu:.1f} s CPU / 3600 s = {hour_pct:.2f} % "
         f"of one core (goal ≤ {CPU_GOAL_PCT:.0f} %: {verdict})"
     )
+    # one machine-readable line, for benchmarks/run.py
+    result = {
+        "events": events,
+        "missing": missing,
+        "idle_pct": 100 * idle_cpu / idle_wall,
+        "load_pct": 100 * load_cpu / load_wall,
+        "presence_pct": 100 * presence_rate,
+        "hour_pct": hour_pct,
+        "p50_ms": statistics.median(ms) if ms else None,
+        "p99_ms": p99 if ms else None,
+        "counters": args.counters,
+        "wall_s": wall,
+    }
     if ms:
         print(
             f"commit → visible at the hall server under that load, {len(ms)} commits: "
@@ -254,6 +268,7 @@ def main() -> None:
             f"(goal p99 ≤ {P99_GOAL_S * 1000:.0f} ms: "
             f"{'met' if p99 <= P99_GOAL_S * 1000 else 'NOT met'})"
         )
+    print("RESULT", json.dumps(result))
 
 
 if __name__ == "__main__":
