@@ -69,6 +69,7 @@ def counter_process(
     stop_at: float,
     seed: int,
     out: Any,
+    stream_interval_s: float = 1.0,
 ) -> None:
     """Sign in, then 30 transactions spread over `wall_s` from `start_at` (time.time()), each
     commit timed; presence keeps going until `stop_at`. Puts (counter, [(began, seq)], events)
@@ -82,7 +83,10 @@ def counter_process(
     rng = random.Random(seed)
     clock = FakeClock()
     config = dataclasses.replace(
-        load_config(), hall_id=HALL, counter_id=counter, hall_server=HallServer(url, token)
+        load_config(),
+        hall_id=HALL,
+        counter_id=counter,
+        hall_server=HallServer(url, token, stream_interval_s=stream_interval_s),
     )
     service = CounterService(config, Path(data_dir), clock=clock)
     streamer = start_streaming(service.data_dir, config)
@@ -135,6 +139,12 @@ def main() -> None:
         help="seconds the busy hour is compressed into (default 120)",
     )
     parser.add_argument("--counters", type=int, default=15)
+    parser.add_argument(
+        "--stream-interval",
+        type=float,
+        default=1.0,
+        help="the counters' [hall_server] stream_interval_s (default 1, the shipped default)",
+    )
     args = parser.parse_args()
     from tests.helpers.hq import running_server
 
@@ -173,6 +183,7 @@ def main() -> None:
                     stop_at,
                     n,
                     out,
+                    args.stream_interval,
                 ),
                 daemon=True,
             )
