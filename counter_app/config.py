@@ -64,7 +64,7 @@ class HallServer(HeadOffice):
     it works; the same keys and rules as `[head_office]` (without the reader token)."""
 
     #: the longest the streamer waits between looks at the log (it is woken at each commit)
-    stream_interval_s: float = 1.0
+    stream_interval_s: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
         if not fields["token"] and not fields["token_file"]:
             raise fail("hall_server.token", "missing; give token or token_file (from "
                        "`counter-hq enroll` at the hall server)")
-        stream_interval = float(data["hall_server"].get("stream_interval_s", 1))
+        stream_interval = float(data["hall_server"].get("stream_interval_s", 4))
         if not 0.1 <= stream_interval <= 60:
             raise fail("hall_server.stream_interval_s",
                        f"expected 0.1 to 60 seconds, got {stream_interval:g}")
