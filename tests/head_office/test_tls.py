@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 
 from head_office.cli import is_loopback
 from tests.helpers.hq import REPO, free_port
+from tests.helpers.tls import self_signed
 
 HALL = "SH-0600"
 
@@ -28,15 +28,7 @@ HALL = "SH-0600"
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost (the docs' openssl line)."""
-    openssl = shutil.which("openssl")
-    assert openssl, "the TLS tests need the openssl command (apt-get install openssl)"
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
-                   check=True, capture_output=True)
-    return folder / "cert.pem", folder / "key.pem"
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def trusting(pem: Path) -> ssl.SSLContext:

@@ -26,6 +26,7 @@ from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 from tests.head_office.test_tls import der_sha256
 from tests.helpers.counter import CounterService
 from tests.helpers.hq import REPO, HqServer, day_drafts
+from tests.helpers.tls import self_signed
 from tests.sync.test_e2e import write_config
 
 HALL = "SH-0001"
@@ -33,32 +34,7 @@ HALL = "SH-0001"
 
 def make_cert(folder: Path, name: str) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost (the docs' openssl line)."""
-    openssl = shutil.which("openssl")
-    assert openssl, "the TLS tests need the openssl command (apt-get install openssl)"
-    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed(folder, name)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ logout, disabled logins, password changes and the language switch."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from head_office.store import Store
 from head_office.web import sessions, users
 from head_office.web.sessions import WebSettings
 from tests.helpers.hq import HqServer, free_port, running_server
+from tests.helpers.tls import self_signed
 from tests.web.support import (
     PASSWORD,
     add_user,
@@ -235,32 +235,8 @@ def test_chinese_by_default_english_on_request(hq_sqlite: HqServer) -> None:
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    assert openssl, "the TLS tests need the openssl command (apt-get install openssl)"
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(folder / "key.pem"),
-            "-out",
-            str(folder / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return folder / "cert.pem", folder / "key.pem"
+    """A self-signed certificate for 127.0.0.1 and localhost (the docs' openssl line)."""
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 @contextlib.contextmanager
