@@ -64,6 +64,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+def register(entries: dict[str, dict[str, str]]) -> None:
+    """Add a page module's strings to the catalogue (each module keeps its own, merged here at
+    import); a key may be registered twice only with the same texts."""
+    for key, texts in entries.items():
+        if key in CATALOGUE and CATALOGUE[key] != texts:
+            raise ValueError(f"web string {key!r} registered twice with different texts")
+        if DEFAULT not in texts:
+            raise ValueError(f"web string {key!r} has no {DEFAULT!r} text")
+    CATALOGUE.update(entries)
+
+
 def pick(requested: str | None, cookie: str | None) -> str:
     """The page's language: `?lang=`, else the cookie, else Chinese."""
     for lang in (requested, cookie):
