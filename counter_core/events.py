@@ -71,6 +71,14 @@ ORDER_NUMBER_SET = "order_number_set"
 #: `txns` (at most MAX_HANDOVER_TXNS), `note`.
 CASES_HANDED_OVER = "cases_handed_over"
 
+# ---- the hall's alerts -------------------------------------------------------------------------
+#: A manager acknowledged a hall server's alert at a desk or a counter's hall view: `alert`
+#: (its id, 32 hex digits), `alert_kind`, the `counter` it was raised for, its `txn` (absent
+#: for a counter not reporting) and `by` (the manager's staff number). Recorded in the chain
+#: where it was made; the hall server marks the alert acknowledged when it ingests it (the
+#: first acknowledgement stands).
+ALERT_ACKNOWLEDGED = "alert_acknowledged"
+
 # ---- the staff accounts (the staff table is their projection) ---------------------------------
 #: Events carry the staff number, the role and a digest of the stored PIN hash
 #: (counter_core.roster.pin_digest), never a name, a photo, a PIN or the PIN hash itself; `by`
@@ -119,8 +127,9 @@ STAFF_KINDS = frozenset({STAFF_ADDED, STAFF_PIN_CHANGED, STAFF_ROLE_CHANGED, STA
 #: Every kind this version knows; a server keeps an event of any other kind aside as
 #: "unknown kind" instead of refusing the chain, so servers can be upgraded first.
 ROSTER_KINDS = frozenset({ROSTER_APPLIED})
+ALERT_KINDS = frozenset({ALERT_ACKNOWLEDGED})
 KNOWN_KINDS = (TRANSACTION_KINDS | REVIEW_KINDS | APPEAL_KINDS | SESSION_KINDS | LOG_KINDS
-               | STAFF_KINDS | AWAY_KINDS | FOLLOW_UP_KINDS | ROSTER_KINDS)
+               | STAFF_KINDS | AWAY_KINDS | FOLLOW_UP_KINDS | ROSTER_KINDS | ALERT_KINDS)
 
 # ---- bounds -----------------------------------------------------------------------------------
 #: The longest plausible target: a day.
@@ -139,6 +148,10 @@ MAX_APPEAL_NOTE = 200
 APPEAL_REASON_CODES = frozenset({"customer_misunderstood", "system_fault", "wrong_counter",
                                  "other"})
 MAX_APP_VERSION = 64
+#: The kinds of alert a hall server raises (head_office.alerts).
+ALERT_KIND_CODES = frozenset({"overtime", "poor_rating", "not_reporting"})
+#: The longest counter id an alert names.
+MAX_COUNTER_ID = 64
 MAX_ORDER_NUMBER = 40
 #: the most transactions one handover names
 MAX_HANDOVER_TXNS = 500
@@ -315,6 +328,16 @@ def _pin_digest(value: Any) -> str | None:
     return "must be the SHA-256 digest (64 hex digits) of the stored PIN hash"
 
 
+_ALERT_ID = re.compile(r"[0-9a-f]{32}")
+_counter_id = _pattern(_STAFF_NUMBER, MAX_COUNTER_ID, "a counter id")
+
+
+def _alert_id(value: Any) -> str | None:
+    if isinstance(value, str) and _ALERT_ID.fullmatch(value):
+        return None
+    return f"must be an alert id (32 hex digits), got {value!r:.80}"
+
+
 def _by(value: Any) -> str | None:
     return None if value is None else _staff(value)
 
@@ -429,6 +452,10 @@ SCHEMAS: dict[str, Schema] = {
                       "note": (_appeal_note, False)},
     APPEAL_DECIDED: {"txn": (_txn, True), "upheld": (_bool, True), "by": (_staff, True),
                      "note": (_appeal_note, False)},
+    ALERT_ACKNOWLEDGED: {"alert": (_alert_id, True),
+                         "alert_kind": (_one_of(ALERT_KIND_CODES), True),
+                         "counter": (_counter_id, True), "txn": (_txn, False),
+                         "by": (_staff, True)},
     # demo: true on the first event of a log written by `counter-app demo-data`
     LOG_OPENED: {"app_version": (_app_version, True), "chain_format": (_chain_format, True),
                  "demo": (_bool, False)},

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from counter_core import events as kinds
 from counter_core import periods
 from head_office import schema
-from head_office.store import Store, database_errors
+from head_office.store import Store, database_errors, mark_acknowledged
 
 OVERTIME, POOR_RATING, NOT_REPORTING = "overtime", "poor_rating", "not_reporting"
 ALERT_KINDS = (OVERTIME, POOR_RATING, NOT_REPORTING)
@@ -658,18 +658,6 @@ def acknowledge(
 ) -> dict[str, Any] | None:
     """Record who acknowledged the alert (the first acknowledgement stands); None when the
     hall has no such alert."""
-    a = schema.alerts
     with database_errors(), store.engine.begin() as conn:
-        row = conn.execute(select(a).where(a.c.hall == hall, a.c.id == alert)).one_or_none()
-        if row is None:
-            return None
-        if row.acknowledged_at is None:
-            conn.execute(
-                a.update()
-                .where(a.c.seq == row.seq)
-                .values(
-                    acknowledged_by=staff, acknowledged_desk=desk, acknowledged_at=periods.utc_now()
-                )
-            )
-            row = conn.execute(select(a).where(a.c.seq == row.seq)).one()
-    return alert_dict(row)
+        row = mark_acknowledged(conn, hall, alert, staff, desk)
+    return None if row is None else alert_dict(row)

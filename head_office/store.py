@@ -31,6 +31,7 @@ from counter_core.chain import (
     format_after,
 )
 from counter_core.events import (
+    ALERT_ACKNOWLEDGED,
     APPEAL_DECIDED,
     APPEAL_KINDS,
     CHAIN_BREAK_DETECTED,
@@ -542,6 +543,7 @@ class Store:
         unknown kinds stay out of both. A review of another chain's transaction is joined to
         it; reviews held pending for a transaction that now arrives are joined too."""
         new = [ev for ev in new if ev.kind in KNOWN_KINDS]
+        self._acknowledge_alerts(conn, who, [ev for ev in new if ev.kind == ALERT_ACKNOWLEDGED])
         foreign: list[Event] = []
         review_rows = [_review_row(who, ev) for ev in new if ev.kind in _REVIEWS]
         if review_rows:
@@ -596,6 +598,17 @@ class Store:
         arrived = sorted(r["txn"] for r in changed if r["txn"] not in existing)
         if arrived:
             self._join_pending(conn, who.hall, arrived, now)
+
+    @staticmethod
+    def _acknowledge_alerts(conn: Connection, who: Counter, acks: Sequence[Event]) -> None:
+        """A manager's acknowledgement at a desk or counter (`alert_acknowledged`, in its own
+        chain) marks the hall's alert acknowledged by them, at the event's time; the first
+        acknowledgement stands. Head office, which raises no alerts, has no row to mark."""
+        if not acks:
+            return
+        for ev in acks:
+            mark_acknowledged(conn, who.hall, str(ev.payload["alert"]), str(ev.payload["by"]),
+                              who.counter, ev.at)
 
     @staticmethod
     def _join_pending(conn: Connection, hall: str, arrived: Sequence[str], now: str) -> None:
@@ -806,6 +819,32 @@ def _txn(ev: Event) -> str | None:
     """The transaction an event is about, when it names one a database can key on."""
     txn = ev.payload.get("txn")
     return txn if isinstance(txn, str) and "\x00" not in txn else None
+
+
+def mark_acknowledged(
+    conn: Any, hall: str, alert: str, staff: str, desk: str, at: str | None = None
+) -> Any | None:
+    """Record who acknowledged the alert on `conn` (in its transaction): the first
+    acknowledgement stands, a later one changes nothing. `desk`: the desk or counter where it
+    was made; `at`: when (default now). The alert's row as it stands, None when the hall has
+    no such alert. The one acknowledgement of both ways in: an `alert_acknowledged` event of
+    a desk's or counter's chain (head_office.store's ingest) and `POST …/ack`."""
+    a = schema.alerts
+    row = conn.execute(select(a).where(a.c.hall == hall, a.c.id == alert)).one_or_none()
+    if row is None:
+        return None
+    if row.acknowledged_at is None:
+        conn.execute(
+            a.update()
+            .where(a.c.seq == row.seq, a.c.acknowledged_at.is_(None))
+            .values(
+                acknowledged_by=staff,
+                acknowledged_desk=desk,
+                acknowledged_at=at or utc_now(),
+            )
+        )
+        row = conn.execute(select(a).where(a.c.seq == row.seq)).one()
+    return row
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

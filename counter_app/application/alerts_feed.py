@@ -6,10 +6,18 @@ those raised after it) and answers with the alerts the view lists and the ones t
 it. The first poll after opening reads the past hour only and counts as new only the alerts of
 that hour nobody has acknowledged: a desk opened in the afternoon does not ring for the
 morning. Plain Python: the view calls it off the UI thread.
+
+Acknowledging is an event of the chain where it is made (`alert_acknowledged`, recorded by
+the `recorder`: the hall view's HallManager.acknowledge_alert, on the thread that owns the
+chain's writer), streamed to the hall server at once, which marks the alert when it ingests
+it. The feed shows the alert acknowledged at once and keeps it so until the hall server says
+so too (one acknowledgement: the event's). Without a recorder (a client of its own) it posts
+the acknowledgement to the hall server (`POST …/ack`), which keeps the first one as well.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
@@ -45,6 +53,7 @@ class Alert:
     text: str
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
+    txn: str | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -66,6 +75,7 @@ class Alert:
             text=str(row.get("text") or ""),
             acknowledged_by=text("acknowledged_by"),
             acknowledged_at=text("acknowledged_at"),
+            txn=text("txn"),
         )
 
 
@@ -83,6 +93,10 @@ class AlertReader(Protocol):
     def hall_alerts(self, since: str | None = None) -> dict[str, Any]: ...
 
     def ack_alert(self, alert: str, staff: str) -> dict[str, Any]: ...
+
+
+#: records an acknowledgement (the alert, the manager's staff number) as an event of the chain
+Recorder = Callable[["Alert", str], None]
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -104,10 +118,14 @@ class AlertFeed:
         can_ack: bool = True,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         window_s: float = FIRST_WINDOW_S,
+        recorder: Recorder | None = None,
     ) -> None:
         self._make_client = make_client
         self._client: AlertReader | None = None
-        self.can_ack = can_ack
+        self.recorder = recorder
+        self.can_ack = can_ack or recorder is not None
+        #: acknowledged here, not yet by the hall server's answer: id → the alert as shown
+        self._pending: dict[str, Alert] = {}
         self._now = now
         self._window_start = utc_text(now() - dt.timedelta(seconds=window_s))
         self._alerts: dict[str, Alert] = {}
@@ -119,21 +137,26 @@ class AlertFeed:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: Config, *, can_ack: bool) -> AlertFeed:
+    def from_config(
+        cls, config: Config, *, can_ack: bool, recorder: Recorder | None = None
+    ) -> AlertFeed:
         """From `[hall_server]` (its token: a desk's or the hall's reader token)."""
         try:
             token = resolve_token(hall_config(config))
         except SyncError as exc:
             raise AlertsUnavailable(str(exc)) from None
-        return cls(lambda: hall_client(config, reader_token=token), can_ack=can_ack)
+        return cls(
+            lambda: hall_client(config, reader_token=token), can_ack=can_ack, recorder=recorder
+        )
 
     @classmethod
-    def for_hall_view(cls, config: Config) -> AlertFeed:
-        """The hall view's feed: read with the token that reads the hall (hall_reading_config);
-        only a desk's own token acknowledges (a counter's hall view reads with the hall's
-        reader token, which cannot)."""
+    def for_hall_view(cls, config: Config, recorder: Recorder | None = None) -> AlertFeed:
+        """The hall view's feed: read with the token that reads the hall (hall_reading_config).
+        With a `recorder` (the hall view's decisions) an acknowledgement is an event of the
+        desk's or counter's own chain; without one only a desk's own token acknowledges (a
+        counter's hall view reads with the hall's reader token, which cannot post)."""
         reading = hall_reading_config(config)
-        return cls.from_config(reading, can_ack=reading is config)
+        return cls.from_config(reading, can_ack=reading is config, recorder=recorder)
 
     def _reader(self) -> AlertReader:
         if self._client is None:
@@ -162,6 +185,15 @@ class AlertFeed:
                 new = [a for a in new if not a.acknowledged]
             self._primed = True
             for alert in found:
+                held = self._pending.get(alert.id)
+                if held is not None and not alert.acknowledged:
+                    alert = dataclasses.replace(
+                        alert,
+                        acknowledged_by=held.acknowledged_by,
+                        acknowledged_at=held.acknowledged_at,
+                    )
+                elif held is not None:
+                    del self._pending[alert.id]  # the hall server has it now
                 self._alerts[alert.id] = alert
             newest = max(self._alerts.values(), key=lambda a: a.seq, default=None)
             if newest is not None and newest.seq > self._last_seq:
@@ -170,10 +202,18 @@ class AlertFeed:
                 display_order(list(self._alerts.values())), tuple(sorted(new, key=lambda a: a.seq))
             )
 
+    @property
+    def records_here(self) -> bool:
+        """Acknowledging records an event here: call `acknowledge` on the chain's thread."""
+        return self.recorder is not None
+
     def acknowledge(self, alert: str, staff: str) -> Alert:
-        """Acknowledge at the hall server as `staff`; the alert as it stands there."""
+        """Acknowledge as `staff`: an `alert_acknowledged` event of this chain (with a
+        recorder), else at the hall server; the alert as it now stands."""
         if not self.can_ack:
             raise AlertsUnavailable("alerts are acknowledged at the manager desk")
+        if self.recorder is not None:
+            return self._record(alert, staff)
         with self._lock:
             try:
                 done = Alert.from_answer(self._reader().ack_alert(alert, staff))
@@ -181,6 +221,26 @@ class AlertFeed:
                 raise AlertsUnavailable(str(exc)) from None
             self._alerts[done.id] = done
             return done
+
+    def _record(self, alert: str, staff: str) -> Alert:
+        with self._lock:
+            known = self._alerts.get(alert)
+        if known is None:
+            raise AlertsUnavailable(f"no alert {alert[:40]} in the list: wait for the next read")
+        if known.acknowledged:
+            return known
+        assert self.recorder is not None
+        try:
+            self.recorder(known, staff)
+        except Exception as exc:  # the chain refused or the disk failed: say so
+            raise AlertsUnavailable(str(exc)) from None
+        done = dataclasses.replace(
+            known, acknowledged_by=staff, acknowledged_at=utc_text(self._now())
+        )
+        with self._lock:
+            self._pending[done.id] = done
+            self._alerts[done.id] = done
+        return done
 
     def alerts(self) -> tuple[Alert, ...]:
         with self._lock:

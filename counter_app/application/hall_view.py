@@ -45,6 +45,7 @@ from counter_app.storage.db import DatabaseError, write_transaction
 from counter_app.storage.events import app_version
 from counter_app.storage.folder import open_data_folder
 from counter_app.storage.mirror import (
+    APPEAL_SUBJECT,
     HallDecisionStore,
     HallMirror,
     decided_twice,
@@ -57,10 +58,12 @@ from counter_app.storage.staff import SignInError, StaffDirectory
 from counter_app.sync.hall_stream import HallStreamer, hall_client, record_hall_status
 from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
 from counter_app.sync.state import SyncStatus
+from counter_core import appeals
 from counter_core.chain import CURRENT_FORMAT, Event
+from counter_core.events import ALERT_ACKNOWLEDGED, validate_payload
 from counter_core.figures import StarRule
-from counter_core.reviews import overtime_review
-from counter_core.transaction import Staff
+from counter_core.reviews import ReviewError, overtime_review
+from counter_core.transaction import Draft, Staff
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +99,11 @@ class HallMirrorData(LocalManagerData):
         super().__init__(mirror, time_zone)
         self._names = names
 
-    def _flag(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _flag(self, rows: list[dict[str, Any]],
+              subjects: tuple[str, ...] = ("overtime", "rating")) -> list[dict[str, Any]]:
         twice = decided_twice(self._db)
         for row in rows:
-            found = [twice[key] for key in ((row["txn"], "overtime"), (row["txn"], "rating"))
-                     if key in twice]
+            found = [twice[key] for key in ((row["txn"], s) for s in subjects) if key in twice]
             row["decided_twice"] = bool(found)
             row["decided_by"] = [[f["winner"], *f["rivals"]] for f in found]
         return rows
@@ -114,6 +117,11 @@ class HallMirrorData(LocalManagerData):
 
     def overtime_log(self, period: Any) -> list[dict[str, Any]]:
         return self._flag(super().overtime_log(period))
+
+    def appeal_queue(self) -> list[dict[str, Any]]:
+        """Every appeal of the hall; `decided_twice` when two chains decided it minutes
+        apart (the later decision is the row's)."""
+        return self._flag(super().appeal_queue(), (APPEAL_SUBJECT,))
 
     def month_report(self, month: str, rule: StarRule | None = None) -> MonthReport:
         """The month over the whole hall: one row per staff member whatever counters they
@@ -272,6 +280,33 @@ class HallManager(LocalManager):
         super().confirm_star(month, staff, score)
         self._done()
 
+    def decide_appeal(self, txn: str, *, upheld: bool, note: str) -> None:
+        """Record `appeal_decided` in this chain about any appeal of the hall: the
+        transaction, its clerk and the appellant read from the mirror when this chain does
+        not hold them; never by the appellant nor the transaction's clerk."""
+        self._refuse_own_case(txn)
+        appellant = self._hall_store.appellant(txn)
+
+        def make() -> Draft:
+            try:
+                return appeals.decision(txn, upheld=upheld, by=self.manager, note=note,
+                                        appellant=appellant)
+            except appeals.AppealError as exc:
+                raise ReviewError(str(exc)) from None
+
+        self._record(make)
+        self._done()
+
+    def acknowledge_alert(self, alert: str, kind: str, counter: str,
+                          txn: str | None) -> None:
+        """Record `alert_acknowledged` in this chain (streamed to the hall server at once,
+        which marks the alert acknowledged by this manager when it ingests it)."""
+        payload: dict[str, Any] = {"alert": alert, "alert_kind": kind, "counter": counter,
+                                   "by": self.manager}
+        if txn:
+            payload["txn"] = txn
+        self._record(lambda: _checked_ack(Draft(ALERT_ACKNOWLEDGED, payload)))
+
     def _refuse_own_case(self, txn: str) -> None:
         row = (self._hall_store.transaction(txn)
                or transaction_row(self._hall_store.mirror, txn))
@@ -281,6 +316,13 @@ class HallManager(LocalManager):
     def _done(self) -> None:
         if self._after is not None:
             self._after()
+
+
+def _checked_ack(draft: Draft) -> Draft:
+    problem = validate_payload(draft.kind, draft.payload)
+    if problem is not None:
+        raise ReviewError(f"Cannot record the acknowledgement: {problem}")
+    return draft
 
 
 def hall_session(config: Config, db: sqlite_utils.Database, hall: str, counter: str,

@@ -478,10 +478,16 @@ def verify(db: sqlite_utils.Database) -> VerifyReport:
     # a decision about another chain's transaction (the hall view) is judged where that
     # transaction is: the hall server and head office, which join it by the transaction's id
     own = {ev.payload.get("txn") for ev in store_events if ev.kind == events.STARTED}
+    # likewise an appeal decided here of an appeal recorded in another chain
+    appealed = {ev.payload.get("txn") for ev in store_events
+                if ev.kind == events.RATING_APPEALED}
     refused = events.Lifecycle().first_problem(
         ev for ev in store_events if events.is_known(ev.kind)  # a newer app's kinds: no rules
         and not (ev.kind in events.REVIEW_KINDS and "txn" in ev.payload
-                 and ev.payload["txn"] not in own))
+                 and ev.payload["txn"] not in own)
+        and not (ev.kind in events.APPEAL_KINDS and (
+            ev.payload.get("txn") not in own
+            or (ev.kind == events.APPEAL_DECIDED and ev.payload.get("txn") not in appealed))))
     if refused is not None:
         ev, reason = refused
         return VerifyReport(len(store_events), None,

@@ -17,6 +17,9 @@ What differs from a counter's database:
   `reviews` and `stars` rows are the one counter_core.reviews.merge_decisions picks (the later
   wins, ties by chain id); cases another chain decided within ten minutes of the winner are
   listed in `mirror_decided_twice`.
+- Appeals (申诉) the same way: the `rating_appealed` of the clerk's chain makes the `appeals`
+  row; each chain's `appeal_decided` is kept in `mirror_decisions` (target `appeals`, case key
+  [txn, "appeal"]) and the row's decision is the one merge_decisions picks, flagged likewise.
 - A decision may arrive before its transaction (the desk's chain ahead of a counter's): it is
   applied when the transaction arrives.
 
@@ -45,11 +48,26 @@ from counter_app.storage.db import (
     write_transaction,
 )
 from counter_app.storage.events import EventStore
-from counter_core import events, projection, reviews
+from counter_core import appeals, events, projection, reviews
 from counter_core.chain import Event
 from counter_core.events import TxnState
 
 MIRROR_FILE = "hall_mirror.sqlite"
+
+_DECISIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS mirror_decisions (
+    uuid TEXT PRIMARY KEY,
+    target TEXT NOT NULL CHECK (target IN ('reviews', 'stars', 'appeals')),
+    case_key TEXT NOT NULL,
+    hall TEXT NOT NULL,
+    counter TEXT NOT NULL,
+    chain_seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES events(seq),
+    row TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mirror_decisions_case ON mirror_decisions(target, case_key);
+"""
 
 _MIRROR_TABLES = """
 CREATE TABLE IF NOT EXISTS mirror_chains (
@@ -63,19 +81,7 @@ CREATE TABLE IF NOT EXISTS mirror_events (
     seq INTEGER PRIMARY KEY REFERENCES events(seq),
     chain_seq INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS mirror_decisions (
-    uuid TEXT PRIMARY KEY,
-    target TEXT NOT NULL CHECK (target IN ('reviews', 'stars')),
-    case_key TEXT NOT NULL,
-    hall TEXT NOT NULL,
-    counter TEXT NOT NULL,
-    chain_seq INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    seq INTEGER NOT NULL REFERENCES events(seq),
-    row TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mirror_decisions_case ON mirror_decisions(target, case_key);
-CREATE TABLE IF NOT EXISTS mirror_decided_twice (
+""" + _DECISIONS_TABLE + """CREATE TABLE IF NOT EXISTS mirror_decided_twice (
     target TEXT NOT NULL,
     case_key TEXT NOT NULL,
     winner TEXT NOT NULL,
@@ -96,10 +102,49 @@ def open_mirror(path: Path) -> sqlite_utils.Database:
         db = connect(path)
         migrate(db)
         db.executescript(_MIRROR_TABLES)
+        _upgrade(db)
         _make_private(path)
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the hall mirror {path}: {cause(exc)}") from exc
     return db
+
+
+#: what mirror_decisions' CHECK said before appeals joined the merge
+_BEFORE_APPEALS = "CHECK (target IN ('reviews', 'stars'))"
+
+
+def _upgrade(db: sqlite_utils.Database) -> None:
+    """A mirror made before appeal decisions joined the merge: its mirror_decisions table
+    takes the `appeals` target, and the appeal events it holds are folded in again."""
+    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
+                     " AND name = 'mirror_decisions'").fetchone()
+    if row is None or _BEFORE_APPEALS not in str(row[0]):
+        return
+    with write_transaction(db.conn):
+        db.execute("ALTER TABLE mirror_decisions RENAME TO mirror_decisions_old")
+        db.execute("DROP INDEX IF EXISTS mirror_decisions_case")
+        for statement in _DECISIONS_TABLE.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT INTO mirror_decisions SELECT * FROM mirror_decisions_old")
+        db.execute("DROP TABLE mirror_decisions_old")
+        mirror = HallMirror(db)
+        touched: set[tuple[str, str]] = set()
+        for event in _stored_events(db, sorted(events.APPEAL_KINDS)):
+            touched |= mirror._project(event[0], event[1])
+        mirror._settle(touched)
+
+
+def _stored_events(db: sqlite_utils.Database, kinds: list[str]) -> list[tuple[Event, int]]:
+    """The mirror's events of these kinds, in arrival order, with their chain sequence."""
+    marks = ", ".join("?" for _ in kinds)
+    return [(Event(seq=int(r[0]), uuid=str(r[1]), kind=str(r[2]), at=str(r[3]), hall=str(r[4]),
+                   counter=str(r[5]), payload=json.loads(r[6]), prev_hash=str(r[7]),
+                   hash=str(r[8])), int(r[9]))
+            for r in db.execute(
+                "SELECT e.seq, e.uuid, e.kind, e.at, e.hall, e.counter, e.payload, e.prev_hash,"
+                " e.hash, m.chain_seq FROM events e JOIN mirror_events m ON m.seq = e.seq"
+                f" WHERE e.kind IN ({marks}) ORDER BY e.seq", kinds)]
 
 
 def _make_private(path: Path) -> None:
@@ -120,7 +165,13 @@ def open_mirror_readonly(path: Path) -> sqlite_utils.Database:
     return connect(path, readonly=True)
 
 
+#: the subject of an appeal decision's case key: [txn, "appeal"]
+APPEAL_SUBJECT = "appeal"
+
+
 def _case_key(target: str, row: dict[str, Any]) -> str:
+    if target == "appeals":
+        return json.dumps([row["txn"], APPEAL_SUBJECT])
     return json.dumps(list(reviews.key(target, row)))
 
 
@@ -199,6 +250,8 @@ class HallMirror:
                 [event.uuid, target, key, event.hall, event.counter, chain_seq, event.at,
                  event.seq, json.dumps({"row": row, "payload": dict(event.payload)})])
             return {(target, key)}
+        if event.kind in events.APPEAL_KINDS:
+            return self._project_appeal(event, chain_seq)
         if event.kind in events.STAFF_KINDS:
             self._project_staff(event)
             return set()
@@ -214,6 +267,43 @@ class HallMirror:
         self._write_transaction_row(folded)
         return {("reviews", json.dumps([txn, "overtime"])),
                 ("reviews", json.dumps([txn, "rating"]))}
+
+    def _project_appeal(self, event: Event, chain_seq: int) -> set[tuple[str, str]]:
+        """The clerk's appeal makes the appeals row (the first one stands); each chain's
+        decision joins the case's decisions, the row's decision is the merge's winner."""
+        txn = event.payload.get("txn")
+        if not isinstance(txn, str):
+            return set()
+        key = json.dumps([txn, APPEAL_SUBJECT])
+        if event.kind == events.RATING_APPEALED:
+            row = appeals.apply(None, event)
+            if row is None:
+                return set()
+            columns = appeals.APPEAL_COLUMNS
+            self.db.execute(
+                f"INSERT OR IGNORE INTO appeals ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' for _ in columns)})", [row[c] for c in columns])
+            return {("appeals", key)}
+        p = event.payload
+        decided = {"txn": txn, "upheld": int(bool(p.get("upheld"))), "decided_by": p.get("by"),
+                   "decision_note": p.get("note", ""), "decided_at": event.at,
+                   "decided_seq": event.seq, "manager": p.get("by", "")}
+        self.db.execute(
+            "INSERT OR IGNORE INTO mirror_decisions (uuid, target, case_key, hall, counter,"
+            " chain_seq, at, seq, row) VALUES (?, 'appeals', ?, ?, ?, ?, ?, ?, ?)",
+            [event.uuid, key, event.hall, event.counter, chain_seq, event.at, event.seq,
+             json.dumps({"row": decided, "payload": dict(p)})])
+        return {("appeals", key)}
+
+    def _settle_appeal(self, txn: str, winner: reviews.Decision) -> bool:
+        """The appeals row takes the winning decision; False while the appeal is not here."""
+        row = winner.row["row"]
+        done = self.db.execute(
+            "UPDATE appeals SET upheld = ?, decided_by = ?, decision_note = ?, decided_at = ?,"
+            " decided_seq = ? WHERE txn = ?",
+            [row["upheld"], row["decided_by"], row["decision_note"], row["decided_at"],
+             row["decided_seq"], txn])
+        return bool(done.rowcount)
 
     def _write_transaction_row(self, row: dict[str, Any]) -> None:
         columns = projection.COLUMNS
@@ -249,14 +339,18 @@ class HallMirror:
             if merged is None:
                 continue
             row = dict(merged.winner.row["row"])
-            if target == "reviews":
+            if target == "appeals":
+                if not self._settle_appeal(str(row["txn"]), merged.winner):
+                    continue  # applied when the appeal arrives
+            elif target == "reviews":
                 txn_row = self.transaction(row["txn"])
                 if txn_row is None:
                     continue  # applied when the transaction arrives
                 self._apply_type_change(txn_row, merged.winner)
-            self.db.execute(
-                f"INSERT OR REPLACE INTO {target} ({', '.join(row)})"
-                f" VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+            if target != "appeals":
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO {target} ({', '.join(row)})"
+                    f" VALUES ({', '.join('?' for _ in row)})", list(row.values()))
             if merged.decided_twice:
                 self.db.execute(
                     "INSERT OR REPLACE INTO mirror_decided_twice (target, case_key, winner,"
@@ -319,6 +413,12 @@ def transaction_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | Non
     return rows[0] if rows else None
 
 
+def appeal_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
+    """A mirrored transaction's appeals row (None: not appealed, or not here yet)."""
+    rows = list(db.query("SELECT * FROM appeals WHERE txn = ?", [txn]))
+    return rows[0] if rows else None
+
+
 # ---- decisions recorded in the desk's (or counter's) own chain ------------------------------
 
 class HallDecisionStore(EventStore):
@@ -338,12 +438,27 @@ class HallDecisionStore(EventStore):
 
     def _lifecycle(self) -> events.Lifecycle:
         def lookup(txn: str) -> TxnState | None:
-            own = self.transaction(txn)
-            if own is not None:
-                return TxnState.from_row(own)
-            return transaction_state(self.mirror, txn)
+            row = self.transaction(txn) or transaction_row(self.mirror, txn)
+            if row is None:
+                return None
+            # the appeal rules: appealed in any chain of the hall (the clerk's), decided once
+            # per chain (this one's); across chains the later decision wins (the mirror)
+            appealed = self.appeal(txn) is not None or appeal_row(self.mirror, txn) is not None
+            return TxnState.from_row({**row, "appealed": appealed,
+                                      "appeal_decided": self.decided_here(txn)})
 
         return events.Lifecycle(lookup=lookup)
+
+    def decided_here(self, txn: str) -> bool:
+        """Whether this chain decided the appeal of `txn` already."""
+        return self.db.execute(
+            "SELECT 1 FROM events WHERE kind = ? AND json_extract(payload, '$.txn') = ?"
+            " LIMIT 1", [events.APPEAL_DECIDED, txn]).fetchone() is not None
+
+    def appellant(self, txn: str) -> str | None:
+        """Who appealed the rating of `txn` (this chain's appeal, else the hall's)."""
+        row = self.appeal(txn) or appeal_row(self.mirror, txn)
+        return None if row is None else str(row["staff"])
 
     def _project(self, event: Event) -> None:
         txn = event.payload.get("txn")

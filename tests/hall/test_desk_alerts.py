@@ -17,9 +17,11 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.application.hall_view import Desk
 from counter_app.config import Config, HallServer
+from counter_app.storage.events import verify
+from counter_core.events import ALERT_ACKNOWLEDGED
 from counter_app.ui.manager import ManagerView
 from head_office.access import enroll_desk
-from tests.hall.support import HALL, Hall
+from tests.hall.support import HALL, Hall, wait_for
 from tests.hall.test_desk import MANAGER, PIN
 
 COUNTER = "01"
@@ -103,8 +105,28 @@ def test_an_overtime_shows_in_the_desks_alerts_tab_within_5_s_and_is_acknowledge
     qtbot.waitUntil(lambda: tab.alerts[0].acknowledged, timeout=5000)
     assert not tab.table.item(0, 0).font().bold()
     assert not tab.banner.isVisible()
-    (stored,) = [a for a in server_alerts(hall, token) if a["id"] == alert.id]
+    # an event of the desk's own chain, which still verifies
+    (ack,) = [e for e in where.store.events() if e.kind == ALERT_ACKNOWLEDGED]
+    assert ack.counter == "desk"
+    assert ack.payload == {
+        "alert": alert.id,
+        "alert_kind": "overtime",
+        "counter": COUNTER,
+        "txn": alert.txn,
+        "by": MANAGER,
+    }
+    assert verify(where.db).ok, verify(where.db)
+
+    # streamed to the hall server, which marks the alert when it ingests the event
+    def acked_at_server() -> dict[str, Any] | None:
+        found = [a for a in server_alerts(hall, token) if a["id"] == alert.id]
+        return found[0] if found and found[0]["acknowledged_by"] else None
+
+    wait_for(lambda: acked_at_server() is not None, WITHIN_S)
+    stored = acked_at_server()
+    assert stored is not None
     assert stored["acknowledged_by"] == MANAGER
+    assert stored["acknowledged_at"] == ack.at
     assert stored["acknowledged_desk"] == "desk"
     assert stored["acknowledged_at"]
     assert MANAGER in tab.table.item(0, 5).text()

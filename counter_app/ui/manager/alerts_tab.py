@@ -1,5 +1,8 @@
 """The hall view's "Alerts" tab: the hall server's alerts (overtime, poor rating, a counter not
-reporting), unacknowledged first and bold, with "Acknowledge" at the manager desk.
+reporting), unacknowledged first and bold, with "Acknowledge" in the hall view: an
+`alert_acknowledged` event of the desk's (or counter's) own chain, recorded on the UI thread
+(the chain's writer) and shown at once; the hall server marks the alert when the event reaches
+it, and the last column says who acknowledged it.
 
 The feed (counter_app.application.alerts_feed) is read every 2 s off the UI thread. Alerts new
 to this view are announced: a desktop notification (QSystemTrayIcon) where the desktop has a
@@ -338,6 +341,14 @@ class AlertsTab(QWidget):
         alert = self.selected()
         if alert is None or alert.acknowledged or not self.feed.can_ack:
             return False
+        if getattr(self.feed, "records_here", False):
+            # an event of this desk's (or counter's) chain: on the thread owning its writer
+            try:
+                answer: object = self.feed.acknowledge(alert.id, self.manager)
+            except AlertsUnavailable as exc:
+                answer = exc
+            self._on_answer("ack", answer)
+            return not isinstance(answer, AlertsUnavailable)
         started = self._run("ack", lambda: self.feed.acknowledge(alert.id, self.manager))
         self._update_button()
         return started

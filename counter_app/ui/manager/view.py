@@ -347,8 +347,11 @@ class ManagerView(QWidget):
     def _alerts_tab(self) -> AlertsTab | None:
         """The alerts over the hall server; acknowledging needs the desk's token (a counter's
         hall view reads with the hall's reader token instead)."""
+        record = getattr(self.ctx.desk, "acknowledge_alert", None)  # the hall view's chain
+        recorder = (None if record is None else
+                    lambda alert, _staff: record(alert.id, alert.kind, alert.counter, alert.txn))
         try:
-            feed = AlertFeed.for_hall_view(self.ctx.config)
+            feed = AlertFeed.for_hall_view(self.ctx.config, recorder)
         except AlertsUnavailable:
             return None
         tab = AlertsTab(feed, manager=self.ctx.manager, names=self.ctx.data.staff_names(),
