@@ -293,6 +293,33 @@ def fifteen() -> list[CounterPresence]:
     return made
 
 
+def assert_everything_fits(board: HallBoard) -> None:
+    """Every tile in the scroll area's view, every text whole in its label, the tiles no wider
+    than the view and the board no wider than its window."""
+    assert board.grid_host.width() <= board.scroll_area.viewport().width()
+    viewport = board.scroll_area.viewport().rect()
+    for counter, tile in board.tiles.items():
+        box = tile.geometry()
+        assert viewport.contains(box), f"tile {counter} at {box} outside {viewport}"
+        for label in tile.findChildren(QLabel):
+            if not (label.isVisible() and label.text()):
+                continue
+            room = label.contentsRect()
+            if label.wordWrap():  # wraps: all its lines must fit in its height
+                words = label.text().split()
+                widest = max(label.fontMetrics().horizontalAdvance(w) for w in words)
+                assert widest <= room.width(), f"tile {counter}: {label.text()!r}"
+                assert label.heightForWidth(room.width()) <= label.height() + 1, (
+                    f"tile {counter}: {label.text()!r} is cut off at the bottom"
+                )
+            else:
+                needed = label.fontMetrics().horizontalAdvance(label.text())
+                assert needed <= room.width(), f"tile {counter}: {label.text()!r} needs {needed} px"
+                assert label.sizeHint().height() <= label.height() + 1, label.text()
+    hall_line = board.hall_line
+    assert hall_line.heightForWidth(hall_line.contentsRect().width()) <= hall_line.height() + 1
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_fifteen_tiles_fit_800_by_600_without_clipping(
     qtbot: QtBot, board: HallBoard, source: FakeSource, language: str
@@ -310,29 +337,55 @@ def test_fifteen_tiles_fit_800_by_600_without_clipping(
         assert len(board.tiles) == 15
         if language == "zh_CN":
             assert board.tiles["01"].status.text() == "开放"
-        viewport = board.scroll_area.viewport().rect()
-        for counter, tile in board.tiles.items():
-            box = tile.geometry()
-            assert viewport.contains(box), f"tile {counter} at {box} outside {viewport}"
-            for label in tile.findChildren(QLabel):
-                if not (label.isVisible() and label.text()):
-                    continue
-                room = label.contentsRect()
-                if label.wordWrap():  # wraps: all its lines must fit in its height
-                    words = label.text().split()
-                    widest = max(label.fontMetrics().horizontalAdvance(w) for w in words)
-                    assert widest <= room.width(), f"tile {counter}: {label.text()!r}"
-                    assert label.heightForWidth(room.width()) <= label.height() + 1, (
-                        f"tile {counter}: {label.text()!r} is cut off at the bottom"
-                    )
-                else:
-                    needed = label.fontMetrics().horizontalAdvance(label.text())
-                    assert needed <= room.width(), (
-                        f"tile {counter}: {label.text()!r} needs {needed} px"
-                    )
-                    assert label.sizeHint().height() <= label.height() + 1, label.text()
-        hall_line = board.hall_line
-        assert hall_line.fontMetrics().horizontalAdvance(hall_line.text()) <= hall_line.width()
+        assert_everything_fits(board)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_an_unreachable_board_of_fifteen_never_grows_past_800_by_600(
+    qtbot: QtBot, board: HallBoard, source: FakeSource, language: str
+) -> None:
+    # what the screenshots showed: greyed tiles after a big screen, "Serving · Enquiry" and
+    # the hall's line at the big screen's size held the window 14 px past 800
+    with contextlib.contextmanager(translated)(QApplication.instance(), language):  # type: ignore[arg-type]
+        board.type_names = {"payment": "Enquiry", "plan": "Plan change"}
+        source.counters = fifteen()
+        source.figures = HallFigures(
+            total=Figures(312, 0.914, 0.962),
+            by_counter={f"{n:02}": Figures(n * 3, 0.875, 0.96) for n in range(1, 16)},
+        )
+        board.refresh_figures()
+        qtbot.waitUntil(lambda: "figures" not in board._in_flight, timeout=3000)
+        refresh(qtbot, board, source)
+        board.resize(1920, 1080)
+        qtbot.wait(50)
+        board.resize(800, 600)
+        source.down = True
+        refresh(qtbot, board, source)
+        qtbot.wait(50)
+        assert not board.reachable and board.banner.isVisible()
+        assert all(tile.stale for tile in board.tiles.values())
+        assert board.width() == 800 and board.height() == 600
+        assert board.minimumSizeHint().width() <= 800
+        if language == "en":
+            assert "Serving · Enquiry" in [t.status.text() for t in board.tiles.values()]
+        assert_everything_fits(board)
+
+
+def test_a_tile_too_narrow_for_its_text_elides_it_with_a_tooltip(
+    qtbot: QtBot, board: HallBoard, source: FakeSource
+) -> None:
+    source.counters = [CounterPresence("01", "idle", staff="1001")]
+    board.names["1001"] = "A very long name of a clerk that no tile can hold"
+    refresh(qtbot, board, source)
+    tile = board.tiles["01"]
+    tile.setFixedWidth(150)
+    qtbot.wait(50)
+    assert tile.who.text() == "A very long name of a clerk that no tile can hold"
+    assert tile.who.toolTip() == tile.who.text()
+    assert tile.who.minimumSizeHint().width() < 150
+    board.names["1001"] = "王芳"
+    board.tick()
+    assert tile.who.text() == "王芳" and tile.who.toolTip() == ""  # fits: no tooltip
 
 
 def test_tiles_wrap_again_when_the_board_is_resized(

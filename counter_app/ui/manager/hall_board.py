@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -83,6 +83,48 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{round(value * 100)}%"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for more width than it gets: a text too long for its
+    width is drawn elided ("…") with the whole text as its tooltip, so a tile (or the board)
+    never grows past its window. `text()` stays the whole text."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance("…") + 2, hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(
+            min(hint.width(), max(self.width(), self.minimumSizeHint().width())), hint.height()
+        )
+
+    def elided(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._tooltip()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._tooltip()
+
+    def _tooltip(self) -> None:
+        self.setToolTip(self.text() if self.elided() else "")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.elided():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, room.width()
+        )
+        painter.drawText(room, int(self.alignment()), shown)
+        painter.end()
+
+
 class BoardTile(QFrame):
     """One counter's tile; `painted` fires after each repaint (the latency benchmark's mark)."""
 
@@ -104,7 +146,12 @@ class BoardTile(QFrame):
         self.scale = 1.0
 
         def label(name: str, size: int, bold: bool = False) -> QLabel:
-            made = QLabel(self, objectName=name)
+            # one-line texts elide where a tile is too narrow; the wrapping ones wrap
+            made = (
+                ElidedLabel(self, objectName=name)
+                if name not in ("status", "timer")
+                else QLabel(self, objectName=name)
+            )
             made.setTextFormat(Qt.TextFormat.PlainText)
             self._sizes[made] = (size, bold)
             box.addWidget(made)
@@ -127,15 +174,43 @@ class BoardTile(QFrame):
         return STALE if self.stale else LOOKS[self.kind]
 
     def texts(self) -> list[str]:
-        return [w.text() for w in (self.title, self.who, self.status, self.timer, self.served,
-                                   self.level, self.satisfaction)]
+        return [
+            w.text()
+            for w in (
+                self.title,
+                self.who,
+                self.status,
+                self.timer,
+                self.served,
+                self.level,
+                self.satisfaction,
+            )
+        ]
 
-    def show_texts(self, kind: TileKind, stale: bool, title: str, who: str, status: str,
-                   timer: str, figures: tuple[str, str, str]) -> None:
+    def show_texts(
+        self,
+        kind: TileKind,
+        stale: bool,
+        title: str,
+        who: str,
+        status: str,
+        timer: str,
+        figures: tuple[str, str, str],
+    ) -> None:
         before = (self.kind, self.stale, self.texts())
-        for widget, text in zip((self.title, self.who, self.status, self.timer, self.served,
-                                 self.level, self.satisfaction),
-                                (title, who, status, timer, *figures), strict=True):
+        for widget, text in zip(
+            (
+                self.title,
+                self.who,
+                self.status,
+                self.timer,
+                self.served,
+                self.level,
+                self.satisfaction,
+            ),
+            (title, who, status, timer, *figures),
+            strict=True,
+        ):
             if widget.text() != text:
                 widget.setText(text)
         self.timer.setVisible(bool(timer))
@@ -156,14 +231,21 @@ class BoardTile(QFrame):
         look = self.look
         self.setStyleSheet(
             f"#tile {{ background: {look.background.name()}; border: {look.width}px "
-            f"{look.border} {look.accent.name()}; border-radius: 6px; }}")
+            f"{look.border} {look.accent.name()}; border-radius: 6px; }}"
+        )
         for widget, (size, bold) in self._sizes.items():
-            colour = ("color: #757575;" if self.stale
-                      else f"color: {look.accent.darker(135).name()};" if widget is self.status
-                      else "")
-            widget.setStyleSheet(f"font-size: {round(size * self.scale)}px; "
-                                 f"{'font-weight: bold;' if bold else ''}{colour}"
-                                 "background: transparent; border: none;")
+            colour = (
+                "color: #757575;"
+                if self.stale
+                else f"color: {look.accent.darker(135).name()};"
+                if widget is self.status
+                else ""
+            )
+            widget.setStyleSheet(
+                f"font-size: {round(size * self.scale)}px; "
+                f"{'font-weight: bold;' if bold else ''}{colour}"
+                "background: transparent; border: none;"
+            )
 
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)  # type: ignore[arg-type]
@@ -198,8 +280,7 @@ class _Read(QRunnable):
             self.carrier.arrived.emit(self.what, answer)
 
 
-def grid_columns(tiles: int, width: int, height: int,
-                 spacing: int) -> tuple[int, float, float]:
+def grid_columns(tiles: int, width: int, height: int, spacing: int) -> tuple[int, float, float]:
     """How many columns the tiles take in width × height, and a tile's size: the layout in
     which every tile fits without scrolling and is as large as it can be (a tile no wider than
     1.2 times its height counts by its width); when none fits, as many columns as the width
@@ -232,11 +313,19 @@ class HallBoard(QWidget):
     #: a tile was repainted: its counter and its state line (the latency benchmark's mark)
     tile_painted = Signal(str, str)
 
-    def __init__(self, source: BoardSource, *, names: Mapping[str, str] | None = None,
-                 type_names: Mapping[str, str] | None = None, zone: dt.tzinfo | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 poll_s: float = PRESENCE_EVERY_S, figures_s: float = FIGURES_EVERY_S,
-                 autostart: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        source: BoardSource,
+        *,
+        names: Mapping[str, str] | None = None,
+        type_names: Mapping[str, str] | None = None,
+        zone: dt.tzinfo | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        poll_s: float = PRESENCE_EVERY_S,
+        figures_s: float = FIGURES_EVERY_S,
+        autostart: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.source = source
         self.names = dict(names or {})
@@ -260,13 +349,17 @@ class HallBoard(QWidget):
         outer.setContentsMargins(6, 6, 6, 6)
         outer.setSpacing(4)
         self.banner = QLabel(self, objectName="banner")
-        self.banner.setStyleSheet("background: #b71c1c; color: white; font-size: 15px; "
-                                  "font-weight: bold; padding: 6px; border-radius: 4px;")
+        self.banner.setStyleSheet(
+            "background: #b71c1c; color: white; font-size: 15px; "
+            "font-weight: bold; padding: 6px; border-radius: 4px;"
+        )
         self.banner.setWordWrap(True)
         self.banner.hide()
         outer.addWidget(self.banner)
         self.hall_line = QLabel(self, objectName="hall_line")
         self.hall_line.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px;")
+        # wraps: its text is sized for the board, and the board never grows past its window
+        self.hall_line.setWordWrap(True)
         outer.addWidget(self.hall_line)
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
@@ -279,8 +372,11 @@ class HallBoard(QWidget):
         self.scroll_area.setWidget(self.grid_host)
         self.scroll_area.viewport().installEventFilter(self)
         outer.addWidget(self.scroll_area, 1)
-        self.empty = QLabel(self.tr("No counter has reported to the hall server yet"),
-                            self.grid_host, objectName="empty")
+        self.empty = QLabel(
+            self.tr("No counter has reported to the hall server yet"),
+            self.grid_host,
+            objectName="empty",
+        )
         self.grid.addWidget(self.empty, 0, 0)
 
         self._poll_timer = QTimer(self, interval=max(50, int(poll_s * 1000)))
@@ -364,16 +460,17 @@ class HallBoard(QWidget):
         if reachable == self.reachable:
             return
         self.reachable = reachable
-        self.banner.setText(self.tr("Hall server unreachable: the tiles show the last state "
-                                    "known"))
+        self.banner.setText(self.tr("Hall server unreachable: the tiles show the last state known"))
         self.banner.setVisible(not reachable)
         self.reachable_changed.emit(reachable)
 
     # ---- the tiles ----------------------------------------------------------------------------
 
     def counters(self) -> list[str]:
-        return sorted(set(self._figures.counters) | set(self._figures.by_counter)
-                      | set(self._presence), key=counter_order)
+        return sorted(
+            set(self._figures.counters) | set(self._figures.by_counter) | set(self._presence),
+            key=counter_order,
+        )
 
     def _sync_tiles(self) -> None:
         wanted = self.counters()
@@ -393,13 +490,17 @@ class HallBoard(QWidget):
     def _relayout(self) -> None:
         viewport = self.scroll_area.viewport()
         columns, tile_w, tile_h = grid_columns(
-            len(self.tiles), viewport.width() or self.width(),
-            viewport.height() or self.height(), self.grid.spacing())
+            len(self.tiles),
+            viewport.width() or self.width(),
+            viewport.height() or self.height(),
+            self.grid.spacing(),
+        )
         scale = max(1.0, min(2.5, tile_w / TILE_MIN_W, tile_h / TILE_TEXT_H))
         for tile in self.tiles.values():
             tile.set_scale(scale)
-        self.hall_line.setStyleSheet(f"font-size: {round(15 * max(1.0, scale * 0.8))}px; "
-                                     "font-weight: bold; padding: 2px;")
+        self.hall_line.setStyleSheet(
+            f"font-size: {round(15 * max(1.0, scale * 0.8))}px; font-weight: bold; padding: 2px;"
+        )
         if columns == self._columns:
             return
         self._columns = columns
@@ -433,12 +534,14 @@ class HallBoard(QWidget):
             status = self.tr("Open")
         elif kind in (TileKind.SERVING, TileKind.OVERTIME):
             type_name = self.type_names.get(state.type or "", state.type or "")
-            status = (self.tr("Serving · %1").replace("%1", type_name) if type_name
-                      else self.tr("Serving"))
+            status = (
+                self.tr("Serving · %1").replace("%1", type_name)
+                if type_name
+                else self.tr("Serving")
+            )
             elapsed = state.elapsed_s or 0.0
             if kind is TileKind.OVERTIME and state.target_s is not None:
-                timer = self.tr("Overtime +%1").replace(
-                    "%1", clock_text(elapsed - state.target_s))
+                timer = self.tr("Overtime +%1").replace("%1", clock_text(elapsed - state.target_s))
             elif state.target_s is not None:
                 timer = f"{clock_text(elapsed)} / {clock_text(state.target_s)}"
             else:
@@ -447,18 +550,27 @@ class HallBoard(QWidget):
             status = self.tr("Waiting for the customer")
         elif kind is TileKind.AWAY:
             status = self.tr("Back soon · back at %1").replace(
-                "%1", local_hhmm(state.back_at, self.zone))
+                "%1", local_hhmm(state.back_at, self.zone)
+            )
         else:
             status = self.tr("Not reporting")
         figures = self._figures.by_counter.get(tile.counter, Figures())
-        tile.show_texts(kind, not self.reachable,
-                        self.tr("Counter %1").replace("%1", tile.counter), who, status, timer,
-                        self._figure_texts(figures))
+        tile.show_texts(
+            kind,
+            not self.reachable,
+            self.tr("Counter %1").replace("%1", tile.counter),
+            who,
+            status,
+            timer,
+            self._figure_texts(figures),
+        )
 
     def _figure_texts(self, figures: Figures) -> tuple[str, str, str]:
-        return (self.tr("Served %1").replace("%1", str(figures.served)),
-                self.tr("Service level %1").replace("%1", percent(figures.service_level)),
-                self.tr("Satisfaction %1").replace("%1", percent(figures.satisfaction)))
+        return (
+            self.tr("Served %1").replace("%1", str(figures.served)),
+            self.tr("Service level %1").replace("%1", percent(figures.service_level)),
+            self.tr("Satisfaction %1").replace("%1", percent(figures.satisfaction)),
+        )
 
     def _name(self, number: str) -> str:
         return self.names.get(number) or number
@@ -467,5 +579,7 @@ class HallBoard(QWidget):
         total = self._figures.total
         self.hall_line.setText(
             self.tr("Hall today: served %1 · service level %2 · satisfaction %3")
-            .replace("%1", str(total.served)).replace("%2", percent(total.service_level))
-            .replace("%3", percent(total.satisfaction)))
+            .replace("%1", str(total.served))
+            .replace("%2", percent(total.service_level))
+            .replace("%3", percent(total.satisfaction))
+        )
