@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from counter_app.application.hall_view import Desk
 from counter_app.config import Config, HallServer
 from counter_app.storage.events import verify
-from counter_core.events import ALERT_ACKNOWLEDGED
 from counter_app.ui.manager import ManagerView
+from counter_core.events import ALERT_ACKNOWLEDGED
 from head_office.access import enroll_desk
 from tests.hall.support import HALL, Hall, wait_for
 from tests.hall.test_desk import MANAGER, PIN
