@@ -30,13 +30,19 @@ REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = ("Xvfb", "openbox", "xdotool", "wmctrl")
 
 
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(
-            f"/tmp/.X11-unix/X{number}"
-        ).exists():
-            return number
-    raise RuntimeError("no free X display number between :90 and :199")
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], int]:
+    """Xvfb on a display number it picks itself (`-displayfd`), so a stray server can't collide."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24",
+                             "-nolisten", "tcp"], pass_fds=(write_end,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        number = answer.readline().strip()  # written once the server accepts connections
+    if not number.isdigit():
+        xvfb.kill()
+        raise RuntimeError("Xvfb did not start (no display number on -displayfd)")
+    return xvfb, int(number)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -121,12 +127,9 @@ def x_display() -> Iterator[XDisplay]:
     missing = [p for p in PROGRAMS if shutil.which(p) is None]
     if missing:
         pytest.fail(f"real-window tests need {', '.join(missing)}: run scripts/setup.sh test")
-    number = _free_display()
+    xvfb, number = _start_xvfb()
     display = XDisplay(f":{number}")
-    xvfb = subprocess.Popen(["Xvfb", display.name, "-screen", "0", "1920x1080x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     display.processes.append(xvfb)
-    wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), what="Xvfb")
     wm = subprocess.Popen(["openbox", "--sm-disable"], env=display.env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     display.processes.append(wm)
