@@ -162,6 +162,13 @@ def held(url: str, service: CounterService) -> Held:
         store.close()
 
 
+def poor_rating_alerts(cluster: ArchivedCluster) -> list[str]:
+    """The transactions of the poor-rating alerts head office holds (with repeats, if any)."""
+    with cluster.connect() as conn:
+        return sorted(str(r[0]) for r in conn.execute(
+            "SELECT txn FROM alerts WHERE kind = 'poor_rating'").fetchall())
+
+
 def test_a_point_in_time_restore_is_made_whole_by_the_counters_next_sync(
     archived_cluster: ArchivedCluster, demo_config: Config, tmp_path: Path
 ) -> None:
@@ -241,6 +248,15 @@ def test_a_point_in_time_restore_is_made_whole_by_the_counters_next_sync(
         assert after.verdict is None
         assert after.incidents == []  # neither the newer anchor nor the resend is an incident
         assert third in after.anchored  # the counter's anchor is made again
+        # the poor ratings' alerts of the resent events are raised again, each once
+        rated_poorly = [ev for ev in service.store.events()
+                        if ev.kind == "rated" and ev.payload["rating"] <= 2]
+        assert any(ev.seq > second for ev in rated_poorly)  # some were resent
+        poor = {ev.payload["txn"] for ev in rated_poorly}
+        deadline = time.monotonic() + 20
+        while poor_rating_alerts(cluster) != sorted(poor):
+            assert time.monotonic() < deadline, (poor_rating_alerts(cluster), sorted(poor))
+            time.sleep(0.2)
     finally:
         if service is not None:
             service.close()
