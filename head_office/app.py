@@ -19,6 +19,7 @@ from head_office import errors
 from head_office.alerts import AlertConfig, AlertEngine
 from head_office.deps import BUSY_RETRY_AFTER_S, MAX_CONCURRENT_UPLOADS, Settings, UploadGate
 from head_office.errors import Refusal
+from head_office.leader import Leadership, lead
 from head_office.middleware import BODY_TIMEOUT_S, BodyTimeoutMiddleware
 from head_office.routes import api_router
 from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
@@ -153,12 +154,23 @@ async def _alert_loop(engine: AlertEngine) -> None:
         await asyncio.sleep(ALERT_EVERY_S)
 
 
+def _once_jobs(app: FastAPI) -> list[asyncio.Task[Any]]:
+    """The jobs that must run in one process only: the alert loop and one outbox sender per
+    webhook."""
+    outbox: Outbox = app.state.outbox
+    return [asyncio.create_task(_alert_loop(app.state.alerts)),
+            *(asyncio.create_task(outbox.run(hook)) for hook in outbox.hooks)]
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The alert loop and one outbox sender per webhook, for as long as the server runs."""
-    outbox: Outbox = app.state.outbox
-    tasks = [asyncio.create_task(_alert_loop(app.state.alerts)),
-             *(asyncio.create_task(outbox.run(hook)) for hook in outbox.hooks)]
+    """The alert loop and one outbox sender per webhook, for as long as the server runs; with
+    several workers, in the leader only (head_office.leader)."""
+    leadership: Leadership | None = app.state.leadership
+    if leadership is None:
+        tasks = _once_jobs(app)
+    else:
+        tasks = [asyncio.create_task(lead(leadership, lambda: _once_jobs(app)))]
     try:
         yield
     finally:
@@ -174,13 +186,16 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
                body_timeout_s: float = BODY_TIMEOUT_S,
                alert_config: AlertConfig | None = None,
                webhooks: Sequence[Webhook] = (),
-               web: WebSettings | None = None) -> FastAPI:
+               web: WebSettings | None = None,
+               leadership: Leadership | None = None) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
     `body_timeout_s`: a request body that makes no progress for this long is refused (408).
     `alert_config`, `webhooks`: the alerts' rules and where they go (docs/alerts.md).
     `web`: the web pages' sessions, audit retention and trusted proxies (head_office.web).
+    `leadership`: one of several workers' advisory lock (head_office.leader): the alert loop
+    and the webhook outboxes run only while it is held; None (one process) runs them always.
     """
     periods.zone(time_zone)
     config = alert_config or AlertConfig()
@@ -203,6 +218,7 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
         ),
     )
     app.state.store = store
+    app.state.leadership = leadership
     app.state.settings = Settings(time_zone=time_zone, max_uploads=max_uploads)
     app.state.upload_gate = UploadGate(max_uploads)
     app.state.alerts = AlertEngine(store, config, time_zone,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import ipaddress
+import json
 import logging
 import os
 import ssl
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from counter_core import periods
 from head_office.access import check_kind, enroll_desk, enroll_reader, revoke_reader
@@ -22,13 +23,18 @@ from head_office.store import DEFAULT_DB_URL, PENDING_REPORT_DAYS, Store
 from head_office.web.sessions import WebSettings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from head_office.alerts import AlertConfig
+    from head_office.leader import Leadership
     from head_office.webhooks import Webhook
 
 ENV_DB = "COUNTER_HQ_DB"
 ENV_TIME_ZONE = "COUNTER_HQ_TIME_ZONE"
 ENV_TLS_CERT = "COUNTER_HQ_TLS_CERT"
 ENV_TLS_KEY = "COUNTER_HQ_TLS_KEY"
+#: `serve --workers N`: the parsed options, as JSON, from which each worker rebuilds the app
+ENV_SERVE_OPTIONS = "COUNTER_HQ_SERVE_OPTIONS"
 REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls", "pending",
            "refusals")
 #: `report pending`: reviews held pending, naming a transaction no chain has brought yet
@@ -74,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address to listen on (default 127.0.0.1; any other address "
                             "needs --tls-cert/--tls-key or --allow-plaintext)")
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes (default 1); more than 1 needs a PostgreSQL "
+                            "--db, and the alert loop and webhooks run in one of them (see "
+                            "docs/head_office.md)")
     tls_cert_option(serve)
     serve.add_argument("--tls-key", "--ssl-keyfile", dest="tls_key", metavar="FILE",
                        default=os.environ.get(ENV_TLS_KEY) or None,
@@ -287,10 +297,53 @@ def certificate_sha256(path: str) -> str:
 def _serve(args: argparse.Namespace, store: Store) -> int:
     import uvicorn
 
-    from head_office.api import create_app
-
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.workers < 1:
+        raise CliError(f"--workers must be 1 or more, got {args.workers}")
+    if args.workers > 1 and not _is_postgresql(args.db):
+        raise CliError(f"--workers {args.workers} needs a PostgreSQL --db: SQLite takes one "
+                       "writer at a time, so serve it with one worker (--workers 1)")
+    app = _app_of(args, store)  # every check once, here, before any worker starts
+    if args.tls_cert:
+        fingerprint = certificate_sha256(args.tls_cert)
+        print(f"TLS certificate SHA-256: {fingerprint}", flush=True)
+    print(f"counter-hq serving {_safe(args.db)} on "
+          f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port} "
+          f"for halls in {args.time_zone} (API docs at /docs)"
+          + (f" with {args.workers} workers" if args.workers > 1 else ""), flush=True)
+    options: dict[str, Any] = dict(
+        host=args.host, port=args.port, log_level=args.log_level,
+        ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
+        timeout_graceful_shutdown=10,
+        # the client address is the socket's; X-Forwarded-* count only from a
+        # --trusted-proxy (head_office.web.sessions.client_ip)
+        proxy_headers=False)
+    if args.workers == 1:
+        uvicorn.run(app, **options)
+        return 0
+    # each worker rebuilds the same app from the same options (worker_app)
+    os.environ[ENV_SERVE_OPTIONS] = json.dumps(
+        {k: v for k, v in vars(args).items() if k != "handler"})
+    uvicorn.run("head_office.cli:worker_app",
+                factory=True, workers=args.workers, **options)
+    return 0
+
+
+def _is_postgresql(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_backend_name() == "postgresql"
+    except Exception:
+        return False
+
+
+def _app_of(args: argparse.Namespace, store: Store,
+            leadership: Leadership | None = None) -> FastAPI:
+    """The application `serve`'s options describe (CliError when one is wrong)."""
+    from head_office.api import create_app
+
     if bool(args.tls_cert) != bool(args.tls_key):
         raise CliError("give both --tls-cert and --tls-key, or neither")
     if not args.tls_cert and not is_loopback(args.host) and not args.allow_plaintext:
@@ -302,22 +355,27 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         raise CliError("--body-timeout must be a positive number of seconds")
     alert_config, webhooks = _alerts_of(args)
     if args.tls_cert:
-        fingerprint = certificate_sha256(args.tls_cert)
-        print(f"TLS certificate SHA-256: {fingerprint}", flush=True)
-    print(f"counter-hq serving {_safe(args.db)} on "
-          f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port} "
-          f"for halls in {args.time_zone} (API docs at /docs)", flush=True)
+        certificate_sha256(args.tls_cert)
     web = _web_settings(args)
-    app = create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
-                     body_timeout_s=args.body_timeout, alert_config=alert_config,
-                     webhooks=webhooks, web=web)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-                timeout_graceful_shutdown=10,
-                # the client address is the socket's; X-Forwarded-* count only from a
-                # --trusted-proxy (head_office.web.sessions.client_ip)
-                proxy_headers=False)
-    return 0
+    return create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
+                      body_timeout_s=args.body_timeout, alert_config=alert_config,
+                      webhooks=webhooks, web=web, leadership=leadership)
+
+
+def worker_app() -> FastAPI:
+    """One worker's application under `serve --workers N` (uvicorn's factory): the same app as
+    the parsed options in $COUNTER_HQ_SERVE_OPTIONS describe, with the leader's lock."""
+    from head_office.leader import Leadership
+
+    raw = os.environ.get(ENV_SERVE_OPTIONS)
+    if not raw:
+        raise RuntimeError(f"{ENV_SERVE_OPTIONS} is not set: start workers with "
+                           "`counter-hq serve --workers N`")
+    args = argparse.Namespace(**json.loads(raw))
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = Store(args.db)  # open for the worker's life
+    return _app_of(args, store, Leadership(args.db))
 
 
 def _web_settings(args: argparse.Namespace) -> WebSettings:
