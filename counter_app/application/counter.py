@@ -27,7 +27,7 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
-from counter_app.application.hall_view import counter_hall_session
+from counter_app.application.hall_view import counter_hall_session, stop_counter_puller
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.config import Config
 from counter_app.storage import queries
@@ -564,6 +564,9 @@ class Counter:
                            back_at=machine.away.back_at if machine.away else None)
 
     def close(self) -> None:
+        """Stop this counter's threads (the roster pull, the hall view's puller), then release
+        the data folder."""
         if self._roster is not None:
             self._roster.stop()
+        stop_counter_puller(self.data_dir)
         self._folder.close()

@@ -69,7 +69,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Desk", "HallManager", "HallMirrorData", "HallPuller", "NotADesk", "SignInError",
-    "counter_hall_session", "hall_session", "pull_once", "stop_counter_pullers",
+    "counter_hall_session", "hall_session", "pull_once", "stop_counter_puller",
+    "stop_counter_pullers",
 ]
 
 #: how often the mirror asks the hall server for new events
@@ -466,8 +467,16 @@ _PULLERS: dict[Path, HallPuller] = {}
 _PULLERS_LOCK = threading.Lock()
 
 
+def stop_counter_puller(data_dir: Path) -> None:
+    """Stop the puller of this counter's mirror, if one runs (the counter's close)."""
+    with _PULLERS_LOCK:
+        puller = _PULLERS.pop(mirror_path(data_dir), None)
+    if puller is not None:
+        puller.stop()
+
+
 def stop_counter_pullers() -> None:
-    """Stop the counters' pullers (the app's exit; tests)."""
+    """Stop the counters' pullers (tests)."""
     with _PULLERS_LOCK:
         for puller in _PULLERS.values():
             puller.stop()

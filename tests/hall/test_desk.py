@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,3 +379,28 @@ def test_a_decision_that_arrives_before_its_transaction_is_applied_when_it_comes
     assert mirror.marks()[HALL, "01"] == 0
     assert mirror.add(HALL, "01", "counter", counter, counter[-1].seq) == 0
     assert mirror.marks()[HALL, "01"] == 3
+
+
+def hall_mirror_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "hall-mirror" and t.is_alive()]
+
+
+def test_closing_a_counter_stops_its_hall_views_puller(
+    hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    counter = _counter(hall, demo_config, tmp_path, "01", clock)
+    service = counter.service
+    try:
+        server = service.config.hall_server
+        assert server is not None
+        reader = enroll_reader(hall.server.store, HALL)
+        service.config = dataclasses.replace(
+            service.config, hall_server=dataclasses.replace(server, reader_token=reader)
+        )
+        before = len(hall_mirror_threads())
+        assert isinstance(service.manager("9001").data, HallMirrorData)  # the puller starts
+        assert len(hall_mirror_threads()) == before + 1
+    finally:
+        counter.streamer.stop()
+        service.close()  # what the app's exit runs after its event loop
+    wait_for(lambda: len(hall_mirror_threads()) == before, 3.0)
