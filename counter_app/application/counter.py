@@ -27,7 +27,14 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
-from counter_app.application.hall_view import counter_hall_session, stop_counter_puller
+from counter_app.application.hall_view import (
+    COUNTER_FOLDER,
+    DESK_FOLDER,
+    claim_folder,
+    counter_hall_session,
+    folder_kind,
+    stop_counter_puller,
+)
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.config import Config
 from counter_app.storage import queries
@@ -70,6 +77,10 @@ from counter_core.transaction import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class NotACounterFolder(CannotOpen):
+    """The data folder is a manager desk's: the counter never writes into it."""
 
 
 class AppealRefused(ApplicationError):
@@ -194,6 +205,14 @@ class Counter:
     def _open(self, clock: Clock, demo_accounts: bool | None) -> None:
         config = self._config
         self._db = self._folder.db
+        kind = folder_kind(self._db)
+        if kind == DESK_FOLDER:
+            raise NotACounterFolder(
+                f"{self._data_dir} is a manager desk's data folder: open it with "
+                "`counter-app manager --config FILE`, or give the counter a data folder of "
+                "its own (--data-dir)")
+        if kind is None:
+            claim_folder(self._db, COUNTER_FOLDER)
         self._store = EventStore(self._db, config.hall_id, config.counter_id)
         # the chain from the last verified point to the head (only the new events); a break
         # is recorded (chain_break_detected) so later events form a new verifiable segment

@@ -68,9 +68,9 @@ from counter_core.transaction import Draft, Staff
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Desk", "HallManager", "HallMirrorData", "HallPuller", "NotADesk", "SignInError",
-    "counter_hall_session", "hall_session", "pull_once", "stop_counter_puller",
-    "stop_counter_pullers",
+    "COUNTER_FOLDER", "DESK_FOLDER", "Desk", "HallManager", "HallMirrorData", "HallPuller",
+    "NotADesk", "SignInError", "claim_folder", "counter_hall_session", "folder_kind",
+    "hall_session", "pull_once", "stop_counter_puller", "stop_counter_pullers",
 ]
 
 #: how often the mirror asks the hall server for new events
@@ -78,11 +78,24 @@ PULL_INTERVAL_S = 2.0
 PAGE = 500
 #: `meta` key recording that a data folder is a manager desk's, not a counter's
 FOLDER_KIND_KEY = "folder.kind"
-DESK_FOLDER = "desk"
+DESK_FOLDER, COUNTER_FOLDER = "desk", "counter"
 
 
 class NotADesk(CannotOpen):
     """The desk cannot run: no [hall_server], or a counter's data folder."""
+
+
+def folder_kind(db: sqlite_utils.Database) -> str | None:
+    """What the data folder was first opened as: "counter", "desk", or None (never said)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [FOLDER_KIND_KEY]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def claim_folder(db: sqlite_utils.Database, kind: str) -> None:
+    """Record once what the folder is, so the other program refuses it."""
+    with write_transaction(db.conn):
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                   [FOLDER_KIND_KEY, kind])
 
 
 # ---- reading the hall --------------------------------------------------------------------------
@@ -382,16 +395,14 @@ class Desk:
             raise
 
     def _claim_desk_folder(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?",
-                              [FOLDER_KIND_KEY]).fetchone()
-        if row is not None:
+        kind = folder_kind(self.db)
+        if kind == DESK_FOLDER:
             return
-        if self.db.execute("SELECT 1 FROM transactions LIMIT 1").fetchone():
-            raise NotADesk(f"{self.data_dir} is a counter's data folder (it holds "
-                           "transactions): give the desk a data folder of its own (--data-dir)")
-        with write_transaction(self.db.conn):
-            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
-                            [FOLDER_KIND_KEY, DESK_FOLDER])
+        if kind == COUNTER_FOLDER or self.db.execute(
+                "SELECT 1 FROM transactions LIMIT 1").fetchone():
+            raise NotADesk(f"{self.data_dir} is a counter's data folder: give the desk a data "
+                           "folder of its own (--data-dir)")
+        claim_folder(self.db, DESK_FOLDER)
 
     def has_manager(self) -> bool:
         return self.staff.has_manager()
