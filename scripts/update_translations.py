@@ -7,6 +7,10 @@ Every `self.tr()`, `QCoreApplication.translate()` and `QT_TRANSLATE_NOOP()` unde
 texts arrive in counter_app_zh_CN.ts as "unfinished" for a translator to fill in;
 counter_app_en.ts is the source language, so its translations are the source texts.
 `--check` only reports what lacks a Chinese translation (exit 1 when anything does).
+
+A count in a sentence is Qt's `%n` (`self.tr("%n cases shown", "", count)`): the message is a
+numerus one, Chinese has one form and English two, whose singular ENGLISH_SINGULAR gives
+(a numerus message without its entry there fails the run, so "1 cases" never ships).
 """
 
 from __future__ import annotations
@@ -21,6 +25,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "resources" / "translations"
 SOURCES = ROOT / "counter_app" / "ui"
+
+#: the English singular of each `%n` message (the plural is the source text itself)
+ENGLISH_SINGULAR = {
+    "To review: %1 overtime · %n poor ratings": "To review: %1 overtime · %n poor rating",
+    "%n follow-ups overdue": "%n follow-up overdue",
+    "%n cases shown, %1 to review": "%n case shown, %1 to review",
+    "Cause recorded for %n cases": "Cause recorded for %n case",
+    "%n cases handed over to %1": "%n case handed over to %1",
+    "(%n events waiting)": "(%n event waiting)",
+    "Head office marked %n events invalid: see the log":
+        "Head office marked %n event invalid: see the log",
+    "Head office held %n reviews pending until their transaction arrives: see the log":
+        "Head office held %n review pending until its transaction arrives: see the log",
+}
 
 
 def lupdate_command() -> list[str]:
@@ -59,7 +77,17 @@ def fill_english(ts: Path) -> None:
         if translation is None:
             translation = ET.SubElement(message, "translation")
         translation.attrib.pop("type", None)
-        translation.text = source
+        if message.get("numerus") == "yes":
+            if source not in ENGLISH_SINGULAR:
+                sys.exit(f"scripts/update_translations.py: add the English singular of "
+                         f"{source!r} to ENGLISH_SINGULAR")
+            for form in list(translation):
+                translation.remove(form)
+            translation.text = None
+            for text in (ENGLISH_SINGULAR[source], source):
+                ET.SubElement(translation, "numerusform").text = text
+        else:
+            translation.text = source
     write_ts(tree, ts)
 
 
@@ -79,9 +107,13 @@ def unfinished(ts: Path) -> list[tuple[str, str]]:
         name = context.findtext("name") or ""
         for message in context.iter("message"):
             translation = message.find("translation")
+            forms = [f.text or "" for f in translation.iter("numerusform")] \
+                if translation is not None and message.get("numerus") == "yes" else []
+            text = " ".join(forms) if forms else (translation.text or "") \
+                if translation is not None else ""
             if (translation is None or translation.get("type") in {"unfinished", "vanished",
                                                                     "obsolete"}
-                    or not (translation.text or "").strip()):
+                    or not text.strip() or (forms and not all(f.strip() for f in forms))):
                 missing.append((name, message.findtext("source") or ""))
     return missing
 

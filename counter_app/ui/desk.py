@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 #: the desk's window at its default size: the manager view's tabs fit without scrolling
 DEFAULT_SIZE = (1280, 800)
 STATUS_CHECK_MS = 1000
+#: the sign-in form's width: a form, centred, not two fields across a 1920-pixel screen
+SIGN_IN_WIDTH = 440
 
 
 class DeskWindow(QWidget):
@@ -79,6 +82,7 @@ class DeskWindow(QWidget):
         title = named(QLabel(self.tr("Manager desk · %1 · every counter of the hall")
                              .replace("%1", self.desk.config.hall_name)), "managerTitle")
         title.setStyleSheet("font-size: 18px; font-weight: bold;")
+        title.setWordWrap(True)
         self.number = named(QLineEdit(), "deskNumber")
         self.pin = named(QLineEdit(), "deskPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -86,15 +90,24 @@ class DeskWindow(QWidget):
         self.message = named(QLabel(), "deskMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b71c1c;")
+        form_box = named(QWidget(), "deskSignInForm")
+        form_box.setMaximumWidth(SIGN_IN_WIDTH)
         form = QFormLayout()
         form.addRow(self.tr("Manager number"), self.number)
         form.addRow(self.tr("PIN"), self.pin)
+        column = QVBoxLayout(form_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(title)
+        column.addLayout(form)
+        column.addWidget(self.sign_in_button)
+        column.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(form_box, 3)
+        row.addStretch(1)
         box = QVBoxLayout(page)
         box.addStretch(1)
-        box.addWidget(title)
-        box.addLayout(form)
-        box.addWidget(self.sign_in_button)
-        box.addWidget(self.message)
+        box.addLayout(row)
         box.addStretch(2)
         self.sign_in_button.clicked.connect(self.sign_in)
         self.pin.returnPressed.connect(self.sign_in)

@@ -83,8 +83,7 @@ class SyncPanel(QWidget):
             self.state.setText(self.tr("Last sync: %1 — FAILED").replace(
                 "%1", _local(status.finished_at, self.runner.time_zone)))
             pending = status.pending
-            waiting = ("" if pending is None else " " + self.tr("(%1 events waiting)")
-                       .replace("%1", str(pending)))
+            waiting = ("" if pending is None else " " + self.tr("(%n events waiting)", "", pending))
             self.detail.setText(self.tr("Error: %1").replace("%1", status.error or "?") + waiting
                                 + "\n" + self.tr("Last successful sync: %1").replace(
                                     "%1", _local(status.last_success_at, self.runner.time_zone)))
@@ -103,11 +102,11 @@ class SyncPanel(QWidget):
             return ""
         lines = []
         if status.marked_invalid:
-            lines.append(self.tr("Head office marked %1 events invalid: see the log")
-                         .replace("%1", str(status.marked_invalid)))
+            lines.append(self.tr("Head office marked %n events invalid: see the log", "",
+                                 status.marked_invalid))
         if status.held_pending:
-            lines.append(self.tr("Head office held %1 reviews pending until their transaction "
-                                 "arrives: see the log").replace("%1", str(status.held_pending)))
+            lines.append(self.tr("Head office held %n reviews pending until their transaction "
+                                 "arrives: see the log", "", status.held_pending))
         return "\n".join(lines)
 
 

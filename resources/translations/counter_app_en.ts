@@ -251,7 +251,7 @@
         <name>DeskWindow</name>
         <message>
             <source>Counter App · manager desk · %1</source>
-            <extracomment>the desk's window at its default size: the manager view's tabs fit without scrolling</extracomment>
+            <extracomment>the desk's window at its default size: the manager view's tabs fit without scrolling the sign-in form's width: a form, centred, not two fields across a 1920-pixel screen</extracomment>
             <translation>Counter App · manager desk · %1</translation>
         </message>
         <message>
@@ -657,17 +657,23 @@
             <source>All staff</source>
             <translation>All staff</translation>
         </message>
-        <message>
-            <source>To review: %1 overtime · %2 poor ratings</source>
-            <translation>To review: %1 overtime · %2 poor ratings</translation>
+        <message numerus="yes">
+            <source>To review: %1 overtime · %n poor ratings</source>
+            <translation>
+                <numerusform>To review: %1 overtime · %n poor rating</numerusform>
+                <numerusform>To review: %1 overtime · %n poor ratings</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n follow-ups overdue</source>
+            <translation>
+                <numerusform>%n follow-up overdue</numerusform>
+                <numerusform>%n follow-ups overdue</numerusform>
+            </translation>
         </message>
         <message>
             <source>All cases reviewed</source>
             <translation>All cases reviewed</translation>
-        </message>
-        <message>
-            <source>%1 follow-ups overdue</source>
-            <translation>%1 follow-ups overdue</translation>
         </message>
         <message>
             <source>%1 overtime cases exported to %2</source>
@@ -1136,9 +1142,12 @@
             <source>Decision</source>
             <translation>Decision</translation>
         </message>
-        <message>
-            <source>%1 cases shown, %2 to review</source>
-            <translation>%1 cases shown, %2 to review</translation>
+        <message numerus="yes">
+            <source>%n cases shown, %1 to review</source>
+            <translation>
+                <numerusform>%n case shown, %1 to review</numerusform>
+                <numerusform>%n cases shown, %1 to review</numerusform>
+            </translation>
         </message>
         <message>
             <source>Select a case in the table to review it.</source>
@@ -1284,9 +1293,19 @@
             <source>%1 of your own cases are skipped.</source>
             <translation>%1 of your own cases are skipped.</translation>
         </message>
-        <message>
-            <source>Cause recorded for %1 cases</source>
-            <translation>Cause recorded for %1 cases</translation>
+        <message numerus="yes">
+            <source>Cause recorded for %n cases</source>
+            <translation>
+                <numerusform>Cause recorded for %n case</numerusform>
+                <numerusform>Cause recorded for %n cases</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n cases handed over to %1</source>
+            <translation>
+                <numerusform>%n case handed over to %1</numerusform>
+                <numerusform>%n cases handed over to %1</numerusform>
+            </translation>
         </message>
         <message>
             <source>There is no other manager to hand the cases over to.</source>
@@ -1303,10 +1322,6 @@
         <message>
             <source>Hand %1 open cases over to %2?</source>
             <translation>Hand %1 open cases over to %2?</translation>
-        </message>
-        <message>
-            <source>%1 cases handed over to %2</source>
-            <translation>%1 cases handed over to %2</translation>
         </message>
         <message>
             <source>skipped (your own): %1</source>
@@ -1630,9 +1645,26 @@
             <source>Last sync: %1 — FAILED</source>
             <translation>Last sync: %1 — FAILED</translation>
         </message>
-        <message>
-            <source>(%1 events waiting)</source>
-            <translation>(%1 events waiting)</translation>
+        <message numerus="yes">
+            <source>(%n events waiting)</source>
+            <translation>
+                <numerusform>(%n event waiting)</numerusform>
+                <numerusform>(%n events waiting)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Head office marked %n events invalid: see the log</source>
+            <translation>
+                <numerusform>Head office marked %n event invalid: see the log</numerusform>
+                <numerusform>Head office marked %n events invalid: see the log</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Head office held %n reviews pending until their transaction arrives: see the log</source>
+            <translation>
+                <numerusform>Head office held %n review pending until its transaction arrives: see the log</numerusform>
+                <numerusform>Head office held %n reviews pending until their transaction arrives: see the log</numerusform>
+            </translation>
         </message>
         <message>
             <source>Error: %1</source>
@@ -1645,14 +1677,6 @@
         <message>
             <source>Next sync: %1</source>
             <translation>Next sync: %1</translation>
-        </message>
-        <message>
-            <source>Head office marked %1 events invalid: see the log</source>
-            <translation>Head office marked %1 events invalid: see the log</translation>
-        </message>
-        <message>
-            <source>Head office held %1 reviews pending until their transaction arrives: see the log</source>
-            <translation>Head office held %1 reviews pending until their transaction arrives: see the log</translation>
         </message>
     </context>
 </TS>

@@ -251,7 +251,7 @@
     <name>DeskWindow</name>
     <message>
         <source>Counter App · manager desk · %1</source>
-        <extracomment>the desk&apos;s window at its default size: the manager view&apos;s tabs fit without scrolling</extracomment>
+        <extracomment>the desk&apos;s window at its default size: the manager view&apos;s tabs fit without scrolling the sign-in form&apos;s width: a form, centred, not two fields across a 1920-pixel screen</extracomment>
         <translation>柜台应用 · 值班经理台 · %1</translation>
     </message>
     <message>
@@ -657,17 +657,21 @@
         <source>All staff</source>
         <translation>全部员工</translation>
     </message>
-    <message>
-        <source>To review: %1 overtime · %2 poor ratings</source>
-        <translation>待复核：超时 %1 笔 · 差评 %2 条</translation>
+    <message numerus="yes">
+        <source>To review: %1 overtime · %n poor ratings</source>
+        <translation>
+            <numerusform>待复核：超时 %1 笔 · 差评 %n 条</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n follow-ups overdue</source>
+        <translation>
+            <numerusform>%n 条回访已逾期</numerusform>
+        </translation>
     </message>
     <message>
         <source>All cases reviewed</source>
         <translation>全部已复核</translation>
-    </message>
-    <message>
-        <source>%1 follow-ups overdue</source>
-        <translation>%1 条回访已逾期</translation>
     </message>
     <message>
         <source>%1 overtime cases exported to %2</source>
@@ -1136,9 +1140,11 @@
         <source>Decision</source>
         <translation>决定</translation>
     </message>
-    <message>
-        <source>%1 cases shown, %2 to review</source>
-        <translation>显示 %1 笔，待复核 %2 笔</translation>
+    <message numerus="yes">
+        <source>%n cases shown, %1 to review</source>
+        <translation>
+            <numerusform>显示 %n 笔，待复核 %1 笔</numerusform>
+        </translation>
     </message>
     <message>
         <source>Select a case in the table to review it.</source>
@@ -1284,9 +1290,17 @@
         <source>%1 of your own cases are skipped.</source>
         <translation>您本人的 %1 笔业务将跳过。</translation>
     </message>
-    <message>
-        <source>Cause recorded for %1 cases</source>
-        <translation>已为 %1 笔业务记录原因</translation>
+    <message numerus="yes">
+        <source>Cause recorded for %n cases</source>
+        <translation>
+            <numerusform>已为 %n 笔业务记录原因</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n cases handed over to %1</source>
+        <translation>
+            <numerusform>已将 %n 笔案件交接给 %1</numerusform>
+        </translation>
     </message>
     <message>
         <source>There is no other manager to hand the cases over to.</source>
@@ -1303,10 +1317,6 @@
     <message>
         <source>Hand %1 open cases over to %2?</source>
         <translation>将 %1 笔未处理案件交接给 %2？</translation>
-    </message>
-    <message>
-        <source>%1 cases handed over to %2</source>
-        <translation>已将 %1 笔案件交接给 %2</translation>
     </message>
     <message>
         <source>skipped (your own): %1</source>
@@ -1630,9 +1640,23 @@
         <source>Last sync: %1 — FAILED</source>
         <translation>最近同步：%1 — 失败</translation>
     </message>
-    <message>
-        <source>(%1 events waiting)</source>
-        <translation>（%1 条事件待上传）</translation>
+    <message numerus="yes">
+        <source>(%n events waiting)</source>
+        <translation>
+            <numerusform>（%n 条事件待上传）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Head office marked %n events invalid: see the log</source>
+        <translation>
+            <numerusform>总部将 %n 条记录标记为无效：详见日志</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Head office held %n reviews pending until their transaction arrives: see the log</source>
+        <translation>
+            <numerusform>总部暂存 %n 条复核，待其业务记录到达：详见日志</numerusform>
+        </translation>
     </message>
     <message>
         <source>Error: %1</source>
@@ -1645,14 +1669,6 @@
     <message>
         <source>Next sync: %1</source>
         <translation>下次同步：%1</translation>
-    </message>
-    <message>
-        <source>Head office marked %1 events invalid: see the log</source>
-        <translation>总部将 %1 条记录标记为无效：详见日志</translation>
-    </message>
-    <message>
-        <source>Head office held %1 reviews pending until their transaction arrives: see the log</source>
-        <translation>总部暂存 %1 条复核，待其业务记录到达：详见日志</translation>
     </message>
 </context>
 </TS>

@@ -37,7 +37,7 @@ from tests.helpers.counter import CounterService
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = paths.resource_path("translations")
-PLACEHOLDER = re.compile(r"%\d")
+PLACEHOLDER = re.compile(r"%[\dn]")
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -52,9 +52,17 @@ def messages(language: str) -> list[tuple[str, str, ET.Element | None]]:
     ]
 
 
+def forms(translation: ET.Element | None) -> list[str]:
+    """A translation's text, or each of its plural forms (a `%n` message's numerusforms)."""
+    if translation is None:
+        return []
+    plural = [form.text or "" for form in translation.iter("numerusform")]
+    return plural or [translation.text or ""]
+
+
 def is_finished(translation: ET.Element | None) -> bool:
     return (translation is not None and translation.get("type") is None
-            and bool((translation.text or "").strip()))
+            and all(text.strip() for text in forms(translation)))
 
 
 # ---- the catalogues ---------------------------------------------------------------------------
@@ -68,7 +76,7 @@ def test_every_text_has_a_finished_translation(language: str) -> None:
 def test_chinese_translations_are_chinese_and_keep_their_placeholders() -> None:
     for context, source, translation in messages("zh_CN"):
         assert translation is not None
-        text = translation.text or ""
+        (text,) = forms(translation)  # Chinese has one form, counts or not
         assert CJK.search(text), f"[{context}] {source!r} → {text!r} is not Chinese"
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source)), (
             f"[{context}] {source!r} → {text!r} loses or adds a %N placeholder")

@@ -42,6 +42,8 @@ from counter_core.ratings import OVERTIME_REASONS, POOR_RATING_REASONS, RATING_L
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
 from counter_core.timer import format_mmss
 
+#: where the status column is shown: after when, counter and staff
+STATUS_VISUAL_INDEX = 3
 _FOLLOW_UP_WIDTHS = {"due": 120, "order_no": 110, "handover": 130}
 _WIDTHS = {"when": 118, "counter": 64, "staff": 86, "type": 86, "target": 56, "actual": 56,
            "overtime": 66, "staff_reason": 120, "rating": 128, "issue": 155, "cause": 130,
@@ -102,6 +104,10 @@ class ReviewTab(QWidget):
         header.setStretchLastSection(True)
         for i, column in enumerate(ReviewQueueModel.COLUMNS):
             self.table.setColumnWidth(i, _WIDTHS[column])
+        # what a manager scans for comes first: the status beside who and when, so it is in
+        # sight at the default size (the rest scrolls in)
+        status = ReviewQueueModel.COLUMNS.index("status")
+        header.moveSection(header.visualIndex(status), STATUS_VISUAL_INDEX)
 
     def _init_detail(self) -> None:
         self.detail = named(QLabel(wordWrap=True), "caseDetail")
@@ -246,8 +252,8 @@ class ReviewTab(QWidget):
         shown = self.proxy.rowCount()
         open_cases = sum(1 for i in range(shown)
                          if (row := self.proxy.source_row(i)) is not None and not row.reviewed)
-        self.count_label.setText(self.tr("%1 cases shown, %2 to review")
-                                 .replace("%1", str(shown)).replace("%2", str(open_cases)))
+        self.count_label.setText(self.tr("%n cases shown, %1 to review", "", shown)
+                                 .replace("%1", str(open_cases)))
 
     # ---- selection -----------------------------------------------------------------------
 
@@ -543,8 +549,8 @@ class ReviewTab(QWidget):
         except ApplicationError as exc:
             self._error(self.tr("Not recorded: %1").replace("%1", exc.message))
             return False
-        self._after_bulk(self.tr("Cause recorded for %1 cases").replace(
-            "%1", str(len(bulk.drafts))), bulk.skipped_own)
+        self._after_bulk(self.tr("Cause recorded for %n cases", "", len(bulk.drafts)),
+                         bulk.skipped_own)
         return True
 
     def open_cases(self) -> list[str]:
@@ -582,8 +588,8 @@ class ReviewTab(QWidget):
         except ApplicationError as exc:
             self._error(self.tr("Not recorded: %1").replace("%1", exc.message))
             return False
-        self._after_bulk(self.tr("%1 cases handed over to %2").replace("%1", str(len(txns)))
-                         .replace("%2", self.handover_to.currentText()), ())
+        self._after_bulk(self.tr("%n cases handed over to %1", "", len(txns))
+                         .replace("%1", self.handover_to.currentText()), ())
         return True
 
     def _after_bulk(self, done: str, skipped: tuple[str, ...]) -> None:

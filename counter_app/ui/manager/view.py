@@ -421,13 +421,13 @@ class ManagerView(QWidget):
         overtime, poor = self.ctx.data.unreviewed_counts()
         self.unreviewed = (overtime, poor)
         if overtime or poor:
-            text = self.tr("To review: %1 overtime · %2 poor ratings")
-            text = text.replace("%1", str(overtime)).replace("%2", str(poor))
+            text = self.tr("To review: %1 overtime · %n poor ratings", "", poor)
+            text = text.replace("%1", str(overtime))
         else:
             text = self.tr("All cases reviewed")
         self.to_review.setText(text)
         overdue = self.ctx.data.overdue_count()
-        self.overdue.setText(self.tr("%1 follow-ups overdue").replace("%1", str(overdue)))
+        self.overdue.setText(self.tr("%n follow-ups overdue", "", overdue))
         self.overdue.setVisible(overdue > 0)
         self.to_review.setProperty("clear", not (overtime or poor))
         self.to_review.style().unpolish(self.to_review)
