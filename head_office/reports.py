@@ -135,18 +135,45 @@ def _timed() -> ColumnElement[bool]:
                     and_(t.status == "interrupted", t.overtime_s.is_not(None))))
 
 
+class CodePointOrder(FunctionElement[str]):
+    """A text column compared by code point, as Python compares str (counter_core's rules
+    break ties by chain id that way): SQLite's BINARY already does; PostgreSQL needs the
+    "C" collation, whatever the database's own is."""
+
+    inherit_cache = True
+    name = "code_point_order"
+
+
+@compiles(CodePointOrder)
+def _code_point_order_sql(element: CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f'({column}) COLLATE "C"' if compiler.dialect.name == "postgresql" else column
+
+
 def upheld_appeals() -> Any:
-    """(hall, txn) of each transaction whose appeal (申诉) is upheld: the latest decision of
-    the hall's chains about it (by its time; cross-chain conflicts: the later wins) upheld it.
-    A decision held pending (its transaction not arrived) is in no review row yet."""
+    """(hall, txn) of each transaction whose appeal (申诉) is upheld, by the rule of
+    counter_core.reviews.merge_decisions: in each chain its latest decision (by its place in
+    the chain) stands; across the hall's chains the later by its time wins, a tie to the
+    greater chain id. A decision held pending (its transaction not arrived) is in no review
+    row yet."""
     r, c = reviews.c, counters.c
-    last = func.max(r.at)
-    last_upheld = func.max(case((r.cause == UPHELD, r.at), else_=None))
-    return (select(c.hall.label("hall"), r.txn.label("txn"))
-            .select_from(reviews.join(counters, c.id == r.counter_id))
-            .where(r.kind == APPEAL_DECIDED, r.txn.is_not(None))
-            .group_by(c.hall, r.txn)
-            .having(last_upheld == last)
+    in_chain = (select(c.hall.label("hall"), c.counter.label("counter"), r.txn.label("txn"),
+                       r.at.label("at"), r.cause.label("cause"),
+                       func.row_number().over(partition_by=(r.counter_id, r.txn),
+                                              order_by=r.seq.desc()).label("latest"))
+                .select_from(reviews.join(counters, c.id == r.counter_id))
+                .where(r.kind == APPEAL_DECIDED, r.txn.is_not(None))
+                .subquery("in_chain"))
+    d = in_chain.c
+    across = (select(d.hall, d.txn, d.cause,
+                     func.row_number().over(
+                         partition_by=(d.hall, d.txn),
+                         order_by=(d.at.desc(), CodePointOrder(d.counter).desc())).label("won"))
+              .where(d.latest == 1)
+              .subquery("across"))
+    w = across.c
+    return (select(w.hall.label("hall"), w.txn.label("txn"))
+            .where(w.won == 1, w.cause == UPHELD)
             .subquery("upheld"))
 
 
