@@ -20,7 +20,8 @@ from counter_core import periods
 from counter_core.events import APPEAL_DECIDED
 from head_office.access import enroll_reader
 from tests.hall.support import HALL, wait_for
-from tests.hall.test_desk import MANAGER, PIN, World, world  # noqa: F401  (the fixture)
+from tests.hall.test_desk import MANAGER, PIN, World
+from tests.hall.test_desk import world as world_fixture  # noqa: F401  (pytest finds it as "world")
 from tests.ui.test_appeals import _served
 
 
