@@ -20,8 +20,7 @@ from counter_core import periods
 from counter_core.events import APPEAL_DECIDED
 from head_office.access import enroll_reader
 from tests.hall.support import HALL, wait_for
-from tests.hall.test_desk import MANAGER, PIN, World
-from tests.hall.test_desk import world as world_fixture  # noqa: F401  (pytest finds it as "world")
+from tests.hall.test_desk import MANAGER, PIN, World, world  # noqa: F401  (the fixture)
 from tests.ui.test_appeals import _served
 
 
@@ -29,14 +28,14 @@ def appeal_row(data: HallMirrorData, txn: str) -> dict[str, Any] | None:
     return next((r for r in data.appeal_queue() if r["txn"] == txn), None)
 
 
-def desk_decisions(world: World) -> list[dict[str, Any]]:
-    return [json.loads(r[0]) for r in world.desk.db.execute(
+def desk_decisions(hall_world: World) -> list[dict[str, Any]]:
+    return [json.loads(r[0]) for r in hall_world.desk.db.execute(
         "SELECT payload FROM events WHERE kind = ? ORDER BY seq", [APPEAL_DECIDED])]
 
 
-def appealed_yesterday(world: World, staff: str, txn: str, rating: int = 1) -> None:
+def appealed_yesterday(hall_world: World, staff: str, txn: str, rating: int = 1) -> None:
     """`staff` served `txn` yesterday at counter 02, rated `rating`, and appeals it today."""
-    service = world.c2.service
+    service = hall_world.c2.service
     tz = service.config.time_zone
     yesterday = periods.today(tz) - dt.timedelta(days=1)
     service.store.append_timed(_served(txn, staff, yesterday, rating, tz))
@@ -48,7 +47,7 @@ def appealed_yesterday(world: World, staff: str, txn: str, rating: int = 1) -> N
     service.sign_out()
 
 
-def test_the_desk_decides_a_counters_appeal_into_its_own_chain(world: World) -> None:
+def test_the_desk_decides_a_counters_appeal_into_its_own_chain(world: World) -> None:  # noqa: F811
     upheld, rejected = "appeal-upheld", "appeal-rejected"
     appealed_yesterday(world, "1002", upheld)
     appealed_yesterday(world, "1002", rejected, rating=2)
@@ -77,7 +76,7 @@ def test_the_desk_decides_a_counters_appeal_into_its_own_chain(world: World) -> 
     assert not row["decided_twice"]
 
 
-def test_no_manager_decides_their_own_appeal_at_the_desk(world: World) -> None:
+def test_no_manager_decides_their_own_appeal_at_the_desk(world: World) -> None:  # noqa: F811
     txn = "appeal-own"
     appealed_yesterday(world, "9001", txn, rating=2)  # the counter's manager, as a clerk
     world.desk.staff.add("9001", "钱经理", "manager", "999999")
@@ -91,7 +90,7 @@ def test_no_manager_decides_their_own_appeal_at_the_desk(world: World) -> None:
     assert [d["by"] for d in desk_decisions(world)] == [MANAGER]
 
 
-def test_two_chains_deciding_one_appeal_the_later_wins_and_is_flagged(world: World) -> None:
+def test_two_chains_deciding_one_appeal_the_later_wins_and_is_flagged(world: World) -> None:  # noqa: F811
     txn = "appeal-twice"
     appealed_yesterday(world, "1002", txn)
     desk = world.desk.session(MANAGER)
