@@ -36,6 +36,7 @@ from counter_app.application.hall_view import (
     stop_counter_puller,
 )
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
+from counter_app.application.roster import RosterCache
 from counter_app.config import Config
 from counter_app.storage import queries
 from counter_app.storage.counts import completed_since, is_demo_log
@@ -47,16 +48,14 @@ from counter_app.storage.folder import (
     OpenFolder,
     open_data_folder,
 )
+from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import (
-    CachedAccount,
     SignInError,
     StaffDirectory,
     ensure_demo_accounts,
 )
-from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
-from counter_app.sync.roster_pull import HALL_SERVER, HallRoster, RosterPuller, authority_of
-from counter_app.sync.roster_pull import start_roster_pull as _start_roster_pull
+from counter_app.sync.roster_pull import HALL_SERVER, authority_of
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import appeals, periods
 from counter_core import events as kinds
@@ -190,7 +189,7 @@ class Counter:
         on a background thread now and every 5 minutes (False: only `pull_roster_now`)."""
         self._config = config
         self._data_dir = data_dir
-        self._roster: RosterPuller | None = None
+        self._roster: RosterCache | None = None
         self._folder = open_folder(data_dir, (config.hall_id, config.counter_id))
         try:
             with storage_errors():
@@ -249,56 +248,18 @@ class Counter:
 
     def _start_roster(self, background: bool) -> None:
         """The hall server keeps the roster: pull it off the path to the first window."""
-        if authority_of(self._config) != HALL_SERVER:
-            return
-        self._roster = _start_roster_pull(self._config, etag=self._cached_etag(),
-                                          start=background)
-        self._staff.remote_check = self._check_at_hall
-
-    def _cached_etag(self) -> str | None:
-        """The roster version the staff table holds, as the hall server's ETag."""
-        with storage_errors():
-            applied = self._staff.applied_roster()
-        return None if applied is None else f'"{applied[0]}-{applied[1]}"'
-
-    def _check_at_hall(self, number: str, pin: str) -> tuple[str, float | None] | None:
-        assert self._roster is not None
-        answer = self._roster.check_sign_in(number, pin)
-        if answer is None:
-            return None
-        result, wait, etag = answer
-        if etag != self._roster.etag:
-            self._roster.wake()  # the cache is behind the hall server's roster
-        return result, wait
+        self._roster = RosterCache.start(self._config, self._staff, background=background)
 
     def apply_pulled_roster(self) -> bool:
         """Cache the roster the background pull brought, if any (the writer's thread); True
         when the staff table changed. Also done at every sign-in."""
-        if self._roster is None:
-            return False
-        found = self._roster.take()
-        return False if found is None else self._apply_roster(found)
+        return False if self._roster is None else self._roster.apply_pulled()
 
     def pull_roster_now(self) -> bool:
         """Pull the hall's roster on this thread and cache it; True when the staff table
         changed, False when it did not (or the roster is not the hall server's). SyncError
         when the hall server cannot be asked or its answer is refused."""
-        if self._roster is None:
-            return False
-        self._roster.set_etag(self._cached_etag())  # a table edited since: fetched whole
-        self._roster.pull_once()
-        return self.apply_pulled_roster()
-
-    def _apply_roster(self, found: HallRoster) -> bool:
-        accounts = [CachedAccount(a.number, a.name, a.role, a.pin_hash, a.disabled, a.photo)
-                    for a in found.accounts]
-        with storage_errors():
-            changed = self._staff.apply_roster(found.seq, found.hash, accounts)
-        if self._roster is not None:
-            self._roster.set_etag(self._cached_etag())
-        if changed:
-            log.info("hall roster version %d cached: %d accounts", found.seq, len(accounts))
-        return changed
+        return False if self._roster is None else self._roster.pull_now()
 
     # ---- what the counter is --------------------------------------------------------------
 
