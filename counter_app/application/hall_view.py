@@ -38,6 +38,7 @@ from counter_app.application.manager import (
     ManagerSession,
     MonthReport,
 )
+from counter_app.application.roster import RosterCache
 from counter_app.application.sync import start_streaming
 from counter_app.config import Config
 from counter_app.storage import queries
@@ -387,6 +388,9 @@ class Desk:
                                            mirror=self.mirror)
             self.store.record_opening(app_version(), CURRENT_FORMAT)
             self.staff = StaffDirectory(self.db, self.store)
+            # under `[roster] managed_by = "hall_server"` the desk caches the hall's roster as
+            # a counter does: every clerk's name in the hall view, the hall's managers sign in
+            self.roster: RosterCache | None = RosterCache.start(config, self.staff)
             self._statuses: queue.Queue[SyncStatus] = queue.Queue()
             self.streamer: HallStreamer | None = start_streaming(
                 data_dir, config, record=self._statuses.put)
@@ -410,14 +414,27 @@ class Desk:
     def sign_in(self, number: str, pin: str) -> Staff:
         """The manager of this number and PIN (SignInError otherwise, with the counter's
         lockout and throttle)."""
+        self.apply_pulled_roster()
         return self.staff.authorize_manager(number.strip(), pin)
 
     def session(self, manager: str) -> ManagerSession:
         return hall_session(self.config, self.db, self.config.hall_id, self.config.counter_id,
                             manager, self.mirror, after=self.puller.wake)
 
+    def apply_pulled_roster(self) -> bool:
+        """Cache the roster the background pull brought (this, the writer's, thread)."""
+        if self.roster is None:
+            return False
+        try:
+            return self.roster.apply_pulled()
+        except StorageFailed as exc:  # the cache is a convenience: the desk goes on
+            log.warning("desk: cannot cache the hall roster: %s", exc)
+            return False
+
     def record_statuses(self) -> None:
-        """The stream's outcomes, kept as `hall.*` on this (the writer's) thread."""
+        """The stream's outcomes, kept as `hall.*` on this (the writer's) thread, and the
+        roster the background pull brought."""
+        self.apply_pulled_roster()
         while True:
             try:
                 status = self._statuses.get_nowait()
@@ -431,6 +448,8 @@ class Desk:
     def close(self) -> None:
         if self.streamer is not None:
             self.streamer.stop()
+        if self.roster is not None:
+            self.roster.stop()
         self.puller.stop()
         with contextlib.suppress(Exception):
             self.mirror.conn.close()
