@@ -147,6 +147,12 @@ class HallMirrorData(LocalManagerData):
     def star_decided_twice(self, month: str) -> bool:
         return (month,) in decided_twice(self._db)
 
+    def star_deciders(self, month: str) -> list[dict[str, Any]]:
+        """Who confirmed the month's star when two chains did it minutes apart, the one that
+        counts first ({hall, counter, at, manager} each); [] otherwise."""
+        found = decided_twice(self._db).get((month,))
+        return [] if found is None else [found["winner"], *found["rivals"]]
+
     def staff_names(self) -> dict[str, str]:
         names = {k: v for k, v in super().staff_names().items() if v}
         if self._names is not None:

@@ -1043,7 +1043,7 @@
         <name>ReviewTab</name>
         <message>
             <source>Overtime and poor ratings</source>
-            <extracomment>a review was recorded (the view updates its "to review" counts)</extracomment>
+            <extracomment>where the status column is shown: after when, counter and staff a review was recorded (the view updates its "to review" counts)</extracomment>
             <translation>Overtime and poor ratings</translation>
         </message>
         <message>
@@ -1601,6 +1601,14 @@
         <message>
             <source>Confirmed: %1, by %2 on %3</source>
             <translation>Confirmed: %1, by %2 on %3</translation>
+        </message>
+        <message>
+            <source>%1 at %2</source>
+            <translation>%1 at %2</translation>
+        </message>
+        <message>
+            <source>Decided twice, minutes apart: %1 (counts) and %2: agree on one star</source>
+            <translation>Decided twice, minutes apart: %1 (counts) and %2: agree on one star</translation>
         </message>
         <message>
             <source>Not confirmed yet</source>

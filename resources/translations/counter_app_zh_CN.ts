@@ -69,7 +69,7 @@
     </message>
     <message>
         <source>%1 at %2</source>
-        <translation>%1 于 %2</translation>
+        <translation>%1（%2 号柜台）</translation>
     </message>
     <message>
         <source>Alert · counter %1</source>
@@ -1041,7 +1041,7 @@
     <name>ReviewTab</name>
     <message>
         <source>Overtime and poor ratings</source>
-        <extracomment>a review was recorded (the view updates its &quot;to review&quot; counts)</extracomment>
+        <extracomment>where the status column is shown: after when, counter and staff a review was recorded (the view updates its &quot;to review&quot; counts)</extracomment>
         <translation>超时与差评</translation>
     </message>
     <message>
@@ -1596,6 +1596,14 @@
     <message>
         <source>Confirmed: %1, by %2 on %3</source>
         <translation>已确认：%1（%2 于 %3 确认）</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1（%2 号柜台）</translation>
+    </message>
+    <message>
+        <source>Decided twice, minutes apart: %1 (counts) and %2: agree on one star</source>
+        <translation>数分钟内两处确认：以 %1 为准，另有 %2；请商定同一位服务之星</translation>
     </message>
     <message>
         <source>Not confirmed yet</source>

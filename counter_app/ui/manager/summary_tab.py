@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -202,6 +203,15 @@ class SummaryTab(QWidget):
             index = self.choice.findData(c["staff"])
             if index >= 0:
                 self.choice.setCurrentIndex(index)
+            deciders: list[dict[str, Any]] = getattr(
+                self.ctx.data, "star_deciders", lambda _month: [])(report.month)
+            if deciders:  # the hall view: two chains confirmed it minutes apart
+                who = [self.tr("%1 at %2").replace("%1", self.ctx.staff_label(d["manager"]))
+                       .replace("%2", d["counter"]) for d in deciders]
+                self.status.setText(self.status.text() + "\n" + self.tr(
+                    "Decided twice, minutes apart: %1 (counts) and %2: agree on one star")
+                    .replace("%1", who[0]).replace("%2", ", ".join(who[1:])))
+                self.status.setStyleSheet("color: #bf360c; font-weight: bold;")
         else:
             self.status.setText(self.tr("Not confirmed yet"))
             self.status.setStyleSheet("color: #bf360c;")
