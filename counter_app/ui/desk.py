@@ -24,6 +24,7 @@ from counter_app.application.errors import ApplicationError
 from counter_app.application.hall_view import Desk, SignInError
 from counter_app.config import Config
 from counter_app.ui.app import application, install_translator
+from counter_app.ui.messages import translate_message
 from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.widgets import named
 
@@ -118,10 +119,12 @@ class DeskWindow(QWidget):
         try:
             staff = self.desk.sign_in(self.number.text(), self.pin.text())
         except SignInError as exc:
-            self.message.setText(self.tr("Not signed in: %1").replace("%1", str(exc)))
+            self.message.setText(self.tr("Not signed in: %1")
+                                 .replace("%1", translate_message(str(exc))))
             return False
         except ApplicationError as exc:
-            self.message.setText(self.tr("Not signed in: %1").replace("%1", exc.message))
+            self.message.setText(self.tr("Not signed in: %1")
+                                 .replace("%1", translate_message(exc.message)))
             return False
         finally:
             self.pin.clear()

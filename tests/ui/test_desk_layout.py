@@ -85,3 +85,15 @@ def test_a_count_agrees_with_its_number(qapp: QApplication, language: str, one: 
     assert texts == [one, three]
     if language == "en":
         assert follow_up == "1 follow-up overdue"
+
+
+def test_a_refused_sign_in_is_said_in_the_ui_language(qapp: QApplication, qtbot: QtBot,
+                                                      desk: Desk) -> None:
+    with contextlib.contextmanager(translated)(qapp, "zh_CN"):
+        window = DeskWindow(desk)
+        qtbot.addWidget(window)
+        window.number.setText("8001")
+        window.pin.setText("000000")
+        assert not window.sign_in()
+        text = window.message.text()
+    assert text.startswith("未登录") and "Unknown" not in text, text
