@@ -25,12 +25,14 @@ import dataclasses
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from counter_app.application.calendar import cached_calendar, refresh_calendar
 from counter_app.application.errors import CannotOpen, InvalidDecision, StorageFailed
 from counter_app.application.manager import (
     LocalManager,
@@ -65,6 +67,7 @@ from counter_core.events import ALERT_ACKNOWLEDGED, validate_payload
 from counter_core.figures import StarRule
 from counter_core.reviews import ReviewError, overtime_review
 from counter_core.transaction import Draft, Staff
+from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ __all__ = [
 
 #: how often the mirror asks the hall server for new events
 PULL_INTERVAL_S = 2.0
+#: how often the mirror's puller asks the hall server for the working-day calendar
+CALENDAR_EVERY_S = 300.0
 PAGE = 500
 #: `meta` key recording that a data folder is a manager desk's, not a counter's
 FOLDER_KIND_KEY = "folder.kind"
@@ -110,8 +115,10 @@ class HallMirrorData(LocalManagerData):
     """
 
     def __init__(self, mirror: sqlite_utils.Database, time_zone: str,
-                 names: sqlite_utils.Database | None = None) -> None:
-        super().__init__(mirror, time_zone)
+                 names: sqlite_utils.Database | None = None, *,
+                 calendar: WorkCalendar | None = None,
+                 follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS) -> None:
+        super().__init__(mirror, time_zone, calendar=calendar, follow_up_days=follow_up_days)
         self._names = names
 
     def _flag(self, rows: list[dict[str, Any]],
@@ -220,6 +227,7 @@ class HallPuller:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._calendar_due = 0.0  # at the first pull, then every CALENDAR_EVERY_S
 
     def start(self) -> HallPuller:
         open_mirror(self._path).conn.close()  # exists with its schema before anyone reads
@@ -251,6 +259,11 @@ class HallPuller:
                     if client is None:
                         client = self._make_client()
                     added = pull_once(client, mirror)
+                    if time.monotonic() >= self._calendar_due:
+                        # the working-day calendar follow-ups are due by, as the hall
+                        # server has it from head office (a failure keeps the cached copy)
+                        self._calendar_due = time.monotonic() + CALENDAR_EVERY_S
+                        refresh_calendar(self._path.parent, client)
                     self.last_error = None
                     self.pulled += added
                     if added and self.on_new is not None:
@@ -348,12 +361,15 @@ def _checked_ack(draft: Draft) -> Draft:
 
 def hall_session(config: Config, db: sqlite_utils.Database, hall: str, counter: str,
                  manager: str, mirror: sqlite_utils.Database,
-                 after: Callable[[], object] | None = None) -> ManagerSession:
+                 after: Callable[[], object] | None = None,
+                 data_dir: Path | None = None) -> ManagerSession:
     """The manager's session over the hall mirror, deciding into the chain of `db` (the
-    desk's or counter's own database, on its writer's thread)."""
+    desk's or counter's own database, on its writer's thread); follow-ups are due by the
+    working-day calendar cached in `data_dir` (else the shipped one)."""
     store = HallDecisionStore(db, hall, counter, mirror=mirror)
-    return ManagerSession(config, HallMirrorData(mirror, config.time_zone, names=db),
-                          HallManager(store, manager, after))
+    data = HallMirrorData(mirror, config.time_zone, names=db, calendar=cached_calendar(data_dir),
+                          follow_up_days=config.follow_up_working_days)
+    return ManagerSession(config, data, HallManager(store, manager, after))
 
 
 # ---- the manager desk --------------------------------------------------------------------------
@@ -425,7 +441,8 @@ class Desk:
 
     def session(self, manager: str) -> ManagerSession:
         return hall_session(self.config, self.db, self.config.hall_id, self.config.counter_id,
-                            manager, self.mirror, after=self.puller.wake)
+                            manager, self.mirror, after=self.puller.wake,
+                            data_dir=self.data_dir)
 
     def apply_pulled_roster(self) -> bool:
         """Cache the roster the background pull brought (this, the writer's, thread)."""
@@ -496,7 +513,7 @@ def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Databa
             _PULLERS[path] = puller
     mirror = open_mirror_readonly(path)
     return hall_session(config, db, config.hall_id, config.counter_id, manager, mirror,
-                        after=puller.wake)
+                        after=puller.wake, data_dir=data_dir)
 
 
 _PULLERS: dict[Path, HallPuller] = {}
