@@ -73,6 +73,8 @@ class HallFigures:
     total: Figures = field(default_factory=Figures)
     by_counter: Mapping[str, Figures] = field(default_factory=dict)
     counters: tuple[str, ...] = ()
+    #: the hall's poor ratings whose follow-up is past its 好差评 deadline (any day's)
+    overdue_follow_ups: int = 0
 
 
 class BoardSource(Protocol):
@@ -196,8 +198,9 @@ def figures_from(answer: Mapping[str, Any]) -> HallFigures:
                 if isinstance(c, Mapping) and c.get("counter") is not None]
     counters = tuple(sorted(set(enrolled) | set(by_counter)))
     total = answer.get("total")
+    overdue = answer.get("overdue_follow_ups")
     return HallFigures(_figures(total if isinstance(total, Mapping) else None), by_counter,
-                       counters)
+                       counters, overdue if isinstance(overdue, int) and overdue > 0 else 0)
 
 
 class HttpBoardSource:

@@ -354,6 +354,13 @@
             <source>Hall today: served %1 · service level %2 · satisfaction %3</source>
             <translation>Hall today: served %1 · service level %2 · satisfaction %3</translation>
         </message>
+        <message numerus="yes">
+            <source>%n follow-ups overdue</source>
+            <translation>
+                <numerusform>%n follow-up overdue</numerusform>
+                <numerusform>%n follow-ups overdue</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>HallPanel</name>

@@ -354,6 +354,12 @@
         <source>Hall today: served %1 · service level %2 · satisfaction %3</source>
         <translation>全厅今日：已办 %1 · 达标率 %2 · 满意率 %3</translation>
     </message>
+    <message numerus="yes">
+        <source>%n follow-ups overdue</source>
+        <translation>
+            <numerusform>%n 条回访已逾期</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>HallPanel</name>

@@ -480,3 +480,24 @@ def test_the_http_source_needs_a_hall_server_and_says_when_it_is_unreachable(
             source.today()
     finally:
         source.close()
+
+
+def test_overdue_follow_ups_are_said_on_the_hall_line_in_red(
+    qtbot: QtBot, board: HallBoard, source: FakeSource
+) -> None:
+    source.figures = figures_from({"total": {"completed": 5}, "by_counter": [],
+                                   "counters_synced": [{"counter": "01"}],
+                                   "overdue_follow_ups": 2})
+    assert source.figures.overdue_follow_ups == 2
+    reads = source.figure_reads
+    board.refresh_figures()
+    qtbot.waitUntil(lambda: source.figure_reads > reads and "overdue" in board.hall_line.text(),
+                    timeout=3000)
+    assert board.hall_line.text().endswith(" · 2 follow-ups overdue")
+    assert "#b71c1c" in board.hall_line.styleSheet()
+    source.figures = figures_from({"total": {"completed": 5}, "overdue_follow_ups": 0})
+    reads = source.figure_reads
+    board.refresh_figures()
+    qtbot.waitUntil(lambda: source.figure_reads > reads
+                    and "overdue" not in board.hall_line.text(), timeout=3000)
+    assert "#b71c1c" not in board.hall_line.styleSheet()

@@ -577,9 +577,13 @@ class HallBoard(QWidget):
 
     def _show_hall_line(self) -> None:
         total = self._figures.total
-        self.hall_line.setText(
-            self.tr("Hall today: served %1 · service level %2 · satisfaction %3")
-            .replace("%1", str(total.served))
-            .replace("%2", percent(total.service_level))
-            .replace("%3", percent(total.satisfaction))
-        )
+        text = (self.tr("Hall today: served %1 · service level %2 · satisfaction %3")
+                .replace("%1", str(total.served))
+                .replace("%2", percent(total.service_level))
+                .replace("%3", percent(total.satisfaction)))
+        overdue = self._figures.overdue_follow_ups
+        if overdue:  # past the 好差评 deadline: said on the board, in red
+            text += " · " + self.tr("%n follow-ups overdue", "", overdue)
+        self.hall_line.setText(text)
+        self.hall_line.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px;"
+                                     + (" color: #b71c1c;" if overdue else ""))
