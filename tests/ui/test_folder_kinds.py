@@ -7,25 +7,13 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from counter_app.config import load as load_config
 from tests.hall.support import Hall
 from tests.helpers.counter import CounterService
 from tests.helpers.xdisplay import REPO
-from tests.ui.test_desk_real_window import add_manager, desk_config
-
-
-@pytest.fixture
-def hall(tmp_path: Path) -> Iterator[Hall]:
-    where = Hall(tmp_path)
-    try:
-        yield where
-    finally:
-        where.server.close()
+from tests.ui.test_desk_real_window import add_manager, desk_config, hall  # noqa: F401
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +33,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def test_the_counter_refuses_a_desks_folder_and_changes_nothing(
-    hall: Hall, tmp_path: Path
+    hall: Hall, tmp_path: Path  # noqa: F811
 ) -> None:
     config = desk_config(tmp_path, hall)
     folder = tmp_path / "desk-data"
@@ -60,7 +48,7 @@ def test_the_counter_refuses_a_desks_folder_and_changes_nothing(
 
 
 def test_the_desk_refuses_a_counters_folder_even_before_its_first_transaction(
-    hall: Hall, tmp_path: Path
+    hall: Hall, tmp_path: Path  # noqa: F811
 ) -> None:
     config = desk_config(tmp_path, hall)
     folder = tmp_path / "counter-data"
