@@ -495,6 +495,10 @@ def test_overdue_follow_ups_are_said_on_the_hall_line_in_red(
                     timeout=3000)
     assert board.hall_line.text().endswith(" · 2 follow-ups overdue")
     assert "#b71c1c" in board.hall_line.styleSheet()
+    board.resize(board.width() + 300, board.height() + 200)  # the tiles regrow: the red stays
+    qtbot.waitUntil(lambda: "#b71c1c" in board.hall_line.styleSheet(), timeout=1000)
+    board._relayout()
+    assert "#b71c1c" in board.hall_line.styleSheet()
     source.figures = figures_from({"total": {"completed": 5}, "overdue_follow_ups": 0})
     reads = source.figure_reads
     board.refresh_figures()

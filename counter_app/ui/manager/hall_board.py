@@ -357,6 +357,7 @@ class HallBoard(QWidget):
         self.banner.hide()
         outer.addWidget(self.banner)
         self.hall_line = QLabel(self, objectName="hall_line")
+        self._hall_line_px = 15
         self.hall_line.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px;")
         # wraps: its text is sized for the board, and the board never grows past its window
         self.hall_line.setWordWrap(True)
@@ -498,9 +499,8 @@ class HallBoard(QWidget):
         scale = max(1.0, min(2.5, tile_w / TILE_MIN_W, tile_h / TILE_TEXT_H))
         for tile in self.tiles.values():
             tile.set_scale(scale)
-        self.hall_line.setStyleSheet(
-            f"font-size: {round(15 * max(1.0, scale * 0.8))}px; font-weight: bold; padding: 2px;"
-        )
+        self._hall_line_px = round(15 * max(1.0, scale * 0.8))
+        self._style_hall_line()
         if columns == self._columns:
             return
         self._columns = columns
@@ -585,5 +585,12 @@ class HallBoard(QWidget):
         if overdue:  # past the 好差评 deadline: said on the board, in red
             text += " · " + self.tr("%n follow-ups overdue", "", overdue)
         self.hall_line.setText(text)
-        self.hall_line.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px;"
-                                     + (" color: #b71c1c;" if overdue else ""))
+        self._style_hall_line()
+
+    def _style_hall_line(self) -> None:
+        """The hall line's style: its size follows the tiles, red while any follow-up is overdue."""
+        overdue = self._figures.overdue_follow_ups
+        self.hall_line.setStyleSheet(
+            f"font-size: {self._hall_line_px}px; font-weight: bold; padding: 2px;"
+            + (" color: #b71c1c;" if overdue else "")
+        )
