@@ -361,9 +361,14 @@ def _fragment_only(request: Request) -> bool:
             and request.headers.get("hx-history-restore-request") != "true")
 
 
-def _period_context(request: Request, choice: pages.Choice) -> dict[str, Any]:
+def _period_context(request: Request, choice: pages.Choice, target: str,
+                    keep: dict[str, str] | None = None, *, days: bool = True) -> dict[str, Any]:
+    """The period filter's: `target` the page's path, `keep` more parameters it carries."""
     return {
         "choice": choice,
+        "target": target,
+        "keep": keep or {},
+        "days_filter": days,
         "months": pages.months_offered(choice.month, _tz(request)),
         "period_query": urlencode(choice.query()),
     }
@@ -377,7 +382,7 @@ def overview(request: Request, found: ViewerDep, sort: str = "service_level") ->
     choice = _choice(request)
     sort = sort if sort in pages.OVERVIEW_SORTS else "service_level"
     context = {
-        **_period_context(request, choice),
+        **_period_context(request, choice, "/", {"sort": sort}),
         "halls": pages.overview_rows(store, halls, choice, tz, sort),
         "sort": sort,
         "sorts": pages.OVERVIEW_SORTS,
@@ -402,7 +407,7 @@ def hall_page(request: Request, hall: str, found: ViewerDep) -> Response:
     _record(request, found.user.login, audit.PAGE_VIEW_STAFF, f"hall {hall}",
             f"period={choice.period.label}")
     context = {
-        **_period_context(request, choice),
+        **_period_context(request, choice, f"/halls/{quote(hall, safe='')}"),
         "hall": hall,
         "by_counter": pages.hall_figures(store, hall, choice, "counter"),
         "by_staff": pages.hall_figures(store, hall, choice, "staff"),
@@ -426,7 +431,7 @@ def stars_page(request: Request, found: ViewerDep) -> Response:
     _record(request, found.user.login, audit.PAGE_VIEW_STAFF, "stars",
             f"month={choice.month}")
     context = {
-        **_period_context(request, choice),
+        **_period_context(request, choice, "/stars", days=False),
         "stars": pages.star_rows(store, halls, choice, every_hall=found.user.role == "hq"),
     }
     if _fragment_only(request):

@@ -233,7 +233,7 @@ def test_a_hall_page_shows_its_counters_staff_causes_and_chains(data: Data) -> N
     assert float(list(causes.values())[-1]["cumulative"] or 0) == 1.0
     assert f'id="unreviewed" data-value="{unreviewed}"' in page.text and unreviewed >= 1
     pareto = json.loads(html.unescape(re.search(  # type: ignore[union-attr]
-        r'id="pareto" data-chart="([^"]*)"', page.text).group(1)))
+        r'data-name="pareto" data-chart="([^"]*)"', page.text).group(1)))
     assert [s["type"] for s in pareto["series"]] == ["bar", "line"]
     assert pareto["series"][0]["data"] == counts
     for r in reports.chains(store, hall=data.a):
