@@ -100,7 +100,7 @@ def test_the_overview_draws_filters_and_fits_a_narrow_window(
     errors = console_errors(browser)
     assert not errors, "\n".join(errors)
 
-    shots = {}
+    shots: dict[object, Path] = {}
     for width in (1280, 400):
         # the viewport itself at width × 800 (a window's size would include its frame)
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
@@ -116,7 +116,23 @@ def test_the_overview_draws_filters_and_fits_a_narrow_window(
                 "return [window.innerWidth, document.documentElement.scrollWidth]")
             assert inner == 400
             assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
-    assert not console_errors(browser)
+    # the hall's page (its Pareto chart) and the stars, in the same narrow window
+    for path, chart in ((f"/halls/{hall}?month=2026-11", "pareto"), ("/stars?month=2026-11", "")):
+        browser.get(hq_sqlite.url + path)
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "figures"))
+        if chart:
+            WebDriverWait(browser, 30).until(lambda d, c=chart: d.execute_script(
+                f"return document.querySelector('[data-name={c}] canvas') !== null"))
+        inner, scroll = browser.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert scroll <= inner == 400, (path, scroll)
+    shots["hall"] = tmp_path / "hall-400x800.png"
+    browser.get(f"{hq_sqlite.url}/halls/{hall}?month=2026-11")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return document.querySelector('[data-name=pareto] canvas') !== null"))
+    assert browser.save_screenshot(str(shots["hall"]))
+    errors = console_errors(browser)
+    assert not errors, "\n".join(errors)
     SHOTS.mkdir(exist_ok=True)
     for shot in shots.values():
         shutil.copy(shot, SHOTS / shot.name)
