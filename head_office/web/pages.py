@@ -15,6 +15,7 @@ from typing import Any
 
 from counter_core import periods
 from counter_core.figures import rate
+from counter_core.ratings import OVERTIME_CAUSES
 from head_office import reports
 from head_office.store import Store
 from head_office.web import i18n
@@ -74,7 +75,7 @@ i18n.register({
     "last_anchor": {"zh": "最近锚点", "en": "Last anchor"},
     "clock_skew": {"zh": "时钟偏差（秒）", "en": "Clock skew (s)"},
     "app_version": {"zh": "软件版本", "en": "App version"},
-    "demo": {"zh": "演示", "en": "demo"},
+    "demo": {"zh": "演示（demo）", "en": "demo"},
     "stars": {"zh": "服务之星", "en": "Service stars"},
     "score": {"zh": "得分", "en": "Score"},
     "eligible": {"zh": "有资格", "en": "Eligible"},
@@ -86,6 +87,16 @@ i18n.register({
     "no_stars": {"zh": "此月没有可排名的员工。", "en": "No staff to rank this month."},
     "hall_page": {"zh": "营业厅详情", "en": "Hall details"},
 })
+
+
+#: the managers' overtime causes, as the counters label them
+i18n.register({f"cause:{c.code}": {"zh": c.zh, "en": c.en} for c in OVERTIME_CAUSES})
+
+
+def cause_label(code: str, lang: str) -> str:
+    """A review cause's label; a code head office does not know stays as it is."""
+    key = f"cause:{code}"
+    return i18n.text(key, lang) if key in i18n.CATALOGUE else code
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,7 @@ def hall_figures(store: Store, hall: str, choice: Choice, by: str) -> list[Row]:
     return reports.figures(store, choice.period, by=("hall", by), hall=hall)
 
 
-def pareto(store: Store, hall: str, choice: Choice) -> tuple[list[Row], int]:
+def pareto(store: Store, hall: str, choice: Choice, lang: str) -> tuple[list[Row], int]:
     """The overtime causes managers recorded in their reviews (reports.overtime's
     manager_cause), most frequent first with each one's share and the cumulative share;
     and how many overtime transactions no one reviewed yet."""
@@ -254,8 +265,8 @@ def pareto(store: Store, hall: str, choice: Choice) -> tuple[list[Row], int]:
     running = 0
     for cause, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         running += n
-        out.append({"cause": cause, "overtime": n, "share": rate(n, total),
-                    "cumulative": rate(running, total)})
+        out.append({"cause": cause, "label": cause_label(cause, lang), "overtime": n,
+                    "share": rate(n, total), "cumulative": rate(running, total)})
     return out, unreviewed
 
 
@@ -267,7 +278,7 @@ def pareto_chart(rows: Sequence[Row], lang: str) -> Row:
         "tooltip": {"trigger": "axis", "renderMode": "richText"},
         "legend": {"data": [bar, line], "top": 0},
         "grid": {"left": 40, "right": 48, "top": 32, "bottom": 28, "containLabel": True},
-        "xAxis": {"type": "category", "data": [r["cause"] for r in rows],
+        "xAxis": {"type": "category", "data": [r["label"] for r in rows],
                   "axisLabel": {"interval": 0, "rotate": 30 if len(rows) > 4 else 0}},
         "yAxis": [
             {"type": "value", "minInterval": 1},

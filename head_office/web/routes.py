@@ -402,7 +402,7 @@ def hall_page(request: Request, hall: str, found: ViewerDep) -> Response:
     if not found.user.sees(hall) or hall not in users.known_halls(store.engine):
         raise PageError(404, "not_found")  # the same answer for a hall that does not exist
     choice = _choice(request)
-    causes, unreviewed = pages.pareto(store, hall, choice)
+    causes, unreviewed = pages.pareto(store, hall, choice, lang)
     # figures per staff member are data about staff: looking at them is recorded
     _record(request, found.user.login, audit.PAGE_VIEW_STAFF, f"hall {hall}",
             f"period={choice.period.label}")

@@ -83,7 +83,7 @@ class Cells(HTMLParser):
             self._row = {} if keys else None
             if keys and self._row is not None:
                 self.tables[self._table][keys[0]] = self._row
-        elif tag == "td" and self._row is not None and "data-col" in a:
+        elif tag in ("td", "span") and self._row is not None and "data-col" in a:
             self._row[a["data-col"] or ""] = a.get("data-value")
 
 
@@ -93,9 +93,10 @@ def cells(html: str) -> dict[str, dict[str, dict[str, str | None]]]:
     return parser.tables
 
 
-def history(hall: str, counter: str, seed: int) -> list[Event]:
+def history(hall: str, counter: str, seed: int, *, demo: bool = False) -> list[Event]:
     """October 15th and November 2nd of a counter: transactions, ratings, overtime reasons,
-    managers' reviews of the overtime, and (counter 01) November's confirmed star."""
+    managers' reviews of the overtime, and (counter 01) November's confirmed star; `demo`:
+    the chain starts with the demo marker."""
     drafts = day_drafts(12, dt.date(2026, 10, 15), seed=seed) + day_drafts(
         16, dt.date(2026, 11, 2), seed=seed + 500)
     over = [d.payload["txn"] for at, d in drafts
@@ -107,6 +108,9 @@ def history(hall: str, counter: str, seed: int) -> list[Event]:
     if counter.endswith("01"):
         drafts.append(("2026-11-30T09:00:00.000Z",
                        Draft("star_confirmed", {"month": "2026-11", "staff": "1002"})))
+    if demo:  # the demo marker first, as `counter-app demo-data` writes it
+        drafts.insert(0, ("2026-10-15T00:00:00.000Z", Draft("log_opened", {
+            "app_version": "0.2.0", "chain_format": 1, "demo": True})))
     return chained(hall, counter, drafts, seed=seed)
 
 
@@ -127,7 +131,8 @@ def data(hq_server: HqServer) -> Data:
         hall = unique("PAGES")
         for n, counter in enumerate(("01", "02")):
             token = hq_server.enroll(hall, f"{hall}-{counter}")
-            events = history(hall, f"{hall}-{counter}", seed=100 * h + n + 1)
+            events = history(hall, f"{hall}-{counter}", seed=100 * h + n + 1,
+                             demo=counter == "02")
             answer = httpx.post(
                 f"{hq_server.url}/api/v1/events", timeout=60,
                 content=json.dumps({"events": [e.as_dict() for e in events]}).encode(),
@@ -138,6 +143,10 @@ def data(hq_server: HqServer) -> Data:
     a, b = halls
     return Data(hq_server, a, b, add_user(hq_server, "hall", (a,)),
                 add_user(hq_server, "hall", (b,)), add_user(hq_server, "hq"))
+
+
+def pareto_labels(text: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<td data-col="cause">([^<]*)</td>', text)]
 
 
 def value(x: object) -> str:
@@ -228,6 +237,8 @@ def test_a_hall_page_shows_its_counters_staff_causes_and_chains(data: Data) -> N
             reviewed[r["manager_cause"]] = reviewed.get(r["manager_cause"], 0) + r["overtime"]
     causes = tables["causes"]
     assert {c: int(row["overtime"] or 0) for c, row in causes.items()} == reviewed
+    assert pareto_labels(page.text) == [pages.cause_label(c, "zh") for c in causes]
+    assert "系统或网络" in pareto_labels(page.text)
     counts = [int(row["overtime"] or 0) for row in causes.values()]
     assert counts == sorted(counts, reverse=True)  # Pareto: the biggest cause first
     assert float(list(causes.values())[-1]["cumulative"] or 0) == 1.0
@@ -243,6 +254,7 @@ def test_a_hall_page_shows_its_counters_staff_causes_and_chains(data: Data) -> N
         assert row["last_anchor"] == value(r["last_anchor_seq"])
         assert row["clock_skew_s"] == value(r["clock_skew_s"])
         assert row["app_version"] == value(r["app_version"])
+        assert ("demo" in row) == (r["demo"] == "demo") == r["counter"].endswith("02")
     assert "ok" in page.text
 
 
