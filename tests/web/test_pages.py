@@ -306,3 +306,21 @@ def test_the_pages_speak_chinese_by_default_and_english_on_request(data: Data) -
         assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en
         assert ("服务达标率" in zh and "Service level" in en) or ("得分" in zh and "Score" in en)
         client.get(path + "&lang=zh")
+
+
+def test_figures_by_day_counts_what_figures_counts_for_each_day(data: Data) -> None:
+    store = data.server.store
+    days = [reports.day_period(dt.date(2026, 10, 14) + dt.timedelta(days=n), TZ)
+            for n in range(21)]  # October 14th to November 3rd
+    by_day = {(r["hall"], r["day"]): r
+              for r in reports.figures_by_day(store, days, halls=[data.a, data.b])}
+    assert {h for h, _ in by_day} == {data.a, data.b}
+    for day in days:
+        for r in reports.figures(store, day):
+            if r["hall"] not in (data.a, data.b):
+                continue
+            got = by_day.pop((r["hall"], day.label))
+            for key in ("completed", "timed", "within_target", "rated", "satisfied",
+                        "voided", "interrupted", "upheld_appeals", *pages.FIGURE_COLUMNS):
+                assert got[key] == r[key], (day.label, key)
+    assert not by_day  # no day or hall that figures() does not have
