@@ -86,7 +86,7 @@ __all__ = [
     "CHAIN_COLUMNS", "GROUPINGS", "HALL_COLUMNS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS",
     "RATE_COLUMNS",
     "SERVICE_LEVEL_COLUMNS", "STAR_COLUMNS", "ExceedsTarget", "Period", "chains",
-    "day_period", "days_period", "figures", "halls", "incidents", "month_period",
+    "day_period", "days_period", "figures", "figures_by_day", "halls", "incidents", "month_period",
     "overdue_follow_ups", "overtime",
     "service_level", "stars", "write",
 ]
@@ -433,6 +433,32 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
         for r in out:
             r["away_s"] = away.get(tuple(r[n] for n in by), 0.0)
             r["hours_away"] = hours_away(r["away_s"])
+    return out
+
+
+def figures_by_day(store: Store, days: Sequence[Period], *,
+                   halls: Sequence[str] | None = None) -> list[Row]:
+    """The counts of `figures(store, day, by=("hall",))` for each of the consecutive `days`,
+    in one scan: rows of hall, day (its label), and the counts (completed, timed,
+    within_target, rated, satisfied, …) with the figures computed from them (no handling-time
+    percentiles). `halls`: those halls only."""
+    if not days:
+        return []
+    t = transactions.c
+    bucket = case(*[(t.started_at < d.end_utc, i) for i, d in enumerate(days)],
+                  else_=len(days)).label("day")
+    joined, upheld = _with_upheld()
+    where = [t.started_at >= days[0].start_utc, t.started_at < days[-1].end_utc]
+    if halls is not None:
+        where.append(t.hall.in_(sorted(set(halls))))
+    query = (select(t.hall, bucket, *_aggregates(upheld)).select_from(joined)
+             .where(*where).group_by(t.hall, bucket).order_by(t.hall, bucket))
+    with store.reader.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    out = []
+    for r in rows:
+        r["day"] = days[r["day"]].label
+        out.append(_finish(r, []))
     return out
 
 

@@ -15,7 +15,7 @@ packages=(python3 python3-venv python3-pip)
           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1)
 if [ "$what" = test ]; then
-  packages+=(postgresql xvfb openbox xdotool wmctrl imagemagick trayer)
+  packages+=(postgresql xvfb openbox xdotool wmctrl imagemagick trayer chromium chromium-driver)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,7 +28,7 @@ from starlette.datastructures import FormData
 from counter_core.tables import write_csv
 from head_office import reports
 from head_office.store import Store
-from head_office.web import audit, i18n, sessions, users
+from head_office.web import audit, i18n, pages, sessions, users
 from head_office.web.sessions import LoginThrottle, Session, WebSettings
 from head_office.web.users import User
 
@@ -38,6 +39,14 @@ _env = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+def _pct(value: float | None) -> str:
+    """A rate 0–1 as the pages show it: 66.7 %; nothing to divide by: —."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+_env.filters["pct"] = _pct
 
 
 @dataclass
@@ -335,31 +344,99 @@ def visible_halls(store: Store, user: User) -> list[str]:
     return user.visible(users.known_halls(store.engine) | set(user.halls))
 
 
+def _tz(request: Request) -> str:
+    return cast(str, request.app.state.settings.time_zone)
+
+
+def _choice(request: Request, *, months_only: bool = False) -> pages.Choice:
+    q = request.query_params
+    if months_only:
+        return pages.choose(q.get("month"), None, None, _tz(request))
+    return pages.choose(q.get("month"), q.get("from"), q.get("to"), _tz(request))
+
+
+def _fragment_only(request: Request) -> bool:
+    """An htmx request swapping the figures (not a history restore, which wants the page)."""
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
+
+
+def _period_context(request: Request, choice: pages.Choice, target: str,
+                    keep: dict[str, str] | None = None, *, days: bool = True) -> dict[str, Any]:
+    """The period filter's: `target` the page's path, `keep` more parameters it carries."""
+    return {
+        "choice": choice,
+        "target": target,
+        "keep": keep or {},
+        "days_filter": days,
+        "months": pages.months_offered(choice.month, _tz(request)),
+        "period_query": urlencode(choice.query()),
+    }
+
+
 @router.get("/")
-def overview(request: Request, found: ViewerDep) -> Response:
-    store = _store(request)
+def overview(request: Request, found: ViewerDep, sort: str = "service_level") -> Response:
+    """Every visible hall ranked by service level for the chosen month or days."""
+    store, tz, lang = _store(request), _tz(request), _language(request)
     halls = visible_halls(store, found.user)
-    summary = {h: {"hall": h, "counters": 0, "last_sync": None} for h in halls}
-    for counter in store.counters():
-        row = summary.get(counter.hall)
-        if row is None:
-            continue
-        row["counters"] = cast(int, row["counters"]) + 1
-        if counter.last_sync_at and (
-            row["last_sync"] is None or counter.last_sync_at > cast(str, row["last_sync"])
-        ):
-            row["last_sync"] = counter.last_sync_at
-    return render(request, "overview.html", found=found, halls=list(summary.values()))
+    choice = _choice(request)
+    sort = sort if sort in pages.OVERVIEW_SORTS else "service_level"
+    context = {
+        **_period_context(request, choice, "/", {"sort": sort}),
+        "halls": pages.overview_rows(store, halls, choice, tz, sort),
+        "sort": sort,
+        "sorts": pages.OVERVIEW_SORTS,
+        "trend": json.dumps(pages.trend_chart(store, halls, choice, tz, lang),
+                            ensure_ascii=False) if halls else None,
+    }
+    if _fragment_only(request):
+        return render(request, "overview_figures.html", found=found, **context)
+    return render(request, "overview.html", found=found, **context)
 
 
 @router.get("/halls/{hall}")
 def hall_page(request: Request, hall: str, found: ViewerDep) -> Response:
-    store = _store(request)
+    """A hall's counters and staff with their figures, the overtime causes' Pareto and each
+    counter's sync and chain status."""
+    store, lang = _store(request), _language(request)
     if not found.user.sees(hall) or hall not in users.known_halls(store.engine):
         raise PageError(404, "not_found")  # the same answer for a hall that does not exist
-    return render(
-        request, "hall.html", found=found, hall=hall, rows=reports.chains(store, hall=hall)
-    )
+    choice = _choice(request)
+    causes, unreviewed = pages.pareto(store, hall, choice, lang)
+    # figures per staff member are data about staff: looking at them is recorded
+    _record(request, found.user.login, audit.PAGE_VIEW_STAFF, f"hall {hall}",
+            f"period={choice.period.label}")
+    context = {
+        **_period_context(request, choice, f"/halls/{quote(hall, safe='')}"),
+        "hall": hall,
+        "by_counter": pages.hall_figures(store, hall, choice, "counter"),
+        "by_staff": pages.hall_figures(store, hall, choice, "staff"),
+        "causes": causes,
+        "unreviewed": unreviewed,
+        "pareto": json.dumps(pages.pareto_chart(causes, lang), ensure_ascii=False)
+        if causes else None,
+        "rows": reports.chains(store, hall=hall),
+    }
+    if _fragment_only(request):
+        return render(request, "hall_figures.html", found=found, **context)
+    return render(request, "hall.html", found=found, **context)
+
+
+@router.get("/stars")
+def stars_page(request: Request, found: ViewerDep) -> Response:
+    """Every visible hall's service-star ranking for the month (`counter-hq report stars`)."""
+    store = _store(request)
+    halls = visible_halls(store, found.user)
+    choice = _choice(request, months_only=True)
+    _record(request, found.user.login, audit.PAGE_VIEW_STAFF, "stars",
+            f"month={choice.month}")
+    context = {
+        **_period_context(request, choice, "/stars", days=False),
+        "stars": pages.star_rows(store, halls, choice, every_hall=found.user.role == "hq"),
+    }
+    if _fragment_only(request):
+        return render(request, "stars_figures.html", found=found, **context)
+    return render(request, "stars.html", found=found, **context)
 
 
 @router.get("/audit")

@@ -32,7 +32,8 @@ PUBLIC = {"/login"}  # the one page for anonymous visitors
 
 
 def test_the_route_table_is_what_the_scoping_tests_walk() -> None:
-    assert {"/", "/halls/{hall}", "/audit", "/audit.csv", "/account", "/login"} <= set(GETS)
+    assert {"/", "/halls/{hall}", "/stars", "/audit", "/audit.csv", "/account",
+            "/login"} <= set(GETS)
     assert {("/login", "POST"), ("/logout", "POST"), ("/account/password", "POST")} <= set(UNSAFE)
 
 
