@@ -25,7 +25,9 @@ from tests.helpers.hq import HqServer
 from tests.web.support import PASSWORD, add_user, unique
 from tests.web.test_pages import history
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+#: Debian's packages, or whatever `chromium` and `chromedriver` the PATH holds (README: Ubuntu)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SHOTS = Path("/tmp/web_shots")
 
 
