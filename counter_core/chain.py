@@ -19,6 +19,7 @@ head (seq, hash, format), so a server can check an uploaded batch against its st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -108,6 +109,11 @@ def canonical_bytes(fields: Mapping[str, Any], chain_format: int = INITIAL_FORMA
             fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         ).encode("utf-8")
     if chain_format == FORMAT_JCS:
+        ready = _jcs_ready(fields)
+        if ready is not _NOT_READY:
+            with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: rfc8785 says so
+                return json.dumps(ready, sort_keys=True, separators=(",", ":"),
+                                  ensure_ascii=False).encode("utf-8")
         try:
             return rfc8785.dumps(dict(fields))
         except rfc8785.CanonicalizationError as exc:
@@ -115,6 +121,54 @@ def canonical_bytes(fields: Mapping[str, Any], chain_format: int = INITIAL_FORMA
         except UnicodeError as exc:  # a lone surrogate in a string
             raise ChainFormatError(f"not canonical JSON (RFC 8785): {exc}") from exc
     raise ChainFormatError(f"unknown chain format {chain_format!r}")
+
+
+#: `_jcs_ready`'s answer for a value only the rfc8785 package can write (or refuse)
+_NOT_READY: Any = object()
+#: RFC 8785's integers: within ±(2⁵³ − 1)
+_JCS_INT_MAX = 2**53 - 1
+
+
+def _jcs_ready(value: Any) -> Any:
+    """The value as json.dumps(sort_keys=True, compact, ensure_ascii=False) writes exactly as
+    RFC 8785 does — in C, where the rfc8785 package is pure Python — or _NOT_READY.
+
+    Where the two agree: ASCII keys (their code points sort as their UTF-16 units do); strings
+    (both escape `"`, `\\` and control characters alike, \\u00xx in lowercase); booleans, null;
+    integers within ±(2⁵³ − 1); floats from 1e-4 to below 1e16, where Python's repr has no
+    exponent and is what RFC 8785 writes, but for an integral float's ".0" (given as an int).
+    Anything else (other keys, numbers, types) goes to the rfc8785 package."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int:
+        return value if -_JCS_INT_MAX <= value <= _JCS_INT_MAX else _NOT_READY
+    if kind is float:
+        if value == 0:
+            return 0
+        size = abs(value)  # NaN fails both comparisons, infinity the second
+        if not 1e-4 <= size < 1e16:
+            return _NOT_READY
+        if value.is_integer():
+            return int(value) if size <= _JCS_INT_MAX else _NOT_READY
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                return _NOT_READY
+            if type(item) is str:  # most of an event: no call for it
+                out[key] = item
+                continue
+            ready = _jcs_ready(item)
+            if ready is _NOT_READY:
+                return _NOT_READY
+            out[key] = ready
+        return out
+    if kind is list or kind is tuple:
+        items = [_jcs_ready(item) for item in value]
+        return _NOT_READY if any(item is _NOT_READY for item in items) else items
+    return _NOT_READY
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

@@ -417,8 +417,10 @@ SCHEMAS: dict[str, Schema] = {
     AWAY_STARTED: {"staff": (_staff, True), "back_at": (_utc_time, True)},
     AWAY_ENDED: {"staff": (_staff, True), "away_s": (_seconds, True),
                  "reason": (_reason_code, False)},
+    # settings_version: the hall's central settings version the counter ran under (head
+    # office's `counter-hq settings set`); absent under the counter's own TOML only
     STARTED: {"txn": (_txn, True), "staff": (_staff, True), "type": (_code, True),
-              "target_s": (_target, False)},
+              "target_s": (_target, False), "settings_version": (_seq_number(1), False)},
     # elapsed_s: the time so far; after_target: the elapsed time had already passed a target
     # (passed_target_s), which the transaction keeps counting against (older events lack both)
     TYPE_CHANGED: {"txn": (_txn, True), "type": (_code, True), "target_s": (_target, False),
@@ -430,9 +432,12 @@ SCHEMAS: dict[str, Schema] = {
     INTERRUPTED: {"txn": (_txn, True), "elapsed_s": (_seconds, True),
                   "overtime_s": (_seconds, False)},
     OVERTIME_REASON: {"txn": (_txn, True), "reason": (_one_of(OVERTIME_REASON_CODES), True)},
-    RATED: {"txn": (_txn, True), "rating": (_rating, True)},
-    RATING_REASON: {"txn": (_txn, True), "reason": (_one_of(RATING_REASON_CODES), True)},
-    RATING_TIMED_OUT: {"txn": (_txn, True)},
+    # extended_s: the customer asked for more time ("need more time"), and the rating window
+    # was lengthened by this much before the event (absent: the usual window)
+    RATED: {"txn": (_txn, True), "rating": (_rating, True), "extended_s": (_seconds, False)},
+    RATING_REASON: {"txn": (_txn, True), "reason": (_one_of(RATING_REASON_CODES), True),
+                    "extended_s": (_seconds, False)},
+    RATING_TIMED_OUT: {"txn": (_txn, True), "extended_s": (_seconds, False)},
     # accept_type_change with target_s: the manager's decision about a type changed after
     # its target, and the target the transaction counts against from then on
     OVERTIME_REVIEWED: {"txn": (_txn, True), "cause": (_one_of(OVERTIME_CAUSE_CODES), True),
@@ -719,6 +724,11 @@ class Lifecycle:
     def check(self, event: KindAndPayload) -> str | None:
         """None when the event is of a known kind, its payload is valid and it may follow."""
         return event_problem(event.kind, event.payload, self._state_for(event.payload))
+
+    def rules_problem(self, event: KindAndPayload) -> str | None:
+        """`check` of an event whose kind is known and payload already valid: the lifecycle
+        rules only (the payload is not checked a second time)."""
+        return transition_problem(self._state_for(event.payload), event.kind, event.payload)
 
     def apply(self, event: KindAndPayload) -> None:
         if event.kind not in TRANSACTION_KINDS and event.kind not in APPEAL_KINDS:

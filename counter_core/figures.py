@@ -845,6 +845,36 @@ def monthly_summary(rows: Iterable[Row], signed_in: Mapping[str, float] | None =
     return out
 
 
+@dataclass(frozen=True)
+class OwnMonth:
+    """A clerk's own month, as "My figures" shows it: served, service level, satisfaction and
+    the ratings summary (each rating's count, appeals upheld shown apart)."""
+
+    month: str
+    served: int
+    service_level: float | None
+    satisfaction_rate: float | None
+    rated: int
+    mean_rating: float | None
+    ratings: dict[int, int]
+    upheld_appeals: int
+
+
+def own_month(rows: Iterable[Row], staff: str, month: str) -> OwnMonth:
+    """`staff`'s own figures of `month` from transaction rows; other clerks' rows are left
+    out here whatever the caller passed."""
+    mine = [r for r in rows if r["staff"] == staff]
+    summary = next(iter(monthly_summary(mine)), None) or StaffMonth(
+        staff=staff, served=0, rated=0, rating_sum=0, satisfied=0, timed=0, overtime=0,
+        serving_s=0.0, signed_in_s=0.0)
+    return OwnMonth(
+        month=month, served=summary.served,
+        service_level=service_level(summary.timed - summary.overtime, summary.timed),
+        satisfaction_rate=summary.satisfaction_rate, rated=summary.rated,
+        mean_rating=summary.mean_rating, ratings=rating_distribution(mine),
+        upheld_appeals=summary.upheld_appeals)
+
+
 # ---- the service star -----------------------------------------------------------------------
 
 @dataclass(frozen=True)

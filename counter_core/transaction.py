@@ -26,6 +26,8 @@ from counter_core.timer import Clock, ServiceTimer, TimerReading, monotonic
 
 VOID_GRACE_S = 15.0
 THANK_YOU_S = 4.0
+#: how much "need more time" adds to the rating window, once per transaction
+RATING_EXTENSION_S = 30.0
 
 
 def interrupted_overtime(elapsed_s: float, target_s: float | None) -> dict[str, float]:
@@ -120,6 +122,13 @@ class PendingRating:
     deadline: float
     rating: int | None = None
     reason_given: bool = False
+    #: what "need more time" added to the window (0: not asked); the next rating event of the
+    #: transaction records it as `extended_s`
+    extended_s: float = 0.0
+
+    def extension(self) -> dict[str, float]:
+        """The `extended_s` field of a rating event, when the window was lengthened."""
+        return {"extended_s": self.extended_s} if self.extended_s else {}
 
     @property
     def wants_reason(self) -> bool:
@@ -147,6 +156,7 @@ class CounterMachine:
     record: Record
     default_type: str | None = None
     rating_window_s: float = 30.0
+    rating_extension_s: float = RATING_EXTENSION_S
     void_grace_s: float = VOID_GRACE_S
     thank_you_s: float = THANK_YOU_S
     clock: Clock = monotonic
@@ -163,6 +173,9 @@ class CounterMachine:
     _selected: TransactionType | None = None
     _signed_in_mono: float | None = None  # the monotonic instant of the sign-in
     away: Away | None = None  # "back soon" (暂离) while signed in and idle
+    #: the hall's central settings version the types come from (None: the TOML's); every
+    #: `started` records it
+    settings_version: int | None = None
 
     def __post_init__(self) -> None:
         if not self.types:
@@ -171,6 +184,27 @@ class CounterMachine:
         self._selected = self.types[codes.index(self.default_type)] if (
             self.default_type in codes
         ) else self.types[0]
+
+    @property
+    def is_idle(self) -> bool:
+        """Nothing under way that a change of types could cut into: no transaction running,
+        no rating window open, no overtime reason owed."""
+        return self.running is None and not self.rating_open and not self.overtime_reason_for
+
+    def replace_types(self, types: Sequence[TransactionType], default_type: str | None,
+                      settings_version: int | None) -> None:
+        """New types (central settings applied at an idle moment); CounterError when not idle.
+        The selection stays on its code when the new types still have it."""
+        if not types:
+            raise ValueError("at least one transaction type is needed")
+        if not self.is_idle:
+            raise CounterError("the types change only while no transaction is under way")
+        current = self._selected.code if self._selected is not None else None
+        self.types, self.default_type = tuple(types), default_type
+        self.settings_version = settings_version
+        codes = [t.code for t in self.types]
+        keep = current if current in codes else default_type
+        self._selected = self.types[codes.index(keep)] if keep in codes else self.types[0]
 
     # ---- what the screens ask -------------------------------------------------------------
 
@@ -224,7 +258,8 @@ class CounterMachine:
 
     def rating_time_left(self) -> float | None:
         """For the staff window: seconds until the rating window closes, None when none is
-        open. It depends only on when Done was pressed, never on what the customer pressed."""
+        open. It depends only on when Done was pressed and on "need more time", never on
+        which rating the customer pressed."""
         if self.rating is None:
             return None
         return max(0.0, self.rating.deadline - self.clock())
@@ -287,12 +322,11 @@ class CounterMachine:
         kind = self.selected_type
         txn = self.new_id()
         drafts = self._close_rating_drafts()
-        drafts.append(
-            Draft(
-                events.STARTED,
-                {"txn": txn, "staff": staff.number, "type": kind.code, "target_s": kind.target_s},
-            )
-        )
+        payload: dict[str, Any] = {
+            "txn": txn, "staff": staff.number, "type": kind.code, "target_s": kind.target_s}
+        if self.settings_version is not None:
+            payload["settings_version"] = self.settings_version
+        drafts.append(Draft(events.STARTED, payload))
         started = self.clock()
         self.record(drafts)
         self._close_rating()
@@ -460,7 +494,8 @@ class CounterMachine:
         pending = self.rating
         if pending is None or pending.rating is not None or self.clock() > pending.deadline:
             return False
-        self.record([Draft(events.RATED, {"txn": pending.txn, "rating": value})])
+        self.record([Draft(events.RATED, {"txn": pending.txn, "rating": value,
+                                          **pending.extension()})])
         pending.rating = value
         # no fresh window for the reasons after a poor rating: the one window from Done covers
         # the rating and the reasons, so the staff side's wait tells nothing of the value
@@ -477,9 +512,30 @@ class CounterMachine:
             or code not in reason_codes(POOR_RATING_REASONS)
         ):
             return False
-        self.record([Draft(events.RATING_REASON, {"txn": pending.txn, "reason": code})])
+        self.record([Draft(events.RATING_REASON, {"txn": pending.txn, "reason": code,
+                                                  **pending.extension()})])
         pending.reason_given = True
         self._thank()
+        return True
+
+    def can_extend_rating(self) -> bool:
+        """Whether "need more time" would lengthen the open rating window now."""
+        pending = self.rating
+        return (pending is not None and self.rating_extension_s > 0
+                and not pending.extended_s and self.clock() <= pending.deadline
+                and (pending.rating is None or pending.wants_reason))
+
+    def extend_rating(self) -> bool:
+        """The customer asked for more time (accessibility): the open rating window, rating
+        and reasons alike, lengthened once by `rating_extension_s`; False when it does not
+        count (no window open, already lengthened, or the customer is done). Nothing is
+        recorded now: the rating event that closes the window carries `extended_s`, so the
+        log says why it came later than the usual window."""
+        if not self.can_extend_rating():
+            return False
+        assert self.rating is not None
+        self.rating.deadline += self.rating_extension_s
+        self.rating.extended_s = self.rating_extension_s
         return True
 
     def expire(self) -> bool:
@@ -489,7 +545,8 @@ class CounterMachine:
         if pending is None or now <= pending.deadline:
             return 0 <= self._thanks_until <= now and self._clear_thanks()
         if pending.rating is None:
-            self.record([Draft(events.RATING_TIMED_OUT, {"txn": pending.txn})])
+            self.record([Draft(events.RATING_TIMED_OUT, {"txn": pending.txn,
+                                                         **pending.extension()})])
             self.outcome = Outcome("not_rated", now + self.outcome_s)
         self.rating = None
         return True
@@ -511,7 +568,8 @@ class CounterMachine:
     def _close_rating_drafts(self) -> list[Draft]:
         """A new customer or a sign-out ends the previous one's chance to rate."""
         if self.rating and self.rating.rating is None:
-            return [Draft(events.RATING_TIMED_OUT, {"txn": self.rating.txn})]
+            return [Draft(events.RATING_TIMED_OUT, {"txn": self.rating.txn,
+                                                    **self.rating.extension()})]
         return []
 
     def _close_rating(self) -> None:

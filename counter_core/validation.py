@@ -124,7 +124,7 @@ class Validator:
                     if event.kind in APPEAL_KINDS:
                         # the appeal rules hold where the transaction is known: own poor
                         # rating, once; a decision of an appealed one, once, not the appellant
-                        problem = self._lifecycle.check(event)
+                        problem = self._lifecycle.rules_problem(event)
                         return VALID if problem is None else Verdict(problem)
                     return VALID
                 known = self._known_elsewhere is not None and self._known_elsewhere(txn)
@@ -134,7 +134,7 @@ class Validator:
                     if problem is not None:
                         return Verdict(problem)
                 return VALID if known else PENDING
-        problem = self._lifecycle.check(event)
+        problem = self._lifecycle.rules_problem(event)  # the payload is checked above
         return VALID if problem is None else Verdict(problem)
 
     def feed(self, event: KindAndPayload) -> Verdict:

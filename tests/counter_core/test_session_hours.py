@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import sqlite_utils
-
 from counter_app.application.manager_figures import month_report
 from counter_app.storage import queries
-from counter_app.storage.db import connect, migrate
+from counter_app.storage.db import Database, connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import figures
 from counter_core.transaction import CounterMachine, Staff, TransactionType
@@ -22,7 +20,7 @@ def _walls(*times: str) -> Iterator[str]:
 
 
 def test_a_wall_clock_jump_of_30_days_during_a_shift_adds_nothing() -> None:
-    db: sqlite_utils.Database = connect(":memory:")
+    db: Database = connect(":memory:")
     migrate(db)
     # sign-in at 09:00, then the PC's clock jumps 30 days ahead; sign-out 8 h later by the
     # monotonic clock
@@ -44,7 +42,7 @@ def test_a_wall_clock_jump_of_30_days_during_a_shift_adds_nothing() -> None:
 
 
 def test_closing_the_app_during_a_shift_keeps_the_monotonic_length() -> None:
-    db: sqlite_utils.Database = connect(":memory:")
+    db: Database = connect(":memory:")
     migrate(db)
     # the clock jumps 30 days during the shift, and the clerk closes the app mid-transaction
     walls = _walls("2026-03-10T01:00:00.000Z", "2026-04-09T09:00:00.000Z",
