@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
+from counter_app.storage.db import Database
 from counter_core.events import is_demo_marker
 
 
-def completed_since(db: sqlite_utils.Database, since_utc: str) -> int:
+def completed_since(db: Database, since_utc: str) -> int:
     """Transactions completed that started at or after `since_utc` (a UTC record string)."""
     row = db.execute(
         "SELECT COUNT(*) FROM transactions WHERE status = 'completed' AND started_at >= ?",
@@ -18,13 +17,13 @@ def completed_since(db: sqlite_utils.Database, since_utc: str) -> int:
     return int(row[0])
 
 
-def last_seq(db: sqlite_utils.Database) -> int:
+def last_seq(db: Database) -> int:
     """The newest event's sequence number (0 for an empty log)."""
     row = db.execute("SELECT MAX(seq) FROM events").fetchone()
     return int(row[0] or 0)
 
 
-def is_demo_log(db: sqlite_utils.Database) -> bool:
+def is_demo_log(db: Database) -> bool:
     """Whether the log's first event is the demo marker (`counter-app demo-data` wrote it)."""
     row = db.execute("SELECT kind, payload FROM events WHERE seq = 1").fetchone()
     if row is None:

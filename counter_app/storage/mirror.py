@@ -38,13 +38,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from counter_app.storage.db import (
+    Database,
     DatabaseError,
     cause,
     connect,
     migrate,
+    rare_kinds_only,
     write_transaction,
 )
 from counter_app.storage.events import EventStore
@@ -95,7 +95,7 @@ def mirror_path(data_dir: Path) -> Path:
     return data_dir / MIRROR_FILE
 
 
-def open_mirror(path: Path) -> sqlite_utils.Database:
+def open_mirror(path: Path) -> Database:
     """The mirror's one writer connection: created and brought to the schema when new."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def open_mirror(path: Path) -> sqlite_utils.Database:
 _BEFORE_APPEALS = "CHECK (target IN ('reviews', 'stars'))"
 
 
-def _upgrade(db: sqlite_utils.Database) -> None:
+def _upgrade(db: Database) -> None:
     """A mirror made before appeal decisions joined the merge: its mirror_decisions table
     takes the `appeals` target, and the appeal events it holds are folded in again."""
     row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
@@ -135,7 +135,7 @@ def _upgrade(db: sqlite_utils.Database) -> None:
         mirror._settle(touched)
 
 
-def _stored_events(db: sqlite_utils.Database, kinds: list[str]) -> list[tuple[Event, int]]:
+def _stored_events(db: Database, kinds: list[str]) -> list[tuple[Event, int]]:
     """The mirror's events of these kinds, in arrival order, with their chain sequence."""
     marks = ", ".join("?" for _ in kinds)
     return [(Event(seq=int(r[0]), uuid=str(r[1]), kind=str(r[2]), at=str(r[3]), hall=str(r[4]),
@@ -144,7 +144,8 @@ def _stored_events(db: sqlite_utils.Database, kinds: list[str]) -> list[tuple[Ev
             for r in db.execute(
                 "SELECT e.seq, e.uuid, e.kind, e.at, e.hall, e.counter, e.payload, e.prev_hash,"
                 " e.hash, m.chain_seq FROM events e JOIN mirror_events m ON m.seq = e.seq"
-                f" WHERE e.kind IN ({marks}) ORDER BY e.seq", kinds)]
+                f" WHERE e.kind IN ({marks}) AND e.{rare_kinds_only(*kinds)} ORDER BY e.seq",
+                kinds)]
 
 
 def _make_private(path: Path) -> None:
@@ -158,7 +159,7 @@ def _make_private(path: Path) -> None:
                 part.chmod(0o600)
 
 
-def open_mirror_readonly(path: Path) -> sqlite_utils.Database:
+def open_mirror_readonly(path: Path) -> Database:
     """A read-only connection to the mirror (any thread); it must exist (open_mirror)."""
     if not path.exists():
         raise DatabaseError(f"no hall mirror at {path}")
@@ -178,7 +179,7 @@ def _case_key(target: str, row: dict[str, Any]) -> str:
 class HallMirror:
     """The mirror's writer: where each chain stands, and the events pulled from the hall."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def marks(self) -> dict[tuple[str, str], int]:
@@ -388,32 +389,32 @@ def _who(decision: reviews.Decision) -> dict[str, Any]:
 
 # ---- reads (any connection) -----------------------------------------------------------------
 
-def decided_twice(db: sqlite_utils.Database) -> dict[tuple[str, ...], dict[str, Any]]:
+def decided_twice(db: Database) -> dict[tuple[str, ...], dict[str, Any]]:
     """The cases decided by two chains within minutes: (txn, subject) or (month,) → who
     decided ({"winner": {hall, counter, at, manager}, "rivals": [...]})."""
     return {tuple(json.loads(r[0])): {"winner": json.loads(r[1]), "rivals": json.loads(r[2])}
             for r in db.execute("SELECT case_key, winner, rivals FROM mirror_decided_twice")}
 
 
-def chains(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def chains(db: Database) -> list[dict[str, Any]]:
     """The chains mirrored: hall, counter, kind, the last chain sequence held."""
     return [{"hall": r[0], "counter": r[1], "kind": r[2], "after_seq": int(r[3])}
             for r in db.execute("SELECT hall, counter, kind, after_seq FROM mirror_chains"
                                 " ORDER BY hall, counter")]
 
 
-def transaction_state(db: sqlite_utils.Database, txn: str) -> TxnState | None:
+def transaction_state(db: Database, txn: str) -> TxnState | None:
     """A mirrored transaction's lifecycle state (a decision at the desk is checked on it)."""
     rows = list(db.query("SELECT * FROM transactions WHERE txn = ?", [txn]))
     return TxnState.from_row(rows[0]) if rows else None
 
 
-def transaction_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
+def transaction_row(db: Database, txn: str) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM transactions WHERE txn = ?", [txn]))
     return rows[0] if rows else None
 
 
-def appeal_row(db: sqlite_utils.Database, txn: str) -> dict[str, Any] | None:
+def appeal_row(db: Database, txn: str) -> dict[str, Any] | None:
     """A mirrored transaction's appeals row (None: not appealed, or not here yet)."""
     rows = list(db.query("SELECT * FROM appeals WHERE txn = ?", [txn]))
     return rows[0] if rows else None
@@ -431,8 +432,8 @@ class HallDecisionStore(EventStore):
     hall's). The hall server and head office join the decision to the transaction by its id.
     """
 
-    def __init__(self, db: sqlite_utils.Database, hall: str, counter: str, *,
-                 mirror: sqlite_utils.Database, **kwargs: Any) -> None:
+    def __init__(self, db: Database, hall: str, counter: str, *,
+                 mirror: Database, **kwargs: Any) -> None:
         super().__init__(db, hall, counter, **kwargs)
         self.mirror = mirror
 
@@ -452,8 +453,9 @@ class HallDecisionStore(EventStore):
     def decided_here(self, txn: str) -> bool:
         """Whether this chain decided the appeal of `txn` already."""
         return self.db.execute(
-            "SELECT 1 FROM events WHERE kind = ? AND json_extract(payload, '$.txn') = ?"
-            " LIMIT 1", [events.APPEAL_DECIDED, txn]).fetchone() is not None
+            f"SELECT 1 FROM events WHERE kind = ? AND {rare_kinds_only(events.APPEAL_DECIDED)}"
+            " AND json_extract(payload, '$.txn') = ? LIMIT 1",
+            [events.APPEAL_DECIDED, txn]).fetchone() is not None
 
     def appellant(self, txn: str) -> str | None:
         """Who appealed the rating of `txn` (this chain's appeal, else the hall's)."""

@@ -17,9 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
-from counter_app.storage.db import write_transaction
+from counter_app.storage.db import Database, rare_kinds_only, write_transaction
 from counter_app.storage.events import (
     EventStore,
     applied_digest,
@@ -102,7 +100,7 @@ class StaffDirectory:
     of the hall server first (its answer stands when it gives one), the cache otherwise.
     """
 
-    def __init__(self, db: sqlite_utils.Database, store: EventStore | None = None, *,
+    def __init__(self, db: Database, store: EventStore | None = None, *,
                  now: Callable[[], float] = time.time,
                  remote_check: RemoteCheck | None = None) -> None:
         self.db = db
@@ -238,7 +236,8 @@ class StaffDirectory:
         Only when the log has no staff event at all; returns how many were recorded."""
         kinds = sorted(events.STAFF_KINDS | events.ROSTER_KINDS)  # a cached roster: recorded
         marks = ", ".join("?" for _ in kinds)
-        if self.db.execute(f"SELECT 1 FROM events WHERE kind IN ({marks}) LIMIT 1",
+        if self.db.execute(f"SELECT 1 FROM events WHERE kind IN ({marks})"
+                           f" AND {rare_kinds_only(*kinds)} LIMIT 1",
                            kinds).fetchone() is not None:
             return 0
         rows = list(self.db.query("SELECT number, role, pin_hash FROM staff ORDER BY number"))
@@ -256,8 +255,9 @@ class StaffDirectory:
         staff table is still that roster (no staff change of the counter's own since, and
         the same accounts as its digest)."""
         rows = self.db.query(
-            "SELECT * FROM events WHERE kind = ? OR kind IN ({}) ORDER BY seq DESC LIMIT 1"
-            .format(", ".join("?" for _ in _OWN_CHANGES)),
+            "SELECT * FROM events WHERE (kind = ? OR kind IN ({})) AND {} ORDER BY seq DESC"
+            " LIMIT 1".format(", ".join("?" for _ in _OWN_CHANGES),
+                              rare_kinds_only(events.ROSTER_APPLIED, *_OWN_CHANGES)),
             [events.ROSTER_APPLIED, *_OWN_CHANGES])
         found = last_roster_applied([stored_event_from_row(r) for r in rows])
         if found is None:

@@ -9,23 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import EventStore, InvalidEvent, verify
 from counter_core.transaction import Draft
 from counter_core.validation import Validator
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
     yield opened.db
     opened.db.conn.close()
 
 
 @pytest.fixture
-def store(db: sqlite_utils.Database) -> EventStore:
+def store(db: Database) -> EventStore:
     times = (f"2026-11-25T08:{n // 60:02d}:{n % 60:02d}.000Z" for n in itertools.count())
     return EventStore(db, "SH-0001", "03", now=lambda: next(times))
 
@@ -62,7 +61,7 @@ CASES: dict[str, tuple[list[Draft], Draft, str, Draft]] = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_append_refuses_what_head_office_marks_invalid(
-    store: EventStore, db: sqlite_utils.Database, case: str
+    store: EventStore, db: Database, case: str
 ) -> None:
     before, bad, reason, after = CASES[case]
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), *before])

@@ -8,25 +8,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from counter_app import paths
 from counter_app.storage import db as db_module
 from counter_app.storage.db import (
     SCHEMA_VERSION,
+    Database,
     DatabaseError,
     backup_if_due,
     connect,
     migrate,
     open_counter_db,
     quick_check,
+    write_transaction,
 )
 from counter_app.storage.events import EventStore, verify
 from counter_core.transaction import Draft
 from tests.helpers.counter import CounterService
 
 
-def pragmas(database: sqlite_utils.Database) -> dict[str, object]:
+def pragmas(database: Database) -> dict[str, object]:
     return {
         name: database.execute(f"PRAGMA {name}").fetchone()[0]
         for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
@@ -127,7 +128,7 @@ def test_a_version_4_database_gets_the_staff_disabled_column_all_enabled(
     database.execute("PRAGMA user_version = 4")
     database.execute("INSERT INTO staff (number, name, role, pin_hash) VALUES (?, ?, ?, ?)",
                      ["1001", "王芳", "staff", "x"])
-    assert "disabled" not in {c.name for c in database["staff"].columns}
+    assert "disabled" not in {row["name"] for row in database.query("PRAGMA table_info(staff)")}
     migrate(database)
     assert database.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 5
     assert database.execute("SELECT disabled FROM staff").fetchall() == [(0,)]
@@ -137,7 +138,7 @@ def test_a_version_4_database_gets_the_staff_disabled_column_all_enabled(
 
 
 def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(database: sqlite_utils.Database) -> None:
+    def broken(database: Database) -> None:
         database.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("migration bug")
 
@@ -229,7 +230,7 @@ def test_backup_once_a_day_is_a_valid_database(tmp_path: Path) -> None:
     assert backup_if_due(opened.db, folder, day) is None  # once a day
     assert first.is_file()
     assert quick_check(first) is None
-    copy = sqlite_utils.Database(sqlite3.connect(first))
+    copy = Database(sqlite3.connect(first))
     assert copy.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     report = verify(copy)
     assert report.ok and report.events == 7
@@ -397,7 +398,7 @@ def test_a_full_disk_while_opening_is_a_refusal_naming_it_not_a_traceback(
     path = _healthy(data_dir)
     before = path.read_bytes()
 
-    def full(_db: sqlite_utils.Database) -> None:
+    def full(_db: Database) -> None:
         error = sqlite3.OperationalError("database or disk is full")
         error.sqlite_errorcode = 13
         raise error
@@ -442,3 +443,22 @@ def test_a_read_only_data_folder_is_reported_as_read_only_not_damaged(
     assert "damaged" not in str(info.value).lower()
     monkeypatch.undo()
     assert path.read_bytes() == before and not list(data_dir.glob("damaged-*"))
+
+
+def test_the_database_wrapper_gives_rows_as_dicts_and_scripts_join_the_transaction(
+        tmp_path: Path) -> None:
+    database = connect(tmp_path / "c.sqlite")
+    database.executescript("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x;y');")
+    assert list(database.query("SELECT a, b FROM t WHERE a = ?", [1])) == [{"a": 1, "b": "x;y"}]
+    assert database.table_names() == ["t"]
+    with pytest.raises(ValueError, match="execute"):
+        database.query("UPDATE t SET a = 2")
+    with pytest.raises(RuntimeError), write_transaction(database.conn):
+        database.executescript(
+            "INSERT INTO t VALUES (2, 'in;side');"
+            "CREATE TRIGGER t_no_delete BEFORE DELETE ON t BEGIN SELECT RAISE(ABORT, 'no'); END;")
+        raise RuntimeError("the migration fails after its script")
+    assert database.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1  # all rolled back
+    assert database.table_names() == ["t"]
+    assert not database.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    database.conn.close()

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import (
     ClockBehind,
     EventStore,
@@ -42,14 +41,14 @@ from tests.helpers.clock import FakeClock
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
     yield opened.db
     opened.db.conn.close()
 
 
 @pytest.fixture
-def store(db: sqlite_utils.Database) -> EventStore:
+def store(db: Database) -> EventStore:
     times = (f"2026-11-25T08:{n // 60:02d}:{n % 60:02d}.000Z" for n in itertools.count())
     return EventStore(db, "SH-0001", "03", now=lambda: next(times))
 
@@ -80,12 +79,12 @@ def fill(store: EventStore) -> None:
     store.append([Draft("signed_out", {"staff": "1001"})])
 
 
-def table_rows(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+def table_rows(db: Database) -> dict[str, dict[str, Any]]:
     return {r["txn"]: {c: r[c] for c in projection.COLUMNS}
             for r in db.query("SELECT * FROM transactions")}
 
 
-def all_events(db: sqlite_utils.Database) -> list[Any]:
+def all_events(db: Database) -> list[Any]:
     return [event_from_row(r) for r in db.query("SELECT * FROM events ORDER BY seq")]
 
 
@@ -97,7 +96,7 @@ def test_utc_now_format() -> None:
 
 # ---- appending --------------------------------------------------------------------------------
 
-def test_append_sequences_chains_and_projects(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_append_sequences_chains_and_projects(store: EventStore, db: Database) -> None:
     first = store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
     batch = store.append([started("t1"), completed("t1", 42.0)])
     assert [e.seq for e in first + batch] == [1, 2, 3]
@@ -128,7 +127,7 @@ def test_append_timed_keeps_given_times(store: EventStore) -> None:
     assert row is not None and row["started_at"] == "2025-01-02T03:04:05.006Z"
 
 
-def test_unicode_payload_round_trips_and_verifies(store: EventStore, db: sqlite_utils.Database
+def test_unicode_payload_round_trips_and_verifies(store: EventStore, db: Database
                                                   ) -> None:
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff", "note": "交费 ✓"})])
     assert all_events(db)[0].payload["note"] == "交费 ✓"
@@ -137,7 +136,7 @@ def test_unicode_payload_round_trips_and_verifies(store: EventStore, db: sqlite_
 
 # ---- append-only --------------------------------------------------------------------------------
 
-def test_triggers_refuse_update_and_delete(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_triggers_refuse_update_and_delete(store: EventStore, db: Database) -> None:
     fill(store)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE events SET payload = '{}' WHERE seq = 3")
@@ -153,7 +152,7 @@ def test_triggers_refuse_update_and_delete(store: EventStore, db: sqlite_utils.D
 
 # ---- all or nothing -----------------------------------------------------------------------------
 
-def test_failure_mid_batch_stores_nothing(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_failure_mid_batch_stores_nothing(store: EventStore, db: Database) -> None:
     fill(store)
     before_events, before_rows = all_events(db), table_rows(db)
     bad = Draft("started", {"txn": "t9", "staff": "1001", "type": "payment",
@@ -170,7 +169,7 @@ def test_failure_mid_batch_stores_nothing(store: EventStore, db: sqlite_utils.Da
 
 
 def test_projection_failure_mid_batch_stores_nothing(
-    store: EventStore, db: sqlite_utils.Database
+    store: EventStore, db: Database
 ) -> None:
     fill(store)
     before_events, before_rows = all_events(db), table_rows(db)
@@ -182,7 +181,7 @@ def test_projection_failure_mid_batch_stores_nothing(
 
 
 def test_injected_insert_failure_mid_batch_stores_nothing(
-    store: EventStore, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+    store: EventStore, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(store)
     before_events, before_rows = all_events(db), table_rows(db)
@@ -202,7 +201,7 @@ def test_injected_insert_failure_mid_batch_stores_nothing(
 
 
 def test_full_database_raises_clear_error_and_loses_nothing(
-    store: EventStore, db: sqlite_utils.Database
+    store: EventStore, db: Database
 ) -> None:
     fill(store)
     before_events, before_rows = all_events(db), table_rows(db)
@@ -221,7 +220,7 @@ def test_full_database_raises_clear_error_and_loses_nothing(
 
 # ---- projection and verify ----------------------------------------------------------------------
 
-def test_projection_table_equals_rebuild(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_projection_table_equals_rebuild(store: EventStore, db: Database) -> None:
     fill(store)
     rebuilt = projection.rebuild(all_events(db))
     assert table_rows(db) == rebuilt
@@ -233,7 +232,7 @@ def test_projection_table_equals_rebuild(store: EventStore, db: sqlite_utils.Dat
     assert report.ok and report.events == 12
 
 
-def test_verify_finds_edited_payload(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_verify_finds_edited_payload(store: EventStore, db: Database) -> None:
     fill(store)
     db.execute("DROP TRIGGER events_no_update")
     db.execute("""UPDATE events SET payload = '{"rating":1,"txn":"t1"}' WHERE seq = 4""")
@@ -242,7 +241,7 @@ def test_verify_finds_edited_payload(store: EventStore, db: sqlite_utils.Databas
     assert report.chain_problem is not None and report.chain_problem.seq == 4
 
 
-def test_verify_finds_deleted_event(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_verify_finds_deleted_event(store: EventStore, db: Database) -> None:
     fill(store)
     db.execute("DROP TRIGGER events_no_delete")
     db.execute("PRAGMA foreign_keys = OFF")
@@ -252,7 +251,7 @@ def test_verify_finds_deleted_event(store: EventStore, db: sqlite_utils.Database
     assert report.events == 11
 
 
-def test_verify_finds_swapped_events(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_verify_finds_swapped_events(store: EventStore, db: Database) -> None:
     fill(store)
     db.execute("DROP TRIGGER events_no_update")
     db.execute("PRAGMA foreign_keys = OFF")
@@ -263,7 +262,7 @@ def test_verify_finds_swapped_events(store: EventStore, db: sqlite_utils.Databas
     assert report.chain_problem is not None and report.chain_problem.seq == 5
 
 
-def test_verify_finds_tampered_projection(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_verify_finds_tampered_projection(store: EventStore, db: Database) -> None:
     fill(store)
     db.execute("UPDATE transactions SET duration_s = 100.0 WHERE txn = 't2'")
     report = verify(db)
@@ -274,7 +273,7 @@ def test_verify_finds_tampered_projection(store: EventStore, db: sqlite_utils.Da
 
 
 def test_verify_finds_missing_and_extra_projection_rows(
-    store: EventStore, db: sqlite_utils.Database
+    store: EventStore, db: Database
 ) -> None:
     fill(store)
     db.execute("DELETE FROM transactions WHERE txn = 't3'")
@@ -283,7 +282,7 @@ def test_verify_finds_missing_and_extra_projection_rows(
 
 
 def test_verify_finds_projection_row_without_events(
-    store: EventStore, db: sqlite_utils.Database
+    store: EventStore, db: Database
 ) -> None:
     fill(store)
     db.execute(
@@ -296,7 +295,7 @@ def test_verify_finds_projection_row_without_events(
     assert "forged is not in the event log" in report.projection_problem
 
 
-def test_verify_names_unfoldable_events(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_verify_names_unfoldable_events(store: EventStore, db: Database) -> None:
     """A correctly chained event that names an unknown transaction is still reported."""
     fill(store)
     events = all_events(db)
@@ -317,15 +316,19 @@ def test_verify_names_unfoldable_events(store: EventStore, db: sqlite_utils.Data
 
 # ---- heartbeat and recovery ---------------------------------------------------------------------
 
-def test_heartbeat_survives_type_change_and_clears_on_completion(
-    store: EventStore, db: sqlite_utils.Database
+def test_heartbeat_survives_type_change_and_keeps_one_row(
+    store: EventStore, db: Database
 ) -> None:
     store.append([started("t1")])
     store.heartbeat("t1", 12.3456)
     store.append([Draft("type_changed", {"txn": "t1", "type": "sim", "target_s": 300.0})])
     assert list(db.query("SELECT * FROM heartbeat")) == [{"txn": "t1", "elapsed_s": 12.346}]
+    # completion leaves the row (no extra page on the commit); the next transaction's first
+    # heartbeat replaces it, so the table never holds more than the latest transaction
     store.append([completed("t1", 20.0)])
-    assert list(db.query("SELECT * FROM heartbeat")) == []
+    store.append([started("t2")])
+    store.heartbeat("t2", 5.0)
+    assert list(db.query("SELECT * FROM heartbeat")) == [{"txn": "t2", "elapsed_s": 5.0}]
 
 
 def test_heartbeat_for_unknown_transaction_is_refused(store: EventStore) -> None:
@@ -333,7 +336,7 @@ def test_heartbeat_for_unknown_transaction_is_refused(store: EventStore) -> None
         store.heartbeat("ghost", 1.0)
 
 
-def test_recover_interrupted(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_recover_interrupted(store: EventStore, db: Database) -> None:
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff"})])
     store.append([started("t1"), completed("t1", 30.0)])  # rating still pending
     store.append([started("t2")])
@@ -352,7 +355,7 @@ def test_recover_interrupted(store: EventStore, db: sqlite_utils.Database) -> No
 
 
 def test_recovery_is_never_refused_for_a_long_heartbeat(store: EventStore,
-                                                        db: sqlite_utils.Database) -> None:
+                                                        db: Database) -> None:
     store.append([started("t1")])
     store.heartbeat("t1", 40 * 86400.0)  # left running for weeks, then the power went
     (recovered,) = store.recover_interrupted()
@@ -417,7 +420,7 @@ def test_any_actions_on_real_storage_verify(tmp_path_factory: pytest.TempPathFac
 
 
 def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     """An NTP step of four minutes backwards between Start and Done: the UTC times show the
     jump, the stored duration does not (a step of more than five minutes back is refused:
@@ -437,7 +440,7 @@ def test_wall_clock_jump_mid_transaction_keeps_the_monotonic_duration(
     assert verify(db).ok
 
 
-def test_an_event_far_behind_the_chain_head_is_refused(db: sqlite_utils.Database) -> None:
+def test_an_event_far_behind_the_chain_head_is_refused(db: Database) -> None:
     """Outside demo data (append_timed), no event is slipped in behind the history."""
     walls = iter(["2026-11-25T10:00:00.000Z", "2026-11-25T09:54:59.999Z",
                   "2026-11-25T09:55:00.000Z"])
@@ -491,7 +494,7 @@ def test_any_payload_is_stored_so_that_it_verifies(
 
 # ---- the append refuses invalid events before writing -------------------------------------------
 
-def snapshot(db: sqlite_utils.Database) -> tuple[list[Any], dict[str, Any]]:
+def snapshot(db: Database) -> tuple[list[Any], dict[str, Any]]:
     return all_events(db), table_rows(db)
 
 
@@ -517,7 +520,7 @@ REFUSALS = [
 @pytest.mark.parametrize(("case", "before", "batch", "kind", "reason"), REFUSALS,
                          ids=[r[0] for r in REFUSALS])
 def test_append_refuses_invalid_events_storing_nothing(
-    store: EventStore, db: sqlite_utils.Database, case: str, before: list[Draft],
+    store: EventStore, db: Database, case: str, before: list[Draft],
     batch: list[Draft], kind: str, reason: str,
 ) -> None:
     store.append([Draft("signed_in", {"staff": "1001", "role": "staff"}), started("t1")])
@@ -535,7 +538,7 @@ def test_append_refuses_invalid_events_storing_nothing(
     assert verify(db).ok
 
 
-def test_refusal_within_one_batch_sees_the_batch(store: EventStore, db: sqlite_utils.Database
+def test_refusal_within_one_batch_sees_the_batch(store: EventStore, db: Database
                                                  ) -> None:
     """The lifecycle runs over the batch itself: a rating twice in one batch is refused."""
     with pytest.raises(InvalidEvent, match="already rated"):
@@ -548,13 +551,13 @@ def test_refusal_within_one_batch_sees_the_batch(store: EventStore, db: sqlite_u
     assert all_events(db) == [] and table_rows(db) == {}
 
 
-def test_oversized_payload_is_refused(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_oversized_payload_is_refused(store: EventStore, db: Database) -> None:
     with pytest.raises(InvalidEvent, match="larger than"):
         store.append([Draft("signed_out", {"staff": "1001", "pad": "x" * 70_000})])
     assert all_events(db) == []
 
 
-def test_append_reads_the_projection_not_the_log(store: EventStore, db: sqlite_utils.Database
+def test_append_reads_the_projection_not_the_log(store: EventStore, db: Database
                                                  ) -> None:
     """The hot path: checking an event costs indexed lookups, never a read of the whole log."""
     fill(store)
@@ -579,7 +582,7 @@ def test_app_version_is_text() -> None:
     assert isinstance(app_version(), str) and app_version()
 
 
-def test_log_opened_recorded_once_per_version_and_format(db: sqlite_utils.Database) -> None:
+def test_log_opened_recorded_once_per_version_and_format(db: Database) -> None:
     EventStore(db, "SH-0001", "03", record_opening=True, version="0.2.0")
     EventStore(db, "SH-0001", "03", record_opening=True, version="0.2.0")  # a restart
     (first,) = all_events(db)
@@ -592,18 +595,18 @@ def test_log_opened_recorded_once_per_version_and_format(db: sqlite_utils.Databa
     assert verify(db).ok
 
 
-def test_default_app_version_is_recorded(db: sqlite_utils.Database) -> None:
+def test_default_app_version_is_recorded(db: Database) -> None:
     EventStore(db, "SH-0001", "03", record_opening=True)
     (event,) = all_events(db)
     assert event.payload["app_version"] == app_version()
 
 
-def test_without_the_flag_nothing_is_recorded_on_opening(db: sqlite_utils.Database) -> None:
+def test_without_the_flag_nothing_is_recorded_on_opening(db: Database) -> None:
     store = EventStore(db, "SH-0001", "03")
     assert all_events(db) == [] and store.chain_format() == FORMAT_PYTHON_JSON
 
 
-def test_old_log_continued_in_jcs_verifies(store: EventStore, db: sqlite_utils.Database) -> None:
+def test_old_log_continued_in_jcs_verifies(store: EventStore, db: Database) -> None:
     fill(store)  # written before: format 1
     old = all_events(db)
     upgraded = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
@@ -625,7 +628,7 @@ def test_old_log_continued_in_jcs_verifies(store: EventStore, db: sqlite_utils.D
     assert verify(db).ok
 
 
-def test_chain_format_never_goes_back(db: sqlite_utils.Database) -> None:
+def test_chain_format_never_goes_back(db: Database) -> None:
     EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
     older = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0",
                        chain_format=FORMAT_PYTHON_JSON)
@@ -635,7 +638,7 @@ def test_chain_format_never_goes_back(db: sqlite_utils.Database) -> None:
     assert len(all_events(db)) == 1
 
 
-def test_format_1_opening_for_a_head_office_not_yet_on_jcs(db: sqlite_utils.Database) -> None:
+def test_format_1_opening_for_a_head_office_not_yet_on_jcs(db: Database) -> None:
     store = EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0",
                        chain_format=FORMAT_PYTHON_JSON)
     store.append([started("t1")])
@@ -647,7 +650,7 @@ def test_format_1_opening_for_a_head_office_not_yet_on_jcs(db: sqlite_utils.Data
     assert verify(db).ok
 
 
-def test_a_log_in_a_newer_format_is_not_written(db: sqlite_utils.Database) -> None:
+def test_a_log_in_a_newer_format_is_not_written(db: Database) -> None:
     EventStore(db, "SH-0001", "03", record_opening=True, version="0.3.0")
     db.execute("DROP TRIGGER events_no_update")
     db.execute("""UPDATE events SET payload = '{"app_version":"9","chain_format":3}'""")
@@ -656,7 +659,7 @@ def test_a_log_in_a_newer_format_is_not_written(db: sqlite_utils.Database) -> No
         store.append([started("t1")])
 
 
-def test_store_writes_the_format_another_store_switched_to(db: sqlite_utils.Database) -> None:
+def test_store_writes_the_format_another_store_switched_to(db: Database) -> None:
     """The format is cached per head: a second writer's switch is seen, not overwritten."""
     first = EventStore(db, "SH-0001", "03")
     first.append([started("t1")])
@@ -666,7 +669,7 @@ def test_store_writes_the_format_another_store_switched_to(db: sqlite_utils.Data
     assert verify(db).ok
 
 
-def test_verify_names_an_event_that_breaks_the_rules(store: EventStore, db: sqlite_utils.Database
+def test_verify_names_an_event_that_breaks_the_rules(store: EventStore, db: Database
                                                      ) -> None:
     """A correctly chained event the append would refuse (written around it) is reported."""
     fill(store)

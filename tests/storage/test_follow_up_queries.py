@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from counter_app.storage import queries
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
 from counter_core.events import InvalidEvent
@@ -18,7 +17,7 @@ from counter_core.transaction import Draft
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
     staff = StaffDirectory(opened.db, EventStore(opened.db, "SH-0001", "03"))
     staff.add("1001", "王芳", "staff", "1234")
@@ -29,7 +28,7 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 
 
 @pytest.fixture
-def store(db: sqlite_utils.Database) -> EventStore:
+def store(db: Database) -> EventStore:
     return EventStore(db, "SH-0001", "03")
 
 
@@ -51,7 +50,7 @@ def served(txn: str, minute: int, rating: int | None) -> list[tuple[str, Draft]]
     return items
 
 
-def test_rated_at_order_numbers_and_handovers(db: sqlite_utils.Database, store: EventStore) -> None:
+def test_rated_at_order_numbers_and_handovers(db: Database, store: EventStore) -> None:
     store.append_timed(
         served("p1", 0, 1)
         + served("p2", 5, 2)

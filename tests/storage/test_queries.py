@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from counter_app.storage import queries
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import StaffDirectory
 from counter_core.transaction import Draft
@@ -33,7 +32,7 @@ def serve(store: EventStore, txn: str, at: str, staff: str = "1001", *,
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
     StaffDirectory(opened.db, EventStore(opened.db, "SH-0001", "03")).add(
         "1001", "王芳", "staff", "1234")
@@ -42,11 +41,11 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 
 
 @pytest.fixture
-def store(db: sqlite_utils.Database) -> EventStore:
+def store(db: Database) -> EventStore:
     return EventStore(db, "SH-0001", "03")
 
 
-def test_window_is_half_open_and_oldest_first(db: sqlite_utils.Database,
+def test_window_is_half_open_and_oldest_first(db: Database,
                                               store: EventStore) -> None:
     serve(store, "late", "2026-03-11T00:00:00.000Z")
     serve(store, "early", "2026-03-10T08:00:00.000Z")
@@ -59,13 +58,13 @@ def test_window_is_half_open_and_oldest_first(db: sqlite_utils.Database,
     assert [r["txn"] for r in queries.transactions(db, None, "2026-03-10T00:00:00.000Z")] == []
 
 
-def test_same_instant_keeps_sequence_order(db: sqlite_utils.Database, store: EventStore) -> None:
+def test_same_instant_keeps_sequence_order(db: Database, store: EventStore) -> None:
     for txn in ("b", "a", "c"):
         serve(store, txn, "2026-03-10T08:00:00.000Z")
     assert [r["txn"] for r in queries.transactions(db)] == ["b", "a", "c"]
 
 
-def test_staff_name_joined_or_empty(db: sqlite_utils.Database, store: EventStore) -> None:
+def test_staff_name_joined_or_empty(db: Database, store: EventStore) -> None:
     serve(store, "known", "2026-03-10T08:00:00.000Z", staff="1001")
     serve(store, "gone", "2026-03-10T09:00:00.000Z", staff="7777")
     names = {r["txn"]: r["staff_name"] for r in queries.transactions(db)}
@@ -73,7 +72,7 @@ def test_staff_name_joined_or_empty(db: sqlite_utils.Database, store: EventStore
 
 
 def test_served_today_counts_completed_since_local_midnight(
-    db: sqlite_utils.Database, store: EventStore
+    db: Database, store: EventStore
 ) -> None:
     midnight = dt.datetime.combine(dt.date.today(), dt.time()).astimezone()
     serve(store, "yesterday", iso(midnight - dt.timedelta(seconds=1)))
@@ -84,7 +83,7 @@ def test_served_today_counts_completed_since_local_midnight(
     assert queries.served_today(db) == 2
 
 
-def test_sessions_are_staff_sign_ins_from_a_day_before(db: sqlite_utils.Database,
+def test_sessions_are_staff_sign_ins_from_a_day_before(db: Database,
                                                        store: EventStore) -> None:
     store.append_timed([
         ("2026-03-08T23:00:00.000Z", Draft("signed_in", {"staff": "1001", "role": "staff"})),
@@ -103,7 +102,7 @@ def test_sessions_are_staff_sign_ins_from_a_day_before(db: sqlite_utils.Database
     assert figures.signed_in_seconds(got, start, end) == {"1001": 2 * 3600.0}
 
 
-def test_the_overtime_lists_follow_the_millisecond_predicate(db: sqlite_utils.Database,
+def test_the_overtime_lists_follow_the_millisecond_predicate(db: Database,
                                                              store: EventStore) -> None:
     for txn, duration in (("on-target", 180.0), ("one-ms-over", 180.001), ("over", 180.04)):
         store.append_timed([

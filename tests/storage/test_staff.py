@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import EventStore
 from counter_app.storage.staff import SignInError, StaffDirectory
 from counter_core import pins
@@ -31,7 +30,7 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(path: Path) -> Iterator[sqlite_utils.Database]:
+def db(path: Path) -> Iterator[Database]:
     opened = open_counter_db(path)
     yield opened.db
     opened.db.conn.close()
@@ -43,7 +42,7 @@ def wall() -> WallClock:
 
 
 @pytest.fixture
-def directory(db: sqlite_utils.Database, wall: WallClock) -> StaffDirectory:
+def directory(db: Database, wall: WallClock) -> StaffDirectory:
     staff = StaffDirectory(db, EventStore(db, "H1", "01"), now=wall)
     staff.add("1001", "王芳", "staff", "1234")
     staff.add("9001", "陈经理", "manager", "987654")
@@ -64,7 +63,7 @@ def wrong(directory: StaffDirectory, times: int, number: str = "1001") -> list[s
 
 
 def test_pin_stored_only_as_scrypt_hash(directory: StaffDirectory, path: Path,
-                                        db: sqlite_utils.Database) -> None:
+                                        db: Database) -> None:
     stored = db.execute("SELECT pin_hash FROM staff WHERE number = '1001'").fetchone()[0]
     assert stored.startswith("scrypt$")
     assert "1234" not in stored.split("$")[-1] and stored != "1234"
@@ -172,7 +171,7 @@ def test_add_again_updates_and_unlocks(directory: StaffDirectory, wall: WallCloc
         directory.sign_in("1001", "1234")
 
 
-def test_list_names_and_empty(db: sqlite_utils.Database) -> None:
+def test_list_names_and_empty(db: Database) -> None:
     directory = StaffDirectory(db, EventStore(db, "H1", "01"))
     assert directory.is_empty()
     directory.add("2", "B", "staff", "1234")

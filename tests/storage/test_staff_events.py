@@ -14,10 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlite_utils
 
 from counter_app.config import load
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_app.storage.events import EventStore, stored_events, verify
 from counter_app.storage.staff import (
     DEMO_ACCOUNTS,
@@ -41,7 +40,7 @@ class Wall:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     opened = open_counter_db(tmp_path / "counter.sqlite")
     yield opened.db
     opened.db.conn.close()
@@ -53,24 +52,24 @@ def wall() -> Wall:
 
 
 @pytest.fixture
-def directory(db: sqlite_utils.Database, wall: Wall) -> StaffDirectory:
+def directory(db: Database, wall: Wall) -> StaffDirectory:
     staff = StaffDirectory(db, EventStore(db, "H1", "01"), now=wall)
     staff.add("9001", "陈经理", "manager", "246810")
     staff.add("1001", "王芳", "staff", "1234", by="9001")
     return staff
 
 
-def staff_events(db: sqlite_utils.Database) -> list[tuple[str, dict[str, Any]]]:
+def staff_events(db: Database) -> list[tuple[str, dict[str, Any]]]:
     return [(k, json.loads(p)) for k, p in db.execute(
         "SELECT kind, payload FROM events WHERE kind LIKE 'staff_%' ORDER BY seq")]
 
 
-def pin_hash(db: sqlite_utils.Database, number: str) -> str:
+def pin_hash(db: Database, number: str) -> str:
     return str(db.execute("SELECT pin_hash FROM staff WHERE number = ?", [number]).fetchone()[0])
 
 
 def test_adding_records_number_role_and_pin_digest_never_name_or_hash(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     recorded = staff_events(db)
     assert recorded == [
         (events.STAFF_ADDED, {"staff": "9001", "role": "manager", "by": None,
@@ -84,7 +83,7 @@ def test_adding_records_number_role_and_pin_digest_never_name_or_hash(
 
 
 def test_a_pin_reset_and_a_role_change_are_recorded(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     directory.add("1001", "王芳", "manager", "135790", by="9001")
     kinds = [(k, p.get("role"), p["by"]) for k, p in staff_events(db)[2:]]
     assert kinds == [(events.STAFF_ROLE_CHANGED, "manager", "9001"),
@@ -93,7 +92,7 @@ def test_a_pin_reset_and_a_role_change_are_recorded(
 
 
 def test_a_lockout_is_recorded_when_it_starts(
-        db: sqlite_utils.Database, directory: StaffDirectory, wall: Wall) -> None:
+        db: Database, directory: StaffDirectory, wall: Wall) -> None:
     for _ in range(pins.MAX_ATTEMPTS):
         wall.now += directory.wait_s()
         with pytest.raises(SignInError):
@@ -113,7 +112,7 @@ def test_a_lockout_is_recorded_when_it_starts(
     ("DELETE FROM staff WHERE number = '1001'",
      "staff 1001 has events but is missing from the staff table"),
 ])
-def test_verify_finds_an_edited_staff_table(db: sqlite_utils.Database,
+def test_verify_finds_an_edited_staff_table(db: Database,
                                             directory: StaffDirectory, edit: str,
                                             found: str) -> None:
     db.execute(edit)
@@ -122,7 +121,7 @@ def test_verify_finds_an_edited_staff_table(db: sqlite_utils.Database,
 
 
 def test_the_row_and_its_event_are_one_transaction(
-        db: sqlite_utils.Database, directory: StaffDirectory,
+        db: Database, directory: StaffDirectory,
         monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(drafts: object) -> None:
         raise OSError("disk full")
@@ -134,7 +133,7 @@ def test_the_row_and_its_event_are_one_transaction(
 
 
 def test_accounts_from_before_staff_events_are_recorded_once(
-        db: sqlite_utils.Database) -> None:
+        db: Database) -> None:
     db.execute("INSERT INTO staff (number, name, role, pin_hash) VALUES (?, ?, ?, ?)",
                ["1001", "王芳", "staff", pins.hash_pin("1234")])
     assert verify(db).ok  # an older folder: nothing to compare yet
@@ -155,7 +154,7 @@ def test_manager_pins_have_at_least_six_digits(directory: StaffDirectory) -> Non
 
 
 def test_a_shorter_manager_pin_must_be_changed_at_next_sign_in(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     # an account from an older version, with a 4-digit manager PIN
     db.execute("UPDATE staff SET pin_hash = ? WHERE number = '9001'", [pins.hash_pin("9999")])
     with pytest.raises(PinChangeRequired) as info:
@@ -187,7 +186,7 @@ def test_a_manager_authorizes_and_a_clerk_does_not(directory: StaffDirectory) ->
         directory.authorize_manager("9001", "000000")
 
 
-def test_the_demo_accounts_are_events_of_the_demo_counter(db: sqlite_utils.Database) -> None:
+def test_the_demo_accounts_are_events_of_the_demo_counter(db: Database) -> None:
     directory = StaffDirectory(db)
     ensure_demo_accounts(directory)
     demo = load()
@@ -202,12 +201,12 @@ def test_the_demo_accounts_are_events_of_the_demo_counter(db: sqlite_utils.Datab
 
 # ---- disabling an account (item 20, last part) ----------------------------------------------
 
-def kinds_after(db: sqlite_utils.Database, seen: int) -> list[str]:
+def kinds_after(db: Database, seen: int) -> list[str]:
     return [k for k, _ in staff_events(db)[seen:]]
 
 
 def test_disabling_and_enabling_are_recorded_with_the_number_and_the_manager_only(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     directory.disable("1001", by="9001")
     assert staff_events(db)[-1] == (events.STAFF_DISABLED, {"staff": "1001", "by": "9001"})
     assert {r.number: r.disabled for r in directory.list()} == {"1001": True, "9001": False}
@@ -220,7 +219,7 @@ def test_disabling_and_enabling_are_recorded_with_the_number_and_the_manager_onl
 
 
 def test_a_disabled_account_signs_in_no_more_and_a_wrong_pin_gives_nothing_away(
-        db: sqlite_utils.Database, directory: StaffDirectory, wall: Wall) -> None:
+        db: Database, directory: StaffDirectory, wall: Wall) -> None:
     directory.disable("1001", by="9001")
     with pytest.raises(SignInError) as wrong:
         directory.sign_in("1001", "0000")
@@ -240,7 +239,7 @@ def test_a_disabled_account_signs_in_no_more_and_a_wrong_pin_gives_nothing_away(
     ("9001", "9001", "a manager cannot disable their own account"),
     ("9001", None, "staff 9001 is the last enabled manager"),
 ])
-def test_refused_disables_record_nothing(db: sqlite_utils.Database, directory: StaffDirectory,
+def test_refused_disables_record_nothing(db: Database, directory: StaffDirectory,
                                          number: str, by: str | None, found: str) -> None:
     seen = len(staff_events(db))
     with pytest.raises(ValueError, match=found):
@@ -250,7 +249,7 @@ def test_refused_disables_record_nothing(db: sqlite_utils.Database, directory: S
 
 
 def test_disabling_twice_or_enabling_an_enabled_account_records_nothing(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     with pytest.raises(ValueError, match="staff 1001 is already enabled"):
         directory.enable("1001", by="9001")
     directory.disable("1001", by="9001")
@@ -262,7 +261,7 @@ def test_disabling_twice_or_enabling_an_enabled_account_records_nothing(
         directory.enable("4242", by="9001")
 
 
-def test_a_disabled_manager_is_no_manager(db: sqlite_utils.Database,
+def test_a_disabled_manager_is_no_manager(db: Database,
                                           directory: StaffDirectory) -> None:
     directory.add("9002", "M2", "manager", "135790", by="9001")
     directory.disable("9001", by="9002")
@@ -281,7 +280,7 @@ def test_a_disabled_manager_is_no_manager(db: sqlite_utils.Database,
 
 
 def test_adding_a_disabled_number_again_keeps_it_disabled(
-        db: sqlite_utils.Database, directory: StaffDirectory) -> None:
+        db: Database, directory: StaffDirectory) -> None:
     directory.disable("1001", by="9001")
     directory.add("1001", "王芳", "staff", "5678", by="9001")
     with pytest.raises(SignInError, match="This account is disabled"):
@@ -294,7 +293,7 @@ def test_adding_a_disabled_number_again_keeps_it_disabled(
     (True, "UPDATE staff SET disabled = 0 WHERE number = '1001'"),
 ])
 def test_verify_finds_a_disabled_state_edited_by_hand(
-        db: sqlite_utils.Database, directory: StaffDirectory, disable_first: bool,
+        db: Database, directory: StaffDirectory, disable_first: bool,
         edit: str) -> None:
     if disable_first:
         directory.disable("1001", by="9001")
@@ -306,7 +305,7 @@ def test_verify_finds_a_disabled_state_edited_by_hand(
 
 
 def test_the_fold_knows_every_staff_kind_and_treats_no_other_as_a_role_change(
-        db: sqlite_utils.Database, directory: StaffDirectory,
+        db: Database, directory: StaffDirectory,
         monkeypatch: pytest.MonkeyPatch) -> None:
     directory.disable("1001", by="9001")
     log = list(EventStore(db, "H1", "01").events())
@@ -328,7 +327,7 @@ def replace_kind(event: Event, kind: str, payload: dict[str, Any]) -> Event:
 
 
 def test_head_office_accepts_the_disable_and_enable_events(
-        db: sqlite_utils.Database, directory: StaffDirectory, hq_sqlite: HqServer) -> None:
+        db: Database, directory: StaffDirectory, hq_sqlite: HqServer) -> None:
     directory.disable("1001", by="9001")
     directory.enable("1001", by="9001")
     token = hq_sqlite.enroll("H1", "01")
