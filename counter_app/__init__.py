@@ -1,3 +1,4 @@
 """Counter App: a three-minute hourglass, a one-press rating, a durable record."""
 
-__version__ = "0.1.0"
+#: the one place the version is written: pyproject.toml's [tool.setuptools.dynamic] reads it
+__version__ = "0.2.0"

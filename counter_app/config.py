@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 import re
-import ssl
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,26 +14,23 @@ from urllib.parse import urlsplit
 
 from counter_app import rating_input
 from counter_app.paths import resource_path
-from counter_core.periods import DEFAULT_TIME_ZONE, PeriodError, zone
+from counter_core import settings as hall_settings
+from counter_core.periods import DEFAULT_TIME_ZONE
+from counter_core.settings import Promise as Promise  # re-exported: the counter names it here
+from counter_core.settings import SettingsError
 from counter_core.transaction import TransactionType
-from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, MAX_FOLLOW_UP_WORKING_DAYS
+from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh_CN", "en")
+#: `[voice] language`: the prompts in Chinese, in English, or in both (Chinese first)
+VOICE_LANGUAGES = ("zh_CN", "en", "both")
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class ConfigError(Exception):
     """A configuration problem, naming the file, the key and what was expected."""
-
-
-@dataclass(frozen=True)
-class Promise:
-    """The promise a transaction type makes on the customer screen, in both languages."""
-
-    zh: str
-    en: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,9 @@ class HeadOffice:
     ca_file: str | None = None
     #: the pinned SHA-256 of head office's certificate (DER), 64 lowercase hex digits
     cert_sha256: str | None = None
+    #: head office's Ed25519 public key (base64 of its 32 raw bytes, `counter-hq signing-key
+    #: create`): the roster and central settings it serves must verify with it
+    signing_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,22 @@ class HallServer(HeadOffice):
 
     #: the longest the streamer waits between looks at the log (it is woken at each commit)
     stream_interval_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class Voice:
+    """`[voice]`: spoken prompts on the customer side (docs/voice.md); off unless enabled."""
+
+    enabled: bool = False
+    #: 0.0 (silent) to 1.0 (the engine's loudest)
+    volume: float = 0.8
+    #: "zh_CN", "en" or "both" (Chinese, then English)
+    language: str = "both"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages each prompt is said in, in order."""
+        return ("zh_CN", "en") if self.language == "both" else (self.language,)
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,16 @@ class Config:
     #: `[review] follow_up_working_days`: a poor rating's follow-up is due within this many
     #: working days (好差评), counted on head office's working-day calendar
     follow_up_working_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS
+    #: `[settings] managed_by`: "counter" (this TOML), or "head_office" (its signed central
+    #: settings, cached, win over the TOML's types, targets, promises, zone, follow-up days)
+    settings_managed_by: str = "counter"
+    #: `[counter] rating_extension_s`: what "need more time" adds to the rating window, once
+    #: (0: the customer screen offers no "need more time")
+    rating_extension_s: float = 30.0
+    #: `[hall] supervision_hotline` (or head office's central settings): the number the
+    #: supervision sign prints (监督电话); None: no hotline line
+    supervision_hotline: str | None = None
+    voice: Voice = field(default_factory=Voice)
 
     @property
     def is_demo(self) -> bool:
@@ -112,30 +136,32 @@ class Config:
 
 # key → (type, required); a table of its own for each section keeps the errors uniform
 _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
-    "hall": {"id": (str, True), "name": (str, True), "time_zone": (str, False)},
+    "hall": {"id": (str, True), "name": (str, True), "time_zone": (str, False),
+             "supervision_hotline": (str, False)},
     "counter": {
         "id": (str, True),
         "language": (str, False),
         "rating_window_s": ((int, float), False),
+        "rating_extension_s": ((int, float), False),
         "customer_screen": (int, False),
         "default_type": (str, False),
         "void_grace_s": ((int, float), False),
         "rating_input": (list, False),
         "keypad_device": (str, False),
     },
-    "transaction_types": {
-        "code": (str, True), "name_zh": (str, True), "name_en": (str, True),
-        "target_s": ((int, float), False),
-        "promise_zh": (str, False), "promise_en": (str, False),
-    },
+    # one set of rules with head office's central settings (counter_core.settings)
+    "transaction_types": hall_settings.TYPE_SCHEMA,
     "head_office": {"url": (str, False), "token": (str, False), "token_file": (str, False),
                     "reader_token": (str, False), "reader_token_file": (str, False),
                     "anchor_interval_s": ((int, float), False),
                     "allow_plaintext": (bool, False), "ca_file": (str, False),
-                    "cert_sha256": (str, False)},
+                    "cert_sha256": (str, False), "signing_key": (str, False)},
     "sync": {"window": (str, False)},
     "roster": {"managed_by": (str, False)},
+    "settings": {"managed_by": (str, False)},
     "review": {"follow_up_working_days": (int, False)},
+    "voice": {"enabled": (bool, False), "volume": ((int, float), False),
+              "language": (str, False)},
 }
 #: `[hall_server]` takes `[head_office]`'s keys (the same rules: the `server` parser below),
 #: with its url required and its stream interval; its reader token (the hall's, from
@@ -145,9 +171,7 @@ _SCHEMA["hall_server"] = {
     "url": (str, True), "stream_interval_s": ((int, float), False),
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
-_IDENTIFIERS = frozenset({"id", "code"})  # go into every event and head office's keys
-_EXPECTED = {str: "a string", int: "a whole number", (int, float): "a number",
-             list: "a list", bool: "true or false"}
+SETTINGS_MANAGERS = ("counter", "head_office")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -184,51 +208,17 @@ def parse(data: dict[str, Any], source: str) -> Config:
             raise fail(section, f"unknown section; expected one of {', '.join(_SCHEMA)}")
 
     def table(name: str, value: Any, required: bool = True) -> dict[str, Any]:
-        if value is None and not required:
-            return {}
-        if not isinstance(value, dict):
-            raise fail(name, "expected a table" if value is not None else "missing table")
-        schema = _SCHEMA[name.split("[")[0]]
-        for key, item in value.items():
-            if key not in schema:
-                raise fail(f"{name}.{key}", f"unknown key; expected one of {', '.join(schema)}")
-            kind, _ = schema[key]
-            if (isinstance(item, bool) and kind is not bool) or not isinstance(item, kind):
-                raise fail(f"{name}.{key}", f"expected {_EXPECTED[kind]}, got {item!r}")
-        for key, (kind, needed) in schema.items():
-            if needed and key not in value:
-                raise fail(f"{name}.{key}", f"missing; expected {_EXPECTED[kind]}")
-            if key in _IDENTIFIERS and key in value and not str(value[key]).strip():
-                raise fail(f"{name}.{key}", "expected a non-empty string")
-        return value
+        try:
+            return hall_settings.check_table(name, value, _SCHEMA[name], required)
+        except SettingsError as exc:
+            raise fail(exc.key, exc.what) from None
 
     hall = table("hall", data.get("hall"))
     counter = table("counter", data.get("counter"))
-    raw_types = data.get("transaction_types")
-    if not isinstance(raw_types, list) or not raw_types:
-        raise fail("transaction_types", "expected at least one [[transaction_types]] table")
-    types: list[TransactionType] = []
-    promises: dict[str, Promise] = {}
-    for index, item in enumerate(raw_types):
-        t = table(f"transaction_types[{index}]", item)
-        target = t.get("target_s")
-        if target is not None and not (math.isfinite(target) and target > 0):
-            raise fail(f"transaction_types[{index}].target_s", "expected a positive number")
-        if any(existing.code == t["code"] for existing in types):
-            raise fail(f"transaction_types[{index}].code", f"duplicate code {t['code']!r}")
-        types.append(TransactionType(t["code"], t["name_zh"], t["name_en"],
-                                     float(target) if target is not None else None))
-        zh, en = (t.get("promise_zh", "").strip(), t.get("promise_en", "").strip())
-        if bool(zh) != bool(en):
-            missing = "promise_en" if zh else "promise_zh"
-            raise fail(f"transaction_types[{index}].{missing}",
-                       "missing; the customer screen is bilingual: give promise_zh and "
-                       "promise_en together")
-        if zh and target is None:
-            raise fail(f"transaction_types[{index}].promise_zh",
-                       "an untimed type (no target_s) makes no promise")
-        if zh:
-            promises[t["code"]] = Promise(zh, en)
+    try:
+        types, promises = hall_settings.transaction_types(data.get("transaction_types"))
+    except SettingsError as exc:
+        raise fail(exc.key, exc.what) from None
 
     language = counter.get("language", "zh_CN")
     if language not in LANGUAGES:
@@ -236,6 +226,10 @@ def parse(data: dict[str, Any], source: str) -> Config:
     window = float(counter.get("rating_window_s", 30))
     if not 5 <= window <= 600:
         raise fail("counter.rating_window_s", f"expected 5 to 600 seconds, got {window:g}")
+    extension = float(counter.get("rating_extension_s", 30))
+    if not 0 <= extension <= 300:
+        raise fail("counter.rating_extension_s",
+                   f"expected 0 (no \"need more time\") to 300 seconds, got {extension:g}")
     grace = float(counter.get("void_grace_s", 15))
     if not 0 <= grace <= 120:
         raise fail("counter.void_grace_s", f"expected 0 to 120 seconds, got {grace:g}")
@@ -286,6 +280,16 @@ def parse(data: dict[str, Any], source: str) -> Config:
         if section.get("reader_token") and section.get("reader_token_file"):
             raise fail(f"{name}.reader_token_file",
                        "give either reader_token or reader_token_file, not both")
+        signing_key = section.get("signing_key")
+        if signing_key is not None:
+            # only a counter that holds a key loads the cryptography (a start stays light)
+            from counter_core.signed import SignatureError, load_public_key
+
+            try:
+                load_public_key(signing_key)
+            except SignatureError as exc:
+                raise fail(f"{name}.signing_key", str(exc)) from None
+            signing_key = signing_key.strip()
         anchor_interval = float(section.get("anchor_interval_s", 300))
         if not 1 <= anchor_interval <= 3600:
             raise fail(f"{name}.anchor_interval_s",
@@ -295,7 +299,7 @@ def parse(data: dict[str, Any], source: str) -> Config:
                 "reader_token": section.get("reader_token"),
                 "reader_token_file": section.get("reader_token_file"),
                 "anchor_interval_s": anchor_interval, "allow_plaintext": allow_plaintext,
-                "ca_file": ca_file, "cert_sha256": pin}
+                "ca_file": ca_file, "cert_sha256": pin, "signing_key": signing_key}
     office = HeadOffice(**server("head_office", data.get("head_office")))
     hall_server: HallServer | None = None
     if data.get("hall_server") is not None:
@@ -313,11 +317,11 @@ def parse(data: dict[str, Any], source: str) -> Config:
     if not _WINDOW.match(sync_window):
         raise fail("sync.window", f"expected HH:MM-HH:MM, got {sync_window!r}")
 
-    time_zone = hall.get("time_zone", DEFAULT_TIME_ZONE)
     try:
-        zone(time_zone)
-    except PeriodError as exc:
-        raise fail("hall.time_zone", str(exc)) from None
+        time_zone = hall_settings.time_zone(hall.get("time_zone", DEFAULT_TIME_ZONE),
+                                            "hall.time_zone")
+    except SettingsError as exc:
+        raise fail(exc.key, exc.what) from None
 
     roster = table("roster", data.get("roster"), required=False)
     managed_by = roster.get("managed_by", "counter")
@@ -329,21 +333,56 @@ def parse(data: dict[str, Any], source: str) -> Config:
                    "\"hall_server\" needs the hall server: add [hall_server] with its url and "
                    "token (the counter caches the hall's roster from it)")
 
+    def signed_by_head_office(key: str, what: str) -> None:
+        if not office.url or not (office.token or office.token_file) or not office.signing_key:
+            raise fail(key, f"\"head_office\" needs head office: add [head_office] with its "
+                       f"url, token and signing_key (the counter verifies and caches {what})")
+    if managed_by == "head_office":
+        signed_by_head_office("roster.managed_by", "the hall's roster")
+    central = table("settings", data.get("settings"), required=False)
+    settings_by = central.get("managed_by", "counter")
+    if settings_by not in SETTINGS_MANAGERS:
+        raise fail("settings.managed_by",
+                   f"expected one of {', '.join(SETTINGS_MANAGERS)}, got {settings_by!r}")
+    if settings_by == "head_office":
+        signed_by_head_office("settings.managed_by", "the hall's central settings")
+
     review = table("review", data.get("review"), required=False)
-    follow_up_days = review.get("follow_up_working_days", DEFAULT_FOLLOW_UP_WORKING_DAYS)
-    if isinstance(follow_up_days, bool) or not 1 <= follow_up_days <= MAX_FOLLOW_UP_WORKING_DAYS:
-        raise fail("review.follow_up_working_days",
-                   f"expected 1 to {MAX_FOLLOW_UP_WORKING_DAYS} working days, "
-                   f"got {follow_up_days!r}")
+    try:
+        follow_up_days = hall_settings.follow_up_working_days(
+            review.get("follow_up_working_days", DEFAULT_FOLLOW_UP_WORKING_DAYS),
+            "review.follow_up_working_days")
+    except SettingsError as exc:
+        raise fail(exc.key, exc.what) from None
+
+    hotline = None
+    if "supervision_hotline" in hall:
+        try:
+            hotline = hall_settings.supervision_hotline(hall["supervision_hotline"],
+                                                        "hall.supervision_hotline")
+        except SettingsError as exc:
+            raise fail(exc.key, exc.what) from None
+    spoken = table("voice", data.get("voice"), required=False)
+    volume = float(spoken.get("volume", 0.8))
+    if not 0 <= volume <= 1:
+        raise fail("voice.volume", f"expected 0.0 to 1.0, got {volume:g}")
+    voice_language = spoken.get("language", "both")
+    if voice_language not in VOICE_LANGUAGES:
+        raise fail("voice.language",
+                   f"expected one of {', '.join(VOICE_LANGUAGES)}, got {voice_language!r}")
+    voice = Voice(enabled=bool(spoken.get("enabled", False)), volume=volume,
+                  language=voice_language)
 
     return Config(
+        rating_extension_s=extension, supervision_hotline=hotline, voice=voice,
         roster_managed_by=managed_by, follow_up_working_days=follow_up_days,
+        settings_managed_by=settings_by,
         hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
-        rating_window_s=window, customer_screen=screen, types=tuple(types),
+        rating_window_s=window, customer_screen=screen, types=types,
         default_type=default_type, void_grace_s=grace,
         head_office=office, hall_server=hall_server,
         sync_window=sync_window, source=source, time_zone=time_zone,
-        rating_inputs=inputs, promises=tuple(promises.items()),
+        rating_inputs=inputs, promises=promises,
     )
 
 
@@ -372,6 +411,8 @@ def _ca_file(name: str, source: str, fail: Callable[[str, str], ConfigError]) ->
         raise fail("head_office.ca_file", f"file not found: {path}") from None
     except OSError as exc:
         raise fail("head_office.ca_file", f"cannot read {path}: {exc.strerror or exc}") from None
+    import ssl  # only where a CA file is configured: not on every start's path
+
     try:
         if b"-----BEGIN CERTIFICATE-----" not in data:
             raise ValueError("no certificate")

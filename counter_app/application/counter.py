@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,37 +28,37 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
-from counter_app.application.hall_view import (
-    COUNTER_FOLDER,
-    DESK_FOLDER,
-    claim_folder,
-    counter_hall_session,
-    folder_kind,
-    stop_counter_puller,
-)
 from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.application.roster import RosterCache
 from counter_app.config import Config
 from counter_app.storage import queries
+from counter_app.storage.central import read_central_settings, write_central_settings
 from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
 from counter_app.storage.events import EventStore, StartCheck, app_version, verify_at_start
 from counter_app.storage.folder import (
+    COUNTER_FOLDER,
+    DESK_FOLDER,
     Damage,
     DataFolderLocked,
     OpenFolder,
+    claim_folder,
+    folder_kind,
     open_data_folder,
 )
+from counter_app.storage.mirror import mirror_path, open_mirror_readonly
 from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import (
     SignInError,
     StaffDirectory,
     ensure_demo_accounts,
 )
+from counter_app.sync import settings_pull as central_settings
 from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
-from counter_app.sync.roster_pull import HALL_SERVER, authority_of
+from counter_app.sync.roster_pull import COUNTER, DocumentPuller, authority_of
+from counter_app.sync.settings_pull import CentralSettings, managed_centrally, settings_puller
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
-from counter_core import appeals, periods
+from counter_core import appeals, figures, periods
 from counter_core import events as kinds
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
@@ -75,6 +76,8 @@ from counter_core.transaction import (
 )
 
 log = logging.getLogger(__name__)
+#: the hall mirror's module, imported when a manager opens the hall view (not at start)
+_HALL_VIEW = "counter_app.application.hall_view"
 T = TypeVar("T")
 
 
@@ -159,6 +162,16 @@ class CounterState:
         customer pressed, so the staff window can show it."""
         return self._machine.rating_time_left()
 
+    def can_extend_rating(self) -> bool:
+        """Whether "need more time" would lengthen the open rating window now."""
+        return self._machine.can_extend_rating()
+
+    @property
+    def rating_extended(self) -> bool:
+        """The open rating window was lengthened by "need more time"."""
+        rating = self._machine.rating
+        return rating is not None and bool(rating.extended_s)
+
     def current_outcome(self) -> str | None:
         """"voided" or "not_rated" for a few seconds after it happened."""
         return self._machine.current_outcome()
@@ -184,19 +197,29 @@ class Counter:
 
     def __init__(self, config: Config, data_dir: Path, *, clock: Clock = monotonic,
                  demo_accounts: bool | None = None, backup_now: bool = True,
-                 pull_roster: bool = True) -> None:
-        """`pull_roster`: under `[roster] managed_by = "hall_server"`, pull the hall's roster
-        on a background thread now and every 5 minutes (False: only `pull_roster_now`)."""
+                 pull_roster: bool = True, pull_settings: bool | None = None,
+                 pull_later: bool = False) -> None:
+        """`pull_roster`: under `[roster] managed_by = "hall_server"` (or "head_office"), pull
+        the hall's roster on a background thread now and every 5 minutes (False: only
+        `pull_roster_now`). `pull_settings` (default: as `pull_roster`): the same for head
+        office's central settings under `[settings] managed_by = "head_office"`.
+        `pull_later`: neither puller is made (nor httpx or cryptography loaded) until
+        `start_pulls()`, which the app calls once its windows are shown."""
         self._config = config
         self._data_dir = data_dir
         self._roster: RosterCache | None = None
+        self._settings: DocumentPuller[CentralSettings] | None = None
+        #: the central settings version in force (None: the TOML's)
+        self._settings_version: int | None = None
         self._folder = open_folder(data_dir, (config.hall_id, config.counter_id))
         try:
             with storage_errors():
                 self._open(clock, demo_accounts)
             if backup_now:
                 self.backup_if_due()
-            self._start_roster(pull_roster)
+            if not pull_later:
+                self._start_roster(pull_roster)
+                self._start_settings(pull_roster if pull_settings is None else pull_settings)
         except BaseException:
             self._folder.close()  # a refused start must not leave the folder locked
             raise
@@ -227,27 +250,99 @@ class Counter:
         self._is_demo = is_demo_log(self._db)
         self._staff = StaffDirectory(self._db, self._store)
         self._staff.record_existing()  # accounts from before staff events: recorded once
-        hall_roster = authority_of(config) == HALL_SERVER
+        hall_roster = authority_of(config) != COUNTER
         if (config.is_demo if demo_accounts is None else demo_accounts) and not hall_roster:
             ensure_demo_accounts(self._staff)
         self._recovered: list[Event] = self._store.recover_interrupted()
+        config = self._central_at_start(config)
         self._machine = CounterMachine(
             types=config.types,
             record=self._record,
             default_type=config.default_type,
             rating_window_s=config.rating_window_s,
+            rating_extension_s=config.rating_extension_s,
             void_grace_s=config.void_grace_s,
             clock=clock,
+            settings_version=self._settings_version,
         )
         self._state = CounterState(self._machine)
 
     def _record(self, drafts: Sequence[Draft]) -> None:
         self._store.append(drafts)
 
+    # ---- head office's central settings (`[settings] managed_by = "head_office"`) ---------
+
+    def _central_at_start(self, config: Config) -> Config:
+        """The configuration with the cached central settings applied (verified again), or
+        the TOML's as it is (no cache, or one that no longer verifies)."""
+        if not managed_centrally(config):
+            return config
+        cached = central_settings.from_cache(read_central_settings(self._db), config)
+        if cached is None:
+            return config
+        self._settings_version = cached.version
+        self._config = central_settings.apply(config, cached)
+        log.info("central settings version %d applied (cached)", cached.version)
+        return self._config
+
+    def start_pulls(self) -> None:
+        """The background pulls of roster and settings a `pull_later` start left for now."""
+        if self._roster is None:
+            self._start_roster(True)
+        if self._settings is None:
+            self._start_settings(True)
+
+    def _start_settings(self, background: bool) -> None:
+        """Pull head office's settings off the path to the first window."""
+        if not managed_centrally(self._config):
+            return
+        etag = None if self._settings_version is None else f'"settings-{self._settings_version}"'
+        self._settings = settings_puller(self._config, etag=etag, start=background)
+
+    @property
+    def settings_version(self) -> int | None:
+        """The central settings version the counter runs under (None: its TOML's)."""
+        return self._settings_version
+
+    def apply_pulled_settings(self) -> bool:
+        """Cache and apply the central settings the background pull brought, at an idle
+        moment (no transaction running, no rating window open, no overtime reason owed);
+        True when a new version took effect. Also done at every sign-in and heartbeat; a
+        version that arrives mid-transaction waits for the next idle moment (or start)."""
+        if self._settings is None:
+            return False
+        found = self._settings.take()
+        if found is None:
+            return False
+        if not self._machine.is_idle:
+            self._settings.give_back(found)
+            return False
+        if found.version == self._settings_version:
+            return False
+        with storage_errors():
+            write_central_settings(self._db, found.cache_text())
+        self._config = central_settings.apply(self._config, found)
+        self._machine.replace_types(self._config.types, self._config.default_type,
+                                    found.version)
+        self._settings_version = found.version
+        log.info("central settings version %d applied: %d transaction types", found.version,
+                 len(found.settings.types))
+        return True
+
+    def pull_settings_now(self) -> bool:
+        """Pull head office's settings on this thread and apply them if idle; True when a new
+        version took effect. SyncError when head office cannot be asked, or its document is
+        refused (unsigned, altered, another hall's, against the rules): the cache stays."""
+        if self._settings is None:
+            return False
+        self._settings.pull_once()
+        return self.apply_pulled_settings()
+
     # ---- the hall's roster (`[roster] managed_by = "hall_server"`) ------------------------
 
     def _start_roster(self, background: bool) -> None:
-        """The hall server keeps the roster: pull it off the path to the first window."""
+        """The hall server or head office keeps the roster: pull it off the path to the first
+        window."""
         self._roster = RosterCache.start(self._config, self._staff, background=background)
 
     def apply_pulled_roster(self) -> bool:
@@ -321,6 +416,7 @@ class Counter:
         """
         self._pin_change_for: str | None = None
         self.apply_pulled_roster()
+        self.apply_pulled_settings()
         with storage_errors():
             try:
                 staff = self._staff.sign_in(number, pin)
@@ -385,6 +481,38 @@ class Counter:
     def give_rating_reason(self, code: str) -> bool:
         return self._act(lambda: self._machine.give_rating_reason(code))
 
+    def extend_rating(self) -> bool:
+        """"Need more time" on the customer screen: the rating window lengthened, once."""
+        return self._machine.extend_rating()
+
+    def star_month(self, number: str) -> str | None:
+        """The month (YYYY-MM, this one or the last, in the hall's zone) for which `number`
+        was confirmed the hall's service star, the later one; None when neither. Read from
+        the hall mirror when the counter keeps one (a star confirmed at the manager desk),
+        else from the counter's own chain."""
+        this = periods.today(self._config.time_zone).replace(day=1)
+        months = [this.strftime("%Y-%m"), (this - dt.timedelta(days=1)).strftime("%Y-%m")]
+        sources = [self._db]
+        mirror = mirror_path(self._data_dir)
+        if mirror.exists():
+            try:
+                sources.insert(0, open_mirror_readonly(mirror))
+            except DatabaseError:
+                log.warning("hall mirror unreadable: the star comes from this counter only")
+        try:
+            with storage_errors():
+                for month in months:
+                    for db in sources:
+                        star = queries.confirmed_star(db, month)
+                        if star is not None:
+                            if star["staff"] == number:
+                                return month
+                            break  # the first source that knows the month decides it
+            return None
+        finally:
+            for db in sources[:-1]:
+                db.conn.close()
+
     def set_order_number(self, order_no: str) -> str:
         """Record `order_number_set`: the business order number (typed or scanned) of the
         running transaction, else of the one whose rating window is open; its id. Never
@@ -440,6 +568,25 @@ class Counter:
             rows = queries.my_poor_ratings(self._db, staff, periods.local_midnight_utc(today, tz))
         return appeals.my_ratings(rows, staff, today, lambda at: periods.local_date(at, tz))
 
+    def my_figures(self, now: dt.datetime | None = None) -> list[figures.OwnMonth]:
+        """The signed-in clerk's own figures for this month and last (the hall's months), from
+        this counter's records; never another clerk's."""
+        staff = self._machine.staff
+        if staff is None:
+            raise AppealRefused("Sign in first: only your own figures are shown")
+        tz = self._config.time_zone
+        this = periods.today(tz, now).replace(day=1)
+        last = (this - dt.timedelta(days=1)).replace(day=1)
+        out = []
+        for first in (this, last):
+            month = first.strftime("%Y-%m")
+            period = periods.month_period(month, tz)
+            with storage_errors():
+                rows = queries.kpi_rows(self._db, period.start_utc, period.end_utc,
+                                        staff=staff.number)
+            out.append(figures.own_month(rows, staff.number, month))
+        return out
+
     def appeal(self, txn: str, reason: str, note: str = "") -> None:
         """Record `rating_appealed`: the signed-in clerk appeals their own poor rating of an
         earlier day, once; a manager other than them decides it."""
@@ -462,8 +609,9 @@ class Counter:
 
     def heartbeat(self) -> None:
         """Note the running transaction's time so far, for recovery after a crash (and
-        cache a roster the background pull brought)."""
+        cache a roster, and apply settings, the background pulls brought)."""
         self.apply_pulled_roster()
+        self.apply_pulled_settings()
         run = self._machine.running
         if run is not None:
             with storage_errors():
@@ -508,6 +656,8 @@ class Counter:
         signed_in = self._machine.staff
         number = manager or (signed_in.number if signed_in is not None
                              and signed_in.is_manager else "manager")
+        from counter_app.application.hall_view import counter_hall_session  # the hall mirror
+
         hall = counter_hall_session(self._config, self.data_dir, self._db, number)
         if hall is not None:  # [hall_server]: the whole hall, from the mirror
             return hall
@@ -548,5 +698,8 @@ class Counter:
         the data folder."""
         if self._roster is not None:
             self._roster.stop()
-        stop_counter_puller(self.data_dir)
+        if self._settings is not None:
+            self._settings.stop()
+        if _HALL_VIEW in sys.modules:  # never imported: no mirror puller can be running
+            sys.modules[_HALL_VIEW].stop_counter_puller(self.data_dir)
         self._folder.close()

@@ -30,8 +30,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from counter_app.application.calendar import cached_calendar, refresh_calendar
 from counter_app.application.errors import CannotOpen, InvalidDecision, StorageFailed
 from counter_app.application.manager import (
@@ -44,8 +42,13 @@ from counter_app.application.roster import RosterCache
 from counter_app.application.sync import start_streaming
 from counter_app.config import Config
 from counter_app.storage import queries
-from counter_app.storage.db import DatabaseError, write_transaction
+from counter_app.storage.db import Database, DatabaseError
 from counter_app.storage.events import app_version
+from counter_app.storage.folder import COUNTER_FOLDER as COUNTER_FOLDER
+from counter_app.storage.folder import DESK_FOLDER as DESK_FOLDER
+from counter_app.storage.folder import FOLDER_KIND_KEY as FOLDER_KIND_KEY
+from counter_app.storage.folder import claim_folder as claim_folder
+from counter_app.storage.folder import folder_kind as folder_kind
 from counter_app.storage.folder import open_data_folder
 from counter_app.storage.mirror import (
     APPEAL_SUBJECT,
@@ -83,25 +86,10 @@ PULL_INTERVAL_S = 2.0
 CALENDAR_EVERY_S = 300.0
 PAGE = 500
 #: `meta` key recording that a data folder is a manager desk's, not a counter's
-FOLDER_KIND_KEY = "folder.kind"
-DESK_FOLDER, COUNTER_FOLDER = "desk", "counter"
 
 
 class NotADesk(CannotOpen):
     """The desk cannot run: no [hall_server], or a counter's data folder."""
-
-
-def folder_kind(db: sqlite_utils.Database) -> str | None:
-    """What the data folder was first opened as: "counter", "desk", or None (never said)."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [FOLDER_KIND_KEY]).fetchone()
-    return None if row is None else str(row[0])
-
-
-def claim_folder(db: sqlite_utils.Database, kind: str) -> None:
-    """Record once what the folder is, so the other program refuses it."""
-    with write_transaction(db.conn):
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                   [FOLDER_KIND_KEY, kind])
 
 
 # ---- reading the hall --------------------------------------------------------------------------
@@ -114,8 +102,8 @@ class HallMirrorData(LocalManagerData):
     (`decided_twice`, and `decided_by`: who decided, the winner first).
     """
 
-    def __init__(self, mirror: sqlite_utils.Database, time_zone: str,
-                 names: sqlite_utils.Database | None = None, *,
+    def __init__(self, mirror: Database, time_zone: str,
+                 names: Database | None = None, *,
                  calendar: WorkCalendar | None = None,
                  follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS) -> None:
         super().__init__(mirror, time_zone, calendar=calendar, follow_up_days=follow_up_days)
@@ -359,8 +347,8 @@ def _checked_ack(draft: Draft) -> Draft:
     return draft
 
 
-def hall_session(config: Config, db: sqlite_utils.Database, hall: str, counter: str,
-                 manager: str, mirror: sqlite_utils.Database,
+def hall_session(config: Config, db: Database, hall: str, counter: str,
+                 manager: str, mirror: Database,
                  after: Callable[[], object] | None = None,
                  data_dir: Path | None = None) -> ManagerSession:
     """The manager's session over the hall mirror, deciding into the chain of `db` (the
@@ -490,7 +478,7 @@ def hall_reading_config(config: Config) -> Config:
     return dataclasses.replace(config, hall_server=reader)
 
 
-def counter_hall_session(config: Config, data_dir: Path, db: sqlite_utils.Database,
+def counter_hall_session(config: Config, data_dir: Path, db: Database,
                          manager: str) -> ManagerSession | None:
     """The hall view for a manager at a counter with `[hall_server]` and the hall's reader
     token in it (`reader_token` or `reader_token_file`; None without them, and the view stays

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlite_utils
-
 from counter_app.application.calendar import cached_calendar
 from counter_app.application.errors import CannotOpen, InvalidDecision, NotRecorded, StorageFailed
 from counter_app.application.manager_figures import (
@@ -32,7 +30,7 @@ from counter_app.application.manager_figures import (
 from counter_app.config import Config
 from counter_app.storage import queries
 from counter_app.storage.counts import is_demo_log, last_seq
-from counter_app.storage.db import DatabaseError
+from counter_app.storage.db import Database, DatabaseError
 from counter_app.storage.events import EventStore, recorded_breaks
 from counter_app.storage.folder import open_data_folder
 from counter_core import appeals, periods
@@ -52,7 +50,7 @@ from counter_core.transaction import Draft
 from counter_core.workdays import (
     DEFAULT_FOLLOW_UP_WORKING_DAYS,
     WorkCalendar,
-    due_date,
+    add_working_days,
     due_moment,
 )
 
@@ -185,10 +183,35 @@ class ManagerDesk(Protocol):
         ...
 
 
+class _Deadlines:
+    """`follow_up_due` (the local due day, poor ratings only) and `overdue` (no follow-up by
+    the end of that day) for queue rows, each local day's deadline counted once (a year's
+    queue has thousands of poor ratings on a few hundred days)."""
+
+    def __init__(self, tz: str, days: int, calendar: WorkCalendar, now: dt.datetime) -> None:
+        self._tz, self._days, self._calendar, self._now = tz, days, calendar, now
+        self._zone = periods.zone(tz)
+        self._due: dict[dt.date, tuple[dt.date, dt.datetime]] = {}
+
+    def mark(self, row: dict[str, Any]) -> dict[str, Any]:
+        rated_at = row.get("rated_at")
+        if rated_at is None:
+            row["follow_up_due"], row["overdue"] = None, False
+            return row
+        day = periods.parse_utc(rated_at).astimezone(self._zone).date()
+        found = self._due.get(day)
+        if found is None:
+            due = add_working_days(day, self._days, self._calendar)
+            found = self._due[day] = (due, due_moment(due, self._tz))
+        row["follow_up_due"] = found[0]
+        row["overdue"] = row.get("followed_up_at") is None and self._now >= found[1]
+        return row
+
+
 class LocalManagerData:
     """`ManagerReadModel` on the counter's own database."""
 
-    def __init__(self, db: sqlite_utils.Database, time_zone: str, *,
+    def __init__(self, db: Database, time_zone: str, *,
                  calendar: WorkCalendar | None = None,
                  follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
                  now: Callable[[], dt.datetime] | None = None) -> None:
@@ -214,7 +237,8 @@ class LocalManagerData:
         start, end = self._bounds(first, last)
         rows = queries.follow_up_facts(self._db, queries.review_queue(self._db, start, end),
                                        start)
-        return [self._with_deadline(r) for r in rows]
+        deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now())
+        return [deadlines.mark(r) for r in rows]
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
         row = queries.queue_row(self._db, txn)
@@ -223,23 +247,13 @@ class LocalManagerData:
         return self._with_deadline(queries.follow_up_facts(self._db, [row])[0])
 
     def _with_deadline(self, row: dict[str, Any]) -> dict[str, Any]:
-        """`follow_up_due` (the local due day, poor ratings only) and `overdue` (no follow-up
-        by the end of that day)."""
-        rated_at = row.get("rated_at")
-        if rated_at is None:
-            row["follow_up_due"], row["overdue"] = None, False
-            return row
-        due = due_date(rated_at, self._tz, self._follow_up_days, self._calendar)
-        row["follow_up_due"] = due
-        row["overdue"] = (row.get("followed_up_at") is None
-                          and self._now() >= due_moment(due, self._tz))
-        return row
+        return _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now()).mark(row)
 
     def overdue_count(self) -> int:
         now = self._now()
+        deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, now)
         return sum(1 for _, rated_at in queries.open_poor_ratings(self._db)
-                   if now >= due_moment(due_date(rated_at, self._tz, self._follow_up_days,
-                                                 self._calendar), self._tz))
+                   if deadlines.mark({"rated_at": rated_at})["overdue"])
 
     def managers(self) -> list[str]:
         return queries.manager_numbers(self._db)

@@ -12,9 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlite_utils
-
 from counter_app.storage import queries
+from counter_app.storage.db import Database
 from counter_core import figures as reports
 from counter_core import periods
 from counter_core.figures import StaffMonth, StarRule, StarSuggestion
@@ -119,7 +118,7 @@ def day_spans(start: str, end: str,
     return spans
 
 
-def kpi_report(db: sqlite_utils.Database, start: str, end: str,
+def kpi_report(db: Database, start: str, end: str,
                day_of: Callable[[str], dt.date], staff: str | None = None,
                type_: str | None = None,
                spans: Sequence[tuple[dt.date, str, str]] | None = None) -> reports.KpiReport:
@@ -163,7 +162,7 @@ class MonthReport:
         return None
 
 
-def month_report(db: sqlite_utils.Database, month: str, rule: StarRule | None = None, *,
+def month_report(db: Database, month: str, rule: StarRule | None = None, *,
                  tz: str = periods.DEFAULT_TIME_ZONE) -> MonthReport:
     """The month YYYY-MM (local days in the zone `tz`) at this counter."""
     start, end = month_bounds_utc(month, tz)

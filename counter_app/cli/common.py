@@ -11,16 +11,14 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import sqlite_utils
-
 from counter_app import paths
 from counter_app.config import Config
+from counter_app.storage.db import Database
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import (
     DatabaseDamaged,
@@ -126,6 +124,8 @@ def restrict_windows_acl(data_dir: Path) -> None:
     Users (the counter's clerks), no inherited entries (docs/data_folder.md)."""
     if sys.platform != "win32":
         return
+    import subprocess
+
     try:
         subprocess.run(
             ["icacls", str(data_dir), "/inheritance:r",
@@ -202,7 +202,7 @@ def staff_directory(config: Config, data_dir: Path) -> Iterator[StaffDirectory]:
         yield directory
 
 
-def open_readonly(data_dir: Path, config: Config | None = None) -> sqlite_utils.Database:
+def open_readonly(data_dir: Path, config: Config | None = None) -> Database:
     """A read-only connection to the counter database; refuses a missing or damaged one, and
     (given the configuration) one of another hall or counter."""
     try:
@@ -213,7 +213,7 @@ def open_readonly(data_dir: Path, config: Config | None = None) -> sqlite_utils.
 
 
 @contextlib.contextmanager
-def writer_if_free(data_dir: Path) -> Iterator[sqlite_utils.Database | None]:
+def writer_if_free(data_dir: Path) -> Iterator[Database | None]:
     """The writer connection when no running app holds the data folder, else None."""
     try:
         folder = open_data_folder(data_dir)

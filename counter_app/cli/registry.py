@@ -45,6 +45,8 @@ COMMANDS: tuple[Command, ...] = (
             "append seeded, realistic demo history (for demos, tests and benchmarks)"),
     Command("sync", "counter_app.cli.sync",
             "upload the events head office has not acknowledged"),
+    Command("self-check", "counter_app.cli.self_check",
+            "check this installation: Chinese text without missing glyphs, a chart, speech"),
     Command("manager", "counter_app.cli.manager",
             "the manager desk: the whole hall from the hall server, on a PC that is no counter"),
 )

@@ -30,14 +30,11 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import httpx
-import sqlite_utils
-
 from counter_app.config import Config
-from counter_app.storage.db import write_transaction
+from counter_app.storage.db import Database, write_transaction
 from counter_app.storage.events import add_commit_listener, remove_commit_listener
 from counter_app.sync.anchors import DEFAULT_INTERVAL_S, try_send_anchor
-from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
+from counter_app.sync.protocol import API, HeadOfficeClient, SyncError, Timeouts
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
@@ -55,7 +52,7 @@ PRESENCE_INTERVAL_S = 3.0
 #: the hall server takes no elapsed time over a day (head_office.routes.presence)
 MAX_PRESENCE_S = 86400.0
 #: an unanswered request on the LAN is given up after this long
-CLIENT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+CLIENT_TIMEOUT: Timeouts = (3.0, 10.0, 10.0, 10.0)  # connect 3 s, the rest 10 s
 
 OpenLog = Callable[[], AbstractContextManager[LocalLog]]
 ClientFactory = Callable[[], HeadOfficeClient]
@@ -82,7 +79,7 @@ def hall_client(config: Config, **kwargs: Any) -> HeadOfficeClient:
 
 # ---- the mark, on the writer's connection ---------------------------------------------------
 
-def read_hall_status(db: sqlite_utils.Database) -> SyncStatus | None:
+def read_hall_status(db: Database) -> SyncStatus | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [STATUS_KEY]).fetchone()
     if row is None or not row[0]:
         return None
@@ -93,13 +90,13 @@ def read_hall_status(db: sqlite_utils.Database) -> SyncStatus | None:
         return None
 
 
-def read_hall_acked_seq(db: sqlite_utils.Database) -> int:
+def read_hall_acked_seq(db: Database) -> int:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [ACKED_KEY]).fetchone()
     text = None if row is None else row[0]
     return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() else 0
 
 
-def record_hall_status(db: sqlite_utils.Database, status: SyncStatus) -> SyncStatus:
+def record_hall_status(db: Database, status: SyncStatus) -> SyncStatus:
     """Keep a stream run's outcome as `hall.*` (never `sync.*`); the WRITER's thread only.
 
     The mark is the hall server's answer, also when it is below the one kept (a rebuilt

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import gzip
-import hashlib
 import json
 import logging
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from counter_app.config import Config, HeadOffice
+from counter_app.sync.errors import Refused as Refused
+from counter_app.sync.errors import SyncError as SyncError
+from counter_app.sync.errors import Unavailable as Unavailable
+from counter_app.sync.errors import Untrusted as Untrusted
 from counter_core.chain import Event
+
+if TYPE_CHECKING:  # httpx and ssl load with the first client, after the windows show
+    import ssl
+
+    import httpx
+
+#: (connect, read, write, pool) seconds, as httpx.Timeout takes them (without importing it)
+Timeouts = tuple[float, float, float, float]
 
 API = "/api/v1"
 MAX_EVENTS = 500
@@ -25,114 +32,6 @@ MAX_BODY_BYTES = 1024 * 1024
 USER_AGENT = "counter-app-sync/1"
 
 log = logging.getLogger(__name__)
-
-
-class SyncError(Exception):
-    """Sync could not finish; the message is shown to the manager as is."""
-
-
-class Refused(SyncError):
-    """Head office answered 4xx: resending the same request will not help."""
-
-    def __init__(self, status: int, message: str, code: str = "", seq: int | None = None) -> None:
-        super().__init__(f"head office refused ({status}): {message}")
-        self.status = status
-        self.code = code
-        self.seq = seq
-
-
-class Unavailable(SyncError):
-    """No usable answer (network, 429, 5xx): try again later, not before `retry_after` s."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class Untrusted(SyncError):
-    """Head office's certificate is not trusted, or is not the pinned one: nothing was sent
-    (not even the token), and retrying will not help until the configuration or the server's
-    certificate changes."""
-
-
-class PinMismatch(ssl.SSLError):
-    """Raised inside the TLS handshake: the peer's certificate is not the pinned one."""
-
-    def __init__(self, presented: str) -> None:
-        super().__init__(f"certificate SHA-256 {presented} is not the pinned one")
-        self.presented = presented
-
-
-def tls_context(office: HeadOffice) -> ssl.SSLContext:
-    """The one TLS context every connection to head office uses; verification is never off.
-
-    - `ca_file` given: the certificate must chain to it (and name the host);
-    - no `ca_file`: the system's trust store (ssl.create_default_context), not certifi;
-    - `cert_sha256` given: after the handshake the SHA-256 of the server's certificate (DER)
-      must equal it, or the connection is closed before any request (or token) is sent.
-      With a pin and no `ca_file`, the pin replaces CA trust: a self-signed certificate that
-      matches it is accepted, as one that does not is refused; with both, both must hold.
-    """
-    try:
-        context = ssl.create_default_context(cafile=office.ca_file)
-    except (OSError, ssl.SSLError) as exc:  # the file changed since the configuration loaded
-        raise Untrusted(f"cannot read the CA file {office.ca_file} ([head_office] ca_file): "
-                        f"{exc}") from None
-    if office.cert_sha256:
-        if not office.ca_file:
-            # the pin is the trust: the exact certificate, so no CA chain or name to check
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        # both ways a connection is wrapped: a socket, and a memory BIO (TLS through an
-        # https:// proxy), so no path skips the pin
-        context.sslsocket_class = _pinned_socket(office.cert_sha256)
-        context.sslobject_class = _pinned_object(office.cert_sha256)
-    return context
-
-
-def _check_pin(der: bytes | None, pin: str) -> None:
-    presented = hashlib.sha256(der).hexdigest() if der else "(none)"
-    if presented != pin:
-        raise PinMismatch(presented)
-
-
-def _pinned_socket(pin: str) -> type[ssl.SSLSocket]:
-    class PinnedSocket(ssl.SSLSocket):
-        def do_handshake(self, block: bool = False) -> None:
-            super().do_handshake(block)
-            _check_pin(self.getpeercert(binary_form=True), pin)
-
-    return PinnedSocket
-
-
-def _pinned_object(pin: str) -> type[ssl.SSLObject]:
-    class PinnedObject(ssl.SSLObject):
-        def do_handshake(self) -> None:
-            super().do_handshake()  # raises SSLWantReadError until the handshake is done
-            _check_pin(self.getpeercert(binary_form=True), pin)
-
-    return PinnedObject
-
-
-def _tls_failure(exc: BaseException) -> Untrusted | None:
-    """The clear error for a refused certificate somewhere in `exc`'s causes, if any."""
-    seen: BaseException | None = exc
-    visited: set[int] = set()
-    while seen is not None and id(seen) not in visited:
-        visited.add(id(seen))
-        if isinstance(seen, PinMismatch):
-            return Untrusted(
-                "the server's certificate does not match the pinned fingerprint "
-                f"([head_office] cert_sha256): it presented {seen.presented}. Nothing was "
-                "sent. If head office has a new certificate, pin the SHA-256 that "
-                "`counter-hq enroll --tls-cert` prints for it")
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return Untrusted(
-                f"the server's certificate is not trusted ({seen.verify_message}): set "
-                "[head_office] ca_file to your CA's certificate, or cert_sha256 to the "
-                "fingerprint `counter-hq enroll --tls-cert` prints. Nothing was sent")
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 @dataclass(frozen=True)
@@ -209,6 +108,8 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     value = value.strip()
     if value.isascii() and value.isdigit():
         return min(float(value), MAX_RETRY_AFTER_S)
+    import email.utils  # an HTTP date: rare, and 1.6 MiB not spent at every start
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -224,19 +125,42 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
+#: gzip's level for upload bodies: level 1 makes a batch of events about as small as level 6
+#: (their JSON repeats itself) in a fraction of the time
+GZIP_LEVEL = 1
+#: the bytes of an upload body around its events, and between two of them
+_BATCH_OPEN, _BATCH_CLOSE, _BATCH_SEP = b'{"events":[', b"]}", b","
+#: the length of an upload body with no events
+EMPTY_BATCH_BYTES = len(_BATCH_OPEN) + len(_BATCH_CLOSE)
+
+
+def encode_event(ev: Event) -> bytes:
+    """One event as it stands in an upload body (compact JSON, UTF-8)."""
+    return json.dumps(ev.as_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def batch_body(encoded: Sequence[bytes]) -> bytes:
+    """The upload body (before gzip) of events each encoded once by `encode_event`: the same
+    bytes as `encode_batch` of the events."""
+    return _BATCH_OPEN + _BATCH_SEP.join(encoded) + _BATCH_CLOSE
+
+
 def encode_batch(events: Sequence[Event]) -> bytes:
     """The upload body, before gzip."""
-    return json.dumps({"events": [ev.as_dict() for ev in events]}, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return batch_body([encode_event(ev) for ev in events])
 
 
 class HeadOfficeClient:
     """One counter's connection to counter-hq, authenticated by its token."""
 
-    def __init__(self, url: str, token: str, *, timeout: float | httpx.Timeout = 30.0,
+    def __init__(self, url: str, token: str, *, timeout: float | Timeouts | httpx.Timeout = 30.0,
                  transport: httpx.BaseTransport | None = None,
                  tls: ssl.SSLContext | None = None, reader_token: str | None = None) -> None:
         """`tls`: from tls_context (the system store when None); never unverified."""
+        import httpx
+
+        from counter_app.sync.tls import tls_context
+
         self._reader_token = reader_token
         self._http = httpx.Client(
             base_url=url.rstrip("/"), timeout=timeout, transport=transport,
@@ -249,6 +173,8 @@ class HeadOfficeClient:
         if not config.head_office.url:
             raise SyncError("no head office configured: set [head_office] url in the "
                             "configuration")
+        from counter_app.sync.tls import tls_context
+
         kwargs.setdefault("reader_token", resolve_reader_token(config))
         kwargs.setdefault("tls", tls_context(config.head_office))
         return cls(config.head_office.url, resolve_token(config), **kwargs)
@@ -268,8 +194,13 @@ class HeadOfficeClient:
 
     def upload(self, events: Sequence[Event]) -> UploadAnswer:
         """Send one batch (gzip); head office has stored it when this returns."""
-        body = gzip.compress(encode_batch(events), compresslevel=6)
-        data = self._call("POST", f"{API}/events", content=body, headers={
+        return self.upload_body(encode_batch(events))
+
+    def upload_body(self, body: bytes) -> UploadAnswer:
+        """Send one batch already encoded (`batch_body`), gzipped; head office has stored it
+        when this returns."""
+        data = self._call("POST", f"{API}/events", content=gzip.compress(
+            body, compresslevel=GZIP_LEVEL), headers={
             "Content-Type": "application/json", "Content-Encoding": "gzip"})
         try:
             answer = UploadAnswer(_high_water(data), int(data["stored"]),
@@ -335,6 +266,8 @@ class HeadOfficeClient:
     def calendar(self, etag: str | None = None) -> tuple[str, dict[str, Any]] | None:
         """Head office's working-day calendar (counter_core.workdays' mapping) and its ETag;
         None when `etag` is still the current one (304 Not Modified)."""
+        import httpx
+
         headers = {"If-None-Match": etag} if etag else {}
         try:
             response = self._http.request("GET", f"{API}/calendar", headers=headers)
@@ -347,10 +280,14 @@ class HeadOfficeClient:
         return response.headers.get("etag", ""), dict(_json(response))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        import httpx
+
+        from counter_app.sync.tls import tls_failure
+
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.RequestError as exc:
-            refused = _tls_failure(exc)
+            refused = tls_failure(exc)
             if refused is not None:
                 raise refused from None
             raise Unavailable(f"head office unreachable: {type(exc).__name__}: {exc}") from None
@@ -369,6 +306,8 @@ class HeadOfficeClient:
 
 
 def _json(response: httpx.Response) -> Any:
+    import httpx
+
     try:
         return response.json()
     except (ValueError, httpx.HTTPError):

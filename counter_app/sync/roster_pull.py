@@ -1,8 +1,11 @@
-"""The hall's one roster at the counter (`[roster] managed_by = "hall_server"`).
+"""The hall's one roster at the counter (`[roster] managed_by = "hall_server"` or
+`"head_office"`), and `DocumentPuller`, the one pulling thread (the central settings use it too:
+counter_app.sync.settings_pull).
 
 Who keeps the staff accounts, in this order: head office when it manages the hall's roster
-(`managed_by = "head_office"`, not served yet), else the hall server (`"hall_server"`), else the
-counter's own data folder (`"counter"`: the staff commands). `authority_of` names it.
+(`managed_by = "head_office"`: its roster must verify with `[head_office] signing_key`), else
+the hall server (`"hall_server"`; verified too when `[hall_server] signing_key` is set), else
+the counter's own data folder (`"counter"`: the staff commands). `authority_of` names it.
 
 Under the hall server, `RosterPuller` pulls `GET /api/v1/hall/roster` at start and every
 `ROSTER_INTERVAL_S` on a daemon thread of its own (never the UI's, never on the path to the
@@ -19,9 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from counter_app.config import Config
 from counter_app.sync.hall_stream import hall_config
@@ -30,15 +31,19 @@ from counter_app.sync.protocol import (
     USER_AGENT,
     Refused,
     SyncError,
+    Timeouts,
     Unavailable,
     resolve_token,
-    tls_context,
 )
 from counter_core import events
 
+if TYPE_CHECKING:  # the cryptography loads only where a key is configured, httpx at a pull
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 log = logging.getLogger(__name__)
 
-#: the authorities, first match wins (head office's comes with "Head office on the web")
+#: the authorities, first match wins
 HEAD_OFFICE, HALL_SERVER, COUNTER = "head_office", "hall_server", "counter"
 ROSTER_INTERVAL_S = 300.0
 #: after a failed pull, the next one comes sooner than the interval
@@ -46,8 +51,8 @@ RETRY_S = 30.0
 #: a manager's sign-in waits at most this for the hall server, then uses the cache
 SIGN_IN_TIMEOUT_S = 2.0
 #: its phases: 1 s to connect (TLS included), 1 s for the answer; the request is a few bytes
-SIGN_IN_TIMEOUT = httpx.Timeout(1.0, connect=1.0, write=0.5, pool=0.5)
-PULL_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+SIGN_IN_TIMEOUT: Timeouts = (1.0, 1.0, 0.5, 0.5)  # connect, read, write, pool
+PULL_TIMEOUT: Timeouts = (3.0, 10.0, 10.0, 10.0)
 SIGN_IN_RESULTS = frozenset({"ok", "wrong", "disabled", "throttled"})
 
 
@@ -133,17 +138,23 @@ def _account(raw: Any) -> HallAccount:
     )
 
 
-HttpFactory = Callable[[float | httpx.Timeout], httpx.Client]
+HttpFactory = Callable[[float | Timeouts], "httpx.Client"]
+T = TypeVar("T")
 
 
-def http_factory(config: Config) -> HttpFactory:
-    """httpx clients for the hall server: its token, its TLS rules (never unverified)."""
-    hall = hall_config(config)
-    token = resolve_token(hall)
-    url = str(hall.head_office.url).rstrip("/")
-    tls = tls_context(hall.head_office)
+def http_factory(config: Config, server: str = HALL_SERVER) -> HttpFactory:
+    """httpx clients for the hall server (or, `server=HEAD_OFFICE`, head office): its token,
+    its TLS rules (never unverified)."""
+    target = hall_config(config) if server == HALL_SERVER else config
+    token = resolve_token(target)
+    url = str(target.head_office.url).rstrip("/")
+    from counter_app.sync.tls import tls_context  # ssl with the first pull
 
-    def make(timeout: float | httpx.Timeout) -> httpx.Client:
+    tls = tls_context(target.head_office)
+
+    def make(timeout: float | Timeouts) -> httpx.Client:
+        import httpx
+
         return httpx.Client(
             base_url=url,
             timeout=timeout,
@@ -166,25 +177,53 @@ def _refused(response: httpx.Response) -> Refused:
     )
 
 
-class RosterPuller:
-    """Pulls the hall's roster on its own daemon thread and keeps the newest for the writer."""
+def verified(data: Any, key: Ed25519PublicKey | None, source: str, what: str) -> Any:
+    """The document when `key` signed it (or no key is configured); SyncError, in words,
+    when it is unsigned, signed by another key or altered."""
+    if key is None:
+        return data
+    from counter_core.signed import SignatureError, verify_document
+
+    try:
+        verify_document(data, key)
+    except SignatureError as exc:
+        raise SyncError(f"{source} sent {what} that does not verify ({exc}): refused, the "
+                        "cache stays") from None
+    return data
+
+
+class DocumentPuller(Generic[T]):
+    """Pulls one document of the counter's server (`GET /api/v1<path>?hall=`) on its own
+    daemon thread, with `If-None-Match`, checks it (`parse`, and the signature when a key is
+    given) and keeps the newest for the writer's thread (`take`)."""
 
     def __init__(
         self,
         hall: str,
         make_http: HttpFactory,
         *,
+        path: str,
+        parse: Callable[[Any], T],
+        etag_of: Callable[[T], str],
+        what: str,
+        source: str = "the hall server",
+        key: Ed25519PublicKey | None = None,
+        absent_is_none: bool = False,
         interval_s: float = ROSTER_INTERVAL_S,
         etag: str | None = None,
         on_pulled: Callable[[], object] | None = None,
     ) -> None:
         self.hall = hall
         self._make_http = make_http
+        self._path, self._parse, self._etag_of = path, parse, etag_of
+        self.what, self.source, self.key = what, source, key
+        #: a 404 means "none yet" (central settings before the first `settings set`)
+        self._absent_is_none = absent_is_none
         self.interval_s = interval_s
         self._etag = etag
         self._on_pulled = on_pulled
         self._lock = threading.Lock()
-        self._pending: HallRoster | None = None
+        self._pending: T | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -194,42 +233,116 @@ class RosterPuller:
 
     # ---- the pull -------------------------------------------------------------------------
 
-    def pull_once(self) -> HallRoster | None:
-        """Ask the hall server; the roster when it changed since the last one (kept for
-        `take`), None when it did not (304). SyncError when it cannot be had."""
+    def pull_once(self) -> T | None:
+        """Ask the server; the document when it changed since the last one (kept for
+        `take`), None when it did not (304). SyncError when it cannot be had or is refused."""
+        import httpx
+
         headers = {"If-None-Match": self._etag} if self._etag else {}
         try:
             with self._make_http(PULL_TIMEOUT) as http:
                 response = http.get(
-                    f"{API}/hall/roster", params={"hall": self.hall}, headers=headers
+                    f"{API}{self._path}", params={"hall": self.hall}, headers=headers
                 )
         except httpx.RequestError as exc:
-            raise Unavailable(f"hall server unreachable: {type(exc).__name__}: {exc}") from None
+            raise Unavailable(
+                f"{self.source.removeprefix('the ')} unreachable: {type(exc).__name__}: {exc}"
+            ) from None
         self.pulls += 1
         if response.status_code == 304:
+            return None
+        if response.status_code == 404 and self._absent_is_none:
             return None
         if response.status_code >= 400:
             raise _refused(response)
         try:
             data = response.json()
         except ValueError:
-            raise SyncError("the hall server sent a roster this counter cannot read") from None
-        found = parse_roster(data, self.hall)
+            raise SyncError(f"{self.source} sent {self.what} this counter cannot read") from None
+        found = self._parse(verified(data, self.key, self.source, self.what))
         with self._lock:
             self._pending = found
-            self._etag = found.etag
+            self._etag = self._etag_of(found)
         return found
 
-    def take(self) -> HallRoster | None:
-        """The roster pulled since the last take (None: nothing new); the writer's thread."""
+    def take(self) -> T | None:
+        """The document pulled since the last take (None: nothing new); the writer's thread."""
         with self._lock:
             found, self._pending = self._pending, None
         return found
 
+    def give_back(self, found: T) -> None:
+        """A taken document the writer could not apply yet (kept unless a newer came)."""
+        with self._lock:
+            if self._pending is None:
+                self._pending = found
+
     def set_etag(self, etag: str | None) -> None:
-        """The version the cache holds (None: the next pull fetches the whole roster)."""
+        """The version the cache holds (None: the next pull fetches the whole document)."""
         with self._lock:
             self._etag = etag
+
+    @property
+    def etag(self) -> str | None:
+        with self._lock:
+            return self._etag
+
+    # ---- the thread ---------------------------------------------------------------------------
+
+    def start(self) -> DocumentPuller[T]:
+        self._thread = threading.Thread(
+            target=self._run, name=f"{self._path.strip('/').replace('/', '-')}-pull",
+            daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Pull now (the document is known to have changed)."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            wait = self.interval_s
+            try:
+                if self.pull_once() is not None and self._on_pulled is not None:
+                    self._on_pulled()
+                self.last_error = None
+            except SyncError as exc:
+                self.last_error = str(exc)
+                log.warning("%s pull failed (the cache stays): %s", self.what, exc)
+                wait = min(self.interval_s, RETRY_S)
+            except Exception:
+                self.last_error = f"{self.what} pull failed"
+                log.exception("%s pull failed (the cache stays)", self.what)
+                wait = min(self.interval_s, RETRY_S)
+            self._wake.wait(wait)
+            self._wake.clear()
+
+
+class RosterPuller(DocumentPuller[HallRoster]):
+    """The hall's roster (`GET /hall/roster`), and a manager's sign-in checked at its server."""
+
+    def __init__(
+        self,
+        hall: str,
+        make_http: HttpFactory,
+        *,
+        interval_s: float = ROSTER_INTERVAL_S,
+        etag: str | None = None,
+        on_pulled: Callable[[], object] | None = None,
+        key: Ed25519PublicKey | None = None,
+        source: str = "the hall server",
+    ) -> None:
+        super().__init__(
+            hall, make_http, path="/hall/roster", parse=lambda data: parse_roster(data, hall),
+            etag_of=lambda found: found.etag, what="a roster", source=source, key=key,
+            interval_s=interval_s, etag=etag, on_pulled=on_pulled)
 
     # ---- a manager's sign-in ----------------------------------------------------------------
 
@@ -237,6 +350,8 @@ class RosterPuller:
         """The hall server's answer to a sign-in: (ok | wrong | disabled | throttled, seconds
         to wait when throttled, the roster's etag), or None when it cannot answer within
         SIGN_IN_TIMEOUT_S (the cache decides). The PIN goes to the hall server only."""
+        import httpx
+
         try:
             with self._make_http(SIGN_IN_TIMEOUT) as http:
                 response = http.post(f"{API}/hall/sign-in", json={"number": number, "pin": pin})
@@ -261,45 +376,17 @@ class RosterPuller:
             return None
         return str(result), float(wait) if isinstance(wait, int | float) else None, etag
 
-    @property
-    def etag(self) -> str | None:
-        with self._lock:
-            return self._etag
 
-    # ---- the thread ---------------------------------------------------------------------------
+def signing_key_of(config: Config, server: str) -> Ed25519PublicKey | None:
+    """The public key documents from `server` must verify with (HEAD_OFFICE: `[head_office]
+    signing_key`, required by the configuration; HALL_SERVER: `[hall_server]`'s, if set)."""
+    office = config.head_office if server == HEAD_OFFICE else config.hall_server
+    text = office.signing_key if office is not None else None
+    if not text:
+        return None
+    from counter_core.signed import load_public_key
 
-    def start(self) -> RosterPuller:
-        self._thread = threading.Thread(target=self._run, name="roster-pull", daemon=True)
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Pull now (the roster is known to have changed)."""
-        self._wake.set()
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            wait = self.interval_s
-            try:
-                if self.pull_once() is not None and self._on_pulled is not None:
-                    self._on_pulled()
-                self.last_error = None
-            except SyncError as exc:
-                self.last_error = str(exc)
-                log.warning("roster pull failed (the cache stays): %s", exc)
-                wait = min(self.interval_s, RETRY_S)
-            except Exception:
-                self.last_error = "roster pull failed"
-                log.exception("roster pull failed (the cache stays)")
-                wait = min(self.interval_s, RETRY_S)
-            self._wake.wait(wait)
-            self._wake.clear()
+    return load_public_key(text)
 
 
 def start_roster_pull(
@@ -311,14 +398,20 @@ def start_roster_pull(
     make_http: HttpFactory | None = None,
     start: bool = True,
 ) -> RosterPuller | None:
-    """The puller for a counter whose roster the hall server keeps (None otherwise)."""
-    if authority_of(config) != HALL_SERVER:
+    """The puller for a counter whose roster the hall server or head office keeps (None
+    under the counter's own); head office's roster must carry its signature."""
+    authority = authority_of(config)
+    if authority == COUNTER:
         return None
     puller = RosterPuller(
         config.hall_id,
-        make_http or http_factory(config),
+        make_http or http_factory(config, authority),
         interval_s=interval_s,
         etag=etag,
         on_pulled=on_pulled,
+        key=signing_key_of(config, authority),
+        source="head office" if authority == HEAD_OFFICE else "the hall server",
     )
-    return puller.start() if start else puller
+    if start:
+        puller.start()
+    return puller

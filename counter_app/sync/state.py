@@ -9,9 +9,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-import sqlite_utils
-
-from counter_app.storage.db import write_transaction
+from counter_app.storage.db import Database, write_transaction
 from counter_core import periods
 
 log = logging.getLogger(__name__)
@@ -123,12 +121,12 @@ class SyncStatus:
         )
 
 
-def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+def _meta(db: Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return None if row is None else row[0]
 
 
-def read_status(db: sqlite_utils.Database) -> SyncStatus | None:
+def read_status(db: Database) -> SyncStatus | None:
     """The last recorded status; works on a read-only connection."""
     text = _meta(db, STATUS_KEY)
     if not text:
@@ -142,12 +140,12 @@ def read_status(db: sqlite_utils.Database) -> SyncStatus | None:
         return None
 
 
-def read_acked_seq(db: sqlite_utils.Database) -> int:
+def read_acked_seq(db: Database) -> int:
     text = _meta(db, ACKED_KEY)
     return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() else 0
 
 
-def record_status(db: sqlite_utils.Database, status: SyncStatus) -> SyncStatus:
+def record_status(db: Database, status: SyncStatus) -> SyncStatus:
     """Write an attempt's status (and mark) on the WRITER connection; returns what was stored.
 
     Call this only from the thread that owns the counter's writer connection.

@@ -10,14 +10,15 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import sqlite_utils
-
+from counter_app.storage.db import Database
 from counter_app.storage.events import EventStore, recorded_breaks, stored_events
 from counter_app.sync.protocol import (
+    EMPTY_BATCH_BYTES,
     MAX_BODY_BYTES,
     MAX_EVENTS,
     HeadOfficeClient,
@@ -25,7 +26,8 @@ from counter_app.sync.protocol import (
     SyncError,
     Unavailable,
     UploadAnswer,
-    encode_batch,
+    batch_body,
+    encode_event,
 )
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
@@ -35,9 +37,6 @@ from counter_core.periods import utc_now
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: room left in a batch for the JSON around the events
-_ENVELOPE_BYTES = 64
 
 
 class Cancelled(SyncError):
@@ -59,7 +58,7 @@ class LocalLog:
     """Read-only view of the counter's event log for uploading, through the event store's
     reading methods (it never appends: the connection may well be read-only)."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         # hall and counter only label appended events; reading does not use them
         self._store = EventStore(db, hall="", counter="")
@@ -82,14 +81,34 @@ class LocalLog:
         return recorded_breaks(self.db, after_seq)
 
 
+def encode_fitting(events: Sequence[Event], max_bytes: int = MAX_BODY_BYTES) -> list[bytes]:
+    """The encodings (`encode_event`) of the longest prefix of the events whose upload body
+    stays within `max_bytes` (at least one event, when there is one); each event is encoded
+    once, and encoding stops at the first that does not fit."""
+    encoded: list[bytes] = []
+    total = EMPTY_BATCH_BYTES
+    for ev in events:
+        part = encode_event(ev)
+        total += len(part) + (1 if encoded else 0)  # and the comma before it
+        if total > max_bytes and encoded:
+            break
+        encoded.append(part)
+    return encoded
+
+
 def fit_batch(events: list[Event], max_bytes: int = MAX_BODY_BYTES) -> list[Event]:
     """The longest prefix whose upload body stays within `max_bytes` (at least one event)."""
-    total = _ENVELOPE_BYTES
-    for index, ev in enumerate(events):
-        total += len(encode_batch([ev])) - len(b'{"events":[]}') + 1
-        if total > max_bytes and index > 0:
-            return events[:index]
-    return events
+    return events[:len(encode_fitting(events, max_bytes))]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch read from the log and encoded: the mark it continues, its last sequence and
+    its upload body (before gzip)."""
+
+    after: int
+    last: int
+    body: bytes
 
 
 class Uploader:
@@ -130,30 +149,36 @@ class Uploader:
             acked = start = mark.seq
             self._check_same_history(mark.seq, mark.hash, local_seq)
             breaks = self.local.breaks(acked)
-            while acked < local_seq:
-                if self.cancelled():
-                    raise Cancelled("sync stopped: the app is closing")
-                brk = next((b for b in breaks if b.break_seq > acked), None)
-                if brk is not None and acked >= brk.last_good_seq:
-                    # head office holds the good prefix: the broken span goes up as evidence
-                    # with the break event that accounts for it
-                    acked = self._upload_broken_span(brk, acked)
-                    continue
-                limit = self.batch_events
-                if brk is not None:  # stop before the broken span
-                    limit = min(limit, brk.last_good_seq - acked)
-                batch = fit_batch(self.local.after(acked, limit), self.max_bytes)
-                answer = self._with_retries(functools.partial(self.client.upload, batch))
-                self._note_marks(answer)
-                if answer.conflicts:
-                    raise Refused(409, f"head office holds different events at sequence "
-                                       f"{', '.join(map(str, answer.conflicts[:5]))}; "
-                                       "it has recorded the conflict for head office staff")
-                if answer.high_water.seq <= acked:
-                    raise SyncError(f"head office did not move past sequence {acked}")
-                acked = answer.high_water.seq
-                if self.on_progress:
-                    self.on_progress(acked)
+            # one upload in flight at a time, sent from this thread pool; meanwhile this thread
+            # (which owns the database connection) reads and encodes the next batch
+            with ThreadPoolExecutor(1, thread_name_prefix="sync-upload") as sender:
+                ready: _Batch | None = None
+                while acked < local_seq:
+                    if self.cancelled():
+                        raise Cancelled("sync stopped: the app is closing")
+                    brk = _next_break(breaks, acked)
+                    if brk is not None and acked >= brk.last_good_seq:
+                        # head office holds the good prefix: the broken span goes up as
+                        # evidence with the break event that accounts for it
+                        acked = self._upload_broken_span(brk, acked)
+                        continue
+                    batch = ready if ready is not None and ready.after == acked \
+                        else self._prepare(acked, brk)
+                    sending = sender.submit(self._with_retries,
+                                            functools.partial(self.client.upload_body,
+                                                              batch.body))
+                    ready = self._prepare_next(batch, breaks, local_seq)
+                    answer = sending.result()
+                    self._note_marks(answer)
+                    if answer.conflicts:
+                        raise Refused(409, f"head office holds different events at sequence "
+                                           f"{', '.join(map(str, answer.conflicts[:5]))}; "
+                                           "it has recorded the conflict for head office staff")
+                    if answer.high_water.seq <= acked:
+                        raise SyncError(f"head office did not move past sequence {acked}")
+                    acked = answer.high_water.seq
+                    if self.on_progress:
+                        self.on_progress(acked)
         except SyncError as exc:
             log.warning("sync failed: %s", exc)
             return SyncStatus(
@@ -165,6 +190,28 @@ class Uploader:
         return SyncStatus(ok=True, finished_at=utc_now(), sent=_sent(start, acked),
                           acked_seq=acked, local_seq=local_seq,
                           marked_invalid=self.marked_invalid, held_pending=self.held_pending)
+
+    def _prepare(self, acked: int, brk: ChainBreak | None) -> _Batch:
+        """The batch after `acked`: as many events as fit, stopping before a broken span;
+        each event encoded once, the body put together from those bytes."""
+        limit = self.batch_events
+        if brk is not None:  # stop before the broken span
+            limit = min(limit, brk.last_good_seq - acked)
+        events = self.local.after(acked, limit)
+        encoded = encode_fitting(events, self.max_bytes)
+        return _Batch(acked, events[len(encoded) - 1].seq if encoded else acked,
+                      batch_body(encoded))
+
+    def _prepare_next(self, batch: _Batch, breaks: Sequence[ChainBreak],
+                      local_seq: int) -> _Batch | None:
+        """The batch after `batch`, should head office take it whole (it is used only if so):
+        None when there is none, or when a broken span comes next."""
+        if batch.last >= local_seq or batch.last <= batch.after:
+            return None
+        brk = _next_break(breaks, batch.last)
+        if brk is not None and batch.last >= brk.last_good_seq:
+            return None
+        return self._prepare(batch.last, brk)
 
     def _note_marks(self, answer: UploadAnswer) -> None:
         """Log what head office marked in its answer and count it; never stops the upload
@@ -183,15 +230,18 @@ class Uploader:
         the break event (so head office can tell evidence from a broken chain); the mark
         head office answers with."""
         (event,) = self.local.after(brk.break_seq - 1, 1)
-        room = self.max_bytes - len(encode_batch([event]))
+        event_bytes = encode_event(event)
+        room = self.max_bytes - len(batch_body([event_bytes]))
         cursor = max(acked, brk.last_good_seq)
         high = acked
         while True:
             if self.cancelled():
                 raise Cancelled("sync stopped: the app is closing")
             span = self.local.after(cursor, min(self.batch_events - 1, brk.break_seq - 1 - cursor))
-            part = fit_batch(span, room) if span else []
-            answer = self._with_retries(functools.partial(self.client.upload, [*part, event]))
+            encoded = encode_fitting(span, room)
+            part = span[:len(encoded)]
+            answer = self._with_retries(functools.partial(
+                self.client.upload_body, batch_body([*encoded, event_bytes])))
             self._note_marks(answer)
             if answer.conflicts:
                 raise Refused(409, f"head office holds different events at sequence "
@@ -233,6 +283,11 @@ class Uploader:
                 if self.cancelled():
                     raise Cancelled("sync stopped: the app is closing") from None
         raise AssertionError("unreachable")
+
+
+def _next_break(breaks: Sequence[ChainBreak], acked: int) -> ChainBreak | None:
+    """The first recorded break after the mark `acked`."""
+    return next((b for b in breaks if b.break_seq > acked), None)
 
 
 def _sent(start: int | None, acked: int | None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,27 @@ def test_the_writer_holds_the_lock_until_closed(data_dir: Path) -> None:
         with open_data_folder(data_dir, readonly=True) as reader:  # readers are welcome
             assert reader.readonly and "events" in reader.db.table_names()
     lock_data_dir(data_dir).release()  # closing let go of the lock
+
+
+def test_the_folder_lock_is_refused_to_another_process_and_dies_with_its_holder(
+        data_dir: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from counter_app.storage.folder import "
+         "lock_data_dir; lock_data_dir(Path(sys.argv[1])); print('held', flush=True); "
+         "sys.stdin.read()", str(data_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(DataFolderLocked, match="another Counter App is using"):
+            lock_data_dir(data_dir)
+    finally:
+        holder.kill()  # no release: the system drops the lock of a process that dies
+        holder.wait(timeout=30)
+    lock = lock_data_dir(data_dir)
+    lock.release()
+    lock.release()  # a second release does nothing
+    assert (data_dir / "counter.lock").exists()
 
 
 def test_a_refused_open_lets_go_of_the_lock(data_dir: Path) -> None:

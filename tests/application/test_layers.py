@@ -24,7 +24,12 @@ LAZY_ALLOWED = {
     ("ui/manager/__init__.py", "counter_app.ui.manager.view"),  # the PDF needs no widgets
     ("ui/manager/summary_pdf.py", "PySide6.QtWidgets"),  # the command line's PDF only
     ("ui/start_refusal.py", "PySide6.QtWidgets"),  # Qt only once a refusal must be shown
+    ("ui/start_refusal.py", "PySide6.QtCore"),
+    ("ui/start_refusal.py", "counter_app.ui.i18n"),  # its translator, for the same refusal
+    ("ui/start_refusal.py", "counter_app.ui.messages"),
     ("ui/rating_sources.py", "evdev"),  # optional (the keypad extra), Linux only
+    # the hall mirror, once a manager opens the hall view: not on the path to the windows
+    ("application/counter.py", "counter_app.application.hall_view"),
     # the alert sound: QtMultimedia needs libraries (libpulse) a PC may lack; the beep then
     ("ui/manager/alerts_tab.py", "PySide6.QtMultimedia"),
 }

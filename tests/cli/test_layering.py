@@ -17,9 +17,21 @@ CLI = REPO / "counter_app" / "cli"
 SYNC = REPO / "counter_app" / "sync"
 #: function-level imports that are deliberate lazy loading (not a dodged circle)
 LAZY_IMPORTS = {("counter_app/cli/run.py", "counter_app.ui.app"),  # the window, only to run
+                ("counter_app/cli/self_check.py", "counter_app.ui.app"),  # Qt, only to check
+                ("counter_app/cli/self_check.py", "counter_app.ui.self_check"),
                 ("counter_app/cli/__init__.py", "counter_app.ui.start_refusal"),  # refusal window
                 ("counter_app/cli/export.py", "counter_app.ui.manager.summary_pdf"),  # Qt PDF
-                ("counter_app/cli/manager.py", "counter_app.ui.desk")}  # the desk's window
+                ("counter_app/cli/manager.py", "counter_app.ui.desk"),  # the desk's window
+                # the cryptography, only on a counter that holds head office's signing key
+                ("counter_app/sync/roster_pull.py", "counter_core.signed"),
+                # off the path to the first window (tests/test_start_imports.py): HTTP, TLS
+                # and an HTTP date load with the first client, after the windows show
+                ("counter_app/sync/protocol.py", "httpx"),
+                ("counter_app/sync/protocol.py", "counter_app.sync.tls"),
+                ("counter_app/sync/protocol.py", "email.utils"),
+                ("counter_app/sync/roster_pull.py", "httpx"),
+                ("counter_app/sync/roster_pull.py", "counter_app.sync.tls"),
+                ("counter_app/cli/common.py", "subprocess")}  # the Windows ACL only
 
 
 def imports(path: Path) -> Iterator[tuple[ast.AST, str]]:

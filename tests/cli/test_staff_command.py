@@ -3,6 +3,7 @@ data folder excepted), refused when a hall server or head office keeps the roste
 
 from __future__ import annotations
 
+import base64
 import io
 import sys
 from pathlib import Path
@@ -27,6 +28,11 @@ name_zh = "交费"
 name_en = "Payment"
 target_s = 180
 '''
+
+
+#: head office's roster needs head office with its signing key (a configuration error without)
+HEAD_OFFICE = ('[head_office]\nurl = "http://127.0.0.1:1"\ntoken = "t"\n'
+               f'signing_key = "{base64.b64encode(bytes(range(32))).decode()}"\n')
 
 
 def own_config(tmp_path: Path, roster: str = "") -> Path:
@@ -131,7 +137,7 @@ def test_refused_when_the_roster_is_managed_elsewhere(
     # the hall server's roster needs the hall server (a configuration error without it)
     hall_server = '[hall_server]\nurl = "http://127.0.0.1:1"\ntoken = "t"\n'
     config = own_config(tmp_path, f'[roster]\nmanaged_by = "{managed_by}"\n'
-                        + (hall_server if managed_by == "hall_server" else ""))
+                        + (hall_server if managed_by == "hall_server" else HEAD_OFFICE))
     data_dir = tmp_path / "data"
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
                          *add("9001", "manager"))
@@ -242,7 +248,7 @@ def test_a_disabled_manager_cannot_authorize_nor_disable_the_last_manager(
 def test_disable_and_enable_are_refused_when_the_roster_is_managed_elsewhere(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         action: str) -> None:
-    config = own_config(tmp_path, '[roster]\nmanaged_by = "head_office"\n')
+    config = own_config(tmp_path, '[roster]\nmanaged_by = "head_office"\n' + HEAD_OFFICE)
     data_dir = tmp_path / "data"
     code, _, err = staff(capsys, monkeypatch, config, data_dir, "246810\n",
                          *change(action, "1001"))

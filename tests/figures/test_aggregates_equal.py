@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
 from counter_app.storage import queries
-from counter_app.storage.db import open_counter_db
+from counter_app.storage.db import Database, open_counter_db
 from counter_core import figures, projection
 from counter_core.chain import Event
 from counter_core.periods import (
@@ -259,7 +258,7 @@ class Log:
 
 @pytest.fixture(scope="module")
 def counter_dbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str],
-                                                                        sqlite_utils.Database]]:
+                                                                        Database]]:
     """One migrated counter database per (hall, counter), reused across examples."""
     root = tmp_path_factory.mktemp("counters")
     dbs = {}
@@ -275,7 +274,7 @@ def counter_dbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple
         db.conn.close()
 
 
-def load_counter(db: sqlite_utils.Database, log: Log, hall: str, counter: str) -> list[Row]:
+def load_counter(db: Database, log: Log, hall: str, counter: str) -> list[Row]:
     rows = [r for r in log.rows if (r["hall"], r["counter"]) == (hall, counter)]
     columns = ", ".join(projection.COLUMNS)
     marks = ", ".join("?" * len(projection.COLUMNS))
@@ -328,7 +327,7 @@ def _summary(rows: Sequence[Row]) -> list[figures.StaffMonth]:
             for s in figures.monthly_summary(rows)]
 
 
-def check_counter(db: sqlite_utils.Database, log: Log, rows: list[Row]) -> None:
+def check_counter(db: Database, log: Log, rows: list[Row]) -> None:
     for period in PERIODS:
         spans = local_days(period)
         start, end = period.start_utc, period.end_utc
@@ -378,7 +377,7 @@ def check_counter(db: sqlite_utils.Database, log: Log, rows: list[Row]) -> None:
 @settings(max_examples=60, deadline=None)
 @given(logs)
 def test_counter_queries_equal_the_definitions(
-    counter_dbs: dict[tuple[str, str], sqlite_utils.Database], generated: list[Spec]
+    counter_dbs: dict[tuple[str, str], Database], generated: list[Spec]
 ) -> None:
     log = Log.of(generated)
     for (hall, counter), db in counter_dbs.items():

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from counter_app.application.manager_figures import month_report, summary_records
 from counter_app.storage import queries
-from counter_app.storage.db import connect, migrate
+from counter_app.storage.db import Database, connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import events as kinds
 from counter_core import figures
@@ -43,8 +42,8 @@ class Wall:
 
 
 @pytest.fixture(scope="module")
-def counter() -> tuple[sqlite_utils.Database, EventStore]:
-    db: sqlite_utils.Database = connect(":memory:")
+def counter() -> tuple[Database, EventStore]:
+    db: Database = connect(":memory:")
     migrate(db)
     wall = Wall("2026-03-10T01:00:00.000Z")
     store = EventStore(db, HALL, COUNTER, now=wall)
@@ -97,21 +96,21 @@ EXPECTED = {
 }
 
 
-def counter_away(db: sqlite_utils.Database, month: str) -> dict[str, float]:
+def counter_away(db: Database, month: str) -> dict[str, float]:
     period = month_period(month, "UTC")
     return figures.away_seconds(
         queries.away_entries(db, period.start_utc, period.end_utc), period.start_utc, period.end_utc
     )
 
 
-def test_the_definition_at_the_counter(counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+def test_the_definition_at_the_counter(counter: tuple[Database, EventStore]) -> None:
     db, _ = counter
     for month, expected in EXPECTED.items():
         assert counter_away(db, month) == expected, month
 
 
 def test_away_entries_read_the_end_after_the_period(
-    counter: tuple[sqlite_utils.Database, EventStore],
+    counter: tuple[Database, EventStore],
 ) -> None:
     db, _ = counter
     march = month_period("2026-03", "UTC")
@@ -122,7 +121,7 @@ def test_away_entries_read_the_end_after_the_period(
 
 
 def test_the_monthly_summary_has_away_hours_and_serving_never_includes_them(
-    counter: tuple[sqlite_utils.Database, EventStore],
+    counter: tuple[Database, EventStore],
 ) -> None:
     db, _ = counter
     report = month_report(db, "2026-03", tz="UTC")
@@ -153,7 +152,7 @@ def test_away_seconds_edge_cases() -> None:
     assert figures.away_entry("t", kinds.STARTED, {"staff": "1"}) is None
 
 
-def check_head_office(store: Store, counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+def check_head_office(store: Store, counter: tuple[Database, EventStore]) -> None:
     db, events = counter
     store.enroll(HALL, COUNTER)
     who = store.counter(HALL, COUNTER)
@@ -172,7 +171,7 @@ def check_head_office(store: Store, counter: tuple[sqlite_utils.Database, EventS
 
 
 def test_head_office_on_sqlite_equals_the_counter(
-    counter: tuple[sqlite_utils.Database, EventStore], tmp_path: Path
+    counter: tuple[Database, EventStore], tmp_path: Path
 ) -> None:
     store = Store(f"sqlite:///{tmp_path / 'hq.sqlite'}")
     try:
@@ -182,7 +181,7 @@ def test_head_office_on_sqlite_equals_the_counter(
 
 
 def test_head_office_on_postgresql_equals_the_counter(
-    counter: tuple[sqlite_utils.Database, EventStore], pg_cluster: PgCluster
+    counter: tuple[Database, EventStore], pg_cluster: PgCluster
 ) -> None:
     store = Store(pg_cluster.new_database())
     try:

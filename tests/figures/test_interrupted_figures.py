@@ -14,12 +14,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from counter_app.application import manager_figures
 from counter_app.application.exports import transaction_record
 from counter_app.storage import queries
-from counter_app.storage.db import connect, migrate
+from counter_app.storage.db import Database, connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import figures
 from counter_core.periods import month_period
@@ -59,8 +58,8 @@ def _serve(machine: CounterMachine, clock: FakeClock, code: str, seconds: float,
 
 
 @pytest.fixture(scope="module")
-def counter() -> tuple[sqlite_utils.Database, EventStore]:
-    db: sqlite_utils.Database = connect(":memory:")
+def counter() -> tuple[Database, EventStore]:
+    db: Database = connect(":memory:")
     migrate(db)
     walls = _walls()
     store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))
@@ -88,7 +87,7 @@ def _check_kpis(k: figures.Kpis) -> None:
 
 
 def test_the_interrupted_events_carry_their_known_time_and_reason(
-        counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+        counter: tuple[Database, EventStore]) -> None:
     _, store = counter
     interrupted = [e.payload for e in store.events() if e.kind == "interrupted"]
     assert [(p["elapsed_s"], p.get("overtime_s"), p["reason"]) for p in interrupted] == [
@@ -96,7 +95,7 @@ def test_the_interrupted_events_carry_their_known_time_and_reason(
 
 
 def test_row_wise_figures_and_the_counters_aggregates_count_them(
-        counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+        counter: tuple[Database, EventStore]) -> None:
     db, _ = counter
     period = month_period(MONTH, "UTC")
     rows = queries.kpi_rows(db, period.start_utc, period.end_utc)
@@ -113,7 +112,7 @@ def test_row_wise_figures_and_the_counters_aggregates_count_them(
 
 
 def test_the_one_past_its_target_is_the_overtime_case_everywhere(
-        counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+        counter: tuple[Database, EventStore]) -> None:
     db, _ = counter
     period = month_period(MONTH, "UTC")
     queue = queries.review_queue(db, period.start_utc, period.end_utc)
@@ -126,7 +125,7 @@ def test_the_one_past_its_target_is_the_overtime_case_everywhere(
 
 
 def test_the_monthly_summary_counts_overtime_and_closes_per_clerk(
-        counter: tuple[sqlite_utils.Database, EventStore], tmp_path: Path) -> None:
+        counter: tuple[Database, EventStore], tmp_path: Path) -> None:
     db, _ = counter
     report = manager_figures.month_report(db, MONTH, tz="UTC")
     (clerk,) = report.staff
@@ -139,7 +138,7 @@ def test_the_monthly_summary_counts_overtime_and_closes_per_clerk(
     assert report.totals.service_level == pytest.approx(2 / 3)
 
 
-def _head_office(store: Store, counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+def _head_office(store: Store, counter: tuple[Database, EventStore]) -> None:
     _, events = counter
     store.enroll("SH-0001", "03")
     who = store.counter("SH-0001", "03")
@@ -163,7 +162,7 @@ def _head_office(store: Store, counter: tuple[sqlite_utils.Database, EventStore]
 
 
 def test_head_office_on_sqlite_counts_them_as_the_counter_does(
-        counter: tuple[sqlite_utils.Database, EventStore], tmp_path: Path) -> None:
+        counter: tuple[Database, EventStore], tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'hq.sqlite'}")
     try:
         _head_office(store, counter)
@@ -172,7 +171,7 @@ def test_head_office_on_sqlite_counts_them_as_the_counter_does(
 
 
 def test_head_office_on_postgresql_counts_them_as_the_counter_does(
-        counter: tuple[sqlite_utils.Database, EventStore], pg_cluster: PgCluster) -> None:
+        counter: tuple[Database, EventStore], pg_cluster: PgCluster) -> None:
     store = Store(pg_cluster.new_database("interrupted"))
     try:
         _head_office(store, counter)
@@ -183,7 +182,7 @@ def test_head_office_on_postgresql_counts_them_as_the_counter_does(
 def test_a_close_after_a_type_change_past_the_target_stays_overtime() -> None:
     """Closed at 4:10 after changing a payment (3:00) to a SIM card (5:00) at 3:20: overtime
     against the target passed, in the review queue as in the figures."""
-    db: sqlite_utils.Database = connect(":memory:")
+    db: Database = connect(":memory:")
     migrate(db)
     walls = _walls()
     store = EventStore(db, "SH-0001", "03", now=lambda: next(walls))

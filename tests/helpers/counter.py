@@ -7,10 +7,9 @@ staff directory and the machine behind it.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from counter_app.application.counter import Counter
 from counter_app.config import Config
+from counter_app.storage.db import Database
 from counter_app.storage.events import EventStore
 from counter_app.storage.folder import lock_data_dir
 from counter_app.storage.staff import DEMO_ACCOUNTS, StaffDirectory, ensure_demo_accounts
@@ -31,7 +30,7 @@ class CounterService(Counter):
         self._config = value
 
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> Database:
         return self._db
 
     @property

@@ -14,9 +14,8 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
-from counter_app.storage.db import connect, migrate
+from counter_app.storage.db import Database, connect, migrate
 from counter_app.sync.protocol import (
     HeadOfficeClient,
     Refused,

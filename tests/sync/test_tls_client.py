@@ -21,7 +21,8 @@ import pytest
 from counter_app import cli
 from counter_app import config as config_module
 from counter_app.config import Config, ConfigError, HeadOffice
-from counter_app.sync.protocol import HeadOfficeClient, PinMismatch, Untrusted, tls_context
+from counter_app.sync.protocol import HeadOfficeClient, Untrusted
+from counter_app.sync.tls import PinMismatch, tls_context
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
 from tests.head_office.test_tls import der_sha256
 from tests.helpers.counter import CounterService

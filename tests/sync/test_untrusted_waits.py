@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlite_utils import Database
 
-from counter_app.storage.db import connect, migrate, write_transaction
+from counter_app.storage.db import Database, connect, migrate, write_transaction
 from counter_app.sync.protocol import (
     MAX_RETRY_AFTER_S,
     HeadOfficeClient,
