@@ -8,13 +8,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
-    QLibraryInfo,
-    QLocale,
     QMargins,
     QObject,
     QPoint,
@@ -22,7 +21,6 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
-    QTranslator,
     Signal,
 )
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -32,19 +30,26 @@ from counter_app import paths
 from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError, StorageFailed
 from counter_app.application.sync import start_streaming
+from counter_app.application.voice import VoicePrompts, moment_of
 from counter_app.config import Config
 from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
-from counter_app.ui.i18n import translations_dir
+from counter_app.ui.i18n import install_translator as install_translator  # re-exported
 from counter_app.ui.rating_sources import KeypadSource, open_keypad
+from counter_app.ui.speech import open_speech
 from counter_app.ui.staff_window import StaffWindow
 from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.sync_runner import SyncRunner
 from counter_core.transaction import CustomerView
 
+if TYPE_CHECKING:
+    from counter_app.sync.hall_stream import HallStreamer
+
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
 PLACEMENT_CHECK_MS = 500
+#: After show(): the windows' first paint comes first, then the sync, stream and pulls start.
+BACKGROUND_START_MS = 100
 #: On the way out, a sync to head office runs at most this long (counter PCs are switched off
 #: at night, so the nightly window may never come); a dead network does not hold the exit.
 EXIT_SYNC_S = 10.0
@@ -62,21 +67,6 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def install_translator(app: QApplication, language: str) -> list[QTranslator]:
-    """Load our .qm and Qt's own for `language`; English is the source language."""
-    loaded = []
-    QLocale.setDefault(QLocale(language))
-    for name, folder in (
-        (f"counter_app_{language}", str(translations_dir(language))),
-        (f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
-    ):
-        translator = QTranslator(app)
-        if translator.load(name, folder):
-            app.installTranslator(translator)
-            loaded.append(translator)
-    return loaded
-
-
 class _StatusCarrier(QObject):
     arrived = Signal(object)  # a hall stream run's SyncStatus, emitted on the streamer's thread
 
@@ -84,11 +74,19 @@ class _StatusCarrier(QObject):
 class CounterApp:
     """Both windows around one controller; keeps the customer screen where it belongs."""
 
-    def __init__(self, service: Counter, keypad: KeypadSource | None = None) -> None:
+    def __init__(self, service: Counter, keypad: KeypadSource | None = None, *,
+                 background_now: bool = True) -> None:
+        """`background_now=False`: the sync schedule and the hall stream wait for
+        `start_background()` (the app calls it once both windows are shown)."""
         self.service = service
         self.controller = CounterController(service)
         self.staff_window = StaffWindow(self.controller)
         self.customer_screen = CustomerScreen(self.controller)
+        # voice prompts ([voice], off by default): greeting, rating request, thanks
+        self.voice = VoicePrompts(service.config.voice,
+                                  open_speech(service.config.voice, parent=self.customer_screen))
+        self.controller.changed.connect(
+            lambda: self.voice.update(moment_of(self.controller.state)))
         keypad_problem = None
         if keypad is not None:  # given (tests): start it as open_keypad starts its own
             keypad.start()
@@ -102,15 +100,12 @@ class CounterApp:
             self.keypad.failed.connect(self._show_keypad_problem)
         self.sync_runner = SyncRunner(service, self.staff_window)
         self.staff_window.sync_runner = self.sync_runner
-        self.sync_runner.start()
-        # the live stream to the hall server ([hall_server]): its own daemon threads; each run's
-        # status comes back here, to the writer's thread, by a queued signal
         self._hall_status = _StatusCarrier(self.staff_window)
         self._hall_status.arrived.connect(self._record_hall_status)
-        self.hall_stream = start_streaming(service.data_dir, service.config,
-                                           record=self._hall_status.arrived.emit)
-        if self.hall_stream is not None:
-            self.hall_stream.set_presence(service.presence())
+        self.hall_stream: HallStreamer | None = None
+        self._background_started = False
+        if background_now:
+            self.start_background()
         self._last_view = self.controller.customer_view
         self.controller.changed.connect(self._on_changed)
         self._backup_timer = QTimer(self.staff_window, interval=BACKUP_CHECK_MS)
@@ -177,6 +172,21 @@ class CounterApp:
         if self.hall_stream is not None:
             self.hall_stream.stop()
         self.sync_runner.sync_on_exit(EXIT_SYNC_S)
+
+    def start_background(self) -> None:
+        """The sync schedule, the live stream to the hall server and the roster and settings
+        pulls: off the path to the first window (they load httpx and their threads)."""
+        if self._background_started:
+            return
+        self._background_started = True
+        self.sync_runner.start()
+        # the live stream to the hall server ([hall_server]): its own daemon threads; each run's
+        # status comes back here, to the writer's thread, by a queued signal
+        self.hall_stream = start_streaming(self.service.data_dir, self.service.config,
+                                           record=self._hall_status.arrived.emit)
+        if self.hall_stream is not None:
+            self.hall_stream.set_presence(self.service.presence())
+        self.service.start_pulls()
 
     def show(self) -> None:
         staff = self.staff_window
@@ -343,14 +353,16 @@ def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
     install_translator(app, config.language)
     try:
         # the daily backup (VACUUM INTO, a second on a big database) waits for the windows
-        service = Counter(config, data_dir, backup_now=False)
+        service = Counter(config, data_dir, backup_now=False, pull_later=True)
     except ApplicationError as exc:
         if not smoke_test:
             show_start_refusal(exc.message, config.language)
         print(f"counter-app: {exc.message}", file=sys.stderr)
         return 2
-    counter = CounterApp(service)
+    counter = CounterApp(service, background_now=False)
     counter.show()
+    # the sync, the hall stream and the pulls once both windows are on screen
+    QTimer.singleShot(BACKGROUND_START_MS, counter.staff_window, counter.start_background)
     if service.damaged:
         folder, problem = service.damaged
         message = QCoreApplication.translate("StaffWindow",

@@ -93,6 +93,10 @@ class CounterController(QObject):
     def give_rating_reason(self, code: str) -> bool:
         return bool(self._act(lambda: self.counter.give_rating_reason(code)))
 
+    def extend_rating(self) -> bool:
+        """"Need more time": the customer's rating window lengthened, once."""
+        return bool(self._act(self.counter.extend_rating))
+
     def set_order_number(self, order_no: str) -> bool:
         """The business order number of the transaction being served (never required)."""
         return self._act(lambda: self.counter.set_order_number(order_no)) is not None

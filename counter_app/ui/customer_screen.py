@@ -12,11 +12,17 @@ accepts presses only after a short arming delay, shown as its buttons filling in
 Every page fits the window it is given, from 480×360 up: no label wraps (a Chinese word never
 breaks), each label's font is a share of the window's height made smaller until its lines fit,
 and nothing on a page asks for more room than the window has, so the window never grows.
+
+Every text colour pair meets WCAG AA (4.5:1; tests/ui/test_customer_screen.py parses these
+style sheets), each rating button carries a face as well as its number and both labels, the
+rating window counts down visibly, "need more time" lengthens it once, and overtime shows as a
+banner (colour, a warning sign and words) above the hourglass's own overtime state.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -26,6 +32,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QKeyEvent,
     QPainter,
+    QPaintEvent,
     QPixmap,
     QResizeEvent,
     QShowEvent,
@@ -44,8 +51,10 @@ from PySide6.QtWidgets import (
 
 from counter_app import rating_input
 from counter_app.application.board import local_hhmm
+from counter_app.application.errors import StorageFailed
 from counter_app.config import Promise
 from counter_app.ui.controller import CounterController
+from counter_app.ui.faces import RatingFace
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.rating_sources import PressFilter
 from counter_app.ui.widgets import named
@@ -54,10 +63,24 @@ from counter_core.presses import ARMING_S, PressGate
 from counter_core.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
 from counter_core.transaction import CustomerView, Staff, TransactionType
 
-# one colour per level, always paired with the printed label and key number
-RATING_COLOURS = {5: "#1b5e20", 4: "#43a047", 3: "#f9a825", 2: "#ef6c00", 1: "#c62828"}
+
+@dataclass(frozen=True)
+class Colours:
+    """A background and the text (and face) drawn on it."""
+
+    background: str
+    text: str
+
+
+# one colour per level, always paired with the printed label, the key number and a face; the
+# text on each passes WCAG AA (4.5:1): amber takes dark text, white on it would be 1.97:1
+RATING_COLOURS = {5: Colours("#1b5e20", "#ffffff"), 4: Colours("#2e7d32", "#ffffff"),
+                  3: Colours("#f9a825", "#212121"), 2: Colours("#b84d00", "#ffffff"),
+                  1: Colours("#b71c1c", "#ffffff")}
+SCREEN_BACKGROUND = "#0d3b66"
 REASON_BACKGROUND = "#ffffff"
-ARMING_BACKGROUND = "#7f94a8"  # a reason button not yet armed: grey, filling in with white
+ARMING_BACKGROUND = "#c5d0db"  # a reason button not yet armed: grey, filling in with white
+OVERTIME = Colours("#b71c1c", "#ffffff")
 
 #: the smallest window every page is laid out for (a 800×600 screen at 150 % is 533×400)
 MINIMUM_SIZE = QSize(480, 360)
@@ -66,12 +89,24 @@ SMALLEST_PX = 6
 
 STYLE = """
 QWidget#customer { background: #0d3b66; }
-QLabel { color: white; }
+QLabel { color: #ffffff; }
 QLabel#promise { color: #ffd166; }
-QPushButton { color: white; border: none; border-radius: 16px; }
+QLabel#overtime { background: #b71c1c; color: #ffffff; border: 3px dashed #ffd600;
+                  border-radius: 10px; }
+QPushButton { color: #ffffff; border: none; border-radius: 16px; }
 QPushButton#reason { background: #ffffff; }
 QPushButton#reason QLabel { color: #0d3b66; }
+QPushButton#moreTime { background: #ffffff; border: 3px solid #ffd166; border-radius: 12px; }
+QPushButton#moreTime QLabel { color: #0d3b66; }
 """
+SIGN_CARD_STYLE = ("QWidget#signcard { background: #ffffff; border-radius: 18px; }"
+                   "QLabel { color: #0d3b66; }"
+                   "QLabel#star { background: #fff1c1; color: #6d4c00; border-radius: 8px; }")
+DEMO_STYLE = "background: #b71c1c; color: #ffffff;"
+#: the countdown bar: what is left, on the track
+COUNTDOWN_LEFT, COUNTDOWN_TRACK = QColor("#ffd166"), QColor("#355c82")
+#: the hourglass's digits on the customer screen's background
+HOURGLASS_INK, HOURGLASS_OVERTIME_INK = QColor("#ffffff"), QColor("#ff8a80")
 
 
 def _bilingual(zh: str, en: str) -> str:
@@ -227,21 +262,77 @@ class _Photo(QLabel):
             Qt.TransformationMode.SmoothTransformation))
 
 
-def _rating_button(value: int) -> tuple[QPushButton, list[FitLabel]]:
+def _rating_button(value: int) -> tuple[QPushButton, list[FitLabel], RatingFace]:
     zh, en = RATING_LABELS[value]
-    button = QPushButton()
+    colours = RATING_COLOURS[value]
+    button = named(QPushButton(), f"rating{value}")
     # equal widths whatever the label's length: the scale must not look lopsided
     button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
     button.setMinimumSize(60, 80)
-    button.setStyleSheet(f"background: {RATING_COLOURS[value]};")
+    button.setStyleSheet(f"background: {colours.background}; color: {colours.text};")
+    button.setAccessibleName(f"{value} {zh} {en}")
+    button.setAccessibleDescription(f"按 {value} 键 · key {value}")
     inside = QVBoxLayout(button)
     inside.setContentsMargins(4, 6, 4, 6)
-    labels = [FitLabel(str(value), 0.09, True), FitLabel(zh, 0.05, True),
+    inside.setSpacing(2)
+    face = RatingFace(value, QColor(colours.text))
+    labels = [FitLabel(str(value), 0.075, True), FitLabel(zh, 0.05, True),
               FitLabel(en, 0.032, True)]
+    inside.addWidget(labels[0])
+    inside.addWidget(face, 1)
     for label in labels:
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        inside.addWidget(label)
-    return button, labels
+    inside.addWidget(labels[1])
+    inside.addWidget(labels[2])
+    return button, labels, face
+
+
+class Countdown(QWidget):
+    """The rating window's time left as a bar that shrinks from full to empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fraction_left = 1.0
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(10)
+
+    def set_fraction_left(self, fraction: float) -> None:
+        fraction = min(1.0, max(0.0, fraction))
+        if abs(fraction - self.fraction_left) * self.width() >= 0.5:
+            self.fraction_left = fraction
+            self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        radius = self.height() / 2
+        p.setBrush(COUNTDOWN_TRACK)
+        p.drawRoundedRect(self.rect(), radius, radius)
+        p.setBrush(COUNTDOWN_LEFT)
+        width = int(self.width() * self.fraction_left)
+        if width > 0:
+            p.drawRoundedRect(QRect(0, 0, width, self.height()), radius, radius)
+        p.end()
+
+
+def _more_time_button() -> tuple[QPushButton, FitLabel]:
+    """"Need more time" (accessibility): lengthens the rating window once."""
+    button = named(QPushButton(), "moreTime")
+    button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    button.setAccessibleName("需要更多时间 Need more time")
+    inside = QVBoxLayout(button)
+    inside.setContentsMargins(8, 2, 8, 2)
+    label = FitLabel("需要更多时间  Need more time", 0.04, True)
+    label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    inside.addWidget(label)
+    return button, label
+
+
+def countdown_text(seconds_left: float) -> str:
+    """The rating window's time left in whole seconds, rounded up, in both languages."""
+    whole = max(0, math.ceil(seconds_left - 1e-9))
+    return f"剩余 {whole} 秒  ·  {whole} s left"
 
 
 class CustomerScreen(QWidget):
@@ -273,7 +364,7 @@ class CustomerScreen(QWidget):
         # records of `counter-app demo-data` are never mistaken for a real counter's
         self.demo_banner = named(FitLabel(_bilingual("演示数据", "Demo data"), 0.035, True),
                                  "demoData")
-        self.demo_banner.setStyleSheet("background: #b71c1c; color: white;")
+        self.demo_banner.setStyleSheet(DEMO_STYLE)
         self.demo_banner.setVisible(controller.counter.is_demo)
         self._layout.addWidget(self.demo_banner)
         self._layout.addWidget(self.stack)
@@ -284,6 +375,8 @@ class CustomerScreen(QWidget):
         self.press_filter = PressFilter(self.inputs, self)
 
         self.closed_page = self._closed_page()
+        self.more_time_buttons: list[QPushButton] = []
+        self.countdowns: list[tuple[FitLabel, Countdown]] = []
         (self.sign_page, self.sign_name, self.sign_number, self.sign_photo,
          self.sign_promise) = self._sign_page()
         (self.service_page, self.hourglass, self.service_caption,
@@ -304,7 +397,8 @@ class CustomerScreen(QWidget):
         }
         for widget in self.findChildren(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for button in [*self.rating_buttons.values(), *self.reason_buttons]:
+        for button in [*self.rating_buttons.values(), *self.reason_buttons,
+                       *self.more_time_buttons]:
             button.installEventFilter(self.press_filter)
         self._arming = QTimer(self, interval=50)
         self._arming.timeout.connect(self.update_arming)
@@ -331,8 +425,7 @@ class CustomerScreen(QWidget):
         box = QVBoxLayout(page)
         box.addWidget(FitLabel("服务监督牌  Service Supervision", 0.05, True))
         card = named(QWidget(), "signcard")
-        card.setStyleSheet("QWidget#signcard { background: white; border-radius: 18px; }"
-                           "QLabel { color: #0d3b66; }")
+        card.setStyleSheet(SIGN_CARD_STYLE)
         card.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         card.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         row = QHBoxLayout(card)
@@ -340,16 +433,24 @@ class CustomerScreen(QWidget):
         photo = _Photo()
         name = FitLabel("", 0.085, True)
         number = FitLabel("", 0.045)
+        # the star of the month, once a manager confirmed it (star_confirmed)
+        self.sign_star = named(FitLabel("★ 本月服务之星\nService star of the month", 0.04, True),
+                               "star")
+        self.sign_star.setVisible(False)
         details = QVBoxLayout()
         details.addStretch()
         details.addWidget(name)
         details.addWidget(number)
+        details.addWidget(self.sign_star)
         details.addStretch()
         row.addWidget(photo, 2)
         row.addLayout(details, 3)
         box.addWidget(card, 3)
         promise = named(FitLabel("", 0.065, True), "promise")
         box.addWidget(promise, 1)
+        self.sign_hotline = named(FitLabel("", 0.04, True), "hotline")
+        self._show_hotline()
+        box.addWidget(self.sign_hotline)
         box.addWidget(FitLabel(self.hall_line, 0.035))
         return page, name, number, photo, promise
 
@@ -357,16 +458,25 @@ class CustomerScreen(QWidget):
         page = QWidget()
         box = QVBoxLayout(page)
         caption = FitLabel("", 0.05, True)
+        # overtime: a red banner with a warning sign and words, over the hourglass's own
+        # overtime state (hatched glass, triangle, "+" digits): colour, shape and text
+        self.overtime_banner = named(FitLabel("", 0.05, True), "overtime")
+        self.overtime_banner.setVisible(False)
         hourglass = Hourglass()
         hourglass.setMinimumSize(80, 110)
-        hourglass.ink = QColor("white")
-        hourglass.overtime_ink = QColor("#ff8a80")
+        hourglass.ink = HOURGLASS_INK
+        hourglass.overtime_ink = HOURGLASS_OVERTIME_INK
         hourglass.text_share = 0.3
         hourglass.overtime_label = "已超时 OVERTIME"
+        hourglass.setAccessibleName("计时沙漏 Service timer")
         promise = named(FitLabel("", 0.035), "promise")
+        # who is serving: the clerk's name and number stay in view during the service
+        self.service_staff = named(FitLabel("", 0.04, True), "servingStaff")
         box.addWidget(caption)
+        box.addWidget(self.overtime_banner)
         box.addWidget(hourglass, 1)
         box.addWidget(promise)
+        box.addWidget(self.service_staff)
         return page, hourglass, caption, promise
 
     def _rating_page(self) -> tuple[QWidget, dict[int, QPushButton]]:
@@ -377,14 +487,38 @@ class CustomerScreen(QWidget):
         row = QHBoxLayout()
         row.setSpacing(12)
         buttons: dict[int, QPushButton] = {}
+        self.faces: dict[int, RatingFace] = {}
         for value in RATING_VALUES:
-            button, _labels = _rating_button(value)
+            button, _labels, face = _rating_button(value)
             button.clicked.connect(lambda _=False, v=value: self.press_rating(v))
             row.addWidget(button, 1)
             buttons[value] = button
+            self.faces[value] = face
         box.addLayout(row, 1)
-        box.addWidget(FitLabel(_bilingual("按一下即可", "One press is enough"), 0.035))
+        box.addWidget(FitLabel("按一下即可  ·  One press is enough", 0.035))
+        box.addLayout(self._window_row())
         return page, buttons
+
+    def _window_row(self) -> QVBoxLayout:
+        """The rating window's countdown (words and a bar) and "need more time"."""
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        line = QHBoxLayout()
+        text = named(FitLabel(countdown_text(self.controller.config.rating_window_s), 0.04,
+                              True), "countdown")
+        text.setAccessibleName("剩余时间 Time left")
+        line.addWidget(text, 3)
+        more, _label = _more_time_button()
+        more.clicked.connect(self.press_more_time)
+        more.setVisible(self.controller.config.rating_extension_s > 0)
+        line.addWidget(more, 2)
+        bar = Countdown()
+        bar.setAccessibleName("剩余时间 Time left")
+        column.addLayout(line)
+        column.addWidget(bar)
+        self.more_time_buttons.append(more)
+        self.countdowns.append((text, bar))
+        return column
 
     def _reason_page(self) -> tuple[QWidget, list[QPushButton], FitLabel]:
         page = QWidget()
@@ -400,6 +534,7 @@ class CustomerScreen(QWidget):
             button.setMinimumSize(60, 50)
             inside = QVBoxLayout(button)
             inside.setContentsMargins(6, 4, 6, 4)
+            button.setAccessibleName(f"{index + 1} {choice.zh} {choice.en}")
             label = FitLabel(f"{index + 1}  {choice.zh}\n{choice.en}", 0.042, True)
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             inside.addWidget(label)
@@ -409,6 +544,7 @@ class CustomerScreen(QWidget):
         box.addLayout(grid, 1)
         hint = FitLabel("", 0.035)
         box.addWidget(hint)
+        box.addLayout(self._window_row())
         return page, buttons, hint
 
     def _thanks_page(self) -> QWidget:
@@ -437,6 +573,8 @@ class CustomerScreen(QWidget):
         self._layout.setContentsMargins(margin, margin, margin, margin)
         for label in self.findChildren(FitLabel):
             label.set_wanted_px(int(height * label.share))
+        for _text, bar in self.countdowns:
+            bar.setFixedHeight(max(6, int(height * 0.018)))
 
     # ---- presses ----------------------------------------------------------------------------
 
@@ -452,6 +590,13 @@ class CustomerScreen(QWidget):
         self.update_arming()
         if self.gate.accept():
             self.controller.give_rating_reason(code)
+
+    def press_more_time(self) -> None:
+        """"Need more time": the window lengthened once; the button goes once it counted."""
+        view = self.controller.customer_view
+        if view not in (CustomerView.RATING, CustomerView.REASON) or not self.gate.accept():
+            return
+        self.controller.extend_rating()
 
     def press_digit(self, digit: int) -> None:
         """A digit from a rating keypad (or an allowed number key): the button it names."""
@@ -515,7 +660,11 @@ class CustomerScreen(QWidget):
         if staff is not None and staff != self._shown_staff:  # a sign-in, not every action
             self.sign_name.set_source_text(staff.name)
             self.sign_number.set_source_text(f"工号 Staff No.  {staff.number}")
+            self.service_staff.set_source_text(
+                f"为您服务 Served by  {staff.name}  ·  工号 Staff No. {staff.number}")
             self._show_photo(staff.photo, staff.name)
+            self._show_star(staff.number)
+            self._show_hotline()  # central settings may have changed it at this sign-in
         self._shown_staff = staff
         away = self.state.away
         if away is not None:  # back soon (暂离): when the clerk will be back, in its place
@@ -543,7 +692,24 @@ class CustomerScreen(QWidget):
         label.set_source_text(_bilingual(promise.zh, promise.en) if promise else "")
         label.setVisible(promise is not None)
 
+    def _show_hotline(self) -> None:
+        hotline = self.controller.config.supervision_hotline
+        self.sign_hotline.set_source_text(f"监督电话 Supervision hotline  {hotline}"
+                                          if hotline else "")
+        self.sign_hotline.setVisible(hotline is not None)
+        self.sign_hotline.setAccessibleName(f"监督电话 Supervision hotline {hotline or ''}")
+
+    def _show_star(self, number: str) -> None:
+        try:
+            month = self.controller.counter.star_month(number)
+        except StorageFailed:
+            month = None  # logged by the application layer; the sign shows no star
+        self.sign_star.setVisible(month is not None)
+        if month is not None:
+            self.sign_star.setAccessibleName(f"本月服务之星 Service star of the month {month}")
+
     def refresh_timer(self) -> None:
+        self._refresh_countdown()
         running = self.state.running
         if running is None:
             return
@@ -563,6 +729,28 @@ class CustomerScreen(QWidget):
         self.hourglass.show_reading(
             reading.fraction_elapsed, reading.display_text(), overtime=reading.is_overtime,
             caption=("剩余时间 Time left" if reading.timed else "已用时间 Elapsed"))
+        self.overtime_banner.setVisible(reading.is_overtime)
+        if reading.is_overtime:
+            over = reading.display_text()
+            self.overtime_banner.set_source_text(
+                f"⚠ 已超时 {over} · 正在尽快为您办理\n⚠ Overtime {over} · we are on it")
+
+    def _refresh_countdown(self) -> None:
+        """The rating window's time left, words and bar, on the rating and reasons pages."""
+        left = self.state.rating_time_left()
+        if left is None:
+            return
+        extended = self.state.rating_extended
+        total = self.controller.config.rating_window_s + (
+            self.controller.config.rating_extension_s if extended else 0.0)
+        text = countdown_text(left)
+        for label, bar in self.countdowns:
+            label.set_source_text(text)
+            bar.set_fraction_left(left / total if total > 0 else 0.0)
+        can_extend = self.state.can_extend_rating()
+        for button in self.more_time_buttons:
+            if button.isHidden() == can_extend:
+                button.setVisible(can_extend)
 
     def _show_photo(self, path: str | None, name: str) -> None:
         pixmap = QPixmap(path) if path else QPixmap()

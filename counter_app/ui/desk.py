@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from counter_app.application.errors import ApplicationError
 from counter_app.application.hall_view import Desk, SignInError
 from counter_app.config import Config
-from counter_app.ui.app import application, install_translator
+from counter_app.ui.app import application
+from counter_app.ui.i18n import install_translator
 from counter_app.ui.messages import translate_message
 from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.widgets import named

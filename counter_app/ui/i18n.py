@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 import PySide6
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from counter_app import paths
 
@@ -87,3 +88,18 @@ def translations_dir(language: str) -> Path:
     if not is_stale(ts, cache / qm_name) or compile_ts(ts, cache / qm_name):
         return cache
     return shipped
+
+
+def install_translator(app: QCoreApplication, language: str) -> list[QTranslator]:
+    """Load our .qm and Qt's own for `language`; English is the source language."""
+    loaded = []
+    QLocale.setDefault(QLocale(language))
+    for name, folder in (
+        (f"counter_app_{language}", str(translations_dir(language))),
+        (f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+    ):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            loaded.append(translator)
+    return loaded

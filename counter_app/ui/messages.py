@@ -35,6 +35,7 @@ FIXED: frozenset[str] = frozenset({
     QT_TRANSLATE_NOOP("Messages", "Back soon is already on"),
     QT_TRANSLATE_NOOP("Messages", "Back soon is not on"),
     QT_TRANSLATE_NOOP("Messages", "Finish or void the running transaction first"),
+    QT_TRANSLATE_NOOP("Messages", "the types change only while no transaction is under way"),
 })
 
 #: Messages with values in them: the regular expression's groups become %1, %2, …
@@ -55,6 +56,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      QT_TRANSLATE_NOOP("Messages", "Too many wrong PINs: locked for %1 min")),
     (re.compile(r"Too many wrong sign-ins: wait (\d+) s"),
      QT_TRANSLATE_NOOP("Messages", "Too many wrong sign-ins: wait %1 s")),
+    (re.compile(r"another Counter App is using (.+); close it first", re.S),
+     QT_TRANSLATE_NOOP("Messages", "another Counter App is using %1; close it first")),
     (re.compile(r"NOT SAVED: the database refused the record \((.*)\)\. Nothing already "
                 r"recorded is lost; free disk space or call support, then try again\.", re.S),
      QT_TRANSLATE_NOOP("Messages", "NOT SAVED: the database refused the record (%1). Nothing "

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QKeyCombination, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,6 +31,7 @@ from counter_app.application.board import local_hhmm
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
+from counter_app.ui.my_figures import show_my_figures
 from counter_app.ui.my_ratings import show_my_ratings
 from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
@@ -101,6 +102,7 @@ class BackSoonDialog(QDialog):
         self.time_edit = QTimeEdit(displayFormat="HH:mm")
         here = dt.datetime.now(zone(zone_name)) + dt.timedelta(minutes=20)
         self.time_edit.setTime(QTime(here.hour, here.minute))
+        self.time_edit.setAccessibleName(self.tr("Back at this time  (Enter)"))
         at_row.addWidget(self.time_edit, 1)
         self.at_button = QPushButton(self.tr("Back at this time  (Enter)"))
         self.at_button.setDefault(True)
@@ -142,9 +144,9 @@ class BackSoonDialog(QDialog):
 STYLE = """
 QMainWindow, QWidget#page { background: #f4f6f8; }
 QLabel#title { font-size: 22px; font-weight: bold; color: #263238; }
-QLabel#muted { color: #607d8b; }
+QLabel#muted { color: #546e7a; }
 QLabel#error { color: #b71c1c; font-weight: bold; }
-QLabel#banner { background: #fff3e0; color: #e65100; border: 1px solid #ffb74d;
+QLabel#banner { background: #fff3e0; color: #bf360c; border: 1px solid #ffb74d;
                 border-radius: 6px; padding: 8px; }
 QLabel#status { font-size: 16px; padding: 6px; }
 QLabel#outcome { font-size: 18px; font-weight: bold; color: #37474f; background: #eceff1;
@@ -174,6 +176,9 @@ class SignInPage(QWidget):
         config = controller.config
         self.number = QLineEdit(placeholderText=self.tr("Staff number"))
         self.pin = QLineEdit(placeholderText=self.tr("PIN"), echoMode=QLineEdit.EchoMode.Password)
+        # a screen reader names a field by its accessible name, not by its placeholder
+        self.number.setAccessibleName(self.number.placeholderText())
+        self.pin.setAccessibleName(self.pin.placeholderText())
         self.button = named(QPushButton(self.tr("Sign in")), "start")
         self.error = label("error", wrap=True)
         title = label("title", self.tr("Counter %1 · %2").replace("%1", config.counter_id)
@@ -239,19 +244,45 @@ class CounterPage(QWidget):
         self.close_button = QPushButton(self.tr("Close counter"))
         # appeals (申诉): the clerk's own poor ratings of earlier days, while idle
         self.my_ratings_button = named(QPushButton(self.tr("My ratings  (F12)")), "myRatings")
+        # the clerk's own figures, this month and last, while idle
+        self.my_figures_button = named(QPushButton(self.tr("My figures  (Shift+F12)")),
+                                       "myFiguresButton")
         self.hourglass = Hourglass()
         self.hourglass.overtime_label = self.tr("OVERTIME")
 
     def _init_types(self) -> None:
         self.type_group = QButtonGroup(self, exclusive=True)
         self.type_buttons: dict[str, QPushButton] = {}
-        for kind in self.state.types:
-            target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
-                      if kind.target_s else self.tr("untimed"))
-            button = QPushButton(f"{kind.name(self.language)}  ·  {target}")
-            button.setCheckable(True)
-            button.setProperty("type", True)
-            self.type_group.addButton(button)
+        self._shown_types = tuple(self.state.types)
+        for kind in self._shown_types:
+            self.type_buttons[kind.code] = self._type_button(kind)
+
+    def _type_button(self, kind):
+        target = (self.tr("%1 min").replace("%1", f"{kind.target_s / 60:g}")
+                  if kind.target_s else self.tr("untimed"))
+        button = QPushButton(f"{kind.name(self.language)}  ·  {target}")
+        button.setCheckable(True)
+        button.setProperty("type", True)
+        self.type_group.addButton(button)
+        return button
+
+    def _sync_type_buttons(self) -> None:
+        """New types (head office's central settings, applied at an idle moment): the
+        buttons follow, with their names and targets."""
+        types = tuple(self.state.types)
+        if types == self._shown_types:
+            return
+        self._shown_types = types
+        for button in self.type_buttons.values():
+            self.type_group.removeButton(button)
+            self._types_box.removeWidget(button)
+            button.deleteLater()
+        self.type_buttons = {}
+        for index, kind in enumerate(types):
+            button = self._type_button(kind)
+            self._types_box.insertWidget(1 + index, button)
+            button.clicked.connect(
+                lambda _=False, code=kind.code: self.controller.select_type(code))
             self.type_buttons[kind.code] = button
 
     def _init_actions(self) -> None:
@@ -297,10 +328,11 @@ class CounterPage(QWidget):
         header.addSpacing(16)
         header.addWidget(self.where)
         header.addStretch()
+        header.addWidget(self.my_figures_button)
         header.addWidget(self.my_ratings_button)
         header.addWidget(self.sign_out_button)
         header.addWidget(self.close_button)
-        types_box = QVBoxLayout()
+        types_box = self._types_box = QVBoxLayout()
         types_box.addWidget(label("muted", self.tr("Transaction type (F3)")))
         for button in self.type_buttons.values():
             types_box.addWidget(button)
@@ -344,6 +376,7 @@ class CounterPage(QWidget):
         self.sign_out_button.clicked.connect(controller.sign_out)
         self.away_button.clicked.connect(self.toggle_away)
         self.my_ratings_button.clicked.connect(self.open_my_ratings)
+        self.my_figures_button.clicked.connect(self.open_my_figures)
         self.close_button.clicked.connect(lambda: self.window().close())
         controller.ticked.connect(self.refresh_timer)
         self._message_timer.timeout.connect(self.message.clear)
@@ -376,12 +409,18 @@ class CounterPage(QWidget):
         if self.my_ratings_button.isEnabled() and self.state.staff is not None:
             show_my_ratings(self.controller.counter, self)
 
+    def open_my_figures(self) -> None:
+        """“My figures” (Shift+F12): the signed-in clerk's own, only while idle."""
+        if self.my_figures_button.isEnabled() and self.state.staff is not None:
+            show_my_figures(self.controller.counter, self)
+
     # ---- the business order number (typed, or scanned: a scanner types it and Enter) ---------
 
     def _init_order_number(self) -> None:
         self.order_number = named(QLineEdit(maxLength=MAX_ORDER_NUMBER), "orderNumber")
         self.order_number.setPlaceholderText(
             self.tr("Business order no. (optional): type or scan, Enter (F11)"))
+        self.order_number.setAccessibleName(self.order_number.placeholderText())
         self.order_number.setStyleSheet("font-size: 14px; padding: 4px;")
         self.order_status = named(label("muted", wrap=True), "orderStatus")
         self.order_row = QVBoxLayout()
@@ -457,6 +496,8 @@ class CounterPage(QWidget):
         self.sign_out_button.setEnabled(not serving and not rating_open)
         self.my_ratings_button.setEnabled(state.phase is Phase.IDLE and not waiting_reason
                                           and not rating_open)
+        self.my_figures_button.setEnabled(self.my_ratings_button.isEnabled())
+        self._sync_type_buttons()
         self.type_buttons[state.selected_type.code].setChecked(True)
         if waiting_reason and not self.reasons.isVisible():
             # the prompt follows a press (Done): like any one-press page, a press within a
@@ -567,6 +608,8 @@ class StaffWindow(QMainWindow):
             (Qt.Key.Key_F4, controller.void_transaction),
             (AWAY_KEY, page.toggle_away),
             (Qt.Key.Key_F12, page.open_my_ratings),
+            (QKeyCombination(Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_F12),
+             page.open_my_figures),
             (Qt.Key.Key_F11, page.focus_order_number),
         ):
             shortcut = QShortcut(QKeySequence(key), self)

@@ -19,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
 TITLE = "Counter App"
@@ -37,6 +38,22 @@ def refusal_text(message: str, language: str | None) -> str:
         return f"{zh[0]}\n{en[0]}\n\n{message}\n\n{zh[1]}\n{en[1]}"
     heading, advice = _HEADINGS["zh" if language.lower().startswith("zh") else "en"]
     return f"{heading}\n\n{message}\n\n{advice}"
+
+
+def _in_language(app: QCoreApplication, message: str, language: str | None) -> str:
+    """The refusal in the UI language when it is one the messages table knows (the second
+    instance's "another Counter App is using …"); as it is otherwise."""
+    if language is None:
+        return message
+    from counter_app.ui.i18n import install_translator
+    from counter_app.ui.messages import translate_message
+
+    translators = install_translator(app, language)
+    try:
+        return translate_message(message)
+    finally:  # the refusal's own: whatever runs next installs its own
+        for translator in translators:
+            app.removeTranslator(translator)
 
 
 def _has_display() -> bool:
@@ -64,7 +81,8 @@ def show_start_refusal(message: str, language: str | None) -> QMessageBox | None
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         app = QApplication.instance() or QApplication(sys.argv[:1] or ["counter-app"])
-        box = QMessageBox(QMessageBox.Icon.Critical, TITLE, refusal_text(message, language))
+        box = QMessageBox(QMessageBox.Icon.Critical, TITLE,
+                          refusal_text(_in_language(app, message, language), language))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         if _non_blocking():
             box.show()

@@ -13,14 +13,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError
 from counter_app.application.sync import start_anchors, upload_pending
 from counter_app.sync.anchors import AnchorSender
-from counter_app.sync.protocol import HeadOfficeClient, SyncError
+from counter_app.sync.protocol import HeadOfficeClient, SyncError, Timeouts
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import RetryPolicy
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 #: re-check the schedule at least this often (the PC may have slept, the clock jumped)
 RECHECK_MS = 10 * 60 * 1000
 #: an unanswered request is given up after this long (connect: 5 s), so quitting stays quick
-CLIENT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+CLIENT_TIMEOUT: Timeouts = (5.0, 20.0, 20.0, 20.0)  # connect 5 s, the rest 20 s
 ClientFactory = Callable[[], HeadOfficeClient]
 Now = Callable[[], dt.datetime]
 

@@ -139,6 +139,10 @@
             <translation>My ratings  (F12)</translation>
         </message>
         <message>
+            <source>My figures  (Shift+F12)</source>
+            <translation>My figures  (Shift+F12)</translation>
+        </message>
+        <message>
             <source>untimed</source>
             <translation>untimed</translation>
         </message>
@@ -513,28 +517,49 @@
             <translation>Ratings taken out by upheld appeals (not in the figures): %1.</translation>
         </message>
         <message>
-            <source>Target %1 (%2)</source>
-            <translation>Target %1 (%2)</translation>
+            <source>Not stated</source>
+            <translation>Not stated</translation>
         </message>
     </context>
     <context>
         <name>ManagerCharts</name>
         <message>
             <source>Transactions</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart.</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart. dash patterns for several types' target lines on one histogram</extracomment>
             <translation>Transactions</translation>
         </message>
         <message>
-            <source>minutes (last bin: longer)</source>
-            <translation>minutes (last bin: longer)</translation>
+            <source>handling time, minutes (last bar: longer)</source>
+            <translation>handling time, minutes (last bar: longer)</translation>
+        </message>
+        <message>
+            <source>transactions</source>
+            <translation>transactions</translation>
         </message>
         <message>
             <source>Service level</source>
+            <extracomment>fewer transactions than this in a day (or week) of the trend: its point is marked thin</extracomment>
             <translation>Service level</translation>
         </message>
         <message>
             <source>Satisfaction rate</source>
             <translation>Satisfaction rate</translation>
+        </message>
+        <message>
+            <source>fewer than %1 transactions</source>
+            <translation>fewer than %1 transactions</translation>
+        </message>
+        <message>
+            <source>% of transactions</source>
+            <translation>% of transactions</translation>
+        </message>
+        <message>
+            <source>week</source>
+            <translation>week</translation>
+        </message>
+        <message>
+            <source>day</source>
+            <translation>day</translation>
         </message>
         <message>
             <source>Cases</source>
@@ -543,6 +568,22 @@
         <message>
             <source>Cumulative %</source>
             <translation>Cumulative %</translation>
+        </message>
+        <message>
+            <source>overtime cases</source>
+            <translation>overtime cases</translation>
+        </message>
+        <message>
+            <source>cumulative share</source>
+            <translation>cumulative share</translation>
+        </message>
+        <message>
+            <source>rating (button pressed)</source>
+            <translation>rating (button pressed)</translation>
+        </message>
+        <message>
+            <source>ratings</source>
+            <translation>ratings</translation>
         </message>
         <message>
             <source>Within target</source>
@@ -555,6 +596,10 @@
         <message>
             <source>handling time, % of target (bin start)</source>
             <translation>handling time, % of target (bin start)</translation>
+        </message>
+        <message>
+            <source>satisfaction rate (4–5)</source>
+            <translation>satisfaction rate (4–5)</translation>
         </message>
         <message>
             <source>Overtime rate</source>
@@ -767,6 +812,10 @@
             <translation>Finish or void the running transaction first</translation>
         </message>
         <message>
+            <source>the types change only while no transaction is under way</source>
+            <translation>the types change only while no transaction is under way</translation>
+        </message>
+        <message>
             <source>%1 is still signed in</source>
             <extracomment>Messages with values in them: the regular expression's groups become %1, %2, …</extracomment>
             <translation>%1 is still signed in</translation>
@@ -800,8 +849,59 @@
             <translation>Too many wrong sign-ins: wait %1 s</translation>
         </message>
         <message>
+            <source>another Counter App is using %1; close it first</source>
+            <translation>another Counter App is using %1; close it first</translation>
+        </message>
+        <message>
             <source>NOT SAVED: the database refused the record (%1). Nothing already recorded is lost; free disk space or call support, then try again.</source>
             <translation>NOT SAVED: the database refused the record (%1). Nothing already recorded is lost; free disk space or call support, then try again.</translation>
+        </message>
+    </context>
+    <context>
+        <name>MyFiguresDialog</name>
+        <message>
+            <source>My figures</source>
+            <translation>My figures</translation>
+        </message>
+        <message>
+            <source>Your own figures at this counter; nobody else's. Service level: transactions within their target ÷ timed ones. Satisfaction: ratings of 4–5 ÷ ratings counted (an upheld appeal is not counted).</source>
+            <translation>Your own figures at this counter; nobody else's. Service level: transactions within their target ÷ timed ones. Satisfaction: ratings of 4–5 ÷ ratings counted (an upheld appeal is not counted).</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <source>Rated %1 (%2)</source>
+            <translation>Rated %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Served</source>
+            <translation>Served</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Satisfaction</source>
+            <translation>Satisfaction</translation>
+        </message>
+        <message>
+            <source>Ratings</source>
+            <translation>Ratings</translation>
+        </message>
+        <message>
+            <source>Mean rating</source>
+            <translation>Mean rating</translation>
+        </message>
+        <message>
+            <source>Appeals upheld</source>
+            <translation>Appeals upheld</translation>
+        </message>
+        <message>
+            <source>Sign in first: only your own figures are shown</source>
+            <translation>Sign in first: only your own figures are shown</translation>
         </message>
     </context>
     <context>
@@ -938,7 +1038,7 @@
         <name>ReviewQueue</name>
         <message>
             <source>When</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift's handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift's handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides "appeals": the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
             <translation>When</translation>
         </message>
         <message>

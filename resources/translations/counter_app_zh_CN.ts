@@ -139,6 +139,10 @@
         <translation>我的评价  (F12)</translation>
     </message>
     <message>
+        <source>My figures  (Shift+F12)</source>
+        <translation>我的数据  (Shift+F12)</translation>
+    </message>
+    <message>
         <source>untimed</source>
         <translation>不计时</translation>
     </message>
@@ -512,28 +516,49 @@
         <translation>申诉成立而不计入统计的评价：%1。</translation>
     </message>
     <message>
-        <source>Target %1 (%2)</source>
-        <translation>承诺时限 %1（%2）</translation>
+        <source>Not stated</source>
+        <translation>未说明</translation>
     </message>
 </context>
 <context>
     <name>ManagerCharts</name>
     <message>
         <source>Transactions</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart.</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues The chart each view shows, while its series and axes can be updated in place: a filter change then replaces points and ranges instead of building (and laying out) a new chart. dash patterns for several types&apos; target lines on one histogram</extracomment>
         <translation>业务笔数</translation>
     </message>
     <message>
-        <source>minutes (last bin: longer)</source>
-        <translation>分钟（最后一组：更长）</translation>
+        <source>handling time, minutes (last bar: longer)</source>
+        <translation>办理时长（分钟，最后一栏为更长）</translation>
+    </message>
+    <message>
+        <source>transactions</source>
+        <translation>业务笔数</translation>
     </message>
     <message>
         <source>Service level</source>
+        <extracomment>fewer transactions than this in a day (or week) of the trend: its point is marked thin</extracomment>
         <translation>按时办结率</translation>
     </message>
     <message>
         <source>Satisfaction rate</source>
         <translation>满意率</translation>
+    </message>
+    <message>
+        <source>fewer than %1 transactions</source>
+        <translation>不足 %1 笔（样本少）</translation>
+    </message>
+    <message>
+        <source>% of transactions</source>
+        <translation>占业务笔数 %</translation>
+    </message>
+    <message>
+        <source>week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation>日</translation>
     </message>
     <message>
         <source>Cases</source>
@@ -542,6 +567,22 @@
     <message>
         <source>Cumulative %</source>
         <translation>累计占比 %</translation>
+    </message>
+    <message>
+        <source>overtime cases</source>
+        <translation>超时笔数</translation>
+    </message>
+    <message>
+        <source>cumulative share</source>
+        <translation>累计占比</translation>
+    </message>
+    <message>
+        <source>rating (button pressed)</source>
+        <translation>评价（按键）</translation>
+    </message>
+    <message>
+        <source>ratings</source>
+        <translation>评价次数</translation>
     </message>
     <message>
         <source>Within target</source>
@@ -554,6 +595,10 @@
     <message>
         <source>handling time, % of target (bin start)</source>
         <translation>办理时长占承诺时限的百分比（组下限）</translation>
+    </message>
+    <message>
+        <source>satisfaction rate (4–5)</source>
+        <translation>满意率（4–5 分）</translation>
     </message>
     <message>
         <source>Overtime rate</source>
@@ -764,6 +809,10 @@
         <translation>请先完成或作废正在办理的业务</translation>
     </message>
     <message>
+        <source>the types change only while no transaction is under way</source>
+        <translation>业务类型只能在没有业务办理时更改</translation>
+    </message>
+    <message>
         <source>%1 is still signed in</source>
         <extracomment>Messages with values in them: the regular expression&apos;s groups become %1, %2, …</extracomment>
         <translation>%1 尚未签退</translation>
@@ -797,8 +846,59 @@
         <translation>登录失败次数过多：请等待 %1 秒</translation>
     </message>
     <message>
+        <source>another Counter App is using %1; close it first</source>
+        <translation>另一个 Counter App 正在使用 %1，请先关闭它</translation>
+    </message>
+    <message>
         <source>NOT SAVED: the database refused the record (%1). Nothing already recorded is lost; free disk space or call support, then try again.</source>
         <translation>未保存：数据库拒绝写入此记录（%1）。已保存的记录没有丢失；请清理磁盘空间或联系技术支持后重试。</translation>
+    </message>
+</context>
+<context>
+    <name>MyFiguresDialog</name>
+    <message>
+        <source>My figures</source>
+        <translation>我的数据</translation>
+    </message>
+    <message>
+        <source>Your own figures at this counter; nobody else&apos;s. Service level: transactions within their target ÷ timed ones. Satisfaction: ratings of 4–5 ÷ ratings counted (an upheld appeal is not counted).</source>
+        <translation>您本人在本柜台的数据，不含他人。服务达标率：未超过目标时长的业务 ÷ 计时业务。满意率：4–5 分的评价 ÷ 计入的评价（申诉成立的评价不计入）。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Rated %1 (%2)</source>
+        <translation>%1 分（%2）</translation>
+    </message>
+    <message>
+        <source>Served</source>
+        <translation>办结笔数</translation>
+    </message>
+    <message>
+        <source>Service level</source>
+        <translation>服务达标率</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Ratings</source>
+        <translation>评价数</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评分</translation>
+    </message>
+    <message>
+        <source>Appeals upheld</source>
+        <translation>申诉成立</translation>
+    </message>
+    <message>
+        <source>Sign in first: only your own figures are shown</source>
+        <translation>请先登录：只显示您本人的数据</translation>
     </message>
 </context>
 <context>
@@ -935,7 +1035,7 @@
     <name>ReviewQueue</name>
     <message>
         <source>When</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift&apos;s handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift&apos;s handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides &quot;appeals&quot;: the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
         <translation>时间</translation>
     </message>
     <message>

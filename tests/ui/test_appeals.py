@@ -201,7 +201,7 @@ def test_a_manager_other_than_the_appellant_decides(
     service.sign_out()
     view = _appeal_view(qtbot, service, "9002")
     tab = view.review_tab
-    assert [tab.proxy.source_row(i).txn for i in range(tab.proxy.rowCount())] == ["mine"]  # type: ignore[union-attr]
+    assert [row.txn for row in tab.model.rows] == ["mine"]
     assert tab.select_txn("mine")
     assert tab.appeal_box.isVisible() and tab.appeal_box.isEnabled()
     assert "客户按错" in tab.appeal_text.text()

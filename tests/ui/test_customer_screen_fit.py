@@ -9,6 +9,7 @@ then W/scale × H/scale device-independent pixels).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -72,7 +73,9 @@ def walk(sizes: list[tuple[int, int]], scale: float = 1.0) -> list[str]:
     app = QApplication.instance() or QApplication([])
     clock = FakeClock()
     folder = Path(tempfile.mkdtemp())
-    service = CounterService(config_module.load(), folder / "data", clock=clock)
+    # the longest lines: a hotline on the sign, the overtime banner while serving
+    config = dataclasses.replace(config_module.load(), supervision_hotline="+86 21 6123 4567")
+    service = CounterService(config, folder / "data", clock=clock)
     try:
         controller = CounterController(service)
         screen = CustomerScreen(controller)
@@ -80,7 +83,7 @@ def walk(sizes: list[tuple[int, int]], scale: float = 1.0) -> list[str]:
         controller.sign_in("1001", "1234")
         controller.select_type("plan")  # the longest caption and promise of the demo's types
         controller.start_transaction()
-        clock.advance(20)
+        clock.advance(620)  # past the plan change's 600 s: the overtime banner shows
         screen.refresh()
         problems = []
         for width, height in sizes:

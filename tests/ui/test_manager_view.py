@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from counter_app.ui.manager import ManagerView
+from counter_app.ui.manager.review_model import ReviewQueueModel
 from counter_core.figures import StarRule
 from counter_core.periods import format_utc, zone
 from counter_core.transaction import Draft
@@ -88,9 +89,10 @@ def view(qtbot: QtBot, fixed: CounterService) -> ManagerView:
 
 
 def shown_txns(view: ManagerView) -> list[str]:
-    proxy = view.review_tab.proxy
-    return [row.txn for i in range(proxy.rowCount())
-            if (row := proxy.source_row(i)) is not None]
+    model = view.review_tab.table.model()  # what the table shows, in its order
+    assert isinstance(model, ReviewQueueModel)
+    return [row.txn for i in range(model.rowCount())
+            if (row := model.source_row(i)) is not None]
 
 
 def events(service: CounterService, kind: str) -> list[dict[str, Any]]:
@@ -123,6 +125,19 @@ def test_filters_staff_type_kind_dates(view: ManagerView, qtbot: QtBot) -> None:
     assert shown_txns(view) == ["t2"]
     view.staff.setCurrentIndex(view.staff.findData("1002"))  # through the combo box too
     assert shown_txns(view) == []
+
+
+def test_a_filter_change_keeps_the_selected_case_while_it_is_shown(view: ManagerView) -> None:
+    tab = view.review_tab
+    assert tab.select_txn("t6")
+    view.staff.setCurrentIndex(view.staff.findData("1002"))  # t6 is 1002's: still shown
+    assert shown_txns(view) == ["t6", "t5"]
+    assert (row := tab.current_row()) is not None and row.txn == "t6"
+    tab.kind.setCurrentIndex(tab.kind.findData("overtime"))
+    assert (row := tab.current_row()) is not None and row.txn == "t6"
+    view.staff.setCurrentIndex(view.staff.findData("1001"))  # t6 gone: nothing selected
+    assert shown_txns(view) == ["t2"] and tab.current_row() is None
+    assert "1" in tab.count_label.text()
 
 
 def test_sorting_by_overtime(view: ManagerView) -> None:
@@ -258,6 +273,23 @@ def test_exports_from_the_view(view: ManagerView, tmp_path: Path) -> None:
     assert view.export_summary(tmp_path / "summary.pdf", "2026-03") == 2
     assert (tmp_path / "summary.pdf").read_bytes().startswith(b"%PDF")
     assert "summary.pdf" in view.export_message.text()
+
+
+def test_the_save_dialogs_open_in_the_users_documents(view: ManagerView,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _parent, _title, start, _filters: (asked.append(start), ("", ""))[1])
+    view._ask_export_overtime()
+    view._ask_export_summary()
+    documents = Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation))
+    assert len(asked) == 2
+    assert all(Path(start).parent == documents for start in asked), asked
+    assert Path(asked[0]).name.startswith("overtime-") and asked[1].endswith(".pdf")
 
 
 def test_head_office_panel_gets_a_tab(qtbot: QtBot, fixed: CounterService) -> None:

@@ -145,10 +145,10 @@ def test_due_dates_overdue_flag_filter_and_header(view: ManagerView) -> None:
     assert _cell(tab, "late", "order_no") == "GZ-2026/0042"
 
     tab.overdue_only.setChecked(True)
-    shown = [tab.proxy.source_row(i).txn for i in range(tab.proxy.rowCount())]  # type: ignore[union-attr]
+    shown = [row.txn for row in tab.model.rows]
     assert shown == ["late"]
     tab.overdue_only.setChecked(False)
-    assert tab.proxy.rowCount() == 7
+    assert tab.model.rowCount() == 7
 
     assert view.overdue.isVisible() and view.overdue.text().startswith("1")
 

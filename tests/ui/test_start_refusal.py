@@ -55,6 +55,13 @@ def test_the_dialog_carries_the_message_offscreen_without_blocking() -> None:
     assert "无法启动" in show_start_refusal("x", "zh_CN").text()  # type: ignore[union-attr]
 
 
+def test_a_second_instance_is_told_in_chinese_at_a_chinese_counter() -> None:
+    box = show_start_refusal("another Counter App is using D:\\data; close it first", "zh_CN")
+    assert box is not None
+    assert "另一个 Counter App 正在使用 D:\\data，请先关闭它" in box.text()
+    assert "another Counter App" not in box.text()
+
+
 def test_without_a_language_the_text_is_bilingual() -> None:
     text = refusal_text("config.toml: file not found", None)
     assert "Counter App 无法启动" in text and "Counter App cannot start" in text

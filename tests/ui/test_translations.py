@@ -260,7 +260,7 @@ def allowed_latin(counter: CounterApp) -> set[str]:
     """Latin words that are data or key names, not UI text: hall, staff, hotkeys."""
     config = counter.service.config
     words = set(LATIN_WORD.findall(f"{config.hall_name} {config.counter_id} PIN"))
-    return words | {"F1", "F2", "F3", "F4"}
+    return words | {"F1", "F2", "F3", "F4", "Shift"}
 
 
 def test_chinese_staff_window_shows_no_english(qapp, chinese, make_counter, clock) -> None:  # type: ignore[no-untyped-def]

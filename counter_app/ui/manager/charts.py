@@ -20,12 +20,13 @@ from PySide6.QtCharts import (
     QChartView,
     QDateTimeAxis,
     QLineSeries,
+    QScatterSeries,
     QStackedBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QMargins, QPointF, Qt, QTime
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QWidget
 
 from counter_core.figures import Bin, DayPoint, ParetoBar, SatisfactionBin
 
@@ -80,22 +81,64 @@ def _value_axis(low: float, high: float, fmt: str, title: str = "") -> QValueAxi
     axis.setRange(low, high)
     axis.setLabelFormat(fmt)
     if title:
-        axis.setTitleText(title)
-        font = QFont()
-        font.setPointSizeF(8)
-        axis.setTitleFont(font)
+        _title(axis, title)
     _axis_font(axis)
     return axis
 
 
-def _nice_max(value: float) -> float:
+def _title(axis: QAbstractAxis, text: str) -> None:
+    """The axis's title (what it counts, in which unit), in the charts' small font."""
+    axis.setTitleText(text)
+    font = QFont()
+    font.setPointSizeF(8)
+    axis.setTitleFont(font)
+
+
+def _nice_step(value: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 × a power of ten that is at least `value`."""
     if value <= 0:
         return 1.0
     step = 10.0 ** math.floor(math.log10(value))
     for m in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if value <= m * step:
+        if value <= m * step * (1 + 1e-9):
             return m * step
     return 10 * step
+
+
+def _nice_max(value: float) -> float:
+    return _nice_step(value)
+
+
+def round_ticks(axis: QValueAxis, peak: float, *, whole: bool = True) -> None:
+    """0 up to a round top above `peak`, with 4–5 ticks at round values (0, 5, 10, … or
+    0, 250, 500, …): a count axis never shows 62.5 or 137; `whole` keeps steps ≥ 1."""
+    step = _nice_step(max(peak, 1.0 if whole else 0.0) * 1.1 / 4)
+    if whole:
+        step = max(1.0, step)
+    top = step * max(1, math.ceil(peak * 1.1 / step))
+    axis.setRange(0, top)
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(0)
+    axis.setTickInterval(step)
+    axis.setLabelFormat("%.0f" if step >= 1 or not whole else "%.1f")
+
+
+def wrapped(label: str, width: int = 9) -> str:
+    """A category label on as many lines as it needs (never cut short): words filled up to
+    `width` characters a line, or, for Chinese (no spaces), halves once it has more than 4
+    characters. Axis labels are rich text: a break is a <br>."""
+    if " " not in label:
+        if len(label) > 4 and any("\u3400" <= c <= "\u9fff" for c in label):
+            middle = (len(label) + 1) // 2
+            return label[:middle] + "<br>" + label[middle:]
+        return label
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 @dataclass
@@ -127,9 +170,16 @@ def _empty(view: QChartView, title: str | None = None) -> None:
     _fresh(view, title)
 
 
-def histogram(view: QChartView, bins: Sequence[Bin], target_s: float | None,
-              target_label: str) -> None:
-    """Handling-time histogram as a stepped area, with a dashed line at the target."""
+#: dash patterns for several types' target lines on one histogram
+_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
+           Qt.PenStyle.DashDotDotLine)
+_TARGET_COLOURS = (RED, "#6a1b9a", "#ef6c00", "#00838f")
+
+
+def histogram(view: QChartView, bins: Sequence[Bin],
+              targets: Sequence[tuple[float, str]]) -> None:
+    """Handling-time histogram as a stepped area, with a line at each type's own target
+    (`targets`: seconds and label, the filtered type's alone or every type's)."""
     if not bins:
         _empty(view)
         return
@@ -139,9 +189,9 @@ def histogram(view: QChartView, bins: Sequence[Bin], target_s: float | None,
         high = b.high if b.high is not None else b.low + width
         points += [QPointF(b.low / 60, b.count), QPointF(high / 60, b.count)]
         peak = max(peak, b.count)
-    top = _nice_max(peak * 1.1)
     x_max = (bins[-1].low + width) / 60
-    live = _reusable(view, "histogram", bool(target_s))
+    shape = len(targets)
+    live = _reusable(view, "histogram", shape)
     if live is None:
         chart = _fresh(view)
         upper = QLineSeries()
@@ -151,35 +201,44 @@ def histogram(view: QChartView, bins: Sequence[Bin], target_s: float | None,
         area.setColor(QColor(BLUE).lighter(150))
         area.setBorderColor(QColor(BLUE))
         chart.addSeries(area)
-        x_axis = _value_axis(0, x_max, "%.0f",
-                             translate("ManagerCharts", "minutes (last bin: longer)"))
-        y_axis = _value_axis(0, top, "%.0f")
+        x_axis = _value_axis(0, x_max, "%.0f", translate(
+            "ManagerCharts", "handling time, minutes (last bar: longer)"))
+        y_axis = _value_axis(0, 1, "%.0f", translate("ManagerCharts", "transactions"))
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         area.attachAxis(x_axis)
         area.attachAxis(y_axis)
         series: list[QAbstractSeries] = [area, upper]
-        if target_s:
+        for i in range(shape):
             line = QLineSeries()
-            line.setPen(QPen(QColor(RED), 2.5, Qt.PenStyle.DashLine))
+            line.setPen(QPen(QColor(_TARGET_COLOURS[i % len(_TARGET_COLOURS)]), 2.5,
+                             _DASHES[i % len(_DASHES)]))
             chart.addSeries(line)
             line.attachAxis(x_axis)
             line.attachAxis(y_axis)
             series.append(line)
-        live = _live[view] = _Live(chart, "histogram", series, [x_axis, y_axis],
-                                   shape=bool(target_s))
+        # the y axis says "transactions": the legend names only the target lines, small
+        for marker in chart.legend().markers(area):
+            marker.setVisible(False)
+        legend_font = QFont()
+        legend_font.setPointSizeF(7.5)
+        chart.legend().setFont(legend_font)
+        live = _live[view] = _Live(chart, "histogram", series, [x_axis, y_axis], shape=shape)
     bottom, left = live.axes
     boundary = live.series[1]
     assert isinstance(bottom, QValueAxis) and isinstance(left, QValueAxis)
     assert isinstance(boundary, QLineSeries)
     boundary.replace(points)
-    bottom.setRange(0, x_max)
-    bottom.setTickCount(min(16, int(x_max) + 1) if x_max <= 15 else 11)
-    left.setRange(0, top)
-    if target_s:
-        target_line = live.series[2]
+    minutes = max(1.0, _nice_step(x_max / 8))  # whole minutes, 1, 2 or 5 apart
+    bottom.setRange(0, minutes * math.ceil(x_max / minutes))
+    bottom.setTickType(QValueAxis.TickType.TicksDynamic)
+    bottom.setTickAnchor(0)
+    bottom.setTickInterval(minutes)
+    round_ticks(left, peak)
+    top = left.max()
+    for target_line, (target_s, label) in zip(live.series[2:], targets, strict=True):
         assert isinstance(target_line, QLineSeries)
-        target_line.setName(target_label)
+        target_line.setName(label)
         target_line.replace([QPointF(target_s / 60, 0), QPointF(target_s / 60, top)])
 
 
@@ -191,21 +250,31 @@ def _msecs(day: dt.date) -> int:
     return _qdatetime(day).toMSecsSinceEpoch()
 
 
-def daily_trend(view: QChartView, points: Sequence[DayPoint], title: str | None = None) -> None:
-    """Service level and satisfaction per day (or week), in percent."""
+#: fewer transactions than this in a day (or week) of the trend: its point is marked thin
+THIN_SAMPLE = 20
+
+
+def daily_trend(view: QChartView, points: Sequence[DayPoint], title: str | None = None,
+                *, weekly: bool = False) -> None:
+    """Service level and satisfaction per day (or week), in percent; days with fewer than
+    THIN_SAMPLE transactions get a hollow marker (a rate over a few customers says little)."""
     if not points:
         _empty(view, title)
         return
-    level_points, satisfaction_points = [], []
+    level_points, satisfaction_points, thin_points = [], [], []
     low = 100.0
     for p in points:
         when = float(_msecs(p.day))
         if p.service_level is not None:
             level_points.append(QPointF(when, p.service_level * 100))
             low = min(low, p.service_level * 100)
+            if p.served < THIN_SAMPLE:
+                thin_points.append(QPointF(when, p.service_level * 100))
         if p.satisfaction_rate is not None:
             satisfaction_points.append(QPointF(when, p.satisfaction_rate * 100))
             low = min(low, p.satisfaction_rate * 100)
+            if p.served < THIN_SAMPLE:
+                thin_points.append(QPointF(when, p.satisfaction_rate * 100))
     live = _reusable(view, "trend", None)
     if live is None:
         chart = _fresh(view, title)
@@ -214,33 +283,50 @@ def daily_trend(view: QChartView, points: Sequence[DayPoint], title: str | None 
         satisfaction.setName(translate("ManagerCharts", "Satisfaction rate"))
         level.setPen(QPen(QColor(BLUE), 2))
         satisfaction.setPen(QPen(QColor(GREEN), 2))
+        thin = QScatterSeries()
+        thin.setName(translate("ManagerCharts", "fewer than %1 transactions")
+                     .replace("%1", str(THIN_SAMPLE)))
+        thin.setMarkerSize(8)
+        thin.setColor(QColor("white"))
+        thin.setBorderColor(QColor("#616161"))
         chart.addSeries(level)
         chart.addSeries(satisfaction)
+        chart.addSeries(thin)
         x_axis = QDateTimeAxis()
         _axis_font(x_axis)
-        y_axis = _value_axis(0, 100, "%.0f%%")
+        y_axis = _value_axis(0, 100, "%.0f%%", translate("ManagerCharts", "% of transactions"))
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in (level, satisfaction):
+        for series in (level, satisfaction, thin):
             series.attachAxis(x_axis)
             series.attachAxis(y_axis)
-        live = _live[view] = _Live(chart, "trend", [level, satisfaction], [x_axis, y_axis])
+        live = _live[view] = _Live(chart, "trend", [level, satisfaction, thin],
+                                   [x_axis, y_axis])
     elif title is not None:
         live.chart.setTitle(title)
-    level_line, satisfaction_line = live.series
+    level_line, satisfaction_line, thin_marks = live.series
     bottom, left = live.axes
     assert isinstance(level_line, QLineSeries) and isinstance(satisfaction_line, QLineSeries)
+    assert isinstance(thin_marks, QScatterSeries)
     assert isinstance(bottom, QDateTimeAxis) and isinstance(left, QValueAxis)
     level_line.replace(level_points)
     satisfaction_line.replace(satisfaction_points)
+    thin_marks.replace(thin_points)
+    for marker in live.chart.legend().markers(thin_marks):  # named only when there are some
+        marker.setVisible(bool(thin_points))
     span = (points[-1].day - points[0].day).days
     bottom.setFormat("MM-dd" if span < 120 else "yyyy-MM")
     bottom.setTickCount(max(2, min(8, span + 1)))
+    _title(bottom, translate("ManagerCharts", "week") if weekly
+           else translate("ManagerCharts", "day"))
     first, last = points[0].day, points[-1].day
     if first == last:
         first, last = first - dt.timedelta(days=1), last + dt.timedelta(days=1)
     bottom.setRange(_qdatetime(first, 0), _qdatetime(last, 23, 59))
     left.setRange(max(0.0, math.floor(low / 10) * 10 - 10), 100)
+    left.setTickType(QValueAxis.TickType.TicksDynamic)
+    left.setTickAnchor(0)
+    left.setTickInterval(10 if left.max() - left.min() <= 50 else 20)
 
 
 def pareto(view: QChartView, bars: Sequence[ParetoBar], names: dict[str, str]) -> None:
@@ -263,9 +349,13 @@ def pareto(view: QChartView, bars: Sequence[ParetoBar], names: dict[str, str]) -
         chart.addSeries(series)
         chart.addSeries(cumulative)
         x_axis = QBarCategoryAxis()
-        _axis_font(x_axis, 7.5)
-        y_axis = _value_axis(0, 1, "%.0f")
-        y_pct = _value_axis(0, 100, "%.0f%%")
+        x_axis.setTruncateLabels(False)  # the whole cause, on more lines if it must
+        _axis_font(x_axis, 7.0)
+        y_axis = _value_axis(0, 1, "%.0f", translate("ManagerCharts", "overtime cases"))
+        y_pct = _value_axis(0, 100, "%.0f%%", translate("ManagerCharts", "cumulative share"))
+        y_pct.setTickType(QValueAxis.TickType.TicksDynamic)
+        y_pct.setTickAnchor(0)
+        y_pct.setTickInterval(25)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(y_pct, Qt.AlignmentFlag.AlignRight)
@@ -284,8 +374,8 @@ def pareto(view: QChartView, bars: Sequence[ParetoBar], names: dict[str, str]) -
         bar_set.remove(0, bar_set.count())
     bar_set.append([float(bar.count) for bar in bars])
     cumulative_line.replace([QPointF(i, bar.cumulative * 100) for i, bar in enumerate(bars)])
-    bottom.setCategories([names.get(bar.cause, bar.cause) for bar in bars])
-    left.setRange(0, _nice_max(bars[0].count * 1.15))
+    bottom.setCategories([wrapped(names.get(bar.cause, bar.cause)) for bar in bars])
+    round_ticks(left, bars[0].count)
 
 
 def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[int, str]) -> None:
@@ -307,7 +397,8 @@ def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[i
         x_axis = QBarCategoryAxis()
         x_axis.append([str(v) for v in (1, 2, 3, 4, 5)])  # the legend carries the words
         _axis_font(x_axis)
-        y_axis = _value_axis(0, 1, "%.0f")
+        _title(x_axis, translate("ManagerCharts", "rating (button pressed)"))
+        y_axis = _value_axis(0, 1, "%.0f", translate("ManagerCharts", "ratings"))
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x_axis)
@@ -324,7 +415,7 @@ def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[i
         bar_set.replace(value - 1, counts.get(value, 0))
     left = live.axes[1]
     assert isinstance(left, QValueAxis)
-    left.setRange(0, _nice_max(max(counts.values() or [0]) * 1.1))
+    round_ticks(left, max(counts.values() or [0]))
 
 
 def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) -> None:
@@ -352,7 +443,8 @@ def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) 
         font.setPointSizeF(8)
         x_axis.setTitleFont(font)
         _axis_font(x_axis)
-        y_axis = _value_axis(0, 100, "%.0f%%")
+        y_axis = _value_axis(0, 100, "%.0f%%",
+                             translate("ManagerCharts", "satisfaction rate (4–5)"))
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x_axis)
@@ -367,9 +459,15 @@ def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) 
         over.replace(i, value if is_over else 0)
 
 
+def percent(rate: float | None) -> str:
+    """A rate as every table, card and chart label of the manager view writes it."""
+    return "–" if rate is None else f"{rate * 100:.1f}%"
+
+
 def staff_rates(view: QChartView, labels: Sequence[str], satisfaction: Sequence[float | None],
                 overtime: Sequence[float | None]) -> None:
-    """Satisfaction rate and overtime rate per staff member, side by side, in percent."""
+    """Satisfaction rate and overtime rate per staff member, side by side, in percent, each
+    bar labelled as the summary table writes the number (`percent`)."""
     chart = _fresh(view)
     sat = QBarSet(translate("ManagerCharts", "Satisfaction rate"))
     over = QBarSet(translate("ManagerCharts", "Overtime rate"))
@@ -381,15 +479,41 @@ def staff_rates(view: QChartView, labels: Sequence[str], satisfaction: Sequence[
     series = QBarSeries()
     series.append(sat)
     series.append(over)
-    series.setLabelsVisible(True)
-    series.setLabelsFormat("@value%")
-    series.setLabelsPrecision(3)
     chart.addSeries(series)
     x_axis = QBarCategoryAxis()
     x_axis.append(list(labels))
+    x_axis.setTruncateLabels(False)
     _axis_font(x_axis)
-    y_axis = _value_axis(0, 100, "%.0f%%")
+    y_axis = _value_axis(0, 100, "%.0f%%", translate("ManagerCharts", "% of transactions"))
     chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(x_axis)
     series.attachAxis(y_axis)
+    _bar_labels(chart, series, [[percent(v) for v in rates]
+                                for rates in (satisfaction, overtime)])
+
+
+def _bar_labels(chart: QChart, series: QBarSeries, texts: Sequence[Sequence[str]]) -> None:
+    """Our own label above each bar (QBarSeries' labels know only significant digits, so
+    50 % would read "50" in the chart and "50.0%" in the table); kept in place as the plot
+    area moves."""
+    sets = series.barSets()
+    font = QFont()
+    font.setPointSizeF(7.5)
+    items: list[tuple[QGraphicsSimpleTextItem, float, float]] = []
+    width = series.barWidth()
+    for j, (bar_set, row) in enumerate(zip(sets, texts, strict=True)):
+        for i, text in enumerate(row):
+            item = QGraphicsSimpleTextItem(text, chart)
+            item.setFont(font)
+            x = i - width / 2 + (j + 0.5) * width / len(sets)
+            items.append((item, x, bar_set.at(i)))
+
+    def place() -> None:
+        for item, x, value in items:
+            at = chart.mapToPosition(QPointF(x, value), series)
+            box = item.boundingRect()
+            item.setPos(at.x() - box.width() / 2, at.y() - box.height() - 1)
+
+    chart.plotAreaChanged.connect(place)
+    place()

@@ -17,8 +17,7 @@ from counter_core.timer import format_mmss
 WEEKLY_AFTER_DAYS = 92
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+_pct = charts.percent  # one way to write a rate, in chart and table
 
 
 class KpiCard(QFrame):
@@ -108,15 +107,16 @@ class KpiTab(QWidget):
                                self.tr("upheld appeals: %1").replace("%1",
                                                                      str(k.upheld_appeals)))
 
-        target, target_label = self._target(filters)
+        targets = self._targets(filters)
         p90 = k.p90_s or 0.0
-        max_s = max(60.0, math.ceil(max((target or 0) * 2, p90 * 1.4) / 60) * 60)
+        longest = max((t for t, _ in targets), default=0.0)
+        max_s = max(60.0, math.ceil(max(longest * 1.5, p90 * 1.4) / 60) * 60)
         charts.histogram(self.histogram, report.histogram(bin_s=max_s / 30, max_s=max_s),
-                         target, target_label)
+                         targets)
         charts.daily_trend(self.trend, report.trend,
                            self.tr("Weekly service level and satisfaction") if weekly
-                           else self.tr("Daily service level and satisfaction"))
-        names = self.short_cause_names()
+                           else self.tr("Daily service level and satisfaction"), weekly=weekly)
+        names = self.cause_names()
         charts.pareto(self.pareto, reports.pareto(report.causes), names)
         labels = {v: f"{v} {zh if self.ctx.zh else en}" for v, (zh, en) in RATING_LABELS.items()}
         charts.rating_distribution(self.ratings, report.ratings, labels)
@@ -131,23 +131,22 @@ class KpiTab(QWidget):
         """Nothing kept to forget: every load asks the read model afresh (which keeps only the
         calendar's day spans)."""
 
-    def short_cause_names(self) -> dict[str, str]:
-        """Cause names short enough for the Pareto chart's axis."""
-        if self.ctx.zh:
-            short = {"staff_skill": "技能", "system": "系统网络", "complex_request": "业务复杂",
-                     "missing_documents": "资料不全", "policy": "政策流程", "other": "其他",
-                     "unknown": "未说明"}
-        else:
-            short = {"staff_skill": "Skill", "system": "System", "complex_request": "Complex",
-                     "missing_documents": "Docs", "policy": "Policy", "other": "Other",
-                     "unknown": "None"}
-        known = {c.code for c in OVERTIME_CAUSES}
-        return {code: text for code, text in short.items() if code in known or code == "unknown"}
+    def cause_names(self) -> dict[str, str]:
+        """The overtime causes' full names for the Pareto chart's axis (wrapped, never cut)."""
+        names = {c.code: self.ctx.choice(c) for c in OVERTIME_CAUSES}
+        names["unknown"] = self.tr("Not stated")
+        return names
 
-    def _target(self, filters: Filters) -> tuple[float | None, str]:
-        """The target line: the filtered type's, else the counter's default type's."""
-        kind = self.ctx.config.type_named(filters.type_code or self.ctx.config.default_type)
-        if kind is None or kind.target_s is None:
-            return None, ""
-        return kind.target_s, self.tr("Target %1 (%2)").replace(
-            "%1", format_mmss(kind.target_s)).replace("%2", kind.name(self.ctx.language))
+    def _targets(self, filters: Filters) -> list[tuple[float, str]]:
+        """The target lines: the filtered type's, else every type's that has one (types
+        differ: a payment's 3:00 is not a SIM card's 5:00); types with the same target share
+        one line, named after all of them."""
+        kinds = ([self.ctx.config.type_named(filters.type_code)] if filters.type_code
+                 else list(self.ctx.config.types))
+        by_target: dict[float, list[str]] = {}
+        for kind in kinds:
+            if kind is not None and kind.target_s is not None:
+                by_target.setdefault(kind.target_s, []).append(kind.name(self.ctx.language))
+        separator = "、" if self.ctx.zh else ", "
+        return [(target, f"{separator.join(names)} {format_mmss(target)}")  # the legend is narrow
+                for target, names in sorted(by_target.items())]

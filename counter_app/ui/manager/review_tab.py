@@ -31,7 +31,6 @@ from counter_app.application.manager import Period
 from counter_app.ui.manager.context import Filters, ManagerContext, named
 from counter_app.ui.manager.review_model import (
     QueueRow,
-    ReviewFilter,
     ReviewQueueModel,
     label,
 )
@@ -87,10 +86,8 @@ class ReviewTab(QWidget):
         ctx = self.ctx
         self.model = ReviewQueueModel(ctx.language, ctx.type_name, self,
                                       time_zone=ctx.time_zone)
-        self.proxy = ReviewFilter(self)
-        self.proxy.setSourceModel(self.model)
         self.table = named(QTableView(), "reviewTable")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -209,19 +206,20 @@ class ReviewTab(QWidget):
         self.cause.currentIndexChanged.connect(self._update_buttons)
         self.follow_cause.currentIndexChanged.connect(self._update_buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.unreviewed.toggled.connect(self._apply_proxy)
+        self.unreviewed.toggled.connect(self._apply_filter)
         self.overdue_only.toggled.connect(self._apply_overdue)
 
     # ---- loading and filtering ------------------------------------------------------------
 
     def _kind_changed(self) -> None:
-        if self._filters is not None:
-            self.load(self._filters, force=True)
+        appeals = self.kind.currentData() == "appeals"
+        if self._filters is not None and (appeals or self._loaded_range is None):
+            self.load(self._filters, force=True)  # into or out of the appeals' own list
         else:
-            self._apply_proxy()
+            self._apply_filter()
 
     def load(self, filters: Filters, *, force: bool = False) -> None:
-        """Query the period when it changed (indexed), then filter staff/type in the proxy.
+        """Query the period when it changed (indexed), then filter staff/type in the model.
         The appeals are listed whatever their day (an appeal comes days after the rating)."""
         self._filters = filters
         days = (filters.start, filters.end)
@@ -237,21 +235,27 @@ class ReviewTab(QWidget):
             self._loaded_range = days
             if selected is not None:
                 self.select_txn(selected.txn)
-        self._apply_proxy()
+        self._apply_filter()
 
-    def _apply_proxy(self) -> None:
+    def _apply_filter(self) -> None:
         f = self._filters
-        self.proxy.set_filters(
+        selected = self.current_row()
+        self.model.set_filters(
             staff=f.staff if f else None, type_code=f.type_code if f else None,
             kind=str(self.kind.currentData()), unreviewed_only=self.unreviewed.isChecked())
+        self._after_filter(selected)
+
+    def _after_filter(self, selected: QueueRow | None) -> None:
+        """Keep the selected case selected when it is still shown; count what is shown."""
+        if selected is not None:
+            self.select_txn(selected.txn)
         self._update_count()
         if self.current_row() is None:
             self._show_case(None)
 
     def _update_count(self) -> None:
-        shown = self.proxy.rowCount()
-        open_cases = sum(1 for i in range(shown)
-                         if (row := self.proxy.source_row(i)) is not None and not row.reviewed)
+        shown = self.model.rowCount()
+        open_cases = len(self.model.open_cases())
         self.count_label.setText(self.tr("%n cases shown, %1 to review", "", shown)
                                  .replace("%1", str(open_cases)))
 
@@ -259,15 +263,13 @@ class ReviewTab(QWidget):
 
     def current_row(self) -> QueueRow | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.proxy.source_row(rows[0].row()) if rows else None
+        return self.model.source_row(rows[0].row()) if rows else None
 
     def select_txn(self, txn: str) -> bool:
-        source = self.model.row_of(txn)
-        if source is None:
+        shown = self.model.row_of(txn)
+        if shown is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(source, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(shown, 0)
         self.table.selectRow(index.row())
         self.table.scrollTo(index)
         return True
@@ -496,10 +498,9 @@ class ReviewTab(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def _apply_overdue(self) -> None:
-        self.proxy.set_overdue_only(self.overdue_only.isChecked())
-        self._update_count()
-        if self.current_row() is None:
-            self._show_case(None)
+        selected = self.current_row()
+        self.model.set_overdue_only(self.overdue_only.isChecked())
+        self._after_filter(selected)
 
     def _window_utc(self) -> tuple[str, str, dt.date]:
         q = self.window_day.date()
@@ -555,12 +556,7 @@ class ReviewTab(QWidget):
 
     def open_cases(self) -> list[str]:
         """The cases shown that still need a decision (what a handover passes on)."""
-        out = []
-        for i in range(self.proxy.rowCount()):
-            row = self.proxy.source_row(i)
-            if row is not None and not row.reviewed:
-                out.append(row.txn)
-        return out
+        return [row.txn for row in self.model.open_cases()]
 
     def hand_over_open_cases(self) -> bool:
         """Record `cases_handed_over`: the open cases shown go to the chosen manager."""

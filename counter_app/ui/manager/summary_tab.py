@@ -27,9 +27,7 @@ from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import ManagerContext, named
 from counter_core.figures import StarRule
 
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+_pct = charts.percent  # one way to write a rate, in chart and table
 
 
 def _num(value: float | None, places: int = 2) -> str:

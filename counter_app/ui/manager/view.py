@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -56,6 +56,14 @@ QLabel#caseDetail { background: white; border: 1px solid #cfd8dc; border-radius:
 NEW_RECORDS_CHECK_MS = 2000
 
 PRESETS = ("last7", "last30", "this_month", "last_month", "last365", "custom")
+
+
+def _in_documents(file_name: str) -> str:
+    """Where a save dialog starts: the user's documents folder (a relative name would open
+    the current folder, the install folder when started from a shortcut)."""
+    folder = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    return str(Path(folder) / file_name)
 
 
 def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -465,7 +473,7 @@ class ManagerView(QWidget):
     def _ask_export_overtime(self) -> None:
         f = self.filters()
         name, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export overtime log"), f"overtime-{f.start}-{f.end}.xlsx",
+            self, self.tr("Export overtime log"), _in_documents(f"overtime-{f.start}-{f.end}.xlsx"),
             self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
         if name:
             self._run_export(lambda: self.export_overtime(Path(name)))
@@ -473,7 +481,7 @@ class ManagerView(QWidget):
     def _ask_export_summary(self) -> None:
         month = self.summary_tab.selected_month() or ""
         name, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export monthly summary"), f"summary-{month}.pdf",
+            self, self.tr("Export monthly summary"), _in_documents(f"summary-{month}.pdf"),
             self.tr("PDF (*.pdf);;Excel workbook (*.xlsx);;CSV (*.csv)"))
         if name:
             self._run_export(lambda: self.export_summary(Path(name)))
