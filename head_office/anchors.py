@@ -60,6 +60,9 @@ NEW_HISTORY_KINDS = (ENDS_BEFORE_ANCHOR, HISTORY_CONFLICT)
 
 OPEN, EXPLAINED, RESOLVED = "open", "explained", "resolved"
 STATUSES = (OPEN, EXPLAINED, RESOLVED)
+#: the operator's accounts (`counter-hq incident ACTION`, the web's form) and the status each
+#: records
+ACCOUNT_ACTIONS = {"explain": EXPLAINED, "resolve": RESOLVED, "reopen": OPEN}
 
 #: what `enroll --new-history` writes as the explanation of the old chain's ends-before ones
 NEW_HISTORY_REASON = "the counter was enrolled with a new history (counter-hq enroll " \
@@ -180,10 +183,13 @@ def _contradiction(conn: Connection, who: Counter, batch: Sequence[Event]
     contradiction of the counter's anchors, if any."""
     hashes = {ev.seq: ev.hash for ev in batch}
     anchored: dict[int, list[Any]] = {}
+    # the batch's range, not an IN list of its (up to 500) sequences: one short statement
     for row in conn.execute(select(anchors.c.seq, anchors.c.hash, anchors.c.first_at).where(
-            anchors.c.counter_id == who.id, anchors.c.seq.in_(list(hashes)))
+            anchors.c.counter_id == who.id,
+            anchors.c.seq.between(min(hashes), max(hashes)))
             .order_by(anchors.c.seq, anchors.c.id)):
-        anchored.setdefault(row.seq, []).append(row)
+        if row.seq in hashes:
+            anchored.setdefault(row.seq, []).append(row)
     for seq in sorted(hashes):
         other = next((a for a in anchored.get(seq, ()) if a.hash != hashes[seq]), None)
         if other is None:

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +27,9 @@ from head_office.store import Store
 from head_office.web import routes as web_routes
 from head_office.web.sessions import WebSettings
 from head_office.webhooks import Outbox, Webhook
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ STATUS: dict[type[Refusal], int] = {
     errors.EndsBeforeAnchor: 409,
     errors.Busy: 429,
     errors.StoreUnavailable: 503,
+    errors.NoPdfFont: 503,
 }
 RETRY_AFTER_S: dict[type[Refusal], int] = {
     errors.Busy: BUSY_RETRY_AFTER_S,
@@ -187,7 +191,8 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
                alert_config: AlertConfig | None = None,
                webhooks: Sequence[Webhook] = (),
                web: WebSettings | None = None,
-               leadership: Leadership | None = None) -> FastAPI:
+               leadership: Leadership | None = None,
+               signing_key: Ed25519PrivateKey | None = None) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
@@ -196,6 +201,8 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     `web`: the web pages' sessions, audit retention and trusted proxies (head_office.web).
     `leadership`: one of several workers' advisory lock (head_office.leader): the alert loop
     and the webhook outboxes run only while it is held; None (one process) runs them always.
+    `signing_key`: signs the roster and the central settings served to counters
+    (head_office.signing); None serves them unsigned, which counters with a key refuse.
     """
     periods.zone(time_zone)
     config = alert_config or AlertConfig()
@@ -219,6 +226,7 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     )
     app.state.store = store
     app.state.leadership = leadership
+    app.state.signing_key = signing_key
     app.state.settings = Settings(time_zone=time_zone, max_uploads=max_uploads)
     app.state.upload_gate = UploadGate(max_uploads)
     app.state.alerts = AlertEngine(store, config, time_zone,

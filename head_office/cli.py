@@ -1,4 +1,5 @@
-"""The `counter-hq` command line: serve, enroll, revoke, incident, user, report."""
+"""The `counter-hq` command line: serve, enroll, revoke, incident, user, report, staff,
+settings, signing-key."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter_core import periods
 from head_office.access import check_kind, enroll_desk, enroll_reader, revoke_reader
+from head_office.closing import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
 from head_office.deps import MAX_CONCURRENT_UPLOADS
 from head_office.middleware import BODY_TIMEOUT_S
 from head_office.schema import COUNTER_KIND, DESK_KIND, KINDS, SchemaError
@@ -41,7 +43,7 @@ REPORTS = ("stars", "overtime", "service-level", "chains", "incidents", "halls",
 PENDING_COLUMNS = ("hall", "counter", "seq", "kind", "txn", "received_at")
 
 
-STAFF_ACTIONS = ("add", "pin", "role", "disable", "enable", "list", "verify")
+STAFF_ACTIONS = ("add", "pin", "role", "disable", "enable", "purge", "list", "verify")
 STAFF_COLUMNS = ("number", "name", "role", "disabled")
 
 
@@ -122,6 +124,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--audit-retention-days", type=int, default=200, metavar="DAYS",
                        help="audit entries older than DAYS are purged daily (default 200; "
                             "at least 183)")
+    serve.add_argument("--close-grace-days", type=int, default=DEFAULT_GRACE_DAYS,
+                       metavar="N",
+                       help="an hq login may close a month on the web N days after it ends "
+                            f"(default {DEFAULT_GRACE_DAYS}; 0 to {MAX_GRACE_DAYS}); closing "
+                            "earlier is refused")
+    serve.add_argument("--staff-retention-days", type=int, default=365, metavar="DAYS",
+                       help="staff-level pages show a clerk disabled (departed) more than "
+                            "DAYS ago as \"former staff #N\", without the name (default 365; "
+                            "0: as soon as disabled); the figures and chains keep the number")
+    serve.add_argument("--signing-key", metavar="FILE",
+                       help="head office's Ed25519 private key (`counter-hq signing-key "
+                            "create`): the roster and the central settings served are signed "
+                            "with it, and counters holding its public key verify them")
+    serve.add_argument("--pdf-font", metavar="PATH",
+                       help="a TTF/TTC/OTF font with Chinese glyphs for the monthly report's "
+                            "PDF (default: the first found of fonts-wqy-microhei's, Noto CJK's, "
+                            "Windows' msyh.ttc); without one, the PDF answers no_pdf_font")
     serve.add_argument("--trusted-proxy", action="append", default=[], metavar="IP",
                        help="a reverse proxy whose X-Forwarded-For (and X-Forwarded-Proto) "
                             "names the client; repeatable (default: none, the socket's "
@@ -160,6 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="why: what happened, and what was checked")
     incident.add_argument("--by", required=True, metavar="NAME", help="who explains it")
 
+    month = command("month", _month,
+                    "close a month (freeze each hall's figures and star as published; late "
+                    "uploads are shown beside them as a restatement) or list the closed ones")
+    month.add_argument("action", choices=("close", "list"))
+    month.add_argument("month", nargs="?", metavar="YYYY-MM", help="close: the month")
+    month.add_argument("--hall", metavar="ID", help="close: only this hall (default: every "
+                                                     "hall not closed yet)")
+    month.add_argument("--by", default="cli", metavar="NAME",
+                       help="close: who closes it (default cli)")
+    month.add_argument("--grace-days", type=int, default=DEFAULT_GRACE_DAYS, metavar="N",
+                       help=f"close: refused before N days after the month ends (default "
+                            f"{DEFAULT_GRACE_DAYS}, as serve --close-grace-days)")
+    time_zone_option(month)
+
     user = command("user", _user,
                    "web logins: add (role hq sees every hall; role hall sees its --hall ones, "
                    "several for a regional manager), list, disable, enable, password")
@@ -183,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "the roster's own hash-chained log)")
     staff.add_argument("action", choices=STAFF_ACTIONS)
     staff.add_argument("--hall", required=True, metavar="ID")
-    staff.add_argument("--number", metavar="N", help="the staff number (all but list, verify)")
+    staff.add_argument("--number", "--staff", dest="number", metavar="N",
+                       help="the staff number (all but list, verify)")
     staff.add_argument("--name", metavar="NAME", help="add: the name the counters show")
     staff.add_argument("--role", choices=("staff", "manager"),
                        help="add (default staff), role: the new role")
@@ -192,6 +226,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add, pin, role --role manager: read the (new) PIN from the "
                             "first line of stdin (4 to 12 digits; a manager's at least 6); it "
                             "is never a command-line argument")
+
+    central = command("settings", _settings,
+                      "a hall's central settings (transaction types with their targets and "
+                      "promises, time_zone, follow_up_working_days, supervision_hotline), "
+                      "served signed to its "
+                      "counters, which apply them over their own TOML")
+    central.add_argument("action", choices=("set", "show"))
+    central.add_argument("--hall", required=True, metavar="ID")
+    central.add_argument("--file", metavar="F.toml",
+                         help="set: top-level time_zone, follow_up_working_days and "
+                              "supervision_hotline (optional) "
+                              "and [[transaction_types]] tables (code, name_zh, name_en, "
+                              "target_s, promise_zh, promise_en) as the counter's TOML spells "
+                              "them; stored as the hall's next version")
+    key = command("signing-key", _signing_key,
+                  "create head office's signing key (Ed25519, a PEM file readable by its owner "
+                  "only) and print its public key for counters' [head_office] signing_key")
+    key.add_argument("action", choices=("create", "show"))
+    key.add_argument("file", metavar="FILE", help="the private key's PEM file")
 
     report = command("report", _report, "write a report across halls as CSV or XLSX")
     report.add_argument("kind", choices=REPORTS)
@@ -222,6 +275,12 @@ def main(argv: list[str] | None = None) -> int:
             periods.zone(args.time_zone)
         except periods.PeriodError as exc:
             print(f"counter-hq: --time-zone: {exc}", file=sys.stderr)
+            return 2
+    if args.command == "signing-key":  # a key file only: no database
+        try:
+            return _signing_key(args, None)
+        except CliError as exc:
+            print(f"counter-hq: {exc}", file=sys.stderr)
             return 2
     missing = _missing_sqlite_file(args.db)
     if missing and args.command not in ("serve", "enroll"):
@@ -357,9 +416,18 @@ def _app_of(args: argparse.Namespace, store: Store,
     if args.tls_cert:
         certificate_sha256(args.tls_cert)
     web = _web_settings(args)
+    signing_key = None
+    if getattr(args, "signing_key", None):
+        from head_office import signing
+
+        try:
+            signing_key = signing.load(Path(args.signing_key))
+        except signing.SigningKeyError as exc:
+            raise CliError(f"--signing-key: {exc}") from None
     return create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
                       body_timeout_s=args.body_timeout, alert_config=alert_config,
-                      webhooks=webhooks, web=web, leadership=leadership)
+                      webhooks=webhooks, web=web, leadership=leadership,
+                      signing_key=signing_key)
 
 
 def worker_app() -> FastAPI:
@@ -386,15 +454,28 @@ def _web_settings(args: argparse.Namespace) -> WebSettings:
     if args.audit_retention_days < audit.MIN_RETENTION_DAYS:
         raise CliError(f"--audit-retention-days {args.audit_retention_days}: the audit trail "
                        f"is kept at least {audit.MIN_RETENTION_DAYS} days (six months)")
+    if args.staff_retention_days < 0:
+        raise CliError(f"--staff-retention-days {args.staff_retention_days}: give 0 or more "
+                       "days")
     proxies: list[str] = []
     for proxy in args.trusted_proxy:
         try:
             proxies.append(str(ipaddress.ip_address(proxy.strip())))
         except ValueError:
             raise CliError(f"--trusted-proxy {proxy}: not an IP address") from None
+    grace = getattr(args, "close_grace_days", DEFAULT_GRACE_DAYS)
+    if not 0 <= grace <= MAX_GRACE_DAYS:
+        raise CliError(f"--close-grace-days must be 0 to {MAX_GRACE_DAYS}, got {grace}")
+    from head_office.web import report
+
+    given = getattr(args, "pdf_font", None)
+    if given and not Path(given).is_file():
+        raise CliError(f"--pdf-font {given}: no such file")
     return WebSettings(idle_s=args.session_idle_min * 60,
                        audit_retention_days=args.audit_retention_days,
-                       trusted_proxies=tuple(proxies))
+                       staff_retention_days=args.staff_retention_days,
+                       trusted_proxies=tuple(proxies), close_grace_days=grace,
+                       pdf_font=report.find_font(given))
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -526,21 +607,51 @@ def _incident(args: argparse.Namespace, store: Store) -> int:
     from head_office import anchors
     from head_office.errors import StoreUnavailable
     from head_office.store import database_errors
+    from head_office.web import audit
 
     reason, by = args.reason.strip(), args.by.strip()
     if not reason or not by:
         raise CliError("give a --reason and a --by that are not empty")
-    status = {"explain": anchors.EXPLAINED, "resolve": anchors.RESOLVED,
-              "reopen": anchors.OPEN}[args.action]
+    status = anchors.ACCOUNT_ACTIONS[args.action]
     try:
         with database_errors():
             done = anchors.set_status(store.engine, args.id, status, reason, by)
+            if done:  # as the web's form is: an administrative change in the audit trail
+                audit.record(store.engine, "cli", audit.ADMIN_CHANGE, f"incident {args.id}",
+                             ip="local", detail=f"{status} by {by}: {reason}")
     except StoreUnavailable as exc:
         raise CliError(exc.message) from None
     if not done:
         raise CliError(f"no incident {args.id}: see `counter-hq report incidents` (the id "
                        "column)")
     print(f"incident {args.id}: {status} by {by}: {reason}")
+    return 0
+
+
+def _month(args: argparse.Namespace, store: Store) -> int:
+    from head_office import closing, reports
+    from head_office.errors import StoreUnavailable
+    from head_office.web import audit
+
+    try:
+        if args.action == "list":
+            reports.write(closing.list_rows(store), closing.LIST_COLUMNS, "csv", sys.stdout)
+            return 0
+        if not args.month:
+            raise CliError("month close needs the month: counter-hq month close YYYY-MM")
+        made = closing.close_month(store, args.month, tz=args.time_zone,
+                                   grace_days=args.grace_days, by=args.by, hall=args.hall)
+        for c in made:
+            audit.record(store.engine, "cli", audit.ADMIN_CHANGE,
+                         f"month {c.month} hall {c.hall}", ip="local",
+                         detail=f"closed by {c.closed_by}; star {c.star or '-'}")
+    except closing.CloseRefused as exc:
+        raise CliError(exc.message) from None
+    except StoreUnavailable as exc:
+        raise CliError(exc.message) from None
+    for c in made:
+        print(f"{c.month} closed for hall {c.hall} by {c.closed_by} at {c.closed_at} "
+              f"(as of {c.as_of or 'no upload'}; star {c.star or 'none'})")
     return 0
 
 
@@ -611,7 +722,13 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     else:
         assert period is not None
         if args.kind == "stars":
-            rows, columns = reports.stars(store, period, hall=args.hall), reports.STAR_COLUMNS
+            from head_office import closing
+
+            # a closed month: its published ranking, and any restated one apart
+            rows = closing.published_stars(store, period, hall=args.hall)
+            columns = reports.STAR_COLUMNS
+            if any("basis" in r for r in rows):
+                columns = (*columns, *closing.STAR_BASIS_COLUMNS)
         elif args.kind == "overtime":
             rows = reports.overtime(store, period, hall=args.hall)
             columns = reports.OVERTIME_COLUMNS
@@ -665,6 +782,8 @@ def _staff(args: argparse.Namespace, store: Store) -> int:
                 raise CliError("staff role needs --role staff|manager")
             version = roster.set_role(store, hall, args.number, args.role,
                                       _read_pin() if args.pin_stdin else None)
+        elif action == "purge":
+            return _purge_staff(store, hall, args.number)
         else:
             version = roster.set_disabled(store, hall, args.number, action == "disable")
     except roster.RosterError as exc:
@@ -673,6 +792,67 @@ def _staff(args: argparse.Namespace, store: Store) -> int:
         raise CliError(exc.message) from None
     print(f"hall {hall} staff {args.number.strip()}: {action} recorded (roster version "
           f"{version.seq}); the hall's counters take it at their next pull (within 5 min)")
+    return 0
+
+
+def _purge_staff(store: Store, hall: str, number: str) -> int:
+    """`staff purge`: the departed clerk's name and photo go; the chains are not touched."""
+    from head_office import roster
+    from head_office.web import audit
+
+    roster.purge(store, hall, number, "cli")
+    audit.record(store.engine, "cli", audit.ADMIN_CHANGE, f"staff {hall}/{number.strip()}",
+                 ip="local", detail="name and photo purged (former staff)")
+    print(f"hall {hall} staff {number.strip()}: name and photo purged; the pages show "
+          "\"former staff\" and the chains and figures are unchanged")
+    return 0
+
+
+def _settings(args: argparse.Namespace, store: Store) -> int:
+    from head_office import settings
+    from head_office.errors import StoreUnavailable
+    from head_office.web import audit
+
+    hall = args.hall.strip()
+    if not hall:
+        raise CliError("--hall: expected the hall's id")
+    try:
+        if args.action == "show":
+            found = settings.latest(store, hall)
+            if found is None:
+                raise CliError(f"hall {hall} has no central settings yet (settings set)")
+            print(json.dumps(found.document(), ensure_ascii=False, indent=2))
+            return 0
+        if not args.file:
+            raise CliError("settings set needs --file F.toml")
+        try:
+            parsed = settings.read_file(Path(args.file))
+        except settings.SettingsFileError as exc:
+            raise CliError(str(exc)) from None
+        stored = settings.put(store, hall, parsed, "cli")
+        audit.record(store.engine, "cli", audit.ADMIN_CHANGE, f"settings {hall}", ip="local",
+                     detail=f"version {stored.version} from {args.file}")
+    except StoreUnavailable as exc:
+        raise CliError(exc.message) from None
+    print(f"hall {hall}: settings version {stored.version} stored "
+          f"({len(parsed.types)} transaction types); the hall's counters take it at their "
+          "next pull (within 5 min) and apply it at their next sign-in")
+    return 0
+
+
+def _signing_key(args: argparse.Namespace, _store: Store | None) -> int:
+    from head_office import signing
+
+    path = Path(args.file)
+    try:
+        key = signing.create(path) if args.action == "create" else signing.load(path)
+    except signing.SigningKeyError as exc:
+        raise CliError(str(exc)) from None
+    if args.action == "create":
+        print(f"signing key written to {path} (mode 0600: keep it on head office's machine "
+              "only); serve with --signing-key and give counters the public key below as "
+              "[head_office] signing_key", file=sys.stderr)
+    print(signing.public_text(key))
     return 0
 
 

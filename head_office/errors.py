@@ -159,6 +159,12 @@ class StoreUnavailable(Refusal):
     code = "unavailable"
 
 
+class NoPdfFont(Refusal):
+    """A PDF was asked for, and the server has no CJK font to draw it with."""
+
+    code = "no_pdf_font"
+
+
 def all_refusals() -> list[type[Refusal]]:
     """Every refusal class (the base included), for the API's status table and its tests."""
     found: list[type[Refusal]] = [Refusal]

@@ -10,6 +10,7 @@ overtime_rate). Periods are local days and months in the hall's zone (counter_co
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from collections import defaultdict
@@ -17,27 +18,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Boolean, and_, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, func, select
 
+from counter_core import periods
 from counter_core.events import (
     APPEAL_DECIDED,
     AWAY_STARTED,
-    INTERRUPTED,
-    RATED,
-    RATING_FOLLOWED_UP,
+    RATING_APPEALED,
     SIGNED_IN,
     SIGNED_OUT,
 )
 from counter_core.figures import (
     AWAY_READ_KINDS,
-    CLOSED_REASON,
     POOR_RATINGS,
     SATISFIED_RATINGS,
-    SERVING_STATUSES,
     SESSION_KINDS,
     AwayEntry,
     Kpis,
@@ -48,7 +42,6 @@ from counter_core.figures import (
     away_seconds,
     hours_away,
     hours_signed_in,
-    overtime_sql,
     percentile,
     rate,
     serving_share,
@@ -63,32 +56,81 @@ from counter_core.periods import (
     Period,
     day_period,
     days_period,
+    local_date,
+    local_midnight_utc,
     month_period,
 )
 from counter_core.tables import write_csv, xlsx_bytes
-from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, WorkCalendar, is_overdue
+from counter_core.workdays import (
+    DEFAULT_FOLLOW_UP_WORKING_DAYS,
+    WorkCalendar,
+    add_working_days,
+    due_moment,
+    is_overdue,
+)
 from head_office import anchors
 from head_office.schema import (
+    AGGREGATE_TIME_ZONE,
     COUNTER_KIND,
+    DAILY_COUNTS,
+    DAILY_SUMS,
+    ROLLUPS,
+    UPHELD,
+    CodePointOrder,
+    ExceedsTarget,
     chain_break_evidence,
     chain_breaks,
+    closed_in_service,
     conflicts,
+    count_of,
     counters,
+    daily_figures,
+    daily_follow_ups,
+    daily_halls,
     events,
+    figure_columns,
+    is_timed,
+    poor_ratings_open,
+    rating_of,
     rejected,
     reviews,
     transactions,
+    upheld_appeals,
+    with_upheld,
 )
 from head_office.schema import incidents as incidents_table
 from head_office.store import Store
 
 __all__ = [
-    "CHAIN_COLUMNS", "GROUPINGS", "HALL_COLUMNS", "INCIDENT_COLUMNS", "OVERTIME_COLUMNS",
+    "CHAIN_COLUMNS",
+    "GROUPINGS",
+    "HALL_COLUMNS",
+    "INCIDENT_COLUMNS",
+    "OVERTIME_COLUMNS",
     "RATE_COLUMNS",
-    "SERVICE_LEVEL_COLUMNS", "STAR_COLUMNS", "ExceedsTarget", "Period", "chains",
-    "day_period", "days_period", "figures", "figures_by_day", "halls", "incidents", "month_period",
-    "overdue_follow_ups", "overtime",
-    "service_level", "stars", "write",
+    "SERVICE_LEVEL_COLUMNS",
+    "SOURCES",
+    "STAR_COLUMNS",
+    "UPHELD",
+    "CodePointOrder",
+    "ExceedsTarget",
+    "Period",
+    "chains",
+    "daily_span",
+    "day_period",
+    "days_period",
+    "figures",
+    "figures_by_day",
+    "halls",
+    "incidents",
+    "month_period",
+    "overdue_follow_ups",
+    "overtime",
+    "satisfaction_by_handling_time",
+    "service_level",
+    "stars",
+    "upheld_appeals",
+    "write",
 ]
 
 Row = dict[str, Any]
@@ -102,112 +144,19 @@ RATE_COLUMNS = frozenset({
 })
 
 #: head_office.store files an `appeal_decided` in the reviews table with this cause when upheld
-UPHELD, REJECTED = "upheld", "rejected"
+REJECTED = "rejected"
 
 
 # ---- figures ------------------------------------------------------------------------------
 
-class ExceedsTarget(FunctionElement[bool]):
-    """counter_core.figures.exceeds_target(duration, target) in SQL, spelt by `overtime_sql`
-    for the dialect at hand (SQLite and PostgreSQL truncate differently)."""
-
-    type = Boolean()
-    inherit_cache = True
-    name = "exceeds_target"
-
-
-@compiles(ExceedsTarget)
-def _exceeds_target_sql(element: ExceedsTarget, compiler: SQLCompiler, **kw: Any) -> str:
-    duration, target = (compiler.process(c, **kw) for c in element.clauses)
-    dialect = compiler.dialect.name
-    return overtime_sql(duration, target, "postgresql" if dialect == "postgresql" else "sqlite")
-
-
-def _count(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _timed() -> ColumnElement[bool]:
-    """counter_core.figures.is_timed: completed, or interrupted with its known time."""
-    t = transactions.c
-    return and_(t.target_s.is_not(None), t.duration_s.is_not(None),
-                or_(t.status == "completed",
-                    and_(t.status == "interrupted", t.overtime_s.is_not(None))))
-
-
-class CodePointOrder(FunctionElement[str]):
-    """A text column compared by code point, as Python compares str (counter_core's rules
-    break ties by chain id that way): SQLite's BINARY already does; PostgreSQL needs the
-    "C" collation, whatever the database's own is."""
-
-    inherit_cache = True
-    name = "code_point_order"
-
-
-@compiles(CodePointOrder)
-def _code_point_order_sql(element: CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
-    (column,) = (compiler.process(c, **kw) for c in element.clauses)
-    return f'({column}) COLLATE "C"' if compiler.dialect.name == "postgresql" else column
-
-
-def upheld_appeals() -> Any:
-    """(hall, txn) of each transaction whose appeal (申诉) is upheld, by the rule of
-    counter_core.reviews.merge_decisions: in each chain its latest decision (by its place in
-    the chain) stands; across the hall's chains the later by its time wins, a tie to the
-    greater chain id. A decision held pending (its transaction not arrived) is in no review
-    row yet."""
-    r, c = reviews.c, counters.c
-    in_chain = (select(c.hall.label("hall"), c.counter.label("counter"), r.txn.label("txn"),
-                       r.at.label("at"), r.cause.label("cause"),
-                       func.row_number().over(partition_by=(r.counter_id, r.txn),
-                                              order_by=r.seq.desc()).label("latest"))
-                .select_from(reviews.join(counters, c.id == r.counter_id))
-                .where(r.kind == APPEAL_DECIDED, r.txn.is_not(None))
-                .subquery("in_chain"))
-    d = in_chain.c
-    across = (select(d.hall, d.txn, d.cause,
-                     func.row_number().over(
-                         partition_by=(d.hall, d.txn),
-                         order_by=(d.at.desc(), CodePointOrder(d.counter).desc())).label("won"))
-              .where(d.latest == 1)
-              .subquery("across"))
-    w = across.c
-    return (select(w.hall.label("hall"), w.txn.label("txn"))
-            .where(w.won == 1, w.cause == UPHELD)
-            .subquery("upheld"))
+# the figures' SQL is head_office.schema's (the ingest keeps the daily rows with it too)
+_count = count_of
+_timed = is_timed
+_aggregates = figure_columns
 
 
 def _with_upheld() -> tuple[Any, Any]:
-    """The transactions outer-joined to `upheld_appeals` (the join, the subquery)."""
-    upheld = upheld_appeals()
-    t = transactions.c
-    return (transactions.outerjoin(upheld, and_(upheld.c.hall == t.hall,
-                                                upheld.c.txn == t.txn)), upheld)
-
-
-def _aggregates(upheld: Any) -> list[Any]:
-    t = transactions.c
-    done = t.status == "completed"
-    timed = _timed()
-    any_rating = and_(done, t.rating.is_not(None))
-    taken_out = and_(any_rating, upheld.c.txn.is_not(None))
-    # an upheld appeal takes the rating out of rated/satisfied/mean (never out of the log)
-    rated = and_(any_rating, upheld.c.txn.is_(None))
-    return [
-        _count(done).label("completed"),
-        _count(timed).label("timed"),
-        _count(and_(timed, ~ExceedsTarget(t.duration_s, t.target_s))).label("within_target"),
-        _count(rated).label("rated"),
-        _count(and_(rated, t.rating.in_(sorted(SATISFIED_RATINGS)))).label("satisfied"),
-        _count(t.status == "voided").label("voided"),
-        _count(t.status == "interrupted").label("interrupted"),
-        func.coalesce(func.sum(case((rated, t.rating), else_=0)), 0).label("rating_sum"),
-        _count(taken_out).label("upheld_appeals"),
-        _count(and_(done, t.rating.in_(sorted(POOR_RATINGS)))).label("poor_ratings"),
-        func.coalesce(func.sum(case((done, t.duration_s), else_=0.0)), 0.0).label("duration_sum"),
-        func.coalesce(func.sum(case((t.status.in_(SERVING_STATUSES), t.duration_s),
-                                    else_=0.0)), 0.0).label("serving_s"),
-    ]
+    return with_upheld()
 
 
 def _finish(row: Row, durations: Sequence[float]) -> Row:
@@ -373,23 +322,74 @@ def _closed_in_service(store: Store, period: Period, by: Sequence[str],
     """Per group: interrupted transactions started in the period whose `interrupted` event
     (the row's last event: nothing may follow it) gives the reason CLOSED_REASON."""
     t = transactions.c
-    query = (select(*[t[name] for name in by], events.c.body)
-             .join(events, and_(events.c.counter_id == t.counter_id,
-                                events.c.seq == t.last_seq, events.c.kind == INTERRUPTED))
-             .where(t.status == "interrupted", t.started_at >= period.start_utc,
-                    t.started_at < period.end_utc,
-                    *([t.hall == hall] if hall is not None else [])))
-    totals: dict[tuple[Any, ...], int] = defaultdict(int)
+    where = [t.started_at >= period.start_utc, t.started_at < period.end_utc,
+             *([t.hall == hall] if hall is not None else [])]
     with store.reader.connect() as conn:
-        for *group, body in conn.execute(query):
-            payload = json.loads(body).get("payload")
-            if isinstance(payload, dict) and payload.get("reason") == CLOSED_REASON:
-                totals[tuple(group)] += 1
-    return totals
+        return closed_in_service(conn, [t[name] for name in by], where)
+
+
+#: where the figures come from: "events" scans the transactions of the period; "daily" adds
+#: up the per-day aggregates the ingest keeps (head_office.schema.daily_figures) whenever the
+#: period is whole local days of AGGREGATE_TIME_ZONE, and scans otherwise. Same figures.
+SOURCES = ("events", "daily")
+
+
+def daily_span(period: Period) -> tuple[str, str] | None:
+    """The local days [first, end) of AGGREGATE_TIME_ZONE the period is made of, as the daily
+    rows name them; None when its bounds are not local midnights of that zone."""
+    first = local_date(period.start_utc, AGGREGATE_TIME_ZONE)
+    end = local_date(period.end_utc, AGGREGATE_TIME_ZONE)
+    if (local_midnight_utc(first, AGGREGATE_TIME_ZONE) != period.start_utc
+            or local_midnight_utc(end, AGGREGATE_TIME_ZONE) != period.end_utc):
+        return None
+    return first.isoformat(), end.isoformat()
+
+
+def _daily_sums(names: Sequence[str], table: Any = daily_figures) -> list[Any]:
+    return [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
+
+
+def _daily_table(by: Sequence[str]) -> Any:
+    """The smallest table of daily rows that holds the grouping `by` (schema.ROLLUPS)."""
+    return next((table for keys, table in ROLLUPS.items() if set(by) <= set(keys)),
+                daily_figures)
+
+
+def _daily_row(row: Any) -> Row:
+    """A daily query's row with the counts as int and the sums as float, whatever the
+    database's SUM answers (PostgreSQL: numeric)."""
+    out = dict(row)
+    for name in DAILY_COUNTS:
+        if name in out:
+            out[name] = int(out[name])
+    for name in DAILY_SUMS:
+        if name in out:
+            out[name] = float(out[name])
+    return out
+
+
+#: the figure counts figures() reads from the daily rows
+_FIGURE_COUNTS = ("completed", "timed", "within_target", "rated", "satisfied", "voided",
+                  "interrupted", "rating_sum", "upheld_appeals", "poor_ratings",
+                  "duration_sum", "serving_s", "closed_in_service")
+
+
+def _daily_figures(store: Store, span: tuple[str, str], by: Sequence[str],
+                   hall: str | None) -> list[Row]:
+    table = _daily_table(by)
+    d = table.c
+    keys = [d[name] for name in by]
+    query = (select(*keys, *_daily_sums(_FIGURE_COUNTS, table))
+             .where(d.day >= span[0], d.day < span[1],
+                    *([d.hall == hall] if hall is not None else []))
+             .group_by(*keys).order_by(*keys))
+    with store.reader.connect() as conn:
+        return [_daily_row(r) for r in conn.execute(query).mappings()]
 
 
 def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
-            hall: str | None = None, hours: bool = False) -> list[Row]:
+            hall: str | None = None, hours: bool = False, handling_times: bool = True,
+            source: str = "events") -> list[Row]:
     """Counts and figures of transactions started in the period, grouped by hall/counter/staff.
 
     Service level and overtime count the timed transactions (figures.is_timed: interrupted
@@ -397,29 +397,41 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
     clerk closed the app during (reason "closed").
 
     `hours`: also the time signed in (signed_in_s, hours_signed_in) and the serving share, from
-    the counters' sign-in events (a scan of those events: off for the hall view)."""
+    the counters' sign-in events (a scan of those events: off for the hall view).
+
+    `handling_times`: the median and p90 handling times (a scan of the period's handling
+    times; off: None). `source`: "events" or "daily" (SOURCES)."""
     for name in by:
         if name not in GROUPINGS:
             raise ValueError(f"cannot group by {name!r}; expected {', '.join(GROUPINGS)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected {', '.join(SOURCES)}")
     t = transactions.c
     keys = [t[name] for name in by]
     in_period = and_(t.started_at >= period.start_utc, t.started_at < period.end_utc,
                      *([t.hall == hall] if hall is not None else []))
-    joined, upheld = _with_upheld()
-    query = (select(*keys, *_aggregates(upheld)).select_from(joined).where(in_period)
-             .group_by(*keys).order_by(*keys))
-    # the handling times, for the median and p90 (counter_core.figures.percentile)
-    handling = (select(*keys, t.duration_s)
-                .where(in_period, t.status == "completed", t.duration_s.is_not(None))
-                .order_by(*keys, t.duration_s))
+    span = daily_span(period) if source == "daily" else None
     durations: dict[tuple[Any, ...], list[float]] = defaultdict(list)
     with store.reader.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-        for *group, duration in conn.execute(handling):
-            durations[tuple(group)].append(float(duration))
+        if span is None:
+            joined, upheld = _with_upheld()
+            query = (select(*keys, *_aggregates(upheld)).select_from(joined).where(in_period)
+                     .group_by(*keys).order_by(*keys))
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        if handling_times:
+            # the handling times, for the median and p90 (counter_core.figures.percentile)
+            handling = (select(*keys, t.duration_s)
+                        .where(in_period, t.status == "completed", t.duration_s.is_not(None))
+                        .order_by(*keys, t.duration_s))
+            for *group, duration in conn.execute(handling):
+                durations[tuple(group)].append(float(duration))
+    if span is not None:
+        rows = _daily_figures(store, span, by, hall)
+        closes = {tuple(r[n] for n in by): r.pop("closed_in_service") for r in rows}
+    else:
+        closes = _closed_in_service(store, period, by, hall)
     out = [_finish({"period": period.label, **r}, durations.get(tuple(r[n] for n in by), []))
            for r in rows]
-    closes = _closed_in_service(store, period, by, hall)
     for r in out:
         r["closed_in_service"] = closes.get(tuple(r[n] for n in by), 0)
     if hours:
@@ -436,14 +448,51 @@ def figures(store: Store, period: Period, *, by: Sequence[str] = ("hall",),
     return out
 
 
+#: the handling-time bands of `satisfaction_by_handling_time`, in seconds (the last open-ended)
+HANDLING_BANDS = (0, 60, 120, 180, 240, 360, 600)
+
+
+def satisfaction_by_handling_time(store: Store, period: Period, *, hall: str,
+                                  bands: Sequence[int] = HANDLING_BANDS) -> list[Row]:
+    """Satisfaction against handling time: the hall's rated, completed transactions of the
+    period in bands of their handling time (`from_s` ≤ duration < `to_s`, None: open-ended),
+    each band's rated count, satisfied count, satisfaction rate and mean rating. Ratings taken
+    out by an upheld appeal are left out, as in `figures`. Every band is listed, empty ones
+    with 0 rated."""
+    t = transactions.c
+    joined, upheld = _with_upheld()
+    query = (select(t.duration_s, t.rating).select_from(joined)
+             .where(t.hall == hall, t.started_at >= period.start_utc,
+                    t.started_at < period.end_utc, t.status == "completed",
+                    t.duration_s.is_not(None), t.rating.is_not(None), upheld.c.txn.is_(None)))
+    edges = list(bands)
+    rated = [0] * len(edges)
+    satisfied = [0] * len(edges)
+    total = [0] * len(edges)
+    with store.reader.connect() as conn:
+        for duration, rating in conn.execute(query):
+            band = max(0, bisect.bisect_right(edges, float(duration)) - 1)
+            rated[band] += 1
+            total[band] += int(rating)
+            satisfied[band] += int(rating) in SATISFIED_RATINGS
+    return [{"period": period.label, "hall": hall, "from_s": start,
+             "to_s": edges[i + 1] if i + 1 < len(edges) else None, "rated": rated[i],
+             "satisfied": satisfied[i], "satisfaction_rate": rate(satisfied[i], rated[i]),
+             "mean_rating": round(total[i] / rated[i], 2) if rated[i] else None}
+            for i, start in enumerate(edges)]
+
+
 def figures_by_day(store: Store, days: Sequence[Period], *,
-                   halls: Sequence[str] | None = None) -> list[Row]:
+                   halls: Sequence[str] | None = None, source: str = "events") -> list[Row]:
     """The counts of `figures(store, day, by=("hall",))` for each of the consecutive `days`,
     in one scan: rows of hall, day (its label), and the counts (completed, timed,
     within_target, rated, satisfied, …) with the figures computed from them (no handling-time
-    percentiles). `halls`: those halls only."""
+    percentiles). `halls`: those halls only; `source` as for figures()."""
     if not days:
         return []
+    spans = [daily_span(d) for d in days] if source == "daily" else []
+    if spans and all(spans):
+        return _daily_by_day(store, days, halls)
     t = transactions.c
     bucket = case(*[(t.started_at < d.end_utc, i) for i, d in enumerate(days)],
                   else_=len(days)).label("day")
@@ -458,6 +507,27 @@ def figures_by_day(store: Store, days: Sequence[Period], *,
     out = []
     for r in rows:
         r["day"] = days[r["day"]].label
+        out.append(_finish(r, []))
+    return out
+
+
+def _daily_by_day(store: Store, days: Sequence[Period],
+                  halls: Sequence[str] | None) -> list[Row]:
+    d = daily_halls.c
+    index = {span[0]: i for i, day in enumerate(days) if (span := daily_span(day))}
+    first, end = daily_span(days[0]), daily_span(days[-1])
+    assert first is not None and end is not None
+    where = [d.day >= first[0], d.day < end[1]]
+    if halls is not None:
+        where.append(d.hall.in_(sorted(set(halls))))
+    names = [n for n in _FIGURE_COUNTS if n != "closed_in_service"]
+    query = (select(d.hall, d.day, *_daily_sums(names, daily_halls)).where(*where)
+             .group_by(d.hall, d.day).order_by(d.hall, d.day))
+    with store.reader.connect() as conn:
+        rows = [_daily_row(r) for r in conn.execute(query).mappings()]
+    out = []
+    for r in rows:
+        r["day"] = days[index[r["day"]]].label
         out.append(_finish(r, []))
     return out
 
@@ -484,26 +554,16 @@ OVERTIME_COLUMNS = (
 )
 
 
-def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[Row]:
+def overtime(store: Store, period: Period, *, hall: str | None = None,
+             source: str = "events") -> list[Row]:
     """Overtime transactions (completed and interrupted: figures.is_overtime_case) per hall by
     the staff's reason and the manager's recorded cause; `share` is the fraction 0–1 of the
-    hall's overtime transactions."""
-    t = transactions.c
-    over = and_(_timed(), ExceedsTarget(t.duration_s, t.target_s),
-                t.started_at >= period.start_utc, t.started_at < period.end_utc)
-    staff_reason = func.coalesce(t.overtime_reason, "(none)").label("staff_reason")
-    cause = func.coalesce(t.review_cause, "(not reviewed)").label("manager_cause")
-    query = (
-        select(t.hall, staff_reason, cause, func.count().label("overtime"),
-               func.avg(t.overtime_s).label("mean_overtime"),
-               func.count(t.reviewed_seq).label("reviewed"))
-        .where(over).group_by(t.hall, staff_reason, cause).order_by(t.hall, staff_reason, cause)
-    )
-    if hall is not None:
-        query = query.where(t.hall == hall)
-    totals = {r["hall"]: r for r in figures(store, period, by=("hall",), hall=hall)}
-    with store.reader.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+    hall's overtime transactions. `source` as for figures()."""
+    totals = {r["hall"]: r for r in figures(store, period, by=("hall",), hall=hall,
+                                            handling_times=False, source=source)}
+    span = daily_span(period) if source == "daily" else None
+    rows = _overtime_rows(store, period, hall) if span is None else _daily_overtime(
+        store, span, hall)
     out: list[Row] = []
     for r in rows:
         total = totals.get(r["hall"], {"overtime": 0, "timed": 0})
@@ -517,6 +577,45 @@ def overtime(store: Store, period: Period, *, hall: str | None = None) -> list[R
     return out
 
 
+def _daily_overtime(store: Store, span: tuple[str, str], hall: str | None) -> list[Row]:
+    d = daily_figures.c
+    staff_reason = func.coalesce(d.overtime_reason, "(none)").label("staff_reason")
+    cause = func.coalesce(d.review_cause, "(not reviewed)").label("manager_cause")
+    query = (select(d.hall, staff_reason, cause,
+                    *_daily_sums(("overtime", "overtime_with_s", "overtime_s_sum")),
+                    func.coalesce(func.sum(d.overtime_reviewed), 0).label("reviewed"))
+             .where(d.day >= span[0], d.day < span[1],
+                    *([d.hall == hall] if hall is not None else []))
+             .group_by(d.hall, staff_reason, cause).having(func.sum(d.overtime) > 0)
+             .order_by(d.hall, staff_reason, cause))
+    with store.reader.connect() as conn:
+        rows = [_daily_row(r) for r in conn.execute(query).mappings()]
+    for r in rows:
+        r["reviewed"] = int(r["reviewed"])
+        # AVG(overtime_s) of the scan: its sum over the overtime cases that have one
+        r["mean_overtime"] = (r["overtime_s_sum"] / r["overtime_with_s"]
+                              if r["overtime_with_s"] else None)
+    return rows
+
+
+def _overtime_rows(store: Store, period: Period, hall: str | None) -> list[Row]:
+    t = transactions.c
+    over = and_(_timed(), ExceedsTarget(t.duration_s, t.target_s),
+                t.started_at >= period.start_utc, t.started_at < period.end_utc)
+    staff_reason = func.coalesce(t.overtime_reason, "(none)").label("staff_reason")
+    cause = func.coalesce(t.review_cause, "(not reviewed)").label("manager_cause")
+    query = (
+        select(t.hall, staff_reason, cause, func.count().label("overtime"),
+               func.avg(t.overtime_s).label("mean_overtime"),
+               func.count(t.reviewed_seq).label("reviewed"))
+        .where(over).group_by(t.hall, staff_reason, cause).order_by(t.hall, staff_reason, cause)
+    )
+    if hall is not None:
+        query = query.where(t.hall == hall)
+    with store.reader.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
 STAR_COLUMNS = (
     "period", "hall", "staff", "completed", "rated", "rating_sum", "satisfied",
     "satisfaction_rate", "mean_rating", "participation_rate", "timed", "overtime",
@@ -527,12 +626,15 @@ STAR_COLUMNS = (
 
 
 def stars(store: Store, period: Period, *, hall: str | None = None,
-          rule: StarRule | None = None) -> list[Row]:
+          rule: StarRule | None = None, hours: bool = True, source: str = "events") -> list[Row]:
     """Each hall's staff ranked for the month's service star by the counters' own rule
     (counter_core.figures.suggest_star: a minimum of ratings, a Bayesian-smoothed mean
-    rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice."""
+    rating, ties by overtime rate). `confirmed` marks the manager's `star_confirmed` choice.
+    `hours`: with the hours signed in and the serving share (a scan of the sign-ins; the
+    ranking does not use them); `source` as for figures()."""
     rule = rule or StarRule()
-    per_staff = figures(store, period, by=("hall", "staff"), hall=hall, hours=True)
+    per_staff = figures(store, period, by=("hall", "staff"), hall=hall, hours=hours,
+                        handling_times=hours, source=source)
     confirmed = _confirmed_stars(store, period.label, hall)
     out: list[Row] = []
     for hall_id in sorted({r["hall"] for r in per_staff}):
@@ -541,7 +643,7 @@ def stars(store: Store, period: Period, *, hall: str | None = None,
             StaffMonth(staff=r["staff"], served=r["completed"], rated=r["rated"],
                        rating_sum=int(r["rating_sum"]), satisfied=r["satisfied"],
                        timed=r["timed"], overtime=r["overtime"], serving_s=r["serving_s"],
-                       signed_in_s=r["signed_in_s"],
+                       signed_in_s=r.get("signed_in_s", 0.0),
                        closed_in_service=r["closed_in_service"],
                        upheld_appeals=r["upheld_appeals"])
             for r in rows.values()
@@ -588,9 +690,10 @@ CHAIN_COLUMNS = (
 )
 
 
-def chains(store: Store, *, hall: str | None = None) -> list[Row]:
-    """Chain-verification status per counter: every stored event re-hashed from its text;
-    `demo` says "demo" for a chain of demo data (its first event is the demo marker)."""
+def chains(store: Store, *, hall: str | None = None, since_check: bool = False) -> list[Row]:
+    """Chain-verification status per counter: every stored event re-hashed from its text
+    (`since_check`: those stored since the last check, Store.verify); `demo` says "demo" for
+    a chain of demo data (its first event is the demo marker)."""
     out: list[Row] = []
     with store.reader.connect() as conn:
         def count(table: Any, counter_id: int) -> int:
@@ -618,7 +721,7 @@ def chains(store: Store, *, hall: str | None = None) -> list[Row]:
     for r, counter in zip(out, (held[row.id] for row in rows), strict=True):
         breaks = r.pop("breaks")
         first_open = r.pop("first_open")
-        r["chain"] = store.verify(counter) or (
+        r["chain"] = store.verify(counter, since_check=since_check) or (
             f"ok around {breaks} recorded chain break(s): see report incidents" if breaks
             else "ok")
         if first_open:
@@ -652,40 +755,58 @@ HALL_COLUMNS = ("hall", "counters", "open_incidents", "explained_incidents",
 def overdue_follow_ups(store: Store, *, hall: str | None = None,
                        now: dt.datetime | None = None, tz: str = DEFAULT_TIME_ZONE,
                        follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
-                       calendar: WorkCalendar | None = None) -> dict[str, int]:
+                       calendar: WorkCalendar | None = None,
+                       source: str = "events") -> dict[str, int]:
     """Per hall, the poor ratings with no follow-up (`rating_followed_up`) past their 好差评
     deadline: `follow_up_days` working days after the rating's local day in `tz`, on head
-    office's working-day calendar (weekends only when none was set)."""
+    office's working-day calendar (weekends only when none was set). `source` "daily": from
+    daily_follow_ups when `tz` is AGGREGATE_TIME_ZONE (their rated_day is its local day)."""
     from head_office.calendar import read_calendar
 
     moment = now or dt.datetime.now(dt.UTC)
     cal = calendar or read_calendar(store) or WorkCalendar()
-    t, e, r = transactions.c, events.c, reviews.c
-    # the followed-up transactions once (a hashed or materialised set, not a lookup per row:
-    # reviews has no index on txn); NOT IN with the NULLs left out, which would empty it
-    followed = select(r.txn).where(r.kind == RATING_FOLLOWED_UP, r.txn.is_not(None))
-    query = (select(t.hall, t.txn, e.at, e.body)
-             .join(events, and_(e.counter_id == t.counter_id, e.seq > t.started_seq,
-                                e.seq <= t.last_seq, e.kind == RATED, e.invalid.is_(None)))
-             .where(t.rating.in_(sorted(POOR_RATINGS)), t.txn.not_in(followed)))
-    if hall is not None:
-        query = query.where(t.hall == hall)
+    if source == "daily" and tz == AGGREGATE_TIME_ZONE:
+        return _daily_overdue(store, hall, moment, tz, follow_up_days, cal)
+    t = transactions.c
+    query = poor_ratings_open([t.hall == hall] if hall is not None else [])
     out: dict[str, int] = defaultdict(int)
     with store.reader.connect() as conn:
         for row in conn.execute(query):
-            try:
-                if json.loads(row.body)["payload"]["txn"] != row.txn:
-                    continue  # another transaction's rating within this one's span
-            except (ValueError, KeyError, TypeError):
-                continue
+            if not rating_of(row):
+                continue  # another transaction's rating within this one's span
             if is_overdue(row.at, moment, tz, follow_up_days, cal):
                 out[row.hall] += 1
     return dict(out)
 
 
+def _daily_overdue(store: Store, hall: str | None, moment: dt.datetime, tz: str,
+                   follow_up_days: int, cal: WorkCalendar) -> dict[str, int]:
+    """The open poor ratings of the local days past their deadline: a later day's deadline
+    is never earlier (add_working_days keeps the order), so they are the days up to the last
+    one overdue at `moment`."""
+    day = periods.today(tz, moment)
+    for _ in range(MAX_DEADLINE_DAYS):
+        if moment >= due_moment(add_working_days(day, follow_up_days, cal), tz):
+            break
+        day -= dt.timedelta(days=1)
+    else:
+        return {}
+    f = daily_follow_ups.c
+    query = (select(f.hall, func.sum(f.open)).where(f.rated_day <= day.isoformat(),
+                                                     *([f.hall == hall] if hall else []))
+             .group_by(f.hall))
+    with store.reader.connect() as conn:
+        return {h: int(n) for h, n in conn.execute(query) if n}
+
+
+#: how far back the deadline search goes (a year of holidays would not hold a rating longer)
+MAX_DEADLINE_DAYS = 400
+
+
 def halls(store: Store, *, hall: str | None = None, now: dt.datetime | None = None,
           tz: str = DEFAULT_TIME_ZONE,
-          follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS) -> list[Row]:
+          follow_up_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
+          source: str = "events") -> list[Row]:
     """Per hall: how many incidents are open (to look into), explained and resolved; `incidents`
     says "open" only for a hall with open ones, so an explained incident brands nobody; and
     the poor ratings whose follow-up is overdue (`overdue_follow_ups`)."""
@@ -702,9 +823,10 @@ def halls(store: Store, *, hall: str | None = None, now: dt.datetime | None = No
             r["counters"] += 1
             for status in anchors.STATUSES:
                 r[f"{status}_incidents"] += statuses.get(row.id, {}).get(status, 0)
-        appeals = _appeal_counts(conn, hall)
+        appeals = (_daily_appeal_counts(conn, hall) if source == "daily"
+                   else _appeal_counts(conn, hall))
     overdue = overdue_follow_ups(store, hall=hall, now=now, tz=tz,
-                                 follow_up_days=follow_up_days)
+                                 follow_up_days=follow_up_days, source=source)
     for r in out.values():
         r["incidents"] = "open" if r["open_incidents"] else "none open"
         poor, upheld = appeals.get(r["hall"], (0, 0))
@@ -723,6 +845,32 @@ def _appeal_counts(conn: Any, hall: str | None) -> dict[str, tuple[int, int]]:
              .select_from(joined).where(poor).group_by(t.hall))
     if hall is not None:
         query = query.where(t.hall == hall)
+    return {h: (int(p), int(u)) for h, p, u in conn.execute(query)}
+
+
+def open_appeals(store: Store, *, hall: str) -> int:
+    """The hall's appeals (申诉) no manager has decided yet: appealed transactions of the
+    hall with no `appeal_decided` in any of its chains."""
+    r, c = reviews.c, counters.c
+    in_hall = reviews.join(counters, c.id == r.counter_id)
+
+    def txns(kind: str) -> Any:
+        return (select(r.txn).select_from(in_hall)
+                .where(c.hall == hall, r.kind == kind, r.txn.is_not(None)))
+
+    query = select(func.count(func.distinct(r.txn))).select_from(in_hall).where(
+        c.hall == hall, r.kind == RATING_APPEALED, r.txn.is_not(None),
+        r.txn.not_in(txns(APPEAL_DECIDED)))
+    with store.reader.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _daily_appeal_counts(conn: Any, hall: str | None) -> dict[str, tuple[int, int]]:
+    """_appeal_counts from the daily rows (all of them: all time)."""
+    d = daily_halls.c
+    query = (select(d.hall, func.sum(d.poor_ratings), func.sum(d.poor_upheld))
+             .where(*([d.hall == hall] if hall is not None else [])).group_by(d.hall)
+             .having(func.sum(d.poor_ratings) > 0))
     return {h: (int(p), int(u)) for h, p, u in conn.execute(query)}
 
 

@@ -10,6 +10,7 @@ The roster's version is the log's (seq, head hash): what a counter caches and re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
@@ -21,9 +22,9 @@ from sqlalchemy.engine import Connection
 
 from counter_core import events, pins
 from counter_core.chain import CURRENT_FORMAT, GENESIS_HASH, canonical_bytes, chain_hash
-from counter_core.periods import utc_now
+from counter_core.periods import parse_utc, utc_now
 from counter_core.roster import fold, pin_digest
-from head_office.schema import roster_accounts, roster_log
+from head_office.schema import roster_accounts, roster_log, staff_purges
 from head_office.store import Store, database_errors
 
 #: the PIN hash scheme counters can check (counter_core.pins)
@@ -271,6 +272,81 @@ def set_disabled(store: Store, hall: str, number: str, disabled: bool) -> Versio
         )
 
 
+class PurgeRefused(RosterError):
+    """A purge refused: `code` says why (unknown, enabled, purged), the message in words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+#: the name a purged account keeps in roster_accounts (the pages say "former staff #N")
+PURGED_NAME = ""
+
+
+def purge(store: Store, hall: str, number: str, by: str) -> None:
+    """Remove a departed (disabled) clerk's name and photo from the accounts; the roster log
+    and every chain keep their entries and hashes, and `staff_purges` records the log's
+    digest of what was removed, so `verify` still holds. RosterError for an enabled account
+    (disable it first) or one purged already."""
+    with database_errors(), store.engine.begin() as conn:
+        row = _row(conn, hall, number.strip())
+        if row is None:
+            raise PurgeRefused("unknown", f"hall {hall} has no staff {number.strip()}")
+        if not row.disabled:
+            raise PurgeRefused("enabled", f"staff {row.number} is not disabled: a departed "
+                               "clerk is disabled first (`staff disable`), then purged")
+        if row.number in _purged(conn, hall):
+            raise PurgeRefused("purged", f"staff {row.number}'s name and photo are purged "
+                               "already")
+        conn.execute(staff_purges.insert().values(
+            hall=hall, number=row.number, purged_at=utc_now(), by=by,
+            details_digest=details_digest(row.name, row.photo)))
+        conn.execute(
+            roster_accounts.update()
+            .where(roster_accounts.c.hall == hall, roster_accounts.c.number == row.number)
+            .values(name=PURGED_NAME, photo=None)
+        )
+
+
+def _purged(conn: Connection, hall: str) -> dict[str, str]:
+    """The hall's purged numbers → the digest of the name and photo they had."""
+    return {r.number: r.details_digest for r in conn.execute(
+        select(staff_purges.c.number, staff_purges.c.details_digest)
+        .where(staff_purges.c.hall == hall))}
+
+
+def shown_names(store: Store, hall: str, *, retention_days: int | None,
+                now: dt.datetime | None = None) -> dict[str, str | None]:
+    """Staff number → the name staff-level pages may show; None for a former clerk: purged,
+    or disabled (gone) longer than `retention_days` ago (None: names kept while enabled or
+    not purged)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    with database_errors(), store.reader.connect() as conn, conn.begin():
+        rows = conn.execute(select(roster_accounts.c.number, roster_accounts.c.name,
+                                   roster_accounts.c.disabled)
+                            .where(roster_accounts.c.hall == hall)).all()
+        purged = _purged(conn, hall)
+        gone_at: dict[str, str] = {}
+        for entry in conn.execute(select(roster_log.c.kind, roster_log.c.at, roster_log.c.payload)
+                                  .where(roster_log.c.hall == hall,
+                                         roster_log.c.kind.in_((events.STAFF_DISABLED,
+                                                                events.STAFF_ENABLED)))
+                                  .order_by(roster_log.c.seq)):
+            staff = str(json.loads(entry.payload)["staff"])
+            if entry.kind == events.STAFF_DISABLED:
+                gone_at[staff] = entry.at
+            else:
+                gone_at.pop(staff, None)
+    out: dict[str, str | None] = {}
+    for r in rows:
+        gone = gone_at.get(r.number) if r.disabled else None
+        expired = (retention_days is not None and gone is not None
+                   and moment - parse_utc(gone) > dt.timedelta(days=retention_days))
+        out[r.number] = None if r.number in purged or expired else r.name
+    return out
+
+
 @dataclass(frozen=True)
 class Roster:
     """A hall's accounts as counters cache them, at a version of the log."""
@@ -337,6 +413,7 @@ def verify(store: Store, hall: str) -> str | None:
             r.number: r
             for r in conn.execute(select(roster_accounts).where(roster_accounts.c.hall == hall))
         }
+        purged = _purged(conn, hall)
     prev, entries, details = GENESIS_HASH, [], {}
     for expected_seq, row in enumerate(log_rows, start=1):
         if row.seq != expected_seq:
@@ -369,13 +446,21 @@ def verify(store: Store, hall: str) -> str | None:
                 ("role", want.role != have.role),
                 ("PIN hash", want.pin_digest != pin_digest(have.pin_hash)),
                 ("disabled", want.disabled != bool(have.disabled)),
-                ("name or photo", details.get(number) != details_digest(have.name, have.photo)),
+                ("name or photo", details.get(number) != _details_of(have, purged)),
             )
             if differs
         ]
         if diff:
             return f"staff {number} differs from the roster log in: {', '.join(diff)}"
     return None
+
+
+def _details_of(row: Any, purged: Mapping[str, str]) -> str | None:
+    """The digest of an account's name and photo; of a purged one's, what the purge recorded
+    (None, a mismatch, when a purged row still holds a name or photo)."""
+    if row.number in purged:
+        return purged[row.number] if (row.name, row.photo) == (PURGED_NAME, None) else None
+    return details_digest(row.name, row.photo)
 
 
 @dataclass(frozen=True)

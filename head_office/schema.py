@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import json
 import re
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -17,6 +23,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
+    case,
     func,
     inspect,
     or_,
@@ -24,7 +32,20 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
+from counter_core.events import APPEAL_DECIDED, INTERRUPTED, RATED, RATING_FOLLOWED_UP
+from counter_core.figures import (
+    CLOSED_REASON,
+    POOR_RATINGS,
+    SATISFIED_RATINGS,
+    SERVING_STATUSES,
+    overtime_sql,
+)
+from counter_core.periods import DEFAULT_TIME_ZONE, local_date, local_midnight_utc
 from counter_core.projection import COLUMNS as TRANSACTION_COLUMNS
 
 metadata = MetaData()
@@ -69,6 +90,10 @@ readers = Table(
 )
 
 #: the events exactly as chained: `body` is the canonical text the hash covers, never rewritten
+#: the condition of the partial index on `log_opened` events, spelt out so that a query with
+#: it uses the index (a bound parameter would not match it)
+LOG_OPENED_ONLY = text("kind = 'log_opened'")
+
 events = Table(
     "events", metadata,
     Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
@@ -83,6 +108,10 @@ events = Table(
     #: why a chained event is kept out of every projection and report (schema or lifecycle
     #: rules of counter_core.validation), None for a valid event (schema version 4)
     Column("invalid", Text),
+    #: the counter's `log_opened` events (they name the chain format): found at once, where
+    #: the primary key walks back through the whole chain (schema version 12)
+    Index("events_log_opened", "counter_id", "seq", sqlite_where=LOG_OPENED_ONLY,
+          postgresql_where=LOG_OPENED_ONLY),
 )
 
 #: the same sequence number offered with a different hash: recorded, never stored over
@@ -371,8 +400,57 @@ auth_refusals = Table(
     Column("detail", Text, nullable=False),
 )
 
+#: a hall's central settings (head_office.settings), one row per version from 1: the settings
+#: as canonical JSON (RFC 8785) in counter_core.settings' spelling, served signed to counters
+hall_settings = Table(
+    "hall_settings", metadata,
+    Column("hall", Text, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("set_at", String(32), nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("settings", Text, nullable=False),
+)
+
 AUTH_REFUSALS_KEPT = 1000
 _ROSTER_TABLES = (roster_log, roster_accounts, auth_refusals)
+
+#: departed staff whose name and photo were purged from roster_accounts (head_office.roster
+#: .purge): `details_digest` is the log's digest of what was purged, so the roster still
+#: verifies; the events and their hashes in the chains are never touched
+staff_purges = Table(
+    "staff_purges", metadata,
+    Column("hall", Text, primary_key=True),
+    Column("number", String(32), primary_key=True),
+    Column("purged_at", String(32), nullable=False),
+    Column("by", Text, nullable=False),
+    Column("details_digest", String(64), nullable=False),
+)
+
+
+#: per counter, its events by arrival: "as of" (the newest upload a page counts) and a closed
+#: month's late uploads are index lookups, not scans of the events
+events_received = Index("events_counter_received", events.c.counter_id, events.c.received_at)
+
+#: a closed month (`counter-hq month close`, or an hq login on the web): the frozen copy of
+#: the hall's figures and star ranking as published, which late uploads never change (they
+#: are shown beside it as a restatement, head_office.closing); `scope` "hall" or "all"
+closed_months = Table(
+    "closed_months", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall", Text, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("closed_by", Text, nullable=False),
+    Column("closed_at", String(32), nullable=False),
+    #: the newest ingest time (events.received_at) the frozen figures count
+    Column("as_of", String(32)),
+    Column("time_zone", Text, nullable=False),
+    #: JSON: the hall's reports.figures row (null: nothing in the month) and its
+    #: reports.stars rows
+    Column("figures", Text, nullable=False),
+    Column("stars", Text, nullable=False),
+    UniqueConstraint("hall", "month", name="closed_months_once"),
+)
 
 
 def _v1(conn: Connection) -> None:
@@ -561,9 +639,442 @@ def _v10_roster(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v11_settings(conn: Connection) -> None:
+    """Central settings per hall, versioned (head_office.settings)."""
+    hall_settings.create(conn, checkfirst=True)
+
+
+def _v12_closed_months(conn: Connection) -> None:
+    """Closed months and their frozen figures, and the events' arrival index (a new database
+    has both from _v1)."""
+    closed_months.create(conn, checkfirst=True)
+    events_received.create(conn, checkfirst=True)
+
+
+def _v13_staff_purges(conn: Connection) -> None:
+    """Departed staff whose name and photo were purged (head_office.roster.purge)."""
+    staff_purges.create(conn, checkfirst=True)
+
+
+def _v14_log_opened_index(conn: Connection) -> None:
+    """A partial index on the events that name a chain format (`log_opened`): each upload
+    looks up the latest one (a new database has it from _v1)."""
+    for index in events.indexes:
+        if index.name == "events_log_opened":
+            index.create(conn, checkfirst=True)
+
+
+# ---- figures in SQL, and the per-day aggregates kept from them ---------------------------
+# head_office.reports reads the figures from `transactions` with these expressions (the scan),
+# and the ingest (head_office.store) keeps `daily_figures` and `daily_follow_ups` current with
+# the same expressions, one hall and local day at a time, so that the pages can add up days
+# instead of scanning transactions: the two paths give the same figures by construction.
+
+class ExceedsTarget(FunctionElement[bool]):
+    """counter_core.figures.exceeds_target(duration, target) in SQL, spelt by `overtime_sql`
+    for the dialect at hand (SQLite and PostgreSQL truncate differently)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "exceeds_target"
+
+
+@compiles(ExceedsTarget)
+def _exceeds_target_sql(element: ExceedsTarget, compiler: SQLCompiler, **kw: Any) -> str:
+    duration, target = (compiler.process(c, **kw) for c in element.clauses)
+    dialect = compiler.dialect.name
+    return overtime_sql(duration, target, "postgresql" if dialect == "postgresql" else "sqlite")
+
+
+class CodePointOrder(FunctionElement[str]):
+    """A text column compared by code point, as Python compares str (counter_core's rules
+    break ties by chain id that way): SQLite's BINARY already does; PostgreSQL needs the
+    "C" collation, whatever the database's own is."""
+
+    inherit_cache = True
+    name = "code_point_order"
+
+
+@compiles(CodePointOrder)
+def _code_point_order_sql(element: CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f'({column}) COLLATE "C"' if compiler.dialect.name == "postgresql" else column
+
+
+def count_of(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def is_timed() -> ColumnElement[bool]:
+    """counter_core.figures.is_timed: completed, or interrupted with its known time."""
+    t = transactions.c
+    return and_(t.target_s.is_not(None), t.duration_s.is_not(None),
+                or_(t.status == "completed",
+                    and_(t.status == "interrupted", t.overtime_s.is_not(None))))
+
+
+#: head_office.store files an `appeal_decided` in the reviews table with this cause when upheld
+UPHELD = "upheld"
+
+
+def upheld_appeals(*, hall: Any = None, txns: Any = None) -> Any:
+    """(hall, txn) of each transaction whose appeal (申诉) is upheld, by the rule of
+    counter_core.reviews.merge_decisions: in each chain its latest decision (by its place in
+    the chain) stands; across the hall's chains the later by its time wins, a tie to the
+    greater chain id. A decision held pending (its transaction not arrived) is in no review
+    row yet. `hall`, `txns` (a select of transaction ids): only those (the same answer for
+    them)."""
+    r, c = reviews.c, counters.c
+    where = [r.kind == APPEAL_DECIDED, r.txn.is_not(None)]
+    if hall is not None:
+        where.append(c.hall == hall)
+    if txns is not None:
+        where.append(r.txn.in_(txns))
+    in_chain = (select(c.hall.label("hall"), c.counter.label("counter"), r.txn.label("txn"),
+                       r.at.label("at"), r.cause.label("cause"),
+                       func.row_number().over(partition_by=(r.counter_id, r.txn),
+                                              order_by=r.seq.desc()).label("latest"))
+                .select_from(reviews.join(counters, c.id == r.counter_id))
+                .where(*where)
+                .subquery("in_chain"))
+    d = in_chain.c
+    across = (select(d.hall, d.txn, d.cause,
+                     func.row_number().over(
+                         partition_by=(d.hall, d.txn),
+                         order_by=(d.at.desc(), CodePointOrder(d.counter).desc())).label("won"))
+              .where(d.latest == 1)
+              .subquery("across"))
+    w = across.c
+    return (select(w.hall.label("hall"), w.txn.label("txn"))
+            .where(w.won == 1, w.cause == UPHELD)
+            .subquery("upheld"))
+
+
+def with_upheld(*, hall: Any = None, txns: Any = None) -> tuple[Any, Any]:
+    """The transactions outer-joined to `upheld_appeals` (the join, the subquery)."""
+    upheld = upheld_appeals(hall=hall, txns=txns)
+    t = transactions.c
+    return (transactions.outerjoin(upheld, and_(upheld.c.hall == t.hall,
+                                                upheld.c.txn == t.txn)), upheld)
+
+
+def figure_columns(upheld: Any) -> list[Any]:
+    """The counts (and two sums of seconds) every figure of head_office.reports is made of."""
+    t = transactions.c
+    done = t.status == "completed"
+    timed = is_timed()
+    any_rating = and_(done, t.rating.is_not(None))
+    taken_out = and_(any_rating, upheld.c.txn.is_not(None))
+    # an upheld appeal takes the rating out of rated/satisfied/mean (never out of the log)
+    rated = and_(any_rating, upheld.c.txn.is_(None))
+    return [
+        count_of(done).label("completed"),
+        count_of(timed).label("timed"),
+        count_of(and_(timed, ~ExceedsTarget(t.duration_s, t.target_s))).label("within_target"),
+        count_of(rated).label("rated"),
+        count_of(and_(rated, t.rating.in_(sorted(SATISFIED_RATINGS)))).label("satisfied"),
+        count_of(t.status == "voided").label("voided"),
+        count_of(t.status == "interrupted").label("interrupted"),
+        func.coalesce(func.sum(case((rated, t.rating), else_=0)), 0).label("rating_sum"),
+        count_of(taken_out).label("upheld_appeals"),
+        count_of(and_(done, t.rating.in_(sorted(POOR_RATINGS)))).label("poor_ratings"),
+        func.coalesce(func.sum(case((done, t.duration_s), else_=0.0)), 0.0).label("duration_sum"),
+        func.coalesce(func.sum(case((t.status.in_(SERVING_STATUSES), t.duration_s),
+                                    else_=0.0)), 0.0).label("serving_s"),
+    ]
+
+
+def overtime_case() -> ColumnElement[bool]:
+    """An overtime transaction (figures.is_overtime_case): timed, over its target."""
+    t = transactions.c
+    return and_(is_timed(), ExceedsTarget(t.duration_s, t.target_s))
+
+
+def _daily_columns(upheld: Any) -> list[Any]:
+    """figure_columns and what else the daily rows keep: poor ratings upheld, ratings by
+    value, overtime with its seconds and reviews (by the row's reason and cause)."""
+    t = transactions.c
+    done = t.status == "completed"
+    poor = and_(done, t.rating.in_(sorted(POOR_RATINGS)))
+    over = overtime_case()
+    return [
+        *figure_columns(upheld),
+        count_of(and_(poor, upheld.c.txn.is_not(None))).label("poor_upheld"),
+        *(count_of(and_(done, t.rating == value)).label(f"rating_{value}")
+          for value in RATING_VALUES),
+        count_of(over).label("overtime"),
+        count_of(and_(over, t.overtime_s.is_not(None))).label("overtime_with_s"),
+        func.coalesce(func.sum(case((over, t.overtime_s), else_=0.0)), 0.0)
+        .label("overtime_s_sum"),
+        count_of(and_(over, t.reviewed_seq.is_not(None))).label("overtime_reviewed"),
+    ]
+
+
+#: the zone whose local days the daily rows are; a period of whole local days of a zone with
+#: the same offsets (all of China) adds them up, any other is scanned (head_office.reports)
+AGGREGATE_TIME_ZONE = DEFAULT_TIME_ZONE
+RATING_VALUES = (1, 2, 3, 4, 5)
+#: a daily row's key besides hall and day
+DAILY_KEYS = ("counter", "staff", "type", "overtime_reason", "review_cause")
+#: its counts (integers) and sums of seconds (floats)
+DAILY_COUNTS = (
+    "completed", "timed", "within_target", "rated", "satisfied", "voided", "interrupted",
+    "rating_sum", "upheld_appeals", "poor_ratings", "poor_upheld",
+    *(f"rating_{v}" for v in RATING_VALUES), "overtime", "overtime_with_s",
+    "overtime_reviewed", "closed_in_service",
+)
+DAILY_SUMS = ("duration_sum", "serving_s", "overtime_s_sum")
+
+#: per chain (counter id; its hall), local day (AGGREGATE_TIME_ZONE) of the start, counter,
+#: staff, type, staff's overtime reason and manager's cause: the counts of
+#: head_office.reports' figures
+daily_figures = Table(
+    "daily_figures", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("hall", Text, nullable=False),
+    Column("day", String(10), nullable=False),
+    *(Column(name, Text) for name in DAILY_KEYS),
+    *(Column(name, Integer, nullable=False) for name in DAILY_COUNTS),
+    *(Column(name, Float, nullable=False) for name in DAILY_SUMS),
+    Index("daily_figures_hall_day", "hall", "day"),
+    Index("daily_figures_day", "day"),
+    Index("daily_figures_counter_day", "counter_id", "day"),
+)
+
+def _rollup(name: str, *keys: str) -> Table:
+    return Table(
+        name, metadata,
+        Column("hall", Text, nullable=False),
+        Column("day", String(10), nullable=False),
+        *(Column(key, Text) for key in keys),
+        *(Column(count, Integer, nullable=False) for count in DAILY_COUNTS),
+        *(Column(total, Float, nullable=False) for total in DAILY_SUMS),
+        Index(f"{name}_day", "day", "hall"),
+        Index(f"{name}_hall_day", "hall", "day"),
+    )
+
+
+#: the daily rows added up per hall and day, and per hall, staff member and day: what the
+#: overview and its trend, and the stars, read (a few rows a hall and day, however many
+#: counters, types and causes)
+daily_halls = _rollup("daily_halls")
+daily_staff = _rollup("daily_staff", "staff")
+#: the groupings the rollups answer (head_office.reports picks the smallest that does)
+ROLLUPS: dict[tuple[str, ...], Table] = {("hall",): daily_halls, ("hall", "staff"): daily_staff}
+
+#: per chain and local day of the start: the poor ratings without a follow-up by the local day
+#: they were made (what head_office.reports.overdue_follow_ups counts, due or not)
+daily_follow_ups = Table(
+    "daily_follow_ups", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), nullable=False),
+    Column("hall", Text, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("rated_day", String(10), nullable=False),
+    Column("open", Integer, nullable=False),
+    Index("daily_follow_ups_counter_day", "counter_id", "day"),
+    Index("daily_follow_ups_rated", "rated_day"),
+)
+
+#: where a counter's stored chain was last re-hashed to (Store.verify): the pages re-hash the
+#: events stored since; `counter-hq report chains` re-hashes every one and moves the mark
+chain_checks = Table(
+    "chain_checks", metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("chain_format", Integer, nullable=False),
+    Column("checked_at", String(32), nullable=False),
+)
+
+#: the indexes the daily refresh looks transactions and reviews up by, and the stars page's
+#: confirmations (a handful among all the events: a partial index)
+_STAR_CONFIRMED = "star_confirmed"
+_DAILY_INDEXES = (Index("transactions_hall_txn", transactions.c.hall, transactions.c.txn),
+                  Index("reviews_txn", reviews.c.txn, reviews.c.kind),
+                  Index("events_star_confirmed", events.c.kind, events.c.at,
+                        postgresql_where=events.c.kind == _STAR_CONFIRMED,
+                        sqlite_where=events.c.kind == _STAR_CONFIRMED))
+
+
+def day_of(started_at: str) -> dt.date | None:
+    """The local day (AGGREGATE_TIME_ZONE) whose [start, end) holds `started_at` as the
+    reports compare it: as text. None for a text that names no moment."""
+    try:
+        day = local_date(started_at, AGGREGATE_TIME_ZONE)
+    except (ValueError, TypeError):
+        return None
+    one = dt.timedelta(days=1)
+    for _ in range(3):
+        if started_at < local_midnight_utc(day, AGGREGATE_TIME_ZONE):
+            day -= one
+        elif started_at >= local_midnight_utc(day + one, AGGREGATE_TIME_ZONE):
+            day += one
+        else:
+            return day
+    return None
+
+
+def closed_in_service(conn: Connection, keys: Sequence[Any],
+                      where: Sequence[ColumnElement[bool]]) -> dict[tuple[Any, ...], int]:
+    """Per group of `keys`: interrupted transactions (of `where`) whose `interrupted` event
+    (the row's last event: nothing may follow it) gives the reason CLOSED_REASON."""
+    t = transactions.c
+    query = (select(*keys, events.c.body)
+             .join(events, and_(events.c.counter_id == t.counter_id,
+                                events.c.seq == t.last_seq, events.c.kind == INTERRUPTED))
+             .where(t.status == "interrupted", *where))
+    totals: dict[tuple[Any, ...], int] = defaultdict(int)
+    for *group, body in conn.execute(query):
+        if _closed(body):
+            totals[tuple(group)] += 1
+    return totals
+
+
+def _closed(body: str) -> bool:
+    """Whether an `interrupted` event's text gives the reason CLOSED_REASON."""
+    payload = json.loads(body).get("payload")
+    return isinstance(payload, dict) and payload.get("reason") == CLOSED_REASON
+
+
+def poor_ratings_open(where: Sequence[ColumnElement[bool]], followed_of: Any = None) -> Any:
+    """(hall, txn, at, body) of each poor rating of the transactions of `where` that no
+    `rating_followed_up` names (its `rated` event: the caller checks its payload's txn);
+    `followed_of`: the follow-ups of these transaction ids only (the same answer for them)."""
+    t, e, r = transactions.c, events.c, reviews.c
+    # the followed-up transactions once (a hashed or materialised set, not a lookup per row);
+    # NOT IN with the NULLs left out, which would empty it
+    followed = select(r.txn).where(r.kind == RATING_FOLLOWED_UP, r.txn.is_not(None),
+                                   *([r.txn.in_(followed_of)] if followed_of is not None
+                                     else []))
+    return (select(t.hall, t.txn, e.at, e.body)
+            .join(events, and_(e.counter_id == t.counter_id, e.seq > t.started_seq,
+                               e.seq <= t.last_seq, e.kind == RATED, e.invalid.is_(None)))
+            .where(t.rating.in_(sorted(POOR_RATINGS)), t.txn.not_in(followed), *where))
+
+
+def rating_of(row: Any) -> bool:
+    """Whether a row of `poor_ratings_open` is its own transaction's rating (not another's
+    within its span)."""
+    try:
+        return bool(json.loads(row.body)["payload"]["txn"] == row.txn)
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+#: a day of one chain's transactions, as the refresh statements' parameters name it
+_BUCKET = (transactions.c.counter_id == bindparam("counter_id"),
+           transactions.c.hall == bindparam("hall"),
+           transactions.c.started_at >= bindparam("start"),
+           transactions.c.started_at < bindparam("end"))
+
+
+@functools.cache
+def _refresh_statements() -> tuple[Any, Any, Any]:
+    """The daily rows, the closes and the open poor ratings of one bucket (built once)."""
+    t = transactions.c
+    txns = select(t.txn).where(*_BUCKET)
+    joined, upheld = with_upheld(hall=bindparam("hall"), txns=txns)
+    keys = [t[name] for name in DAILY_KEYS]
+    counts = (select(*keys, *_daily_columns(upheld)).select_from(joined).where(*_BUCKET)
+              .group_by(*keys))
+    closes = (select(*keys, events.c.body)
+              .join(events, and_(events.c.counter_id == t.counter_id,
+                                 events.c.seq == t.last_seq, events.c.kind == INTERRUPTED))
+              .where(t.status == "interrupted", *_BUCKET))
+    return counts, closes, poor_ratings_open(_BUCKET, txns)
+
+
+def refresh_days(conn: Connection, days: Iterable[tuple[int, str, dt.date]]) -> None:
+    """Recount the daily rows of each (counter id, hall, local day) from the transactions
+    the chain holds of that day."""
+    counts, closes_of, opened_of = _refresh_statements()
+    d, f = daily_figures.c, daily_follow_ups.c
+    touched = set(days)
+    for counter_id, hall, day in sorted(touched):
+        label = day.isoformat()
+        bucket = {"counter_id": counter_id, "hall": hall,
+                  "start": local_midnight_utc(day, AGGREGATE_TIME_ZONE),
+                  "end": local_midnight_utc(day + dt.timedelta(days=1), AGGREGATE_TIME_ZONE)}
+        rows = [dict(r) for r in conn.execute(counts, bucket).mappings()]
+        closes: dict[tuple[Any, ...], int] = defaultdict(int)
+        if any(r["interrupted"] for r in rows):
+            for *group, body in conn.execute(closes_of, bucket):
+                if _closed(body):
+                    closes[tuple(group)] += 1
+        opened: dict[str, int] = defaultdict(int)
+        for row in conn.execute(opened_of, bucket):
+            if rating_of(row):
+                opened[local_date(row.at, AGGREGATE_TIME_ZONE).isoformat()] += 1
+        conn.execute(daily_figures.delete().where(d.counter_id == counter_id, d.day == label))
+        conn.execute(daily_follow_ups.delete().where(f.counter_id == counter_id,
+                                                     f.day == label))
+        if rows:
+            conn.execute(daily_figures.insert(), [
+                {**{k: r[k] for k in DAILY_KEYS}, "counter_id": counter_id, "hall": hall,
+                 "day": label,
+                 **{k: int(r[k]) for k in DAILY_COUNTS if k != "closed_in_service"},
+                 **{k: float(r[k]) for k in DAILY_SUMS},
+                 "closed_in_service": closes.get(tuple(r[k] for k in DAILY_KEYS), 0)}
+                for r in rows])
+        if opened:
+            conn.execute(daily_follow_ups.insert(), [
+                {"counter_id": counter_id, "hall": hall, "day": label, "rated_day": rated,
+                 "open": n} for rated, n in sorted(opened.items())])
+    for hall, label in sorted({(hall, day.isoformat()) for _, hall, day in touched}):
+        for keys, table in ROLLUPS.items():
+            groups = [d[key] for key in keys if key != "hall"]
+            conn.execute(table.delete().where(table.c.hall == hall, table.c.day == label))
+            conn.execute(table.insert().from_select(
+                ["hall", "day", *(c.name for c in groups), *DAILY_COUNTS, *DAILY_SUMS],
+                select(d.hall, d.day, *groups,
+                       *(func.sum(d[name]) for name in (*DAILY_COUNTS, *DAILY_SUMS)))
+                .where(d.hall == hall, d.day == label).group_by(d.hall, d.day, *groups)))
+
+
+def refresh_txns(conn: Connection, hall: str, txns: Iterable[str]) -> None:
+    """Recount the days of the hall's transactions `txns` (whichever chain holds them)."""
+    days: set[tuple[int, str, dt.date]] = set()
+    wanted = sorted(set(txns))
+    t = transactions.c
+    for start in range(0, len(wanted), 500):
+        for row in conn.execute(select(t.counter_id, t.started_at).where(
+                t.hall == hall, t.txn.in_(wanted[start:start + 500]))):
+            day = day_of(row.started_at) if isinstance(row.started_at, str) else None
+            if day is not None:
+                days.add((row.counter_id, hall, day))
+    refresh_days(conn, days)
+
+
+def _v15_daily_figures(conn: Connection) -> None:
+    """The per-day aggregates (daily_figures, its rollups daily_halls and daily_staff,
+    daily_follow_ups) and the indexes their refresh
+    reads by, filled from the transactions held so far: each UTC date's local days; the
+    chains' check marks (none yet: the first check re-hashes all)."""
+    for table in (daily_figures, daily_follow_ups, *ROLLUPS.values(), chain_checks):
+        table.create(conn, checkfirst=True)
+    for index in _DAILY_INDEXES:
+        index.create(conn, checkfirst=True)
+    t = transactions.c
+    utc_dates = select(t.counter_id, t.hall,
+                       func.substr(t.started_at, 1, 10).label("date")).distinct()
+    days: set[tuple[int, str, dt.date]] = set()
+    for counter_id, hall, date in conn.execute(utc_dates):
+        try:
+            dt.date.fromisoformat(date)  # a date, or a text no period holds
+        except (TypeError, ValueError):
+            continue
+        # the local days the UTC date's moments fall on, in AGGREGATE_TIME_ZONE
+        for moment in (f"{date}T00:00:00.000Z", f"{date}T23:59:59.999Z"):
+            day = day_of(moment)
+            if day is not None:
+                days.add((counter_id, hall, day))
+    refresh_days(conn, days)
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web, _v9_calendar,
-    _v10_roster)
+    _v10_roster, _v11_settings, _v12_closed_months, _v13_staff_purges, _v14_log_opened_index,
+    _v15_daily_figures)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -589,3 +1100,4 @@ def migrate(engine: Engine) -> int:
             step(conn)
             conn.execute(schema_version.update().values(version=number))
     return SCHEMA_VERSION
+

@@ -523,7 +523,7 @@ class Store:
                 bodies: Mapping[int, str], now: str, verdicts: Mapping[int, Verdict]) -> None:
         """Store the events with the canonical text each one's hash covers (in its format),
         the invalid ones marked; project the valid ones, hold the pending ones."""
-        conn.execute(events.insert(), [
+        insert_many(conn, events, [
             {"counter_id": who.id, "seq": ev.seq, "uuid": ev.uuid, "kind": ev.kind, "at": ev.at,
              "prev_hash": ev.prev_hash, "hash": ev.hash, "body": bodies[ev.seq],
              "received_at": now, "invalid": _invalid(verdicts[ev.seq])}
@@ -536,7 +536,14 @@ class Store:
                  "txn": referenced_txn(ev.kind, ev.payload), "kind": ev.kind,
                  "received_at": now, "joined_at": None, "joined_counter_id": None}
                 for ev in held])
-        self._project(conn, who, [ev for ev in new if verdicts[ev.seq].ok], now)
+        valid = [ev for ev in new if verdicts[ev.seq].ok]
+        self._project(conn, who, valid, now)
+        # the per-day aggregates of the days whose transactions these events changed (their
+        # own, or the hall's other chains' a review or appeal names), in this transaction
+        touched = {txn for ev in valid if ev.kind in KNOWN_KINDS
+                   and (txn := _txn(ev)) is not None}
+        if touched:
+            schema.refresh_txns(conn, who.hall, touched)
 
     def _project(self, conn: Connection, who: Counter, new: Sequence[Event], now: str) -> None:
         """Fold the new (valid) events into the transactions and reviews tables; events of
@@ -574,7 +581,7 @@ class Store:
                     # a type change after target accepted (or not): the target counted
                     accepted = projection.apply(rows[txn], ev)
                     if accepted is not None:
-                        rows[txn] = {**rows[txn], **_storable(accepted)}
+                        rows[txn] = {**rows[txn], **_storable(accepted, rows[txn])}
                 continue
             try:
                 projected = projection.apply(rows.get(txn), ev)
@@ -585,14 +592,15 @@ class Store:
                 continue
             if projected is not None:
                 rows[txn] = {"review_cause": None, "review_note": None, "reviewed_seq": None,
-                             **rows.get(txn, {}), **_storable(projected), "counter_id": who.id}
+                             **rows.get(txn, {}), **_storable(projected, rows.get(txn)),
+                             "counter_id": who.id}
         changed = [r for txn, r in rows.items() if txn in txns]
         stale = [r["txn"] for r in changed if r["txn"] in existing]
         if stale:
             conn.execute(transactions.delete().where(
                 transactions.c.counter_id == who.id, transactions.c.txn.in_(stale)))
         if changed:
-            conn.execute(transactions.insert(), changed)
+            insert_many(conn, transactions, changed)
         for ev in foreign:
             _join_review(conn, who.hall, ev)
         arrived = sorted(r["txn"] for r in changed if r["txn"] not in existing)
@@ -776,18 +784,23 @@ class Store:
         return isinstance(fields, dict) and is_demo_marker(fields.get("kind", ""),
                                                             fields.get("payload"))
 
-    def verify(self, who: Counter) -> str | None:
+    def verify(self, who: Counter, *, since_check: bool = False) -> str | None:
         """None when the stored chain re-hashes from its stored text, else the first problem.
 
         The chain is walked by counter_core.chain's SegmentWalker (each event in its chain
         format; a break the counter recorded, and head office with it, is walked past); a
         stored text that is not exactly the canonical text of the event it holds is
-        a problem too (an edit behind head office's back that a re-encoding would hide)."""
-        walker = SegmentWalker()
+        a problem too (an edit behind head office's back that a re-encoding would hide).
+        A walk without a problem leaves its head in `chain_checks`; `since_check`: walk on
+        from there (the events stored since the last check only)."""
+        start = self._chain_check(who) if since_check else None
+        walker = SegmentWalker(start)
+        after = start.seq if start is not None else 0
         with database_errors(), self.reader.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(
                 select(events.c.seq, events.c.prev_hash, events.c.hash, events.c.body)
-                .where(events.c.counter_id == who.id).order_by(events.c.seq)
+                .where(events.c.counter_id == who.id, events.c.seq > after)
+                .order_by(events.c.seq)
             )
             for row in result:
                 ev = _stored_event(row)
@@ -799,13 +812,40 @@ class Store:
                     return f"sequence {row.seq}: the stored text is not what its hash covers"
         if walker.problem is not None:
             return str(walker.problem)
-        recorded = self.chain_breaks(who)
-        for brk, _ in walker.breaks:  # a break head office has not recorded is a problem
-            if not any(r["break_seq"] == brk.break_seq for r in recorded):
-                return f"sequence {brk.break_seq}: a chain break not recorded by head office"
+        if walker.breaks:
+            recorded = self.chain_breaks(who)
+            for brk, _ in walker.breaks:  # a break head office has not recorded is a problem
+                if not any(r["break_seq"] == brk.break_seq for r in recorded):
+                    return f"sequence {brk.break_seq}: a chain break not recorded by head office"
         if walker.head.seq != who.hw_seq:
             return f"high-water mark {who.hw_seq} but {walker.head.seq} events stored"
+        if walker.head.seq > after or start is None:
+            self._save_check(who, walker.head)
         return None
+
+    def _chain_check(self, who: Counter) -> ChainHead | None:
+        """Where the counter's chain was last re-hashed to without a problem, if anywhere."""
+        c = schema.chain_checks.c
+        with database_errors(), self.reader.connect() as conn:
+            row = conn.execute(select(c.seq, c.hash, c.chain_format)
+                               .where(c.counter_id == who.id)).one_or_none()
+        if row is None or row.seq > who.hw_seq:
+            return None
+        return ChainHead(row.seq, row.hash, row.chain_format)
+
+    def _save_check(self, who: Counter, head: ChainHead) -> None:
+        """Move the counter's check mark to `head`; a database too busy to take it only
+        means the next check walks further."""
+        c = schema.chain_checks.c
+        try:
+            with database_errors(), self.engine.begin() as conn:
+                conn.execute(schema.chain_checks.delete().where(c.counter_id == who.id))
+                conn.execute(schema.chain_checks.insert().values(
+                    counter_id=who.id, seq=head.seq, hash=head.hash,
+                    chain_format=head.chain_format, checked_at=utc_now()))
+        except (StoreUnavailable, IntegrityError) as exc:
+            log.warning("chain check mark of hall %s counter %s not saved: %s", who.hall,
+                        who.counter, exc)
 
 
 class _ChainRefusal(Exception):
@@ -845,6 +885,36 @@ def mark_acknowledged(
         )
         row = conn.execute(select(a).where(a.c.seq == row.seq)).one()
     return row
+
+
+#: (table, dialect, columns) → the INSERT's SQL, its parameter order (None: named) and the
+#: columns' bind processors; compiled once, not once per batch
+_COMPILED_INSERTS: dict[tuple[str, str, tuple[str, ...]],
+                        tuple[str, list[str] | None, dict[str, Any]]] = {}
+
+
+def insert_many(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """`conn.execute(table.insert(), rows)` (rows with the same keys) handed to the driver's
+    executemany directly: the statement is compiled once per table, dialect and columns, and
+    the rows are passed as they are (only the columns' bind processors applied), where
+    SQLAlchemy would build each row's parameters anew for every batch."""
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    cache_key = (table.name, conn.dialect.name, keys)
+    compiled = _COMPILED_INSERTS.get(cache_key)
+    if compiled is None:
+        statement = table.insert().compile(dialect=conn.dialect, column_keys=list(keys))
+        order = list(statement.positiontup) if conn.dialect.positional else None
+        processors = {k: f for k, f in statement._bind_processors.items() if f is not None}
+        compiled = _COMPILED_INSERTS[cache_key] = (str(statement), order, processors)
+    sql, order, processors = compiled
+    if processors:
+        rows = [{**row, **{k: f(row[k]) for k, f in processors.items() if k in row}}
+                for row in rows]
+    params: list[Any] = (list(rows) if order is None
+                         else [tuple(row[k] for k in order) for row in rows])
+    conn.exec_driver_sql(sql, params)
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -907,14 +977,20 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value).replace("\x00", "")
 
 
+_ABSENT = object()
 _NUMBERS = {name: column.type.python_type for name, column in transactions.c.items()
             if name in projection.COLUMNS and column.type.python_type in (int, float)}
 _INT_LIMIT = 2**31
 
 
-def _storable(row: dict[str, Any]) -> dict[str, Any]:
+def _storable(row: dict[str, Any], before: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A projected row with values of the wrong type or size left empty: a chained event is
-    stored whatever its payload says, but the report tables take only what they can use."""
+    stored whatever its payload says, but the report tables take only what they can use.
+    `before`: the (storable) row it was projected from: only the values that are not carried
+    over from it as they are come back, to be merged over it."""
+    if before is not None:
+        row = {name: value for name, value in row.items()
+               if value is not before.get(name, _ABSENT)}
     out: dict[str, Any] = {}
     for name, value in row.items():
         kind = _NUMBERS.get(name)
@@ -946,7 +1022,7 @@ def _head_format(conn: Connection, counter_id: int, hw_seq: int) -> int:
     (formats never go back), else the initial format."""
     body = conn.execute(
         select(events.c.body).where(
-            events.c.counter_id == counter_id, events.c.kind == LOG_OPENED,
+            events.c.counter_id == counter_id, schema.LOG_OPENED_ONLY,  # its partial index
             events.c.seq <= hw_seq,
         ).order_by(events.c.seq.desc()).limit(1)
     ).scalar()

@@ -5,7 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from head_office.deps import one_value_per_parameter
-from head_office.routes import alerts, anchor, calendar, hall, health, ingest, presence, roster
+from head_office.routes import (
+    alerts,
+    anchor,
+    calendar,
+    hall,
+    health,
+    ingest,
+    presence,
+    roster,
+    settings,
+)
 from head_office.routes.models import API_VERSION
 
 api_router = APIRouter(prefix=f"/api/{API_VERSION}",
@@ -18,3 +28,4 @@ api_router.include_router(anchor.router)
 api_router.include_router(alerts.router)
 api_router.include_router(calendar.router)
 api_router.include_router(roster.router)
+api_router.include_router(settings.router)

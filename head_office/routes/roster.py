@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from counter_core import pins
-from head_office import access, roster
+from head_office import access, roster, signing
 from head_office.deps import StoreDep, TokenDep, record_refusal, recorded
 from head_office.errors import Forbidden, UnknownCounter
 from head_office.routes.models import MAX_ID_CHARS
 from head_office.store import Counter, Store
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 router = APIRouter(tags=["hall"])
 
@@ -68,6 +72,22 @@ class RosterOut(BaseModel):
     hall: str
     version: VersionOut
     accounts: list[AccountOut]
+    #: with `serve --signing-key`: the key's id and the Ed25519 signature (base64) over the
+    #: canonical bytes of the rest (counter_core.signed)
+    key_id: str | None = None
+    signature: str | None = None
+
+
+def signing_key_of(request: Request) -> Ed25519PrivateKey | None:
+    """The server's signing key (`serve --signing-key`), None without one."""
+    return cast("Ed25519PrivateKey | None", getattr(request.app.state, "signing_key", None))
+
+
+def signed_answer(request: Request, document: BaseModel, headers: dict[str, str]) -> Response:
+    """The document as JSON, signed when the server has a key (the exact bytes signed are the
+    canonical form of what the counter parses, so the JSON's own spacing does not matter)."""
+    body = document.model_dump(mode="json", exclude={"key_id", "signature"})
+    return JSONResponse(signing.maybe_sign(body, signing_key_of(request)), headers=headers)
 
 
 class SignInIn(BaseModel):
@@ -125,7 +145,6 @@ def _version_out(version: roster.Version) -> VersionOut:
 @router.get("/hall/roster", response_model=RosterOut)
 async def hall_roster(
     request: Request,
-    response: Response,
     me: HallMember,
     store: StoreDep,
     token: TokenDep,
@@ -140,7 +159,7 @@ async def hall_roster(
 ) -> RosterOut | Response:
     """The token's own hall's staff accounts (salted PIN hashes for offline sign-in) and the
     roster log's version; `ETag` is the version, and `If-None-Match` with it answers 304 Not
-    Modified with no body."""
+    Modified with no body. Signed (`key_id`, `signature`) when the server has a signing key."""
     if hall is not None and hall != me.hall:
         refusal = Forbidden(
             f"the token of hall {me.hall} {me.counter} reads its own hall's roster only, not "
@@ -154,12 +173,13 @@ async def hall_roster(
         if request.headers["if-none-match"].strip() == current.etag:
             return Response(status_code=304, headers={"ETag": current.etag})
     found = await run_in_threadpool(roster.roster, store, me.hall)
-    response.headers["ETag"] = found.version.etag
-    response.headers["Cache-Control"] = "no-store"
-    return RosterOut(
+    document = RosterOut(
         hall=found.hall,
         version=_version_out(found.version),
         accounts=[AccountOut.model_validate(a) for a in found.accounts],
+    )
+    return signed_answer(
+        request, document, {"ETag": found.version.etag, "Cache-Control": "no-store"}
     )
 
 

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from counter_app.storage import queries
-from counter_app.storage.db import connect, migrate
+from counter_app.storage.db import Database, connect, migrate
 from counter_app.storage.events import EventStore
 from counter_core import figures
 from counter_core.periods import month_period
@@ -41,8 +40,8 @@ class Wall:
 
 
 @pytest.fixture(scope="module")
-def counter() -> tuple[sqlite_utils.Database, EventStore]:
-    db: sqlite_utils.Database = connect(":memory:")
+def counter() -> tuple[Database, EventStore]:
+    db: Database = connect(":memory:")
     migrate(db)
     wall = Wall("2026-03-10T01:00:00.000Z")
     store = EventStore(db, HALL, COUNTER, now=wall)
@@ -71,14 +70,14 @@ def counter() -> tuple[sqlite_utils.Database, EventStore]:
     return db, store
 
 
-def counter_hours(db: sqlite_utils.Database, month: str) -> dict[str, float]:
+def counter_hours(db: Database, month: str) -> dict[str, float]:
     period = month_period(month, "UTC")
     return figures.signed_in_seconds(queries.sessions(db, period.start_utc, period.end_utc),
                                      period.start_utc, period.end_utc)
 
 
 def test_the_counter_itself_counts_eight_hours_not_thirty_days(
-        counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+        counter: tuple[Database, EventStore]) -> None:
     db, _ = counter
     assert counter_hours(db, "2026-03") == {"1001": 8 * 3600.0}
     assert counter_hours(db, "2026-04") == {"1002": 2 * 3600.0}  # the jump's sign-out: none
@@ -86,7 +85,7 @@ def test_the_counter_itself_counts_eight_hours_not_thirty_days(
     assert counter_hours(db, "2026-02") == {}
 
 
-def check_head_office(store: Store, counter: tuple[sqlite_utils.Database, EventStore]) -> None:
+def check_head_office(store: Store, counter: tuple[Database, EventStore]) -> None:
     db, events = counter
     store.enroll(HALL, COUNTER)
     who = store.counter(HALL, COUNTER)
@@ -108,7 +107,7 @@ def check_head_office(store: Store, counter: tuple[sqlite_utils.Database, EventS
 
 
 def test_head_office_on_sqlite_reads_the_closing_sign_out_after_the_period(
-        counter: tuple[sqlite_utils.Database, EventStore], tmp_path: Path) -> None:
+        counter: tuple[Database, EventStore], tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'hq.sqlite'}")
     try:
         check_head_office(store, counter)
@@ -117,7 +116,7 @@ def test_head_office_on_sqlite_reads_the_closing_sign_out_after_the_period(
 
 
 def test_head_office_on_postgresql_reads_the_closing_sign_out_after_the_period(
-        counter: tuple[sqlite_utils.Database, EventStore], pg_cluster: PgCluster) -> None:
+        counter: tuple[Database, EventStore], pg_cluster: PgCluster) -> None:
     store = Store(pg_cluster.new_database("hours"))
     try:
         check_head_office(store, counter)

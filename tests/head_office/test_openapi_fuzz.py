@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from counter_core import settings as hall_settings
+from head_office import settings as central
 from head_office.access import enroll_desk, enroll_reader
 from head_office.routes.hall import DAY_PATTERN, MONTH_PATTERN
 from head_office.routes.models import MAX_EVENTS, MAX_SEQ
@@ -71,6 +73,10 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
                "HQ_READER_TOKEN": enroll_reader(server.store, HALL),
                "HQ_DESK_TOKEN": enroll_desk(server.store, HALL, "desk"), "NO_COLOR": "1"}
         env["HQ_ALERT_ID"] = _an_alert(server, env["HQ_COUNTER_TOKEN"], env["HQ_READER_TOKEN"])
+        # the hall's central settings, so GET /hall/settings answers more than its 404
+        central.put(server.store, HALL, hall_settings.parse({"transaction_types": [
+            {"code": "payment", "name_zh": "缴费", "name_en": "Payment", "target_s": 180}]}),
+            "test")
         config = tmp_path / "schemathesis.toml"
         config.write_text(CONFIG, encoding="utf-8")
         started = time.monotonic()
