@@ -16,7 +16,7 @@ from typing import Any
 from counter_core import periods
 from counter_core.figures import rate
 from counter_core.ratings import OVERTIME_CAUSES
-from head_office import reports
+from head_office import closing, reports
 from head_office.store import Store
 from head_office.web import i18n
 
@@ -33,6 +33,8 @@ OVERVIEW_SORTS: dict[str, bool] = {
     "overtime_rate": True, "overdue_follow_ups": True, "counters": False, "last_sync": False,
     "hall": True,
 }
+#: the pages add up the per-day aggregates the ingest keeps (reports.SOURCES)
+DAILY = "daily"
 FIGURE_COLUMNS = ("service_level", "satisfaction_rate", "participation_rate", "overtime_rate")
 
 i18n.register({
@@ -86,6 +88,25 @@ i18n.register({
     "confirmed": {"zh": "已确认", "en": "confirmed"},
     "no_stars": {"zh": "此月没有可排名的员工。", "en": "No staff to rank this month."},
     "hall_page": {"zh": "营业厅详情", "en": "Hall details"},
+    "as_of": {"zh": "数据截至（最新接收时间，UTC）：",
+              "en": "As of (newest upload counted, UTC): "},
+    "as_of_short": {"zh": "数据截至（UTC）", "en": "As of (UTC)"},
+    "as_of_none": {"zh": "尚未收到任何上传", "en": "no upload received yet"},
+    "closed_title": {"zh": "已结账月份（公布数据）与重述",
+                     "en": "Closed month (as published) and restatement"},
+    "closed_at": {"zh": "结账时间", "en": "Closed at"},
+    "closed_by": {"zh": "结账人", "en": "Closed by"},
+    "closed_figures": {"zh": "结账时（公布）", "en": "Closed (published)"},
+    "restated_figures": {"zh": "重述（含迟到上传）", "en": "Restated (with late uploads)"},
+    "late_events": {"zh": "结账后迟到的事件数", "en": "Events uploaded after the close"},
+    "no_restatement": {"zh": "结账后没有迟到的上传。", "en": "Nothing arrived after the close."},
+    "closed_stars": {"zh": "已结账：公布的排名与之星（不再改变）",
+                     "en": "Closed: the published ranking and star (never changes)"},
+    "restated_stars_link": {"zh": "重述排名见服务之星页",
+                            "en": "restated ranking: see the stars page"},
+    "restated_stars": {"zh": "重述排名（含结账后迟到的上传，仅供参考，不改变已公布的之星）",
+                       "en": "Restated ranking (with uploads after the close; for reference, "
+                             "the published star stays)"},
 })
 
 
@@ -168,9 +189,11 @@ def overview_rows(store: Store, halls: Sequence[str], choice: Choice, tz: str,
     overdue follow-ups (reports.halls) and last sync; ranked by service level (rank 1 the
     highest; a hall with nothing timed has no rank), shown in the order of `sort`."""
     seen = set(halls)
-    by_hall = {r["hall"]: r for r in reports.figures(store, choice.period, by=("hall",))
+    by_hall = {r["hall"]: r for r in reports.figures(store, choice.period, by=("hall",),
+                                                     handling_times=False, source=DAILY)
                if r["hall"] in seen}
-    standing = {r["hall"]: r for r in reports.halls(store, tz=tz) if r["hall"] in seen}
+    standing = {r["hall"]: r for r in reports.halls(store, tz=tz, source=DAILY)
+                if r["hall"] in seen}
     last_sync: dict[str, str] = {}
     for counter in store.counters():
         if counter.hall in seen and counter.last_sync_at and (
@@ -215,7 +238,7 @@ def trend_chart(store: Store, halls: Sequence[str], choice: Choice, tz: str,
     day, in one query)."""
     days = [reports.day_period(day, tz) for day in choice.days()]
     totals: dict[str, list[int]] = {d.label: [0, 0, 0, 0] for d in days}
-    for r in reports.figures_by_day(store, days, halls=halls):
+    for r in reports.figures_by_day(store, days, halls=halls, source=DAILY):
         for i, key in enumerate(("within_target", "timed", "satisfied", "rated")):
             totals[r["day"]][i] += r[key]
     labels = [day.strftime("%m-%d") for day in choice.days()]
@@ -245,7 +268,8 @@ def _percent(value: float | None) -> float | None:
 
 def hall_figures(store: Store, hall: str, choice: Choice, by: str) -> list[Row]:
     """The hall's figures per counter or per staff member (reports.figures)."""
-    return reports.figures(store, choice.period, by=("hall", by), hall=hall)
+    return reports.figures(store, choice.period, by=("hall", by), hall=hall,
+                           handling_times=False, source=DAILY)
 
 
 def pareto(store: Store, hall: str, choice: Choice, lang: str) -> tuple[list[Row], int]:
@@ -254,7 +278,7 @@ def pareto(store: Store, hall: str, choice: Choice, lang: str) -> tuple[list[Row
     and how many overtime transactions no one reviewed yet."""
     counts: dict[str, int] = defaultdict(int)
     unreviewed = 0
-    for r in reports.overtime(store, choice.period, hall=hall):
+    for r in reports.overtime(store, choice.period, hall=hall, source=DAILY):
         if r["manager_cause"] == "(not reviewed)":
             unreviewed += r["overtime"]
         else:
@@ -267,6 +291,49 @@ def pareto(store: Store, hall: str, choice: Choice, lang: str) -> tuple[list[Row
         out.append({"cause": cause, "label": cause_label(cause, lang), "overtime": n,
                     "share": rate(n, total), "cumulative": rate(running, total)})
     return out, unreviewed
+
+
+i18n.register({
+    "review_state": {"zh": "复核与申诉队列", "en": "Review queue"},
+    "unreviewed_overtime": {"zh": "未复核的超时（本期间）",
+                            "en": "Overtime not reviewed (this period)"},
+    "open_appeals": {"zh": "待裁定的申诉", "en": "Appeals waiting for a decision"},
+    "upheld_appeal_rate": {"zh": "申诉成立率（成立 ÷ 差评，全部时间）",
+                           "en": "Upheld-appeal rate (upheld ÷ poor ratings, all time)"},
+    "staff_name": {"zh": "姓名", "en": "Name"},
+    "former_staff": {"zh": "前员工 #{number}", "en": "former staff #{number}"},
+})
+
+
+def review_state(store: Store, hall: str, unreviewed: int, tz: str) -> Row:
+    """The hall's review queue: overtime not reviewed in the period (`pareto`'s count), poor
+    ratings past their follow-up deadline and the upheld-appeal rate (reports.halls, as the
+    overview and `report halls`), and the appeals no manager decided (reports.open_appeals)."""
+    standing = next(iter(reports.halls(store, hall=hall, tz=tz)), {})
+    return {
+        "unreviewed_overtime": unreviewed,
+        "overdue_follow_ups": standing.get("overdue_follow_ups", 0),
+        "open_appeals": reports.open_appeals(store, hall=hall),
+        "poor_ratings": standing.get("poor_ratings", 0),
+        "upheld_appeals": standing.get("upheld_appeals", 0),
+        "upheld_appeal_rate": standing.get("upheld_appeal_rate"),
+    }
+
+
+def former_staff(number: str, lang: str) -> str:
+    return i18n.text("former_staff", lang).format(number=number)
+
+
+def name_staff(rows: Sequence[Row], names: dict[str, str | None], lang: str) -> list[Row]:
+    """Rows of staff figures with `staff_name`: the roster's name, "former staff #N" for a
+    purged clerk or one gone longer than the retention (None in `names`), "" when the hall's
+    roster does not know the number. The numbers are never changed."""
+    out = []
+    for r in rows:
+        number = str(r["staff"])
+        name = names.get(number, "")
+        out.append({**r, "staff_name": former_staff(number, lang) if name is None else name})
+    return out
 
 
 def pareto_chart(rows: Sequence[Row], lang: str) -> Row:
@@ -291,6 +358,49 @@ def pareto_chart(rows: Sequence[Row], lang: str) -> Row:
     }
 
 
+def handling_bands(store: Store, hall: str, choice: Choice, lang: str) -> list[Row]:
+    """reports.satisfaction_by_handling_time with each band's label ("2–3 分钟", "≥ 10 min")."""
+    rows = reports.satisfaction_by_handling_time(store, choice.period, hall=hall)
+    unit = i18n.text("minutes_short", lang)
+    for r in rows:
+        low = f"{r['from_s'] // 60:g}"
+        r["band"] = (f"{low}–{r['to_s'] // 60:g} {unit}" if r["to_s"] is not None
+                     else f"≥ {low} {unit}")
+    return rows
+
+
+def handling_chart(rows: Sequence[Row], lang: str) -> Row:
+    """Bars of each handling-time band's satisfaction rate (%) and the line of its rated count."""
+    bar, line = i18n.text("satisfaction_rate", lang), i18n.text("rated", lang)
+    return {
+        "animation": False,
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": [bar, line], "top": 0},
+        "grid": {"left": 40, "right": 48, "top": 32, "bottom": 40, "containLabel": True},
+        "xAxis": {"type": "category", "data": [r["band"] for r in rows],
+                  "name": i18n.text("handling_time", lang), "nameLocation": "middle",
+                  "nameGap": 28, "axisLabel": {"interval": 0}},
+        "yAxis": [
+            {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            {"type": "value", "minInterval": 1},
+        ],
+        "series": [
+            {"name": bar, "type": "bar",
+             "data": [_percent(r["satisfaction_rate"]) for r in rows]},
+            {"name": line, "type": "line", "yAxisIndex": 1, "data": [r["rated"] for r in rows]},
+        ],
+    }
+
+
+i18n.register({
+    "satisfaction_by_time": {"zh": "满意率与办理时长", "en": "Satisfaction against handling time"},
+    "handling_time": {"zh": "办理时长", "en": "Handling time"},
+    "band": {"zh": "办理时长区间", "en": "Handling time"},
+    "minutes_short": {"zh": "分钟", "en": "min"},
+    "no_ratings": {"zh": "本期间没有评价。", "en": "No ratings in this period."},
+})
+
+
 # ---- stars ------------------------------------------------------------------------------
 
 def star_rows(store: Store, halls: Iterable[str], choice: Choice, *,
@@ -299,12 +409,39 @@ def star_rows(store: Store, halls: Iterable[str], choice: Choice, *,
     `counter-hq report stars`); `every_hall`: one query for all halls (an hq login)."""
     wanted = list(halls)
     if every_hall:
-        rows = reports.stars(store, choice.period)
+        rows = reports.stars(store, choice.period, hours=False, source=DAILY)
     else:
-        rows = [r for hall in wanted for r in reports.stars(store, choice.period, hall=hall)]
+        rows = [r for hall in wanted
+                for r in reports.stars(store, choice.period, hall=hall, hours=False,
+                                       source=DAILY)]
     seen = set(wanted)
     out: dict[str, list[Row]] = {h: [] for h in wanted}
     for r in rows:
         if r["hall"] in seen:
             out[r["hall"]].append(r)
+    return out
+
+
+# ---- closed months ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Closed:
+    """A visible hall's closed month, and what arrived after the close."""
+
+    hall: str
+    month: closing.ClosedMonth
+    restated: closing.Restatement | None
+
+
+def closing_context(store: Store, halls: Sequence[str], choice: Choice, *,
+                    stars: bool = False) -> Row:
+    """What every figures page adds: "as of" (the newest upload the figures count) and, for
+    a closed month, each closed hall's published figures and star with the restatement
+    (`stars`: with the restated ranking, which the stars page shows)."""
+    out: Row = {"as_of": closing.as_of(store, halls), "closes": {}}
+    if choice.month and halls:
+        out["closes"] = {
+            hall: Closed(hall, c, closing.restatement(store, c, stars=stars))
+            for hall, c in sorted(closing.closed(store, choice.month, halls).items())
+        }
     return out

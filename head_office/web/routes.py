@@ -11,8 +11,8 @@ PUT, PATCH and DELETE carries the session's CSRF token (form field `csrf` or hea
 from __future__ import annotations
 
 import asyncio
-import io
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -25,10 +25,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from counter_core.tables import write_csv
-from head_office import reports
+from head_office import reports, roster
 from head_office.store import Store
-from head_office.web import audit, i18n, pages, sessions, users
+from head_office.web import admin, audit, i18n, incidents, pages, sessions, users
 from head_office.web.sessions import LoginThrottle, Session, WebSettings
 from head_office.web.users import User
 
@@ -388,6 +387,7 @@ def overview(request: Request, found: ViewerDep, sort: str = "service_level") ->
         "sorts": pages.OVERVIEW_SORTS,
         "trend": json.dumps(pages.trend_chart(store, halls, choice, tz, lang),
                             ensure_ascii=False) if halls else None,
+        **pages.closing_context(store, halls, choice),
     }
     if _fragment_only(request):
         return render(request, "overview_figures.html", found=found, **context)
@@ -403,19 +403,29 @@ def hall_page(request: Request, hall: str, found: ViewerDep) -> Response:
         raise PageError(404, "not_found")  # the same answer for a hall that does not exist
     choice = _choice(request)
     causes, unreviewed = pages.pareto(store, hall, choice, lang)
+    bands = pages.handling_bands(store, hall, choice, lang)
     # figures per staff member are data about staff: looking at them is recorded
     _record(request, found.user.login, audit.PAGE_VIEW_STAFF, f"hall {hall}",
             f"period={choice.period.label}")
+    names = roster.shown_names(store, hall,
+                               retention_days=_state(request).settings.staff_retention_days)
     context = {
         **_period_context(request, choice, f"/halls/{quote(hall, safe='')}"),
         "hall": hall,
         "by_counter": pages.hall_figures(store, hall, choice, "counter"),
-        "by_staff": pages.hall_figures(store, hall, choice, "staff"),
+        "by_staff": pages.name_staff(pages.hall_figures(store, hall, choice, "staff"), names,
+                                     lang),
         "causes": causes,
         "unreviewed": unreviewed,
+        "queue": pages.review_state(store, hall, unreviewed, _tz(request)),
+        "can_purge": found.user.role == "hq",
         "pareto": json.dumps(pages.pareto_chart(causes, lang), ensure_ascii=False)
         if causes else None,
-        "rows": reports.chains(store, hall=hall),
+        "bands": bands,
+        "handling": json.dumps(pages.handling_chart(bands, lang), ensure_ascii=False)
+        if any(b["rated"] for b in bands) else None,
+        "rows": reports.chains(store, hall=hall, since_check=True),
+        **pages.closing_context(store, [hall], choice),
     }
     if _fragment_only(request):
         return render(request, "hall_figures.html", found=found, **context)
@@ -433,6 +443,7 @@ def stars_page(request: Request, found: ViewerDep) -> Response:
     context = {
         **_period_context(request, choice, "/stars", days=False),
         "stars": pages.star_rows(store, halls, choice, every_hall=found.user.role == "hq"),
+        **pages.closing_context(store, halls, choice, stars=True),
     }
     if _fragment_only(request):
         return render(request, "stars_figures.html", found=found, **context)
@@ -465,30 +476,6 @@ def audit_page(request: Request, found: HqViewerDep, login: str = "", action: st
         action=action,
         actions=audit.ACTIONS,
     )
-
-
-@router.get("/audit.csv")
-def audit_csv(request: Request, found: HqViewerDep, login: str = "", action: str = "") -> Response:
-    engine = _store(request).engine
-    action = action if action in audit.ACTIONS else ""
-    out = io.StringIO()
-    count = write_csv(
-        audit.entries(engine, login=login[:64] or None, action=action or None), audit.COLUMNS, out
-    )
-    _record(
-        request,
-        found.user.login,
-        audit.EXPORT,
-        "audit.csv",
-        f"{count} rows; login={login[:64]} action={action}",
-    )
-    response = Response(
-        out.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
-    _secure_headers(response)
-    return response
 
 
 @router.get("/account")
@@ -558,3 +545,13 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.add_exception_handler(PageError, _on_page_error)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+router.include_router(admin.router)
+router.include_router(incidents.bind(sys.modules[__name__]))
+from head_office.web import staff_pages  # noqa: E402  (its routes use this module's helpers)
+
+router.include_router(staff_pages.router)
+# exports adds its routes to this router itself, at its end: imported first (as a test may),
+# it would otherwise find this module's router before its own routes exist
+from head_office.web import exports  # noqa: E402,F401 (its routes use this module's helpers)

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
@@ -44,8 +45,15 @@ class WebSettings:
     idle_s: float = IDLE_S
     absolute_s: float = ABSOLUTE_S
     audit_retention_days: int = 200
+    #: staff-level pages show no name of a clerk disabled longer than this (None: no limit)
+    staff_retention_days: int | None = 365
     #: proxies whose X-Forwarded-For is believed (serve --trusted-proxy)
     trusted_proxies: tuple[str, ...] = ()
+    #: serve --close-grace-days: days after a month's end before an hq login may close it
+    close_grace_days: int = 5
+    #: the monthly report PDF's CJK font (serve --pdf-font, else a well-known path); None:
+    #: the PDF answers the API's error shape `no_pdf_font`
+    pdf_font: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@ httpx client used as the browser (cookies kept, redirects not followed)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from collections.abc import Sequence
 
 import httpx
 
+from counter_core.chain import Event
 from head_office.web import users
 from tests.helpers.hq import HqServer
 
@@ -68,3 +71,13 @@ def signed_in(server: HqServer, name: str) -> httpx.Client:
     answer = login(client, name)
     assert answer.status_code == 303, answer.text
     return client
+
+
+def upload(server: HqServer, hall: str, counter: str, events: Sequence[Event]) -> None:
+    """Enrol the counter and upload its events as the counter's sync does (one batch)."""
+    token = server.enroll(hall, counter)
+    answer = httpx.post(f"{server.url}/api/v1/events", timeout=60,
+                        content=json.dumps({"events": [e.as_dict() for e in events]}).encode(),
+                        headers={"Authorization": f"Bearer {token}",
+                                 "Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.text

@@ -17,7 +17,7 @@ import httpx
 from counter_core.periods import format_utc, parse_utc
 from head_office.schema import audit as audit_table
 from head_office.store import Store
-from head_office.web import audit
+from head_office.web import audit, exports, i18n
 from tests.helpers.hq import REPO, HqServer, running_server
 from tests.web.support import PASSWORD, add_user, browser, csrf_of, login, new_hall, signed_in
 
@@ -26,7 +26,10 @@ def trail(client: httpx.Client, **params: str) -> list[dict[str, str]]:
     answer = client.get("/audit.csv", params=params)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    # headers are in the page's language (Chinese by default): read them back as the row keys
+    key_of = {i18n.text(c.label, "zh"): c.key for c in exports.AUDIT}
+    return [{key_of[h]: v for h, v in row.items()}
+            for row in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))]
 
 
 def test_logins_exports_and_changes_are_recorded(hq_server: HqServer) -> None:

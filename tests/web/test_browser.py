@@ -8,12 +8,10 @@ Screenshots at 1280×800 and 400×800 go to the test's tmp_path, and a copy of t
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -22,7 +20,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.helpers.hq import HqServer
-from tests.web.support import PASSWORD, add_user, unique
+from tests.web.support import PASSWORD, add_user, unique, upload
 from tests.web.test_pages import history
 
 #: Debian's packages, or whatever `chromium` and `chromedriver` the PATH holds (README: Ubuntu)
@@ -72,13 +70,8 @@ def test_the_overview_draws_filters_and_fits_a_narrow_window(
         hq_sqlite: HqServer, browser: WebDriver, tmp_path: Path) -> None:
     hall = unique("SHOT")
     for counter in ("01", "02"):
-        token = hq_sqlite.enroll(hall, f"{hall}-{counter}")
-        events = history(hall, f"{hall}-{counter}", seed=900 + int(counter))
-        answer = httpx.post(f"{hq_sqlite.url}/api/v1/events", timeout=60,
-                            content=json.dumps({"events": [e.as_dict() for e in events]}),
-                            headers={"Authorization": f"Bearer {token}",
-                                     "Content-Type": "application/json"})
-        assert answer.status_code == 200, answer.text
+        upload(hq_sqlite, hall, f"{hall}-{counter}",
+               history(hall, f"{hall}-{counter}", seed=900 + int(counter)))
     login = add_user(hq_sqlite, "hall", (hall,))
 
     browser.get(f"{hq_sqlite.url}/login")
@@ -93,8 +86,10 @@ def test_the_overview_draws_filters_and_fits_a_narrow_window(
     assert list(this_month) == [hall] and this_month[hall] == "—"  # nothing this month
 
     Select(browser.find_element(By.ID, "month")).select_by_value("2026-11")
-    WebDriverWait(browser, 30).until(lambda d: d.find_element(
-        By.ID, "figures").get_attribute("data-period") == "2026-11")
+    # read in one script: htmx swaps #figures, so a found element can go stale before it is read
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "var f = document.getElementById('figures');"
+        "return f !== null && f.getAttribute('data-period') === '2026-11';"))
     wait_for_chart(browser)
     november = hall_rows(browser)
     assert november[hall].endswith("%") and november != this_month

@@ -126,6 +126,11 @@ class Data:
 
 @pytest.fixture(scope="module")
 def data(hq_server: HqServer) -> Data:
+    return seed_halls(hq_server)
+
+
+def seed_halls(hq_server: HqServer) -> Data:
+    """Two halls of two counters each (`history`), a hall login for each and an hq login."""
     halls = []
     for h in range(2):
         hall = unique("PAGES")
@@ -324,3 +329,24 @@ def test_figures_by_day_counts_what_figures_counts_for_each_day(data: Data) -> N
                         "voided", "interrupted", "upheld_appeals", *pages.FIGURE_COLUMNS):
                 assert got[key] == r[key], (day.label, key)
     assert not by_day  # no day or hall that figures() does not have
+
+
+def test_a_hall_page_shows_satisfaction_against_handling_time(data: Data) -> None:
+    page = signed_in(data.server, data.login_a).get(f"/halls/{data.a}?month=2026-11&lang=en")
+    assert page.status_code == 200 and "Satisfaction against handling time" in page.text
+    bands = reports.satisfaction_by_handling_time(data.server.store, NOVEMBER, hall=data.a)
+    [whole] = reports.figures(data.server.store, NOVEMBER, hall=data.a)
+    # every rating of the period in exactly one band, the same ones `figures` counts
+    assert sum(b["rated"] for b in bands) == whole["rated"] > 0
+    assert sum(b["satisfied"] for b in bands) == whole["satisfied"]
+    assert [b["from_s"] for b in bands] == list(reports.HANDLING_BANDS)
+    shown = cells(page.text)["handling"]
+    assert list(shown) == [str(b["from_s"]) for b in bands]
+    for b in bands:
+        row = shown[str(b["from_s"])]
+        assert row["rated"] == value(b["rated"])
+        assert row["satisfaction_rate"] == value(b["satisfaction_rate"])
+    chart = json.loads(html.unescape(re.search(  # type: ignore[union-attr]
+        r'data-name="handling" data-chart="([^"]*)"', page.text).group(1)))
+    assert chart["series"][1]["data"] == [b["rated"] for b in bands]
+    assert chart["xAxis"]["data"][0] == "0–1 min" and chart["xAxis"]["data"][-1] == "≥ 10 min"

@@ -14,17 +14,18 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from head_office.web.routes import UNSAFE_METHODS, router
 from tests.helpers.hq import HqServer
 from tests.web.support import add_user, browser, csrf_of, new_hall, signed_in
 
 ROUTES = [
-    (route.path, method)
-    for route in router.routes
-    if isinstance(route, APIRoute)
-    for method in sorted(route.methods)
+    (str(route.path), method)
+    # the routes of the routers routes.py includes too (FastAPI keeps those as one entry)
+    for route in iter_route_contexts(router.routes)
+    if isinstance(route.original_route, APIRoute)
+    for method in sorted(route.methods or ())
 ]
 GETS = [path for path, method in ROUTES if method == "GET"]
 UNSAFE = [(path, method) for path, method in ROUTES if method in UNSAFE_METHODS]
@@ -33,8 +34,14 @@ PUBLIC = {"/login"}  # the one page for anonymous visitors
 
 def test_the_route_table_is_what_the_scoping_tests_walk() -> None:
     assert {"/", "/halls/{hall}", "/stars", "/audit", "/audit.csv", "/account",
-            "/login"} <= set(GETS)
-    assert {("/login", "POST"), ("/logout", "POST"), ("/account/password", "POST")} <= set(UNSAFE)
+            "/login", "/admin", "/rules"} <= set(GETS)
+    assert {("/login", "POST"), ("/logout", "POST"), ("/account/password", "POST"),
+            ("/halls/{hall}/staff/purge", "POST")} <= set(UNSAFE)
+
+
+def test_the_incidents_and_month_close_routes_are_walked() -> None:
+    assert {"/incidents", "/months"} <= set(GETS)
+    assert {("/incidents/account", "POST"), ("/months/close", "POST")} <= set(UNSAFE)
 
 
 def fill(path: str, hall: str) -> str:
