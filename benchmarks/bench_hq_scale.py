@@ -8,7 +8,8 @@ function `POST /api/v1/events` calls, in the counters' 500-event batches; no cou
 day by day across every counter until the days are done or the ingest budget is spent, and
 prints the scale it reached. Then it starts a real `counter-hq serve` on that database, signs in
 through the login form as an `hq` login, and measures the overview, a hall and the stars pages
-(p50, p95, max over `--requests` requests each, goal p95 ≤ 300 ms). The baseline, measured in
+(p50, p95, max over `--requests` requests each, goal p95 ≤ 300 ms); their figures add up the
+per-day aggregates the ingest keeps (head_office.schema.daily_figures). The baseline, measured in
 the same run against the same server and session, is the cheapest signed-in page
 (`/account`): the ratio says what the figures cost above the HTTP, session and template path.
 Last, the ingest rate and the database's size per event give the estimate for 300 halls × 10
@@ -171,13 +172,17 @@ def main() -> int:
         )
         days, events, spent = generate(store, args.halls, args.counters, args.days, args.budget_s)
         size = database_bytes(store)
+        with store.engine.connect() as conn:
+            daily_rows = int(conn.execute(text("SELECT count(*) FROM daily_figures")).scalar_one())
         users.add(store.engine, "bench-hq", "hq", (), PASSWORD)
         store.close()
         last = FIRST_DAY + dt.timedelta(days=days - 1)
         month = f"{last.year}-{last.month:02}"
         print(
             f"scale reached: {args.halls} halls × {args.counters} counters × {days} days = "
-            f"{events:,} events, {size / 2**20:,.0f} MiB; ingest {events / spent:,.0f} events/s"
+            f"{events:,} events, {daily_rows:,} daily_figures rows, {size / 2**20:,.0f} MiB; "
+            f"ingest {events / spent:,.0f} events/s (per-day aggregates kept in the same "
+            "transaction)"
         )
 
         with (
@@ -213,7 +218,9 @@ def main() -> int:
         full_events = events / (args.halls * args.counters * days) * halls * counters * full_days
         print(
             f"\nestimate for {halls} halls × {counters} counters × {full_days} days: "
-            f"{full_events / 1e6:,.0f} M events, {size / events * full_events / 2**30:,.0f} GiB, "
+            f"{full_events / 1e6:,.0f} M events, "
+            f"{daily_rows / (args.halls * days) * halls * full_days / 1e6:,.1f} M daily rows, "
+            f"{size / events * full_events / 2**30:,.0f} GiB, "
             f"{full_events / (events / spent) / 3600:,.1f} h of ingest at this rate "
             f"({full_events / full_days / (events / spent) / 60:,.0f} min a night)"
         )

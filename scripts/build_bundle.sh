@@ -38,6 +38,8 @@ data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 "$bundle/counter-app" --data-dir "$data/smoke" --smoke-test
+echo "== self check: Chinese text without missing glyphs, a chart, the speech engines"
+"$bundle/counter-app" --data-dir "$data/smoke" self-check
 echo "== the bundle's admin commands: demo data (into a folder of its own), verify, XLSX and PDF exports"
 demo="$data/demo"
 "$bundle/counter-app" --data-dir "$demo" demo-data --days 2

@@ -10,8 +10,9 @@ venv="${VENV:-.venv}"   # VENV=DIR installs elsewhere (CI builds a separate head
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(python3 python3-venv python3-pip)
-[ "$what" = hq ] || packages+=(fonts-wqy-microhei libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+# fonts-wqy-microhei: the counter's Chinese text, and head office's monthly report PDF
+packages=(python3 python3-venv python3-pip fonts-wqy-microhei)
+[ "$what" = hq ] || packages+=(libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1)
 if [ "$what" = test ]; then
