@@ -68,7 +68,7 @@ from counter_core import appeals
 from counter_core.chain import CURRENT_FORMAT, Event
 from counter_core.events import ALERT_ACKNOWLEDGED, validate_payload
 from counter_core.figures import StarRule
-from counter_core.reviews import ReviewError, overtime_review
+from counter_core.reviews import BulkReview, ReviewError, overtime_review
 from counter_core.transaction import Draft, Staff
 from counter_core.workdays import DEFAULT_FOLLOW_UP_WORKING_DAYS, WorkCalendar
 
@@ -317,6 +317,20 @@ class HallManager(LocalManager):
                 raise ReviewError(str(exc)) from None
 
         self._record(make)
+        self._done()
+
+    def review_overtime_window(self, start_utc: str, end_utc: str, cause: str,
+                               note: str) -> BulkReview:
+        bulk = super().review_overtime_window(start_utc, end_utc, cause, note)
+        self._done()
+        return bulk
+
+    def _overtime_cases(self, start_utc: str, end_utc: str) -> list[dict[str, Any]]:
+        """The whole hall's cases, from the mirror (this chain holds none of the others')."""
+        return queries.overtime_log(self._hall_store.mirror, start_utc, end_utc)
+
+    def hand_over(self, txns: list[str], to_manager: str, note: str) -> None:
+        super().hand_over(txns, to_manager, note)
         self._done()
 
     def acknowledge_alert(self, alert: str, kind: str, counter: str,

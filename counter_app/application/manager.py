@@ -402,13 +402,17 @@ class LocalManager:
         manager's own cases are skipped and returned in `skipped_own`."""
         if end_utc <= start_utc:
             raise InvalidDecision("The window ends before it starts: choose a later end time")
-        cases = queries.overtime_log(self._store.db, start_utc, end_utc)
+        cases = self._overtime_cases(start_utc, end_utc)
         try:
             bulk = bulk_overtime_reviews(cases, cause, note, self._manager)
         except ReviewError as exc:
             raise InvalidDecision(str(exc)) from None
         self._record_all(list(bulk.drafts))
         return bulk
+
+    def _overtime_cases(self, start_utc: str, end_utc: str) -> list[dict[str, Any]]:
+        """The overtime cases started in [start_utc, end_utc) that a window cause covers."""
+        return queries.overtime_log(self._store.db, start_utc, end_utc)
 
     def hand_over(self, txns: list[str], to_manager: str, note: str) -> None:
         """Record `cases_handed_over`: these open cases go to `to_manager`'s shift."""

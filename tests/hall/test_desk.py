@@ -12,6 +12,7 @@ counter with [hall_server] sees the same hall view.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import queue
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from counter_app.application.errors import CannotOpen
+from counter_app.application.errors import CannotOpen, InvalidDecision
 from counter_app.application.hall_view import (
     Desk,
     HallMirrorData,
@@ -37,7 +38,7 @@ from counter_app.storage.events import verify
 from counter_app.sync.hall_stream import HallStreamer
 from counter_app.sync.state import SyncStatus
 from counter_core import periods
-from counter_core.events import OVERTIME_REVIEWED
+from counter_core.events import CASES_HANDED_OVER, OVERTIME_REVIEWED
 from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
 from tests.hall.support import HALL, Hall, wait_for
@@ -209,6 +210,44 @@ def test_a_decision_at_the_desk_is_a_desk_event_that_reaches_the_hall_and_the_mi
     session.desk.confirm_star(month, "1002", 4.2)
     wait_for(lambda: (session.data.confirmed_star(month) or {}).get("staff") == "1002", 5.0)
     wait_for(lambda: session.data.unreviewed_counts() == (1, 1), 5.0)
+
+
+def test_one_cause_for_a_window_at_the_desk_covers_every_counters_cases_and_hands_over(
+    world: World,
+) -> None:
+    """The outage form at the desk: every overtime case of the window, whichever counter
+    served it (the desk's own chain holds none), one cause in one commit of the desk's chain;
+    the open cases handed over to the next shift's manager, too."""
+    session = world.desk.session(MANAGER)
+    overtime = [world.cases["c1_over"], world.cases["c2_over"]]
+    started = sorted(str((session.data.queue_row(t) or {})["started_at"]) for t in overtime)
+    start = started[0]
+    end = periods.format_utc(periods.parse_utc(started[-1]) + dt.timedelta(seconds=1))
+    bulk = session.desk.review_overtime_window(start, end, "system", "business system down")
+    assert sorted(d.payload["txn"] for d in bulk.drafts) == sorted(overtime)
+    mine = [e for e in world.desk.store.events() if e.kind == OVERTIME_REVIEWED]
+    assert sorted(e.payload["txn"] for e in mine) == sorted(overtime)
+    assert {e.counter for e in mine} == {"desk"}
+    # the hall server joins both to their counters' transactions, and the mirror says so
+    wait_for(lambda: world.hall.held("desk") >= world.desk.store.last_seq(), 5.0)
+    with world.hall.server.store.engine.connect() as conn:
+        causes = dict(conn.execute(
+            sa.select(schema.transactions.c.txn, schema.transactions.c.review_cause)
+            .where(schema.transactions.c.txn.in_(overtime))).all())
+    assert causes == {txn: "system" for txn in overtime}
+    wait_for(lambda: all((session.data.queue_row(t) or {}).get("cause") == "system"
+                         for t in overtime), 5.0)
+    # a window with no case left to decide is refused in words, recording nothing
+    seq = world.desk.store.last_seq()
+    with pytest.raises(InvalidDecision, match="no overtime case"):
+        session.desk.review_overtime_window(end, periods.format_utc(
+            periods.parse_utc(end) + dt.timedelta(seconds=1)), "system", "")
+    assert world.desk.store.last_seq() == seq
+    # the poor ratings still open go to the next shift's manager, as one desk event
+    session.desk.hand_over([world.cases["c1_poor"], world.cases["c2_poor"]], "8002", "night")
+    (handed,) = [e for e in world.desk.store.events() if e.kind == CASES_HANDED_OVER]
+    assert handed.payload["txns"] == [world.cases["c1_poor"], world.cases["c2_poor"]]
+    assert handed.payload["to"] == "8002" and handed.counter == "desk"
 
 
 def test_two_chains_deciding_one_case_the_later_wins_and_minutes_apart_is_flagged(
