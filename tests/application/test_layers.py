@@ -32,6 +32,9 @@ LAZY_ALLOWED = {
     ("application/counter.py", "counter_app.application.hall_view"),
     # the alert sound: QtMultimedia needs libraries (libpulse) a PC may lack; the beep then
     ("ui/manager/alerts_tab.py", "PySide6.QtMultimedia"),
+    # `counter-app self-check` draws a chart: QtCharts only for that command
+    ("ui/self_check.py", "PySide6.QtCharts"),
+    ("ui/self_check.py", "PySide6.QtTextToSpeech"),
 }
 
 
