@@ -110,7 +110,8 @@ class Config:
     #: working days (好差评), counted on head office's working-day calendar
     follow_up_working_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS
     #: `[settings] managed_by`: "counter" (this TOML), or "head_office" (its signed central
-    #: settings, cached, win over the TOML's types, targets, promises, zone, follow-up days)
+    #: settings, cached, win over the TOML's types, targets, promises, zone, follow-up days),
+    #: or "hall_server" (the same documents, relayed by the hall server: `serve --upstream`)
     settings_managed_by: str = "counter"
     #: `[counter] rating_extension_s`: what "need more time" adds to the rating window, once
     #: (0: the customer screen offers no "need more time")
@@ -171,7 +172,7 @@ _SCHEMA["hall_server"] = {
     "url": (str, True), "stream_interval_s": ((int, float), False),
 }
 ROSTER_MANAGERS = ("counter", "hall_server", "head_office")
-SETTINGS_MANAGERS = ("counter", "head_office")
+SETTINGS_MANAGERS = ("counter", "hall_server", "head_office")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -346,6 +347,12 @@ def parse(data: dict[str, Any], source: str) -> Config:
                    f"expected one of {', '.join(SETTINGS_MANAGERS)}, got {settings_by!r}")
     if settings_by == "head_office":
         signed_by_head_office("settings.managed_by", "the hall's central settings")
+    if settings_by == "hall_server" and (hall_server is None or not hall_server.url
+                                         or not hall_server.signing_key):
+        raise fail("settings.managed_by",
+                   "\"hall_server\" needs the hall server: add [hall_server] with its url, "
+                   "token and signing_key (head office's public key: the hall server relays "
+                   "head office's signed settings, which the counter verifies and caches)")
 
     review = table("review", data.get("review"), required=False)
     try:

@@ -24,6 +24,7 @@ from head_office.middleware import BODY_TIMEOUT_S, BodyTimeoutMiddleware
 from head_office.routes import api_router
 from head_office.routes.models import API_VERSION, MAX_BODY_BYTES, MAX_EVENTS, ErrorOut
 from head_office.store import Store
+from head_office.upstream import Upstream, UpstreamPuller
 from head_office.web import routes as web_routes
 from head_office.web.sessions import WebSettings
 from head_office.webhooks import Outbox, Webhook
@@ -159,11 +160,15 @@ async def _alert_loop(engine: AlertEngine) -> None:
 
 
 def _once_jobs(app: FastAPI) -> list[asyncio.Task[Any]]:
-    """The jobs that must run in one process only: the alert loop and one outbox sender per
-    webhook."""
+    """The jobs that must run in one process only: the alert loop, one outbox sender per
+    webhook, and a hall server's pull from head office (head_office.upstream)."""
     outbox: Outbox = app.state.outbox
-    return [asyncio.create_task(_alert_loop(app.state.alerts)),
+    jobs = [asyncio.create_task(_alert_loop(app.state.alerts)),
             *(asyncio.create_task(outbox.run(hook)) for hook in outbox.hooks)]
+    puller: UpstreamPuller | None = app.state.upstream
+    if puller is not None:
+        jobs.append(asyncio.create_task(puller.run()))
+    return jobs
 
 
 @contextlib.asynccontextmanager
@@ -192,7 +197,8 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
                webhooks: Sequence[Webhook] = (),
                web: WebSettings | None = None,
                leadership: Leadership | None = None,
-               signing_key: Ed25519PrivateKey | None = None) -> FastAPI:
+               signing_key: Ed25519PrivateKey | None = None,
+               upstream: Upstream | None = None) -> FastAPI:
     """The application over an open Store (the server owns the Store's lifetime).
 
     `time_zone`: the halls' IANA zone for every default day and month (PeriodError if unknown).
@@ -203,6 +209,8 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     and the webhook outboxes run only while it is held; None (one process) runs them always.
     `signing_key`: signs the roster and the central settings served to counters
     (head_office.signing); None serves them unsigned, which counters with a key refuse.
+    `upstream`: at a hall server, head office to relay the hall's roster, settings and
+    calendar from (head_office.upstream).
     """
     periods.zone(time_zone)
     config = alert_config or AlertConfig()
@@ -227,6 +235,7 @@ def create_app(store: Store, *, max_uploads: int = MAX_CONCURRENT_UPLOADS,
     app.state.store = store
     app.state.leadership = leadership
     app.state.signing_key = signing_key
+    app.state.upstream = None if upstream is None else UpstreamPuller(store, upstream)
     app.state.settings = Settings(time_zone=time_zone, max_uploads=max_uploads)
     app.state.upload_gate = UploadGate(max_uploads)
     app.state.alerts = AlertEngine(store, config, time_zone,

@@ -11,6 +11,7 @@ import logging
 import os
 import ssl
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from head_office.alerts import AlertConfig
     from head_office.leader import Leadership
+    from head_office.upstream import Upstream
     from head_office.webhooks import Webhook
 
 ENV_DB = "COUNTER_HQ_DB"
@@ -141,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a TTF/TTC/OTF font with Chinese glyphs for the monthly report's "
                             "PDF (default: the first found of fonts-wqy-microhei's, Noto CJK's, "
                             "Windows' msyh.ttc); without one, the PDF answers no_pdf_font")
+    serve.add_argument("--upstream", metavar="URL",
+                       help="at a hall server: head office's URL, to relay its signed roster "
+                            "and settings and its calendar for the hall (docs/hall.md); needs "
+                            "--upstream-token-file and --upstream-key")
+    serve.add_argument("--upstream-token-file", metavar="FILE",
+                       help="the hall server's token at head office (`counter-hq enroll --hall "
+                            "H --counter hall-server --kind desk` there)")
+    serve.add_argument("--upstream-key", metavar="KEY",
+                       help="head office's public signing key (base64, as `counter-hq "
+                            "signing-key create` prints it): what is relayed must verify")
+    serve.add_argument("--upstream-ca", metavar="FILE",
+                       help="the CA (or self-signed) certificate head office's TLS certificate "
+                            "is checked against (default: the system's)")
+    serve.add_argument("--upstream-interval", type=float, default=300.0, metavar="S",
+                       help="how often the hall server pulls from head office (default 300 s)")
     serve.add_argument("--trusted-proxy", action="append", default=[], metavar="IP",
                        help="a reverse proxy whose X-Forwarded-For (and X-Forwarded-Proto) "
                             "names the client; repeatable (default: none, the socket's "
@@ -427,7 +444,46 @@ def _app_of(args: argparse.Namespace, store: Store,
     return create_app(store, max_uploads=max(1, args.max_uploads), time_zone=args.time_zone,
                       body_timeout_s=args.body_timeout, alert_config=alert_config,
                       webhooks=webhooks, web=web, leadership=leadership,
-                      signing_key=signing_key)
+                      signing_key=signing_key, upstream=_upstream_of(args))
+
+
+def _upstream_of(args: argparse.Namespace) -> Upstream | None:
+    """`serve --upstream …` checked: head office's URL (HTTPS off loopback), the token, the
+    key; None without --upstream."""
+    url = getattr(args, "upstream", None)
+    if not url:
+        for option in ("upstream_token_file", "upstream_key", "upstream_ca"):
+            if getattr(args, option, None):
+                raise CliError(f"--{option.replace('_', '-')} needs --upstream URL")
+        return None
+    from counter_core.signed import SignatureError, load_public_key
+    from head_office.upstream import Upstream
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(f"--upstream {url}: expected head office's http(s):// URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise CliError(f"--upstream {url}: refusing plain HTTP off this machine (the token and "
+                       "the hall's accounts would cross the network unencrypted); use https://")
+    if not args.upstream_token_file or not args.upstream_key:
+        raise CliError("--upstream needs --upstream-token-file FILE and --upstream-key KEY")
+    try:
+        token = Path(args.upstream_token_file).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"--upstream-token-file {args.upstream_token_file}: cannot read it "
+                       f"({getattr(exc, 'strerror', None) or exc})") from None
+    if not token:
+        raise CliError(f"--upstream-token-file {args.upstream_token_file} is empty")
+    try:
+        key = load_public_key(args.upstream_key)
+    except SignatureError as exc:
+        raise CliError(f"--upstream-key: {exc}") from None
+    if args.upstream_ca and not Path(args.upstream_ca).is_file():
+        raise CliError(f"--upstream-ca {args.upstream_ca}: no such file")
+    if not args.upstream_interval >= 1:
+        raise CliError("--upstream-interval must be at least 1 second")
+    return Upstream(url, token, key, ca_file=args.upstream_ca,
+                    interval_s=float(args.upstream_interval))
 
 
 def worker_app() -> FastAPI:
@@ -829,7 +885,10 @@ def _settings(args: argparse.Namespace, store: Store) -> int:
             parsed = settings.read_file(Path(args.file))
         except settings.SettingsFileError as exc:
             raise CliError(str(exc)) from None
-        stored = settings.put(store, hall, parsed, "cli")
+        try:
+            stored = settings.put(store, hall, parsed, "cli")
+        except settings.SettingsFileError as exc:
+            raise CliError(str(exc)) from None
         audit.record(store.engine, "cli", audit.ADMIN_CHANGE, f"settings {hall}", ip="local",
                      detail=f"version {stored.version} from {args.file}")
     except StoreUnavailable as exc:

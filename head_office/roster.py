@@ -24,6 +24,7 @@ from counter_core import events, pins
 from counter_core.chain import CURRENT_FORMAT, GENESIS_HASH, canonical_bytes, chain_hash
 from counter_core.periods import parse_utc, utc_now
 from counter_core.roster import fold, pin_digest
+from head_office import upstream
 from head_office.schema import roster_accounts, roster_log, staff_purges
 from head_office.store import Store, database_errors
 
@@ -84,6 +85,9 @@ def version(conn: Connection, hall: str) -> Version:
 
 
 def _append(conn: Connection, hall: str, kind: str, payload: dict[str, Any]) -> Version:
+    relayed = upstream.relay_refusal(conn, hall, upstream.ROSTER)
+    if relayed is not None:  # a hall server relaying head office's roster
+        raise RosterError(relayed)
     problem = events.validate_payload(kind, payload)
     if problem is not None:  # a bug here: the log takes the counters' shapes only
         raise RosterError(f"{kind}: {problem}")
@@ -394,12 +398,19 @@ def check_sign_in(store: Store, hall: str, number: str, pin: str) -> str:
     (a disabled account's right PIN only). The PIN is never stored or logged."""
     with database_errors(), store.reader.connect() as conn:
         row = _row(conn, hall, number.strip())
-    if row is None:
+    return sign_in_result(None if row is None else (row.pin_hash, bool(row.disabled)), pin)
+
+
+def sign_in_result(account: tuple[str, bool] | None, pin: str) -> str:
+    """OK, WRONG or DISABLED for an account's (PIN hash, disabled); None: no such number,
+    answered WRONG after the same work."""
+    if account is None:
         pins.check_no_pin(pin)
         return WRONG
-    if not pins.check_pin(pin, row.pin_hash):
+    pin_hash, disabled = account
+    if not pins.check_pin(pin, pin_hash):
         return WRONG
-    return DISABLED if row.disabled else OK
+    return DISABLED if disabled else OK
 
 
 def verify(store: Store, hall: str) -> str | None:

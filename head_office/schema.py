@@ -411,6 +411,18 @@ hall_settings = Table(
     Column("settings", Text, nullable=False),
 )
 
+#: at a hall server with `serve --upstream`: head office's signed documents for the hall
+#: (`settings`, `roster`), kept verbatim with their signature and ETag and served as they came
+#: (head_office.upstream), so the hall's counters verify head office's own signature
+relayed_documents = Table(
+    "relayed_documents", metadata,
+    Column("hall", Text, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("etag", Text, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("pulled_at", String(32), nullable=False),
+)
+
 AUTH_REFUSALS_KEPT = 1000
 _ROSTER_TABLES = (roster_log, roster_accounts, auth_refusals)
 
@@ -1071,10 +1083,15 @@ def _v15_daily_figures(conn: Connection) -> None:
     refresh_days(conn, days)
 
 
+def _v16_relayed(conn: Connection) -> None:
+    """Head office's documents a hall server relays (head_office.upstream)."""
+    relayed_documents.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1, _v2, _v3, _v4, _v5_desks, _v6_alerts, _v7_incident_kinds, _v8_web, _v9_calendar,
     _v10_roster, _v11_settings, _v12_closed_months, _v13_staff_purges, _v14_log_opened_index,
-    _v15_daily_figures)
+    _v15_daily_figures, _v16_relayed)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from counter_core import settings as hall_settings
 from counter_core.chain import FORMAT_JCS, canonical_bytes
 from counter_core.periods import utc_now
+from head_office import upstream
 from head_office.schema import hall_settings as table
 from head_office.store import Store, database_errors
 
@@ -78,10 +79,14 @@ def _stored(row: Any) -> Stored:
 
 
 def put(store: Store, hall: str, settings: hall_settings.HallSettings, by: str) -> Stored:
-    """Store the settings as the hall's next version."""
+    """Store the settings as the hall's next version (SettingsFileError at a hall server
+    that relays head office's)."""
     document = settings.as_document()
     text = canonical_bytes(document, FORMAT_JCS).decode("utf-8")
     with database_errors(), store.engine.begin() as conn:
+        relayed = upstream.relay_refusal(conn, hall, upstream.SETTINGS)
+        if relayed is not None:  # a hall server relaying head office's settings
+            raise SettingsFileError(relayed)
         last = conn.execute(
             select(func.max(table.c.version)).where(table.c.hall == hall)).scalar_one()
         version, at = int(last or 0) + 1, utc_now()

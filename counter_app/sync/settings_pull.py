@@ -1,4 +1,5 @@
-"""Head office's central settings at the counter (`[settings] managed_by = "head_office"`).
+"""Head office's central settings at the counter (`[settings] managed_by = "head_office"`, or
+`"hall_server"`: the same signed documents relayed by the hall server, `serve --upstream`).
 
 `settings_puller` pulls `GET /api/v1/hall/settings` with the roster's machinery
 (roster_pull.DocumentPuller): at start on a daemon thread of its own, never on the path to the
@@ -25,6 +26,7 @@ from typing import Any
 from counter_app.config import Config
 from counter_app.sync.protocol import SyncError
 from counter_app.sync.roster_pull import (
+    HALL_SERVER,
     HEAD_OFFICE,
     DocumentPuller,
     HttpFactory,
@@ -58,7 +60,13 @@ class CentralSettings:
 
 
 def managed_centrally(config: Config) -> bool:
-    return config.settings_managed_by == HEAD_OFFICE
+    return config.settings_managed_by in (HEAD_OFFICE, HALL_SERVER)
+
+
+def source_of(config: Config) -> str:
+    """Where the central settings come from: head office, or the hall server relaying head
+    office's documents (`[hall_server] signing_key` is then head office's key)."""
+    return HALL_SERVER if config.settings_managed_by == HALL_SERVER else HEAD_OFFICE
 
 
 def parse_central(data: Any, hall: str) -> CentralSettings:
@@ -85,9 +93,9 @@ def from_cache(text: str | None, config: Config) -> CentralSettings | None:
     if text is None:
         return None
     try:
-        key = signing_key_of(config, HEAD_OFFICE)
+        key = signing_key_of(config, source_of(config))
         if key is None:
-            raise SyncError("no [head_office] signing_key to verify it with")
+            raise SyncError(f"no [{source_of(config)}] signing_key to verify it with")
         data = json.loads(text)
         return parse_central(verified(data, key, "the cache", "settings"), config.hall_id)
     except (SyncError, ValueError) as exc:  # SignatureError is a ValueError
@@ -120,19 +128,20 @@ def settings_puller(
     make_http: HttpFactory | None = None,
     start: bool = True,
 ) -> DocumentPuller[CentralSettings] | None:
-    """The puller of a counter whose settings head office manages (None otherwise)."""
+    """The puller of a counter whose settings head office manages, directly or through the
+    hall server (None otherwise)."""
     if not managed_centrally(config):
         return None
-    hall = config.hall_id
+    hall, source = config.hall_id, source_of(config)
     puller = DocumentPuller(
         hall,
-        make_http or http_factory(config, HEAD_OFFICE),
+        make_http or http_factory(config, source),
         path="/hall/settings",
         parse=lambda data: parse_central(data, hall),
         etag_of=lambda found: found.etag,
         what="settings",
-        source="head office",
-        key=signing_key_of(config, HEAD_OFFICE),
+        source="the hall server" if source == HALL_SERVER else "head office",
+        key=signing_key_of(config, source),
         absent_is_none=True,
         interval_s=interval_s,
         etag=etag,

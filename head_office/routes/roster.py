@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from counter_core import pins
-from head_office import access, roster, signing
+from head_office import access, roster, signing, upstream
 from head_office.deps import StoreDep, TokenDep, record_refusal, recorded
 from head_office.errors import Forbidden, UnknownCounter
 from head_office.routes.models import MAX_ID_CHARS
@@ -88,6 +88,17 @@ def signed_answer(request: Request, document: BaseModel, headers: dict[str, str]
     canonical form of what the counter parses, so the JSON's own spacing does not matter)."""
     body = document.model_dump(mode="json", exclude={"key_id", "signature"})
     return JSONResponse(signing.maybe_sign(body, signing_key_of(request)), headers=headers)
+
+
+def upstream_answer(found: upstream.Relayed, asked: str) -> Response:
+    """Head office's document relayed by this hall server, verbatim (its signature is head
+    office's); 304 when `If-None-Match` names its ETag."""
+    if asked and found.etag and asked == found.etag:
+        return Response(status_code=304, headers={"ETag": found.etag})
+    headers = {"Cache-Control": "no-store"}
+    if found.etag:
+        headers["ETag"] = found.etag
+    return JSONResponse(found.document, headers=headers)
 
 
 class SignInIn(BaseModel):
@@ -168,6 +179,9 @@ async def hall_roster(
         raise await run_in_threadpool(
             record_refusal, store, request, token, refusal, access.OTHER_HALL
         )
+    relay = await run_in_threadpool(upstream.relayed, store, me.hall, upstream.ROSTER)
+    if relay is not None:  # a hall server relaying head office's roster
+        return upstream_answer(relay, request.headers.get("if-none-match", "").strip())
     if request.headers.get("if-none-match"):
         current = await run_in_threadpool(roster.current_version, store, me.hall)
         if request.headers["if-none-match"].strip() == current.etag:
@@ -192,9 +206,23 @@ async def hall_sign_in(
     repeated wrong ones. The PIN is never stored or logged."""
     throttle = _throttle(request)
     wait = throttle.wait_s(me.id)
-    current = await run_in_threadpool(roster.current_version, store, me.hall)
+    relay = await run_in_threadpool(upstream.relayed, store, me.hall, upstream.ROSTER)
+    if relay is not None:  # a hall server relaying head office's roster: checked against it
+        current = roster.Version(*upstream.roster_version(relay))
+        accounts = {str(a["number"]): a for a in upstream.roster_accounts(relay)}
+        account = accounts.get(body.number.strip())
+
+        def check() -> str:
+            return roster.sign_in_result(
+                None if account is None
+                else (str(account["pin_hash"]), bool(account.get("disabled"))), body.pin)
+    else:
+        current = await run_in_threadpool(roster.current_version, store, me.hall)
+
+        def check() -> str:
+            return roster.check_sign_in(store, me.hall, body.number, body.pin)
     if wait > 0:
         return SignInOut(result="throttled", wait_s=round(wait, 1), version=_version_out(current))
-    result = await run_in_threadpool(roster.check_sign_in, store, me.hall, body.number, body.pin)
+    result = await run_in_threadpool(check)
     throttle.record(me.id, result != roster.WRONG)
     return SignInOut(result=result, version=_version_out(current))  # type: ignore[arg-type]

@@ -2,7 +2,8 @@
 
 The latest version of what `counter-hq settings set` stored (head_office.settings); the ETag is
 the version, and `If-None-Match` with it answers 304. A hall reader's token is refused, and so
-is a request naming another hall, both recorded (head_office.access), as for the roster.
+is a request naming another hall, both recorded (head_office.access), as for the roster. A
+hall server with `serve --upstream` serves head office's document as it came (head_office.upstream).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from head_office import access, settings
+from head_office import access, settings, upstream
 from head_office.deps import StoreDep, TokenDep, record_refusal
 from head_office.errors import Forbidden, NotFound
 from head_office.routes.models import MAX_ID_CHARS
-from head_office.routes.roster import HallMember, signed_answer
+from head_office.routes.roster import HallMember, signed_answer, upstream_answer
 
 router = APIRouter(tags=["hall"])
 
@@ -61,6 +62,9 @@ async def hall_settings(
             record_refusal, store, request, token, refusal, access.OTHER_HALL
         )
     asked = request.headers.get("if-none-match", "").strip()
+    relay = await run_in_threadpool(upstream.relayed, store, me.hall, upstream.SETTINGS)
+    if relay is not None:  # a hall server relaying head office's: served as it came
+        return upstream_answer(relay, asked)
     if asked:
         version = await run_in_threadpool(settings.current_version, store, me.hall)
         if version and asked == f'"settings-{version}"':

@@ -591,7 +591,11 @@ def _save_settings(request: Request, found: Signed, form: FormData) -> Response:
     except hall_settings.SettingsError as exc:  # a rule the form's checks did not name
         return _settings_page(request, found, hall, status=400, entered=entered,
                               message=i18n.text("admin_not_saved", lang) + str(exc))
-    stored = central.put(store, hall, parsed, found.user.login)
+    try:
+        stored = central.put(store, hall, parsed, found.user.login)
+    except central.SettingsFileError as exc:  # a hall server relaying head office's
+        return _settings_page(request, found, hall, status=409, entered=entered,
+                              message=str(exc))
     _record(request, found, f"settings {hall}",
             f"version {stored.version} from the web ({len(parsed.types)} transaction types)")
     return _settings_page(request, found, hall, message=i18n.text(

@@ -246,4 +246,4 @@ def test_head_office_management_needs_head_office_and_its_key() -> None:
     with pytest.raises(ConfigError, match=r"head_office\.signing_key.*base64"):
         config_module.parse({**base, "head_office": {"signing_key": "zz!"}}, "c")
     with pytest.raises(ConfigError, match=r"settings\.managed_by: expected one of"):
-        config_module.parse({**base, "settings": {"managed_by": "hall_server"}}, "c")
+        config_module.parse({**base, "settings": {"managed_by": "the_hall"}}, "c")
