@@ -15,14 +15,15 @@ import httpx
 import pytest
 from pytestqt.qtbot import QtBot
 
-from counter_app.application.hall_view import Desk
+from counter_app.application.hall_view import Desk, stop_counter_pullers
 from counter_app.config import Config, HallServer
 from counter_app.storage.events import verify
 from counter_app.ui.manager import ManagerView
 from counter_core.events import ALERT_ACKNOWLEDGED
-from head_office.access import enroll_desk
+from head_office.access import enroll_desk, enroll_reader
 from tests.hall.support import HALL, Hall, wait_for
-from tests.hall.test_desk import MANAGER, PIN
+from tests.hall.test_desk import MANAGER, PIN, _counter
+from tests.helpers.clock import FakeClock
 
 COUNTER = "01"
 WITHIN_S = 5.0
@@ -133,3 +134,60 @@ def test_an_overtime_shows_in_the_desks_alerts_tab_within_5_s_and_is_acknowledge
     tab.stop()
     if view.board is not None:
         view.board.stop()
+
+
+def test_a_manager_at_a_counter_acknowledges_in_the_counters_own_chain(
+    qtbot: QtBot, hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The hall view at a counter (`[hall_server]` with the hall's reader token): its Alerts
+    tab acknowledges too, as an event of the counter's own chain, streamed to the hall server."""
+    counter = _counter(hall, demo_config, tmp_path, COUNTER, clock)
+    try:
+        service = counter.service
+        server = service.config.hall_server
+        assert server is not None
+        service.config = dataclasses.replace(service.config, hall_server=dataclasses.replace(
+            server, reader_token=enroll_reader(hall.server.store, HALL)))
+        view = ManagerView(service.manager("9001"))  # what the staff window opens
+        qtbot.addWidget(view)
+        view.resize(800, 600)
+        view.show()
+        tab = view.alerts_tab
+        assert tab is not None and tab.feed.can_ack
+        tab.sound = lambda: None
+        view.tabs.setCurrentWidget(tab)
+        answer = httpx.post(
+            f"{hall.server.url}/api/v1/presence",
+            timeout=10, headers={"Authorization": f"Bearer {server.token}"},
+            json={"phase": "serving", "txn": str(uuid.uuid4()), "staff": "1001",
+                  "started_at": "2026-12-01T01:00:00.000Z", "elapsed_s": 200.0,
+                  "target_s": 175.0})
+        assert answer.status_code == 200, answer.text
+        qtbot.waitUntil(lambda: any(a.kind == "overtime" for a in tab.alerts),
+                        timeout=int(WITHIN_S * 1000))
+        tab.table.selectRow(0)
+        assert tab.ack_button.isEnabled()
+        tab.ack_button.click()
+        qtbot.waitUntil(lambda: tab.alerts[0].acknowledged, timeout=5000)
+        alert = tab.alerts[0]
+        (ack,) = [e for e in service.store.events() if e.kind == ALERT_ACKNOWLEDGED]
+        assert ack.counter == COUNTER and ack.payload["by"] == "9001"
+        assert ack.payload["alert"] == alert.id
+        assert verify(service.db).ok
+        desk_token = enroll_desk(hall.server.store, HALL, "desk")
+
+        def acked_at_server() -> dict[str, Any] | None:
+            found = [a for a in server_alerts(hall, desk_token) if a["id"] == alert.id]
+            return found[0] if found and found[0]["acknowledged_by"] else None
+
+        wait_for(lambda: acked_at_server() is not None, WITHIN_S)
+        stored = acked_at_server()
+        assert stored is not None and stored["acknowledged_by"] == "9001"
+        assert stored["acknowledged_desk"] == COUNTER
+        tab.stop()
+        if view.board is not None:
+            view.board.stop()
+    finally:
+        stop_counter_pullers()
+        counter.streamer.stop()
+        counter.service.close()
