@@ -142,6 +142,7 @@ def test_a_manager_at_a_counter_acknowledges_in_the_counters_own_chain(
     """The hall view at a counter (`[hall_server]` with the hall's reader token): its Alerts
     tab acknowledges too, as an event of the counter's own chain, streamed to the hall server."""
     counter = _counter(hall, demo_config, tmp_path, COUNTER, clock)
+    view: ManagerView | None = None
     try:
         service = counter.service
         server = service.config.hall_server
@@ -188,6 +189,8 @@ def test_a_manager_at_a_counter_acknowledges_in_the_counters_own_chain(
         if view.board is not None:
             view.board.stop()
     finally:
+        if view is not None:  # as the staff window closes it: before the counter closes
+            view.close()
         stop_counter_pullers()
         counter.streamer.stop()
         counter.service.close()
