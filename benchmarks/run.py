@@ -158,6 +158,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+#: Done → committed (and rating press → committed) against a raw sqlite3 commit
+COMMIT_GOAL = 1.2
 SMOKE_DELAY_S = 0.3  # `--smoke-test` reports 300 ms after show() (ui/app.py run_app)
 
 
@@ -267,10 +269,17 @@ def measure_latency(env: dict[str, str], rounds: int, per_round: int) -> list[Ro
         p99_ratio = percentile(values, 0.99) / percentile(raw, 0.99)
         rows.append(Row(f"{label}, median", f"{1000 * statistics.median(values):.2f} ms",
                         f"{1000 * statistics.median(raw):.2f} ms raw sqlite3",
-                        f"{ratio:.2f}×", "≤ 1.5×", ratio <= 1.5))
+                        f"{ratio:.2f}×", f"≤ {COMMIT_GOAL}×", ratio <= COMMIT_GOAL))
         rows.append(Row(f"{label}, p99", f"{1000 * percentile(values, 0.99):.2f} ms",
                         f"{1000 * percentile(raw, 0.99):.2f} ms raw sqlite3",
-                        f"{p99_ratio:.2f}×", "≤ 1.5×", p99_ratio <= 1.5))
+                        f"{p99_ratio:.2f}×", f"≤ {COMMIT_GOAL}×", p99_ratio <= COMMIT_GOAL))
+    screens, paint = result["screens"], result["paint"]
+    for label, share in (("median", 0.5), ("p99", 0.99)):
+        value, base = percentile(screens, share), percentile(paint, share)
+        rows.append(Row(f"Done → both screens repainted, {label}", f"{1000 * value:.1f} ms",
+                        f"{1000 * base:.1f} ms repainting both unchanged",
+                        f"{value / base:.1f}×", "≤ 50 ms" if share > 0.5 else "",
+                        value <= 0.050 if share > 0.5 else None))
     replay = result["replay"]
     done = result["done"]
     rows.append(Row("Done → committed vs the same SQL without Python (diagnostic)",
@@ -376,7 +385,6 @@ def measure_manager(env: dict[str, str], runs: int, hall_counters: int = 0) -> l
 
 #: goals of "Fast and finished" this run does not measure, and where each is measured
 NOT_MEASURED = (
-    ("Done → both screens repainted, p99", "≤ 50 ms", "no benchmark measures it yet"),
     ("head office ingest and pages at scale, ratios", "p95 ≤ 300 ms",
      "benchmarks/bench_hq_scale.py (PostgreSQL, hours of demo data)"),
 )
@@ -454,7 +462,11 @@ def main() -> int:
         }
         for step in args.only or STEPS:
             print(f"… {step}", file=sys.stderr, flush=True)
-            measured = work[step]()
+            try:
+                measured = work[step]()
+            except Exception as exc:  # one broken step is a row of the table, not the end
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:80]
+                measured = [Row(f"{step}: FAILED", first, "", "", "", False)]
             for row in measured:
                 print("   ", " | ".join(row.cells()), file=sys.stderr, flush=True)
             rows += measured
