@@ -885,7 +885,15 @@ class StarRule:
     prior_weight: int = 20  # ratings' worth of the hall's mean added to everyone's own
     tie_places: int = 2  # scores equal to this many decimals are a tie
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
+        """The rule in words: in Chinese for a `zh…` language, else in English."""
+        if language.startswith("zh"):
+            return (
+                f"资格：当月至少 {self.min_ratings} 个评价。得分 = (C × m + 本人评分之和) ÷ "
+                f"(C + 本人评价数)，其中 C = {self.prior_weight}，m 为营业厅当月的平均评分（贝叶斯"
+                f"平均：评价少的得分接近全厅平均）。得分最高者当选；保留 {self.tie_places} 位小数"
+                "后得分相同时，超时率低者优先，其次评价数多者优先。"
+            )
         return (
             f"Eligible: at least {self.min_ratings} ratings in the month. "
             f"Score = (C × m + sum of own ratings) ÷ (C + own ratings), with C = "

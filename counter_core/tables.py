@@ -67,8 +67,10 @@ def write_csv(records: Iterable[Record], columns: Sequence[str], out: IO[str]) -
 
 
 def xlsx_bytes(records: Sequence[Record], columns: Sequence[str], title: str, *,
-               notes: Sequence[str] = (), percent_columns: Iterable[str] = ()) -> bytes:
-    """A one-sheet workbook: bold frozen header, sized columns, fractions shown as percentages."""
+               notes: Sequence[str] = (), percent_columns: Iterable[str] = (),
+               headers: Sequence[str] | None = None) -> bytes:
+    """A one-sheet workbook: bold frozen header, sized columns, fractions shown as percentages.
+    `headers`: what the header row says for each column (default: the column's key)."""
     from openpyxl import Workbook  # only exports pay for openpyxl's import
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -78,7 +80,10 @@ def xlsx_bytes(records: Sequence[Record], columns: Sequence[str], title: str, *,
     sheet = book.active
     assert sheet is not None
     sheet.title = _sheet_title(title)
-    sheet.append([_xlsx_cell(c) for c in columns])
+    shown = list(headers) if headers is not None else list(columns)
+    if len(shown) != len(columns):
+        raise ValueError("one header per column")
+    sheet.append([_xlsx_cell(c) for c in shown])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -87,7 +92,9 @@ def xlsx_bytes(records: Sequence[Record], columns: Sequence[str], title: str, *,
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sample = [len(str(record.get(column) or "")) for record in records[:200]]
-        sheet.column_dimensions[letter].width = min(40, max(len(column), *sample, 6) + 2)
+        header = shown[index - 1]
+        wide = len(header) + sum(1 for ch in header if ord(ch) > 0x2E7F)  # CJK: two columns
+        sheet.column_dimensions[letter].width = min(40, max(wide, *sample, 6) + 2)
         if column in percent:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = "0.0%"

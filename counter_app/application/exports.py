@@ -20,7 +20,41 @@ from counter_app.application.manager_figures import (
     summary_records,
 )
 from counter_core.figures import is_timed, overtime_tenths
+from counter_core.ratings import OVERTIME_CAUSES, OVERTIME_REASONS, POOR_RATING_REASONS, Choice
 from counter_core.tables import write_csv, xlsx_bytes
+from counter_core.transaction import TransactionType
+
+#: the XLSX exports' header row, (中文, English) per column: a spreadsheet is read by people,
+#: so headers and codes are in the UI's language; the CSV keeps the codes, for machines
+COLUMN_TEXT: dict[str, tuple[str, str]] = {
+    "id": ("业务编号", "Transaction id"), "started_at": ("开始时间（UTC）", "Started (UTC)"),
+    "local_time": ("开始时间（本地）", "Started (local time)"), "hall": ("营业厅", "Hall"),
+    "counter": ("柜台", "Counter"), "staff": ("工号", "Staff number"),
+    "staff_name": ("姓名", "Name"), "type": ("业务类型", "Transaction type"),
+    "target_s": ("目标时长（秒）", "Target (s)"), "duration_s": ("办理时长（秒）", "Duration (s)"),
+    "overtime_s": ("超时（秒）", "Overtime (s)"),
+    "staff_reason": ("员工说明的超时原因", "Clerk's overtime reason"),
+    "rating": ("评分", "Rating"), "rating_reason": ("差评原因", "Poor rating reason"),
+    "reviewed": ("已复核", "Reviewed"), "cause": ("复核认定原因", "Manager's cause"),
+    "note": ("复核备注", "Manager's note"), "reviewed_by": ("复核人", "Reviewed by"),
+    "reviewed_at": ("复核时间（UTC）", "Reviewed at (UTC)"),
+    "order_no": ("业务单号", "Order number"),
+    "month": ("月份", "Month"), "served": ("办结笔数", "Served"), "rated": ("评价数", "Ratings"),
+    "mean_rating": ("平均评分", "Mean rating"), "satisfaction_rate": ("满意率", "Satisfaction"),
+    "overtime_rate": ("超时率", "Overtime rate"), "participation_rate": ("参评率", "Participation"),
+    "hours_signed_in": ("在岗小时", "Hours signed in"), "hours_away": ("暂离小时", "Hours away"),
+    "serving_share": ("办理时间占在岗时间", "Share of time serving"),
+    "closed_in_service": ("办理中关闭柜台", "Closed while serving"),
+    "upheld_appeals": ("申诉成立", "Upheld appeals"), "star_score": ("之星得分", "Star score"),
+    "suggested_star": ("建议之星", "Suggested star"),
+    "confirmed_star": ("确认之星", "Confirmed star"),
+}
+YES_NO = {"yes": ("是", "Yes"), "no": ("否", "No")}
+#: the coded columns and the choice lists their codes come from (counter_core.ratings)
+CHOICES: dict[str, tuple[Choice, ...]] = {
+    "staff_reason": OVERTIME_REASONS, "rating_reason": POOR_RATING_REASONS,
+    "cause": OVERTIME_CAUSES,
+}
 
 FORMATS_OVERTIME = ("csv", "xlsx")
 #: the table formats of the summary; "pdf" is the UI's (summary_pdf) and the command line's
@@ -46,32 +80,73 @@ def overtime_log_records(data: ManagerReadModel, period: Period) -> list[dict[st
     return overtime_records(data.overtime_log(period), data.time_zone)
 
 
-def write_overtime(records: Sequence[dict[str, Any]], fmt: str, target: str | Path) -> int:
-    """The overtime log to a file (or "-" for stdout) as CSV or XLSX; returns the row count."""
+def headers(columns: Sequence[str], language: str) -> list[str]:
+    """The XLSX header row in `language` (zh… or English)."""
+    index = 0 if language.startswith("zh") else 1
+    return [COLUMN_TEXT[c][index] if c in COLUMN_TEXT else c for c in columns]
+
+
+def readable(records: Sequence[dict[str, Any]], language: str,
+             types: Sequence[TransactionType] = ()) -> list[dict[str, Any]]:
+    """The records with their codes as names in `language`: the transaction type, the
+    reasons and causes, yes and no (a code with no name stays as it is)."""
+    zh = language.startswith("zh")
+    names = {t.code: t.name(language) for t in types}
+    choices = {column: {c.code: (c.zh if zh else c.en) for c in options}
+               for column, options in CHOICES.items()}
+    out = []
+    for record in records:
+        row = dict(record)
+        if row.get("type") in names:
+            row["type"] = names[row["type"]]
+        for column, labels in choices.items():
+            if row.get(column) in labels:
+                row[column] = labels[row[column]]
+        for column in ("reviewed", "suggested_star", "confirmed_star"):
+            if row.get(column) in YES_NO:
+                row[column] = YES_NO[row[column]][0 if zh else 1]
+        out.append(row)
+    return out
+
+
+def write_overtime(records: Sequence[dict[str, Any]], fmt: str, target: str | Path, *,
+                   language: str = "en", types: Sequence[TransactionType] = ()) -> int:
+    """The overtime log to a file (or "-" for stdout) as CSV (codes) or XLSX (headers and
+    codes in `language`); returns the row count."""
     if fmt == "csv":
         return _write_text(records, OVERTIME_COLUMNS, target)
     if fmt == "xlsx":
-        _write_bytes(xlsx_bytes(records, OVERTIME_COLUMNS, "Overtime log"), target)
+        title = "超时记录" if language.startswith("zh") else "Overtime log"
+        _write_bytes(xlsx_bytes(readable(records, language, types), OVERTIME_COLUMNS, title,
+                                headers=headers(OVERTIME_COLUMNS, language)), target)
         return len(records)
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def export_overtime(data: ManagerReadModel, period: Period, target: Path) -> int:
+def export_overtime(data: ManagerReadModel, period: Period, target: Path, *,
+                    language: str = "en", types: Sequence[TransactionType] = ()) -> int:
     """The use case: the period's overtime log to `target`, format by its suffix."""
-    return write_overtime(overtime_log_records(data, period), format_of(target), target)
+    return write_overtime(overtime_log_records(data, period), format_of(target), target,
+                          language=language, types=types)
 
 
 # ---- the monthly summary --------------------------------------------------------------------
 
-def write_summary_table(report: MonthReport, fmt: str, target: str | Path) -> int:
-    """The monthly summary as CSV or XLSX; returns the staff row count."""
+def write_summary_table(report: MonthReport, fmt: str, target: str | Path, *,
+                        language: str = "en") -> int:
+    """The monthly summary as CSV (codes) or XLSX (headers, yes/no and the star rule in
+    `language`); returns the staff row count."""
     records = summary_records(report)
     if fmt == "csv":
         return _write_text(records, SUMMARY_COLUMNS, target)
     if fmt == "xlsx":
-        notes = [f"Star rule: {report.suggestion.rule.describe()}"]
-        _write_bytes(xlsx_bytes(records, SUMMARY_COLUMNS, f"Summary {report.month}",
-                                notes=notes, percent_columns=PERCENT_COLUMNS), target)
+        zh = language.startswith("zh")
+        rule = report.suggestion.rule.describe(language)
+        notes = [f"之星规则：{rule}" if zh else f"Star rule: {rule}"]
+        title = f"{report.month} 月度汇总" if zh else f"Summary {report.month}"
+        _write_bytes(xlsx_bytes(readable(records, language), SUMMARY_COLUMNS, title,
+                                notes=notes, percent_columns=PERCENT_COLUMNS,
+                                headers=headers(SUMMARY_COLUMNS, language)), target)
         return len(records)
     raise ValueError(f"unknown format {fmt!r}")
 

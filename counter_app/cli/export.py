@@ -75,7 +75,8 @@ def _overtime(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     with read_records(config, data_dir) as data:
         records = overtime_log_records(data, Period(args.date_from, args.date_to))
     try:
-        count = write_overtime(records, args.format, args.output)
+        count = write_overtime(records, args.format, args.output,
+                               language=config.language, types=config.types)
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output != "-":
@@ -94,11 +95,12 @@ def _summary(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
             from counter_app.ui.manager.summary_pdf import write_summary_pdf
 
             write_summary_pdf(report, Path(args.output),
-                              hall=f"{config.hall_name} ({config.hall_id})",
+                              hall=f"{config.hall_name_in(config.language)} ({config.hall_id})",
                               counter=config.counter_id, language=config.language)
             count = len(report.staff)
         else:
-            count = write_summary_table(report, args.format, args.output)
+            count = write_summary_table(report, args.format, args.output,
+                                        language=config.language)
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output != "-":

@@ -74,12 +74,7 @@ i18n.register({
 
 def star_rule_text(rule: StarRule, lang: str) -> str:
     """The star rule as the counter's summary states it (StarRule.describe), in `lang`."""
-    if lang == "en":
-        return rule.describe()
-    return (f"资格：当月至少 {rule.min_ratings} 个评价。得分 = (C × m + 本人评分之和) ÷ "
-            f"(C + 本人评价数)，其中 C = {rule.prior_weight}，m 为营业厅当月的平均评分（贝叶斯"
-            f"平均：评价少的得分接近全厅平均）。得分最高者当选；保留 {rule.tie_places} 位小数"
-            "后得分相同时，超时率低者优先，其次评价数多者优先。")
+    return rule.describe(lang)
 
 
 def _ratings(values: frozenset[int]) -> str:

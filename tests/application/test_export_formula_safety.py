@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from counter_app import cli
-from counter_app.application.exports import export_overtime, write_summary_table
+from counter_app.application.exports import COLUMN_TEXT, export_overtime, write_summary_table
 from counter_app.application.manager import Period
 from counter_app.config import Config
 from counter_core.tables import safe_cell, write_csv, xlsx_bytes
@@ -55,11 +55,16 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline="")))
 
 
+#: an export's header (in either language) → its column's code
+CODE_OF = {text: code for code, pair in COLUMN_TEXT.items() for text in pair}
+
+
 def xlsx_rows(path: Path) -> list[dict[str, Any]]:
+    """The sheet's rows keyed by column code (the headers read back in either language)."""
     sheet = load_workbook(path).active
     assert sheet is not None
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header = [str(h) for h in values[0]]
+    header = [CODE_OF.get(str(h), str(h)) for h in values[0]]
     return [dict(zip(header, row, strict=False)) for row in values[1:] if any(row)]
 
 

@@ -16,6 +16,7 @@ from counter_app.application.counter import Counter
 from counter_app.application.demo import write_demo_history
 from counter_app.application.manager import Period
 from counter_app.config import Config
+from counter_core.ratings import OVERTIME_CAUSES, OVERTIME_REASONS
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +61,56 @@ def test_overtime_xlsx(history: Path, tmp_path: Path) -> None:
                 "--data-dir", str(history)) == 0
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["id", "started_at", "local_time"] and "cause" in header
+    # read by people: headers and codes in the counter's language (the demo's is Chinese)
+    assert header[:3] == ["业务编号", "开始时间（UTC）", "开始时间（本地）"]
+    assert "复核认定原因" in header
     body = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(body) > 100
-    overtime = header.index("overtime_s")
+    overtime = header.index("超时（秒）")
     assert all(row[overtime] > 0 for row in body)
+    rows = [dict(zip(header, row, strict=True)) for row in body]
+    type_names = {t.name_zh for t in _config().types}
+    assert {r["业务类型"] for r in rows} <= type_names
+    assert {r["已复核"] for r in rows} <= {"是", "否"}
+    causes = {c.zh for c in OVERTIME_CAUSES}
+    assert {r["复核认定原因"] for r in rows if r["复核认定原因"]} <= causes
+    reasons = {c.zh for c in OVERTIME_REASONS}
+    assert {r["员工说明的超时原因"] for r in rows if r["员工说明的超时原因"]} <= reasons
+    assert any(r["复核认定原因"] for r in rows) and any(r["员工说明的超时原因"] for r in rows)
+    # the CSV keeps the codes, for machines
+    csv_out = tmp_path / "overtime.csv"
+    assert _run("export", "overtime", "--format", "csv", "--output", str(csv_out),
+                "--data-dir", str(history)) == 0
+    coded = list(csv.DictReader(csv_out.open(encoding="utf-8-sig")))
+    assert {r["type"] for r in coded} <= {t.code for t in _config().types}
+    assert {r["reviewed"] for r in coded} <= {"yes", "no"}
+
+
+def test_an_english_counters_xlsx_speaks_english(history: Path, tmp_path: Path) -> None:
+    out = tmp_path / "overtime.xlsx"
+    english = str(english_config(tmp_path))
+    assert _run("export", "overtime", "--format", "xlsx", "--output", str(out),
+                "--data-dir", str(history), "--config", english) == 0
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Transaction id", "Started (UTC)", "Started (local time)"]
+    rows = [dict(zip(header, row, strict=True))
+            for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["Reviewed"] for r in rows} <= {"Yes", "No"}
+    assert {r["Transaction type"] for r in rows} <= {t.name_en for t in _config().types}
+    summary = tmp_path / "summary.xlsx"
+    assert _run("export", "summary", "--month", "2026-03", "--format", "xlsx",
+                "--output", str(summary), "--data-dir", str(history), "--config", english) == 0
+    sheet = load_workbook(summary).active
+    assert [c.value for c in sheet[1]][:3] == ["Month", "Staff number", "Name"]
+    notes = [str(row[0]) for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert any(n.startswith("Star rule: Eligible: at least") for n in notes)
+
+
+def _config() -> Config:
+    from counter_app import config as config_module
+
+    return config_module.load()
 
 
 def test_summary_csv_and_xlsx_agree(history: Path, tmp_path: Path) -> None:
@@ -81,10 +127,11 @@ def test_summary_csv_and_xlsx_agree(history: Path, tmp_path: Path) -> None:
     sheet = load_workbook(xlsx_path).active
     header = [c.value for c in sheet[1]]
     first = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
-    assert first["served"] == int(rows[0]["served"])
-    assert first["satisfaction_rate"] == pytest.approx(float(rows[0]["satisfaction_rate"]))
-    notes = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
-    assert any(str(n).startswith("Star rule:") for n in notes)
+    assert first["办结笔数"] == int(rows[0]["served"])
+    assert first["满意率"] == pytest.approx(float(rows[0]["satisfaction_rate"]))
+    assert first["确认之星"] == "是" and first["姓名"] == rows[0]["staff_name"]
+    notes = [str(row[0]) for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert any(n.startswith("之星规则：资格：当月至少") for n in notes)
 
 
 def english_config(tmp_path: Path) -> Path:

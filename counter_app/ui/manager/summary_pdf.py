@@ -117,7 +117,8 @@ def write_summary_pdf(report: MonthReport, path: Path, *, hall: str = "",
                                      QPageLayout.Unit.Millimeter))
     painter = QPainter(writer)
     try:
-        _paint(painter, report, float(writer.width()), float(writer.height()), hall, counter)
+        _paint(painter, report, float(writer.width()), float(writer.height()), hall, counter,
+               language or "en")
     finally:
         painter.end()
 
@@ -133,7 +134,7 @@ def _font(size: float, bold: bool = False) -> QFont:
 
 
 def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: str,
-           counter: str) -> None:
+           counter: str, language: str) -> None:
     T = _texts()
     y = 0.0
 
@@ -171,8 +172,8 @@ def _paint(p: QPainter, report: MonthReport, width: float, height: float, hall: 
     y += text(confirmed, 10, x=16) + 6
     if report.suggestion.tie_broken_by:
         y += text(T['Tie broken by'] + f" {report.suggestion.tie_broken_by}", 9, x=16) + 4
-    y += text(T['Rule'] + ": " + report.suggestion.rule.describe(), 8.5, color="#455a64",
-              x=16, w=width - 16) + 14
+    y += text(T['Rule'] + ": " + report.suggestion.rule.describe(language), 8.5,
+              color="#455a64", x=16, w=width - 16) + 14
     p.setPen(QPen(QColor("#e0a526"), 3))
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRoundedRect(QRectF(0, box_top, width, y - box_top), 12, 12)
