@@ -119,11 +119,27 @@ class Config:
     #: `[hall] supervision_hotline` (or head office's central settings): the number the
     #: supervision sign prints (监督电话); None: no hotline line
     supervision_hotline: str | None = None
+    #: `[hall] name_en`: the hall's English name, beside `name` on the customer screen and
+    #: instead of it in an English window
+    hall_name_en: str | None = None
     voice: Voice = field(default_factory=Voice)
 
     @property
     def is_demo(self) -> bool:
         return self.source.endswith("(demo)")
+
+    def hall_name_in(self, language: str) -> str:
+        """The hall's name in `language`: `[hall] name_en` in English when it is given."""
+        if self.hall_name_en and not language.startswith("zh"):
+            return self.hall_name_en
+        return self.hall_name
+
+    @property
+    def hall_names(self) -> str:
+        """Both names, for a bilingual screen ("name · name_en"), or the one given."""
+        if self.hall_name_en and self.hall_name_en != self.hall_name:
+            return f"{self.hall_name} · {self.hall_name_en}"
+        return self.hall_name
 
     def type_named(self, code: str) -> TransactionType | None:
         return next((t for t in self.types if t.code == code), None)
@@ -137,8 +153,8 @@ class Config:
 
 # key → (type, required); a table of its own for each section keeps the errors uniform
 _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
-    "hall": {"id": (str, True), "name": (str, True), "time_zone": (str, False),
-             "supervision_hotline": (str, False)},
+    "hall": {"id": (str, True), "name": (str, True), "name_en": (str, False),
+             "time_zone": (str, False), "supervision_hotline": (str, False)},
     "counter": {
         "id": (str, True),
         "language": (str, False),
@@ -384,7 +400,8 @@ def parse(data: dict[str, Any], source: str) -> Config:
         rating_extension_s=extension, supervision_hotline=hotline, voice=voice,
         roster_managed_by=managed_by, follow_up_working_days=follow_up_days,
         settings_managed_by=settings_by,
-        hall_id=hall["id"], hall_name=hall["name"], counter_id=counter["id"], language=language,
+        hall_id=hall["id"], hall_name=hall["name"], hall_name_en=hall.get("name_en") or None,
+        counter_id=counter["id"], language=language,
         rating_window_s=window, customer_screen=screen, types=types,
         default_type=default_type, void_grace_s=grace,
         head_office=office, hall_server=hall_server,

@@ -368,7 +368,7 @@ class CustomerScreen(QWidget):
         self.demo_banner.setVisible(controller.counter.is_demo)
         self._layout.addWidget(self.demo_banner)
         self._layout.addWidget(self.stack)
-        self.hall_line = f"{config.hall_name} · 柜台 Counter {config.counter_id}"
+        self.hall_line = f"{config.hall_names} · 柜台 Counter {config.counter_id}"
         self._shown_staff: Staff | None = None
         self._shown_type: TransactionType | None = None
         self._shown_view: CustomerView | None = None

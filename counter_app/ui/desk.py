@@ -46,7 +46,7 @@ class DeskWindow(QWidget):
         self.desk = desk
         self.setObjectName("deskWindow")
         self.setWindowTitle(self.tr("Counter App · manager desk · %1")
-                            .replace("%1", desk.config.hall_name))
+                            .replace("%1", desk.config.hall_name_in(desk.config.language)))
         self.resize(*DEFAULT_SIZE)
         self.manager_view: QWidget | None = None
         self.stack = QStackedWidget(self)
@@ -82,7 +82,8 @@ class DeskWindow(QWidget):
     def _sign_in_page(self) -> QWidget:
         page = QWidget()
         title = named(QLabel(self.tr("Manager desk · %1 · every counter of the hall")
-                             .replace("%1", self.desk.config.hall_name)), "managerTitle")
+                             .replace("%1", self.desk.config.hall_name_in(
+                                 self.desk.config.language))), "managerTitle")
         title.setStyleSheet("font-size: 18px; font-weight: bold;")
         title.setWordWrap(True)
         self.number = named(QLineEdit(), "deskNumber")

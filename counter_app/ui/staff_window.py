@@ -182,7 +182,7 @@ class SignInPage(QWidget):
         self.button = named(QPushButton(self.tr("Sign in")), "start")
         self.error = label("error", wrap=True)
         title = label("title", self.tr("Counter %1 · %2").replace("%1", config.counter_id)
-                      .replace("%2", config.hall_name))
+                      .replace("%2", config.hall_name_in(config.language)))
         box = QVBoxLayout()
         box.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
         box.addSpacing(12)
@@ -480,7 +480,7 @@ class CounterPage(QWidget):
             self.who.setText(f"{staff.name}  ({staff.number})")
         config = self.controller.config
         self.where.setText(self.tr("Counter %1 · %2").replace("%1", config.counter_id)
-                           .replace("%2", config.hall_name))
+                           .replace("%2", config.hall_name_in(config.language)))
         serving = state.phase is Phase.SERVING
         waiting_reason = state.overtime_reason_for is not None
         rating_open = state.rating_time_left() is not None
@@ -577,7 +577,8 @@ class StaffWindow(QMainWindow):
         self.controller = controller
         config = controller.config
         self.setWindowTitle(self.tr("Counter App — Counter %1 · %2")
-                            .replace("%1", config.counter_id).replace("%2", config.hall_name))
+                            .replace("%1", config.counter_id)
+                            .replace("%2", config.hall_name_in(config.language)))
         self.setStyleSheet(STYLE)
         if controller.counter.is_demo:
             # records of `counter-app demo-data`: never mistaken for a real counter's

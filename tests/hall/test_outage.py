@@ -1,4 +1,4 @@
-"""A hall server killed for half a minute loses nothing (docs/hall.md, "When the hall server
+"""A hall server killed for two minutes loses nothing (docs/hall.md, "When the hall server
 is down"): a real `counter-hq serve` on SQLite with a webhook, two counters streaming and
 sending presence through the production streamer, and a desk's board source. The server is
 SIGKILLed; the counters keep committing, the board source says the hall server is
@@ -26,8 +26,8 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
 from tests.helpers.hq import HqServer
 
-#: how long the hall server stays dead (the issue asks for minutes; at least 20 s)
-OUTAGE_S = 30.0
+#: how long the hall server stays dead: two minutes, as a hall loses its server for minutes
+OUTAGE_S = 120.0
 #: after the restart: the longest backoff, its jitter, and the catch-up itself
 CATCH_UP_S = MAX_BACKOFF_S + 15.0
 COUNTERS = ("11", "12")

@@ -323,3 +323,27 @@ def test_every_control_of_the_staff_window_has_a_name(qtbot, service, clock) -> 
                if not (w.accessibleName().strip()
                        or (isinstance(w, QAbstractButton) and w.text().strip()))]
     assert unnamed == []
+
+
+def test_the_halls_two_names_on_the_customer_screen_and_english_elsewhere(
+        qtbot, demo_config, data_dir, clock) -> None:  # type: ignore[no-untyped-def]
+    """`[hall] name_en`: beside the Chinese name on the bilingual customer screen, instead of it
+    in an English window; without it, the one name everywhere."""
+    config = dataclasses.replace(demo_config, hall_name="淮海路旗舰店",
+                                 hall_name_en="Huaihai Road Flagship", language="en")
+    service = CounterService(config, data_dir, clock=clock)
+    try:
+        screen = standalone(qtbot, service)
+        assert screen.hall_line.startswith("淮海路旗舰店 · Huaihai Road Flagship · ")
+        assert config.hall_name_in("en") == "Huaihai Road Flagship"
+        assert config.hall_name_in("zh_CN") == "淮海路旗舰店"
+        from counter_app import config as config_module
+
+        parsed = config_module.parse({
+            "hall": {"id": "H1", "name": "甲厅", "name_en": "Hall A"}, "counter": {"id": "01"},
+            "transaction_types": [{"code": "p", "name_zh": "缴费", "name_en": "Payment"}]}, "c")
+        assert (parsed.hall_name, parsed.hall_name_en) == ("甲厅", "Hall A")
+        single = dataclasses.replace(config, hall_name_en=None)
+        assert single.hall_names == "淮海路旗舰店" and single.hall_name_in("en") == "淮海路旗舰店"
+    finally:
+        service.close()

@@ -134,7 +134,8 @@ class ManagerView(QWidget):
             title = self.tr("Duty manager · %1 · every counter of the hall")
         else:
             title = self.tr("Duty manager · %1 · counter %2").replace("%2", config.counter_id)
-        self.title = named(QLabel(title.replace("%1", config.hall_name)), "managerTitle")
+        self.title = named(QLabel(title.replace("%1", config.hall_name_in(config.language))),
+                           "managerTitle")
         self.to_review = named(QLabel(), "toReview")
         self.overdue = named(QLabel(), "overdueCount")  # 好差评: follow-ups past their deadline
         self.overdue.setStyleSheet("color: #b71c1c; font-weight: bold;")
@@ -446,8 +447,9 @@ class ManagerView(QWidget):
     def export_overtime(self, path: Path) -> int:
         """The overtime log of the chosen period as CSV or XLSX (by the file's suffix)."""
         f = self.filters()
+        config = self.ctx.config
         count = export_overtime(self.ctx.data, Period(f.start, f.end, f.staff, f.type_code),
-                                path)
+                                path, language=config.language, types=config.types)
         self.export_message.setText(self.tr("%1 overtime cases exported to %2")
                                     .replace("%1", str(count)).replace("%2", str(path)))
         return count
@@ -461,11 +463,12 @@ class ManagerView(QWidget):
         config = self.ctx.config
         report = self.ctx.data.month_report(month, self.summary_tab.rule)
         if fmt == "pdf":
-            write_summary_pdf(report, path, hall=f"{config.hall_name} ({config.hall_id})",
-                              counter=config.counter_id)
+            write_summary_pdf(report, path,
+                              hall=f"{config.hall_name_in(config.language)} ({config.hall_id})",
+                              counter=config.counter_id, language=config.language)
             count = len(report.staff)
         else:
-            count = write_summary_table(report, fmt, path)
+            count = write_summary_table(report, fmt, path, language=config.language)
         self.export_message.setText(self.tr("Summary of %1 exported to %2")
                                     .replace("%1", month).replace("%2", str(path)))
         return count
