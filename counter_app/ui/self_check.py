@@ -90,13 +90,34 @@ def check_chart() -> Result:
     return Result(True, f"chart: drawn ({hits} sampled pixels of its line)")
 
 
+#: Qt's own test engine: it starts everywhere and says nothing
+MOCK_ENGINE = "mock"
+
+
 def check_speech() -> Result:
+    """Each installed engine started as the app starts one (a plugin may be listed and still
+    fail to load, e.g. speechd without libspeechd), and what the app's default would do."""
     from PySide6.QtTextToSpeech import QTextToSpeech
 
     engines = [str(e) for e in QTextToSpeech.availableEngines()]
     if not engines:
         return Result(True, "speech: no engine (voice prompts stay silent and say so once)")
-    return Result(True, f"speech engines: {', '.join(engines)}")
+    said = []
+    for name in engines:
+        tts = QTextToSpeech(name)
+        if name == MOCK_ENGINE:
+            said.append(f"{name} (Qt's test engine, silent)")
+        elif tts.state() == QTextToSpeech.State.Error:
+            said.append(f"{name} (does not start: {tts.errorString() or 'error'})")
+        else:
+            said.append(f"{name} (starts)")
+        tts.deleteLater()
+    default = QTextToSpeech()
+    works = default.state() != QTextToSpeech.State.Error and default.engine() != MOCK_ENGINE
+    outcome = (f"voice prompts would speak through {default.engine() or 'the default engine'}"
+               if works else "voice prompts would stay silent and say so once")
+    default.deleteLater()
+    return Result(True, f"speech engines: {', '.join(said)}; {outcome}")
 
 
 def run_checks() -> list[Result]:

@@ -4,6 +4,7 @@ engines on this machine; without a CJK font it names the missing characters and 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,27 @@ def test_the_self_check_draws_chinese_and_a_chart_and_lists_speech(tmp_path: Pat
     assert lines[1].startswith("chart: drawn")
     assert lines[2].startswith(("speech engines: ", "speech: no engine"))
     assert "Traceback" not in done.stderr
+
+
+def test_the_speech_line_says_what_the_app_would_do(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each engine is started, not just listed (speechd is listed where libspeechd is
+    missing, and does not start); "would stay silent" exactly when the app's own
+    open_speech gives no engine here."""
+    from PySide6.QtTextToSpeech import QTextToSpeech
+
+    from counter_app.config import Voice
+    from counter_app.ui.speech import open_speech
+
+    line = self_check(tmp_path).stdout.splitlines()[2]
+    engines = [str(e) for e in QTextToSpeech.availableEngines()]
+    if not engines:
+        assert line.startswith("speech: no engine")
+        return
+    for name in engines:
+        assert re.search(rf"{re.escape(name)} \((starts|does not start|Qt's test engine)", line)
+    speech = open_speech(Voice(enabled=True))
+    silent = speech is None or speech.tts.engine() == "mock"
+    assert ("would stay silent" in line) == silent, line
 
 
 def test_without_a_cjk_font_the_missing_characters_are_named(tmp_path: Path) -> None:
