@@ -242,22 +242,33 @@ def devices_page(request: Request, found: HqDep, hall: str = "") -> Response:
     return _devices_page(request, found, chosen)
 
 
+async def _hall_form(request: Request, found: Signed,
+                     handler: Callable[[Request, Signed, FormData, str], Response]) -> Response:
+    """A POST of a hall's form: the form is read here, the work (database, PIN hashing) runs
+    off the event loop; a form naming no valid hall gets the error page."""
+    form = await request.form()
+
+    def work() -> Response:
+        hall = _hall_of(_raw(form, "hall"))
+        if hall is None:
+            return _render(request, "error.html", found, status=400,
+                           message=Refused("admin_bad_hall").text(_language(request)))
+        return handler(request, found, form, hall)
+
+    return await run_in_threadpool(work)
+
+
 def _redirect_index() -> Response:
     return _secure(RedirectResponse("/admin", status_code=303))
 
 
 @router.post("/admin/devices/enroll")
 async def enroll_device(request: Request, found: HqDep) -> Response:
-    # the form is read here; the work (database, PIN hashing) off the event loop
-    return await run_in_threadpool(_enroll_device, request, found, await request.form())
+    return await _hall_form(request, found, _enroll_device)
 
 
-def _enroll_device(request: Request, found: Signed, form: FormData) -> Response:
+def _enroll_device(request: Request, found: Signed, form: FormData, hall: str) -> Response:
     lang, store = _language(request), _store(request)
-    hall = _hall_of(_raw(form, "hall"))
-    if hall is None:
-        return _render(request, "error.html", found, status=400,
-                       message=Refused("admin_bad_hall").text(lang))
     kind, device = _raw(form, "kind"), _raw(form, "device")[:200]
     try:
         if kind not in KINDS:
@@ -287,16 +298,11 @@ def _enroll_device(request: Request, found: Signed, form: FormData) -> Response:
 
 @router.post("/admin/devices/revoke")
 async def revoke_device(request: Request, found: HqDep) -> Response:
-    # the form is read here; the work (database, PIN hashing) off the event loop
-    return await run_in_threadpool(_revoke_device, request, found, await request.form())
+    return await _hall_form(request, found, _revoke_device)
 
 
-def _revoke_device(request: Request, found: Signed, form: FormData) -> Response:
+def _revoke_device(request: Request, found: Signed, form: FormData, hall: str) -> Response:
     lang, store = _language(request), _store(request)
-    hall = _hall_of(_raw(form, "hall"))
-    if hall is None:
-        return _render(request, "error.html", found, status=400,
-                       message=Refused("admin_bad_hall").text(lang))
     device = _raw(form, "device").strip()[:200]
     held = store.counter(hall, device) if device else None
     try:
@@ -368,16 +374,11 @@ def _saved(lang: str, version: roster.Version) -> str:
 
 @router.post("/admin/staff/add")
 async def add_staff(request: Request, found: HqDep) -> Response:
-    # the form is read here; the work (database, PIN hashing) off the event loop
-    return await run_in_threadpool(_add_staff, request, found, await request.form())
+    return await _hall_form(request, found, _add_staff)
 
 
-def _add_staff(request: Request, found: Signed, form: FormData) -> Response:
+def _add_staff(request: Request, found: Signed, form: FormData, hall: str) -> Response:
     lang, store = _language(request), _store(request)
-    hall = _hall_of(_raw(form, "hall"))
-    if hall is None:
-        return _render(request, "error.html", found, status=400,
-                       message=Refused("admin_bad_hall").text(lang))
     number = _raw(form, "number").strip()[:200]
     name = _raw(form, "name").strip()
     role = _raw(form, "role")
@@ -414,16 +415,11 @@ def _last_manager(store: Store, hall: str, account: dict[str, Any]) -> bool:
 @router.post("/admin/staff/change")
 async def change_staff(request: Request, found: HqDep) -> Response:
     """One change of an account: `change` = pin, role, disable or enable."""
-    # the form is read here; the work (database, PIN hashing) off the event loop
-    return await run_in_threadpool(_change_staff, request, found, await request.form())
+    return await _hall_form(request, found, _change_staff)
 
 
-def _change_staff(request: Request, found: Signed, form: FormData) -> Response:
+def _change_staff(request: Request, found: Signed, form: FormData, hall: str) -> Response:
     lang, store = _language(request), _store(request)
-    hall = _hall_of(_raw(form, "hall"))
-    if hall is None:
-        return _render(request, "error.html", found, status=400,
-                       message=Refused("admin_bad_hall").text(lang))
     number, change = _raw(form, "number").strip()[:64], _raw(form, "change")
     account = _account(store, hall, number)
     if account is None or change not in ("pin", "role", "disable", "enable"):
@@ -562,16 +558,11 @@ def _settings_of(entered: dict[str, Any]) -> hall_settings.HallSettings:
 
 @router.post("/admin/settings")
 async def save_settings(request: Request, found: HqDep) -> Response:
-    # the form is read here; the work (database, PIN hashing) off the event loop
-    return await run_in_threadpool(_save_settings, request, found, await request.form())
+    return await _hall_form(request, found, _save_settings)
 
 
-def _save_settings(request: Request, found: Signed, form: FormData) -> Response:
+def _save_settings(request: Request, found: Signed, form: FormData, hall: str) -> Response:
     lang, store = _language(request), _store(request)
-    hall = _hall_of(_raw(form, "hall"))
-    if hall is None:
-        return _render(request, "error.html", found, status=400,
-                       message=Refused("admin_bad_hall").text(lang))
     rows = []
     for index in range(MAX_TYPES + 1):
         if f"code_{index}" not in form:
