@@ -10,11 +10,8 @@ customer screen is bilingual either way, the staff UI's language is what changes
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,30 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.screenshots import LANGUAGES, Clock, start_display  # noqa: E402
+from scripts.screenshots import Clock, run_per_language  # noqa: E402
 
 SIZES = ((800, 600), (1280, 800), (1920, 1080))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out", nargs="?", default="screenshots/customer", type=Path)
-    parser.add_argument("--language", choices=LANGUAGES)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    helpers = start_display() if not os.environ.get("DISPLAY") else []
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    try:
-        if args.language is None:
-            for language in LANGUAGES:
-                subprocess.run([sys.executable, __file__, "--language", language, str(args.out)],
-                               check=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
-        else:
-            shoot(args.language, args.out)
-    finally:
-        for process in helpers:
-            process.terminate()
-            process.wait(5)
+    run_per_language(__file__, shoot, "screenshots/customer")
 
 
 def shoot(language: str, out: Path) -> None:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,9 +59,13 @@ def start_display() -> list[subprocess.Popen[bytes]]:
     return [wm, xvfb]
 
 
-def main() -> None:
+def run_per_language(script: str, shoot: Callable[[str, Path], None],
+                     default_out: str) -> None:
+    """A screenshot script's command line: real xcb windows on this display (or a private
+    Xvfb and openbox), `shoot(language, out)` for --language, else the script again for each
+    language, each in its own process."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("out", nargs="?", default="screenshots", type=Path)
+    parser.add_argument("out", nargs="?", default=default_out, type=Path)
     parser.add_argument("--language", choices=LANGUAGES)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -70,7 +75,7 @@ def main() -> None:
     try:
         if args.language is None:
             for language in LANGUAGES:
-                subprocess.run([sys.executable, __file__, "--language", language, str(args.out)],
+                subprocess.run([sys.executable, script, "--language", language, str(args.out)],
                                check=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
         else:
             shoot(args.language, args.out)
@@ -78,6 +83,10 @@ def main() -> None:
         for process in helpers:
             process.terminate()
             process.wait(5)
+
+
+def main() -> None:
+    run_per_language(__file__, shoot, "screenshots")
 
 
 def shoot(language: str, out: Path) -> None:
