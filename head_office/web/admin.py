@@ -40,7 +40,7 @@ from head_office import calendar as work_calendar
 from head_office import settings as central
 from head_office.schema import COUNTER_KIND, DESK_KIND, counters
 from head_office.store import Store
-from head_office.web import admin_text, audit, i18n, sessions, users
+from head_office.web import admin_text, audit, http, i18n, sessions, users
 from head_office.web.users import User
 
 HERE = Path(__file__).resolve().parent
@@ -92,26 +92,9 @@ class _Answer(Exception):
         self.response = response
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _language(request: Request) -> str:
-    return i18n.pick(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
-
-
-def _secure(response: Response) -> Response:
-    """The headers every page of head office carries (head_office.web.routes' own)."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'"
-    )
-    return response
+_store = http.store_of
+_language = http.language_of
+_secure = http.secure_headers
 
 
 def _render(request: Request, template: str, found: Signed | None, *, status: int = 200,

@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 
 from head_office import reports, roster
 from head_office.store import Store
-from head_office.web import admin, audit, i18n, incidents, pages, sessions, users
+from head_office.web import admin, audit, http, i18n, incidents, pages, sessions, users
 from head_office.web.sessions import LoginThrottle, Session, WebSettings
 from head_office.web.users import User
 
@@ -80,8 +80,7 @@ def _state(request: Request) -> WebState:
     return cast(WebState, request.app.state.web)
 
 
-def _store(request: Request) -> Store:
-    return cast(Store, request.app.state.store)
+_store = http.store_of
 
 
 def _ip(request: Request) -> str:
@@ -176,19 +175,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_guard)])
 # ---- rendering ------------------------------------------------------------------------------
 
 
-def _language(request: Request) -> str:
-    return i18n.pick(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE))
-
-
-def _secure_headers(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'"
-    )
+_language = http.language_of
+_secure_headers = http.secure_headers
 
 
 def render(
