@@ -437,7 +437,8 @@ class HallDecisionStore(EventStore):
         super().__init__(db, hall, counter, **kwargs)
         self.mirror = mirror
 
-    def _lifecycle(self) -> events.Lifecycle:
+    def _lifecycle(self, rows: dict[str, dict[str, Any] | None]) -> events.Lifecycle:
+        # `rows` stays empty: a row found here may be the mirror's, not this chain's own
         def lookup(txn: str) -> TxnState | None:
             row = self.transaction(txn) or transaction_row(self.mirror, txn)
             if row is None:
@@ -462,9 +463,9 @@ class HallDecisionStore(EventStore):
         row = self.appeal(txn) or appeal_row(self.mirror, txn)
         return None if row is None else str(row["staff"])
 
-    def _project(self, event: Event) -> None:
+    def _project(self, event: Event, rows: dict[str, dict[str, Any] | None]) -> None:
         txn = event.payload.get("txn")
         if (event.kind in events.REVIEW_KINDS and isinstance(txn, str)
-                and self.transaction(txn) is None):
+                and (rows[txn] if txn in rows else self.transaction(txn)) is None):
             return  # another chain's transaction: the mirror shows its decision
-        super()._project(event)
+        super()._project(event, rows)

@@ -573,7 +573,25 @@ def test_append_reads_the_projection_not_the_log(store: EventStore, db: Database
     assert reads
     for sql in reads:
         assert "FROM events" not in sql or "LIMIT 1" in sql, sql
-    assert any("FROM transactions WHERE txn" in sql for sql in reads)
+    assert any("FROM transactions AS t" in sql and "WHERE t.txn = " in sql for sql in reads)
+
+
+def test_an_event_commit_reads_its_transaction_once(store: EventStore, db: Database) -> None:
+    """Done is BEGIN, the chain head (with its time, for the clock check), the transaction
+    row with its appeal state (read once, for the rules and the projection alike), the
+    event, the row's changed columns, COMMIT: six statements."""
+    fill(store)
+    store.append([started("t9")])
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        store.append([completed("t9")])
+    finally:
+        db.conn.set_trace_callback(None)
+    words = [" ".join(sql.split()[:3]).upper() for sql in statements]
+    assert words == ["BEGIN IMMEDIATE", "SELECT SEQ, HASH,", "SELECT T.*, A.TXN",
+                     "INSERT INTO EVENTS", "UPDATE TRANSACTIONS SET", "COMMIT"], statements
+    assert table_rows(db)["t9"]["status"] == "completed"
 
 
 # ---- log_opened: app version and chain format ----------------------------------------------------
