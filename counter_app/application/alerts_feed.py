@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from counter_app.application.hall_view import hall_reading_config
 from counter_app.config import Config
-from counter_app.sync.hall_stream import hall_client, hall_config
+from counter_app.sync.hall_client import hall_client, hall_config
 from counter_app.sync.protocol import HeadOfficeClient, Refused, SyncError, resolve_token
 
 #: the first poll after opening reaches back this far

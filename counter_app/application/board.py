@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from counter_app.config import Config
-from counter_app.sync.hall_stream import hall_client, hall_config
+from counter_app.sync.hall_client import hall_client, hall_config
 from counter_app.sync.protocol import HeadOfficeClient, SyncError, resolve_token
 from counter_core import periods
 from counter_core.figures import exceeds_target

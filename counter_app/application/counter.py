@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from counter_app import paths
 from counter_app.application.calendar import cached_calendar
@@ -46,17 +46,13 @@ from counter_app.storage.folder import (
     folder_kind,
     open_data_folder,
 )
-from counter_app.storage.mirror import mirror_path, open_mirror_readonly
 from counter_app.storage.staff import PinChangeRequired as PinTooShort
 from counter_app.storage.staff import (
     SignInError,
     StaffDirectory,
     ensure_demo_accounts,
 )
-from counter_app.sync import settings_pull as central_settings
-from counter_app.sync.hall_stream import Presence, presence_of, read_hall_status, record_hall_status
-from counter_app.sync.roster_pull import COUNTER, DocumentPuller, authority_of
-from counter_app.sync.settings_pull import CentralSettings, managed_centrally, settings_puller
+from counter_app.sync.authority import COUNTER, authority_of, managed_centrally
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
 from counter_core import appeals, figures, periods
 from counter_core import events as kinds
@@ -74,6 +70,11 @@ from counter_core.transaction import (
     Staff,
     TransactionType,
 )
+
+if TYPE_CHECKING:  # the sync stack loads once a pull or the hall stream needs it
+    from counter_app.sync.hall_stream import Presence
+    from counter_app.sync.roster_pull import DocumentPuller
+    from counter_app.sync.settings_pull import CentralSettings
 
 log = logging.getLogger(__name__)
 #: the hall mirror's module, imported when a manager opens the hall view (not at start)
@@ -277,6 +278,8 @@ class Counter:
         the TOML's as it is (no cache, or one that no longer verifies)."""
         if not managed_centrally(config):
             return config
+        from counter_app.sync import settings_pull as central_settings
+
         cached = central_settings.from_cache(read_central_settings(self._db), config)
         if cached is None:
             return config
@@ -296,6 +299,8 @@ class Counter:
         """Pull head office's settings off the path to the first window."""
         if not managed_centrally(self._config):
             return
+        from counter_app.sync.settings_pull import settings_puller
+
         etag = None if self._settings_version is None else f'"settings-{self._settings_version}"'
         self._settings = settings_puller(self._config, etag=etag, start=background)
 
@@ -319,6 +324,8 @@ class Counter:
             return False
         if found.version == self._settings_version:
             return False
+        from counter_app.sync import settings_pull as central_settings
+
         with storage_errors():
             write_central_settings(self._db, found.cache_text())
         self._config = central_settings.apply(self._config, found)
@@ -493,6 +500,8 @@ class Counter:
         this = periods.today(self._config.time_zone).replace(day=1)
         months = [this.strftime("%Y-%m"), (this - dt.timedelta(days=1)).strftime("%Y-%m")]
         sources = [self._db]
+        from counter_app.storage.mirror import mirror_path, open_mirror_readonly
+
         mirror = mirror_path(self._data_dir)
         if mirror.exists():
             try:
@@ -679,16 +688,22 @@ class Counter:
 
     def hall_status(self) -> SyncStatus | None:
         """The hall stream's last outcome (`hall.status`), apart from the nightly sync's."""
+        from counter_app.sync.hall_stream import read_hall_status
+
         with storage_errors():
             return read_hall_status(self._db)
 
     def record_hall_status(self, status: SyncStatus) -> SyncStatus:
         """Keep the hall stream's outcome and mark (`hall.*`), on the writer's thread."""
+        from counter_app.sync.hall_stream import record_hall_status
+
         with storage_errors():
             return record_hall_status(self._db, status)
 
     def presence(self) -> Presence:
         """What the counter is doing now, for the hall server's presence board."""
+        from counter_app.sync.hall_stream import presence_of
+
         machine = self._machine
         return presence_of(machine.presence_phase, machine.running, machine.staff, monotonic(),
                            back_at=machine.away.back_at if machine.away else None)

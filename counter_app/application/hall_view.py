@@ -61,7 +61,8 @@ from counter_app.storage.mirror import (
     transaction_row,
 )
 from counter_app.storage.staff import SignInError, StaffDirectory
-from counter_app.sync.hall_stream import HallStreamer, hall_client, record_hall_status
+from counter_app.sync.hall_client import hall_client
+from counter_app.sync.hall_stream import HallStreamer, record_hall_status
 from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
 from counter_app.sync.state import SyncStatus
 from counter_core import appeals

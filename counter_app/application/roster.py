@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import TYPE_CHECKING
 
 from counter_app.application.errors import StorageFailed
 from counter_app.config import Config
 from counter_app.storage.staff import CachedAccount, StaffDirectory
-from counter_app.sync.roster_pull import HallRoster, RosterPuller
-from counter_app.sync.roster_pull import start_roster_pull as _start_roster_pull
+
+if TYPE_CHECKING:
+    from counter_app.sync.roster_pull import HallRoster, RosterPuller
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,11 @@ class RosterCache:
               background: bool = True) -> RosterCache | None:
         """The cache for a staff table whose roster the hall server keeps (None otherwise);
         with `background` its pull starts now, off the caller's thread."""
-        puller = _start_roster_pull(config, etag=_version_etag(staff), start=background)
+        if config.roster_managed_by == "counter":
+            return None  # the counter's own accounts: the sync stack stays unloaded at start
+        from counter_app.sync.roster_pull import start_roster_pull
+
+        puller = start_roster_pull(config, etag=_version_etag(staff), start=background)
         return None if puller is None else cls(staff, puller)
 
     def cached_etag(self) -> str | None:

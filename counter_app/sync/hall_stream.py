@@ -19,7 +19,6 @@ and at once when it changes; a send that fails is dropped, never queued.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import random
@@ -34,7 +33,8 @@ from counter_app.config import Config
 from counter_app.storage.db import Database, write_transaction
 from counter_app.storage.events import add_commit_listener, remove_commit_listener
 from counter_app.sync.anchors import DEFAULT_INTERVAL_S, try_send_anchor
-from counter_app.sync.protocol import API, HeadOfficeClient, SyncError, Timeouts
+from counter_app.sync.hall_client import hall_client
+from counter_app.sync.protocol import API, HeadOfficeClient, SyncError
 from counter_app.sync.scheduler import backoff_delay
 from counter_app.sync.state import SyncStatus
 from counter_app.sync.uploader import LocalLog, RetryPolicy, Uploader
@@ -51,30 +51,8 @@ BACKOFF_BASE_S = 1.0
 PRESENCE_INTERVAL_S = 3.0
 #: the hall server takes no elapsed time over a day (head_office.routes.presence)
 MAX_PRESENCE_S = 86400.0
-#: an unanswered request on the LAN is given up after this long
-CLIENT_TIMEOUT: Timeouts = (3.0, 10.0, 10.0, 10.0)  # connect 3 s, the rest 10 s
-
 OpenLog = Callable[[], AbstractContextManager[LocalLog]]
 ClientFactory = Callable[[], HeadOfficeClient]
-
-
-def hall_config(config: Config) -> Config:
-    """The configuration with `[hall_server]` in the head office's place, so the one client
-    (token, token file, TLS options) serves both; SyncError when there is no hall server."""
-    if config.hall_server is None or not config.hall_server.url:
-        raise SyncError("no hall server configured: set [hall_server] url in the configuration")
-    return dataclasses.replace(config, head_office=config.hall_server)
-
-
-def hall_client(config: Config, **kwargs: Any) -> HeadOfficeClient:
-    """The protocol client for the hall server (its own token)."""
-    kwargs.setdefault("timeout", CLIENT_TIMEOUT)
-    kwargs.setdefault("reader_token", None)
-    try:
-        return HeadOfficeClient.from_config(hall_config(config), **kwargs)
-    except SyncError as exc:
-        raise SyncError(str(exc).replace("[head_office]", "[hall_server]")
-                        .replace("head office", "hall server")) from None
 
 
 # ---- the mark, on the writer's connection ---------------------------------------------------

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from counter_app.config import Config
-from counter_app.sync.hall_stream import hall_config
+from counter_app.sync.authority import COUNTER, HALL_SERVER, HEAD_OFFICE, authority_of
+from counter_app.sync.hall_client import hall_config
 from counter_app.sync.protocol import (
     API,
     USER_AGENT,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:  # the cryptography loads only where a key is configured, http
 
 log = logging.getLogger(__name__)
 
-#: the authorities, first match wins
-HEAD_OFFICE, HALL_SERVER, COUNTER = "head_office", "hall_server", "counter"
 ROSTER_INTERVAL_S = 300.0
 #: after a failed pull, the next one comes sooner than the interval
 RETRY_S = 30.0
@@ -54,15 +53,6 @@ SIGN_IN_TIMEOUT_S = 2.0
 SIGN_IN_TIMEOUT: Timeouts = (1.0, 1.0, 0.5, 0.5)  # connect, read, write, pool
 PULL_TIMEOUT: Timeouts = (3.0, 10.0, 10.0, 10.0)
 SIGN_IN_RESULTS = frozenset({"ok", "wrong", "disabled", "throttled"})
-
-
-def authority_of(config: Config) -> str:
-    """Who keeps the counter's staff accounts: HEAD_OFFICE, HALL_SERVER or COUNTER."""
-    if config.roster_managed_by == HEAD_OFFICE:
-        return HEAD_OFFICE
-    if config.roster_managed_by == HALL_SERVER and config.hall_server is not None:
-        return HALL_SERVER
-    return COUNTER
 
 
 @dataclass(frozen=True)

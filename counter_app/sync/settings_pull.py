@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from counter_app.config import Config
+from counter_app.sync.authority import HALL_SERVER, HEAD_OFFICE, managed_centrally
 from counter_app.sync.protocol import SyncError
 from counter_app.sync.roster_pull import (
-    HALL_SERVER,
-    HEAD_OFFICE,
     DocumentPuller,
     HttpFactory,
     http_factory,
@@ -57,10 +56,6 @@ class CentralSettings:
 
     def cache_text(self) -> str:
         return json.dumps(dict(self.document), ensure_ascii=False, sort_keys=True)
-
-
-def managed_centrally(config: Config) -> bool:
-    return config.settings_managed_by in (HEAD_OFFICE, HALL_SERVER)
 
 
 def source_of(config: Config) -> str:

@@ -36,7 +36,6 @@ from counter_app.ui.controller import CounterController
 from counter_app.ui.customer_screen import CustomerScreen
 from counter_app.ui.i18n import install_translator as install_translator  # re-exported
 from counter_app.ui.rating_sources import KeypadSource, open_keypad
-from counter_app.ui.speech import open_speech
 from counter_app.ui.staff_window import StaffWindow
 from counter_app.ui.start_refusal import show_start_refusal
 from counter_app.ui.sync_runner import SyncRunner
@@ -44,6 +43,7 @@ from counter_core.transaction import CustomerView
 
 if TYPE_CHECKING:
     from counter_app.sync.hall_stream import HallStreamer
+    from counter_app.ui.speech import QtSpeech
 
 log = logging.getLogger(__name__)
 BACKUP_CHECK_MS = 60 * 60 * 1000
@@ -83,8 +83,7 @@ class CounterApp:
         self.staff_window = StaffWindow(self.controller)
         self.customer_screen = CustomerScreen(self.controller)
         # voice prompts ([voice], off by default): greeting, rating request, thanks
-        self.voice = VoicePrompts(service.config.voice,
-                                  open_speech(service.config.voice, parent=self.customer_screen))
+        self.voice = VoicePrompts(service.config.voice, self._open_speech(service.config))
         self.controller.changed.connect(
             lambda: self.voice.update(moment_of(self.controller.state)))
         keypad_problem = None
@@ -130,6 +129,15 @@ class CounterApp:
         if isinstance(app, QGuiApplication):
             # an OS shutdown or logoff: record and exit, never ask (nobody is there to answer)
             app.commitDataRequest.connect(lambda _manager: self.shut_down("shutdown"))
+
+    def _open_speech(self, config: Config) -> QtSpeech | None:
+        """The text-to-speech engine when `[voice]` is on; QtTextToSpeech (its plugins, an
+        engine started) is not loaded at all while it is off, as it is by default."""
+        if not config.voice.enabled:
+            return None
+        from counter_app.ui.speech import open_speech
+
+        return open_speech(config.voice, parent=self.customer_screen)
 
     def _show_keypad_problem(self, problem: str) -> None:
         message = QCoreApplication.translate(

@@ -12,18 +12,21 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError
 from counter_app.application.sync import start_anchors, upload_pending
-from counter_app.sync.anchors import AnchorSender
 from counter_app.sync.protocol import HeadOfficeClient, SyncError, Timeouts
 from counter_app.sync.scheduler import SyncSchedule
 from counter_app.sync.state import SyncStatus
-from counter_app.sync.uploader import RetryPolicy
 from counter_core.periods import utc_now, zone
+
+if TYPE_CHECKING:  # loaded with the first sync, after the windows show
+    from counter_app.sync.anchors import AnchorSender
+    from counter_app.sync.uploader import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +201,7 @@ class SyncRunner(QObject):
             try:
                 with self._make_client() as client:
                     result.append(upload_pending(
-                        self._data_dir, client, retry=RetryPolicy(attempts=1),
+                        self._data_dir, client, retry=_one_attempt(),
                         cancelled=cancel.is_set, sleep=lambda seconds: None))
             except SyncError as exc:
                 result.append(SyncStatus(ok=False, finished_at=utc_now(), error=str(exc),
@@ -247,3 +250,9 @@ class SyncRunner(QObject):
             self._arm()
         self.busy_changed.emit(False)
         self.status_changed.emit(self.status)
+
+
+def _one_attempt() -> RetryPolicy:
+    from counter_app.sync.uploader import RetryPolicy
+
+    return RetryPolicy(attempts=1)

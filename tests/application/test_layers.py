@@ -35,6 +35,18 @@ LAZY_ALLOWED = {
     # `counter-app self-check` draws a chart: QtCharts only for that command
     ("ui/self_check.py", "PySide6.QtCharts"),
     ("ui/self_check.py", "PySide6.QtTextToSpeech"),
+    # not on the path to the first window: QtTextToSpeech only with [voice] on, the sync
+    # stack only for a roster kept elsewhere, the hall mirror only for a confirmed star
+    ("ui/app.py", "counter_app.ui.speech"),
+    ("application/roster.py", "counter_app.sync.roster_pull"),
+    ("application/counter.py", "counter_app.storage.mirror"),
+    ("application/counter.py", "counter_app.sync.settings_pull"),
+    ("application/counter.py", "counter_app.sync"),  # `from counter_app.sync import settings_pull`
+    ("application/counter.py", "counter_app.sync.hall_stream"),
+    ("application/sync.py", "counter_app.sync.anchors"),
+    ("application/sync.py", "counter_app.sync.uploader"),
+    ("application/sync.py", "counter_app.sync.hall_stream"),
+    ("ui/sync_runner.py", "counter_app.sync.uploader"),
 }
 
 

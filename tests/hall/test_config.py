@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from counter_app.config import HallServer, load
-from counter_app.sync.hall_stream import hall_client, hall_config
+from counter_app.sync.hall_client import hall_client, hall_config
 from counter_app.sync.protocol import SyncError
 from tests.counter_app.test_config import BASE, error_for, write
 

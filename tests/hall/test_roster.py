@@ -30,14 +30,9 @@ from counter_app.application.errors import SignInRefused
 from counter_app.config import Config, ConfigError, HallServer
 from counter_app.storage.events import stored_events, verify
 from counter_app.storage.staff import CachedAccount, NotAManager
+from counter_app.sync.authority import COUNTER, HALL_SERVER, HEAD_OFFICE, authority_of
 from counter_app.sync.protocol import Refused, SyncError
-from counter_app.sync.roster_pull import (
-    COUNTER,
-    HALL_SERVER,
-    HEAD_OFFICE,
-    authority_of,
-    parse_roster,
-)
+from counter_app.sync.roster_pull import parse_roster
 from counter_core import events, pins
 from head_office import roster as hall_roster
 from head_office import schema

@@ -9,7 +9,7 @@ from PySide6.QtTextToSpeech import QTextToSpeech
 
 from counter_app.application.voice import PROMPTS
 from counter_app.config import Voice
-from counter_app.ui import app as app_module
+from counter_app.ui import speech as speech_module
 from counter_app.ui.app import CounterApp
 from counter_app.ui.speech import QtSpeech, open_speech
 from tests.application.test_voice import FakeEngine
@@ -54,7 +54,7 @@ def test_the_mock_engine_says_the_queue_skipping_a_missing_voice(qtbot, caplog) 
 
 def test_the_app_speaks_through_what_open_speech_gives(qtbot, service, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     engine = FakeEngine()
-    monkeypatch.setattr(app_module, "open_speech", lambda voice, parent=None: engine)
+    monkeypatch.setattr(speech_module, "open_speech", lambda voice, parent=None: engine)
     service.config = dataclasses.replace(service.config, voice=ON)
     app = CounterApp(service)
     app.staff_window.confirm_quit_while_running = lambda: True
