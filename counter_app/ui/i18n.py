@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -48,6 +47,8 @@ def compile_ts(ts: Path, qm: Path) -> bool:
         log.warning("lrelease not found: %s not compiled", ts.name)
         return False
     qm.parent.mkdir(parents=True, exist_ok=True)
+    import subprocess  # only where a .qm is missing (a source checkout): not at every start
+
     done = subprocess.run([*command, "-silent", str(ts), "-qm", str(qm)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0 or not qm.is_file():
