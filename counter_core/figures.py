@@ -61,6 +61,8 @@ __all__ = [
     "counted_rating",
     "daily_trend",
     "exceeds_target",
+    "handling_band_sql",
+    "handling_bands",
     "histogram",
     "hours_away",
     "hours_signed_in",
@@ -68,6 +70,7 @@ __all__ = [
     "is_overtime_case",
     "is_timed",
     "is_upheld_appeal",
+    "kpi_report_from_aggregates",
     "kpi_report_from_counts",
     "kpis",
     "median",
@@ -550,6 +553,33 @@ def sorted_histogram(durations: Sequence[float], bin_s: float = 30.0,
     return bins
 
 
+def handling_band_sql(ratio: str, edges: Sequence[float] = HANDLING_EDGES) -> str:
+    """The band `satisfaction_by_handling` puts a duration/target `ratio` in (the number of
+    edges at or below it, as `bisect_right`), as an SQL expression over the expression `ratio`."""
+    whens = " ".join(f"WHEN {ratio} < {float(edge)!r} THEN {i}" for i, edge in enumerate(edges))
+    return f"CASE {whens} ELSE {len(edges)} END"
+
+
+#: Per handling band: (rated, sum of the ratings, satisfied) of the rated, targeted ones.
+BandCounts = tuple[int, int, int]
+
+
+def handling_bands(handling: Iterable[Handling],
+                   edges: Sequence[float] = HANDLING_EDGES) -> list[BandCounts]:
+    """The `BandCounts` of each band from (duration, target, rating) triples."""
+    bands = len(edges) + 1
+    band_rated, band_sum, band_satisfied = [0] * bands, [0] * bands, [0] * bands
+    bisect_right, satisfied_values = bisect.bisect_right, SATISFIED_RATINGS  # hot loop
+    for duration, target, rating in handling:
+        if rating is None or not target:
+            continue
+        band = bisect_right(edges, float(duration) / float(target))
+        band_rated[band] += 1
+        band_sum[band] += rating
+        band_satisfied[band] += rating in satisfied_values
+    return list(zip(band_rated, band_sum, band_satisfied, strict=True))
+
+
 def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handling],
                            voided: int = 0, interrupted: int = 0,
                            causes: Mapping[str, int] | None = None,
@@ -559,6 +589,20 @@ def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handlin
     transactions, from per-day counts and each completed transaction's (duration, target,
     rating) instead of whole rows (the counter's aggregate queries give both). Ratings an
     upheld appeal took out are not in `days` nor `handling`: `upheld_appeals` counts them."""
+    handled = handling if isinstance(handling, list) else list(handling)
+    return kpi_report_from_aggregates(
+        days, [h[0] for h in handled], handling_bands(handled, edges), voided, interrupted,
+        causes, edges, upheld_appeals)
+
+
+def kpi_report_from_aggregates(days: Iterable[DayCounts], durations: Iterable[float],
+                               bands: Sequence[BandCounts], voided: int = 0,
+                               interrupted: int = 0, causes: Mapping[str, int] | None = None,
+                               edges: Sequence[float] = HANDLING_EDGES,
+                               upheld_appeals: int = 0) -> KpiReport:
+    """`kpi_report_from_counts` with the handling bands already counted (`handling_bands`,
+    or the same counts in SQL through `handling_band_sql`) and only the completed
+    transactions' durations, which the exact median, 90th percentile and histogram need."""
     per_day: dict[dt.date, list[int]] = {}
     for d in days:
         if d.served == 0 and d.timed == 0:
@@ -570,25 +614,14 @@ def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handlin
     ratings = dict(zip((1, 2, 3, 4, 5), totals[3:], strict=True))
     rated = sum(ratings.values())
 
-    handled = handling if isinstance(handling, list) else list(handling)
-    durations = [h[0] for h in handled]
-    durations.sort()
-    bands = len(edges) + 1
-    band_rated, band_sum, band_satisfied = [0] * bands, [0] * bands, [0] * bands
-    bisect_right, satisfied_values = bisect.bisect_right, SATISFIED_RATINGS  # hot loop
-    for duration, target, rating in handled:
-        if rating is None or not target:
-            continue
-        band = bisect_right(edges, float(duration) / float(target))
-        band_rated[band] += 1
-        band_sum[band] += rating
-        band_satisfied[band] += rating in satisfied_values
+    durations = sorted(durations)
+    if len(bands) != len(edges) + 1:
+        raise ValueError(f"{len(bands)} handling bands for {len(edges)} edges")
     bounds = [0.0, *edges]
     satisfaction = [
         SatisfactionBin(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
-                        band_rated[i], satisfaction_rate(band_satisfied[i], band_rated[i]),
-                        band_sum[i] / band_rated[i] if band_rated[i] else None)
-        for i in range(bands)
+                        n, satisfaction_rate(happy, n), total / n if n else None)
+        for i, (n, total, happy) in enumerate(bands)
     ]
 
     def satisfied(counts: Sequence[int]) -> int:

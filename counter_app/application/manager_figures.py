@@ -135,8 +135,9 @@ def kpi_report(db: Database, start: str, end: str,
     causes: Counter[str] = Counter()
     for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
         causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
-    return reports.kpi_report_from_counts(
-        days, queries.handling(db, start, end, staff, type_), others["voided"],
+    return reports.kpi_report_from_aggregates(
+        days, queries.durations(db, start, end, staff, type_),
+        queries.handling_bands(db, start, end, staff, type_), others["voided"],
         others["interrupted"], causes,
         upheld_appeals=queries.upheld_appeals(db, start, end, staff, type_))
 

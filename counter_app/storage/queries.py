@@ -28,12 +28,16 @@ from counter_core.events import (
 )
 from counter_core.figures import (
     AWAY_READ_KINDS,
+    HANDLING_EDGES,
     SESSION_KINDS,
     AwayEntry,
+    BandCounts,
     SessionEntry,
     away_entry,
+    handling_band_sql,
     overtime_sql,
     poor_sql,
+    satisfied_sql,
     session_entry,
     sessions_read_from,
     still_away,
@@ -308,18 +312,25 @@ def completed_counts(db: Database, spans: Sequence[tuple[str, str]],
 
     One statement; each span is an aggregate over a range of transactions_kpi (no sort, no
     row lookups), which for a year of days is several times cheaper than fetching the rows.
+    `COUNT(*) FILTER (WHERE …)`, not `SUM(condition)`: the same counts in less than half the
+    time over a year (20 ms against 51), as SQLite skips a row's aggregate where it fails.
     """
     if not spans:
         return []
     cond, params = _filter(staff, type_)
     values = ", ".join(["(?, ?)"] * len(spans))
+
+    def count(condition: str) -> str:
+        return f"COUNT(*) FILTER (WHERE {condition})"
+
+    completed = "status = 'completed'"
     sql = (
         f"WITH span(lo, hi) AS (VALUES {values}) SELECT (SELECT json_array("
-        f"SUM(status = 'completed'), SUM({TIMED}), SUM({TIMED} AND NOT {OVERTIME}),"
-        f" SUM(rating = 1 AND status = 'completed' AND NOT {_UPHELD_ROWID}),"
-        f" SUM(rating = 2 AND status = 'completed' AND NOT {_UPHELD_ROWID}),"
-        " SUM(rating = 3 AND status = 'completed'), SUM(rating = 4 AND status = 'completed'),"
-        " SUM(rating = 5 AND status = 'completed'))"
+        f"{count(completed)}, {count(TIMED)}, {count(f'{TIMED} AND NOT {OVERTIME}')},"
+        f" {count(f'rating = 1 AND {completed} AND NOT {_UPHELD_ROWID}')},"
+        f" {count(f'rating = 2 AND {completed} AND NOT {_UPHELD_ROWID}')},"
+        f" {count(f'rating = 3 AND {completed}')}, {count(f'rating = 4 AND {completed}')},"
+        f" {count(f'rating = 5 AND {completed}')})"
         # `+status`: read by time through transactions_kpi, not every completed row by status
         " FROM transactions WHERE +status IN ('completed', 'interrupted')"
         " AND started_at >= span.lo"
@@ -340,6 +351,36 @@ def handling(db: Database, start: str | None, end: str | None,
         f"SELECT duration_s, target_s, CASE WHEN rating IN (1, 2) AND {_UPHELD_ROWID} THEN NULL"
         " ELSE rating END FROM transactions"
         f" WHERE +status = 'completed'{cond}{more}", params + extra).fetchall()
+
+
+def durations(db: Database, start: str | None, end: str | None,
+              staff: str | None = None, type_: str | None = None) -> list[float]:
+    """The duration of each completed transaction started in [start, end), unsorted."""
+    cond, params = _range("started_at", start, end)
+    more, extra = _filter(staff, type_)
+    return [d for (d,) in db.execute(
+        f"SELECT duration_s FROM transactions WHERE +status = 'completed'{cond}{more}",
+        params + extra)]
+
+
+def handling_bands(db: Database, start: str | None, end: str | None,
+                   staff: str | None = None, type_: str | None = None,
+                   edges: Sequence[float] = HANDLING_EDGES) -> list[BandCounts]:
+    """`figures.handling_bands` of the completed transactions started in [start, end),
+    counted by SQLite (no row reaches Python): per band of duration/target, the rated ones,
+    the sum of their ratings and the satisfied ones; ratings an upheld appeal took out left
+    out, as `handling` leaves them out."""
+    cond, params = _range("started_at", start, end)
+    more, extra = _filter(staff, type_)
+    band = handling_band_sql("(duration_s * 1.0 / target_s)", edges)
+    found = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in db.execute(
+        f"SELECT {band} AS band, COUNT(*), SUM(rating),"
+        f" COUNT(*) FILTER (WHERE {satisfied_sql()}) FROM transactions"
+        f" WHERE +status = 'completed'{cond}{more} AND rating IS NOT NULL"
+        " AND target_s IS NOT NULL AND target_s <> 0"
+        f" AND NOT (rating IN (1, 2) AND {_UPHELD_ROWID}) GROUP BY band",
+        params + extra)}
+    return [found.get(i, (0, 0, 0)) for i in range(len(edges) + 1)]
 
 
 def other_counts(db: Database, start: str | None, end: str | None,

@@ -116,10 +116,16 @@ def round_ticks(axis: QValueAxis, peak: float, *, whole: bool = True) -> None:
     if whole:
         step = max(1.0, step)
     top = step * max(1, math.ceil(peak * 1.1 / step))
-    axis.setRange(0, top)
     axis.setTickType(QValueAxis.TickType.TicksDynamic)
     axis.setTickAnchor(0)
-    axis.setTickInterval(step)
+    # the axis lays out its ticks at each call: a wider range under the old, finer interval
+    # (or a finer interval over the old, wider range) would lay out thousands of them first
+    if step >= axis.tickInterval():
+        axis.setTickInterval(step)
+        axis.setRange(0, top)
+    else:
+        axis.setRange(0, top)
+        axis.setTickInterval(step)
     axis.setLabelFormat("%.0f" if step >= 1 or not whole else "%.1f")
 
 
