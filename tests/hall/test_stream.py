@@ -212,3 +212,40 @@ def test_presence_is_read_by_a_desk_refused_to_others_and_never_an_event(
         kinds = set(conn.execute(sa.select(schema.events.c.kind)).scalars())
     assert stored_hashes(hall) == local_hashes(service)
     assert not any("presence" in kind for kind in kinds)
+
+
+def test_a_quiet_counter_asks_the_hall_server_only_every_confirm_interval(
+    hall: Hall, counter: Running, clock: FakeClock
+) -> None:
+    """Nothing committed: the looks every second send nothing (an idle hall of 15 counters
+    asking every second was most of its server's CPU); a commit is streamed at once."""
+    service = counter.service
+    counter.streamer.interval_s = 0.5  # a look every half second (shipped: every 4 s)
+    service.sign_in("1001", "1234")
+    serve_one(counter, clock)
+    wait_for(lambda: hall.held() == service.store.last_seq(), WITHIN_S)
+    time.sleep(1.5)  # the last look's answer is in
+    runs, quiet = counter.streamer.runs, counter.streamer.quiet_looks
+    time.sleep(3.0)  # five or so looks
+    assert counter.streamer.runs == runs
+    assert counter.streamer.quiet_looks >= quiet + 3
+    began = time.monotonic()
+    service.start_transaction()  # a commit: streamed at once, not at the next confirmation
+    wait_for(lambda: hall.held() == service.store.last_seq(), WITHIN_S)
+    assert time.monotonic() - began < 3.0
+    assert counter.streamer.runs > runs
+
+
+def test_a_hall_server_rebuilt_while_the_counter_is_quiet_is_filled_within_the_interval(
+    hall: Hall, counter: Running, clock: FakeClock
+) -> None:
+    service = counter.service
+    counter.streamer.confirm_interval_s = 3.0  # the shipped 30 s, shortened for the test
+    service.sign_in("1001", "1234")
+    serve_one(counter, clock)
+    wait_for(lambda: hall.held() == service.store.last_seq() > 0, WITHIN_S)
+    hall.rebuild()  # nothing is committed after this: only the confirmation finds it
+    assert hall.held() == 0
+    counter.token_file.write_text(hall.server.enroll(HALL, COUNTER), encoding="utf-8")
+    wait_for(lambda: hall.held() == service.store.last_seq(), 3.0 + WITHIN_S)
+    assert stored_hashes(hall) == local_hashes(service)
