@@ -24,6 +24,7 @@ from counter_app import config as config_module
 from counter_app import paths
 from counter_app.application.counter import Counter
 from counter_app.application.demo import write_demo_history
+from counter_app.ui.i18n import install_translator
 from counter_app.ui.manager.view import ManagerView
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -63,9 +64,9 @@ def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date) -> N
 
     grab("1-review-queue")
     tab = view.review_tab
-    proxy = tab.proxy
-    for i in range(proxy.rowCount()):
-        row = proxy.source_row(i)
+    model = tab.model  # the queue's rows as shown (filtered and sorted in the model itself)
+    for i in range(model.rowCount()):
+        row = model.source_row(i)
         if row is not None and row.is_overtime and row.is_poor and not row.reviewed:
             tab.select_txn(row.txn)
             break
@@ -114,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             service = Counter(config, data_dir)
             _, newest = service.manager().data.date_span()
             today = newest or last
+            translators = install_translator(app, config.language)  # the view in its language
             shoot(app, service, f"manager-{language}", today)
+            for translator in translators:
+                app.removeTranslator(translator)
             service.close()
             assert paths.database_path(data_dir).exists()
     return 0
