@@ -169,7 +169,7 @@ class EventStore:
                       refuse_backdated: bool) -> list[Event]:
         """One write transaction: the head read once, each transaction's projection row read
         once (for the lifecycle rules and the projection alike), the events inserted and
-        projected; about five statements for a one-event commit."""
+        projected: six statements for a one-event commit, BEGIN and COMMIT included."""
         if not items:
             return []
         with write_transaction(self.db.conn):
