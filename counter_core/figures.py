@@ -46,7 +46,6 @@ __all__ = [
     "Bin",
     "DayCounts",
     "DayPoint",
-    "Handling",
     "KpiReport",
     "Kpis",
     "ParetoBar",
@@ -62,7 +61,6 @@ __all__ = [
     "daily_trend",
     "exceeds_target",
     "handling_band_sql",
-    "handling_bands",
     "histogram",
     "hours_away",
     "hours_signed_in",
@@ -70,7 +68,6 @@ __all__ = [
     "is_overtime_case",
     "is_timed",
     "is_upheld_appeal",
-    "kpi_report_from_aggregates",
     "kpi_report_from_counts",
     "kpis",
     "median",
@@ -518,10 +515,6 @@ class DayCounts:
     ratings: tuple[int, int, int, int, int]  # how many ratings 1, 2, 3, 4 and 5
 
 
-#: A completed transaction's (duration_s, target_s, rating): handling times and satisfaction.
-Handling = tuple[float, float | None, int | None]
-
-
 @dataclass(frozen=True)
 class KpiReport:
     """Everything the KPI tab shows for one filter, equal to the row-wise functions' results."""
@@ -564,45 +557,17 @@ def handling_band_sql(ratio: str, edges: Sequence[float] = HANDLING_EDGES) -> st
 BandCounts = tuple[int, int, int]
 
 
-def handling_bands(handling: Iterable[Handling],
-                   edges: Sequence[float] = HANDLING_EDGES) -> list[BandCounts]:
-    """The `BandCounts` of each band from (duration, target, rating) triples."""
-    bands = len(edges) + 1
-    band_rated, band_sum, band_satisfied = [0] * bands, [0] * bands, [0] * bands
-    bisect_right, satisfied_values = bisect.bisect_right, SATISFIED_RATINGS  # hot loop
-    for duration, target, rating in handling:
-        if rating is None or not target:
-            continue
-        band = bisect_right(edges, float(duration) / float(target))
-        band_rated[band] += 1
-        band_sum[band] += rating
-        band_satisfied[band] += rating in satisfied_values
-    return list(zip(band_rated, band_sum, band_satisfied, strict=True))
-
-
-def kpi_report_from_counts(days: Iterable[DayCounts], handling: Iterable[Handling],
-                           voided: int = 0, interrupted: int = 0,
-                           causes: Mapping[str, int] | None = None,
+def kpi_report_from_counts(days: Iterable[DayCounts], durations: Iterable[float],
+                           bands: Sequence[BandCounts], voided: int = 0,
+                           interrupted: int = 0, causes: Mapping[str, int] | None = None,
                            edges: Sequence[float] = HANDLING_EDGES,
                            upheld_appeals: int = 0) -> KpiReport:
     """`kpis`, `daily_trend`, `rating_distribution` and `satisfaction_by_handling` of the same
-    transactions, from per-day counts and each completed transaction's (duration, target,
-    rating) instead of whole rows (the counter's aggregate queries give both). Ratings an
-    upheld appeal took out are not in `days` nor `handling`: `upheld_appeals` counts them."""
-    handled = handling if isinstance(handling, list) else list(handling)
-    return kpi_report_from_aggregates(
-        days, [h[0] for h in handled], handling_bands(handled, edges), voided, interrupted,
-        causes, edges, upheld_appeals)
-
-
-def kpi_report_from_aggregates(days: Iterable[DayCounts], durations: Iterable[float],
-                               bands: Sequence[BandCounts], voided: int = 0,
-                               interrupted: int = 0, causes: Mapping[str, int] | None = None,
-                               edges: Sequence[float] = HANDLING_EDGES,
-                               upheld_appeals: int = 0) -> KpiReport:
-    """`kpi_report_from_counts` with the handling bands already counted (`handling_bands`,
-    or the same counts in SQL through `handling_band_sql`) and only the completed
-    transactions' durations, which the exact median, 90th percentile and histogram need."""
+    transactions, from per-day counts, each completed transaction's duration (the exact
+    median, 90th percentile and histogram need them all) and the handling bands' counts
+    (`handling_band_sql`) instead of whole rows: the counter's aggregate queries give all
+    three. Ratings an upheld appeal took out are in none of them: `upheld_appeals` counts
+    them."""
     per_day: dict[dt.date, list[int]] = {}
     for d in days:
         if d.served == 0 and d.timed == 0:

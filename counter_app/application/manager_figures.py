@@ -135,7 +135,7 @@ def kpi_report(db: Database, start: str, end: str,
     causes: Counter[str] = Counter()
     for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
         causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
-    return reports.kpi_report_from_aggregates(
+    return reports.kpi_report_from_counts(
         days, queries.durations(db, start, end, staff, type_),
         queries.handling_bands(db, start, end, staff, type_), others["voided"],
         others["interrupted"], causes,

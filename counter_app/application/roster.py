@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from counter_app.application.errors import StorageFailed
 from counter_app.config import Config
 from counter_app.storage.staff import CachedAccount, StaffDirectory
+from counter_app.sync.authority import COUNTER, authority_of
 
 if TYPE_CHECKING:
     from counter_app.sync.roster_pull import HallRoster, RosterPuller
@@ -44,7 +45,7 @@ class RosterCache:
               background: bool = True) -> RosterCache | None:
         """The cache for a staff table whose roster the hall server keeps (None otherwise);
         with `background` its pull starts now, off the caller's thread."""
-        if config.roster_managed_by == "counter":
+        if authority_of(config) == COUNTER:
             return None  # the counter's own accounts: the sync stack stays unloaded at start
         from counter_app.sync.roster_pull import start_roster_pull
 

@@ -466,6 +466,6 @@ class HallDecisionStore(EventStore):
     def _project(self, event: Event, rows: dict[str, dict[str, Any] | None]) -> None:
         txn = event.payload.get("txn")
         if (event.kind in events.REVIEW_KINDS and isinstance(txn, str)
-                and (rows[txn] if txn in rows else self.transaction(txn)) is None):
+                and self.transaction(txn) is None):
             return  # another chain's transaction: the mirror shows its decision
         super()._project(event, rows)

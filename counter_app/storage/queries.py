@@ -50,9 +50,9 @@ from counter_core.transaction import Draft
 
 __all__ = [
     "KPI_COLUMNS", "QUEUE_COLUMNS", "appeal_queue", "completed_counts", "confirmed_star",
-    "date_span", "follow_up_facts", "handling", "handovers", "kpi_rows", "manager_numbers",
-    "my_poor_ratings", "open_poor_ratings", "order_numbers", "other_counts", "overtime_cases",
-    "overtime_log", "queue_row", "review_queue", "served_today", "sessions",
+    "date_span", "durations", "follow_up_facts", "handling_bands", "handovers", "kpi_rows",
+    "manager_numbers", "my_poor_ratings", "open_poor_ratings", "order_numbers", "other_counts",
+    "overtime_cases", "overtime_log", "queue_row", "review_queue", "served_today", "sessions",
     "staff_in_transactions", "staff_names", "transactions", "type_change", "unreviewed_counts",
     "upheld_appeals",
 ]
@@ -340,19 +340,6 @@ def completed_counts(db: Database, spans: Sequence[tuple[str, str]],
     return [tuple(int(v or 0) for v in json.loads(text)) for (text,) in rows]
 
 
-def handling(db: Database, start: str | None, end: str | None,
-             staff: str | None = None,
-             type_: str | None = None) -> list[tuple[float, float | None, int | None]]:
-    """(duration_s, target_s, rating) of each completed transaction started in [start, end);
-    the rating None when an upheld appeal took it out."""
-    cond, params = _range("started_at", start, end)
-    more, extra = _filter(staff, type_)
-    return db.execute(
-        f"SELECT duration_s, target_s, CASE WHEN rating IN (1, 2) AND {_UPHELD_ROWID} THEN NULL"
-        " ELSE rating END FROM transactions"
-        f" WHERE +status = 'completed'{cond}{more}", params + extra).fetchall()
-
-
 def durations(db: Database, start: str | None, end: str | None,
               staff: str | None = None, type_: str | None = None) -> list[float]:
     """The duration of each completed transaction started in [start, end), unsorted."""
@@ -366,10 +353,10 @@ def durations(db: Database, start: str | None, end: str | None,
 def handling_bands(db: Database, start: str | None, end: str | None,
                    staff: str | None = None, type_: str | None = None,
                    edges: Sequence[float] = HANDLING_EDGES) -> list[BandCounts]:
-    """`figures.handling_bands` of the completed transactions started in [start, end),
-    counted by SQLite (no row reaches Python): per band of duration/target, the rated ones,
-    the sum of their ratings and the satisfied ones; ratings an upheld appeal took out left
-    out, as `handling` leaves them out."""
+    """Per band of duration/target (`figures.handling_band_sql`) of the completed transactions
+    started in [start, end) with a target: the rated ones, the sum of their ratings and the
+    satisfied ones, counted by SQLite (no row reaches Python); a rating an upheld appeal took
+    out is not counted."""
     cond, params = _range("started_at", start, end)
     more, extra = _filter(staff, type_)
     band = handling_band_sql("(duration_s * 1.0 / target_s)", edges)

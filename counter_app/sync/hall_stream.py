@@ -241,9 +241,10 @@ class HallStreamer:
         is due."""
         try:
             with self._open_log() as local:
-                if self.status is not None and self._nothing_new(local.last_seq()):
-                    self.quiet_looks += 1
-                    return self.status
+                quiet = self._quiet_answer(local.last_seq())
+            if quiet is not None:
+                self.quiet_looks += 1
+                return quiet
             with self._open_log() as local, self._make_client() as client:
                 status = Uploader(local, client, retry=RetryPolicy(attempts=1),
                                   cancelled=self._stop.is_set, sleep=lambda _s: None).run()
@@ -269,12 +270,16 @@ class HallStreamer:
                 log.warning("could not record the hall stream status: %s", exc)
         return status
 
-    def _nothing_new(self, head: int) -> bool:
-        """The hall server said it holds everything up to `head`, recently enough."""
+    def _quiet_answer(self, head: int) -> SyncStatus | None:
+        """The last run's status when the hall server said, recently enough, that it holds
+        everything up to `head` and no anchor is due; None when it must be asked."""
         now = time.monotonic()
-        return (self.status is not None and self.status.ok and self.acked_seq == head
+        status = self.status
+        if (status is not None and status.ok and self.acked_seq == head
                 and now - self._last_answer < self.confirm_interval_s
-                and now - self._last_anchor < self.anchor_interval_s)
+                and now - self._last_anchor < self.anchor_interval_s):
+            return status
+        return None
 
     def next_wait(self, status: SyncStatus) -> float:
         """Seconds until the next look: none while events are left, the interval when all

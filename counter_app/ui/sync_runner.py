@@ -194,6 +194,8 @@ class SyncRunner(QObject):
         a slow head office never holds the exit; what it did not send goes at the next start."""
         if not self.configured:
             return None
+        from counter_app.sync.uploader import RetryPolicy  # not loaded before the first sync
+
         cancel = threading.Event()
         result: list[SyncStatus] = []
 
@@ -201,7 +203,7 @@ class SyncRunner(QObject):
             try:
                 with self._make_client() as client:
                     result.append(upload_pending(
-                        self._data_dir, client, retry=_one_attempt(),
+                        self._data_dir, client, retry=RetryPolicy(attempts=1),
                         cancelled=cancel.is_set, sleep=lambda seconds: None))
             except SyncError as exc:
                 result.append(SyncStatus(ok=False, finished_at=utc_now(), error=str(exc),
@@ -250,9 +252,3 @@ class SyncRunner(QObject):
             self._arm()
         self.busy_changed.emit(False)
         self.status_changed.emit(self.status)
-
-
-def _one_attempt() -> RetryPolicy:
-    from counter_app.sync.uploader import RetryPolicy
-
-    return RetryPolicy(attempts=1)
