@@ -152,6 +152,8 @@ class FitLabel(QLabel):
         self.bold = bold
         self.wanted_px = 14
         self._source = text
+        #: a fit put off while hidden (a page not shown): done when it shows
+        self._unfitted = False
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(0, 0)
         self._fit()
@@ -197,7 +199,19 @@ class FitLabel(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._unfitted:
+            self._fit()
+        super().showEvent(event)
+
     def _fit(self) -> None:
+        # measuring text is the costly part of building the screen (a font at each size
+        # tried): a label out of sight is fitted when it shows, at the size it has then
+        self._unfitted = not self.isVisible()
+        if self._unfitted:
+            if self.text().replace("\n", " ") != self._source.replace("\n", " "):
+                super().setText(self._source)  # its words at once; its line break when fitted
+            return
         room = self.contentsRect().size()
         candidates = [self._source]
         broken = "\n".join(_split_in_two(line) for line in self._source.split("\n"))
