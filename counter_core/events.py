@@ -31,6 +31,7 @@ from counter_core.ratings import (
     is_valid_rating,
     reason_codes,
 )
+from counter_core.timer import millis
 
 # ---- a clerk at the counter ---------------------------------------------------------------
 SIGNED_IN = "signed_in"
@@ -645,7 +646,7 @@ def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> Tx
         passed = state.passed_target_s
         if passed is not None and payload.get("target_s") != passed:
             # the type changed after this target had passed: still overtime against it
-            overtime = _millis(payload["duration_s"]) > _millis(passed)
+            overtime = millis(payload["duration_s"]) > millis(passed)
         return replace(state, status="completed", rating=PENDING, overtime=overtime)
     if kind == TYPE_CHANGED:
         if payload.get("after_target") and state.passed_target_s is None \
@@ -663,11 +664,6 @@ def advance(state: TxnState | None, kind: str, payload: Mapping[str, Any]) -> Tx
     if kind == OVERTIME_REASON:
         return replace(state, overtime_reason=True)
     return state
-
-
-def _millis(seconds: float) -> int:
-    """counter_core.figures.millis (which imports this module)."""
-    return int(seconds * 1000 + 0.5)
 
 
 def is_demo_marker(kind: str, payload: Any) -> bool:

@@ -30,6 +30,9 @@ from counter_core.events import AWAY_ENDED, AWAY_STARTED, SIGNED_IN, SIGNED_OUT
 from counter_core.periods import format_utc, parse_utc
 from counter_core.ratings import POOR_RATINGS, SATISFIED_RATINGS
 
+# the overtime rule itself lives with the timer (the counter's start needs it, not the rest)
+from counter_core.timer import MILLIS_PER_SECOND, exceeds_target, millis, overtime_millis
+
 Row = Mapping[str, Any]
 
 __all__ = [
@@ -151,31 +154,6 @@ def overtime_rate(overtime: int, timed: int) -> float | None:
 
 # ---- the overtime predicate -------------------------------------------------------------------
 
-#: Durations and targets are compared in whole milliseconds (the counter records 3 decimals).
-MILLIS_PER_SECOND = 1000
-
-
-def millis(seconds: float) -> int:
-    """Seconds as whole milliseconds: seconds × 1000 + 0.5, truncated toward zero.
-
-    For the non-negative durations and targets a counter records this rounds to the nearest
-    millisecond, halves up. It is written as IEEE double arithmetic and a truncation so that
-    SQLite (CAST … AS INTEGER) and PostgreSQL (trunc) compute exactly the same integer
-    (`millis_sql`), where their round() functions break ties differently from Python's.
-    """
-    return int(seconds * MILLIS_PER_SECOND + 0.5)
-
-
-def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
-    """Overtime: a duration longer than the target at millisecond precision.
-
-    180.000 s against a 180 s target is within target, 180.001 s is overtime. Untimed
-    transactions (target None) are never overtime.
-    """
-    return (target_s is not None and duration_s is not None
-            and millis(duration_s) > millis(target_s))
-
-
 def is_overtime(row: Row) -> bool:
     """`exceeds_target` of a transaction row (whatever its status; callers pick completed)."""
     return exceeds_target(row.get("duration_s"), row.get("target_s"))
@@ -207,18 +185,6 @@ def is_overtime_case(row: Row) -> bool:
 #: The interrupted event's `reason` when the clerk closed the app during service (the
 #: "closes during service" figure per clerk); "shutdown" (the OS) and crash recovery differ.
 CLOSED_REASON = "closed"
-
-
-def overtime_millis(duration_s: float | None, target_s: float | None) -> int:
-    """The overtime in whole milliseconds: duration − target when `exceeds_target`, else 0.
-
-    Every overtime a screen or an export shows comes from this, so a transaction is shown with
-    an overtime exactly when the predicate counts it as overtime.
-    """
-    if not exceeds_target(duration_s, target_s):
-        return 0
-    assert duration_s is not None and target_s is not None
-    return millis(duration_s) - millis(target_s)
 
 
 def overtime_tenths(row: Row) -> float:

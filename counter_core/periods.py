@@ -66,6 +66,17 @@ def next_month(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def local_hhmm(utc_text: str | None, in_zone: dt.tzinfo | None = None) -> str:
+    """"10:45" of a UTC record time in the hall's zone ("--:--" when unreadable)."""
+    if not utc_text:
+        return "--:--"
+    try:
+        moment = dt.datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    except ValueError:
+        return "--:--"
+    return moment.astimezone(in_zone).strftime("%H:%M")
+
+
 def local_midnight_utc(day: dt.date, tz: str) -> str:
     """00:00 of `day` in the zone `tz`, as a UTC record string."""
     return format_utc(dt.datetime.combine(day, dt.time(), tzinfo=zone(tz)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from counter_core import events
 from counter_core.chain import Event
-from counter_core.figures import MILLIS_PER_SECOND, overtime_millis
+from counter_core.timer import MILLIS_PER_SECOND, overtime_millis
 
 Row = dict[str, Any]
 
@@ -30,7 +30,7 @@ TRANSACTION_KINDS = events.TRANSACTION_KINDS
 
 
 def _overtime_s(duration_s: float, target_s: float | None) -> float:
-    """The overtime of a duration against a target, by the one predicate (counter_core.figures)."""
+    """The overtime of a duration against a target, by the one predicate (counter_core.timer)."""
     return overtime_millis(duration_s, target_s) / MILLIS_PER_SECOND
 
 

@@ -79,3 +79,43 @@ class ServiceTimer:
 
     def read(self) -> TimerReading:
         return TimerReading(self.elapsed_s(), self.target_s)
+
+
+# ---- the overtime rule ------------------------------------------------------------------------
+
+#: Durations and targets are compared in whole milliseconds (the counter records 3 decimals).
+MILLIS_PER_SECOND = 1000
+
+
+def millis(seconds: float) -> int:
+    """Seconds as whole milliseconds: seconds × 1000 + 0.5, truncated toward zero.
+
+    For the non-negative durations and targets a counter records this rounds to the nearest
+    millisecond, halves up. It is written as IEEE double arithmetic and a truncation so that
+    SQLite (CAST … AS INTEGER) and PostgreSQL (trunc) compute exactly the same integer
+    (`counter_core.figures.millis_sql`), where their round() functions break ties differently
+    from Python's.
+    """
+    return int(seconds * MILLIS_PER_SECOND + 0.5)
+
+
+def exceeds_target(duration_s: float | None, target_s: float | None) -> bool:
+    """Overtime: a duration longer than the target at millisecond precision.
+
+    180.000 s against a 180 s target is within target, 180.001 s is overtime. Untimed
+    transactions (target None) are never overtime.
+    """
+    return (target_s is not None and duration_s is not None
+            and millis(duration_s) > millis(target_s))
+
+
+def overtime_millis(duration_s: float | None, target_s: float | None) -> int:
+    """The overtime in whole milliseconds: duration − target when `exceeds_target`, else 0.
+
+    Every overtime a screen or an export shows comes from this, so a transaction is shown with
+    an overtime exactly when the predicate counts it as overtime.
+    """
+    if not exceeds_target(duration_s, target_s):
+        return 0
+    assert duration_s is not None and target_s is not None
+    return millis(duration_s) - millis(target_s)

@@ -14,7 +14,6 @@ from enum import Enum
 from typing import Any
 
 from counter_core import events
-from counter_core.figures import exceeds_target
 from counter_core.ratings import (
     OVERTIME_REASONS,
     POOR_RATING_REASONS,
@@ -22,7 +21,7 @@ from counter_core.ratings import (
     is_valid_rating,
     reason_codes,
 )
-from counter_core.timer import Clock, ServiceTimer, TimerReading, monotonic
+from counter_core.timer import Clock, ServiceTimer, TimerReading, exceeds_target, monotonic
 
 VOID_GRACE_S = 15.0
 THANK_YOU_S = 4.0

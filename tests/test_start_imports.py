@@ -14,9 +14,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: loaded later (the sync, the hall stream, the pulls: after the windows show) or never
+#: loaded later (the sync, the hall stream, the pulls: after the windows show; the read
+#: models, the figures, the manager's reads and the hall board: when a clerk or a manager first
+#: asks for them) or never
 NOT_AT_START = ("sqlite_utils", "httpx", "filelock", "cryptography", "head_office", "fastapi",
-                "ssl", "counter_core.signed")
+                "ssl", "counter_core.signed", "counter_core.figures", "counter_app.storage.queries",
+                "counter_app.application.manager", "counter_app.application.board")
 
 #: not loaded by the demo counter's start either (no voice, its own roster, no hall server):
 #: QtTextToSpeech, the sync stack, the hall mirror

@@ -134,17 +134,6 @@ def clock_text(seconds: float) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
 
 
-def local_hhmm(utc_text: str | None, zone: dt.tzinfo | None = None) -> str:
-    """"10:45" of a UTC record time in the hall's zone ("--:--" when unreadable)."""
-    if not utc_text:
-        return "--:--"
-    try:
-        moment = dt.datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
-    except ValueError:
-        return "--:--"
-    return moment.astimezone(zone).strftime("%H:%M")
-
-
 # ---- the hall server over HTTP -------------------------------------------------------------------
 
 def _parse_time(text: Any) -> dt.datetime | None:

@@ -28,10 +28,8 @@ from counter_app.application.errors import (
     SignInRefused,
     StorageFailed,
 )
-from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 from counter_app.application.roster import RosterCache
 from counter_app.config import Config
-from counter_app.storage import queries
 from counter_app.storage.central import read_central_settings, write_central_settings
 from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
@@ -54,7 +52,7 @@ from counter_app.storage.staff import (
 )
 from counter_app.sync.authority import COUNTER, authority_of, managed_centrally
 from counter_app.sync.state import SyncStatus, read_acked_seq, read_status, record_status
-from counter_core import appeals, figures, periods
+from counter_core import appeals, periods
 from counter_core import events as kinds
 from counter_core.chain import CURRENT_FORMAT, ChainBreak, Event
 from counter_core.timer import Clock, TimerReading, monotonic
@@ -71,10 +69,13 @@ from counter_core.transaction import (
     TransactionType,
 )
 
-if TYPE_CHECKING:  # the sync stack loads once a pull or the hall stream needs it
+if TYPE_CHECKING:  # the sync stack loads once a pull or the hall stream needs it; the
+    # manager's reads once a manager signs in
+    from counter_app.application.manager import ManagerSession
     from counter_app.sync.hall_stream import Presence
     from counter_app.sync.roster_pull import DocumentPuller
     from counter_app.sync.settings_pull import CentralSettings
+    from counter_core.figures import OwnMonth
 
 log = logging.getLogger(__name__)
 #: the hall mirror's module, imported when a manager opens the hall view (not at start)
@@ -500,6 +501,7 @@ class Counter:
         this = periods.today(self._config.time_zone).replace(day=1)
         months = [this.strftime("%Y-%m"), (this - dt.timedelta(days=1)).strftime("%Y-%m")]
         sources = [self._db]
+        from counter_app.storage import queries  # the read models load when first asked
         from counter_app.storage.mirror import mirror_path, open_mirror_readonly
 
         mirror = mirror_path(self._data_dir)
@@ -570,6 +572,8 @@ class Counter:
         """The signed-in clerk's poor ratings (1–2) of earlier days (never today's: the
         customer may still be in the hall), by date only, newest first, with the appeal's
         state."""
+        from counter_app.storage import queries
+
         staff = self._appellant()
         tz = self._config.time_zone
         today = periods.today(tz)
@@ -577,7 +581,7 @@ class Counter:
             rows = queries.my_poor_ratings(self._db, staff, periods.local_midnight_utc(today, tz))
         return appeals.my_ratings(rows, staff, today, lambda at: periods.local_date(at, tz))
 
-    def my_figures(self, now: dt.datetime | None = None) -> list[figures.OwnMonth]:
+    def my_figures(self, now: dt.datetime | None = None) -> list[OwnMonth]:
         """The signed-in clerk's own figures for this month and last (the hall's months), from
         this counter's records; never another clerk's."""
         staff = self._machine.staff
@@ -586,6 +590,9 @@ class Counter:
         tz = self._config.time_zone
         this = periods.today(tz, now).replace(day=1)
         last = (this - dt.timedelta(days=1)).replace(day=1)
+        from counter_app.storage import queries
+        from counter_core import figures
+
         out = []
         for first in (this, last):
             month = first.strftime("%Y-%m")
@@ -666,6 +673,7 @@ class Counter:
         number = manager or (signed_in.number if signed_in is not None
                              and signed_in.is_manager else "manager")
         from counter_app.application.hall_view import counter_hall_session  # the hall mirror
+        from counter_app.application.manager import LocalManager, LocalManagerData, ManagerSession
 
         hall = counter_hall_session(self._config, self.data_dir, self._db, number)
         if hall is not None:  # [hall_server]: the whole hall, from the mirror

@@ -50,7 +50,6 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import rating_input
-from counter_app.application.board import local_hhmm
 from counter_app.application.errors import StorageFailed
 from counter_app.config import Promise
 from counter_app.ui.controller import CounterController
@@ -58,7 +57,7 @@ from counter_app.ui.faces import RatingFace
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.rating_sources import PressFilter
 from counter_app.ui.widgets import named
-from counter_core.periods import zone
+from counter_core.periods import local_hhmm, zone
 from counter_core.presses import ARMING_S, PressGate
 from counter_core.ratings import POOR_RATING_REASONS, RATING_LABELS, RATING_VALUES
 from counter_core.transaction import CustomerView, Staff, TransactionType

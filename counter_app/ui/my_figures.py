@@ -6,6 +6,7 @@ head office's /rules page state."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,8 +25,10 @@ from counter_app.application.counter import Counter
 from counter_app.application.errors import ApplicationError
 from counter_app.ui.messages import translate_message
 from counter_app.ui.widgets import label, named
-from counter_core.figures import OwnMonth
 from counter_core.ratings import RATING_LABELS
+
+if TYPE_CHECKING:  # the figures load when the clerk opens them
+    from counter_core.figures import OwnMonth
 
 # fits an 800×600 screen with room to spare
 SIZE = (560, 460)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.application.board import local_hhmm
 from counter_app.ui.controller import CounterController
 from counter_app.ui.hourglass import Hourglass
 from counter_app.ui.messages import translate_message
@@ -38,7 +37,7 @@ from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
 from counter_app.ui.widgets import label, named
 from counter_core.events import MAX_ORDER_NUMBER, looks_like_phone_number, order_number_problem
-from counter_core.periods import format_utc, zone
+from counter_core.periods import format_utc, local_hhmm, zone
 from counter_core.presses import REPEAT_S, PressGate
 from counter_core.ratings import OVERTIME_REASONS
 from counter_core.timer import format_mmss

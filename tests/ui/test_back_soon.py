@@ -10,11 +10,10 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from counter_app.application.board import local_hhmm
 from counter_app.ui.app import CounterApp
 from counter_app.ui.staff_window import BackSoonDialog, back_at_clock, back_at_in
 from counter_core import events
-from counter_core.periods import zone
+from counter_core.periods import local_hhmm, zone
 from tests.helpers.counter import CounterService
 
 BACK_AT = "2026-12-03T02:45:00.000Z"

@@ -42,10 +42,10 @@ from counter_app.application.board import (
     TileKind,
     TileState,
     clock_text,
-    local_hhmm,
     tile_state,
 )
 from counter_app.ui.hourglass import SAND, SAND_OVERTIME
+from counter_core.periods import local_hhmm
 
 log = logging.getLogger(__name__)
 
