@@ -996,13 +996,41 @@ def _refresh_statements() -> tuple[Any, Any, Any]:
     return counts, closes, poor_ratings_open(_BUCKET, txns)
 
 
+@functools.cache
+def _replace_statements() -> tuple[Any, Any, list[tuple[Any, Any]]]:
+    """The deletes of a chain's daily rows and follow-ups of some days, and per rollup its
+    delete and its recount from the daily rows (a hall, some days; built once)."""
+    d, f = daily_figures.c, daily_follow_ups.c
+
+    def days() -> Any:
+        return bindparam("days", expanding=True)
+
+    daily = daily_figures.delete().where(d.counter_id == bindparam("counter_id"), d.day.in_(days()))
+    follow = daily_follow_ups.delete().where(f.counter_id == bindparam("counter_id"),
+                                             f.day.in_(days()))
+    rollups = []
+    for keys, table in ROLLUPS.items():
+        groups = [d[key] for key in keys if key != "hall"]
+        rollups.append((
+            table.delete().where(table.c.hall == bindparam("hall"), table.c.day.in_(days())),
+            table.insert().from_select(
+                ["hall", "day", *(c.name for c in groups), *DAILY_COUNTS, *DAILY_SUMS],
+                select(d.hall, d.day, *groups,
+                       *(func.sum(d[name]) for name in (*DAILY_COUNTS, *DAILY_SUMS)))
+                .where(d.hall == bindparam("hall"), d.day.in_(days()))
+                .group_by(d.hall, d.day, *groups))))
+    return daily, follow, rollups
+
+
 def refresh_days(conn: Connection, days: Iterable[tuple[int, str, dt.date]]) -> None:
     """Recount the daily rows of each (counter id, hall, local day) from the transactions
-    the chain holds of that day."""
+    the chain holds of that day: each day counted on its own, the rows replaced together
+    (per chain, then per hall for the rollups)."""
     counts, closes_of, opened_of = _refresh_statements()
-    d, f = daily_figures.c, daily_follow_ups.c
-    touched = set(days)
-    for counter_id, hall, day in sorted(touched):
+    touched = sorted(set(days))
+    daily_rows: list[dict[str, Any]] = []
+    follow_rows: list[dict[str, Any]] = []
+    for counter_id, hall, day in touched:
         label = day.isoformat()
         bucket = {"counter_id": counter_id, "hall": hall,
                   "start": local_midnight_utc(day, AGGREGATE_TIME_ZONE),
@@ -1017,30 +1045,34 @@ def refresh_days(conn: Connection, days: Iterable[tuple[int, str, dt.date]]) -> 
         for row in conn.execute(opened_of, bucket):
             if rating_of(row):
                 opened[local_date(row.at, AGGREGATE_TIME_ZONE).isoformat()] += 1
-        conn.execute(daily_figures.delete().where(d.counter_id == counter_id, d.day == label))
-        conn.execute(daily_follow_ups.delete().where(f.counter_id == counter_id,
-                                                     f.day == label))
-        if rows:
-            conn.execute(daily_figures.insert(), [
-                {**{k: r[k] for k in DAILY_KEYS}, "counter_id": counter_id, "hall": hall,
-                 "day": label,
-                 **{k: int(r[k]) for k in DAILY_COUNTS if k != "closed_in_service"},
-                 **{k: float(r[k]) for k in DAILY_SUMS},
-                 "closed_in_service": closes.get(tuple(r[k] for k in DAILY_KEYS), 0)}
-                for r in rows])
-        if opened:
-            conn.execute(daily_follow_ups.insert(), [
-                {"counter_id": counter_id, "hall": hall, "day": label, "rated_day": rated,
-                 "open": n} for rated, n in sorted(opened.items())])
-    for hall, label in sorted({(hall, day.isoformat()) for _, hall, day in touched}):
-        for keys, table in ROLLUPS.items():
-            groups = [d[key] for key in keys if key != "hall"]
-            conn.execute(table.delete().where(table.c.hall == hall, table.c.day == label))
-            conn.execute(table.insert().from_select(
-                ["hall", "day", *(c.name for c in groups), *DAILY_COUNTS, *DAILY_SUMS],
-                select(d.hall, d.day, *groups,
-                       *(func.sum(d[name]) for name in (*DAILY_COUNTS, *DAILY_SUMS)))
-                .where(d.hall == hall, d.day == label).group_by(d.hall, d.day, *groups)))
+        daily_rows.extend(
+            {**{k: r[k] for k in DAILY_KEYS}, "counter_id": counter_id, "hall": hall,
+             "day": label,
+             **{k: int(r[k]) for k in DAILY_COUNTS if k != "closed_in_service"},
+             **{k: float(r[k]) for k in DAILY_SUMS},
+             "closed_in_service": closes.get(tuple(r[k] for k in DAILY_KEYS), 0)}
+            for r in rows)
+        follow_rows.extend(
+            {"counter_id": counter_id, "hall": hall, "day": label, "rated_day": rated,
+             "open": n} for rated, n in sorted(opened.items()))
+    delete_daily, delete_follow, rollups = _replace_statements()
+    by_chain: dict[int, list[str]] = defaultdict(list)
+    by_hall: dict[str, set[str]] = defaultdict(set)
+    for counter_id, hall, day in touched:
+        by_chain[counter_id].append(day.isoformat())
+        by_hall[hall].add(day.isoformat())
+    for counter_id, chain_days in by_chain.items():
+        conn.execute(delete_daily, {"counter_id": counter_id, "days": chain_days})
+        conn.execute(delete_follow, {"counter_id": counter_id, "days": chain_days})
+    if daily_rows:
+        conn.execute(daily_figures.insert(), daily_rows)
+    if follow_rows:
+        conn.execute(daily_follow_ups.insert(), follow_rows)
+    for hall, labels in sorted(by_hall.items()):
+        hall_days: dict[str, Any] = {"hall": hall, "days": sorted(labels)}
+        for delete, recount in rollups:
+            conn.execute(delete, hall_days)
+            conn.execute(recount, hall_days)
 
 
 def refresh_txns(conn: Connection, hall: str, txns: Iterable[str]) -> None:

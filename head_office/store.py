@@ -7,9 +7,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import operator
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -887,10 +888,10 @@ def mark_acknowledged(
     return row
 
 
-#: (table, dialect, columns) → the INSERT's SQL, its parameter order (None: named) and the
-#: columns' bind processors; compiled once, not once per batch
+#: (table, dialect, columns) → the INSERT's SQL, each row's parameters (None: the row as it
+#: is, named) and the columns' bind processors; compiled once, not once per batch
 _COMPILED_INSERTS: dict[tuple[str, str, tuple[str, ...]],
-                        tuple[str, list[str] | None, dict[str, Any]]] = {}
+                        tuple[str, Callable[[Mapping[str, Any]], Any] | None, dict[str, Any]]] = {}
 
 
 def insert_many(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -905,16 +906,23 @@ def insert_many(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]])
     compiled = _COMPILED_INSERTS.get(cache_key)
     if compiled is None:
         statement = table.insert().compile(dialect=conn.dialect, column_keys=list(keys))
-        order = list(statement.positiontup) if conn.dialect.positional else None
+        ordered = _in_order(statement.positiontup) if conn.dialect.positional else None
         processors = {k: f for k, f in statement._bind_processors.items() if f is not None}
-        compiled = _COMPILED_INSERTS[cache_key] = (str(statement), order, processors)
-    sql, order, processors = compiled
+        compiled = _COMPILED_INSERTS[cache_key] = (str(statement), ordered, processors)
+    sql, ordered, processors = compiled
     if processors:
         rows = [{**row, **{k: f(row[k]) for k, f in processors.items() if k in row}}
                 for row in rows]
-    params: list[Any] = (list(rows) if order is None
-                         else [tuple(row[k] for k in order) for row in rows])
+    params: list[Any] = list(rows) if ordered is None else list(map(ordered, rows))
     conn.exec_driver_sql(sql, params)
+
+
+def _in_order(order: Sequence[str]) -> Callable[[Mapping[str, Any]], Any]:
+    """A row's parameters in the statement's order: a tuple, even for a single column."""
+    get = operator.itemgetter(*order)
+    if len(order) == 1:
+        return lambda row: (get(row),)
+    return get
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -978,9 +986,30 @@ def _text(value: Any) -> str | None:
 
 
 _ABSENT = object()
-_NUMBERS = {name: column.type.python_type for name, column in transactions.c.items()
-            if name in projection.COLUMNS and column.type.python_type in (int, float)}
 _INT_LIMIT = 2**31
+
+
+def _as_int(value: Any) -> int | None:
+    """An integer column's value: an int (not a bool) within ±2³¹, else empty."""
+    return value if type(value) is int and abs(value) < _INT_LIMIT else None
+
+
+def _as_float(value: Any) -> float | None:
+    """A float column's value: a finite number (not a bool) below 1e300, else empty."""
+    if (type(value) is float or type(value) is int) and abs(value) < 1e300:  # not NaN, ±inf
+        return float(value)
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    return value if type(value) is str and "\x00" not in value else _text(value)
+
+
+#: each projected column's conversion to what the report tables take
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    name: {int: _as_int, float: _as_float}.get(
+        transactions.c[name].type.python_type, _as_text)
+    for name in projection.COLUMNS}
 
 
 def _storable(row: dict[str, Any], before: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -991,20 +1020,9 @@ def _storable(row: dict[str, Any], before: Mapping[str, Any] | None = None) -> d
     if before is not None:
         row = {name: value for name, value in row.items()
                if value is not before.get(name, _ABSENT)}
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        kind = _NUMBERS.get(name)
-        if name not in projection.COLUMNS:
-            out[name] = value
-        elif kind is None:
-            out[name] = _text(value)
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            out[name] = None
-        elif kind is int:
-            out[name] = value if isinstance(value, int) and abs(value) < _INT_LIMIT else None
-        else:
-            out[name] = float(value) if abs(value) < 1e300 else None  # also NaN and ±inf
-    return out
+    convert = _CONVERT.get
+    return {name: value if (to := convert(name)) is None else to(value)
+            for name, value in row.items()}
 
 
 def _counter(row: Any) -> Counter:
