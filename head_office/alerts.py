@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from counter_core import events as kinds
@@ -381,7 +382,7 @@ class AlertEngine:
             *self._from_presence(time.monotonic() if now_monotonic is None else now_monotonic),
             *rated,
         ]
-        raised = [c.id for c in found if self.raise_alert(c)]
+        raised = self.raise_alerts(found)
         self._save_marks(moved)
         return raised
 
@@ -506,71 +507,81 @@ class AlertEngine:
 
     def raise_alert(self, found: Candidate, now: dt.datetime | None = None) -> bool:
         """Record the alert and its outbox rows, unless it is already recorded; True when new."""
-        if found.id in self._raised:
-            return False
+        return bool(self.raise_alerts([found], now))
+
+    def raise_alerts(self, found: Sequence[Candidate], now: dt.datetime | None = None
+                     ) -> list[str]:
+        """Record the alerts and their outbox rows, each unless it is already recorded, in one
+        transaction (a night's upload brings hundreds of old poor ratings: one commit and two
+        inserts, not a transaction each); the ids newly recorded."""
+        fresh = [c for c in found if c.id not in self._raised]
+        if not fresh:
+            return []
         moment = now or dt.datetime.now(dt.UTC)
-        at = periods.format_utc(moment)
-        a, d = schema.alerts, schema.alert_deliveries
-        rule = self.config.rule(found.kind)
-        local = moment.astimezone(periods.zone(self.time_zone)).time()
-        hour_ago = periods.format_utc(moment - dt.timedelta(hours=1))
         try:
             with database_errors(), self.store.engine.begin() as conn:
-                if conn.execute(select(a.c.seq).where(a.c.id == found.id)).first():
-                    self._raised.add(found.id)
-                    return False
-                recent = conn.execute(
-                    select(func.count())
-                    .select_from(a)
-                    .where(
-                        and_(
-                            a.c.hall == found.hall,
-                            a.c.counter == found.counter,
-                            a.c.kind == found.kind,
-                            a.c.at > hour_ago,
-                        )
-                    )
-                ).scalar_one()
-                quiet = quiet_reason(rule, local, recent, _age_s(found.occurred_at, moment))
-                text = alert_text(
-                    found.kind,
-                    self.config.language,
-                    found.hall,
-                    found.counter,
-                    found.staff,
-                    found.detail,
-                )
-                conn.execute(
-                    a.insert().values(
-                        id=found.id,
-                        kind=found.kind,
-                        hall=found.hall,
-                        counter=found.counter,
-                        staff=found.staff,
-                        staff_name=found.staff,
-                        txn=found.txn,
-                        at=at,
-                        text=text,
-                        detail=json.dumps(dict(found.detail), ensure_ascii=False),
-                        quiet=quiet,
-                    )
-                )
-                if quiet is None:
-                    for label, hook_kinds in self.webhooks:
-                        if found.kind in hook_kinds:
-                            conn.execute(
-                                d.insert().values(
-                                    alert_id=found.id,
-                                    webhook=label,
-                                    attempts=0,
-                                    next_at=moment.timestamp(),
-                                )
-                            )
-        except IntegrityError:  # raised meanwhile by another process on the same database
-            self._raised.add(found.id)
-            return False
-        self._raised.add(found.id)
-        return True
+                raised = self._record(conn, fresh, moment)
+        except IntegrityError:
+            # some were raised meanwhile by another process on the same database: one by one,
+            # each in its own savepoint, so the others are still recorded
+            raised = []
+            with database_errors(), self.store.engine.begin() as conn:
+                for candidate in fresh:
+                    try:
+                        with conn.begin_nested():
+                            raised += self._record(conn, [candidate], moment)
+                    except IntegrityError:
+                        pass
+        self._raised.update(c.id for c in fresh)
+        return raised
+
+    def _record(self, conn: Connection, found: Sequence[Candidate], moment: dt.datetime
+                ) -> list[str]:
+        """Insert the alerts not recorded yet (each quiet or not by its rule, the hourly cap
+        counting the ones before it) and their outbox rows; their ids."""
+        a, d = schema.alerts, schema.alert_deliveries
+        ids = sorted({c.id for c in found})
+        held: set[str] = set()
+        for start in range(0, len(ids), 500):
+            held.update(conn.execute(
+                select(a.c.id).where(a.c.id.in_(ids[start:start + 500]))).scalars())
+        at = periods.format_utc(moment)
+        local = moment.astimezone(periods.zone(self.time_zone)).time()
+        hour_ago = periods.format_utc(moment - dt.timedelta(hours=1))
+        recent: dict[tuple[str, str, str], int] = {}
+        alert_rows: list[dict[str, Any]] = []
+        delivery_rows: list[dict[str, Any]] = []
+        for found_one in found:
+            if found_one.id in held:
+                continue
+            held.add(found_one.id)
+            key = (found_one.hall, found_one.counter, found_one.kind)
+            if key not in recent:
+                recent[key] = conn.execute(
+                    select(func.count()).select_from(a).where(and_(
+                        a.c.hall == found_one.hall, a.c.counter == found_one.counter,
+                        a.c.kind == found_one.kind, a.c.at > hour_ago))).scalar_one()
+            quiet = quiet_reason(self.config.rule(found_one.kind), local, recent[key],
+                                 _age_s(found_one.occurred_at, moment))
+            recent[key] += 1
+            alert_rows.append({
+                "id": found_one.id, "kind": found_one.kind, "hall": found_one.hall,
+                "counter": found_one.counter, "staff": found_one.staff,
+                "staff_name": found_one.staff, "txn": found_one.txn, "at": at,
+                "text": alert_text(found_one.kind, self.config.language, found_one.hall,
+                                   found_one.counter, found_one.staff, found_one.detail),
+                "detail": json.dumps(dict(found_one.detail), ensure_ascii=False),
+                "quiet": quiet})
+            if quiet is None:
+                delivery_rows.extend(
+                    {"alert_id": found_one.id, "webhook": label, "attempts": 0,
+                     "next_at": moment.timestamp()}
+                    for label, hook_kinds in self.webhooks if found_one.kind in hook_kinds)
+        if alert_rows:
+            conn.execute(a.insert(), alert_rows)
+        if delivery_rows:
+            conn.execute(d.insert(), delivery_rows)
+        return [row["id"] for row in alert_rows]
 
 
 def _age_s(occurred_at: str | None, moment: dt.datetime) -> float | None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, event, select
 
 from head_office import schema
 from head_office.alerts import (
@@ -49,6 +49,7 @@ from head_office.webhooks import (
     succeeded,
     webhooks_from_config,
 )
+from tests.helpers.hq import PgCluster
 
 
 def test_defaults_without_a_file() -> None:
@@ -305,6 +306,64 @@ def test_a_signed_in_counter_gone_quiet_is_not_reporting_once_per_silence(store:
     (raised,) = engine.evaluate(later)
     assert raised == alert_id("H", "01", "2026-12-03T01:00:00Z", NOT_REPORTING)
     assert engine.evaluate(later + 10) == []
+
+
+def _poor(n: int, counter: str = "01") -> Candidate:
+    return Candidate(alert_id("H", counter, f"t{n}", POOR_RATING), POOR_RATING, "H", counter,
+                     "1001", f"t{n}", {"rating": 1})
+
+
+def test_alerts_raised_together_count_toward_the_hourly_cap_in_order(store: Store) -> None:
+    """One evaluation's alerts go in one transaction; the cap still counts the ones before."""
+    config = parse_config({"poor_rating": {"max_per_counter_per_hour": 2}})
+    engine = AlertEngine(store, config, "Asia/Shanghai", [("hook", frozenset({POOR_RATING}))])
+    now = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
+    found = [_poor(0), _poor(1), _poor(2, "02"), _poor(3), _poor(0)]  # one offered twice
+    assert engine.raise_alerts(found, now) == [c.id for c in found[:4]]
+    listed = {a["id"]: a["quiet"] for a in list_alerts(store, "H", now=now) or []}
+    assert listed == {found[0].id: None, found[1].id: None, found[2].id: None,
+                      found[3].id: HOURLY_CAP}
+    assert sorted(deliveries(store)) == sorted(c.id for c in found[:3])
+    # already recorded: nothing new, by this engine or a restarted one
+    assert engine.raise_alerts(found, now) == []
+    assert AlertEngine(store, config, "Asia/Shanghai").raise_alerts(found, now) == []
+
+
+def test_an_alert_another_process_raised_meanwhile_leaves_the_others_recorded(
+        pg_cluster: PgCluster) -> None:
+    """PostgreSQL, two server processes: the other one commits an alert of the batch between
+    this one's look-up and its insert. The batch's insert clashes; the alerts go in one by one,
+    and every alert is recorded once, the other's kept."""
+    store = Store(pg_cluster.new_database("alert_race"))
+    other = create_engine(store.url)
+    engine = AlertEngine(store, AlertConfig(), "Asia/Shanghai",
+                         [("hook", frozenset({POOR_RATING}))])
+    now = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
+    found = [_poor(n) for n in range(3)]
+    clashes = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def meanwhile(conn, cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO alerts ") and not clashes:
+            clashes.append(statement)
+            with other.begin() as theirs:  # the other process, committed before this insert
+                theirs.execute(schema.alerts.insert().values(
+                    id=found[1].id, kind=POOR_RATING, hall="H", counter="01", at="x",
+                    text="theirs", detail="{}"))
+
+    try:
+        raised = engine.raise_alerts(found, now)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", meanwhile)
+        other.dispose()
+    assert clashes and raised == [found[0].id, found[2].id]
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(select(schema.alerts.c.id, schema.alerts.c.text)).all())
+    assert sorted(rows) == sorted(c.id for c in found)
+    assert rows[found[1].id] == "theirs"
+    assert sorted(deliveries(store)) == sorted([found[0].id, found[2].id])
+    assert engine.raise_alerts(found, now) == []
+    store.close()
 
 
 def test_quiet_alerts_are_listed_but_not_sent(store: Store) -> None:
