@@ -77,6 +77,7 @@ def local_hhmm(utc_text: str | None, in_zone: dt.tzinfo | None = None) -> str:
     return moment.astimezone(in_zone).strftime("%H:%M")
 
 
+@lru_cache(maxsize=4096)  # a pure function of its day, asked for the same days over and over
 def local_midnight_utc(day: dt.date, tz: str) -> str:
     """00:00 of `day` in the zone `tz`, as a UTC record string."""
     return format_utc(dt.datetime.combine(day, dt.time(), tzinfo=zone(tz)))
