@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import datetime as dt
 import gzip
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -270,6 +271,7 @@ def main() -> int:
                         help="days of each of the --concurrent counters (5)")
     args = parser.parse_args()
     began = time.perf_counter()
+    result: dict[str, Any] = {"days": args.days, "runs": args.runs}
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     code_hash()  # the app computes it once per run, at start
     with tempfile.TemporaryDirectory() as tmp, databases(args.skip_postgres, Path(tmp)) as dbs:
@@ -292,6 +294,8 @@ def main() -> int:
             cpu = min(r.server_cpu for r in e2e)
             client = min(r.client_cpu for r in e2e)
             us = 1e6 / n
+            result[name] = {"events": n, "raw_s": raw, "server_s": server, "server_cpu_s": cpu,
+                            "client_cpu_s": client, "end_to_end_s": wall}
             print(f"\n[{name}] raw executemany      {raw:6.3f} s  {raw * us:6.1f} µs/event")
             print(f"[{name}] server side (in-proc) {server:6.3f} s  {server * us:6.1f} µs/event"
                   f"  = {server / raw:4.1f}× raw")
@@ -315,10 +319,15 @@ def main() -> int:
             raw = (raw_sqlite(folder / "raw_many.sqlite", batches) if cluster is None
                    else raw_postgres(cluster, batches))
             took, cpu = concurrent(new_url(), args.workers, logs)
+            result["concurrent"] = {"database": name, "counters": args.concurrent,
+                                    "workers": args.workers, "events": total, "seconds": took,
+                                    "raw_s": raw, "server_cpu_s": cpu,
+                                    "cores": os.cpu_count()}
             print(f"\n[{name}] {args.concurrent} counters at once ({total:,} events), "
                   f"--workers {args.workers}: {took:.2f} s ({total / took:,.0f} events/s) = "
                   f"{took / raw:.1f}× raw ({raw:.2f} s); server CPU {cpu:.2f} s = "
                   f"{cpu / took:.2f} cores busy")
+    print("RESULT " + json.dumps(result), flush=True)  # for benchmarks/run.py
     print(f"\ntotal benchmark time {time.perf_counter() - began:.0f} s; load average at the "
           f"end: {os.getloadavg()[0]:.1f} (a figure measured on a busy machine waits its turn)")
     return 0

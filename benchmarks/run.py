@@ -10,9 +10,11 @@ a bare PySide6 window of the same size, WAL bytes per commit (bench_commit_wal.p
 Done/rating-to-commit latency against a raw sqlite3 INSERT + COMMIT with the same pragmas,
 CPU while the hourglass runs and while idle (from /proc/<pid>/stat of the app in its own
 process), and the timer's accuracy (what the hourglasses painted against the monotonic clock
-at random moments), also with every core kept busy. Linux only (/proc). The default run
-takes about 4 minutes (20 s timer runs); `--full` about 12 (3-minute timer runs). Not part of
-the test run.
+at random moments), also with every core kept busy; head office's ingest on SQLite and
+PostgreSQL and 16 counters syncing at once (bench_sync.py, against the drivers' raw
+executemany); the bundle's size when dist/ holds one. Linux only (/proc). The default run
+takes about 5 minutes (20 s timer runs); `--full` about 13 (3-minute timer runs, and the hall
+view over 15 counters' years). Not part of the test run.
 """
 
 from __future__ import annotations
@@ -384,6 +386,62 @@ def measure_manager(env: dict[str, str], runs: int, hall_counters: int = 0) -> l
 
 
 #: goals of "Fast and finished" this run does not measure, and where each is measured
+#: head office's ingest goals ("Fast and finished"): end to end and server side, × raw
+INGEST_E2E_GOAL, INGEST_SERVER_GOAL = 5.0, 3.0
+
+
+def measure_ingest(runs: int) -> list[Row]:
+    """A counter's 60 days synced to head office on SQLite and PostgreSQL, and 16 counters at
+    once to `counter-hq serve --workers 2` (PostgreSQL): benchmarks/bench_sync.py, each
+    figure against the driver's raw executemany of the same rows in the same run."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_sync.py"), "--runs", str(runs),
+               "--concurrent", "16", "--workers", "2"]
+    proc = subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, check=False)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"bench_sync.py gave no result (exit {proc.returncode})\n"
+                           f"{proc.stderr[-3000:]}")
+    result = json.loads(line.removeprefix("RESULT "))
+    rows = []
+    for name in ("SQLite", "PostgreSQL"):
+        db = result[name]
+        us = 1e6 / db["events"]
+        raw = f"{db['raw_s'] * us:.1f} µs/event raw executemany"
+        what = f"a counter's {result['days']} days ({db['events']:,} events), {name}"
+        server, e2e = db["server_s"] / db["raw_s"], db["end_to_end_s"] / db["raw_s"]
+        rows.append(Row(f"ingest server side (Store.ingest of the uploads), {what}",
+                        f"{db['server_s'] * us:.1f} µs/event", raw, f"{server:.1f}×",
+                        f"≤ {INGEST_SERVER_GOAL:.0f}×", server <= INGEST_SERVER_GOAL))
+        rows.append(Row(f"ingest end to end (counter-app sync --now to counter-hq serve), {what}",
+                        f"{db['end_to_end_s'] * us:.1f} µs/event", raw, f"{e2e:.1f}×",
+                        f"≤ {INGEST_E2E_GOAL:.0f}×" if name == "SQLite" else "",
+                        e2e <= INGEST_E2E_GOAL if name == "SQLite" else None))
+    many = result["concurrent"]
+    cores = many["server_cpu_s"] / many["seconds"]
+    rows.append(Row(
+        f"{many['counters']} counters syncing at once, counter-hq serve --workers "
+        f"{many['workers']}, {many['database']} ({many['events']:,} events)",
+        f"{many['seconds']:.2f} s, server {cores:.2f} cores busy",
+        f"{many['raw_s']:.2f} s raw; {many['cores']} cores shared with the {many['counters']} "
+        "counters", f"{many['seconds'] / many['raw_s']:.1f}×", "not bound by one core",
+        None))
+    return rows
+
+
+def measure_bundle_size(bundle: Path | None) -> list[Row]:
+    """The PyInstaller bundle's size on disk (the folder scripts/build_bundle.sh writes)."""
+    if bundle is None:
+        return [Row("PyInstaller bundle size", "not measured",
+                    "bash scripts/build_bundle.sh first (CI builds it)", "", "≤ 160 MB", None)]
+    folder = bundle.parent
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    where = str(folder.relative_to(ROOT)) if folder.is_relative_to(ROOT) else str(folder)
+    return [Row("PyInstaller bundle size (bytes of its files)",
+                f"{size / 1e6:.0f} MB ({size / 2**20:.0f} MiB)", where, "", "≤ 160 MB",
+                size <= 160e6)]
+
+
 NOT_MEASURED = (
     ("head office ingest and pages at scale, ratios", "p95 ≤ 300 ms",
      "benchmarks/bench_hq_scale.py (PostgreSQL, hours of demo data)"),
@@ -398,7 +456,7 @@ def not_measured() -> list[Row]:
 # ---- output -----------------------------------------------------------------------------------
 
 STEPS = ("start", "latency", "wal", "manager", "cpu", "accuracy", "accuracy-loaded", "hall-cpu",
-         "hall-view")
+         "hall-view", "ingest", "bundle")
 HEADER = ["figure", "value", "baseline (same run)", "ratio", "goal", "met"]
 
 
@@ -455,6 +513,8 @@ def main() -> int:
             "wal": lambda: measure_wal(200 if args.full else 60),
             "hall-cpu": lambda: measure_hall_cpu(120.0 if args.full else 30.0),
             "manager": lambda: measure_manager(env, 20),
+            "ingest": lambda: measure_ingest(3),
+            "bundle": lambda: measure_bundle_size(bundle),
             # 15 counters' years of demo data take minutes to write: in the full run only
             "hall-view": lambda: measure_manager(env, 10, 15) if args.full else [
                 Row("manager view, the hall view over 15 counters' years, p95", "not measured",
