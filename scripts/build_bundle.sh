@@ -19,7 +19,9 @@ echo "== pyinstaller build.spec"
 
 bundle=dist/counter-app
 built=$(date +%s)
-echo "== bundle: $(du -sh "$bundle" | cut -f1) in $bundle, built in $((built - started)) s"
+bytes=$(du -sb "$bundle" | cut -f1)
+echo "== bundle: $((bytes / 1000000)) MB ($((bytes / 1048576)) MiB) in $bundle (goal ≤ 160 MB)," \
+  "built in $((built - started)) s"
 
 if command -v ldd >/dev/null; then
   echo "== every bundled library finds its dependencies"
