@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.helpers, from anywhere
 
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
