@@ -1022,12 +1022,22 @@ def _replace_statements() -> tuple[Any, Any, list[tuple[Any, Any]]]:
     return daily, follow, rollups
 
 
+#: how many (chain, day) pairs one replacement holds in memory (the migration that fills the
+#: daily rows recounts every day of every chain)
+_REFRESH_DAYS = 500
+
+
 def refresh_days(conn: Connection, days: Iterable[tuple[int, str, dt.date]]) -> None:
     """Recount the daily rows of each (counter id, hall, local day) from the transactions
-    the chain holds of that day: each day counted on its own, the rows replaced together
-    (per chain, then per hall for the rollups)."""
-    counts, closes_of, opened_of = _refresh_statements()
+    the chain holds of that day: each day counted on its own, the rows of up to
+    _REFRESH_DAYS days replaced together (per chain, then per hall for the rollups)."""
     touched = sorted(set(days))
+    for start in range(0, len(touched), _REFRESH_DAYS):
+        _replace_days(conn, touched[start:start + _REFRESH_DAYS])
+
+
+def _replace_days(conn: Connection, touched: Sequence[tuple[int, str, dt.date]]) -> None:
+    counts, closes_of, opened_of = _refresh_statements()
     daily_rows: list[dict[str, Any]] = []
     follow_rows: list[dict[str, Any]] = []
     for counter_id, hall, day in touched:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from counter_core.chain import Event
 from counter_core.periods import day_period, days_period, month_period
 from counter_core.transaction import Draft
-from head_office import reports
+from head_office import reports, schema
 from head_office.schema import ROLLUPS, daily_figures, daily_follow_ups, events
 from head_office.store import Store
 from tests.helpers.hq import PgCluster, chained
@@ -260,7 +260,11 @@ def daily_rows(store: Store) -> list[list[tuple[Any, ...]]]:
     return out
 
 
-def test_the_migration_backfills_the_rows_the_ingest_keeps(db_url: str) -> None:
+@pytest.mark.parametrize("days_at_once", [None, 3])
+def test_the_migration_backfills_the_rows_the_ingest_keeps(
+        db_url: str, days_at_once: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also when the backfill replaces the rows a few days at a time (as it does, 500 days at
+    a time, on a database of years)."""
     store = Store(db_url)
     ingest_history(store, 3)
     kept = daily_rows(store)
@@ -271,6 +275,8 @@ def test_the_migration_backfills_the_rows_the_ingest_keeps(db_url: str) -> None:
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE schema_version SET version = 11"))
     store.close()
+    if days_at_once is not None:
+        monkeypatch.setattr(schema, "_REFRESH_DAYS", days_at_once)
     again = Store(db_url)
     try:
         assert daily_rows(again) == kept
