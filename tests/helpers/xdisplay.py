@@ -133,7 +133,8 @@ def x_display() -> Iterator[XDisplay]:
     wm = subprocess.Popen(["openbox", "--sm-disable"], env=display.env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     display.processes.append(wm)
-    wait_until(lambda: display.run("wmctrl", "-m"), what="the window manager")
+    # openbox is up in well under a second, but a busy 2-core machine once took over 10 s
+    wait_until(lambda: display.run("wmctrl", "-m"), timeout=30.0, what="the window manager")
     try:
         yield display
     finally:
