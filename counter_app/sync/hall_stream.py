@@ -194,6 +194,9 @@ class HallStreamer:
         self.presence_sent = 0
         self._last_anchor = -float("inf")
         self._recorded: tuple[bool, int | None, str | None] | None = None
+        #: the stream's client, kept from one run to the next while they succeed: a client
+        #: is a TLS context (the system's trust store, ~50 ms of CPU to load) and a connection
+        self._client: HeadOfficeClient | None = None
 
     # -- control ---------------------------------------------------------------------------
 
@@ -216,6 +219,8 @@ class HallStreamer:
         self._wake_presence.set()
         for thread in self._threads:
             thread.join(timeout_s)
+        if not any(thread.is_alive() for thread in self._threads):
+            self._drop_client()  # else the run in flight still uses it
         self._threads = []
 
     def wake(self) -> None:
@@ -245,7 +250,8 @@ class HallStreamer:
             if quiet is not None:
                 self.quiet_looks += 1
                 return quiet
-            with self._open_log() as local, self._make_client() as client:
+            with self._open_log() as local:
+                client = self._client = self._client or self._make_client()
                 status = Uploader(local, client, retry=RetryPolicy(attempts=1),
                                   cancelled=self._stop.is_set, sleep=lambda _s: None).run()
                 due = time.monotonic() - self._last_anchor >= self.anchor_interval_s
@@ -253,6 +259,9 @@ class HallStreamer:
                     self._last_anchor = time.monotonic()
         except Exception as exc:  # the configuration, the database: next time
             status = SyncStatus(ok=False, finished_at=utc_now(), error=f"hall stream: {exc}")
+        if not status.ok:
+            # a fresh client next time: a new token file, TLS settings or connection
+            self._drop_client()
         self.runs += 1
         self.status = status
         if status.acked_seq is not None:
@@ -269,6 +278,14 @@ class HallStreamer:
             except Exception as exc:  # the status is a convenience; the stream goes on
                 log.warning("could not record the hall stream status: %s", exc)
         return status
+
+    def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception as exc:  # closing a broken connection: nothing left to do
+                log.debug("hall stream: closing the client: %s", exc)
 
     def _quiet_answer(self, head: int) -> SyncStatus | None:
         """The last run's status when the hall server said, recently enough, that it holds
@@ -291,16 +308,20 @@ class HallStreamer:
         return min(max(wait, status.retry_after or 0.0), self.max_backoff_s)
 
     def _stream(self) -> None:
-        while not self._stop.is_set():
-            self._wake_stream.clear()
-            status = self.run_once()
-            wait = self.next_wait(status)
-            if not status.ok:
-                log.info("hall server unavailable (%s); next try in %.1f s", status.error, wait)
-                # a commit does not cut a backoff short: the LAN is down either way
-                self._stop.wait(wait)
-            elif wait > 0:
-                self._wake_stream.wait(wait)
+        try:
+            while not self._stop.is_set():
+                self._wake_stream.clear()
+                status = self.run_once()
+                wait = self.next_wait(status)
+                if not status.ok:
+                    log.info("hall server unavailable (%s); next try in %.1f s", status.error,
+                             wait)
+                    # a commit does not cut a backoff short: the LAN is down either way
+                    self._stop.wait(wait)
+                elif wait > 0:
+                    self._wake_stream.wait(wait)
+        finally:
+            self._drop_client()
 
     # -- presence -------------------------------------------------------------------------------
 

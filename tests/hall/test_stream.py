@@ -21,9 +21,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from counter_app.application.sync import start_streaming
+from counter_app.application.sync import _log_opener, start_streaming
 from counter_app.config import Config, HallServer
-from counter_app.sync.hall_stream import HallStreamer, read_hall_acked_seq
+from counter_app.sync.hall_client import hall_client
+from counter_app.sync.hall_stream import HallStreamer, read_hall_acked_seq, start_hall_stream
+from counter_app.sync.protocol import HeadOfficeClient
 from counter_app.sync.state import SyncStatus, read_acked_seq, record_status
 from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
@@ -52,14 +54,19 @@ class Running:
         return read_hall_acked_seq(self.service.db)
 
 
+def enrolled(hall: Hall, demo_config: Config, tmp_path: Path) -> tuple[Config, Path]:
+    """The counter's configuration with the hall server, and its token file (enrolled)."""
+    token_file = tmp_path / "hall.token"
+    token_file.write_text(hall.server.enroll(HALL, COUNTER) + "\n", encoding="utf-8")
+    return dataclasses.replace(
+        demo_config, hall_id=HALL, counter_id=COUNTER,
+        hall_server=HallServer(hall.server.url, token_file=str(token_file))), token_file
+
+
 @pytest.fixture
 def counter(hall: Hall, demo_config: Config, tmp_path: Path,
             clock: FakeClock) -> Iterator[Running]:
-    token_file = tmp_path / "hall.token"
-    token_file.write_text(hall.server.enroll(HALL, COUNTER) + "\n", encoding="utf-8")
-    config = dataclasses.replace(
-        demo_config, hall_id=HALL, counter_id=COUNTER,
-        hall_server=HallServer(hall.server.url, token_file=str(token_file)))
+    config, token_file = enrolled(hall, demo_config, tmp_path)
     service = CounterService(config, tmp_path / "data", clock=clock)
     # the nightly head-office sync's mark, which the stream must leave alone
     record_status(service.db, SyncStatus(ok=True, finished_at="2026-11-02T20:00:00.000Z",
@@ -137,6 +144,48 @@ def test_every_commit_reaches_the_hall_server_within_5_s_and_catches_up_after_an
     # the hall server keeps the anchors, as head office does
     with hall.server.store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.anchors)).scalar()
+
+
+def test_the_stream_keeps_one_client_while_runs_succeed_and_a_fresh_one_after_a_failure(
+    hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    """A client is a TLS context (the system's trust store: ~50 ms of CPU to load) and a
+    connection: not made again for every commit's run, but made anew after a failed one."""
+    config, token_file = enrolled(hall, demo_config, tmp_path)
+    service = CounterService(config, tmp_path / "data", clock=clock)
+    made: list[HeadOfficeClient] = []
+
+    def counted() -> HeadOfficeClient:
+        made.append(hall_client(config))
+        return made[-1]
+
+    streamer = start_hall_stream(config, _log_opener(service.data_dir), make_client=counted)
+    assert streamer is not None
+    try:
+        service.sign_in("1001", "1234")
+        def arrived() -> None:
+            wait_for(lambda: hall.held() == service.store.last_seq(), WITHIN_S)
+
+        arrived()
+        serve_one(Running(service, streamer, queue.Queue(), token_file), clock, after=arrived)
+        assert streamer.runs >= 4 and len(made) == 1  # a run for each commit, one client
+
+        hall.server.stop(kill=True)
+        service.start_transaction()
+        wait_for(lambda: streamer.failures >= 1, WITHIN_S)
+        hall.server.start()
+        wait_for(lambda: hall.held() == service.store.last_seq(), 35.0)  # backoff ≤ 30 s
+        assert len(made) >= 2  # the failed run's client was dropped
+        again, runs = len(made), streamer.runs
+        clock.advance(40)
+        service.complete()
+        wait_for(lambda: hall.held() == service.store.last_seq(), WITHIN_S)
+        wait_for(lambda: streamer.runs > runs, WITHIN_S)
+        assert len(made) == again
+        assert stored_hashes(hall) == local_hashes(service)
+    finally:
+        streamer.stop()
+        service.close()
 
 
 def test_a_rebuilt_empty_hall_server_gets_everything_again(
