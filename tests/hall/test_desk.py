@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,7 @@ def world(hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock) -> 
     )
     desk = Desk(desk_config, tmp_path / "desk", pull_interval_s=0.2)
     desk.staff.add(MANAGER, "赵主任", "manager", PIN)
+    clear_of_midnight(desk_config.time_zone)
     try:
         # 1001 works at both counters; 1002 at counter 02 only
         cases = {
@@ -138,8 +140,31 @@ def world(hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock) -> 
             c.service.close()
 
 
-def today(config: Config) -> tuple[object, object]:
-    day = periods.today(config.time_zone)
+def clear_of_midnight(time_zone: str, margin_s: float = 30.0) -> None:
+    """Wait past the hall's midnight when it is under `margin_s` away, so that the world's
+    transactions (real wall-clock times, made in a second or two) start on one local day and
+    in one month: CI runs at any hour, and 16:00 UTC is Shanghai's midnight."""
+    now = dt.datetime.now(periods.zone(time_zone))
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
+                                   tzinfo=now.tzinfo)
+    left = (midnight - now).total_seconds()
+    if left < margin_s:
+        time.sleep(left + 0.5)
+
+
+def served_day(world: World) -> dt.date:
+    """The hall's local day the world's transactions started on (not "today" when the test
+    asserts: that may already be the next day)."""
+    tz = world.desk_config.time_zone
+    days = {periods.local_date(at, tz) for c in (world.c1, world.c2)
+            for (at,) in c.service.db.execute("SELECT started_at FROM transactions")}
+    assert len(days) == 1, days
+    return days.pop()
+
+
+def today(world: World) -> tuple[dt.date, dt.date]:
+    """The period of one day that holds the world's transactions."""
+    day = served_day(world)
     return day, day
 
 
@@ -149,8 +174,8 @@ def test_the_desk_sees_every_counter_of_the_hall_a_clerk_at_two_counters_is_one_
     session = world.desk.session(MANAGER)
     data = session.data
     assert isinstance(data, HallMirrorData)
-    first, last = today(world.desk_config)
-    queue_rows = data.review_queue(first, last)  # type: ignore[arg-type]
+    first, last = today(world)
+    queue_rows = data.review_queue(first, last)
     assert {r["txn"] for r in queue_rows} == set(world.cases.values())
     assert {r["counter"] for r in queue_rows} == {"01", "02"}
     assert not any(r["decided_twice"] for r in queue_rows)
@@ -158,16 +183,16 @@ def test_the_desk_sees_every_counter_of_the_hall_a_clerk_at_two_counters_is_one_
     assert data.counters() == ["01", "02"]
 
     # KPIs: the hall's five transactions, the sum of the two counters' own figures
-    kpis = data.kpi_report(first, last)  # type: ignore[arg-type]
+    kpis = data.kpi_report(first, last)
     own = [
         LocalManagerData(c.service.db, world.desk_config.time_zone).kpi_report(first, last)
         for c in (world.c1, world.c2)
-    ]  # type: ignore[arg-type]
+    ]
     assert kpis.kpis.served == 5 == sum(k.kpis.served for k in own)
     assert kpis.kpis.overtime == 2
 
     # the monthly summary: 1001 once, with both counters' work; the hall mean is the hall's
-    month = periods.today(world.desk_config.time_zone).strftime("%Y-%m")
+    month = served_day(world).strftime("%Y-%m")
     report = data.month_report(month)
     rows = {s.staff: s for s in report.staff}
     assert set(rows) == {"1001", "1002"}
@@ -206,7 +231,7 @@ def test_a_decision_at_the_desk_is_a_desk_event_that_reaches_the_hall_and_the_mi
     session.desk.follow_up_rating(
         world.cases["c2_poor"], called_back=True, cause="attitude", resolved=True, note=""
     )
-    month = periods.today(world.desk_config.time_zone).strftime("%Y-%m")
+    month = served_day(world).strftime("%Y-%m")
     session.desk.confirm_star(month, "1002", 4.2)
     wait_for(lambda: (session.data.confirmed_star(month) or {}).get("staff") == "1002", 5.0)
     wait_for(lambda: session.data.unreviewed_counts() == (1, 1), 5.0)
@@ -275,9 +300,9 @@ def test_two_chains_deciding_one_case_the_later_wins_and_minutes_apart_is_flagge
     at_counter = counter_hall_session(service.config, service.data_dir, service.db, "9001")
     assert at_counter is not None and isinstance(at_counter.data, HallMirrorData)
     wait_for(lambda: at_counter.data.queue_row(txn) is not None, 10.0)
-    first, last = today(world.desk_config)
+    first, last = today(world)
     # the same hall view at the counter: both counters' cases
-    assert {r["counter"] for r in at_counter.data.review_queue(first, last)} == {"01", "02"}  # type: ignore[arg-type]
+    assert {r["counter"] for r in at_counter.data.review_queue(first, last)} == {"01", "02"}
     at_counter.desk.review_overtime(txn, "missing_documents", "no ID card")
     assert any(
         e.kind == OVERTIME_REVIEWED and e.payload["txn"] == txn for e in service.store.events()
