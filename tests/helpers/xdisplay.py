@@ -149,7 +149,7 @@ def _start_window_manager(display: XDisplay, attempts: int = 2) -> None:
     (it is up in well under a second, yet twice in CI it was not, with nothing else at fault
     that could be seen: the failure now says what openbox and wmctrl printed)."""
     log = tempfile.NamedTemporaryFile(prefix="openbox-", suffix=".log", delete=False)  # noqa: SIM115
-    seen = ""
+    seen, exited = "", None
     for _attempt in range(attempts):
         wm = subprocess.Popen(["openbox", "--sm-disable"], env=display.env,
                               stdout=log, stderr=subprocess.STDOUT)
@@ -164,6 +164,7 @@ def _start_window_manager(display: XDisplay, attempts: int = 2) -> None:
                 return
             seen = check.stderr.strip()
             time.sleep(0.05)
+        exited = wm.poll()  # its own exit code (None: running, not answering), not ours
         wm.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             wm.wait(5)
@@ -171,7 +172,7 @@ def _start_window_manager(display: XDisplay, attempts: int = 2) -> None:
     printed = Path(log.name).read_text(encoding="utf-8", errors="replace").strip()
     raise AssertionError(
         f"the window manager did not come up on {display.name} ({attempts} tries of 15 s): "
-        f"openbox exit code {wm.poll()}, printed {printed[-800:]!r} ({log.name}); wmctrl "
+        f"openbox exit code {exited}, printed {printed[-800:]!r} ({log.name}); wmctrl "
         f"said {seen!r}")
 
 
