@@ -12,11 +12,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app import config as config_module
 from counter_app.config import Config
-from tests.helpers.clock import FakeClock
+from tests.helpers.clock import FakeClock, clear_of_midnight
 from tests.helpers.counter import CounterService
 
 # head office and PostgreSQL fixtures (real servers in subprocesses)
 pytest_plugins = ["tests.helpers.hq", "tests.helpers.xdisplay"]
+
+
+@pytest.fixture(autouse=True)
+def _one_local_day() -> None:
+    """Every test starts clear of a local midnight in the tests' time zones (see
+    `clear_of_midnight`): tests that record on the wall clock and then count "today" assume
+    one day, and a midnight between the two is the product's business, tested on fake clocks."""
+    clear_of_midnight()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import dataclasses
 import datetime as dt
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from counter_core.events import CASES_HANDED_OVER, OVERTIME_REVIEWED
 from head_office import schema
 from head_office.access import enroll_desk, enroll_reader
 from tests.hall.support import HALL, Hall, wait_for
-from tests.helpers.clock import FakeClock
+from tests.helpers.clock import FakeClock, clear_of_midnight
 from tests.helpers.counter import CounterService
 
 MANAGER, PIN = "8001", "246810"
@@ -117,7 +116,7 @@ def world(hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock) -> 
     )
     desk = Desk(desk_config, tmp_path / "desk", pull_interval_s=0.2)
     desk.staff.add(MANAGER, "赵主任", "manager", PIN)
-    clear_of_midnight(desk_config.time_zone)
+    clear_of_midnight([desk_config.time_zone])  # the hall fixture's start took a while
     try:
         # 1001 works at both counters; 1002 at counter 02 only
         cases = {
@@ -138,18 +137,6 @@ def world(hall: Hall, demo_config: Config, tmp_path: Path, clock: FakeClock) -> 
         for c in (c1, c2):
             c.streamer.stop()
             c.service.close()
-
-
-def clear_of_midnight(time_zone: str, margin_s: float = 30.0) -> None:
-    """Wait past the hall's midnight when it is under `margin_s` away, so that the world's
-    transactions (real wall-clock times, made in a second or two) start on one local day and
-    in one month: CI runs at any hour, and 16:00 UTC is Shanghai's midnight."""
-    now = dt.datetime.now(periods.zone(time_zone))
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(),
-                                   tzinfo=now.tzinfo)
-    left = (midnight - now).total_seconds()
-    if left < margin_s:
-        time.sleep(left + 0.5)
 
 
 def served_day(world: World) -> dt.date:
