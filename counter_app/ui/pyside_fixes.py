@@ -9,13 +9,20 @@ call (the controller emits `changed` on every action), ending in "bool_dealloc".
 not do either, and from CPython 3.12 on these singletons are immortal (PEP 683), so the leaks
 are harmless there. On 3.11 we give `None`, `True` and `False` reference counts no program
 could spend, which is what 3.12 does by design.
+
+Every PySide6 release since 6.4 also reads the whole source of each module imported after it
+(shiboken's `__feature__` import hook asks `inspect.getsource` whether the module's text
+mentions "PySide6"), and `inspect` keeps every line of it in `linecache` for the life of the
+process: about 38,000 lines, 3.8 MiB of the counter's start, read and split before the first
+window shows. `uncached_feature_check` answers the same question from the file's bytes,
+keeping nothing.
 """
 
 from __future__ import annotations
 
-import ctypes
-import platform
 import sys
+from types import ModuleType
+from typing import Any
 
 #: Enough references for 330 lost a second during 100,000 years.
 NONE_RESERVE = 1 << 50
@@ -26,6 +33,9 @@ def keep_none_alive() -> bool:
 
     True when something was done (once per process).
     """
+    import ctypes  # here, not at the top: imported after the feature check is replaced
+    import platform
+
     if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
         return False
     done = False
@@ -35,3 +45,35 @@ def keep_none_alive() -> bool:
             refcount.value += NONE_RESERVE
             done = True
     return done
+
+
+def uncached_feature_check() -> bool:
+    """Let shiboken's per-import check ("does this module's source mention PySide6?") read
+    the source file's bytes instead of caching its lines in `linecache`: the same answer,
+    nothing kept. Modules without a plain .py file still go through PySide's own check.
+
+    True when the check was replaced (once per process); False where this PySide has no such
+    check or it was replaced already. Call it once PySide6 is imported, before the app's own
+    modules are.
+    """
+    try:
+        from shibokensupport import feature  # type: ignore[import-not-found]
+    except ImportError:  # a PySide without the __feature__ hook
+        return False
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if original is None or getattr(original, "reads_bytes", False):
+        return False
+
+    def mod_uses_pyside(module: ModuleType) -> Any:
+        path = getattr(module, "__file__", None)
+        if not (isinstance(path, str) and path.endswith(".py")):
+            return original(module)
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:  # what inspect.getsource raises for a missing file: PySide says no
+            return False
+
+    mod_uses_pyside.reads_bytes = True  # type: ignore[attr-defined]
+    feature._mod_uses_pyside = mod_uses_pyside
+    return True

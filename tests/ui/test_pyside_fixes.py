@@ -1,8 +1,12 @@
-"""The refcount guard: a running hourglass must not abort Python 3.11 with PySide6 6.12.0."""
+"""The PySide work-arounds: the refcount guard (a running hourglass must not abort Python 3.11
+with PySide6 6.12.0) and the uncached feature check (no module's lines kept after its import)."""
 
 from __future__ import annotations
 
+import linecache
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Signal
@@ -36,3 +40,23 @@ def test_many_signal_emissions_do_not_exhaust_true(qtbot) -> None:  # type: igno
     for _ in range(20_000):  # each emit() drops a reference to True in PySide6 6.12.0
         emitter.changed.emit()
     assert len(seen) == 20_000
+
+
+def test_modules_imported_after_pyside_are_checked_without_keeping_their_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shibokensupport import feature  # type: ignore[import-not-found]
+
+    tag = uuid.uuid4().hex
+    uses_qt, plain = f"probe_qt_{tag}", f"probe_plain_{tag}"
+    (tmp_path / f"{uses_qt}.py").write_text("import PySide6.QtCore\n", encoding="utf-8")
+    (tmp_path / f"{plain}.py").write_text("ANSWER = 42\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in (uses_qt, plain):
+        exec(f"import {name}", {})  # an import statement, as the app's own: through the hook
+    # the same answers as PySide's own check: 0 uses PySide, -1 ignore this module
+    assert feature.pyside_feature_dict[uses_qt] == 0
+    assert feature.pyside_feature_dict[plain] == -1
+    assert not {str(tmp_path / f"{n}.py") for n in (uses_qt, plain)} & set(linecache.cache)
+    assert pyside_fixes.uncached_feature_check() is False  # applied once, by counter_app.ui
+    for name in (uses_qt, plain):
+        sys.modules.pop(name, None)
