@@ -20,6 +20,8 @@ keeping nothing.
 
 from __future__ import annotations
 
+import ctypes
+import platform
 import sys
 from types import ModuleType
 from typing import Any
@@ -33,9 +35,6 @@ def keep_none_alive() -> bool:
 
     True when something was done (once per process).
     """
-    import ctypes  # here, not at the top: imported after the feature check is replaced
-    import platform
-
     if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
         return False
     done = False

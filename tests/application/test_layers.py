@@ -48,6 +48,9 @@ LAZY_ALLOWED = {
     ("application/sync.py", "counter_app.sync.hall_stream"),
     ("ui/sync_runner.py", "counter_app.sync.uploader"),
     ("ui/i18n.py", "subprocess"),  # lrelease, only where a .qm is missing
+    # PySide's own import-hook module: importable only once shiboken6 is loaded, and a
+    # PySide without it is no error
+    ("ui/pyside_fixes.py", "shibokensupport"),
     # the read models and the figures (a dozen dataclasses), and the manager's reads: loaded
     # when a clerk opens their figures or ratings, or a manager signs in; not at start
     ("application/counter.py", "counter_app.storage"),  # `from counter_app.storage import queries`
