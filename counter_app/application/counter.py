@@ -33,6 +33,7 @@ from counter_app.config import Config
 from counter_app.storage.central import read_central_settings, write_central_settings
 from counter_app.storage.counts import completed_since, is_demo_log
 from counter_app.storage.db import DatabaseError, backup_if_due
+from counter_app.storage.db import EarlyCheck as EarlyCheck  # for the UI's start (run_app)
 from counter_app.storage.events import EventStore, StartCheck, app_version, verify_at_start
 from counter_app.storage.folder import (
     COUNTER_FOLDER,
@@ -102,12 +103,14 @@ def storage_errors() -> Iterator[None]:
         raise StorageFailed.not_saved(exc) from exc
 
 
-def open_folder(data_dir: Path, identity: tuple[str, str] | None = None) -> OpenFolder:
+def open_folder(data_dir: Path, identity: tuple[str, str] | None = None,
+                early: EarlyCheck | None = None) -> OpenFolder:
     """The data folder opened as its writer, refusals as the application's exceptions.
 
-    `identity` (hall, counter): recorded in a new folder, a folder of another one refused."""
+    `identity` (hall, counter): recorded in a new folder, a folder of another one refused.
+    `early`: the database's check begun ahead (`storage.db.begin_check`)."""
     try:
-        return open_data_folder(data_dir, identity=identity)
+        return open_data_folder(data_dir, identity=identity, early=early)
     except DataFolderLocked as exc:
         raise DataFolderBusy(str(exc)) from None
     except DatabaseError as exc:
@@ -200,20 +203,23 @@ class Counter:
     def __init__(self, config: Config, data_dir: Path, *, clock: Clock = monotonic,
                  demo_accounts: bool | None = None, backup_now: bool = True,
                  pull_roster: bool = True, pull_settings: bool | None = None,
-                 pull_later: bool = False) -> None:
+                 pull_later: bool = False, early_check: EarlyCheck | None = None) -> None:
         """`pull_roster`: under `[roster] managed_by = "hall_server"` (or "head_office"), pull
         the hall's roster on a background thread now and every 5 minutes (False: only
         `pull_roster_now`). `pull_settings` (default: as `pull_roster`): the same for head
         office's central settings under `[settings] managed_by = "head_office"`.
         `pull_later`: neither puller is made (nor httpx or cryptography loaded) until
-        `start_pulls()`, which the app calls once its windows are shown."""
+        `start_pulls()`, which the app calls once its windows are shown. `early_check`: the
+        database's integrity check begun ahead (`storage.db.begin_check`: the app's start
+        runs it while Qt loads), whose answer the open uses."""
         self._config = config
         self._data_dir = data_dir
         self._roster: RosterCache | None = None
         self._settings: DocumentPuller[CentralSettings] | None = None
         #: the central settings version in force (None: the TOML's)
         self._settings_version: int | None = None
-        self._folder = open_folder(data_dir, (config.hall_id, config.counter_id))
+        self._folder = open_folder(data_dir, (config.hall_id, config.counter_id),
+                                   early_check)
         try:
             with storage_errors():
                 self._open(clock, demo_accounts)

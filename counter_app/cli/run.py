@@ -8,6 +8,7 @@ from pathlib import Path
 from counter_app import paths
 from counter_app.cli.common import CliError
 from counter_app.config import Config
+from counter_app.storage.db import begin_check
 from counter_app.storage.folder import DatabaseMissing, open_data_folder
 from counter_app.storage.staff import StaffDirectory
 
@@ -17,12 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+    # the database's integrity check (0.2 s for a year's data) runs while Qt loads
+    early = begin_check(paths.database_path(data_dir))
     if not config.is_demo:
         refuse_without_manager(data_dir, config.source)
     # Qt is imported only to run: the full parser (documentation test, help) stays Qt-free.
     from counter_app.ui.app import run_app
 
-    return run_app(config, data_dir, smoke_test=getattr(args, "smoke_test", False))
+    return run_app(config, data_dir, smoke_test=getattr(args, "smoke_test", False),
+                   early_check=early)
 
 
 def refuse_without_manager(data_dir: Path, config_source: str | None = None) -> None:

@@ -21,6 +21,7 @@ from counter_app.storage.db import (
     CheckNotRun,
     Database,
     DatabaseError,
+    EarlyCheck,
     cause,
     connect,
     open_counter_db,
@@ -258,7 +259,8 @@ class OpenFolder:
 
 def open_data_folder(data_dir: Path, *, readonly: bool = False,
                      check: bool = True,
-                     identity: tuple[str, str] | None = None) -> OpenFolder:
+                     identity: tuple[str, str] | None = None,
+                     early: EarlyCheck | None = None) -> OpenFolder:
     """Open the counter database of `data_dir`.
 
     Writer (default): refuse a folder it cannot write in (DataFolderReadOnly), lock the folder
@@ -272,6 +274,7 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
     `identity` (hall, counter): the configuration's; a writer records it in a new folder and
     refuses a folder of another hall or counter (FolderOfAnotherCounter), a reader refuses too.
     What a writer creates is private: the folder 0700, its files 0600 (docs/data_folder.md).
+    `early`: the writer's check begun ahead (`storage.db.begin_check`), whose answer it uses.
     """
     path = paths.database_path(data_dir)
     if readonly:
@@ -296,7 +299,7 @@ def open_data_folder(data_dir: Path, *, readonly: bool = False,
         check_writable(data_dir)
         lock = lock_data_dir(data_dir)
         try:
-            opened = open_counter_db(path)
+            opened = open_counter_db(path, early)
             if identity is not None:
                 try:
                     claim_identity(opened.db, *identity, data_dir=data_dir)

@@ -42,6 +42,7 @@ from counter_app.ui.sync_runner import SyncRunner
 from counter_core.transaction import CustomerView
 
 if TYPE_CHECKING:
+    from counter_app.application.counter import EarlyCheck
     from counter_app.sync.hall_stream import HallStreamer
     from counter_app.ui.speech import QtSpeech
 
@@ -355,13 +356,17 @@ def place_customer_screen(screen_widget: QWidget, index: int | None, staff: QWid
     screen_widget.show()
 
 
-def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False) -> int:
+def run_app(config: Config, data_dir: Path, *, smoke_test: bool = False,
+            early_check: EarlyCheck | None = None) -> int:
+    """Run the counter until its windows close; the exit code. `early_check`: the database's
+    integrity check, begun before this module (and Qt) loaded."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app = application()
     install_translator(app, config.language)
     try:
         # the daily backup (VACUUM INTO, a second on a big database) waits for the windows
-        service = Counter(config, data_dir, backup_now=False, pull_later=True)
+        service = Counter(config, data_dir, backup_now=False, pull_later=True,
+                          early_check=early_check)
     except ApplicationError as exc:
         if not smoke_test:
             show_start_refusal(exc.message, config.language)
