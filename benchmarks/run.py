@@ -6,15 +6,16 @@
 Ends with one table of every goal of "Fast and finished" (figure, baseline, ratio, goal, met
 or missed; "not measured" where this run has no measurement): cold start through the real
 command line (`python -m counter_app --smoke-test`, bytecode caches warm) and peak RSS against
-a bare PySide6 window of the same size, WAL bytes per commit (bench_commit_wal.py),
-Done/rating-to-commit latency against a raw sqlite3 INSERT + COMMIT with the same pragmas,
-CPU while the hourglass runs and while idle (from /proc/<pid>/stat of the app in its own
-process), and the timer's accuracy (what the hourglasses painted against the monotonic clock
-at random moments), also with every core kept busy; head office's ingest on SQLite and
-PostgreSQL and 16 counters syncing at once (bench_sync.py, against the drivers' raw
-executemany); the bundle's size when dist/ holds one. Linux only (/proc). The default run
-takes about 5 minutes (20 s timer runs); `--full` about 13 (3-minute timer runs, and the hall
-view over 15 counters' years). Not part of the test run.
+a bare PySide6 window of the same size, the same start on a counter's year of data, WAL
+bytes per commit (bench_commit_wal.py), Done/rating-to-commit latency against a raw sqlite3
+INSERT + COMMIT with the same pragmas, CPU while the hourglass runs and while idle (from
+/proc/<pid>/stat of the app in its own process), and the timer's accuracy (what the
+hourglasses painted against the monotonic clock at random moments), also with every core
+kept busy; head office's ingest on SQLite and PostgreSQL and 16 counters syncing at once
+(bench_sync.py, against the drivers' raw executemany); the bundle's size when dist/ holds
+one. Linux only (/proc). The default run takes about 7 minutes (20 s timer runs); `--full`
+about 15 (3-minute timer runs, and the hall view over 15 counters' years). Not part of the
+test run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -253,6 +255,47 @@ def measure_start(env: dict[str, str], runs: int, bundle: Path | None) -> list[R
     ]
 
 
+def measure_start_year(env: dict[str, str], runs: int) -> list[Row]:
+    """The same cold start on a counter's year of data (`counter-app demo-data --days 365`,
+    written first: about a minute), interleaved with a bare window and with the small data
+    folder of `measure_start`: what a year's database adds to every morning's start."""
+    warm = cli_env(env)
+    with tempfile.TemporaryDirectory(prefix="counter-bench-year-") as temp:
+        year = Path(temp) / "year"
+        subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(year),
+                        "demo-data", "--days", "365"], cwd=ROOT, env=warm, check=True,
+                       capture_output=True)
+        database = year / "counter.sqlite"
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro",
+                                                uri=True)) as conn:
+            transactions = conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0]
+        size_mb = database.stat().st_size / 1e6
+        small = warm_data_dir(env)
+        shown: dict[str, list[float]] = {"bare": [], "small": [], "year": []}
+        for index in range(runs + 1):  # the first: caches, and the year's first daily backup
+            bare = Child("bare", warm, "--settle-s", "0.5")
+            at = {"bare": bare.wait_for("SMOKE")[0]}
+            bare.peak_rss_kib()
+            for name, folder in (("small", small), ("year", year)):
+                app = Child("", warm, command=[sys.executable, "-m", "counter_app",
+                                               "--data-dir", str(folder), "--smoke-test"])
+                at[name] = app.wait_for("smoke")[0]
+                app.peak_rss_kib()
+            if index:
+                for name, seconds in at.items():
+                    shown[name].append(seconds - SMOKE_DELAY_S)
+    bare_s, small_s, year_s = (statistics.median(shown[k]) for k in ("bare", "small", "year"))
+    return [
+        Row(f"cold start to both windows on a year's data ({transactions} transactions, "
+            f"{size_mb:.0f} MB), counter-app --smoke-test (median of {runs})",
+            f"{year_s:.2f} s", f"{bare_s:.2f} s bare window", f"{year_s / bare_s:.2f}×", "≤ 2×",
+            year_s / bare_s <= 2),
+        Row("the same start, a year's data against the small data folder (diagnostic)",
+            f"{year_s:.2f} s", f"{small_s:.2f} s small data folder", f"{year_s / small_s:.2f}×",
+            "", None),
+    ]
+
+
 def measure_latency(env: dict[str, str], rounds: int, per_round: int) -> list[Row]:
     data = warm_data_dir(env)
     result = Child("latency", env, "--data-dir", str(data), "--rounds", str(rounds),
@@ -455,8 +498,8 @@ def not_measured() -> list[Row]:
 
 # ---- output -----------------------------------------------------------------------------------
 
-STEPS = ("start", "latency", "wal", "manager", "cpu", "accuracy", "accuracy-loaded", "hall-cpu",
-         "hall-view", "ingest", "bundle")
+STEPS = ("start", "start-year", "latency", "wal", "manager", "cpu", "accuracy",
+         "accuracy-loaded", "hall-cpu", "hall-view", "ingest", "bundle")
 HEADER = ["figure", "value", "baseline (same run)", "ratio", "goal", "met"]
 
 
@@ -506,6 +549,7 @@ def main() -> int:
         rows: list[Row] = []
         work = {
             "start": lambda: measure_start(env, args.runs, bundle),
+            "start-year": lambda: measure_start_year(env, args.runs),
             "latency": lambda: measure_latency(env, args.runs, 40),
             "cpu": lambda: measure_cpu(env, cpu_runs, cpu_s),
             "accuracy": lambda: measure_accuracy(env, accuracy_s, loaded=False),
