@@ -13,8 +13,8 @@ INSERT + COMMIT with the same pragmas, CPU while the hourglass runs and while id
 hourglasses painted against the monotonic clock at random moments), also with every core
 kept busy; head office's ingest on SQLite and PostgreSQL and 16 counters syncing at once
 (bench_sync.py, against the drivers' raw executemany); the bundle's size when dist/ holds
-one. Linux only (/proc). The default run takes about 7 minutes (20 s timer runs); `--full`
-about 15 (3-minute timer runs, and the hall view over 15 counters' years). Not part of the
+one. Linux only (/proc). The default run takes about 8 minutes (20 s timer runs); `--full`
+about 16 (3-minute timer runs, and the hall view over 15 counters' years). Not part of the
 test run.
 """
 
