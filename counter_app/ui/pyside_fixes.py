@@ -10,12 +10,12 @@ not do either, and from CPython 3.12 on these singletons are immortal (PEP 683),
 are harmless there. On 3.11 we give `None`, `True` and `False` reference counts no program
 could spend, which is what 3.12 does by design.
 
-Every PySide6 release since 6.4 also reads the whole source of each module imported after it
-(shiboken's `__feature__` import hook asks `inspect.getsource` whether the module's text
-mentions "PySide6"), and `inspect` keeps every line of it in `linecache` for the life of the
-process: about 38,000 lines, 3.8 MiB of the counter's start, read and split before the first
-window shows. `uncached_feature_check` answers the same question from the file's bytes,
-keeping nothing.
+PySide6 also reads the whole source of each module imported after it (shiboken's
+`__feature__` import hook, PYSIDE-2029, asks `inspect.getsource` whether the module's text
+mentions "PySide6"; 6.11.3 does), and `inspect` keeps every line of it in `linecache` for the
+life of the process: about 38,000 lines and 3 MiB at the counter's start, read and split
+before the first window shows. `uncached_feature_check` answers the same question from the
+file's bytes, keeping nothing.
 """
 
 from __future__ import annotations
