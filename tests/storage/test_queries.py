@@ -117,3 +117,30 @@ def test_the_overtime_lists_follow_the_millisecond_predicate(db: Database,
     assert queries.unreviewed_counts(db) == (2, 0)
     (counts,) = queries.completed_counts(db, [("2026-03-10", "2026-03-11")])
     assert counts[:3] == (3, 3, 1)  # served, timed, within target
+
+
+def test_the_review_queue_of_a_period_holds_its_overtime_and_poor_ratings_newest_first(
+        db: Database, store: EventStore) -> None:
+    """Overtime and poor ratings (1–2) started in [start, end), each once, newest first."""
+    def case(txn: str, at: str, *, duration: float = 60.0, rating: int | None = None) -> None:
+        items = [(at, Draft("started", {"txn": txn, "staff": "1001", "type": "payment",
+                                        "target_s": 180.0})),
+                 (at, Draft("completed", {"txn": txn, "duration_s": duration,
+                                          "target_s": 180.0,
+                                          "overtime_s": max(0.0, duration - 180.0)}))]
+        if rating is not None:
+            items.append((at, Draft("rated", {"txn": txn, "rating": rating})))
+        store.append_timed(items)
+
+    case("before-over", "2026-02-28T23:59:59.999Z", duration=200.0)
+    case("at-start-poor", "2026-03-01T00:00:00.000Z", rating=1)
+    case("in-over", "2026-03-05T10:00:00.000Z", duration=240.0, rating=4)
+    case("in-poor", "2026-03-06T10:00:00.000Z", rating=1)
+    case("in-fine", "2026-03-07T10:00:00.000Z", rating=5)
+    case("in-poor-over", "2026-03-08T10:00:00.000Z", duration=300.0, rating=2)
+    case("at-end-poor", "2026-04-01T00:00:00.000Z", rating=2)
+    start, end = "2026-03-01T00:00:00.000Z", "2026-04-01T00:00:00.000Z"
+    rows = queries.review_queue(db, start, end)
+    assert [r["txn"] for r in rows] == ["in-poor-over", "in-poor", "in-over", "at-start-poor"]
+    assert [r["txn"] for r in queries.review_queue(db)] == [
+        "at-end-poor", "in-poor-over", "in-poor", "in-over", "at-start-poor", "before-over"]
