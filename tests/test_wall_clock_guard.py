@@ -19,6 +19,7 @@ def at(text: str) -> dt.datetime:
     ("Asia/Shanghai", "2026-12-07T16:00:00+00:00", 86_400.0),
     ("Europe/Berlin", "2026-03-28T22:59:00+00:00", 60.0),  # the night before summer time
     ("Europe/Berlin", "2026-07-01T21:00:00+00:00", 3_600.0),  # summer: UTC+2
+    ("Europe/Berlin", "2026-03-29T00:30:00+00:00", 77_400.0),  # a 23-hour day: 01:30 CET
     ("UTC", "2026-12-31T23:59:59+00:00", 1.0),
 ])
 def test_seconds_to_midnight_counts_to_the_next_local_midnight(zone: str, now: str,

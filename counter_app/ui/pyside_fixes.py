@@ -24,7 +24,6 @@ import ctypes
 import platform
 import sys
 from types import ModuleType
-from typing import Any
 
 #: Enough references for 330 lost a second during 100,000 years.
 NONE_RESERVE = 1 << 50
@@ -63,10 +62,10 @@ def uncached_feature_check() -> bool:
     if original is None or getattr(original, "reads_bytes", False):
         return False
 
-    def mod_uses_pyside(module: ModuleType) -> Any:
+    def mod_uses_pyside(module: ModuleType) -> bool:
         path = getattr(module, "__file__", None)
         if not (isinstance(path, str) and path.endswith(".py")):
-            return original(module)
+            return bool(original(module))
         try:
             with open(path, "rb") as source:
                 return b"PySide6" in source.read()

@@ -32,7 +32,9 @@ def seconds_to_midnight(time_zone: str, now: dt.datetime | None = None) -> float
     zone = ZoneInfo(time_zone)
     local = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return (midnight - local).total_seconds()
+    # in UTC: between two times of one zone Python subtracts wall clocks (an hour off on a
+    # day that changes to or from summer time)
+    return (midnight.astimezone(dt.UTC) - local.astimezone(dt.UTC)).total_seconds()
 
 
 def clear_of_midnight(time_zones: Iterable[str] = TEST_TIME_ZONES,
