@@ -316,10 +316,12 @@ class DemoHistory:
                   duration: float) -> tuple[float, float]:
         """Done, and the staff's overtime reason; returns (done, when the staff is free)."""
         target = kind.target_s
-        overtime = max(0.0, duration - target) if target is not None else 0.0
+        # recorded as the counter records it (to the millisecond); a time a fraction of a
+        # millisecond over its target is not overtime, and is asked no reason
+        overtime = round(max(0.0, duration - target), 3) if target is not None else 0.0
         end = start + duration
         shift.add(end, "completed", {"txn": txn, "duration_s": round(duration, 3),
-                                     "target_s": target, "overtime_s": round(overtime, 3)})
+                                     "target_s": target, "overtime_s": overtime})
         if overtime > 0:  # the machine asks for it before the next start
             reason = self._weighted({"complex": 0.34, "system": 0.2, "documents": 0.2,
                                      "several": 0.18, "other": 0.08})

@@ -261,3 +261,23 @@ def test_command_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     assert cli.main(["demo-data", "--days", "1", "--end", future, "--data-dir", str(data_dir)]) == 2
     assert "future" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("over_s", "asked"), [(0.0004, False), (0.0006, True), (0.0, False)])
+def test_a_time_a_fraction_of_a_millisecond_over_its_target_asks_no_reason(
+        demo_config: Config, over_s: float, asked: bool) -> None:
+    """The counter records times to the millisecond: 0.4 ms over is on time, and an overtime
+    reason for it would be refused (seed 10 of a year ending 2026-12-07 wrote one)."""
+    from counter_app.application import demo
+
+    gen = DemoHistory(demo_config.types, ["1001"], seed=1, tz=dt.UTC)
+    kind = next(t for t in demo_config.types if t.target_s is not None)
+    assert kind.target_s is not None
+    shift = demo._Shift("1001")
+    shift.add(0.0, "started", {"txn": "t", "staff": "1001", "type": kind.code,
+                               "target_s": kind.target_s})
+    gen._complete(shift, "t", 0.0, kind, kind.target_s + over_s)
+    kinds = [d.kind for _, _, d in shift.events]
+    completed = next(d.payload for _, _, d in shift.events if d.kind == "completed")
+    assert ("overtime_reason" in kinds) is asked
+    assert (completed["overtime_s"] > 0) is asked
