@@ -122,6 +122,9 @@ class HallMirrorData(LocalManagerData):
     def review_queue(self, first: Any, last: Any) -> list[dict[str, Any]]:
         return self._flag(super().review_queue(first, last))
 
+    def _marked(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self._flag(rows)
+
     def queue_row(self, txn: str) -> dict[str, Any] | None:
         row = super().queue_row(txn)
         return None if row is None else self._flag([row])[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from counter_core import appeals, periods
 from counter_core.chain import ChainBreak
 from counter_core.events import InvalidEvent
 from counter_core.figures import KpiReport, StarRule
+from counter_core.ratings import POOR_RATINGS
 from counter_core.reviews import (
     BulkReview,
     ReviewError,
@@ -70,6 +71,15 @@ class Period:
     type_code: str | None = None
 
 
+@dataclass(frozen=True)
+class ReviewCases:
+    """A period's review queue without each case's details (storage.queries.CASE_COLUMNS
+    tuples, newest first) and the transactions whose poor-rating follow-up is overdue."""
+
+    rows: list[tuple[Any, ...]]
+    overdue: frozenset[str]
+
+
 class ManagerReadModel(Protocol):
     """What the manager view reads; one implementation per place the data lives."""
 
@@ -81,6 +91,16 @@ class ManagerReadModel(Protocol):
     def review_queue(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
         """Overtime cases and poor ratings started on the local days first..last, newest first
         (rows with storage.queries.QUEUE_COLUMNS)."""
+        ...
+
+    def review_cases(self, first: dt.date, last: dt.date) -> ReviewCases:
+        """The cases of `review_queue` without their details, newest first: what the queue
+        filters, counts and sorts by time over; `queue_rows` brings the rows shown."""
+        ...
+
+    def queue_rows(self, txns: Sequence[str]) -> list[dict[str, Any]]:
+        """The review-queue rows of these transactions (as `review_queue` gives them), in no
+        particular order."""
         ...
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
@@ -239,6 +259,35 @@ class LocalManagerData:
                                        start)
         deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now())
         return [deadlines.mark(r) for r in rows]
+
+    def review_cases(self, first: dt.date, last: dt.date) -> ReviewCases:
+        start, end = self._bounds(first, last)
+        rows = queries.review_cases(self._db, start, end)
+        at = {name: n for n, name in enumerate(queries.CASE_COLUMNS)}
+        rating, followed_up, txn = at["rating"], at["followed_up"], at["txn"]
+        # only a poor rating without a follow-up can be overdue: its rating time, from the log
+        waiting = [r[txn] for r in rows if r[rating] in POOR_RATINGS and not r[followed_up]]
+        deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now())
+        overdue = frozenset(
+            t for t, rated_at in queries.rated_times(self._db, waiting).items()
+            if deadlines.mark({"rated_at": rated_at})["overdue"])
+        return ReviewCases(rows, overdue)
+
+    def queue_rows(self, txns: Sequence[str]) -> list[dict[str, Any]]:
+        try:
+            rows = queries.queue_rows(self._db, txns)
+            # an order number is set while its transaction runs or waits for its rating: the
+            # order_number_set events from the first of these transactions' start on
+            since = min((r["started_at"] for r in rows), default=None)
+            rows = self._marked(queries.follow_up_facts(self._db, rows, since))
+        except sqlite3.Error as exc:  # asked while a table paints: never a traceback there
+            raise StorageFailed(f"cannot read the cases' details: {exc}") from exc
+        deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now())
+        return [deadlines.mark(r) for r in rows]
+
+    def _marked(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Queue rows with what this read model adds to them (the hall view: decided twice)."""
+        return rows
 
     def queue_row(self, txn: str) -> dict[str, Any] | None:
         row = queries.queue_row(self._db, txn)

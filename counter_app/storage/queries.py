@@ -49,10 +49,11 @@ from counter_core.reviews import TypeChange, type_change_after_target
 from counter_core.transaction import Draft
 
 __all__ = [
-    "KPI_COLUMNS", "QUEUE_COLUMNS", "appeal_queue", "completed_counts", "confirmed_star",
-    "date_span", "durations", "follow_up_facts", "handling_bands", "handovers", "kpi_rows",
-    "manager_numbers", "my_poor_ratings", "open_poor_ratings", "order_numbers", "other_counts",
-    "overtime_cases", "overtime_log", "queue_row", "review_queue", "served_today", "sessions",
+    "CASE_COLUMNS", "KPI_COLUMNS", "QUEUE_COLUMNS", "appeal_queue", "completed_counts",
+    "confirmed_star", "date_span", "durations", "follow_up_facts", "handling_bands",
+    "handovers", "kpi_rows", "manager_numbers", "my_poor_ratings", "open_poor_ratings",
+    "order_numbers", "other_counts", "overtime_cases", "overtime_log", "queue_row",
+    "queue_rows", "rated_times", "review_cases", "review_queue", "served_today", "sessions",
     "staff_in_transactions", "staff_names", "transactions", "type_change", "unreviewed_counts",
     "upheld_appeals",
 ]
@@ -176,6 +177,65 @@ def review_queue(db: Database, start: str | None = None,
         " ORDER BY t.started_at DESC"
     )
     return _mark_type_changes(db, _dicts(db, sql, params + params), start)
+
+
+#: A review-queue case without its details: what filtering, counting and sorting by time,
+#: numbers or status need. overtime: completed over its target (figures.is_overtime); poor: a
+#: poor rating; cause_given / follow_up_given: the manager's cause or follow-up cause is
+#: recorded (non-empty); followed_up: a follow-up is recorded at all (the deadline's test);
+#: appealed / appeal_open: the clerk appealed, and no manager has decided it yet. The flags
+#: are 0 or 1.
+CASE_COLUMNS: tuple[str, ...] = (
+    "txn", "started_at", "counter", "staff", "type", "target_s", "duration_s", "overtime_s",
+    "rating", "overtime", "poor", "cause_given", "follow_up_given", "followed_up", "appealed",
+    "appeal_open",
+)
+
+
+def review_cases(db: Database, start: str | None = None,
+                 end: str | None = None) -> list[tuple[Any, ...]]:
+    """The review queue's cases started in [start, end) as CASE_COLUMNS tuples, newest
+    first: the rows of `review_queue` without their details (no staff name, notes, rating
+    time nor appeal texts), a third of its time for a year's cases; `queue_rows` brings the
+    details of the rows shown."""
+    cond, params = _range("t.started_at", start, end)
+    sql = (
+        "SELECT t.txn, t.started_at, t.counter, t.staff, t.type, t.target_s, t.duration_s,"
+        f" t.overtime_s, t.rating, t.status = 'completed' AND {T_OVERTIME},"
+        f" COALESCE({poor_sql('t.rating')}, 0), COALESCE(o.cause, '') <> '',"
+        " COALESCE(f.cause, '') <> '', f.reviewed_at IS NOT NULL, a.appeal_seq IS NOT NULL,"
+        " a.appeal_seq IS NOT NULL AND a.upheld IS NULL"
+        " FROM transactions t"
+        " LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'"
+        " LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'"
+        " LEFT JOIN appeals a ON a.txn = t.txn"
+        # the same multi-index OR as review_queue (see there)
+        f" WHERE ({_T_OVERTIME_CASE}{cond}) OR ({poor_sql('t.rating')}{cond})"
+        " ORDER BY t.started_at DESC"
+    )
+    return db.execute(sql, params + params).fetchall()
+
+
+def queue_rows(db: Database, txns: Sequence[str]) -> list[dict[str, Any]]:
+    """The review-queue rows (QUEUE_COLUMNS and `type_changed_after_target`) of these
+    transactions, in no particular order; the details of the cases a table shows."""
+    rows: list[dict[str, Any]] = []
+    for chunk in range(0, len(txns), 500):
+        part = list(txns[chunk:chunk + 500])
+        marks = ", ".join("?" for _ in part)
+        found = _dicts(db, _QUEUE_SELECT + f" WHERE t.txn IN ({marks})", part)
+        # type changes within each transaction's own sequence span (a primary-key range
+        # each), as `type_change` reads them: not every type change of the period per page
+        changed = {txn for (txn,) in db.execute(
+            "SELECT t.txn FROM transactions t CROSS JOIN events e"
+            " ON e.seq > t.started_seq AND e.seq <= t.last_seq AND e.kind = ?"
+            " AND json_extract(e.payload, '$.txn') = t.txn"
+            " AND json_type(e.payload, '$.after_target') = 'true'"
+            f" WHERE t.txn IN ({marks})", [TYPE_CHANGED, *part])}
+        for row in found:
+            row["type_changed_after_target"] = row["txn"] in changed
+        rows += found
+    return rows
 
 
 def appeal_queue(db: Database) -> list[dict[str, Any]]:
@@ -510,7 +570,7 @@ def unreviewed_counts(db: Database) -> tuple[int, int]:
 
 # ---- follow-ups: when a poor rating was made, order numbers, handovers ------------------------
 
-def _rated_at(db: Database, txns: Sequence[str]) -> dict[str, str]:
+def rated_times(db: Database, txns: Sequence[str]) -> dict[str, str]:
     """The moment of each poor-rated transaction's rating: its `rated` event, found within the
     transaction's own sequence span (started_seq..last_seq: a primary-key range each).
 
@@ -563,7 +623,7 @@ def follow_up_facts(db: Database, rows: list[dict[str, Any]],
     (`handed_over_by`, `handed_over_to`, `handed_over_at`) added."""
     # the queue's own query brings `rated_at` (one primary-key range per poor rating)
     poor = [r["txn"] for r in rows if r.get("rating") in POOR_RATINGS and "rated_at" not in r]
-    rated = _rated_at(db, poor)
+    rated = rated_times(db, poor)
     orders = order_numbers(db, since)
     handed = handovers(db)
     for r in rows:
@@ -583,7 +643,7 @@ def open_poor_ratings(db: Database) -> list[tuple[str, str]]:
     txns = [r[0] for r in db.execute(
         f"SELECT t.txn FROM transactions t WHERE {poor_sql('t.rating')} AND NOT EXISTS ("
         "SELECT 1 FROM reviews r WHERE r.txn = t.txn AND r.subject = 'rating')").fetchall()]
-    rated = _rated_at(db, txns)
+    rated = rated_times(db, txns)
     return [(txn, rated[txn]) for txn in txns if txn in rated]
 
 

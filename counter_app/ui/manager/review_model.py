@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,11 +17,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from counter_app.application.errors import ApplicationError
+from counter_app.application.manager import ReviewCases
 from counter_core import periods
-from counter_core.figures import is_overtime, overtime_seconds
+from counter_core.figures import overtime_seconds
 from counter_core.ratings import OVERTIME_REASONS, POOR_RATINGS, RATING_LABELS, Choice
 from counter_core.reviews import FOLLOW_UP_CAUSES, OVERTIME_CAUSES
-from counter_core.timer import format_mmss
+from counter_core.timer import exceeds_target, format_mmss
+
+log = logging.getLogger(__name__)
 
 #: lupdate collects `translate("Context", "text")` calls into the catalogues
 translate = QCoreApplication.translate
@@ -42,39 +47,96 @@ def label(choices: Sequence[Choice], code: str | None, language: str) -> str:
 
 #: follow-ups: the 好差评 deadline, the business order number, a shift's handover
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("due", "order_no", "handover")
+#: the columns sorted on a case's facts (QueueRow), without loading every case's details
+_NUMERIC = {"target": "target_s", "actual": "duration_s", "overtime": "overtime_s",
+            "rating": "rating"}
+FACT_COLUMNS = frozenset({"when", "counter", "status", *_NUMERIC})
+#: the cases whose details are loaded at once, from the first shown one that needs them
+DETAILS_PAGE = 200
 
 
 class QueueRow:
-    """One case in the queue, with what filters and sorting need computed once."""
+    """One case in the queue: what filtering, counting and sorting by time, numbers or status
+    need, computed once; its details (`data`, the read model's queue row) loaded when first
+    needed: a year has thousands of cases and a table shows thirty."""
 
-    __slots__ = ("_local", "_tz", "appeal_open", "appealed", "data", "follow_up_done",
-                 "is_overtime", "is_poor", "review_done", "type_changed_after_target")
+    __slots__ = ("_data", "_details", "_local", "_tz", "appeal_open", "appealed", "counter",
+                 "duration_s", "follow_up_done", "is_overtime", "is_poor", "overdue",
+                 "overtime_s", "rating", "review_done", "staff", "started_at", "target_s",
+                 "txn", "type_code")
 
     def __init__(self, data: dict[str, Any], tz: dt.tzinfo) -> None:
-        self.data = data
+        """A case from its whole queue row (a decision's fresh row, an appeal)."""
+        d = data
         self._tz = tz
-        self._local: dt.datetime | None = None  # parsed when first shown: a year has thousands
-        # the one overtime predicate (counter_core.figures), as the queries, KPIs and exports
-        self.is_overtime = data.get("status", "completed") == "completed" and is_overtime(data)
-        self.is_poor = data.get("rating") in POOR_RATINGS
-        self.review_done = bool(data.get("cause"))
-        self.follow_up_done = bool(data.get("follow_up_cause"))
-        #: the type was changed (F3) after the target had passed: it still counts as overtime
-        #: against the target passed, unless a manager accepts the change in the review
-        self.type_changed_after_target = bool(data.get("type_changed_after_target"))
+        self._local: dt.datetime | None = None  # parsed when first shown
+        self.txn, self.started_at = str(d["txn"]), d["started_at"]
+        self.counter, self.staff, self.type_code = d.get("counter"), d.get("staff"), d.get("type")
+        self.target_s, self.duration_s = d.get("target_s"), d.get("duration_s")
+        self.overtime_s, self.rating = d.get("overtime_s"), d.get("rating")
+        # the one overtime predicate (counter_core.figures.is_overtime's), as the queries,
+        # KPIs and exports; storage.queries.review_cases spells it in SQL
+        self.is_overtime = (d.get("status", "completed") == "completed"
+                            and exceeds_target(self.duration_s, self.target_s))
+        self.is_poor = self.rating in POOR_RATINGS
+        self.review_done = bool(d.get("cause"))
+        self.follow_up_done = bool(d.get("follow_up_cause"))
         #: the clerk appealed the rating (申诉); open until a manager other than them decides
-        self.appealed = data.get("appeal_seq") is not None
-        self.appeal_open = self.appealed and data.get("appeal_upheld") is None
+        self.appealed = d.get("appeal_seq") is not None
+        self.appeal_open = self.appealed and d.get("appeal_upheld") is None
+        #: a poor rating with no follow-up past its deadline
+        self.overdue = bool(d.get("overdue"))
+        self._data: dict[str, Any] | None = data
+        self._details: Callable[[QueueRow], None] | None = None
+
+    @classmethod
+    def case(cls, values: Sequence[Any], overdue: bool, tz: dt.tzinfo,
+             details: Callable[[QueueRow], None]) -> QueueRow:
+        """A case from its storage.queries.CASE_COLUMNS tuple (the same facts as from its
+        whole row, flags as 0 or 1); `details(row)` sets the details of it (and of the rows
+        shown after it) when first asked. A year's thousands of cases are made here, one
+        call each."""
+        row = cls.__new__(cls)
+        row._tz, row._local, row._data, row._details, row.overdue = tz, None, None, details, overdue
+        (row.txn, row.started_at, row.counter, row.staff, row.type_code, row.target_s,
+         row.duration_s, row.overtime_s, row.rating, row.is_overtime, row.is_poor,
+         row.review_done, row.follow_up_done, _, row.appealed, row.appeal_open) = values
+        return row
 
     @property
-    def txn(self) -> str:
-        return str(self.data["txn"])
+    def data(self) -> dict[str, Any]:
+        """The case's whole queue row (storage.queries.QUEUE_COLUMNS, the follow-up facts)."""
+        if self._data is None and self._details is not None:
+            self._details(self)
+        if self._data is None:
+            self._data = self.facts()
+        return self._data
+
+    def facts(self) -> dict[str, Any]:
+        """What the case's facts say of its queue row."""
+        return {"txn": self.txn, "started_at": self.started_at, "counter": self.counter,
+                "staff": self.staff, "type": self.type_code, "target_s": self.target_s,
+                "duration_s": self.duration_s, "overtime_s": self.overtime_s,
+                "rating": self.rating, "overdue": self.overdue}
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    def load(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @property
+    def type_changed_after_target(self) -> bool:
+        """The type was changed (F3) after the target had passed: it still counts as overtime
+        against the target passed, unless a manager accepts the change in the review."""
+        return bool(self.data.get("type_changed_after_target"))
 
     @property
     def local(self) -> dt.datetime:
         """When it started, in the hall's time."""
         if self._local is None:
-            self._local = periods.parse_utc(self.data["started_at"]).astimezone(self._tz)
+            self._local = periods.parse_utc(self.started_at).astimezone(self._tz)
         return self._local
 
     @property
@@ -88,11 +150,6 @@ class QueueRow:
         """The local day a poor rating's follow-up is due by (好差评), None for no poor one."""
         due = self.data.get("follow_up_due")
         return due if isinstance(due, dt.date) else None
-
-    @property
-    def overdue(self) -> bool:
-        """A poor rating with no follow-up past its deadline."""
-        return bool(self.data.get("overdue"))
 
     @property
     def handed_over_by(self) -> str | None:
@@ -120,10 +177,9 @@ class QueueFilter:
         self.overdue_only = False
 
     def accepts(self, row: QueueRow) -> bool:
-        d = row.data
-        if self.staff and d["staff"] != self.staff:
+        if self.staff and row.staff != self.staff:
             return False
-        if self.type_code and d["type"] != self.type_code:
+        if self.type_code and row.type_code != self.type_code:
             return False
         if self.kind == "overtime" and not row.is_overtime:
             return False
@@ -160,6 +216,7 @@ class ReviewQueueModel(QAbstractTableModel):
         self._tz = periods.zone(time_zone)
         self.rows: list[QueueRow] = []  # shown
         self._all: list[QueueRow] = []  # loaded
+        self._details: Callable[[Sequence[str]], list[dict[str, Any]]] | None = None
         self.filter = QueueFilter()
         self._headers = [
             translate("ReviewQueue", "When"), translate("ReviewQueue", "Counter"),
@@ -180,18 +237,62 @@ class ReviewQueueModel(QAbstractTableModel):
     # ---- data in ---------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show these whole queue rows (the appeals, a few)."""
         self.beginResetModel()
         self._all = [QueueRow(r, self._tz) for r in rows]
+        self._details = None
         self._sort_rows()
         self.endResetModel()
+
+    def set_cases(self, cases: ReviewCases,
+                  details: Callable[[Sequence[str]], list[dict[str, Any]]]) -> None:
+        """Show a period's cases (ManagerReadModel.review_cases); `details(txns)` gives the
+        whole rows of those cases, asked for a page of the rows shown at a time."""
+        self.beginResetModel()
+        tz, load, overdue = self._tz, self._load_details, cases.overdue
+        self._all = [QueueRow.case(values, values[0] in overdue, tz, load)
+                     for values in cases.rows]
+        self._details = details
+        if (self.COLUMNS[self._sort_column] == "when"
+                and self._sort_order == Qt.SortOrder.DescendingOrder):
+            self._refilter_rows()  # newest first, as queried
+        else:
+            self._sort_rows()
+        self.endResetModel()
+
+    def _load_details(self, row: QueueRow) -> None:
+        """Load the details of `row` and of the next shown rows without them: a page."""
+        start = next((i for i, r in enumerate(self.rows) if r is row), None)
+        page = [row] if start is None else [
+            r for r in self.rows[start:start + DETAILS_PAGE] if not r.loaded]
+        self._fill(page)
+
+    def _fill(self, rows: Sequence[QueueRow]) -> None:
+        if self._details is None or not rows:
+            return
+        try:
+            found = {d["txn"]: d for d in self._details([r.txn for r in rows])}
+        except ApplicationError as exc:  # the database went away under the view
+            log.warning("review queue: %s", exc.message)
+            found = {}
+        for r in rows:
+            # a case the log no longer holds (a hall mirror pulling a chain again) shows
+            # what the queue knew of it
+            r.load(found.get(r.txn) or r.facts())
+
+    def _load_all_details(self) -> None:
+        """Every loaded case's details (sorting by a column only they hold)."""
+        self._fill([r for r in self._all if not r.loaded])
 
     def set_filters(self, *, staff: str | None = None, type_code: str | None = None,
                     kind: str = "all", unreviewed_only: bool = False) -> None:
         if kind not in QueueFilter.KINDS:
             raise ValueError(f"kind must be one of {QueueFilter.KINDS}")
         f = self.filter
-        f.staff, f.type_code = staff or None, type_code or None
-        f.kind, f.unreviewed_only = kind, unreviewed_only
+        wanted = (staff or None, type_code or None, kind, unreviewed_only)
+        if (f.staff, f.type_code, f.kind, f.unreviewed_only) == wanted:
+            return  # the rows shown are filtered so already (set_cases, set_rows filter too)
+        f.staff, f.type_code, f.kind, f.unreviewed_only = wanted
         self._refilter()
 
     def set_overdue_only(self, overdue_only: bool) -> None:
@@ -200,9 +301,12 @@ class ReviewQueueModel(QAbstractTableModel):
 
     def _refilter(self) -> None:
         self.beginResetModel()
+        self._refilter_rows()
+        self.endResetModel()
+
+    def _refilter_rows(self) -> None:
         accepts = self.filter.accepts
         self.rows = [r for r in self._all if accepts(r)]
-        self.endResetModel()
 
     def open_cases(self) -> list[QueueRow]:
         """The shown cases that still need a decision."""
@@ -230,13 +334,14 @@ class ReviewQueueModel(QAbstractTableModel):
         """Sort the loaded cases and show those the filter lets through, in that order."""
         column = self.COLUMNS[self._sort_column]
         if column == "when":  # the default and most used: the key is the row's own text
-            self._all.sort(key=lambda r: r.data["started_at"],
+            self._all.sort(key=lambda r: r.started_at,
                            reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         else:
-            self._all.sort(key=lambda r: (self._sort_key(r, column), r.data["started_at"]),
+            if column not in FACT_COLUMNS:
+                self._load_all_details()
+            self._all.sort(key=lambda r: (self._sort_key(r, column), r.started_at),
                            reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
-        accepts = self.filter.accepts
-        self.rows = [r for r in self._all if accepts(r)]
+        self._refilter_rows()
 
     def update_row(self, data: dict[str, Any]) -> int | None:
         """Replace the case of the same transaction (after a decision); its shown row, or
@@ -322,7 +427,7 @@ class ReviewQueueModel(QAbstractTableModel):
         if column == "when":
             return row.local.strftime("%Y-%m-%d %H:%M")
         if column == "counter":
-            return str(d["counter"])
+            return str(row.counter)
         if column == "staff":
             return f"{d.get('staff_name') or ''} {d['staff']}".strip()
         if column == "type":
@@ -382,19 +487,18 @@ class ReviewQueueModel(QAbstractTableModel):
         return ""
 
     def _sort_key(self, row: QueueRow, column: str) -> Any:
-        d = row.data
         if column == "due":
             due = row.follow_up_due
             return due.isoformat() if due is not None else "9999"
-        numeric = {"target": "target_s", "actual": "duration_s", "overtime": "overtime_s",
-                   "rating": "rating"}
         if column == "when":
-            return d["started_at"]
-        if column in numeric:
-            value = d.get(numeric[column])
+            return row.started_at
+        if column in _NUMERIC:
+            value = getattr(row, _NUMERIC[column])
             return -1.0 if value is None else float(value)
         if column == "status":
             return float(row.reviewed)
+        if column == "counter":
+            return str(row.counter)
         return self._display(row, column)
 
 

@@ -219,8 +219,9 @@ class ReviewTab(QWidget):
             self._apply_filter()
 
     def load(self, filters: Filters, *, force: bool = False) -> None:
-        """Query the period when it changed (indexed), then filter staff/type in the model.
-        The appeals are listed whatever their day (an appeal comes days after the rating)."""
+        """Query the period's cases when it changed (indexed), then filter staff/type in the
+        model, which loads the details of the rows it shows. The appeals are listed whatever
+        their day (an appeal comes days after the rating)."""
         self._filters = filters
         days = (filters.start, filters.end)
         if self.kind.currentData() == "appeals":
@@ -231,7 +232,7 @@ class ReviewTab(QWidget):
                 self.select_txn(selected.txn)
         elif force or days != self._loaded_range:
             selected = self.current_row()
-            self.model.set_rows(self.ctx.data.review_queue(*days))
+            self.model.set_cases(self.ctx.data.review_cases(*days), self.ctx.data.queue_rows)
             self._loaded_range = days
             if selected is not None:
                 self.select_txn(selected.txn)
