@@ -180,7 +180,7 @@ def review_queue(db: Database, start: str | None = None,
 
 
 #: A review-queue case without its details: what filtering, counting and sorting by time,
-#: numbers or status need. overtime: completed over its target (figures.is_overtime); poor: a
+#: numbers or status need. overtime: over its target (figures.is_overtime); poor: a
 #: poor rating; cause_given / follow_up_given: the manager's cause or follow-up cause is
 #: recorded (non-empty); followed_up: a follow-up is recorded at all (the deadline's test);
 #: appealed / appeal_open: the clerk appealed, and no manager has decided it yet. The flags
@@ -201,7 +201,9 @@ def review_cases(db: Database, start: str | None = None,
     cond, params = _range("t.started_at", start, end)
     sql = (
         "SELECT t.txn, t.started_at, t.counter, t.staff, t.type, t.target_s, t.duration_s,"
-        f" t.overtime_s, t.rating, t.status = 'completed' AND {T_OVERTIME},"
+        # over its target, whatever its status: an interrupted timed case too, which the
+        # figures count as overtime (the whole rows carry no status; the review reads so)
+        f" t.overtime_s, t.rating, {T_OVERTIME},"
         f" COALESCE({poor_sql('t.rating')}, 0), COALESCE(o.cause, '') <> '',"
         " COALESCE(f.cause, '') <> '', f.reviewed_at IS NOT NULL, a.appeal_seq IS NOT NULL,"
         " a.appeal_seq IS NOT NULL AND a.upheld IS NULL"

@@ -369,6 +369,15 @@ def check_counter(db: Database, log: Log, rows: list[Row]) -> None:
         assert sorted(r["txn"] for r in queries.review_queue(db, start, end)) == sorted(
             overtime | poor)
         assert {r["txn"] for r in queries.overtime_log(db, start, end)} == overtime
+        # the queue's cases without their details: the same cases, flagged by the same rules
+        by_txn = {r["txn"]: r for r in in_period}
+        at = {name: n for n, name in enumerate(queries.CASE_COLUMNS)}
+        cases = queries.review_cases(db, start, end)
+        assert sorted(c[at["txn"]] for c in cases) == sorted(overtime | poor)
+        for c in cases:
+            row = by_txn[c[at["txn"]]]
+            assert bool(c[at["overtime"]]) == figures.is_overtime(row)
+            assert bool(c[at["poor"]]) == (row["rating"] in figures.POOR_RATINGS)
     every_case = [r for r in rows if figures.is_overtime_case(r)]
     every_poor = [r for r in rows if r["rating"] in figures.POOR_RATINGS]
     assert queries.unreviewed_counts(db) == (

@@ -50,6 +50,20 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Path:
             [poor[0][1]]).fetchone()[0]
         service.store.append([Draft(events.APPEAL_DECIDED, {
             "txn": poor[0][0], "upheld": True, "by": manager, "note": ""})])
+        # the app closed at 3:10 of a 3:00 payment: an overtime case, reviewed as any other
+        late = dt.datetime.combine(LAST, dt.time(22), tzinfo=periods.zone(config.time_zone))
+
+        def at(s: float) -> str:
+            return periods.format_utc(late + dt.timedelta(seconds=s))
+
+        service.store.append_timed([
+            (at(0), Draft("signed_in", {"staff": "1002", "role": "staff"})),
+            (at(10), Draft("started", {"txn": "closed", "staff": "1002", "type": "payment",
+                                       "target_s": 180.0})),
+            (at(200), Draft("interrupted", {"txn": "closed", "elapsed_s": 190.0,
+                                            "overtime_s": 10.0, "reason": "closed"})),
+            (at(200), Draft("signed_out", {"staff": "1002", "reason": "closed"})),
+        ])
     finally:
         service.close()
     return data_dir
@@ -77,6 +91,7 @@ def test_a_periods_cases_say_what_its_whole_rows_say(data: LocalManagerData) -> 
     rows = [QueueRow.case(values, values[0] in cases.overdue, tz, lambda r: None)
             for values in cases.rows]
     assert [r.txn for r in rows] == [d["txn"] for d in whole]  # the same cases, same order
+    assert next(r for r in rows if r.txn == "closed").is_overtime
     assert [_facts(r) for r in rows] == [_facts(QueueRow(d, tz)) for d in whole]
     # the month has every kind of case the filters tell apart
     for flag in ("is_overtime", "is_poor", "review_done", "follow_up_done", "appealed",

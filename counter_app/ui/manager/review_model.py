@@ -75,9 +75,9 @@ class QueueRow:
         self.target_s, self.duration_s = d.get("target_s"), d.get("duration_s")
         self.overtime_s, self.rating = d.get("overtime_s"), d.get("rating")
         # the one overtime predicate (counter_core.figures.is_overtime's), as the queries,
-        # KPIs and exports; storage.queries.review_cases spells it in SQL
-        self.is_overtime = (d.get("status", "completed") == "completed"
-                            and exceeds_target(self.duration_s, self.target_s))
+        # KPIs and exports; storage.queries.review_cases spells it in SQL (a queue row has no
+        # status: an interrupted case over its target is reviewed as overtime too)
+        self.is_overtime = exceeds_target(self.duration_s, self.target_s)
         self.is_poor = self.rating in POOR_RATINGS
         self.review_done = bool(d.get("cause"))
         self.follow_up_done = bool(d.get("follow_up_cause"))
