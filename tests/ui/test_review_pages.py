@@ -146,6 +146,19 @@ def test_the_model_loads_a_page_of_details_and_filters_as_over_whole_rows(
     assert paged.data(paged.index(last, 1)) == whole.data(whole.index(last, 1))
 
 
+def test_scrolling_back_up_loads_a_page_not_a_row_at_a_time(data: LocalManagerData) -> None:
+    paged = ReviewQueueModel("en", str, time_zone=data.time_zone)
+    details = _Counting(data)
+    paged.set_cases(data.review_cases(FIRST, LAST), details)
+    last = paged.rowCount() - 1
+    for row in range(last, last - 40, -1):  # from the end upwards, a row at a time
+        paged.data(paged.index(row, 2))
+    assert details.asked == [DETAILS_PAGE // 4 + 1]  # the end's page reaches 50 rows up
+    for row in range(last - 40, last - 60, -1):
+        paged.data(paged.index(row, 2))
+    assert len(details.asked) == 2 and details.asked[1] <= DETAILS_PAGE
+
+
 def test_sorting_by_a_detail_loads_every_case_and_sorts_as_over_whole_rows(
         data: LocalManagerData) -> None:
     paged = ReviewQueueModel("en", str, time_zone=data.time_zone)

@@ -261,11 +261,14 @@ class ReviewQueueModel(QAbstractTableModel):
         self.endResetModel()
 
     def _load_details(self, row: QueueRow) -> None:
-        """Load the details of `row` and of the next shown rows without them: a page."""
-        start = next((i for i, r in enumerate(self.rows) if r is row), None)
-        page = [row] if start is None else [
-            r for r in self.rows[start:start + DETAILS_PAGE] if not r.loaded]
-        self._fill(page)
+        """Load the details of `row` and of the shown rows around it without them: a page,
+        mostly below it (a table paints downwards), some above (scrolling back up)."""
+        at = next((i for i, r in enumerate(self.rows) if r is row), None)
+        if at is None:
+            self._fill([row])
+            return
+        first = max(0, at - DETAILS_PAGE // 4)
+        self._fill([r for r in self.rows[first:first + DETAILS_PAGE] if not r.loaded])
 
     def _fill(self, rows: Sequence[QueueRow]) -> None:
         if self._details is None or not rows:
