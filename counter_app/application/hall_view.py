@@ -119,15 +119,9 @@ class HallMirrorData(LocalManagerData):
             row["decided_by"] = [[f["winner"], *f["rivals"]] for f in found]
         return rows
 
-    def review_queue(self, first: Any, last: Any) -> list[dict[str, Any]]:
-        return self._flag(super().review_queue(first, last))
-
     def _marked(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every queue row (the queue, a page of it, a fresh row) flagged."""
         return self._flag(rows)
-
-    def queue_row(self, txn: str) -> dict[str, Any] | None:
-        row = super().queue_row(txn)
-        return None if row is None else self._flag([row])[0]
 
     def overtime_log(self, period: Any) -> list[dict[str, Any]]:
         return self._flag(super().overtime_log(period))

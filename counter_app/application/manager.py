@@ -258,7 +258,7 @@ class LocalManagerData:
         rows = queries.follow_up_facts(self._db, queries.review_queue(self._db, start, end),
                                        start)
         deadlines = _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now())
-        return [deadlines.mark(r) for r in rows]
+        return self._marked([deadlines.mark(r) for r in rows])
 
     def review_cases(self, first: dt.date, last: dt.date) -> ReviewCases:
         start, end = self._bounds(first, last)
@@ -293,7 +293,7 @@ class LocalManagerData:
         row = queries.queue_row(self._db, txn)
         if row is None:
             return None
-        return self._with_deadline(queries.follow_up_facts(self._db, [row])[0])
+        return self._marked([self._with_deadline(queries.follow_up_facts(self._db, [row])[0])])[0]
 
     def _with_deadline(self, row: dict[str, Any]) -> dict[str, Any]:
         return _Deadlines(self._tz, self._follow_up_days, self._calendar, self._now()).mark(row)

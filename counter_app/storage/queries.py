@@ -124,6 +124,12 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     "appeal_decided_by", "appeal_decision_note", "rated_at",
 )
 
+#: A case's manager review (o), follow-up (f) and appeal (a): the queue's rows and cases alike.
+_CASE_JOINS = """
+LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'
+LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'
+LEFT JOIN appeals a ON a.txn = t.txn"""
+
 _QUEUE_SELECT = """
 SELECT t.txn, t.started_at, t.hall, t.counter, t.staff, s.name AS staff_name, t.type,
        t.target_s, t.duration_s, t.overtime_s, t.overtime_reason, t.rating, t.rating_reason,
@@ -136,10 +142,7 @@ SELECT t.txn, t.started_at, t.hall, t.counter, t.staff, s.name AS staff_name, t.
        CASE WHEN t.rating <= 2 THEN (SELECT e.at FROM events e WHERE e.seq > t.started_seq
            AND e.seq <= t.last_seq AND e.kind = 'rated'
            AND json_extract(e.payload, '$.txn') = t.txn) END AS rated_at
-FROM transactions t
-LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'
-LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'
-LEFT JOIN appeals a ON a.txn = t.txn
+FROM transactions t""" + _CASE_JOINS + """
 LEFT JOIN staff s ON s.number = t.staff
 """
 
@@ -207,10 +210,7 @@ def review_cases(db: Database, start: str | None = None,
         f" COALESCE({poor_sql('t.rating')}, 0), COALESCE(o.cause, '') <> '',"
         " COALESCE(f.cause, '') <> '', f.reviewed_at IS NOT NULL, a.appeal_seq IS NOT NULL,"
         " a.appeal_seq IS NOT NULL AND a.upheld IS NULL"
-        " FROM transactions t"
-        " LEFT JOIN reviews o ON o.txn = t.txn AND o.subject = 'overtime'"
-        " LEFT JOIN reviews f ON f.txn = t.txn AND f.subject = 'rating'"
-        " LEFT JOIN appeals a ON a.txn = t.txn"
+        " FROM transactions t" + _CASE_JOINS +
         # the same multi-index OR as review_queue (see there)
         f" WHERE ({_T_OVERTIME_CASE}{cond}) OR ({poor_sql('t.rating')}{cond})"
         " ORDER BY t.started_at DESC"
@@ -226,14 +226,9 @@ def queue_rows(db: Database, txns: Sequence[str]) -> list[dict[str, Any]]:
         part = list(txns[chunk:chunk + 500])
         marks = ", ".join("?" for _ in part)
         found = _dicts(db, _QUEUE_SELECT + f" WHERE t.txn IN ({marks})", part)
-        # type changes within each transaction's own sequence span (a primary-key range
-        # each), as `type_change` reads them: not every type change of the period per page
-        changed = {txn for (txn,) in db.execute(
-            "SELECT t.txn FROM transactions t CROSS JOIN events e"
-            " ON e.seq > t.started_seq AND e.seq <= t.last_seq AND e.kind = ?"
-            " AND json_extract(e.payload, '$.txn') = t.txn"
-            " AND json_type(e.payload, '$.after_target') = 'true'"
-            f" WHERE t.txn IN ({marks})", [TYPE_CHANGED, *part])}
+        # as `type_change` reads them: not every type change of the period per page
+        changed = set(_own_events(db, TYPE_CHANGED, part,
+                                  "json_type(e.payload, '$.after_target') = 'true'"))
         for row in found:
             row["type_changed_after_target"] = row["txn"] in changed
         rows += found
@@ -580,14 +575,20 @@ def rated_times(db: Database, txns: Sequence[str]) -> dict[str, str]:
     otherwise scans every event once per chunk (500 ms for a year's 3,500 poor ratings)."""
     out: dict[str, str] = {}
     for chunk in range(0, len(txns), 500):
-        part = list(txns[chunk:chunk + 500])
-        sql = ("SELECT t.txn, e.at FROM transactions t CROSS JOIN events e"
-               " ON e.seq > t.started_seq AND e.seq <= t.last_seq AND e.kind = ?"
-               " AND json_extract(e.payload, '$.txn') = t.txn"
-               f" WHERE t.txn IN ({', '.join('?' for _ in part)})")
-        for txn, at in db.execute(sql, [RATED, *part]).fetchall():
-            out[txn] = at
+        out.update(_own_events(db, RATED, txns[chunk:chunk + 500]))
     return out
+
+
+def _own_events(db: Database, kind: str, txns: Sequence[str],
+                condition: str = "1") -> dict[str, str]:
+    """txn → `at` of its event of `kind` (and `condition` on `e`) within the transaction's
+    own sequence span (started_seq..last_seq: a primary-key range each), for up to 500 txns.
+    CROSS JOIN keeps the transactions the outer loop (see `rated_times`)."""
+    sql = ("SELECT t.txn, e.at FROM transactions t CROSS JOIN events e"
+           " ON e.seq > t.started_seq AND e.seq <= t.last_seq AND e.kind = ?"
+           f" AND json_extract(e.payload, '$.txn') = t.txn AND {condition}"
+           f" WHERE t.txn IN ({', '.join('?' for _ in txns)})")
+    return dict(db.execute(sql, [kind, *txns]).fetchall())
 
 
 def order_numbers(db: Database, since: str | None = None) -> dict[str, str]:

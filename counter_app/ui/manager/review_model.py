@@ -94,7 +94,7 @@ class QueueRow:
              details: Callable[[QueueRow], None]) -> QueueRow:
         """A case from its storage.queries.CASE_COLUMNS tuple (the same facts as from its
         whole row, flags as 0 or 1); `details(row)` sets the details of it (and of the rows
-        shown after it) when first asked. A year's thousands of cases are made here, one
+        shown around it) when first asked. A year's thousands of cases are made here, one
         call each."""
         row = cls.__new__(cls)
         row._tz, row._local, row._data, row._details, row.overdue = tz, None, None, details, overdue
