@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from counter_app.storage import queries
-from counter_app.storage.db import Database
+from counter_app.storage.db import Database, read_snapshot
 from counter_core import figures as reports
 from counter_core import periods
 from counter_core.figures import StaffMonth, StarRule, StarSuggestion
@@ -122,24 +122,28 @@ def kpi_report(db: Database, start: str, end: str,
                day_of: Callable[[str], dt.date], staff: str | None = None,
                type_: str | None = None,
                spans: Sequence[tuple[dt.date, str, str]] | None = None) -> reports.KpiReport:
-    """The KPI tab's numbers for [start, end) and a staff/type filter, from aggregate queries.
+    """The KPI tab's numbers for [start, end) and a staff/type filter, from aggregate queries,
+    all read in one snapshot: the cards and charts agree while the counter or the hall commits.
 
     Pass `spans` (from `day_spans`) to reuse them across filter changes.
     """
     if spans is None:
         spans = day_spans(start, end, day_of)
-    counts = queries.completed_counts(db, [(lo, hi) for _, lo, hi in spans], staff, type_)
+    with read_snapshot(db.conn):
+        counts = queries.completed_counts(db, [(lo, hi) for _, lo, hi in spans], staff, type_)
+        others = queries.other_counts(db, start, end, staff, type_)
+        cases = queries.overtime_cases(db, start, end, staff, type_)
+        durations = queries.durations(db, start, end, staff, type_)
+        bands = queries.handling_bands(db, start, end, staff, type_)
+        upheld = queries.upheld_appeals(db, start, end, staff, type_)
     days = [reports.DayCounts(day, c[0], c[1], c[2], (c[3], c[4], c[5], c[6], c[7]))
             for (day, _, _), c in zip(spans, counts, strict=True)]
-    others = queries.other_counts(db, start, end, staff, type_)
     causes: Counter[str] = Counter()
-    for cause, reason, count in queries.overtime_cases(db, start, end, staff, type_):
+    for cause, reason, count in cases:
         causes[best_cause({"cause": cause, "overtime_reason": reason}) or "unknown"] += count
-    return reports.kpi_report_from_counts(
-        days, queries.durations(db, start, end, staff, type_),
-        queries.handling_bands(db, start, end, staff, type_), others["voided"],
-        others["interrupted"], causes,
-        upheld_appeals=queries.upheld_appeals(db, start, end, staff, type_))
+    return reports.kpi_report_from_counts(days, durations, bands, others["voided"],
+                                          others["interrupted"], causes,
+                                          upheld_appeals=upheld)
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,22 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
 
 
+@contextlib.contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`BEGIN` … `COMMIT` around reads that must agree: in WAL mode every statement inside sees
+    the same commits, however many the counter or the hall's mirror adds meanwhile. Inside a
+    transaction already, that one's view."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
 # ---- migrations -----------------------------------------------------------------------------
 
 #: The kinds every transaction writes (counter_core.events STARTED, COMPLETED, RATED): no

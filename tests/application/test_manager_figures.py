@@ -114,3 +114,40 @@ def test_sorted_histogram_equals_histogram(values: list[float], width: int, bins
     for bin_s in (float(width), width + 0.37):
         assert reports.sorted_histogram(values, bin_s, bin_s * bins) == reports.histogram(
             values, bin_s, bin_s * bins)
+
+
+def test_the_report_reads_one_snapshot_while_another_connection_commits(
+        history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hall view reads its mirror while the hall's pulls write it: rows committed between
+    the report's queries appear in none of its figures (the cards agree with the charts),
+    and in the next report."""
+    import sqlite3
+
+    path = tmp_path / "counter.sqlite"
+    with sqlite3.connect(history) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+    writer, reader = connect(path), connect(path, readonly=True)
+    start, end = periods.day_bounds_utc(END - dt.timedelta(days=6), END, TZ)
+    assert start is not None and end is not None
+    columns = [r[1] for r in writer.execute("PRAGMA table_info(transactions)")]
+    copied = ", ".join("'late-' || txn" if c == "txn" else c for c in columns)
+    real = queries.other_counts
+
+    def commit_meanwhile(*args: object, **kwargs: object) -> dict[str, int]:
+        writer.execute(f"INSERT INTO transactions ({', '.join(columns)}) SELECT {copied}"
+                       " FROM transactions WHERE status = 'completed' AND started_at >= ?"
+                       " LIMIT 5", (start,))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        day_of = LocalDays(TZ)
+        before = kpi_report(reader, start, end, day_of).kpis.served
+        monkeypatch.setattr(queries, "other_counts", commit_meanwhile)
+        got = kpi_report(reader, start, end, day_of)
+        assert got.kpis.served == before == sum(p.served for p in got.trend)
+        assert sum(b.count for b in got.histogram()) == before
+        monkeypatch.setattr(queries, "other_counts", real)
+        assert kpi_report(reader, start, end, day_of).kpis.served == before + 5
+    finally:
+        writer.conn.close()
+        reader.conn.close()
