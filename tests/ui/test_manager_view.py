@@ -173,6 +173,26 @@ def test_recording_a_cause_writes_an_event(view: ManagerView, fixed: CounterServ
     assert fixed.db.execute("SELECT cause FROM reviews WHERE txn = 't2'").fetchone()[0] == "system"
 
 
+
+def test_a_case_no_longer_selected_leaves_nothing_of_it_in_the_forms(
+        view: ManagerView, fixed: CounterService) -> None:
+    """t2 is overtime and poor, its cause recorded: once the filter hides it, the greyed-out
+    forms show no cause, note or follow-up of it (they kept the last case's before)."""
+    tab = view.review_tab
+    assert tab.select_txn("t2")
+    tab.cause.setCurrentIndex(tab.cause.findData("missing_documents"))
+    tab.note.setText("ID card expired")
+    assert tab.record_cause()
+    tab.called_back.setChecked(True)
+    tab.follow_note.setText("called at noon")
+    assert tab.select_txn("t2") and tab.cause.currentData() == "missing_documents"
+    view.staff.setCurrentIndex(view.staff.findData("1002"))  # t2 is 1001's: gone
+    assert tab.current_row() is None
+    assert not tab.overtime_box.isEnabled() and not tab.follow_box.isEnabled()
+    assert tab.cause.currentData() is None and tab.note.text() == ""
+    assert not tab.called_back.isChecked() and tab.follow_note.text() == ""
+    assert tab.follow_cause.currentData() is None and not tab.resolved.isChecked()
+
 def test_other_needs_a_note(view: ManagerView, fixed: CounterService) -> None:
     tab = view.review_tab
     tab.select_txn("t6")

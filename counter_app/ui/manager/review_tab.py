@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelection, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -300,6 +301,7 @@ class ReviewTab(QWidget):
         self.appeal_box.setEnabled(bool(row and row.appeal_open) and not own)
         if row is None:
             self.detail.setText(self.tr("Select a case in the table to review it."))
+            self._fill_forms({}, type_changed=False)  # nothing of the last case stays shown
             self._update_buttons()
             return
         d = row.data
@@ -324,21 +326,25 @@ class ReviewTab(QWidget):
                 text += " — " + label(POOR_RATING_REASONS, d["rating_reason"], self.ctx.language)
             lines.append(text)
         self.detail.setText("\n".join(lines))
-        # a recorded decision is shown as recorded; an undecided case starts on "choose"
-        self._set_combo(self.cause, d.get("cause"))
-        self.note.setText(d.get("note") or "")
-        self.accept_change.setChecked(False)
-        self.accept_change.setVisible(row.type_changed_after_target)
-        self.called_back.setChecked(bool(d.get("called_back")))
-        self.resolved.setChecked(bool(d.get("resolved")))
-        self._set_combo(self.follow_cause, d.get("follow_up_cause"))
-        self.follow_note.setText(d.get("follow_up_note") or "")
+        self._fill_forms(d, type_changed=row.type_changed_after_target)
         if row.appealed:
             self._show_appeal(row)
         self._update_buttons()
         if own:
             self.message.setStyleSheet("color: #bf360c;")
             self.message.setText(self.tr("This is your own case: another manager decides it."))
+
+    def _fill_forms(self, d: Mapping[str, Any], *, type_changed: bool) -> None:
+        """The review and follow-up forms as case `d` has them: a recorded decision shown as
+        recorded, an undecided case (or none selected: `{}`) on "choose" and empty."""
+        self._set_combo(self.cause, d.get("cause"))
+        self.note.setText(d.get("note") or "")
+        self.accept_change.setChecked(False)
+        self.accept_change.setVisible(type_changed)
+        self.called_back.setChecked(bool(d.get("called_back")))
+        self.resolved.setChecked(bool(d.get("resolved")))
+        self._set_combo(self.follow_cause, d.get("follow_up_cause"))
+        self.follow_note.setText(d.get("follow_up_note") or "")
 
     def _show_appeal(self, row: QueueRow) -> None:
         d = row.data
