@@ -1,7 +1,8 @@
 """Screenshots of the manager view on a year of demo data, at 1366×768, in zh_CN and en.
 
-    Xvfb :98 -screen 0 1366x768x24 &
-    DISPLAY=:98 QT_QPA_PLATFORM=xcb python scripts/manager_screenshots.py [--data-dir DIR]
+    Xvfb :98 -screen 0 1920x1080x24 &
+    DISPLAY=:98 QT_QPA_PLATFORM=xcb python scripts/manager_screenshots.py [--data-dir DIR] \
+        [--size 800x600 --size 1280x800 …]
 
 PNGs go to screenshots/ (git-ignored). Without --data-dir a year of demo data is written to a
 temporary folder first.
@@ -37,7 +38,8 @@ def english_config(folder: Path) -> Path:
     return path
 
 
-def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date) -> None:
+def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date,
+          size: tuple[int, int] = (1366, 768)) -> None:
     panel = None
     try:
         if os.environ.get("NO_SYNC_PANEL"):
@@ -51,7 +53,7 @@ def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date) -> N
         print(f"no sync panel: {exc}", file=sys.stderr)
     view = ManagerView(service.manager("9001"), sync_panel=panel, today=today)
     view.setWindowTitle("Counter App — manager")
-    view.setGeometry(0, 0, 1366, 768)
+    view.setGeometry(0, 0, *size)
     view.show()
     app.processEvents()
 
@@ -95,6 +97,9 @@ def shoot(app: QApplication, service: Counter, prefix: str, today: dt.date) -> N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--size", action="append", default=[],
+                        help="WIDTHxHEIGHT, once per size (default 1366x768); the PNGs of a"
+                        " size other than the default carry it in their names")
     args = parser.parse_args(argv)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -116,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             _, newest = service.manager().data.date_span()
             today = newest or last
             translators = install_translator(app, config.language)  # the view in its language
-            shoot(app, service, f"manager-{language}", today)
+            for size in args.size or ["1366x768"]:
+                width, height = (int(n) for n in size.lower().split("x"))
+                suffix = "" if (width, height) == (1366, 768) else f"-{width}x{height}"
+                shoot(app, service, f"manager-{language}{suffix}", today, (width, height))
             for translator in translators:
                 app.removeTranslator(translator)
             service.close()

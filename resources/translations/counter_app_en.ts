@@ -594,8 +594,8 @@
             <translation>Over target</translation>
         </message>
         <message>
-            <source>handling time, % of target (bin start)</source>
-            <translation>handling time, % of target (bin start)</translation>
+            <source>handling time, % of target</source>
+            <translation>handling time, % of target</translation>
         </message>
         <message>
             <source>satisfaction rate (4–5)</source>
@@ -1038,7 +1038,7 @@
         <name>ReviewQueue</name>
         <message>
             <source>When</source>
-            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift's handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides "appeals": the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
+            <extracomment>lupdate collects `translate("Context", "text")` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift's handover the columns sorted on a case's facts (QueueRow), without loading every case's details the cases whose details are loaded at once, from the first shown one that needs them the clerk appealed the rating (申诉); open until a manager other than them decides a poor rating with no follow-up past its deadline "appeals": the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
             <translation>When</translation>
         </message>
         <message>
@@ -1458,7 +1458,7 @@
         <name>StaffWindow</name>
         <message>
             <source>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</source>
-            <extracomment>On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
+            <extracomment>After show(): the windows' first paint comes first, then the sync, stream and pulls start. On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
             <translation>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</translation>
         </message>
         <message>

@@ -593,8 +593,8 @@
         <translation>超时限</translation>
     </message>
     <message>
-        <source>handling time, % of target (bin start)</source>
-        <translation>办理时长占承诺时限的百分比（组下限）</translation>
+        <source>handling time, % of target</source>
+        <translation>办理时长占承诺时限的百分比</translation>
     </message>
     <message>
         <source>satisfaction rate (4–5)</source>
@@ -1035,7 +1035,7 @@
     <name>ReviewQueue</name>
     <message>
         <source>When</source>
-        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift&apos;s handover the type was changed (F3) after the target had passed: it still counts as overtime against the target passed, unless a manager accepts the change in the review the clerk appealed the rating (申诉); open until a manager other than them decides &quot;appeals&quot;: the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
+        <extracomment>lupdate collects `translate(&quot;Context&quot;, &quot;text&quot;)` calls into the catalogues follow-ups: the 好差评 deadline, the business order number, a shift&apos;s handover the columns sorted on a case&apos;s facts (QueueRow), without loading every case&apos;s details the cases whose details are loaded at once, from the first shown one that needs them the clerk appealed the rating (申诉); open until a manager other than them decides a poor rating with no follow-up past its deadline &quot;appeals&quot;: the appealed ratings (申诉), whatever their day (ReviewTab loads them)</extracomment>
         <translation>时间</translation>
     </message>
     <message>
@@ -1452,7 +1452,7 @@
     <name>StaffWindow</name>
     <message>
         <source>The app did not close normally last time: %1 running transaction(s) were recorded as interrupted, with the time known so far.</source>
-        <extracomment>On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
+        <extracomment>After show(): the windows&apos; first paint comes first, then the sync, stream and pulls start. On the way out, a sync to head office runs at most this long (counter PCs are switched off at night, so the nightly window may never come); a dead network does not hold the exit. How often Python gets the chance to run a signal handler (SIGTERM) while Qt waits.</extracomment>
         <translation>上次程序未正常关闭：%1 笔正在办理的业务已记为“中断”，并保留已知的办理时长。</translation>
     </message>
     <message>

@@ -4,6 +4,7 @@ that say what they count, each type's own target, thin days marked, one way to w
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtCharts import (
     QChartView,
     QLineSeries,
     QScatterSeries,
+    QStackedBarSeries,
     QValueAxis,
 )
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
@@ -139,3 +141,21 @@ def test_the_staff_chart_writes_each_rate_as_the_table_does(view: ManagerView,
               if isinstance(item, QGraphicsSimpleTextItem)}
     assert table_texts <= labels, (table_texts, labels)
     assert all(text.endswith("%") and "." in text for text in labels)
+
+
+def test_each_handling_band_has_one_bar_on_its_own_range_label(view: ManagerView) -> None:
+    """Satisfaction by handling time: a band is within or over the target, so it has one
+    bar, standing on its label (stacked sets, not side by side beside it), and the label
+    says which range of the target the band covers."""
+    chart = view.kpi_tab.satisfaction.chart()
+    (series,) = chart.series()
+    assert isinstance(series, QStackedBarSeries)
+    axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+    shown = [html.unescape(c.replace("<br>", "")) for c in axis.categories()]  # rich text
+    assert shown == ["<50", "50–75", "75–100", "100–125", "125–150", "150–200", "≥200"]
+    assert not axis.labelsTruncated()
+    within, over = series.barSets()
+    for i in range(within.count()):
+        assert within.at(i) == 0 or over.at(i) == 0, axis.categories()[i]
+    assert any(within.at(i) > 0 for i in range(3))
+    assert all(within.at(i) == 0 for i in range(3, within.count()))

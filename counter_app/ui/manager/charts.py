@@ -424,10 +424,31 @@ def rating_distribution(view: QChartView, counts: dict[int, int], labels: dict[i
     round_ticks(left, max(counts.values() or [0]))
 
 
+def band_labels(bins: Sequence[SatisfactionBin]) -> list[str]:
+    """Each handling band as the range of the target it covers, in percent: "<50", "50–75",
+    …, "≥200" (a lower bound alone read as a point, not a range). The axis reads its labels
+    as rich text: "<" is written "&lt;", and a range breaks after its dash, as a band is
+    narrower than "100–125" at the desk's size."""
+    def pct(share: float) -> str:
+        return f"{share * 100:.0f}"
+
+    labels = []
+    for b in bins:
+        if b.high is None:
+            labels.append(f"≥{pct(b.low)}")
+        elif b.low <= 0:
+            labels.append(f"&lt;{pct(b.high)}")
+        else:
+            labels.append(f"{pct(b.low)}–<br>{pct(b.high)}")
+    return labels
+
+
 def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) -> None:
-    """Satisfaction rate per handling-time band (share of target): does overtime cost it?"""
-    categories = [f"{b.low * 100:.0f}" if b.high is not None else f"{b.low * 100:.0f}+"
-                  for b in bins]
+    """Satisfaction rate per handling-time band (share of target): does overtime cost it?
+
+    One bar per band, on its label, green within the target and red over it (stacked sets:
+    a band has a value in one of them only)."""
+    categories = band_labels(bins)
     live = _reusable(view, "satisfaction", categories)
     if live is None:
         chart = _fresh(view)
@@ -437,14 +458,14 @@ def satisfaction_by_handling(view: QChartView, bins: Sequence[SatisfactionBin]) 
         over.setColor(QColor(RED))
         within.append([0.0] * len(bins))
         over.append([0.0] * len(bins))
-        series = QBarSeries()
+        series = QStackedBarSeries()
         series.append(within)
         series.append(over)
-        series.setBarWidth(0.9)
+        series.setBarWidth(0.7)
         chart.addSeries(series)
         x_axis = QBarCategoryAxis()
         x_axis.append(categories)
-        x_axis.setTitleText(translate("ManagerCharts", "handling time, % of target (bin start)"))
+        x_axis.setTitleText(translate("ManagerCharts", "handling time, % of target"))
         font = QFont()
         font.setPointSizeF(8)
         x_axis.setTitleFont(font)
