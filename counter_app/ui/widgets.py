@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel
 
 W = TypeVar("W", bound=QObject)
@@ -23,3 +24,45 @@ def label(name: str, text: str = "", *, wrap: bool = False, visible: bool = True
     if not visible:
         widget.setVisible(False)
     return widget
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for more width than it gets: a text too long for its
+    width is drawn elided ("…") with the whole text as its tooltip, so a tile, the board or a
+    title never grows past its window. `text()` stays the whole text."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance("…") + 2, hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(
+            min(hint.width(), max(self.width(), self.minimumSizeHint().width())), hint.height()
+        )
+
+    def elided(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._tooltip()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._tooltip()
+
+    def _tooltip(self) -> None:
+        self.setToolTip(self.text() if self.elided() else "")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.elided():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, room.width()
+        )
+        painter.drawText(room, int(self.alignment()), shown)
+        painter.end()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -45,6 +45,7 @@ from counter_app.application.board import (
     tile_state,
 )
 from counter_app.ui.hourglass import SAND, SAND_OVERTIME
+from counter_app.ui.widgets import ElidedLabel
 from counter_core.periods import local_hhmm
 
 log = logging.getLogger(__name__)
@@ -81,48 +82,6 @@ STALE = Look(QColor("#9e9e9e"), QColor("#eeeeee"), "dotted", 2)
 
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{round(value * 100)}%"
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that never asks for more width than it gets: a text too long for its
-    width is drawn elided ("…") with the whole text as its tooltip, so a tile (or the board)
-    never grows past its window. `text()` stays the whole text."""
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(self.fontMetrics().horizontalAdvance("…") + 2, hint.height())
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(
-            min(hint.width(), max(self.width(), self.minimumSizeHint().width())), hint.height()
-        )
-
-    def elided(self) -> bool:
-        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self._tooltip()
-
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        self._tooltip()
-
-    def _tooltip(self) -> None:
-        self.setToolTip(self.text() if self.elided() else "")
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.elided():
-            super().paintEvent(event)
-            return
-        painter = QPainter(self)
-        room = self.contentsRect()
-        shown = self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideRight, room.width()
-        )
-        painter.drawText(room, int(self.alignment()), shown)
-        painter.end()
 
 
 class BoardTile(QFrame):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -468,11 +469,16 @@ class ReviewTab(QWidget):
         self.window_button = named(
             QPushButton(self.tr("Give one cause to all overtime cases in this window")),
             "windowCauseButton")
+        # two rows in each box, so the row of both fits narrower screens in
+        # English too (on one row the button's sentence took the notes down to "e…")
         window_box = QGroupBox(self.tr("One cause for a time window"))
-        row = QHBoxLayout(window_box)
-        for widget in (self.window_day, self.window_from, QLabel("–"), self.window_to,
-                       self.window_cause, self.window_note, self.window_button):
-            row.addWidget(widget)
+        grid = QGridLayout(window_box)
+        for column, widget in enumerate((self.window_day, self.window_from, QLabel("–"),
+                                         self.window_to, self.window_cause)):
+            grid.addWidget(widget, 0, column)
+        grid.addWidget(self.window_note, 1, 0, 1, 4)
+        grid.addWidget(self.window_button, 1, 4)
+        grid.setColumnStretch(4, 1)
 
         self.handover_to = named(QComboBox(), "handoverTo")
         for number in self.ctx.data.managers():
@@ -483,10 +489,14 @@ class ReviewTab(QWidget):
         self.handover_button = named(QPushButton(self.tr("Hand over open cases")),
                                      "handoverButton")
         handover_box = QGroupBox(self.tr("Shift handover"))
-        row = QHBoxLayout(handover_box)
-        row.addWidget(QLabel(self.tr("To")))
-        for widget in (self.handover_to, self.handover_note, self.handover_button):
-            row.addWidget(widget)
+        grid = QGridLayout(handover_box)
+        grid.addWidget(QLabel(self.tr("To")), 0, 0)
+        grid.addWidget(self.handover_to, 0, 1)
+        grid.addWidget(self.handover_note, 1, 0, 1, 2)
+        grid.addWidget(self.handover_button, 1, 2)
+        grid.setColumnStretch(1, 1)
+        for note in (self.window_note, self.handover_note):
+            note.setMinimumWidth(note.fontMetrics().horizontalAdvance("x" * 16))
 
         tools = QWidget()
         tools_layout = QHBoxLayout(tools)

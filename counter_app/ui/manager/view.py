@@ -7,15 +7,17 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSignalBlocker, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,7 @@ from counter_app.ui.manager.kpi_tab import KpiTab
 from counter_app.ui.manager.review_tab import ReviewTab
 from counter_app.ui.manager.summary_pdf import write_summary_pdf
 from counter_app.ui.manager.summary_tab import SummaryTab, months_between
+from counter_app.ui.widgets import ElidedLabel
 from counter_core import periods
 
 STYLE = """
@@ -134,7 +137,8 @@ class ManagerView(QWidget):
             title = self.tr("Duty manager · %1 · every counter of the hall")
         else:
             title = self.tr("Duty manager · %1 · counter %2").replace("%2", config.counter_id)
-        self.title = named(QLabel(title.replace("%1", config.hall_name_in(config.language))),
+        # elided ("…", the whole title its tooltip) where the window is too narrow for it
+        self.title = named(ElidedLabel(title.replace("%1", config.hall_name_in(config.language))),
                            "managerTitle")
         self.to_review = named(QLabel(), "toReview")
         self.overdue = named(QLabel(), "overdueCount")  # 好差评: follow-ups past their deadline
@@ -233,9 +237,8 @@ class ManagerView(QWidget):
 
     def _init_layout(self) -> None:
         header = QHBoxLayout()
-        header.addWidget(self.title)
+        header.addWidget(self.title, 1)  # the room left, its title elided only past that
         header.addWidget(self.demo_label)
-        header.addStretch(1)
         header.addWidget(self.to_review)
         header.addWidget(self.overdue)
         header.addWidget(self.refresh_button)
@@ -256,13 +259,25 @@ class ManagerView(QWidget):
         footer.addWidget(self.export_message, 1)
         footer.addWidget(self.export_log_button)
         footer.addWidget(self.export_summary_button)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(header)
         layout.addWidget(self.chain_notice)
         layout.addLayout(filters)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)
+        # on a screen smaller than the view's least size (an 800×600 counter PC, the staff
+        # window's manager tab) the view scrolls instead of growing past the screen, where a
+        # window manager would cut its buttons off; at the least size or more it just fills
+        self.scroll_area = named(QScrollArea(), "managerScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a stop of the Tab order
+        self.scroll_area.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll_area)
 
     def _connect_signals(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
@@ -387,6 +402,11 @@ class ManagerView(QWidget):
         elif widget is self.summary_tab and "summary" in self._dirty:
             self.summary_tab.load()
             self._dirty.discard("summary")
+
+    def sizeHint(self) -> QSize:
+        """What the view's content asks for (a scroll area alone asks for little)."""
+        content = self.scroll_area.widget()
+        return content.sizeHint() if content is not None else super().sizeHint()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming back to the view after serving at the counter shows the new records."""
