@@ -66,3 +66,19 @@ class ElidedLabel(QLabel):
         )
         painter.drawText(room, int(self.alignment()), shown)
         painter.end()
+
+
+def header_lines(label: str) -> str:
+    """A table header on two lines where it has two parts, so a column needs only the
+    longer one's width: English at the space that leaves the shorter longest line, Chinese
+    before its bracket (“签到时长” / “（小时）”); a Chinese word stays whole (halves cut
+    “办理中关闭次数” in the middle of a word)."""
+    words = label.split(" ")
+    if len(words) > 1:
+        cuts = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+        first, second = min(cuts, key=lambda cut: max(len(cut[0]), len(cut[1])))
+        return f"{first}\n{second}"
+    if "（" in label[1:]:
+        at = label.index("（", 1)
+        return f"{label[:at]}\n{label[at:]}"
+    return label

@@ -238,7 +238,8 @@ def test_a_manager_other_than_the_appellant_decides(
     column = next(
         j
         for j in range(table.columnCount())
-        if table.horizontalHeaderItem(j).text() == view.summary_tab.tr("Upheld appeals")
+        if table.horizontalHeaderItem(j).text().replace("\n", " ")
+        == view.summary_tab.tr("Upheld appeals")
     )
     clerk = next(i for i in range(table.rowCount()) if "1001" in table.item(i, 0).text())
     assert table.item(clerk, column).text() == "1"

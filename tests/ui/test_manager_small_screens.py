@@ -5,15 +5,21 @@ in English, its longest language here."""
 
 from __future__ import annotations
 
+import contextlib
+
+import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from counter_app.ui.desk import DEFAULT_SIZE
 from counter_app.ui.manager import ManagerView
 from counter_app.ui.staff_window import MINIMUM_SIZE
+from counter_app.ui.widgets import header_lines
 from tests.helpers.counter import CounterService
 from tests.ui.test_counter_flow import counter, sign_in  # noqa: F401  (fixture)
 from tests.ui.test_manager_view import fixed  # noqa: F401  (the fixture)
+from tests.ui.test_translations import translated
 
 
 def _view(qtbot: QtBot, service: CounterService, size: tuple[int, int]) -> ManagerView:
@@ -79,3 +85,30 @@ def test_the_manager_tab_asks_the_staff_window_for_no_more_room_than_the_counter
     frame = 16
     assert window.tabs.minimumSizeHint().width() <= max(
         window.counter_page.minimumSizeHint().width(), least.width()) + frame
+
+
+def test_a_header_goes_on_two_lines_where_it_has_two_parts() -> None:
+    assert header_lines("Hours signed in") == "Hours\nsigned in"
+    assert header_lines("Closes during service") == "Closes during\nservice"
+    assert header_lines("签到时长（小时）") == "签到时长\n（小时）"
+    assert header_lines("办理中关闭次数") == "办理中关闭次数"  # a word stays whole
+    assert header_lines("Served") == "Served"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_summary_header_shows_whole_at_the_desks_default_size(
+        qtbot: QtBot, qapp: QApplication, fixed: CounterService,  # noqa: F811
+        language: str) -> None:
+    """Cut in the middle, the centred headers read "tisfaction ra" and "暂离时长（小时"."""
+    with contextlib.contextmanager(translated)(qapp, language):
+        view = _view(qtbot, fixed, DEFAULT_SIZE)
+        view.tabs.setCurrentWidget(view.summary_tab)
+        qtbot.wait(10)
+        table = view.summary_tab.table
+        header = table.horizontalHeader()
+        for column in range(table.columnCount()):
+            item = table.horizontalHeaderItem(column)
+            assert item is not None
+            # what the style needs to draw the header whole: its longest line and margins
+            assert header.sectionSize(column) >= header.sectionSizeHint(column), item.text()
+        assert not view.scroll_area.horizontalScrollBar().isVisible()

@@ -372,7 +372,8 @@ def test_the_summary_shows_closes_during_service_and_counts_them_as_overtime(
     tab = widget.summary_tab
     tab.load()
     table = tab.table
-    headers = [table.horizontalHeaderItem(j).text() for j in range(table.columnCount())]
+    headers = [table.horizontalHeaderItem(j).text().replace("\n", " ")
+               for j in range(table.columnCount())]
     column = headers.index(tab.tr("Closes during service"))
     assert headers[column + 1] == tab.tr("Star score")
     cells = {table.item(i, 0).text(): [table.item(i, j).text()

@@ -25,9 +25,12 @@ from counter_app.application.errors import ApplicationError
 from counter_app.application.manager import MonthReport
 from counter_app.ui.manager import charts
 from counter_app.ui.manager.context import ManagerContext, named
+from counter_app.ui.widgets import header_lines
 from counter_core.figures import StarRule
 
 _pct = charts.percent  # one way to write a rate, in chart and table
+#: a header section's room besides its text: the margins and the sort mark of the style
+HEADER_PADDING = 18
 
 
 def _num(value: float | None, places: int = 2) -> str:
@@ -71,13 +74,22 @@ class SummaryTab(QWidget):
         ]
         # as many columns as headers: a fixed count cut the last ones off twice
         self.table = named(QTableWidget(0, len(headers)), "summaryTable")
-        self.table.setHorizontalHeaderLabels(headers)
+        # on two lines, and never narrower than a line of them: cut in the middle, the
+        # centred headers read "tisfaction ra" and "暂离时长（小时" at the desk's size
+        labels = [header_lines(text) for text in headers]
+        self.table.setHorizontalHeaderLabels(labels)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = header.fontMetrics()
+        widest = [max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+                  for text in labels]
+        header.setMinimumSectionSize(0)
+        self.table.setMinimumWidth(sum(w + HEADER_PADDING for w in widest)
+                                   + 2 * self.table.frameWidth())
 
         self.star = named(QLabel(wordWrap=True), "starSuggestion")
         self.rule_text = named(QLabel(wordWrap=True), "starRule")
