@@ -35,7 +35,7 @@ from counter_app.ui.my_ratings import show_my_ratings
 from counter_app.ui.pin_change import cancelled_text, change_pin_at_sign_in
 from counter_app.ui.sync_panel import HeadOfficePanel
 from counter_app.ui.sync_runner import SyncRunner
-from counter_app.ui.widgets import label, named
+from counter_app.ui.widgets import ElidedLabel, label, named
 from counter_core.events import MAX_ORDER_NUMBER, looks_like_phone_number, order_number_problem
 from counter_core.periods import format_utc, local_hhmm, zone
 from counter_core.presses import REPEAT_S, PressGate
@@ -238,7 +238,9 @@ class CounterPage(QWidget):
 
     def _init_header(self) -> None:
         self.who = label("title")
-        self.where = label("muted")
+        # elided ("…", whole in its tooltip) where the buttons need the room: at the window's
+        # least size in English the buttons were cut to "igures (Shift+F" and "y ratings (F12"
+        self.where = named(ElidedLabel(), "muted")
         self.sign_out_button = QPushButton(self.tr("Sign out"))
         self.close_button = QPushButton(self.tr("Close counter"))
         # appeals (申诉): the clerk's own poor ratings of earlier days, while idle
@@ -325,8 +327,7 @@ class CounterPage(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.who)
         header.addSpacing(16)
-        header.addWidget(self.where)
-        header.addStretch()
+        header.addWidget(self.where, 1)
         header.addWidget(self.my_figures_button)
         header.addWidget(self.my_ratings_button)
         header.addWidget(self.sign_out_button)

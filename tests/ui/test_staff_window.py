@@ -236,3 +236,37 @@ def test_a_disabled_clerk_is_told_so_in_the_ui_language_and_a_wrong_pin_is_not(
         for translator in translators:
             qapp.removeTranslator(translator)
         QLocale.setDefault(previous)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("who", [("1001", "1234"), ("9001", "999999")])
+def test_at_its_least_size_every_header_button_is_whole(
+    qtbot, qapp: QApplication, service: CounterService, language: str, who: tuple[str, str]
+) -> None:
+    """In English the buttons were cut to "igures (Shift+F" and "y ratings (F12" at 900×600:
+    the counter's name beside them gives way (elided, whole in its tooltip)."""
+    translators = install_translator(qapp, language)  # before the windows, as at a start
+    try:
+        counter = CounterApp(service)
+        qtbot.addWidget(counter.staff_window)
+        qtbot.addWidget(counter.customer_screen)
+        counter.show()
+        window = counter.staff_window
+        page = window.sign_in_page
+        page.number.setText(who[0])
+        page.pin.setText(who[1])
+        page.sign_in()
+        window.resize(*MINIMUM_SIZE)
+        qtbot.wait(20)
+        assert window.minimumSizeHint().width() <= MINIMUM_SIZE[0], window.minimumSizeHint()
+        counter_page = window.counter_page
+        for button in (counter_page.my_figures_button, counter_page.my_ratings_button,
+                       counter_page.sign_out_button, counter_page.close_button):
+            assert button.isVisible() and button.width() >= button.sizeHint().width(), \
+                button.text()
+        where = counter_page.where
+        assert where.toolTip() == (where.text() if where.elided() else "")
+        assert (language == "en") == ("My figures" in counter_page.my_figures_button.text())
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
