@@ -1,6 +1,8 @@
 """Drive both windows through every state on a real X display and save a PNG of each.
 
 Usage: python scripts/screenshots.py [--language zh_CN|en] [OUT_DIR]
+       SHOTS_AT_LEAST_SIZE=1 python scripts/screenshots.py …   (both windows at their least
+       sizes, the PNGs named …-least-…)
 
 Without --language it takes both (each in its own process: Qt's translator is per process).
 Without a DISPLAY it starts its own Xvfb and openbox (scripts/setup.sh test installs them), so
@@ -107,7 +109,13 @@ def shoot(language: str, out: Path) -> None:
     data_dir = Path(tempfile.mkdtemp())
     service = Counter(config, data_dir, clock=clock, demo_accounts=True)
     counter = CounterApp(service)
-    counter.show()  # the default sizes: nothing resized here
+    counter.show()  # the default sizes, unless SHOTS_AT_LEAST_SIZE asks for the least ones
+    least = bool(os.environ.get("SHOTS_AT_LEAST_SIZE"))
+    if least:
+        from counter_app.ui import customer_screen, staff_window
+
+        counter.staff_window.resize(*staff_window.MINIMUM_SIZE)
+        counter.customer_screen.resize(customer_screen.MINIMUM_SIZE)
     c = counter.controller
     saved: list[str] = []
 
@@ -117,7 +125,7 @@ def shoot(language: str, out: Path) -> None:
             time.sleep(0.01)
 
     def save(widget: QWidget, name: str) -> None:
-        path = out / f"{language}-{name}.png"
+        path = out / f"{language}-{'least-' if least else ''}{name}.png"
         widget.grab().save(str(path))
         saved.append(path.name)
 

@@ -310,7 +310,8 @@ class CounterPage(QWidget):
         self.reasons.setVisible(False)
         reasons_box = QVBoxLayout(self.reasons)
         reasons_box.addWidget(label("title",
-                                    self.tr("Overtime: why did it take longer? (one press)")))
+                                    self.tr("Overtime: why did it take longer? (one press)"),
+                                    wrap=True))
         grid = QGridLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
         self.reason_gate = PressGate(clock=self.state.clock)
@@ -320,7 +321,7 @@ class CounterPage(QWidget):
                 QKeySequence.SequenceFormat.NativeText)
             button = QPushButton(f"{text}  ({key})")
             self.reason_buttons[choice.code] = button
-            grid.addWidget(button, index // 3, index % 3)
+            grid.addWidget(button, index // 2, index % 2)  # F5 F6 / F7 F8 / F9
         reasons_box.addLayout(grid)
 
     def _init_layout(self) -> None:
@@ -350,9 +351,13 @@ class CounterPage(QWidget):
         right.addWidget(self.outcome)
         right.addWidget(self.status)
         right.addWidget(self.today)
+        # the overtime prompt under the hourglass, which gives it the room: across the whole
+        # window under both columns it took the height the type list and the buttons need,
+        # and at the least size (900×600) squashed them into empty slivers
         left = QVBoxLayout()
         left.addWidget(self.hourglass, 1)
         left.addWidget(self.total)
+        left.addWidget(self.reasons)
         body = QHBoxLayout()
         body.addLayout(left, 3)
         body.addLayout(right, 2)
@@ -360,7 +365,6 @@ class CounterPage(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addLayout(body, 1)
-        layout.addWidget(self.reasons)
         layout.addWidget(self.message)
 
     def _connect_signals(self) -> None:

@@ -270,3 +270,37 @@ def test_at_its_least_size_every_header_button_is_whole(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_overtime_prompt_at_the_least_size_squashes_no_button(
+    qtbot, qapp: QApplication, service: CounterService, clock: FakeClock, language: str
+) -> None:
+    """Across the whole window under both columns, the prompt took the height the type list
+    and the buttons need: at 900×600 the type buttons were empty slivers."""
+    translators = install_translator(qapp, language)
+    try:
+        counter = CounterApp(service)
+        qtbot.addWidget(counter.staff_window)
+        qtbot.addWidget(counter.customer_screen)
+        counter.show()
+        signed_in(counter)
+        window = counter.staff_window
+        window.resize(*MINIMUM_SIZE)
+        counter.controller.start_transaction()
+        clock.advance(200)
+        counter.controller.complete_transaction()
+        qtbot.wait(20)
+        page = window.counter_page
+        assert page.reasons.isVisible()
+        assert window.minimumSizeHint().height() <= MINIMUM_SIZE[1], window.minimumSizeHint()
+        buttons = [*page.type_buttons.values(), *page.reason_buttons.values(),
+                   page.start_button, page.done_button, page.next_button, page.void_button,
+                   page.away_button]
+        for button in buttons:
+            assert button.isVisible(), button.text()
+            assert button.height() >= button.minimumSizeHint().height(), button.text()
+            assert button.width() >= button.fontMetrics().horizontalAdvance(button.text())
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
