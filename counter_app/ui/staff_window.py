@@ -180,10 +180,15 @@ class SignInPage(QWidget):
         self.pin.setAccessibleName(self.pin.placeholderText())
         self.button = named(QPushButton(self.tr("Sign in")), "start")
         self.error = label("error", wrap=True)
-        title = label("title", self.tr("Counter %1 · %2").replace("%1", config.counter_id)
-                      .replace("%2", config.hall_name_in(config.language)))
+        # on as many lines as the form's width needs: on one line, "Counter 03 · Huaihai Road
+        # Flagship" was cut to "…Road F" on the first screen a clerk sees
+        self.title = title = label("title", self.tr("Counter %1 · %2")
+                                   .replace("%1", config.counter_id)
+                                   .replace("%2", config.hall_name_in(config.language)),
+                                   wrap=True)
+        title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         box = QVBoxLayout()
-        box.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
+        box.addWidget(title)
         box.addSpacing(12)
         box.addWidget(self.number)
         box.addWidget(self.pin)
@@ -298,6 +303,7 @@ class CounterPage(QWidget):
     def _init_messages(self) -> None:
         self.status = label("status", wrap=True)
         self.outcome = named(label("outcome", visible=False), "outcome")
+        self.outcome.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.total = label("total")
         self.total.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.today = label("muted")
@@ -348,7 +354,6 @@ class CounterPage(QWidget):
         right.addLayout(types_box)
         right.addLayout(actions)
         right.addLayout(self.order_row)
-        right.addWidget(self.outcome)
         right.addWidget(self.status)
         right.addWidget(self.today)
         # the overtime prompt under the hourglass, which gives it the room: across the whole
@@ -357,6 +362,9 @@ class CounterPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.hourglass, 1)
         left.addWidget(self.total)
+        # "Voided" / "Not rated" under the last transaction's time, which it is the outcome
+        # of; in the right column it squashed the type buttons at the least size
+        left.addWidget(self.outcome)
         left.addWidget(self.reasons)
         body = QHBoxLayout()
         body.addLayout(left, 3)

@@ -3,6 +3,8 @@ reasons' keys; its minimum size."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -272,12 +274,35 @@ def test_at_its_least_size_every_header_button_is_whole(
             qapp.removeTranslator(translator)
 
 
+def _overtime_prompt(counter: CounterApp, clock: FakeClock) -> None:
+    counter.controller.start_transaction()
+    clock.advance(200)
+    counter.controller.complete_transaction()
+
+
+def _voided(counter: CounterApp, clock: FakeClock) -> None:
+    counter.controller.start_transaction()
+    clock.advance(3)
+    counter.controller.void_transaction()
+
+
+def _not_rated(counter: CounterApp, clock: FakeClock) -> None:
+    counter.controller.start_transaction()
+    clock.advance(30)
+    counter.controller.complete_transaction()
+    clock.advance(30.1)
+    counter.controller.poll()
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-def test_the_overtime_prompt_at_the_least_size_squashes_no_button(
-    qtbot, qapp: QApplication, service: CounterService, clock: FakeClock, language: str
+@pytest.mark.parametrize("state", [_overtime_prompt, _voided, _not_rated])
+def test_at_the_least_size_no_state_squashes_a_button(
+    qtbot, qapp: QApplication, service: CounterService, clock: FakeClock, language: str,
+    state: Callable[[CounterApp, FakeClock], None],
 ) -> None:
-    """Across the whole window under both columns, the prompt took the height the type list
-    and the buttons need: at 900×600 the type buttons were empty slivers."""
+    """The overtime prompt across the whole window under both columns, and "Voided" / "Not
+    rated" in the right column, took the height the type list and the buttons need: at
+    900×600 the type buttons were squashed, in the prompt into empty slivers."""
     translators = install_translator(qapp, language)
     try:
         counter = CounterApp(service)
@@ -287,16 +312,15 @@ def test_the_overtime_prompt_at_the_least_size_squashes_no_button(
         signed_in(counter)
         window = counter.staff_window
         window.resize(*MINIMUM_SIZE)
-        counter.controller.start_transaction()
-        clock.advance(200)
-        counter.controller.complete_transaction()
+        state(counter, clock)
         qtbot.wait(20)
         page = window.counter_page
-        assert page.reasons.isVisible()
+        assert page.reasons.isVisible() or page.outcome.isVisible()
         assert window.minimumSizeHint().height() <= MINIMUM_SIZE[1], window.minimumSizeHint()
-        buttons = [*page.type_buttons.values(), *page.reason_buttons.values(),
-                   page.start_button, page.done_button, page.next_button, page.void_button,
-                   page.away_button]
+        buttons = [*page.type_buttons.values(), page.start_button, page.done_button,
+                   page.next_button, page.void_button, page.away_button]
+        if page.reasons.isVisible():
+            buttons += page.reason_buttons.values()
         for button in buttons:
             assert button.isVisible(), button.text()
             assert button.height() >= button.minimumSizeHint().height(), button.text()
@@ -304,3 +328,26 @@ def test_the_overtime_prompt_at_the_least_size_squashes_no_button(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+
+
+@pytest.mark.parametrize("size", [(1100, 700), MINIMUM_SIZE])
+def test_the_sign_in_title_shows_the_whole_hall_name(
+    qtbot, service: CounterService, size: tuple[int, int]
+) -> None:
+    """On one line, "Counter 03 · Huaihai Road Flagship" was cut to "…Road F" at every size:
+    the first screen a clerk sees."""
+    service.config = dataclasses.replace(service.config, language="en")  # the English name
+    counter = CounterApp(service)
+    qtbot.addWidget(counter.staff_window)
+    qtbot.addWidget(counter.customer_screen)
+    counter.show()
+    window = counter.staff_window
+    window.resize(*size)
+    qtbot.wait(20)
+    title = window.sign_in_page.title
+    assert "Huaihai Road Flagship" in title.text()
+    assert title.isVisible()
+    words = title.text().split()
+    widest = max(title.fontMetrics().horizontalAdvance(word) for word in words)
+    assert title.wordWrap() and widest <= title.contentsRect().width()
+    assert title.height() >= title.heightForWidth(title.width())
