@@ -469,8 +469,8 @@ class ReviewTab(QWidget):
         self.window_button = named(
             QPushButton(self.tr("Give one cause to all overtime cases in this window")),
             "windowCauseButton")
-        # two rows in each box, so the row of both fits narrower screens in
-        # English too (on one row the button's sentence took the notes down to "e…")
+        # two rows in each box: on one row, the button's sentence squeezed the notes to "e…"
+        # and the two boxes were wider than a 1024×768 screen in English
         window_box = QGroupBox(self.tr("One cause for a time window"))
         grid = QGridLayout(window_box)
         for column, widget in enumerate((self.window_day, self.window_from, QLabel("–"),

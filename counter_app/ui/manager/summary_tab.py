@@ -87,7 +87,6 @@ class SummaryTab(QWidget):
         metrics = header.fontMetrics()
         widest = [max(metrics.horizontalAdvance(line) for line in text.split("\n"))
                   for text in labels]
-        header.setMinimumSectionSize(0)
         self.table.setMinimumWidth(sum(w + HEADER_PADDING for w in widest)
                                    + 2 * self.table.frameWidth())
 
