@@ -247,6 +247,7 @@ def test_at_its_least_size_every_header_button_is_whole(
 ) -> None:
     """In English the buttons were cut to "igures (Shift+F" and "y ratings (F12" at 900×600:
     the counter's name beside them gives way (elided, whole in its tooltip)."""
+    previous = QLocale()
     translators = install_translator(qapp, language)  # before the windows, as at a start
     try:
         counter = CounterApp(service)
@@ -272,6 +273,7 @@ def test_at_its_least_size_every_header_button_is_whole(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+        QLocale.setDefault(previous)
 
 
 def _overtime_prompt(counter: CounterApp, clock: FakeClock) -> None:
@@ -303,6 +305,7 @@ def test_at_the_least_size_no_state_squashes_a_button(
     """The overtime prompt across the whole window under both columns, and "Voided" / "Not
     rated" in the right column, took the height the type list and the buttons need: at
     900×600 the type buttons were squashed, in the prompt into empty slivers."""
+    previous = QLocale()
     translators = install_translator(qapp, language)
     try:
         counter = CounterApp(service)
@@ -328,6 +331,7 @@ def test_at_the_least_size_no_state_squashes_a_button(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+        QLocale.setDefault(previous)
 
 
 @pytest.mark.parametrize("size", [(1100, 700), MINIMUM_SIZE])
