@@ -251,6 +251,7 @@ def test_at_its_least_size_every_header_button_is_whole(
     translators = install_translator(qapp, language)  # before the windows, as at a start
     try:
         counter = CounterApp(service)
+        counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
         qtbot.addWidget(counter.staff_window)
         qtbot.addWidget(counter.customer_screen)
         counter.show()
@@ -309,6 +310,7 @@ def test_at_the_least_size_no_state_squashes_a_button(
     translators = install_translator(qapp, language)
     try:
         counter = CounterApp(service)
+        counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
         qtbot.addWidget(counter.staff_window)
         qtbot.addWidget(counter.customer_screen)
         counter.show()
@@ -342,6 +344,7 @@ def test_the_sign_in_title_shows_the_whole_hall_name(
     the first screen a clerk sees."""
     service.config = dataclasses.replace(service.config, language="en")  # the English name
     counter = CounterApp(service)
+    counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
     qtbot.addWidget(counter.staff_window)
     qtbot.addWidget(counter.customer_screen)
     counter.show()
