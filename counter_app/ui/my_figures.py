@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the figures load when the clerk opens them
     from counter_core.figures import OwnMonth
 
 # fits an 800×600 screen with room to spare
-SIZE = (560, 460)
+SIZE = (560, 500)
 
 
 def _pct(value: float | None) -> str:

@@ -121,3 +121,20 @@ def test_signed_out_there_are_no_figures_to_show(
     dialog = MyFiguresDialog(service)
     qtbot.addWidget(dialog)
     assert dialog.months == [] and dialog.message.text()
+
+
+def test_every_row_shows_without_scrolling_at_its_size(
+    qtbot: QtBot, service: CounterService, months: tuple[str, str], app: CounterApp
+) -> None:
+    """Eleven rows under a three-line explanation in English: at 560×460 the last one,
+    "Appeals upheld", sat under the table's edge, behind a scroll bar."""
+    dialog = MyFiguresDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.wait(10)
+    table = dialog.table
+    assert table.rowCount() >= 11
+    assert not table.verticalScrollBar().isVisible()
+    last = table.visualItemRect(table.item(table.rowCount() - 1, 0))
+    assert table.viewport().rect().contains(last)
