@@ -3,6 +3,7 @@ reasons' keys; its minimum size."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -17,16 +18,25 @@ from counter_app.ui.staff_window import MINIMUM_SIZE
 from counter_core.transaction import Phase
 from tests.helpers.clock import FakeClock
 from tests.helpers.counter import CounterService
+from tests.ui.test_translations import translated
+
+#: the UI in a language for a block, the default QLocale put back after
+in_language = contextlib.contextmanager(translated)
 
 
-@pytest.fixture
-def counter(qtbot, service: CounterService) -> CounterApp:  # type: ignore[no-untyped-def]
+def shown(qtbot, service: CounterService) -> CounterApp:  # type: ignore[no-untyped-def]
+    """Both windows of `service` shown, in the language whose translator is installed now."""
     app = CounterApp(service)
     app.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
     qtbot.addWidget(app.staff_window)
     qtbot.addWidget(app.customer_screen)
     app.show()
     return app
+
+
+@pytest.fixture
+def counter(qtbot, service: CounterService) -> CounterApp:  # type: ignore[no-untyped-def]
+    return shown(qtbot, service)
 
 
 def press(qtbot, widget, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
@@ -247,14 +257,8 @@ def test_at_its_least_size_every_header_button_is_whole(
 ) -> None:
     """In English the buttons were cut to "igures (Shift+F" and "y ratings (F12" at 900×600:
     the counter's name beside them gives way (elided, whole in its tooltip)."""
-    previous = QLocale()
-    translators = install_translator(qapp, language)  # before the windows, as at a start
-    try:
-        counter = CounterApp(service)
-        counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
-        qtbot.addWidget(counter.staff_window)
-        qtbot.addWidget(counter.customer_screen)
-        counter.show()
+    with in_language(qapp, language):  # before the windows, as at a start
+        counter = shown(qtbot, service)
         window = counter.staff_window
         page = window.sign_in_page
         page.number.setText(who[0])
@@ -271,10 +275,6 @@ def test_at_its_least_size_every_header_button_is_whole(
         where = counter_page.where
         assert where.toolTip() == (where.text() if where.elided() else "")
         assert (language == "en") == ("My figures" in counter_page.my_figures_button.text())
-    finally:
-        for translator in translators:
-            qapp.removeTranslator(translator)
-        QLocale.setDefault(previous)
 
 
 def _overtime_prompt(counter: CounterApp, clock: FakeClock) -> None:
@@ -306,14 +306,8 @@ def test_at_the_least_size_no_state_squashes_a_button(
     """The overtime prompt across the whole window under both columns, and "Voided" / "Not
     rated" in the right column, took the height the type list and the buttons need: at
     900×600 the type buttons were squashed, in the prompt into empty slivers."""
-    previous = QLocale()
-    translators = install_translator(qapp, language)
-    try:
-        counter = CounterApp(service)
-        counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
-        qtbot.addWidget(counter.staff_window)
-        qtbot.addWidget(counter.customer_screen)
-        counter.show()
+    with in_language(qapp, language):  # before the windows, as at a start
+        counter = shown(qtbot, service)
         signed_in(counter)
         window = counter.staff_window
         window.resize(*MINIMUM_SIZE)
@@ -330,10 +324,6 @@ def test_at_the_least_size_no_state_squashes_a_button(
             assert button.isVisible(), button.text()
             assert button.height() >= button.minimumSizeHint().height(), button.text()
             assert button.width() >= button.fontMetrics().horizontalAdvance(button.text())
-    finally:
-        for translator in translators:
-            qapp.removeTranslator(translator)
-        QLocale.setDefault(previous)
 
 
 @pytest.mark.parametrize("size", [(1100, 700), MINIMUM_SIZE])
@@ -343,11 +333,7 @@ def test_the_sign_in_title_shows_the_whole_hall_name(
     """On one line, "Counter 03 · Huaihai Road Flagship" was cut to "…Road F" at every size:
     the first screen a clerk sees."""
     service.config = dataclasses.replace(service.config, language="en")  # the English name
-    counter = CounterApp(service)
-    counter.staff_window.confirm_quit_while_running = lambda: True  # type: ignore[method-assign]
-    qtbot.addWidget(counter.staff_window)
-    qtbot.addWidget(counter.customer_screen)
-    counter.show()
+    counter = shown(qtbot, service)
     window = counter.staff_window
     window.resize(*size)
     qtbot.wait(20)
